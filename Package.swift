@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tapster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tapster", targets: ["tapster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The executable: ArgumentParser commands only.
+        .executableTarget(
+            name: "tapster",
+            dependencies: [
+                "TapsterCore", "TapsterClient", "TapsterServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Domain model, validation, policy, tap state machine, audit chain. Pure, no I/O.
+        .target(
+            name: "TapsterCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence: one SQL code path over SQLite and PostgreSQL, with migrations.
+        .target(
+            name: "TapsterStore",
+            dependencies: [
+                "TapsterCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
+        .target(
+            name: "TapsterServer",
+            dependencies: [
+                "TapsterCore", "TapsterStore", "PacketKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // The API client the CLI uses, and how the CLI renders objects (table, JSON, YAML).
+        .target(
+            name: "TapsterClient",
+            dependencies: [
+                "TapsterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Packets: BPF compilation now; pcapng and encapsulations as the data plane lands.
+        .target(
+            name: "PacketKit",
+            dependencies: ["CPcap"],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PacketKitTests", dependencies: ["PacketKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TapsterStoreTests",
+            dependencies: ["TapsterCore", "TapsterStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TapsterServerTests",
+            dependencies: [
+                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TapsterCLITests",
+            dependencies: ["TapsterCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

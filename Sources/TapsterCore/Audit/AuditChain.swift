@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+
+/// The audit log's hash chain: how an event's hash is computed, and how a chain is verified.
+public enum AuditChain {
+    /// The ``AuditEvent/previousHash`` of the first event.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Seals `entry` as event number `sequence` after the event whose hash is `previousHash`.
+    public static func seal(_ entry: AuditEntry, sequence: Int64, time: Date, previousHash: String) -> AuditEvent {
+        var event = AuditEvent(
+            sequence: sequence, time: time, actor: entry.actor, action: entry.action, objectType: entry.objectType,
+            objectId: entry.objectId, objectName: entry.objectName, tenant: entry.tenant, details: entry.details,
+            previousHash: previousHash, hash: "")
+        event.hash = hash(of: event)
+        return event
+    }
+
+    /// SHA-256 (hex) of the event's canonical form: every field but ``AuditEvent/hash``,
+    /// length-prefixed so that no two different events share a form. Time counts in milliseconds.
+    public static func hash(of event: AuditEvent) -> String {
+        var fields: [String] = [
+            String(event.sequence),
+            String(Int64((event.time.timeIntervalSince1970 * 1000).rounded())),
+            event.actor, event.action, event.objectType,
+            event.objectId ?? "\u{0}", event.objectName ?? "\u{0}", event.tenant ?? "\u{0}",
+        ]
+        for key in event.details.keys.sorted() {
+            fields.append(key)
+            fields.append(event.details[key]!)
+        }
+        fields.append(event.previousHash)
+        var canonical = Data()
+        for field in fields {
+            let bytes = Data(field.utf8)
+            canonical.append(contentsOf: "\(bytes.count):".utf8)
+            canonical.append(bytes)
+        }
+        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Verifies events given in sequence order, starting at sequence 1.
+    ///
+    /// `head`, when known, is the last sequence and hash recorded apart from the events, so
+    /// that deleting events at the end of the log is detected too.
+    public static func verify(_ events: [AuditEvent], head: (sequence: Int64, hash: String)? = nil) -> AuditVerification {
+        var previous = genesisHash
+        var expected: Int64 = 1
+        for event in events {
+            if event.sequence != expected {
+                return .broken(at: expected, checked: Int(expected - 1),
+                               reason: "event \(expected) is missing (next stored event is \(event.sequence))")
+            }
+            if event.previousHash != previous {
+                return .broken(at: event.sequence, checked: Int(expected - 1),
+                               reason: "event \(event.sequence) does not link to event \(event.sequence - 1): it was edited, or one before it was")
+            }
+            if hash(of: event) != event.hash {
+                return .broken(at: event.sequence, checked: Int(expected - 1),
+                               reason: "event \(event.sequence) does not match its hash: it was edited")
+            }
+            previous = event.hash
+            expected += 1
+        }
+        if let head, head.sequence != expected - 1 || (head.sequence > 0 && head.hash != previous) {
+            return .broken(at: expected, checked: Int(expected - 1),
+                           reason: "the log ends at event \(expected - 1) but \(head.sequence) were recorded: events were deleted at the end")
+        }
+        return AuditVerification(valid: true, checked: events.count, firstBrokenSequence: nil, reason: nil)
+    }
+}
+
+/// The outcome of ``AuditChain/verify(_:head:)``.
+public struct AuditVerification: Codable, Sendable, Equatable {
+    public var valid: Bool
+    /// How many events were verified good before the break (all of them when valid).
+    public var checked: Int
+    /// The first event where the chain is broken.
+    public var firstBrokenSequence: Int64?
+    public var reason: String?
+
+    public init(valid: Bool, checked: Int, firstBrokenSequence: Int64?, reason: String?) {
+        self.valid = valid
+        self.checked = checked
+        self.firstBrokenSequence = firstBrokenSequence
+        self.reason = reason
+    }
+
+    static func broken(at sequence: Int64, checked: Int, reason: String) -> AuditVerification {
+        AuditVerification(valid: false, checked: checked, firstBrokenSequence: sequence, reason: reason)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// One entry of the append-only audit log.
+///
+/// Events form a hash chain: ``hash`` is SHA-256 over the event's fields and the previous
+/// event's hash (``previousHash``), so editing or deleting any stored event breaks the chain
+/// at that point (see ``AuditChain``).
+public struct AuditEvent: Codable, Sendable, Equatable {
+    /// Position in the chain, from 1, without gaps.
+    public var sequence: Int64
+    public var time: Date
+    /// The user name, or `system` for the scheduler and start-up.
+    public var actor: String
+    /// What happened, e.g. `tap.created`, `tap.expired`, `target.deleted` (see ``AuditAction``).
+    public var action: String
+    /// The kind of object acted on (`tap`, `target`, …).
+    public var objectType: String
+    public var objectId: String?
+    public var objectName: String?
+    /// The tenant the object belongs to, for tenant-scoped reading.
+    public var tenant: String?
+    /// Further facts, e.g. `stopped_by`, `deadline`, `filter`.
+    public var details: [String: String]
+    public var previousHash: String
+    public var hash: String
+
+    public init(sequence: Int64, time: Date, actor: String, action: String, objectType: String, objectId: String?,
+                objectName: String?, tenant: String?, details: [String: String], previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.objectType = objectType
+        self.objectId = objectId
+        self.objectName = objectName
+        self.tenant = tenant
+        self.details = details
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// The stable audit action names.
+public enum AuditAction {
+    public static let tapCreated = "tap.created"
+    public static let tapStopped = "tap.stopped"
+    public static let tapExpired = "tap.expired"
+    public static let tapFailed = "tap.failed"
+    public static let tapReactivated = "tap.reactivated"
+    public static let tapUpdated = "tap.updated"
+
+    public static func created(_ type: String) -> String { "\(type).created" }
+    public static func updated(_ type: String) -> String { "\(type).updated" }
+    public static func deleted(_ type: String) -> String { "\(type).deleted" }
+
+    public static let loginSucceeded = "user.login"
+    public static let loginFailed = "user.login_failed"
+    public static let passwordChanged = "user.password_changed"
+    public static let serverStarted = "server.started"
+}
+
+/// What is about to be appended to the audit log; the store gives it a sequence and hashes.
+public struct AuditEntry: Sendable, Equatable {
+    public var actor: String
+    public var action: String
+    public var objectType: String
+    public var objectId: String?
+    public var objectName: String?
+    public var tenant: String?
+    public var details: [String: String]
+
+    public init(actor: String, action: String, objectType: String, objectId: String? = nil, objectName: String? = nil,
+                tenant: String? = nil, details: [String: String] = [:]) {
+        self.actor = actor
+        self.action = action
+        self.objectType = objectType
+        self.objectId = objectId
+        self.objectName = objectName
+        self.tenant = tenant
+        self.details = details
+    }
+}

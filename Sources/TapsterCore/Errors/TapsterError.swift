@@ -1,0 +1,75 @@
+/// A failure that reaches a user: a stable machine-readable ``code``, a human ``message``,
+/// the HTTP status it maps to, and, for validation failures, the offending ``field``.
+///
+/// Every API error body is the JSON encoding of this type: `{"code": "...", "message": "...", "field": "..."}`.
+public struct TapsterError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The stable error code clients switch on (`not_granted`, `quota_exceeded`, …).
+    public var code: ErrorCode
+    /// A sentence for a human.
+    public var message: String
+    /// The request field at fault, when there is one.
+    public var field: String?
+
+    public init(_ code: ErrorCode, _ message: String, field: String? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    /// The HTTP status this error is answered with.
+    public var status: Int { code.status }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    // MARK: Convenience constructors
+
+    public static func invalid(_ field: String, _ message: String) -> TapsterError {
+        TapsterError(.invalidArgument, "\(field): \(message)", field: field)
+    }
+
+    public static func notFound(_ kind: String, _ reference: String) -> TapsterError {
+        TapsterError(.notFound, "\(kind) \"\(reference)\" not found")
+    }
+
+    public static func forbidden(_ message: String) -> TapsterError {
+        TapsterError(.forbidden, message)
+    }
+}
+
+/// The stable codes of ``TapsterError``. Their raw values are part of the API.
+public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+    case badRequest = "bad_request"
+    case malformedJSON = "malformed_json"
+    case invalidArgument = "invalid_argument"
+    case invalidBPF = "invalid_bpf"
+    case unauthenticated = "unauthenticated"
+    case forbidden = "forbidden"
+    case notGranted = "not_granted"
+    case notFound = "not_found"
+    case alreadyExists = "already_exists"
+    case inUse = "in_use"
+    case invalidState = "invalid_state"
+    case quotaExceeded = "quota_exceeded"
+    case durationExceedsGrant = "duration_exceeds_grant"
+    case passwordChangeRequired = "password_change_required"
+    case tooManyRequests = "too_many_requests"
+    case methodNotAllowed = "method_not_allowed"
+    case `internal` = "internal"
+    case unavailable = "unavailable"
+
+    /// The HTTP status code of this error.
+    public var status: Int {
+        switch self {
+        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF: 400
+        case .unauthenticated: 401
+        case .forbidden, .notGranted, .passwordChangeRequired: 403
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .alreadyExists, .inUse, .invalidState, .quotaExceeded: 409
+        case .durationExceedsGrant: 422
+        case .tooManyRequests: 429
+        case .internal: 500
+        case .unavailable: 503
+        }
+    }
+}

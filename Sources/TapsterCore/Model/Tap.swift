@@ -1,0 +1,160 @@
+import Foundation
+
+/// A tap's lifecycle: `pending → active → stopped | expired | failed`.
+public enum TapState: String, Codable, Sendable, CaseIterable {
+    case pending, active, stopped, expired, failed
+
+    /// Whether the tap has ended (no packets flow, only history remains).
+    public var isEnded: Bool { self == .stopped || self == .expired || self == .failed }
+    /// Whether the tap counts against its owner's quota and is sent to agents.
+    public var isLive: Bool { self == .pending || self == .active }
+}
+
+/// Who stopped a tap by request.
+public enum StopActor: String, Codable, Sendable {
+    /// The owner (or a member of the tap's tenant).
+    case user
+    /// An admin, stopping someone else's tap.
+    case admin
+}
+
+/// What happens to a tap.
+public enum TapEvent: Sendable, Equatable {
+    case activate
+    case stop(by: StopActor, actor: String)
+    case expire
+    case fail(reason: String)
+}
+
+/// An owner's request for traffic — filter + target + duration — and where it stands.
+///
+/// This record is the tap's desired state (what agents will be sent); per-agent status is
+/// kept apart in ``TapAgentStatus`` records and shown in ``agents`` when present.
+public struct Tap: Codable, Sendable, Equatable, Identifiable {
+    public var id: String
+    /// The tenant the tap belongs to; `nil` for an admin's tap outside every tenant.
+    public var tenant: String?
+    /// The user who asked for it.
+    public var owner: String
+    public var filter: String
+    public var target: String
+    public var description: String?
+    public var state: TapState
+    public var duration: TapDuration
+    public var createdAt: Date
+    /// When the tap ends by itself.
+    public var deadline: Date
+    public var endedAt: Date?
+    public var stoppedBy: StopActor?
+    /// The user who stopped it, when stopped.
+    public var stoppedByUser: String?
+    /// Why it failed, when it failed.
+    public var failureReason: String?
+    /// The tap this one re-activates.
+    public var reactivatedFrom: String?
+    /// How many known workloads the filter matched when the tap was created.
+    public var matchedWorkloads: Int
+    /// Per-agent status and counters, when agents have reported.
+    public var agents: [TapAgentStatus]?
+
+    public init(id: String = Identifier.make(), tenant: String?, owner: String, filter: String, target: String,
+                description: String? = nil, state: TapState = .active, duration: TapDuration, createdAt: Date,
+                reactivatedFrom: String? = nil, matchedWorkloads: Int = 0) {
+        self.id = id
+        self.tenant = tenant
+        self.owner = owner
+        self.filter = filter
+        self.target = target
+        self.description = description
+        self.state = state
+        self.duration = duration
+        self.createdAt = createdAt
+        self.deadline = createdAt.addingTimeInterval(TimeInterval(duration.seconds))
+        self.reactivatedFrom = reactivatedFrom
+        self.matchedWorkloads = matchedWorkloads
+    }
+
+    /// Seconds left before the deadline, or 0 once ended or past it.
+    public func remaining(at now: Date) -> TimeInterval {
+        state.isLive ? max(0, deadline.timeIntervalSince(now)) : 0
+    }
+
+    /// The tap after `event` at `now`, or `invalid_state` when the event does not apply.
+    public func applying(_ event: TapEvent, at now: Date) throws(TapsterError) -> Tap {
+        var next = self
+        switch (state, event) {
+        case (.pending, .activate):
+            next.state = .active
+        case (.pending, .stop(let by, let actor)), (.active, .stop(let by, let actor)):
+            next.state = .stopped
+            next.stoppedBy = by
+            next.stoppedByUser = actor
+            next.endedAt = now
+        case (.pending, .expire), (.active, .expire):
+            next.state = .expired
+            next.endedAt = now
+        case (.pending, .fail(let reason)), (.active, .fail(let reason)):
+            next.state = .failed
+            next.failureReason = reason
+            next.endedAt = now
+        default:
+            throw TapsterError(.invalidState, "tap \(id) is \(state.rawValue); it cannot \(event.verb)")
+        }
+        return next
+    }
+}
+
+extension TapEvent {
+    var verb: String {
+        switch self {
+        case .activate: "be activated"
+        case .stop: "be stopped"
+        case .expire: "expire"
+        case .fail: "fail"
+        }
+    }
+}
+
+/// One agent's view of one tap: whether it applied it, and its counters.
+public struct TapAgentStatus: Codable, Sendable, Equatable {
+    /// Whether the agent's capture is running.
+    public enum State: String, Codable, Sendable {
+        case pending, applied, failed, stopped
+    }
+
+    public var agent: String
+    public var state: State
+    public var reason: String?
+    public var packets: UInt64
+    public var bytes: UInt64
+    public var drops: UInt64
+    public var updatedAt: Date
+
+    public init(agent: String, state: State, reason: String? = nil, packets: UInt64 = 0, bytes: UInt64 = 0, drops: UInt64 = 0, updatedAt: Date) {
+        self.agent = agent
+        self.state = state
+        self.reason = reason
+        self.packets = packets
+        self.bytes = bytes
+        self.drops = drops
+        self.updatedAt = updatedAt
+    }
+}
+
+/// An owner's request to create a tap, as the API receives it.
+public struct TapRequest: Codable, Sendable, Equatable {
+    public var filter: String
+    public var target: String
+    public var duration: TapDuration
+    /// Which of the owner's tenants the tap belongs to, when they have several.
+    public var tenant: String?
+    public var description: String?
+
+    public init(filter: String, target: String, duration: TapDuration, tenant: String? = nil, description: String? = nil) {
+        self.filter = filter
+        self.target = target
+        self.duration = duration
+        self.tenant = tenant
+        self.description = description
+    }
+}

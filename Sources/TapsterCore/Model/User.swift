@@ -1,0 +1,121 @@
+import Foundation
+
+/// A user's role: the network/security team (`admin`), an application owner (`owner`),
+/// or a read-only reviewer of everything (`auditor`).
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case admin, owner, auditor
+}
+
+/// What an admin writes to define a ``User``. Passwords travel separately and are never encoded.
+public struct UserSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    /// Names of the tenants an owner belongs to (empty for admins and auditors).
+    public var tenants: [String]
+    /// Maximum number of concurrently active taps; `nil` means ``UserSpec/defaultQuota``.
+    public var quota: Int?
+
+    public static let defaultQuota = 8
+
+    public init(name: String, role: Role, tenants: [String] = [], quota: Int? = nil) {
+        self.name = name
+        self.role = role
+        self.tenants = tenants
+        self.quota = quota
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, role, tenants, quota }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(Role.self, forKey: .role)
+        tenants = try c.decodeIfPresent([String].self, forKey: .tenants) ?? []
+        quota = try c.decodeIfPresent(Int.self, forKey: .quota)
+    }
+
+    /// The quota in force for this user.
+    public var effectiveQuota: Int { quota ?? UserSpec.defaultQuota }
+
+    public func validated() throws(TapsterError) -> UserSpec {
+        try ResourceName.validate(name)
+        for tenant in tenants { try ResourceName.validate(tenant, field: "tenants") }
+        if role == .owner, tenants.isEmpty {
+            throw TapsterError.invalid("tenants", "an owner belongs to at least one tenant")
+        }
+        if role != .owner, !tenants.isEmpty {
+            throw TapsterError.invalid("tenants", "only owners belong to tenants; \(role.rawValue)s see every tenant")
+        }
+        if let quota, !(0...1000).contains(quota) {
+            throw TapsterError.invalid("quota", "\(quota) is outside 0–1000")
+        }
+        var copy = self
+        copy.tenants = Array(Set(tenants)).sorted()
+        return copy
+    }
+}
+
+/// A person or automation that calls the API: name, ``Role``, tenants, quota.
+public struct User: Codable, Sendable, Equatable, Identifiable {
+    public var id: String
+    public var spec: UserSpec
+    /// Set for a first admin's one-time password: the portal forces a change before anything else.
+    public var mustChangePassword: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String = Identifier.make(), spec: UserSpec, mustChangePassword: Bool = false, createdAt: Date, updatedAt: Date? = nil) {
+        self.id = id
+        self.spec = spec
+        self.mustChangePassword = mustChangePassword
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+
+    public var name: String { spec.name }
+    public var role: Role { spec.role }
+
+    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, createdAt, updatedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        spec = try UserSpec(from: decoder)
+        mustChangePassword = try c.decodeIfPresent(Bool.self, forKey: .mustChangePassword) ?? false
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try spec.encode(to: encoder)
+        try c.encode(mustChangePassword, forKey: .mustChangePassword)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+
+    /// The identity this user acts with in policy decisions.
+    public var principal: Principal {
+        Principal(userID: id, name: spec.name, role: spec.role, tenants: Set(spec.tenants))
+    }
+}
+
+/// An API token's public record. The secret is shown once, at creation; only its hash is stored.
+public struct APIToken: Codable, Sendable, Equatable, Identifiable {
+    public var id: String
+    public var userId: String
+    public var name: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+
+    public init(id: String = Identifier.make(), userId: String, name: String, createdAt: Date, expiresAt: Date? = nil, lastUsedAt: Date? = nil) {
+        self.id = id
+        self.userId = userId
+        self.name = name
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+    }
+}

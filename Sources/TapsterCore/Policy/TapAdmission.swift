@@ -1,0 +1,49 @@
+/// Decides whether an owner may open a tap with a filter and target for a duration.
+///
+/// Pure: the caller gathers the grants, the owner's live tap count and quota.
+public enum TapAdmission {
+    /// The outcome of a successful admission: the tenant the tap belongs to.
+    public struct Admitted: Sendable, Equatable {
+        public var tenant: String?
+        /// The longest duration the grants allow (nil for admins).
+        public var maxDuration: TapDuration?
+    }
+
+    /// - Parameters:
+    ///   - grants: every grant of this filter/target pair (the function picks those addressed to `principal`).
+    ///   - liveTaps: how many pending or active taps `principal` owns now.
+    ///   - quota: the owner's limit of live taps.
+    public static func admit(_ principal: Principal, filter: Filter, target: Target, duration: TapDuration,
+                             requestedTenant: String?, grants: [Grant], liveTaps: Int, quota: Int) throws(TapsterError) -> Admitted {
+        switch principal.role {
+        case .auditor:
+            throw TapsterError(.forbidden, "auditors have read-only access")
+        case .admin:
+            let tenant = requestedTenant ?? filter.tenant ?? target.tenant
+            return Admitted(tenant: tenant, maxDuration: nil)
+        case .owner:
+            break
+        }
+        if let requestedTenant, !principal.tenants.contains(requestedTenant) {
+            throw TapsterError.notFound("tenant", requestedTenant)
+        }
+        let applicable = grants.filter { grant in
+            grant.filter == filter.name && grant.target == target.name && grant.spec.addresses(principal)
+                && (requestedTenant == nil || grant.user != nil || grant.tenant == requestedTenant)
+        }
+        guard let longest = applicable.map(\.maxDuration).max() else {
+            throw TapsterError(.notGranted, "you have no grant to use filter \"\(filter.name)\" with target \"\(target.name)\"")
+        }
+        guard duration <= longest else {
+            throw TapsterError(.durationExceedsGrant, "duration \(duration) exceeds the \(longest) your grant allows for filter \"\(filter.name)\" with target \"\(target.name)\"", field: "duration")
+        }
+        guard liveTaps < quota else {
+            throw TapsterError(.quotaExceeded, "you already have \(liveTaps) active taps, your quota is \(quota); stop one first")
+        }
+        let tenant = requestedTenant
+            ?? applicable.compactMap(\.tenant).sorted().first
+            ?? [filter.tenant, target.tenant].compactMap { $0 }.first(where: principal.tenants.contains)
+            ?? principal.tenants.sorted().first
+        return Admitted(tenant: tenant, maxDuration: longest)
+    }
+}

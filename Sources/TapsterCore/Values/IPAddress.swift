@@ -1,0 +1,144 @@
+import Foundation
+
+/// An IPv4 or IPv6 address, parsed strictly and printed in its canonical form.
+public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The address bytes: 4 for IPv4, 16 for IPv6.
+    public let bytes: [UInt8]
+
+    public var isIPv4: Bool { bytes.count == 4 }
+
+    public init(parsing text: String) throws(TapsterError) {
+        if let v4 = IPAddress.parseIPv4(Substring(text)) {
+            bytes = v4
+        } else if let v6 = IPAddress.parseIPv6(text) {
+            bytes = v6
+        } else {
+            throw TapsterError(.invalidArgument, "\"\(text)\" is not an IPv4 or IPv6 address")
+        }
+    }
+
+    static func parseIPv4(_ text: Substring) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let value = UInt8(part), !(part.count > 1 && part.first == "0") else { return nil }
+            out.append(value)
+        }
+        return out
+    }
+
+    static func parseIPv6(_ text: String) -> [UInt8]? {
+        guard text.contains(":"), !text.contains("%") else { return nil }
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func groups(_ s: String) -> [UInt16]? {
+            if s.isEmpty { return [] }
+            var out: [UInt16] = []
+            let pieces = s.split(separator: ":", omittingEmptySubsequences: false)
+            for (i, piece) in pieces.enumerated() {
+                if i == pieces.count - 1, piece.contains("."), let v4 = parseIPv4(piece) {
+                    out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
+                    out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
+                } else {
+                    guard (1...4).contains(piece.count), let g = UInt16(piece, radix: 16) else { return nil }
+                    out.append(g)
+                }
+            }
+            return out
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        var all: [UInt16]
+        if halves.count == 2 {
+            guard let tail = groups(halves[1]), head.count + tail.count < 8 else { return nil }
+            all = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        } else {
+            guard head.count == 8 else { return nil }
+            all = head
+        }
+        return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
+    }
+
+    public var description: String {
+        if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        // RFC 5952: compress the longest run (length ≥ 2) of zero groups.
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for i in 0...8 {
+            if i < 8, groups[i] == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
+                runStart = -1
+            }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        guard bestLength >= 2 else { return hex.joined(separator: ":") }
+        let head = hex[..<bestStart].joined(separator: ":")
+        let tail = hex[(bestStart + bestLength)...].joined(separator: ":")
+        return head + "::" + tail
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// An address block: an ``IPAddress`` and a prefix length, e.g. `10.0.0.0/8` or `2001:db8::/32`.
+///
+/// A bare address is accepted as a host route (`/32` or `/128`). Host bits must be zero.
+public struct CIDR: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let address: IPAddress
+    public let prefixLength: Int
+
+    public init(parsing text: String) throws(TapsterError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = try? IPAddress(parsing: String(parts[0])) else {
+            throw TapsterError(.invalidArgument, "\"\(text)\" is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32")
+        }
+        let maximum = address.bytes.count * 8
+        let length: Int
+        if parts.count == 2 {
+            guard let n = Int(parts[1]), (0...maximum).contains(n), parts[1].allSatisfy(\.isNumber) else {
+                throw TapsterError(.invalidArgument, "\"\(text)\": prefix length must be 0–\(maximum)")
+            }
+            length = n
+        } else {
+            length = maximum
+        }
+        for (i, byte) in address.bytes.enumerated() {
+            let keep = max(0, min(8, length - i * 8))
+            let mask: UInt8 = keep == 0 ? 0 : UInt8(truncatingIfNeeded: 0xff << (8 - keep))
+            guard byte & ~mask == 0 else {
+                throw TapsterError(.invalidArgument, "\"\(text)\" has host bits set beyond /\(length)")
+            }
+        }
+        self.address = address
+        self.prefixLength = length
+    }
+
+    public var description: String { "\(address)/\(prefixLength)" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import TapsterCore
+
+/// The collections of admin-defined records the store keeps, each a ``Record`` of one spec type.
+///
+/// Names are unique within a collection (except workloads, unique per host); every record
+/// is found by id, and by name where it has one.
+public struct RecordCollection<Spec: Codable & Sendable & Equatable>: Sendable {
+    /// The SQL table.
+    public let table: String
+    /// The name of a record, for lookup and uniqueness (`nil` for unnamed records such as grants).
+    public let name: @Sendable (Spec) -> String?
+    /// The tenant a record belongs to, kept in its own column for scoping.
+    public let tenant: @Sendable (Spec) -> String?
+
+    public init(table: String, name: @escaping @Sendable (Spec) -> String?, tenant: @escaping @Sendable (Spec) -> String?) {
+        self.table = table
+        self.name = name
+        self.tenant = tenant
+    }
+}
+
+extension RecordCollection where Spec == TenantSpec {
+    public static let tenants = RecordCollection(table: "tenants", name: { $0.name }, tenant: { $0.name })
+}
+
+extension RecordCollection where Spec == TargetSpec {
+    public static let targets = RecordCollection(table: "targets", name: { $0.name }, tenant: { $0.tenant })
+}
+
+extension RecordCollection where Spec == FilterSpec {
+    public static let filters = RecordCollection(table: "filters", name: { $0.name }, tenant: { $0.tenant })
+}
+
+extension RecordCollection where Spec == GrantSpec {
+    public static let grants = RecordCollection(table: "grants", name: { _ in nil }, tenant: { $0.tenant })
+}
+
+extension RecordCollection where Spec == WorkloadSpec {
+    /// Workload names are unique per host: the stored name is `host/name`.
+    public static let workloads = RecordCollection(table: "workloads", name: { "\($0.host)/\($0.name)" }, tenant: { $0.tenant })
+}
+
+/// Which audit events to read, newest filter first; every field narrows the result.
+public struct AuditQuery: Sendable, Equatable {
+    public var since: Date?
+    public var until: Date?
+    public var actor: String?
+    /// An action, or a prefix ending in `.` (`tap.` for every tap event).
+    public var action: String?
+    public var objectId: String?
+    public var objectType: String?
+    /// Only events of these tenants (for owners); `nil` for all.
+    public var tenants: Set<String>?
+    /// Only events after this sequence number (for paging and following).
+    public var afterSequence: Int64?
+    public var limit: Int?
+
+    public init(since: Date? = nil, until: Date? = nil, actor: String? = nil, action: String? = nil, objectId: String? = nil,
+                objectType: String? = nil, tenants: Set<String>? = nil, afterSequence: Int64? = nil, limit: Int? = nil) {
+        self.since = since
+        self.until = until
+        self.actor = actor
+        self.action = action
+        self.objectId = objectId
+        self.objectType = objectType
+        self.tenants = tenants
+        self.afterSequence = afterSequence
+        self.limit = limit
+    }
+}
+
+/// Which taps to list.
+public struct TapQuery: Sendable, Equatable {
+    /// Only taps of these tenants; `nil` for all.
+    public var tenants: Set<String>?
+    /// Also include taps owned by this user whatever their tenant.
+    public var owner: String?
+    public var states: Set<TapState>?
+    public var filter: String?
+    public var target: String?
+
+    public init(tenants: Set<String>? = nil, owner: String? = nil, states: Set<TapState>? = nil, filter: String? = nil, target: String? = nil) {
+        self.tenants = tenants
+        self.owner = owner
+        self.states = states
+        self.filter = filter
+        self.target = target
+    }
+}
+
+/// A user together with its credentials, as authentication needs it.
+public struct StoredCredentials: Sendable, Equatable {
+    public var user: User
+    /// bcrypt hash of the password, if the user has one.
+    public var passwordHash: String?
+}
+
+/// Every read and write the control plane makes. Implemented once over SQL (``SQLStore``)
+/// for SQLite and PostgreSQL. Inside ``Store/transaction(_:)`` the same operations run on
+/// one connection, atomically.
+///
+/// Errors: writes that break a uniqueness rule throw ``TapsterError`` `already_exists`;
+/// anything else the database reports is thrown as ``StoreError``.
+public protocol StoreSession: Sendable {
+    // MARK: Records (tenants, targets, filters, grants, workloads)
+
+    func insert<Spec>(_ record: Record<Spec>, into collection: RecordCollection<Spec>) async throws
+    /// Replaces the record with the same id; returns false when there is none.
+    @discardableResult
+    func update<Spec>(_ record: Record<Spec>, in collection: RecordCollection<Spec>) async throws -> Bool
+    /// Deletes by id; returns false when there was none.
+    @discardableResult
+    func delete<Spec>(id: String, from collection: RecordCollection<Spec>) async throws -> Bool
+    /// Finds by id, or by name when `reference` is not an id.
+    func find<Spec>(_ reference: String, in collection: RecordCollection<Spec>) async throws -> Record<Spec>?
+    /// Every record, ordered by name then id; narrowed to these tenants when given
+    /// (records with no tenant are then left out).
+    func list<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> [Record<Spec>]
+
+    // MARK: Users and credentials
+
+    func insertUser(_ user: User, passwordHash: String?) async throws
+    @discardableResult
+    func updateUser(_ user: User) async throws -> Bool
+    @discardableResult
+    func deleteUser(id: String) async throws -> Bool
+    /// Finds by id or name.
+    func findUser(_ reference: String) async throws -> User?
+    func listUsers() async throws -> [User]
+    func credentials(userName: String) async throws -> StoredCredentials?
+    func setPassword(userID: String, hash: String, mustChange: Bool) async throws
+
+    // MARK: API tokens (stored as SHA-256 of the secret)
+
+    func insertToken(_ token: APIToken, secretHash: String) async throws
+    func listTokens(userID: String) async throws -> [APIToken]
+    @discardableResult
+    func deleteToken(id: String, userID: String) async throws -> Bool
+    /// The token and its user for a secret's hash; `nil` when unknown.
+    func findToken(secretHash: String) async throws -> (token: APIToken, user: User)?
+    func touchToken(id: String, at: Date) async throws
+
+    // MARK: Taps
+
+    func insertTap(_ tap: Tap) async throws
+    func findTap(id: String) async throws -> Tap?
+    func listTaps(_ query: TapQuery) async throws -> [Tap]
+    /// Writes `tap` only if the stored tap is still in `expected` state (compare-and-set);
+    /// returns whether it was written. This is how two replicas never both expire a tap.
+    func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool
+    /// Live (pending or active) taps whose deadline is at or before `now`.
+    func dueTaps(at now: Date) async throws -> [Tap]
+    /// The earliest deadline among live taps.
+    func nextDeadline() async throws -> Date?
+    /// How many live taps `owner` has.
+    func liveTapCount(owner: String) async throws -> Int
+
+    /// Per-agent status of a tap (written by the agent hub).
+    func upsertTapAgentStatus(tapID: String, _ status: TapAgentStatus) async throws
+    func tapAgentStatuses(tapID: String) async throws -> [TapAgentStatus]
+
+    // MARK: Agents
+
+    func upsertAgent(_ agent: Agent) async throws
+    func findAgent(_ reference: String) async throws -> Agent?
+    func listAgents() async throws -> [Agent]
+
+    // MARK: Audit
+
+    /// Appends to the hash chain: takes the head, seals the entry after it, moves the head.
+    /// Serialised across connections (and replicas on PostgreSQL).
+    func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent
+    /// Events matching the query in sequence order (oldest first), at most `limit`.
+    func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+    /// Verifies the whole chain, including the head recorded apart from the events.
+    func verifyAudit() async throws -> AuditVerification
+
+    // MARK: Settings
+
+    /// Small server-wide values (e.g. that the first admin was created).
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, _ value: String) async throws
+}
+
+/// A store: a ``StoreSession`` that can also run a group of operations in one transaction.
+public protocol Store: StoreSession {
+    /// Creates or upgrades the schema. Idempotent.
+    func migrate() async throws
+    /// Runs `body` in one transaction on one connection; commits when it returns, rolls back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any StoreSession) async throws -> T) async throws -> T
+    /// Closes connections.
+    func shutdown() async throws
+}
+
+/// A database failure, with the operation that failed.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var underlying: String
+
+    public init(operation: String, underlying: String) {
+        self.operation = operation
+        self.underlying = underlying
+    }
+
+    public var description: String { "store: \(operation) failed: \(underlying)" }
+}
