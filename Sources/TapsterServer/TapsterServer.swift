@@ -1,1 +1,63 @@
-// TapsterServer
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TapsterCore
+import TapsterStore
+
+/// Assembles and runs the control plane: store, HTTP API, scheduler.
+public enum TapsterServer {
+    /// Runs `tapster serve` until SIGINT/SIGTERM. Prints the banner (URL, and on first start
+    /// the admin's one-time secrets) once the server listens.
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let store = try await SQLStore.open(try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL), logger: logger)
+        do {
+            try await store.migrate()
+            let controlPlane = ControlPlane(store: store, logger: logger)
+            let firstAdmin = try await Bootstrap.run(controlPlane, adminToken: configuration.initialAdminToken)
+            for tap in try await controlPlane.expireDueTaps() {
+                logger.info("tap expired while the server was down", metadata: ["tap": "\(tap.id)"])
+            }
+            let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger) { port in
+                Banner(host: configuration.host, port: port, databaseURL: configuration.databaseURL, firstAdmin: firstAdmin).print()
+            }
+            try await app.runService()
+        } catch {
+            try? await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    /// The HTTP application with every route and the scheduler as a service.
+    public static func makeApplication(controlPlane: ControlPlane, configuration: ServerConfiguration, logger: Logger,
+                                       onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: TapsterRequestContext.self)
+        router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render))
+        router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
+        DocumentRoutes().register(on: router)
+        let api = router.group("api/v1")
+        AccountRoutes(controlPlane: controlPlane, loginThrottle: LoginThrottle()).register(on: api)
+        PolicyRoutes(controlPlane: controlPlane).register(on: api)
+        TapRoutes(controlPlane: controlPlane).register(on: api)
+        InventoryRoutes(controlPlane: controlPlane).register(on: api)
+        AuditRoutes(controlPlane: controlPlane).register(on: api)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
+            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger)],
+            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}
+
+/// How errors are written: the native `{"code","message"}` body, or Neutron's envelope under `/v2.0`.
+enum ErrorRendering {
+    @Sendable static func render(_ request: Request, _ error: TapsterError) -> Response {
+        let status = HTTPResponse.Status(code: error.status)
+        return (try? JSONCoding.response(error, status: status)) ?? Response(status: status)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// `{"items": [...]}` — how every list is answered.
+public struct ItemList<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public init(items: [Item]) { self.items = items }
+}
+
+/// `POST /api/v1/login`.
+public struct LoginRequest: Codable, Sendable, Equatable {
+    public var name: String
+    public var password: String
+    /// A name for the token the login creates (default `login`).
+    public var tokenName: String?
+
+    public init(name: String, password: String, tokenName: String? = nil) {
+        self.name = name
+        self.password = password
+        self.tokenName = tokenName
+    }
+}
+
+/// A newly created API token: the secret, shown once, and its record.
+public struct IssuedToken: Codable, Sendable, Equatable {
+    public var token: String
+    public var tokenInfo: APIToken
+    /// The user the token acts as (in login answers).
+    public var user: User?
+
+    public init(token: String, tokenInfo: APIToken, user: User? = nil) {
+        self.token = token
+        self.tokenInfo = tokenInfo
+        self.user = user
+    }
+}
+
+/// `POST /api/v1/users/{ref}/tokens`.
+public struct TokenRequest: Codable, Sendable, Equatable {
+    public var name: String
+    /// The token stops working after this long; never when absent.
+    public var expiresIn: TapDuration?
+
+    public init(name: String, expiresIn: TapDuration? = nil) {
+        self.name = name
+        self.expiresIn = expiresIn
+    }
+}
+
+/// `POST /api/v1/users`: a user spec and, optionally, an initial password.
+public struct UserCreateRequest: Codable, Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    public var tenants: [String]?
+    public var quota: Int?
+    public var password: String?
+
+    public init(name: String, role: Role, tenants: [String]? = nil, quota: Int? = nil, password: String? = nil) {
+        self.name = name
+        self.role = role
+        self.tenants = tenants
+        self.quota = quota
+        self.password = password
+    }
+
+    public var spec: UserSpec { UserSpec(name: name, role: role, tenants: tenants ?? [], quota: quota) }
+}
+
+/// `PATCH /api/v1/users/{ref}`: an admin changes role, tenants or quota; anyone changes their own password.
+public struct UserPatch: Codable, Sendable, Equatable {
+    public var role: Role?
+    public var tenants: [String]?
+    public var quota: Int?
+    public var password: String?
+    /// Required when users change their own password.
+    public var currentPassword: String?
+
+    public init(role: Role? = nil, tenants: [String]? = nil, quota: Int? = nil, password: String? = nil, currentPassword: String? = nil) {
+        self.role = role
+        self.tenants = tenants
+        self.quota = quota
+        self.password = password
+        self.currentPassword = currentPassword
+    }
+}
+
+/// `PATCH /api/v1/tenants/{ref}`.
+public struct TenantPatch: Codable, Sendable, Equatable {
+    public var description: String?
+    public init(description: String? = nil) { self.description = description }
+}
+
+/// `POST /api/v1/taps/{id}/reactivate`.
+public struct ReactivateRequest: Codable, Sendable, Equatable {
+    /// The new period's length; the earlier tap's duration when absent.
+    public var duration: TapDuration?
+    public init(duration: TapDuration? = nil) { self.duration = duration }
+}
+
+/// How many known workloads, on how many hosts, a filter selects.
+public struct FilterMatches: Codable, Sendable, Equatable {
+    public var workloads: Int
+    public var hosts: Int
+    public init(workloads: Int, hosts: Int) {
+        self.workloads = workloads
+        self.hosts = hosts
+    }
+}
+
+/// A filter as the API answers it: the record and what it matches now.
+public struct FilterView: Codable, Sendable, Equatable {
+    public var filter: Filter
+    public var matches: FilterMatches
+
+    public init(filter: Filter, matches: FilterMatches) {
+        self.filter = filter
+        self.matches = matches
+    }
+
+    private enum CodingKeys: String, CodingKey { case matches }
+
+    public init(from decoder: any Decoder) throws {
+        filter = try Filter(from: decoder)
+        matches = try decoder.container(keyedBy: CodingKeys.self).decode(FilterMatches.self, forKey: .matches)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try filter.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(matches, forKey: .matches)
+    }
+}
+
+/// `POST /api/v1/filters/preview`: what a filter spec would select, without saving it.
+public struct FilterPreview: Codable, Sendable, Equatable {
+    public var workloads: Int
+    public var hosts: Int
+    public var items: [Workload]
+    public init(workloads: Int, hosts: Int, items: [Workload]) {
+        self.workloads = workloads
+        self.hosts = hosts
+        self.items = items
+    }
+}
+
+/// A tap as the API answers a create or reactivate: the tap and any warnings (e.g. no matching workload yet).
+public struct TapView: Codable, Sendable, Equatable {
+    public var tap: Tap
+    public var warnings: [String]
+
+    public init(tap: Tap, warnings: [String] = []) {
+        self.tap = tap
+        self.warnings = warnings
+    }
+
+    private enum CodingKeys: String, CodingKey { case warnings }
+
+    public init(from decoder: any Decoder) throws {
+        tap = try Tap(from: decoder)
+        warnings = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([String].self, forKey: .warnings) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try tap.encode(to: encoder)
+        if !warnings.isEmpty {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(warnings, forKey: .warnings)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import TapsterCore
+import TapsterStore
+
+/// `/audit` and `/audit/verify`.
+struct AuditRoutes {
+    let controlPlane: ControlPlane
+
+    func register(on api: RouterGroup<TapsterRequestContext>) {
+        let cp = controlPlane
+        api.endpoint(.get, "audit") { request, _, p in
+            ItemList(items: try await cp.auditEvents(p, try Self.query(request, now: cp.now)))
+        }
+        api.endpoint(.get, "audit/verify") { _, _, p in try await cp.verifyAudit(p) }
+    }
+
+    /// Reads `since`, `until` (ISO time, or a duration ago such as `1h`), `actor`, `action`,
+    /// `tap`, `object_type`, `object`, `after`, `limit` (default 500, at most 10000).
+    static func query(_ request: Request, now: Date) throws(TapsterError) -> AuditQuery {
+        var query = AuditQuery(limit: 500)
+        query.since = try time(request.query("since"), name: "since", now: now)
+        query.until = try time(request.query("until"), name: "until", now: now)
+        query.actor = request.query("actor")
+        query.action = request.query("action")
+        if let tap = request.query("tap") {
+            query.objectId = tap
+            query.objectType = ResourceKind.tap.rawValue
+        }
+        if let type = request.query("object_type") { query.objectType = type }
+        if let object = request.query("object") { query.objectId = object }
+        if let after = request.query("after") {
+            guard let value = Int64(after), value >= 0 else { throw TapsterError(.badRequest, "after: \"\(after)\" is not a sequence number") }
+            query.afterSequence = value
+        }
+        if let limit = request.query("limit") {
+            guard let value = Int(limit), (1...10_000).contains(value) else { throw TapsterError(.badRequest, "limit: \"\(limit)\" is not 1–10000") }
+            query.limit = value
+        }
+        return query
+    }
+
+    private static func time(_ text: String?, name: String, now: Date) throws(TapsterError) -> Date? {
+        guard let text else { return nil }
+        if let date = TapsterJSON.parseTime(text) { return date }
+        guard let ago = try? TapDuration(parsing: text) else {
+            throw TapsterError(.badRequest, "\(name): \"\(text)\" is neither an ISO 8601 time nor a duration such as 1h")
+        }
+        return now.addingTimeInterval(-TimeInterval(ago.seconds))
+    }
+}

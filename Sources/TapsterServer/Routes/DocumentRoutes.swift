@@ -1,0 +1,22 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/healthz` and the OpenAPI document, which need no token.
+struct DocumentRoutes {
+    /// The OpenAPI document shipped as a resource of this module.
+    static let openAPIDocument: ByteBuffer = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let data = try? Data(contentsOf: url) else { return ByteBuffer(string: "") }
+        return ByteBuffer(bytes: data)
+    }()
+
+    func register(on router: Router<TapsterRequestContext>) {
+        router.get("healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("api/v1/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: Self.openAPIDocument))
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import TapsterCore
+
+/// How `tapster serve` is set up: where it listens, where its data lives, which database.
+public struct ServerConfiguration: Sendable {
+    /// The default API/portal port.
+    public static let defaultPort = 7380
+
+    public var host: String
+    /// 0 asks the system for a free port (the banner prints the real one).
+    public var port: Int
+    public var dataDirectory: String
+    /// `postgres://…`, or `nil` for SQLite at `<data dir>/tapster.sqlite`.
+    public var databaseURL: String?
+    /// Becomes the first admin's API token on first start, instead of a generated one.
+    public var initialAdminToken: String?
+
+    public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, dataDirectory: String = "./tapster-data",
+                databaseURL: String? = nil, initialAdminToken: String? = nil) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.initialAdminToken = initialAdminToken
+    }
+
+    /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback).
+    public static func parseListen(_ text: String) throws(TapsterError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw TapsterError.invalid("listen", "\"\(text)\" is not HOST:PORT, e.g. 127.0.0.1:7380")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// The database URL in force.
+    public var effectiveDatabaseURL: String {
+        databaseURL ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("tapster.sqlite").path
+    }
+}

@@ -1,0 +1,98 @@
+import TapsterCore
+import TapsterStore
+
+extension ControlPlane {
+    public func listFilters(_ p: Principal) async throws -> [FilterView] {
+        try Policy.require(p, .read, .filter, .collection)
+        let grants = try await grants(addressedTo: p, in: store)
+        let workloads = try await store.list(.workloads, tenants: nil)
+        return try await store.list(.filters, tenants: nil)
+            .filter { isVisible(tenant: $0.tenant, name: $0.name, kind: .filter, to: p, grants: grants) }
+            .map { FilterView(filter: $0, matches: Self.matches(of: $0.spec, in: workloads).summary) }
+    }
+
+    func visibleFilter(_ p: Principal, _ reference: String) async throws -> Filter {
+        let filter = try await store.find(reference, in: .filters)
+        let grants = try await grants(addressedTo: p, in: store)
+        let visible = filter.map { isVisible(tenant: $0.tenant, name: $0.name, kind: .filter, to: p, grants: grants) } ?? false
+        try Policy.require(p, .read, .filter, .object(visible: visible), reference: reference)
+        guard let filter else { throw TapsterError.notFound("filter", reference) }
+        return filter
+    }
+
+    public func filter(_ p: Principal, _ reference: String) async throws -> FilterView {
+        let filter = try await visibleFilter(p, reference)
+        return FilterView(filter: filter, matches: Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).summary)
+    }
+
+    /// The workloads a filter selects now.
+    public func filterWorkloads(_ p: Principal, _ reference: String) async throws -> [Workload] {
+        let filter = try await visibleFilter(p, reference)
+        return Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).workloads
+    }
+
+    /// What a filter spec would select, without saving it (the portal's live preview).
+    public func previewFilter(_ p: Principal, _ spec: FilterSpec) async throws -> FilterPreview {
+        try Policy.require(p, .create, .filter, .collection)
+        let spec = try spec.validated()
+        try filterCompiler.check(spec)
+        let matches = Self.matches(of: spec, in: try await store.list(.workloads, tenants: nil))
+        return FilterPreview(workloads: matches.workloads.count, hosts: matches.summary.hosts, items: matches.workloads)
+    }
+
+    public func createFilter(_ p: Principal, _ spec: FilterSpec) async throws -> FilterView {
+        try Policy.require(p, .create, .filter, .collection)
+        let spec = try spec.validated()
+        try filterCompiler.check(spec)
+        let filter = try await store.transaction { session in
+            if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
+            let filter = Filter(createdAt: now, spec: spec)
+            try await session.insert(filter, into: .filters)
+            try await audit(session, p, AuditAction.created("filter"), .filter, id: filter.id, name: spec.name, tenant: spec.tenant,
+                            details: Self.auditDetails(spec))
+            return filter
+        }
+        return FilterView(filter: filter, matches: Self.matches(of: spec, in: try await store.list(.workloads, tenants: nil)).summary)
+    }
+
+    public func replaceFilter(_ p: Principal, _ reference: String, _ spec: FilterSpec) async throws -> FilterView {
+        var filter = try await visibleFilter(p, reference)
+        try Policy.require(p, .update, .filter, .object(visible: true), reference: reference)
+        guard spec.name == filter.name else { throw TapsterError.invalid("name", "a filter's name cannot change (\"\(filter.name)\")") }
+        filter.spec = try spec.validated()
+        try filterCompiler.check(filter.spec)
+        filter.updatedAt = now
+        let updated = filter
+        try await store.transaction { session in
+            if let tenant = updated.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
+            try await session.update(updated, in: .filters)
+            try await audit(session, p, AuditAction.updated("filter"), .filter, id: updated.id, name: updated.name, tenant: updated.tenant,
+                            details: Self.auditDetails(updated.spec))
+        }
+        return FilterView(filter: updated, matches: Self.matches(of: updated.spec, in: try await store.list(.workloads, tenants: nil)).summary)
+    }
+
+    public func deleteFilter(_ p: Principal, _ reference: String) async throws {
+        let filter = try await visibleFilter(p, reference)
+        try Policy.require(p, .delete, .filter, .object(visible: true), reference: reference)
+        try await store.transaction { session in
+            try await requireUnused(kind: "filter", name: filter.name, session: session,
+                                    grants: { $0.filter == filter.name }, taps: TapQuery(states: [.pending, .active], filter: filter.name))
+            try await session.delete(id: filter.id, from: .filters)
+            try await audit(session, p, AuditAction.deleted("filter"), .filter, id: filter.id, name: filter.name, tenant: filter.tenant)
+        }
+    }
+
+    /// The workloads a filter's selector picks, and on how many hosts.
+    static func matches(of spec: FilterSpec, in workloads: [Workload]) -> (workloads: [Workload], summary: FilterMatches) {
+        let selected = workloads.filter { spec.selector.matches($0.labels) }
+        return (selected, FilterMatches(workloads: selected.count, hosts: Set(selected.map(\.host)).count))
+    }
+
+    private static func auditDetails(_ spec: FilterSpec) -> [String: String] {
+        var details = ["selector": spec.selector.description, "direction": spec.effectiveDirection.rawValue]
+        if let peer = spec.peerSelector { details["peer_selector"] = peer.description }
+        if let bpf = spec.bpf { details["bpf"] = bpf }
+        return details
+    }
+}

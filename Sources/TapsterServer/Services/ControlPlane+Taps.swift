@@ -1,0 +1,114 @@
+import Foundation
+import TapsterCore
+import TapsterStore
+
+extension ControlPlane {
+    public func listTaps(_ p: Principal, states: Set<TapState>? = nil) async throws -> [Tap] {
+        try Policy.require(p, .read, .tap, .collection)
+        let scope = tenantScope(p)
+        return try await store.listTaps(TapQuery(tenants: scope, owner: scope == nil ? nil : p.name, states: states))
+    }
+
+    /// A tap the principal may see, with its per-agent status.
+    public func tap(_ p: Principal, _ id: String) async throws -> Tap {
+        var tap = try await visibleTap(p, id, .read)
+        let statuses = try await store.tapAgentStatuses(tapID: tap.id)
+        tap.agents = statuses.isEmpty ? nil : statuses
+        return tap
+    }
+
+    func visibleTap(_ p: Principal, _ id: String, _ action: Action) async throws -> Tap {
+        let tap = try await store.findTap(id: id)
+        let visible = tap.map { p.role != .owner || p.belongs(to: $0.tenant) || $0.owner == p.name } ?? false
+        try Policy.require(p, action, .tap, .object(visible: visible), reference: id)
+        guard let tap else { throw TapsterError.notFound("tap", id) }
+        return tap
+    }
+
+    /// Opens a tap: the filter and target must be visible, granted to the owner for the
+    /// duration, and within the owner's quota. Answers at once; 0 matched workloads is a warning.
+    public func createTap(_ p: Principal, _ request: TapRequest) async throws -> TapView {
+        try Policy.require(p, .create, .tap, .collection)
+        if let description = request.description { try Validation.text(description, field: "description", maximum: 1024) }
+        if let tenant = request.tenant { try ResourceName.validate(tenant, field: "tenant") }
+        let filter = try await visibleFilter(p, request.filter)
+        let target = try await target(p, request.target)
+        return try await open(p, filter: filter, target: target, duration: request.duration, tenant: request.tenant,
+                              description: request.description, reactivating: nil)
+    }
+
+    /// Re-activates an ended tap: a new active period with the same filter and target, linked to it.
+    public func reactivateTap(_ p: Principal, _ id: String, _ request: ReactivateRequest) async throws -> TapView {
+        let earlier = try await visibleTap(p, id, .reactivate)
+        guard earlier.state.isEnded else {
+            throw TapsterError(.invalidState, "tap \(id) is still \(earlier.state.rawValue); only an ended tap can be re-activated")
+        }
+        let filter = try await existing(earlier.filter, in: .filters, kind: .filter)
+        let target = try await existing(earlier.target, in: .targets, kind: .target)
+        return try await open(p, filter: filter, target: target, duration: request.duration ?? earlier.duration,
+                              tenant: earlier.tenant, description: earlier.description, reactivating: earlier)
+    }
+
+    private func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
+                      description: String?, reactivating earlier: Tap?) async throws -> TapView {
+        try await admissions.run {
+            try await store.transaction { session in
+                let grants = try await session.list(.grants, tenants: nil).filter { $0.filter == filter.name && $0.target == target.name }
+                let quota = try await session.findUser(p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
+                let live = try await session.liveTapCount(owner: p.name)
+                let admitted = try TapAdmission.admit(
+                    p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
+                    liveTaps: live, quota: quota)
+                let matched = Self.matches(of: filter.spec, in: try await session.list(.workloads, tenants: nil)).workloads.count
+                let tap = Tap(tenant: admitted.tenant, owner: p.name, filter: filter.name, target: target.name, description: description,
+                              state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: matched)
+                try await session.insertTap(tap)
+                var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
+                               "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]
+                if let earlier { details["reactivated_from"] = earlier.id }
+                try await audit(session, p, earlier == nil ? AuditAction.tapCreated : AuditAction.tapReactivated, .tap,
+                                id: tap.id, name: nil, tenant: tap.tenant, details: details)
+                var warnings: [String] = []
+                if matched == 0 {
+                    warnings.append("filter \"\(filter.name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")
+                }
+                return TapView(tap: tap, warnings: warnings)
+            }
+        }
+    }
+
+    /// Stops a live tap: `stopped_by` is `admin` when an admin stops it, `user` otherwise.
+    public func stopTap(_ p: Principal, _ id: String) async throws -> Tap {
+        let tap = try await visibleTap(p, id, .stop)
+        let by: StopActor = p.isAdmin ? .admin : .user
+        let stopped = try tap.applying(.stop(by: by, actor: p.name), at: now)
+        return try await store.transaction { session in
+            guard try await session.updateTap(stopped, ifStateIs: tap.state) else {
+                let current = try await session.findTap(id: id)?.state.rawValue ?? "gone"
+                throw TapsterError(.invalidState, "tap \(id) is \(current); it cannot be stopped")
+            }
+            try await audit(session, p, AuditAction.tapStopped, .tap, id: tap.id, name: nil, tenant: tap.tenant,
+                            details: ["stopped_by": by.rawValue, "owner": tap.owner])
+            return stopped
+        }
+    }
+
+    /// Marks every live tap whose deadline has passed as `expired`, audited as the system.
+    /// Returns the taps it expired. Safe to run concurrently (compare-and-set on the state).
+    @discardableResult
+    public func expireDueTaps() async throws -> [Tap] {
+        let at = now
+        var expired: [Tap] = []
+        for tap in try await store.dueTaps(at: at) {
+            let next = try tap.applying(.expire, at: at)
+            let done = try await store.transaction { session in
+                guard try await session.updateTap(next, ifStateIs: tap.state) else { return false }
+                try await audit(session, .system, AuditAction.tapExpired, .tap, id: tap.id, name: nil, tenant: tap.tenant,
+                                details: ["deadline": TapsterJSON.formatTime(tap.deadline), "owner": tap.owner])
+                return true
+            }
+            if done { expired.append(next) }
+        }
+        return expired
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import TapsterCore
+import TapsterStore
+
+/// The control plane's operations: every change any API makes goes through here, so that
+/// policy, validation and audit are enforced once, whichever API (native, Neutron, portal) asks.
+///
+/// Each operation takes the acting ``Principal`` first and throws ``TapsterError`` for anything
+/// the caller should see.
+public struct ControlPlane: Sendable {
+    public let store: any Store
+    let clock: @Sendable () -> Date
+    let filterCompiler: FilterCompiler
+    let passwords: PasswordHasher
+    let admissions: AdmissionGate
+    let logger: Logger
+
+    public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.filterCompiler = FilterCompiler()
+        self.passwords = PasswordHasher()
+        self.admissions = AdmissionGate()
+        self.logger = logger
+    }
+
+    var now: Date { clock() }
+
+    // MARK: Visibility
+
+    /// The tenants an owner's reads are narrowed to; `nil` for admins and auditors (everything).
+    func tenantScope(_ principal: Principal) -> Set<String>? {
+        principal.role == .owner ? principal.tenants : nil
+    }
+
+    /// Grants addressed to `principal` (directly or through its tenants).
+    func grants(addressedTo principal: Principal, in session: any StoreSession) async throws -> [Grant] {
+        try await session.list(.grants, tenants: nil).filter { $0.spec.addresses(principal) }
+    }
+
+    /// Whether an owner may know of a target or filter: its tenant is theirs, or a grant names it.
+    func isVisible(tenant: String?, name: String, kind: ResourceKind, to principal: Principal, grants: [Grant]) -> Bool {
+        guard principal.role == .owner else { return true }
+        if principal.belongs(to: tenant) { return true }
+        return grants.contains { kind == .target ? $0.target == name : $0.filter == name }
+    }
+
+    /// Finds a record by id or name, or throws 404.
+    func existing<Spec>(_ reference: String, in collection: RecordCollection<Spec>, kind: ResourceKind,
+                        session: (any StoreSession)? = nil) async throws -> Record<Spec> {
+        guard let record = try await (session ?? store).find(reference, in: collection) else {
+            throw TapsterError.notFound(kind.rawValue, reference)
+        }
+        return record
+    }
+
+    /// Appends an audit event in `session`.
+    func audit(_ session: any StoreSession, _ principal: Principal, _ action: String, _ type: ResourceKind,
+               id: String?, name: String?, tenant: String?, details: [String: String] = [:]) async throws {
+        _ = try await session.appendAudit(
+            AuditEntry(actor: principal.name, action: action, objectType: type.rawValue, objectId: id,
+                       objectName: name, tenant: tenant, details: details),
+            at: now)
+    }
+
+    /// Checks that every named tenant exists.
+    func requireTenantsExist(_ names: some Sequence<String>, field: String, session: any StoreSession) async throws {
+        for name in names where try await session.find(name, in: .tenants) == nil {
+            throw TapsterError.invalid(field, "tenant \"\(name)\" does not exist")
+        }
+    }
+}

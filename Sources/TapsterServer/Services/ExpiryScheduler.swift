@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TapsterCore
+import TapsterStore
+
+/// Expires taps at their deadline without any request arriving: sleeps until the next
+/// deadline (at most ``maximumSleep``, so taps created meanwhile are seen in time) and
+/// marks every due tap `expired`. On start it first expires what passed while the server was down.
+struct ExpiryScheduler: Service {
+    static let maximumSleep: Duration = .milliseconds(250)
+
+    let controlPlane: ControlPlane
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                for tap in try await controlPlane.expireDueTaps() {
+                    logger.info("tap expired", metadata: ["tap": "\(tap.id)", "owner": "\(tap.owner)"])
+                }
+            } catch {
+                logger.error("expiring taps failed; retrying", metadata: ["error": "\(error)"])
+            }
+            var sleep = Self.maximumSleep
+            if let next = try? await controlPlane.store.nextDeadline() {
+                let until = next.timeIntervalSince(controlPlane.now)
+                sleep = min(sleep, .milliseconds(max(Int(until * 1000) + 1, 1)))
+            }
+            try? await Task.sleep(for: sleep)
+        }
+    }
+}

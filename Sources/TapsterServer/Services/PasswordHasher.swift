@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+import TapsterCore
+
+/// Hashes and checks passwords with bcrypt, and mints API tokens (stored as SHA-256).
+///
+/// bcrypt is deliberately slow, so it runs on NIO's blocking thread pool, never on Swift's
+/// cooperative pool.
+struct PasswordHasher: Sendable {
+    static let cost: UInt8 = 11
+    static let minimumLength = 8
+
+    func hash(_ password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: Self.cost) }
+    }
+
+    func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    func validate(_ password: String) throws(TapsterError) {
+        guard password.count >= Self.minimumLength else {
+            throw TapsterError.invalid("password", "must be at least \(Self.minimumLength) characters")
+        }
+        guard password.count <= 72 else { throw TapsterError.invalid("password", "must be at most 72 characters") }
+    }
+
+    /// A new random secret: `tap_` and 43 base64url characters (256 bits).
+    static func newTokenSecret() -> String {
+        "tap_" + randomBase64URL(bytes: 32)
+    }
+
+    /// A random password for a first admin: 20 base64url characters.
+    static func newOneTimePassword() -> String {
+        randomBase64URL(bytes: 15)
+    }
+
+    /// How a token secret is stored: hex SHA-256.
+    static func tokenHash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func randomBase64URL(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
