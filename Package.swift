@@ -19,11 +19,13 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The executable: ArgumentParser commands only.
@@ -54,6 +56,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support: fresh, migrated databases of either kind (SQLite file, PostgreSQL database). Tests only.
+        .target(
+            name: "TapsterTestSupport",
+            dependencies: [
+                "TapsterCore", "TapsterStore",
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
         .target(
             name: "TapsterServer",
@@ -64,8 +76,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/portal")],
             swiftSettings: swiftSettings
         ),
         // The API client the CLI uses, and how the CLI renders objects (table, JSON, YAML).
@@ -74,6 +87,9 @@ let package = Package(
             dependencies: [
                 "TapsterCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -93,20 +109,20 @@ let package = Package(
         .testTarget(name: "PacketKitTests", dependencies: ["PacketKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TapsterStoreTests",
-            dependencies: ["TapsterCore", "TapsterStore"],
+            dependencies: ["TapsterCore", "TapsterStore", "TapsterTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TapsterServerTests",
             dependencies: [
-                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient",
+                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TapsterCLITests",
-            dependencies: ["TapsterCore"],
+            dependencies: ["TapsterCore", "TapsterClient"],
             swiftSettings: swiftSettings
         ),
     ]

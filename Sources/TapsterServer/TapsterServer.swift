@@ -40,11 +40,16 @@ public enum TapsterServer {
         router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
         DocumentRoutes().register(on: router)
         let api = router.group("api/v1")
-        AccountRoutes(controlPlane: controlPlane, loginThrottle: LoginThrottle()).register(on: api)
+        let loginThrottle = LoginThrottle()
+        AccountRoutes(controlPlane: controlPlane, loginThrottle: loginThrottle).register(on: api)
         PolicyRoutes(controlPlane: controlPlane).register(on: api)
         TapRoutes(controlPlane: controlPlane).register(on: api)
         InventoryRoutes(controlPlane: controlPlane).register(on: api)
         AuditRoutes(controlPlane: controlPlane).register(on: api)
+        // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
+        NeutronRoutes(controlPlane: controlPlane).register(on: router)
+        // The web portal (no TLS listener yet, so its cookies are not `Secure`).
+        Portal(controlPlane: controlPlane, loginThrottle: loginThrottle, servedOverTLS: false, logger: logger).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
@@ -56,7 +61,10 @@ public enum TapsterServer {
 
 /// How errors are written: the native `{"code","message"}` body, or Neutron's envelope under `/v2.0`.
 enum ErrorRendering {
-    @Sendable static func render(_ request: Request, _ error: TapsterError) -> Response {
+    @Sendable static func render(_ request: Request, _ error: TapsterError, _ original: any Error) -> Response {
+        if NeutronErrorBody.applies(to: request.uri.path) {
+            return NeutronErrorBody.response(for: error, original: original, path: request.uri.path)
+        }
         let status = HTTPResponse.Status(code: error.status)
         return (try? JSONCoding.response(error, status: status)) ?? Response(status: status)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TapsterCore
 import TapsterServer
 
 /// `tapster serve`: runs the control plane (API, portal, scheduler).

@@ -17,13 +17,14 @@ public enum AuditChain {
     }
 
     /// SHA-256 (hex) of the event's canonical form: every field but ``AuditEvent/hash``,
-    /// length-prefixed so that no two different events share a form. Time counts in milliseconds.
+    /// length-prefixed so that no two different events share a form (an absent optional is
+    /// written `-`, which no length prefix is). Time counts in milliseconds.
     public static func hash(of event: AuditEvent) -> String {
-        var fields: [String] = [
+        var fields: [String?] = [
             String(event.sequence),
             String(Int64((event.time.timeIntervalSince1970 * 1000).rounded())),
             event.actor, event.action, event.objectType,
-            event.objectId ?? "\u{0}", event.objectName ?? "\u{0}", event.tenant ?? "\u{0}",
+            event.objectId, event.objectName, event.tenant,
         ]
         for key in event.details.keys.sorted() {
             fields.append(key)
@@ -32,6 +33,10 @@ public enum AuditChain {
         fields.append(event.previousHash)
         var canonical = Data()
         for field in fields {
+            guard let field else {
+                canonical.append(contentsOf: "-".utf8)
+                continue
+            }
             let bytes = Data(field.utf8)
             canonical.append(contentsOf: "\(bytes.count):".utf8)
             canonical.append(bytes)
@@ -62,9 +67,20 @@ public enum AuditChain {
             previous = event.hash
             expected += 1
         }
-        if let head, head.sequence != expected - 1 || (head.sequence > 0 && head.hash != previous) {
-            return .broken(at: expected, checked: Int(expected - 1),
-                           reason: "the log ends at event \(expected - 1) but \(head.sequence) were recorded: events were deleted at the end")
+        if let head {
+            let last = expected - 1
+            if head.sequence > last {
+                return .broken(at: expected, checked: Int(last),
+                               reason: "the log ends at event \(last) but \(head.sequence) were recorded: events were deleted at the end")
+            }
+            if head.sequence < last {
+                return .broken(at: head.sequence + 1, checked: Int(head.sequence),
+                               reason: "the log goes on past event \(head.sequence), the last one recorded: events were appended")
+            }
+            if head.sequence > 0, head.hash != previous {
+                return .broken(at: head.sequence, checked: Int(head.sequence - 1),
+                               reason: "event \(head.sequence) is not the one recorded as the last: it was replaced")
+            }
         }
         return AuditVerification(valid: true, checked: events.count, firstBrokenSequence: nil, reason: nil)
     }

@@ -57,8 +57,12 @@ public struct FilterSpec: Codable, Sendable, Equatable {
     public var name: String
     public var description: String?
     public var tenant: String?
-    /// Selects the tapped workloads by label, e.g. `app=web,tier in (front,edge)`.
+    /// Selects the tapped workloads by label, e.g. `app=web,tier in (front,edge)`. May be
+    /// empty when ``ports`` selects instead.
     public var selector: LabelSelector
+    /// Selects by interface instead of (or as well as) by label: the workloads owning these
+    /// interface ids (Neutron port ids), of which only these interfaces are tapped.
+    public var ports: [String]?
     /// Optionally selects the peers: only traffic between a selected workload and one of these
     /// is captured (TAPAS's "web ↔ db" relationship).
     public var peerSelector: LabelSelector?
@@ -68,20 +72,33 @@ public struct FilterSpec: Codable, Sendable, Equatable {
     public var rules: [FlowRule]?
     /// Defaults to `both`.
     public var direction: Direction?
+    /// Notes other APIs keep (``Annotations``), e.g. the Neutron tap flow a filter stands for.
+    public var annotations: [String: String]?
 
     public init(name: String, description: String? = nil, tenant: String? = nil, selector: LabelSelector,
-                peerSelector: LabelSelector? = nil, bpf: String? = nil, rules: [FlowRule]? = nil, direction: Direction? = nil) {
+                ports: [String]? = nil, peerSelector: LabelSelector? = nil, bpf: String? = nil, rules: [FlowRule]? = nil,
+                direction: Direction? = nil, annotations: [String: String]? = nil) {
         self.name = name
         self.description = description
         self.tenant = tenant
         self.selector = selector
+        self.ports = ports
         self.peerSelector = peerSelector
         self.bpf = bpf
         self.rules = rules
         self.direction = direction
+        self.annotations = annotations
     }
 
     public var effectiveDirection: Direction { direction ?? .both }
+
+    /// Whether the filter selects this workload: its labels match ``selector`` and, when
+    /// ``ports`` is set, one of its interfaces is among them.
+    public func selects(_ workload: WorkloadSpec) -> Bool {
+        guard selector.matches(workload.labels) else { return false }
+        guard let ports else { return true }
+        return workload.interfaces.contains { ports.contains($0.id) }
+    }
 
     /// The filter's traffic expression without the peer part: ``bpf`` AND (rule OR rule …).
     /// `nil` when the filter selects all traffic of the workload.
@@ -101,9 +118,18 @@ public struct FilterSpec: Codable, Sendable, Equatable {
         try ResourceName.validate(name)
         if let description { try Validation.text(description, field: "description", maximum: 1024) }
         if let tenant { try ResourceName.validate(tenant, field: "tenant") }
-        guard !selector.isEmpty else {
+        if let ports {
+            guard (1...64).contains(ports.count), Set(ports).count == ports.count else {
+                throw TapsterError.invalid("ports", "names 1–64 distinct interface (port) ids")
+            }
+            for port in ports where !Identifier.isIdentifier(port) {
+                throw TapsterError.invalid("ports", "\"\(port)\" is not an interface (port) id")
+            }
+        }
+        guard !selector.isEmpty || ports != nil else {
             throw TapsterError.invalid("selector", "must select something, e.g. app=web (an empty selector would tap every workload)")
         }
+        try Annotations.validate(annotations)
         if let bpf { try Validation.text(bpf, field: "bpf", maximum: 4096) }
         if let rules, rules.count > 64 { throw TapsterError.invalid("rules", "at most 64 rules") }
         _ = try trafficExpression()

@@ -27,14 +27,25 @@ public enum TapsterJSON {
         return decoder
     }
 
-    /// `2026-11-23T18:50:31.123Z`.
+    /// `2026-11-23T18:50:31.123Z`, rounded to the nearest millisecond.
+    ///
+    /// The milliseconds are written by hand: Foundation's format style truncates the binary
+    /// fraction, so `.123` could come out as `.122`.
     public static func formatTime(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let fraction = ((milliseconds % 1000) + 1000) % 1000
+        let whole = Date(timeIntervalSince1970: TimeInterval((milliseconds - fraction) / 1000))
+        let digits = String(fraction)
+        return whole.formatted(Date.ISO8601FormatStyle()).dropLast() + "."
+            + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
-    /// Parses ISO 8601 with or without fractional seconds.
+    /// Parses ISO 8601 with or without fractional seconds, to millisecond resolution (the
+    /// resolution times are stored and hashed at), so that a formatted time parses back equal.
     public static func parseTime(_ text: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        return Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
     }
 }

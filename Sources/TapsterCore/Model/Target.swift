@@ -44,11 +44,14 @@ public struct TargetSpec: Codable, Sendable, Equatable {
     public var payload: Payload?
     /// Optional per-tap, per-host bandwidth limit.
     public var bandwidthCap: BandwidthCap?
+    /// Notes other APIs keep (``Annotations``), e.g. a Neutron tap service's display name.
+    public var annotations: [String: String]?
 
     public init(name: String, description: String? = nil, tenant: String? = nil, kind: TargetKind,
                 destination: IPAddress? = nil, erspanVersion: Int? = nil, sessionId: Int? = nil,
                 vni: Int? = nil, udpPort: Int? = nil, greKey: UInt32? = nil, portId: String? = nil,
-                retention: TapDuration? = nil, payload: Payload? = nil, bandwidthCap: BandwidthCap? = nil) {
+                retention: TapDuration? = nil, payload: Payload? = nil, bandwidthCap: BandwidthCap? = nil,
+                annotations: [String: String]? = nil) {
         self.name = name
         self.description = description
         self.tenant = tenant
@@ -63,6 +66,7 @@ public struct TargetSpec: Codable, Sendable, Equatable {
         self.retention = retention
         self.payload = payload
         self.bandwidthCap = bandwidthCap
+        self.annotations = annotations
     }
 
     public static let defaultVXLANPort = 4789
@@ -76,9 +80,10 @@ public struct TargetSpec: Codable, Sendable, Equatable {
         try ResourceName.validate(name)
         if let description { try Validation.text(description, field: "description", maximum: 1024) }
         if let tenant { try ResourceName.validate(tenant, field: "tenant") }
+        try Annotations.validate(annotations)
         var v = self
         v.payload = effectivePayload
-        let because = "for a \(kind.rawValue) target"
+        let because = "for \(kind == .erspan ? "an" : "a") \(kind.rawValue) target"
         if kind.isTunnel {
             _ = try Validation.required(destination, field: "destination", because: because)
         } else {

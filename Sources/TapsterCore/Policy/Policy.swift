@@ -40,8 +40,9 @@ public enum Policy {
             return .allow
         case .auditor:
             if action == .read { return .allow }
-            if kind == .token || (kind == .user && action == .update), case .object = subject { return .allow }
-            if kind == .token, action == .create { return .allow }
+            // Their own tokens and password: the object must be theirs (`visible`).
+            if kind == .token || (kind == .user && action == .update), case .object(visible: true) = subject { return .allow }
+            if kind == .token, action == .create, subject == .collection { return .allow }
             return .forbidden("auditors have read-only access")
         case .owner:
             return owner(action, kind, subject)

@@ -40,8 +40,9 @@ public enum TapAdmission {
         guard liveTaps < quota else {
             throw TapsterError(.quotaExceeded, "you already have \(liveTaps) active taps, your quota is \(quota); stop one first")
         }
+        // The tenant of a grant that covers this duration, not of a shorter one.
         let tenant = requestedTenant
-            ?? applicable.compactMap(\.tenant).sorted().first
+            ?? applicable.filter { duration <= $0.maxDuration }.compactMap(\.tenant).sorted().first
             ?? [filter.tenant, target.tenant].compactMap { $0 }.first(where: principal.tenants.contains)
             ?? principal.tenants.sorted().first
         return Admitted(tenant: tenant, maxDuration: longest)

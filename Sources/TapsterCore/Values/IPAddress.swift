@@ -33,25 +33,27 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
         guard text.contains(":"), !text.contains("%") else { return nil }
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
-        func groups(_ s: String) -> [UInt16]? {
+        // An embedded IPv4 address may only end the address (RFC 4291 §2.2).
+        func groups(_ s: String, last: Bool) -> [UInt16]? {
             if s.isEmpty { return [] }
             var out: [UInt16] = []
             let pieces = s.split(separator: ":", omittingEmptySubsequences: false)
             for (i, piece) in pieces.enumerated() {
-                if i == pieces.count - 1, piece.contains("."), let v4 = parseIPv4(piece) {
+                if last, i == pieces.count - 1, piece.contains("."), let v4 = parseIPv4(piece) {
                     out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 } else {
-                    guard (1...4).contains(piece.count), let g = UInt16(piece, radix: 16) else { return nil }
+                    guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit), piece.allSatisfy(\.isASCII),
+                          let g = UInt16(piece, radix: 16) else { return nil }
                     out.append(g)
                 }
             }
             return out
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], last: halves.count == 1) else { return nil }
         var all: [UInt16]
         if halves.count == 2 {
-            guard let tail = groups(halves[1]), head.count + tail.count < 8 else { return nil }
+            guard let tail = groups(halves[1], last: true), head.count + tail.count < 8 else { return nil }
             all = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
         } else {
             guard head.count == 8 else { return nil }
@@ -62,6 +64,10 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        // RFC 5952 §5: an IPv4-mapped address (::ffff:0:0/96) ends in dotted decimal.
+        if bytes[..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".")
+        }
         let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
         // RFC 5952: compress the longest run (length ≥ 2) of zero groups.
         var bestStart = -1, bestLength = 0, runStart = -1

@@ -20,7 +20,7 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
     public init(parsing text: String) throws(TapsterError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw TapDuration.syntaxError(text) }
-        if let plain = Int64(trimmed) {
+        if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let plain = Int64(trimmed) {
             guard plain > 0 else { throw TapDuration.syntaxError(text) }
             try self.init(checked: plain, text)
             return
@@ -32,7 +32,7 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
             if let digit = character.wholeNumberValue, character.isASCII {
                 let (m, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
                 let (s, o2) = m.addingReportingOverflow(Int64(digit))
-                guard !o1, !o2 else { throw TapDuration.syntaxError(text) }
+                guard !o1, !o2 else { throw TapDuration.tooLong(text) }
                 number = s
                 continue
             }
@@ -40,8 +40,9 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
                 throw TapDuration.syntaxError(text)
             }
             let (product, overflow) = value.multipliedReportingOverflow(by: unit)
-            guard !overflow else { throw TapDuration.syntaxError(text) }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !overflow, !sumOverflow else { throw TapDuration.tooLong(text) }
+            total = sum
             number = nil
             lastUnitRank = rank
         }
@@ -50,9 +51,7 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
     }
 
     private init(checked seconds: Int64, _ text: String) throws(TapsterError) {
-        guard seconds <= TapDuration.maximum.seconds else {
-            throw TapsterError(.invalidArgument, "duration \"\(text)\" is longer than the maximum of 366d")
-        }
+        guard seconds <= TapDuration.maximum.seconds else { throw TapDuration.tooLong(text) }
         self.init(seconds: seconds)
     }
 
@@ -64,6 +63,10 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
         case "s": (1, 0)
         default: nil
         }
+    }
+
+    private static func tooLong(_ text: String) -> TapsterError {
+        TapsterError(.invalidArgument, "duration \"\(text)\" is longer than the maximum of 366d")
     }
 
     private static func syntaxError(_ text: String) -> TapsterError {

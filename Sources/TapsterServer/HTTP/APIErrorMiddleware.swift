@@ -5,8 +5,9 @@ import TapsterCore
 /// Turns every error a route throws into a JSON body `{"code","message","field"}` with the
 /// status of its code — including Hummingbird's own (unknown route, body too large).
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// How an error is rendered: native API bodies, or Neutron's envelope.
-    let render: @Sendable (Request, TapsterError) -> Response
+    /// How an error is rendered: native API bodies, or Neutron's envelope. Gets the mapped
+    /// error and the one thrown (which may carry more, e.g. a Neutron error type).
+    let render: @Sendable (Request, TapsterError, any Error) -> Response
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -16,7 +17,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if mapped.code == .internal {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             }
-            return render(request, mapped)
+            return render(request, mapped, error)
         }
     }
 
@@ -24,6 +25,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as TapsterError:
             return error
+        case let fault as NeutronFault:
+            return fault.error
         case let error as HTTPError:
             switch error.status {
             case .notFound: return TapsterError(.notFound, "no such endpoint: \(request.method) \(request.uri.path)")

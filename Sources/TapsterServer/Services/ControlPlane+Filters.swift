@@ -83,15 +83,16 @@ extension ControlPlane {
         }
     }
 
-    /// The workloads a filter's selector picks, and on how many hosts.
+    /// The workloads a filter picks (by selector and ports), and on how many hosts.
     static func matches(of spec: FilterSpec, in workloads: [Workload]) -> (workloads: [Workload], summary: FilterMatches) {
-        let selected = workloads.filter { spec.selector.matches($0.labels) }
+        let selected = workloads.filter { spec.selects($0.spec) }
         return (selected, FilterMatches(workloads: selected.count, hosts: Set(selected.map(\.host)).count))
     }
 
-    private static func auditDetails(_ spec: FilterSpec) -> [String: String] {
+    static func auditDetails(_ spec: FilterSpec) -> [String: String] {
         var details = ["selector": spec.selector.description, "direction": spec.effectiveDirection.rawValue]
         if let peer = spec.peerSelector { details["peer_selector"] = peer.description }
+        if let ports = spec.ports { details["ports"] = ports.joined(separator: ",") }
         if let bpf = spec.bpf { details["bpf"] = bpf }
         return details
     }

@@ -78,7 +78,9 @@ extension ControlPlane {
     }
 
     /// Stops a live tap: `stopped_by` is `admin` when an admin stops it, `user` otherwise.
-    public func stopTap(_ p: Principal, _ id: String) async throws -> Tap {
+    /// `auditDetails` are added to the audit event's (e.g. which API asked).
+    @discardableResult
+    public func stopTap(_ p: Principal, _ id: String, auditDetails: [String: String] = [:]) async throws -> Tap {
         let tap = try await visibleTap(p, id, .stop)
         let by: StopActor = p.isAdmin ? .admin : .user
         let stopped = try tap.applying(.stop(by: by, actor: p.name), at: now)
@@ -88,7 +90,7 @@ extension ControlPlane {
                 throw TapsterError(.invalidState, "tap \(id) is \(current); it cannot be stopped")
             }
             try await audit(session, p, AuditAction.tapStopped, .tap, id: tap.id, name: nil, tenant: tap.tenant,
-                            details: ["stopped_by": by.rawValue, "owner": tap.owner])
+                            details: ["stopped_by": by.rawValue, "owner": tap.owner].merging(auditDetails) { native, _ in native })
             return stopped
         }
     }

@@ -3,15 +3,22 @@ import TapsterCore
 
 /// Validates a filter's traffic expression with libpcap's own compiler.
 struct FilterCompiler: Sendable {
-    /// Compiles the expression a filter spec stands for (its BPF and rules); throws
-    /// `invalid_bpf` with libpcap's message when libpcap rejects it.
+    /// Compiles the filter's BPF as written, then the whole expression it stands for (BPF
+    /// and rules); throws `invalid_bpf` with libpcap's own message when libpcap rejects either.
     func check(_ spec: FilterSpec) throws(TapsterError) {
-        guard let expression = try spec.trafficExpression() else { return }
+        if let bpf = spec.bpf {
+            try compile(bpf, field: "bpf")
+        }
+        if let expression = try spec.trafficExpression() {
+            try compile(expression, field: spec.rules?.isEmpty == false ? "rules" : "bpf")
+        }
+    }
+
+    private func compile(_ expression: String, field: String) throws(TapsterError) {
         do {
             _ = try BPFProgram.compile(expression)
         } catch {
-            let field = spec.bpf != nil ? "bpf" : "rules"
-            throw TapsterError(.invalidBPF, "\(field): libpcap cannot compile \"\(expression)\": \(error.message)", field: field)
+            throw TapsterError(.invalidBPF, "\(field): \(error.message)", field: field)
         }
     }
 }

@@ -1,0 +1,88 @@
+# Tapster — the two commands the README names:
+#   make run     build (release) and start the control plane on 127.0.0.1:8080 with ./tapster-data
+#   make test    install what tests need, check the OpenAPI document, build, and run every test
+#                (PostgreSQL is started on 127.0.0.1:55432 for the store tests and stopped afterwards)
+#
+# Variables (override on the command line, e.g. `make run ARGS="--listen 127.0.0.1:9090"`):
+#   SCRATCH      SwiftPM build folder, outside the clone so builds are reused (default /var/cache/tapster/build,
+#                or ./.build when that is not writable)
+#   BIN          where the release executable is (default $(SCRATCH)/release)
+#   DATA_DIR     `make run`'s data directory (default ./tapster-data)
+#   ARGS         more arguments for `tapster serve`
+#   JOBS         parallel compile jobs (default: number of cores)
+#   TEST_FILTER  only the tests matching this (swift test --filter), e.g. TEST_FILTER=PacketKitTests
+#   TEST_FLAGS   more arguments for `swift test`
+#   TEST_POSTGRES_URL  the PostgreSQL the tests use, exported as TAPSTER_TEST_POSTGRES_URL (default: the one
+#                scripts/postgres-for-tests.sh starts, postgres://postgres@127.0.0.1:55432/postgres)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# Prerequisites run in the order written (deps, then checks, then builds), even under make -j.
+.NOTPARALLEL:
+
+ifneq ($(wildcard /opt/swift/usr/bin/swift),)
+export PATH := /opt/swift/usr/bin:$(PATH)
+endif
+
+SWIFT ?= swift
+DEFAULT_SCRATCH := /var/cache/tapster/build
+ifeq ($(origin SCRATCH),undefined)
+SCRATCH := $(shell mkdir -p $(DEFAULT_SCRATCH) 2>/dev/null && test -w $(DEFAULT_SCRATCH) && echo $(DEFAULT_SCRATCH) || echo $(CURDIR)/.build)
+endif
+BIN ?= $(SCRATCH)/release
+DATA_DIR ?= ./tapster-data
+ARGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_FILTER ?=
+TEST_FLAGS ?=
+TEST_POSTGRES_URL ?=
+
+SWIFT_FLAGS := --scratch-path $(SCRATCH) --jobs $(JOBS)
+
+.PHONY: help run build build-debug test build-tests check-openapi deps deps-run clean distclean
+
+help:
+	@echo "make run      build and start tapster serve (ARGS=... for more options)"
+	@echo "make test     install test dependencies and run every test"
+	@echo "make build    release build of the tapster executable into $(BIN)"
+	@echo "make clean    remove build products (keeps fetched packages); distclean removes $(SCRATCH)"
+
+deps-run:
+	@scripts/install-deps.sh --run
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps-run
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product tapster
+
+build-debug: deps-run
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+run: build
+	exec $(BIN)/tapster serve --data-dir $(DATA_DIR) $(ARGS)
+
+check-openapi:
+	@scripts/check-openapi.sh
+
+build-tests: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+
+# PostgreSQL runs only while the tests do; it is stopped whatever happens (failure, Ctrl-C),
+# and the tests' exit status is what `make test` exits with.
+test: deps check-openapi build-tests
+	@stop_postgres() { scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true; }; \
+	trap stop_postgres EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	url=$$(scripts/postgres-for-tests.sh start); \
+	export TAPSTER_TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)'; \
+	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
+	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \
+	echo "$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS)"; \
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS)
+
+clean:
+	$(SWIFT) package clean --scratch-path $(SCRATCH)
+
+distclean:
+	rm -rf $(SCRATCH)

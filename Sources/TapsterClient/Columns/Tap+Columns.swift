@@ -1,0 +1,57 @@
+import Foundation
+import TapsterCore
+
+extension Tap: TableRenderable {
+    public static var resourceKind: String { "tap" }
+    public static var columns: [Column<Tap>] {
+        [
+            Column("ID") { $0.id },
+            Column("STATE") { $0.stateSummary },
+            Column("FILTER") { $0.filter },
+            Column("TARGET") { $0.target },
+            Column("TENANT") { $0.tenant ?? "" },
+            Column("OWNER") { $0.owner },
+            Column("WORKLOADS") { String($0.matchedWorkloads) },
+            Column("DEADLINE") { tap, now in tap.deadlineSummary(now: now) },
+            .age(\.createdAt),
+        ]
+    }
+    public var outputName: String { id }
+
+    /// Per-agent status and counters, when agents have reported.
+    public func sections(now: Date) -> [TableSection] {
+        guard let agents, !agents.isEmpty else { return [] }
+        let columns: [Column<TapAgentStatus>] = [
+            Column("AGENT") { $0.agent },
+            Column("STATE") { $0.state.rawValue },
+            Column("PACKETS") { String($0.packets) },
+            Column("BYTES") { String($0.bytes) },
+            Column("DROPS") { String($0.drops) },
+            Column("UPDATED") { status, now in RelativeTime.age(of: status.updatedAt, now: now) + " ago" },
+            Column("REASON") { $0.reason ?? "" },
+        ]
+        return [TableSection(title: "Agents", table: agents.table(columns, now: now))]
+    }
+
+    /// `active`, `stopped by admin`, `failed: <reason>`.
+    var stateSummary: String {
+        switch state {
+        case .stopped: stoppedBy.map { "stopped by \($0.rawValue)" } ?? "stopped"
+        case .failed: failureReason.map { "failed: \($0)" } ?? "failed"
+        default: state.rawValue
+        }
+    }
+
+    /// `in 14m` while live; `ended 3m ago` afterwards.
+    func deadlineSummary(now: Date) -> String {
+        if state.isLive { return RelativeTime.until(deadline, now: now) }
+        return "ended \(RelativeTime.age(of: endedAt ?? deadline, now: now)) ago"
+    }
+}
+
+extension TapView: TableRenderable {
+    public static var resourceKind: String { Tap.resourceKind }
+    public static var columns: [Column<TapView>] { Tap.columns.map { $0.pulledBack(\.tap) } }
+    public var outputName: String { tap.id }
+    public func sections(now: Date) -> [TableSection] { tap.sections(now: now) }
+}

@@ -1,0 +1,14 @@
+import TapsterCore
+
+/// Filters: what they select.
+extension CommandSession {
+    /// The workloads a saved filter selects now.
+    public func filterWorkloads(_ reference: String) async throws {
+        try show(try await client.list(Resources.filters.url(reference, "workloads"), of: Workload.self))
+    }
+
+    /// What a filter spec would select, without saving it.
+    public func previewFilter(_ spec: FilterSpec) async throws {
+        try show(try await client.post(Resources.filters.url + "/preview", body: spec, as: FilterPreview.self))
+    }
+}

@@ -1,0 +1,38 @@
+import TapsterCore
+
+/// The verbs every collection shares: list, get, create, replace, update, delete.
+extension CommandSession {
+    /// `GET` the collection (with an optional `?query`) and print it.
+    public func list<Item>(_ collection: ResourceCollection<Item>, query: String = "") async throws {
+        try show(try await client.list(collection.url + query, of: Item.self))
+    }
+
+    /// `GET` one object by name or id and print it.
+    public func get<Item>(_ collection: ResourceCollection<Item>, _ reference: String) async throws {
+        try show(try await client.get(collection.url(reference), as: Item.self))
+    }
+
+    /// `POST` a new object and print what the server stored.
+    @discardableResult
+    public func create<Item>(_ collection: ResourceCollection<Item>, _ body: some Encodable) async throws -> Item {
+        let answer = try await client.post(collection.url, body: body, as: Item.self)
+        try show(answer)
+        return answer.value
+    }
+
+    /// `PUT` a whole spec over an object and print the result.
+    public func replace<Item>(_ collection: ResourceCollection<Item>, _ reference: String, _ body: some Encodable) async throws {
+        try show(try await client.put(collection.url(reference), body: body, as: Item.self))
+    }
+
+    /// `PATCH` some fields of an object and print the result.
+    public func update<Item>(_ collection: ResourceCollection<Item>, _ reference: String, _ body: some Encodable) async throws {
+        try show(try await client.patch(collection.url(reference), body: body, as: Item.self))
+    }
+
+    /// `DELETE` an object and confirm, as kubectl does: `target "web" deleted`.
+    public func delete<Item>(_ collection: ResourceCollection<Item>, _ reference: String) async throws {
+        try await client.delete(collection.url(reference))
+        say("\(Item.resourceKind) \"\(reference)\" deleted")
+    }
+}

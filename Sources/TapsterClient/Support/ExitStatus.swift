@@ -1,0 +1,10 @@
+/// The exit statuses of the `tapster` client verbs.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    /// The API refused or failed the request, or the command failed (e.g. a broken audit chain).
+    public static let failure: Int32 = 1
+    /// The command line is wrong (unknown flag, missing argument, bad value).
+    public static let usage: Int32 = 2
+    /// The server could not be reached.
+    public static let unreachable: Int32 = 3
+}

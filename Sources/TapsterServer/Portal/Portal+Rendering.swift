@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TapsterCore
+
+/// What the `error` template shows.
+struct ErrorContent: Sendable {
+    let status: Int
+    let heading: String
+    let message: String
+    let home: String
+    let signedIn: Bool
+}
+
+extension Portal {
+    /// Only this server's own files, no framing, no inline script or style.
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        .cacheControl: "no-store",
+        .contentType: "text/html; charset=utf-8",
+    ]
+
+    /// Renders `template` with `content` inside the layout; consumes the notice cookie.
+    /// `csrf` is the token the page's forms carry (the visitor's, or the login form's).
+    func render(_ template: String, title: String, content: some Any, request: Request, visitor: Visitor?,
+                csrf: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let notice = PortalCookies.notice(in: request)
+        let chrome = PageChrome(
+            title: title, userName: visitor?.user.name, roleName: visitor?.user.role.rawValue,
+            nav: PageChrome.navigation(for: visitor, path: request.uri.path), csrf: csrf ?? visitor?.csrf ?? "",
+            notice: notice, stylesheet: pages.stylesheet, script: pages.script)
+        guard let html = pages.render(template, PageView(chrome: chrome, page: content)) else {
+            return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "the portal template \(template) is missing")))
+        }
+        var response = Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+        if notice != nil { response.setCookie(cookies.expired(PortalCookies.notice)) }
+        return response
+    }
+
+    /// A redirect after a successful action (303 See Other), with a notice for the next page.
+    func redirect(to location: String, notice: String? = nil) -> Response {
+        var response = Response.redirect(to: location)
+        if let notice { response.setCookie(cookies.notice(notice)) }
+        return response
+    }
+
+    /// The page for an error: 403, 404 and the others are pages of their own, with the status of the error.
+    func errorPage(_ error: TapsterError, request: Request, visitor: Visitor?) -> Response {
+        let heading = switch error.code {
+        case .forbidden, .notGranted, .passwordChangeRequired: "Not allowed"
+        case .notFound: "Not found"
+        case .methodNotAllowed: "Not available"
+        case .tooManyRequests: "Too many attempts"
+        case .invalidState, .alreadyExists, .inUse, .quotaExceeded: "That cannot be done now"
+        case .internal, .unavailable: "Something went wrong"
+        default: "That request could not be handled"
+        }
+        let content = ErrorContent(status: error.status, heading: heading, message: error.message,
+                                   home: visitor?.home ?? SessionPages.loginPath, signedIn: visitor != nil)
+        return render("error", title: heading, content: content, request: request, visitor: visitor,
+                      status: HTTPResponse.Status(code: error.status))
+    }
+
+    /// The page for anything a portal handler throws (HTTP errors, store failures: a 500 page, logged).
+    func errorPage(for error: any Error, request: Request, visitor: Visitor?) -> Response {
+        if let error = error as? TapsterError { return errorPage(error, request: request, visitor: visitor) }
+        let mapped = APIErrorMiddleware<TapsterRequestContext>.map(error, request: request)
+        if mapped.code == .internal {
+            logger.error("portal request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+        }
+        return errorPage(mapped, request: request, visitor: visitor)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import Logging
+import TapsterCore
+
+/// The web portal: the owners' self-service page and the network team's console.
+///
+/// Server-rendered HTML (Mustache templates shipped as resources of this module); every form
+/// works without JavaScript, which only refreshes tap counters. Every action goes through
+/// ``ControlPlane``, so policy, validation and audit are the API's own.
+struct Portal: Sendable {
+    let controlPlane: ControlPlane
+    let pages: PageRenderer
+    let assets: StaticAssets
+    let cookies: PortalCookies
+    let loginThrottle: LoginThrottle
+    let logger: Logger
+
+    /// - Parameter servedOverTLS: whether browsers reach the portal over HTTPS (cookies then carry `Secure`).
+    init(controlPlane: ControlPlane, loginThrottle: LoginThrottle, servedOverTLS: Bool, logger: Logger) {
+        self.controlPlane = controlPlane
+        self.loginThrottle = loginThrottle
+        self.logger = logger
+        self.assets = StaticAssets(logger: logger)
+        self.pages = PageRenderer(assets: assets, logger: logger)
+        self.cookies = PortalCookies(secure: servedOverTLS)
+    }
+
+    /// Adds the portal's pages, its static files, and HTML error pages for unknown browser paths.
+    func register(on router: Router<TapsterRequestContext>) {
+        router.add(middleware: PortalErrorPages(portal: self))
+        assets.register(on: router)
+        let routes = PortalRoutes(portal: self, router: router)
+        SessionPages(portal: self).register(routes)
+        TapPages(portal: self).register(routes)
+        LiveTapEndpoint(portal: self).register(routes)
+        ConsoleTapPages(portal: self).register(routes)
+        routes.register(TargetPages(portal: self).area)
+        FilterPages(portal: self).register(routes)
+        routes.register(GrantPages(portal: self).area)
+        routes.register(TenantPages(portal: self).area)
+        routes.register(UserPages(portal: self).area)
+        InventoryPages(portal: self).register(routes)
+        AuditPages(portal: self).register(routes)
+    }
+}

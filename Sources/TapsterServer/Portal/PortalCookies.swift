@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+/// The portal's cookies, all `HttpOnly; SameSite=Strict; Path=/` (and `Secure` over TLS):
+/// the session secret, the login form's CSRF nonce, and a one-shot notice shown after a redirect.
+struct PortalCookies: Sendable {
+    /// The session secret (an API token named `portal-session`).
+    static let session = "tapster_session"
+    /// A random nonce the login form's CSRF token is derived from, before there is a session.
+    static let login = "tapster_login"
+    /// A notice for the next page ("Tap stopped."), base64url-encoded.
+    static let notice = "tapster_notice"
+
+    /// Whether cookies carry `Secure`.
+    let secure: Bool
+
+    func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// A cookie that makes the browser forget `name`.
+    func expired(_ name: String) -> Cookie {
+        cookie(name, "", maxAge: 0)
+    }
+
+    /// A notice cookie for the page after a redirect.
+    func notice(_ text: String) -> Cookie {
+        let encoded = Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return cookie(Self.notice, encoded, maxAge: 60)
+    }
+
+    /// The notice a request carries, if any.
+    static func notice(in request: Request) -> String? {
+        guard let value = request.cookies[notice]?.value, !value.isEmpty else { return nil }
+        var base64 = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// A cookie's value, if present and non-empty.
+    static func value(_ name: String, in request: Request) -> String? {
+        request.cookies[name].map(\.value).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import TapsterCore
+
+/// `/` (to the right home page), `/login`, `/logout` and `/account/password`.
+///
+/// Login checks the password through ``ControlPlane`` (which audits failures), is rate-limited
+/// by the same ``LoginThrottle`` as the API, and sets the session cookie. A one-time password
+/// (the first admin's, or one an admin reset) sends every page to the password form until changed.
+struct SessionPages {
+    static let loginPath = "/login"
+    static let passwordPath = "/account/password"
+
+    let portal: Portal
+
+    /// What the `login` template shows.
+    struct LoginContent: Sendable {
+        let form: FormView
+    }
+
+    /// What the `password` template shows.
+    struct PasswordContent: Sendable {
+        let form: FormView
+        let mustChange: Bool
+    }
+
+    func register(_ routes: PortalRoutes) {
+        let portal = portal
+        routes.open("/", method: .get) { request, _ in
+            Response.redirect(to: try await portal.visitor(of: request)?.home ?? Self.loginPath)
+        }
+        routes.open("login", method: .get) { request, _ in
+            if let visitor = try await portal.visitor(of: request) { return Response.redirect(to: visitor.home) }
+            return loginPage(request, form: PortalForm(fields: ["next": request.uri.queryParameters.get("next") ?? ""]), error: nil)
+        }
+        routes.open("login", method: .post) { request, context in
+            try await login(request, context)
+        }
+        routes.action("logout", duringPasswordChange: true) { request, _ in
+            try await portal.controlPlane.closePortalSession(
+                PortalCookies.value(PortalCookies.session, in: request.request) ?? "", source: request.context.remoteAddress)
+            var response = portal.redirect(to: Self.loginPath, notice: "You have signed out.")
+            response.setCookie(portal.cookies.expired(PortalCookies.session))
+            return response
+        }
+        routes.page("account/password", duringPasswordChange: true) { request in
+            passwordPage(request, form: PortalForm(), error: nil)
+        }
+        routes.action("account/password", duringPasswordChange: true) { request, form in
+            do {
+                guard form["password"] == form["password_confirmation"] else {
+                    throw TapsterError.invalid("password_confirmation", "does not match the new password")
+                }
+                _ = try await portal.controlPlane.updateUser(
+                    request.principal, request.principal.userID,
+                    UserPatch(password: form["password"], currentPassword: form["current_password"]))
+                return portal.redirect(to: request.visitor.home, notice: "Your password has been changed.")
+            } catch let error as TapsterError {
+                return passwordPage(request, form: form, error: error)
+            }
+        }
+    }
+
+    private func login(_ request: Request, _ context: TapsterRequestContext) async throws -> Response {
+        let form = try await PortalForm.read(request, context: context)
+        guard let nonce = PortalCookies.value(PortalCookies.login, in: request), CSRF.isValid(form[CSRF.field], secret: nonce) else {
+            return loginPage(request, form: form, error: TapsterError.forbidden(
+                "The login form expired or your browser did not send its cookie. Make sure cookies are allowed, then sign in again."))
+        }
+        let name = form["name"].trimmingCharacters(in: .whitespaces)
+        let key = "\(name)@\(context.remoteAddress)"
+        do {
+            try await portal.loginThrottle.check(key)
+            let (secret, user) = try await portal.controlPlane.openPortalSession(name: name, password: form["password"],
+                                                                                 source: context.remoteAddress)
+            await portal.loginThrottle.succeeded(key)
+            let destination = user.mustChangePassword ? Self.passwordPath : (Self.safeNext(form["next"]) ?? Visitor(user: user, csrf: "").home)
+            var response = Response.redirect(to: destination)
+            response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(ControlPlane.portalSessionLifetime.seconds)))
+            response.setCookie(portal.cookies.expired(PortalCookies.login))
+            return response
+        } catch let error as TapsterError {
+            if error.code == .unauthenticated { await portal.loginThrottle.failed(key) }
+            return loginPage(request, form: form, error: error)
+        }
+    }
+
+    /// The login form: a fresh CSRF nonce cookie unless the browser has one.
+    private func loginPage(_ request: Request, form: PortalForm, error: TapsterError?) -> Response {
+        let existing = PortalCookies.value(PortalCookies.login, in: request)
+        let nonce = existing ?? PasswordHasher.newTokenSecret()
+        var view = FormView(action: Self.loginPath, submit: "Sign in", fields: [
+            FormField("name", "User name", required: true, autocomplete: "username"),
+            FormField("password", "Password", kind: .password, required: true, autocomplete: "current-password"),
+        ]).filled(from: form)
+        if let next = Self.safeNext(form["next"]) { view.hidden = [HiddenField(name: "next", value: next)] }
+        if let error { view = view.failed(error) }
+        var response = portal.render("login", title: "Sign in", content: LoginContent(form: view), request: request, visitor: nil,
+                                     csrf: CSRF.token(for: nonce), status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+        if existing == nil { response.setCookie(portal.cookies.cookie(PortalCookies.login, nonce, maxAge: nil)) }
+        return response
+    }
+
+    private func passwordPage(_ request: PortalRequest, form: PortalForm, error: TapsterError?) -> Response {
+        var view = FormView(action: Self.passwordPath, submit: "Change password", fields: [
+            FormField("current_password", "Current password", kind: .password, required: true, autocomplete: "current-password"),
+            FormField("password", "New password", kind: .password,
+                      hint: "\(PasswordHasher.minimumLength) to 72 characters.", required: true, autocomplete: "new-password"),
+            FormField("password_confirmation", "New password again", kind: .password, required: true, autocomplete: "new-password"),
+        ])
+        if let error { view = view.failed(error) }
+        return portal.render("password", title: "Change your password",
+                             content: PasswordContent(form: view, mustChange: request.visitor.user.mustChangePassword),
+                             request: request.request, visitor: request.visitor,
+                             status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+    }
+
+    /// A local path to return to after login; nothing that leaves this site.
+    static func safeNext(_ text: String) -> String? {
+        guard text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"), !text.hasPrefix(loginPath),
+              !text.contains(where: { $0.isNewline }) else { return nil }
+        return text
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import SQLKit
+import TapsterCore
+
+/// One step of the schema, applied once and recorded in `schema_migrations`.
+struct Migration: Sendable {
+    let version: Int64
+    let name: String
+    let statements: [SQLQueryString]
+}
+
+/// The schema, as the list of its migrations, in order. Never edit a released migration: append one.
+///
+/// Times are BIGINT milliseconds since 1970; objects are TEXT JSON in `body`; the other columns
+/// are what is searched, scoped, sorted or kept unique. One text serves SQLite and PostgreSQL.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(version: 1, name: "initial schema", statements: initialSchema),
+    ]
+
+    /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
+    /// lock makes replicas that start together take turns; SQLite's `BEGIN IMMEDIATE` does the same.
+    static func migrate(_ session: SQLSession, at now: Date) async throws {
+        try await session.atomically { session in
+            try await session.perform("migrate") {
+                if session.dialect == .postgres {
+                    try await session.execute("SELECT pg_advisory_xact_lock(\(literal: advisoryLockKey))")
+                }
+                try await session.execute("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)
+                    """)
+                let applied = Set(try await session.rows("SELECT version FROM schema_migrations").map { try $0.integer("version") })
+                for migration in all where !applied.contains(migration.version) {
+                    for statement in migration.statements {
+                        try await session.execute(statement)
+                    }
+                    try await session.execute("""
+                        INSERT INTO schema_migrations (version, name, applied_at_ms)
+                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now.millisecondsSince1970))
+                        """)
+                }
+            }
+        }
+    }
+
+    /// The versions recorded in `schema_migrations`, in order.
+    static func appliedVersions(_ session: SQLSession) async throws -> [Int64] {
+        try await session.perform("read schema version") {
+            try await session.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.integer("version") }
+        }
+    }
+
+    /// Any fixed number, the same for every replica: "tapster" in ASCII.
+    static let advisoryLockKey: Int64 = 0x74_61_70_73_74_65_72
+
+    private static func recordTable(_ table: String) -> [SQLQueryString] {
+        [
+            """
+            CREATE TABLE \(ident: table) (
+                id TEXT PRIMARY KEY,
+                name TEXT,
+                tenant TEXT,
+                created_at_ms BIGINT NOT NULL,
+                updated_at_ms BIGINT NOT NULL,
+                body TEXT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX \(ident: table + "_name") ON \(ident: table) (name)",
+            "CREATE INDEX \(ident: table + "_tenant") ON \(ident: table) (tenant)",
+        ]
+    }
+
+    private static let initialSchema: [SQLQueryString] =
+        ["tenants", "targets", "filters", "grants", "workloads"].flatMap(recordTable) + [
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                updated_at_ms BIGINT NOT NULL,
+                password_hash TEXT,
+                body TEXT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX users_name ON users (name)",
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                expires_at_ms BIGINT,
+                last_used_at_ms BIGINT)
+            """,
+            "CREATE UNIQUE INDEX api_tokens_secret_hash ON api_tokens (secret_hash)",
+            "CREATE INDEX api_tokens_user_id ON api_tokens (user_id)",
+            """
+            CREATE TABLE taps (
+                id TEXT PRIMARY KEY,
+                tenant TEXT,
+                owner TEXT NOT NULL,
+                state TEXT NOT NULL,
+                filter_name TEXT NOT NULL,
+                target_name TEXT NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                deadline_ms BIGINT NOT NULL,
+                body TEXT NOT NULL)
+            """,
+            "CREATE INDEX taps_tenant ON taps (tenant)",
+            "CREATE INDEX taps_owner ON taps (owner)",
+            "CREATE INDEX taps_state ON taps (state)",
+            "CREATE INDEX taps_deadline_ms ON taps (deadline_ms)",
+            "CREATE INDEX taps_created_at_ms ON taps (created_at_ms)",
+            """
+            CREATE TABLE tap_agent_status (
+                tap_id TEXT NOT NULL,
+                agent TEXT NOT NULL,
+                updated_at_ms BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (tap_id, agent))
+            """,
+            """
+            CREATE TABLE agents (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                last_seen_at_ms BIGINT,
+                body TEXT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX agents_name ON agents (name)",
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            CREATE TABLE audit_events (
+                sequence BIGINT PRIMARY KEY,
+                time_ms BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                object_type TEXT NOT NULL,
+                object_id TEXT,
+                object_name TEXT,
+                tenant TEXT,
+                details TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_events_time_ms ON audit_events (time_ms)",
+            "CREATE INDEX audit_events_object_id ON audit_events (object_id)",
+            "CREATE INDEX audit_events_tenant ON audit_events (tenant)",
+            """
+            CREATE TABLE audit_head (
+                id BIGINT PRIMARY KEY CHECK (id = 1),
+                sequence BIGINT NOT NULL,
+                hash TEXT NOT NULL)
+            """,
+            "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, \(literal: AuditChain.genesisHash))",
+        ]
+}

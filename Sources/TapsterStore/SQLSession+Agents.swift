@@ -1,0 +1,36 @@
+import Foundation
+import SQLKit
+import TapsterCore
+
+/// Agents (one per host), written by the agent hub as they enrol, connect and disconnect.
+extension SQLSession {
+    func upsertAgent(_ agent: Agent) async throws {
+        try await perform("write agent", conflict: { .alreadyExists("agent", agent.name) }) {
+            try await execute("""
+                INSERT INTO agents (id, name, state, created_at_ms, last_seen_at_ms, body)
+                VALUES (\(bind: agent.id), \(bind: agent.name), \(bind: agent.state.rawValue),
+                        \(bind: agent.createdAt.millisecondsSince1970), \(nullable(agent.lastSeenAt?.millisecondsSince1970)),
+                        \(bind: try StoredJSON.encode(agent)))
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
+                    created_at_ms = excluded.created_at_ms, last_seen_at_ms = excluded.last_seen_at_ms, body = excluded.body
+                """)
+        }
+    }
+
+    func findAgent(_ reference: String) async throws -> Agent? {
+        try await perform("find agent") {
+            try await row("""
+                SELECT body FROM agents
+                WHERE id = \(bind: reference) OR name = \(bind: reference)
+                ORDER BY CASE WHEN id = \(bind: reference) THEN 0 ELSE 1 END
+                LIMIT 1
+                """).map { try $0.body(Agent.self) }
+        }
+    }
+
+    func listAgents() async throws -> [Agent] {
+        try await perform("list agents") {
+            try await rows("SELECT body FROM agents ORDER BY \(dialect.byteOrder("name"))").map { try $0.body(Agent.self) }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SQLKit
+import TapsterCore
+
+/// Taps: the tap's JSON in `body` (without per-agent status, kept apart), and the columns the
+/// scheduler and listings search: tenant, owner, state, filter, target, created and deadline times.
+extension SQLSession {
+    static let liveStates: SQLQueryString = "('pending', 'active')"
+
+    func insertTap(_ tap: Tap) async throws {
+        try await perform("insert tap", conflict: { .alreadyExists("tap", tap.id) }) {
+            try await execute("""
+                INSERT INTO taps (id, tenant, owner, state, filter_name, target_name, created_at_ms, deadline_ms, body)
+                VALUES (\(bind: tap.id), \(nullable(tap.tenant)), \(bind: tap.owner), \(bind: tap.state.rawValue),
+                        \(bind: tap.filter), \(bind: tap.target), \(bind: tap.createdAt.millisecondsSince1970),
+                        \(bind: tap.deadline.millisecondsSince1970), \(bind: try SQLSession.tapBody(tap)))
+                """)
+        }
+    }
+
+    func findTap(id: String) async throws -> Tap? {
+        try await perform("find tap") {
+            try await row("SELECT body FROM taps WHERE id = \(bind: id)").map { try $0.body(Tap.self) }
+        }
+    }
+
+    /// Newest first. With tenants: the taps of those tenants, and the owner's taps whatever their tenant.
+    func listTaps(_ query: TapQuery) async throws -> [Tap] {
+        try await perform("list taps") {
+            var conditions: [SQLQueryString] = []
+            if let tenants = query.tenants {
+                var scope: [SQLQueryString] = []
+                if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
+                if let owner = query.owner { scope.append("owner = \(bind: owner)") }
+                conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
+            }
+            if let states = query.states {
+                conditions.append(states.isEmpty ? "1 = 0" : "state IN \(bindList(states.map(\.rawValue)))")
+            }
+            if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
+            if let target = query.target { conditions.append("target_name = \(bind: target)") }
+            var sql: SQLQueryString = "SELECT body FROM taps"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
+            return try await rows(sql).map { try $0.body(Tap.self) }
+        }
+    }
+
+    /// Compare-and-set on the state: writes only when the stored tap is still in `expected`.
+    func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool {
+        try await perform("update tap") {
+            try await row("""
+                UPDATE taps
+                SET tenant = \(nullable(tap.tenant)), owner = \(bind: tap.owner), state = \(bind: tap.state.rawValue),
+                    filter_name = \(bind: tap.filter), target_name = \(bind: tap.target),
+                    created_at_ms = \(bind: tap.createdAt.millisecondsSince1970), deadline_ms = \(bind: tap.deadline.millisecondsSince1970),
+                    body = \(bind: try SQLSession.tapBody(tap))
+                WHERE id = \(bind: tap.id) AND state = \(bind: expected.rawValue)
+                RETURNING id
+                """) != nil
+        }
+    }
+
+    func dueTaps(at now: Date) async throws -> [Tap] {
+        try await perform("read due taps") {
+            try await rows("""
+                SELECT body FROM taps
+                WHERE state IN \(SQLSession.liveStates) AND deadline_ms <= \(bind: now.millisecondsSince1970)
+                ORDER BY deadline_ms, \(dialect.byteOrder("id"))
+                """).map { try $0.body(Tap.self) }
+        }
+    }
+
+    func nextDeadline() async throws -> Date? {
+        try await perform("read next deadline") {
+            try await row("SELECT MIN(deadline_ms) AS deadline_ms FROM taps WHERE state IN \(SQLSession.liveStates)")?
+                .optionalInteger("deadline_ms").map(Date.init(millisecondsSince1970:))
+        }
+    }
+
+    func liveTapCount(owner: String) async throws -> Int {
+        try await perform("count live taps") {
+            Int(try await row("""
+                SELECT COUNT(*) AS live FROM taps WHERE owner = \(bind: owner) AND state IN \(SQLSession.liveStates)
+                """)?.integer("live") ?? 0)
+        }
+    }
+
+    func upsertTapAgentStatus(tapID: String, _ status: TapAgentStatus) async throws {
+        try await perform("write tap agent status") {
+            try await execute("""
+                INSERT INTO tap_agent_status (tap_id, agent, updated_at_ms, body)
+                VALUES (\(bind: tapID), \(bind: status.agent), \(bind: status.updatedAt.millisecondsSince1970),
+                        \(bind: try StoredJSON.encode(status)))
+                ON CONFLICT (tap_id, agent) DO UPDATE SET updated_at_ms = excluded.updated_at_ms, body = excluded.body
+                """)
+        }
+    }
+
+    func tapAgentStatuses(tapID: String) async throws -> [TapAgentStatus] {
+        try await perform("read tap agent status") {
+            try await rows("""
+                SELECT body FROM tap_agent_status WHERE tap_id = \(bind: tapID) ORDER BY \(dialect.byteOrder("agent"))
+                """).map { try $0.body(TapAgentStatus.self) }
+        }
+    }
+
+    /// A tap's stored JSON: per-agent status lives in its own table.
+    private static func tapBody(_ tap: Tap) throws -> String {
+        var stored = tap
+        stored.agents = nil
+        return try StoredJSON.encode(stored)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import TapsterCore
+
+/// ``SQLStore``'s own operations: each runs the ``SQLSession`` operation of the same name on a
+/// connection of its own.
+extension SQLStore {
+    public func insert<Spec>(_ record: Record<Spec>, into collection: RecordCollection<Spec>) async throws {
+        try await onConnection { try await $0.insert(record, into: collection) }
+    }
+
+    @discardableResult
+    public func update<Spec>(_ record: Record<Spec>, in collection: RecordCollection<Spec>) async throws -> Bool {
+        try await onConnection { try await $0.update(record, in: collection) }
+    }
+
+    @discardableResult
+    public func delete<Spec>(id: String, from collection: RecordCollection<Spec>) async throws -> Bool {
+        try await onConnection { try await $0.delete(id: id, from: collection) }
+    }
+
+    public func find<Spec>(_ reference: String, in collection: RecordCollection<Spec>) async throws -> Record<Spec>? {
+        try await onConnection { try await $0.find(reference, in: collection) }
+    }
+
+    public func list<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> [Record<Spec>] {
+        try await onConnection { try await $0.list(collection, tenants: tenants) }
+    }
+
+    public func insertUser(_ user: User, passwordHash: String?) async throws {
+        try await onConnection { try await $0.insertUser(user, passwordHash: passwordHash) }
+    }
+
+    @discardableResult
+    public func updateUser(_ user: User) async throws -> Bool {
+        try await onConnection { try await $0.updateUser(user) }
+    }
+
+    @discardableResult
+    public func deleteUser(id: String) async throws -> Bool {
+        try await onConnection { try await $0.deleteUser(id: id) }
+    }
+
+    public func findUser(_ reference: String) async throws -> User? {
+        try await onConnection { try await $0.findUser(reference) }
+    }
+
+    public func listUsers() async throws -> [User] {
+        try await onConnection { try await $0.listUsers() }
+    }
+
+    public func credentials(userName: String) async throws -> StoredCredentials? {
+        try await onConnection { try await $0.credentials(userName: userName) }
+    }
+
+    public func setPassword(userID: String, hash: String, mustChange: Bool) async throws {
+        try await onConnection { try await $0.setPassword(userID: userID, hash: hash, mustChange: mustChange) }
+    }
+
+    public func insertToken(_ token: APIToken, secretHash: String) async throws {
+        try await onConnection { try await $0.insertToken(token, secretHash: secretHash) }
+    }
+
+    public func listTokens(userID: String) async throws -> [APIToken] {
+        try await onConnection { try await $0.listTokens(userID: userID) }
+    }
+
+    @discardableResult
+    public func deleteToken(id: String, userID: String) async throws -> Bool {
+        try await onConnection { try await $0.deleteToken(id: id, userID: userID) }
+    }
+
+    public func findToken(secretHash: String) async throws -> (token: APIToken, user: User)? {
+        try await onConnection { try await $0.findToken(secretHash: secretHash) }
+    }
+
+    public func touchToken(id: String, at: Date) async throws {
+        try await onConnection { try await $0.touchToken(id: id, at: at) }
+    }
+
+    public func insertTap(_ tap: Tap) async throws {
+        try await onConnection { try await $0.insertTap(tap) }
+    }
+
+    public func findTap(id: String) async throws -> Tap? {
+        try await onConnection { try await $0.findTap(id: id) }
+    }
+
+    public func listTaps(_ query: TapQuery) async throws -> [Tap] {
+        try await onConnection { try await $0.listTaps(query) }
+    }
+
+    public func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool {
+        try await onConnection { try await $0.updateTap(tap, ifStateIs: expected) }
+    }
+
+    public func dueTaps(at now: Date) async throws -> [Tap] {
+        try await onConnection { try await $0.dueTaps(at: now) }
+    }
+
+    public func nextDeadline() async throws -> Date? {
+        try await onConnection { try await $0.nextDeadline() }
+    }
+
+    public func liveTapCount(owner: String) async throws -> Int {
+        try await onConnection { try await $0.liveTapCount(owner: owner) }
+    }
+
+    public func upsertTapAgentStatus(tapID: String, _ status: TapAgentStatus) async throws {
+        try await onConnection { try await $0.upsertTapAgentStatus(tapID: tapID, status) }
+    }
+
+    public func tapAgentStatuses(tapID: String) async throws -> [TapAgentStatus] {
+        try await onConnection { try await $0.tapAgentStatuses(tapID: tapID) }
+    }
+
+    public func upsertAgent(_ agent: Agent) async throws {
+        try await onConnection { try await $0.upsertAgent(agent) }
+    }
+
+    public func findAgent(_ reference: String) async throws -> Agent? {
+        try await onConnection { try await $0.findAgent(reference) }
+    }
+
+    public func listAgents() async throws -> [Agent] {
+        try await onConnection { try await $0.listAgents() }
+    }
+
+    public func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent {
+        try await onConnection { try await $0.appendAudit(entry, at: time) }
+    }
+
+    public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
+        try await onConnection { try await $0.auditEvents(query) }
+    }
+
+    public func verifyAudit() async throws -> AuditVerification {
+        try await onConnection { try await $0.verifyAudit() }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await onConnection { try await $0.setting(key) }
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await onConnection { try await $0.setSetting(key, value) }
+    }
+}

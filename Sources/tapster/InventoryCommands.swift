@@ -1,0 +1,54 @@
+import ArgumentParser
+import TapsterClient
+import TapsterCore
+
+/// `tapster workload …`: what can be tapped, where.
+struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
+    static let configuration = CommandConfiguration(
+        commandName: "workload", abstract: "List and register workloads.",
+        subcommands: [List.self, GetCommand<Self>.self, Register.self, DeleteCommand<Self>.self],
+        aliases: ["workloads"])
+    static let collection = Resources.workloads
+
+    /// `tapster workload list [-l SELECTOR] [--host H]`.
+    struct List: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "List workloads.", aliases: ["ls"])
+        @Option(name: [.customShort("l"), .long], help: "Only workloads matching this label selector.", transform: Parse.selector)
+        var selector: LabelSelector?
+        @Option(help: "Only workloads on this host.") var host: String?
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.list(Resources.workloads, query: APIPath.query(["selector": selector?.description, "host": host]))
+        }
+    }
+
+    /// `tapster workload register --name N --kind netns --host H …`.
+    struct Register: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a workload by hand (agents report theirs).")
+        @Option(help: "The workload's name.") var name: String
+        @Option(help: "What it is.") var kind: WorkloadKind
+        @Option(help: "The host (agent) it runs on.") var host: String
+        @Option(help: "The tenant that owns it.") var tenant: String?
+        @Option(help: "The network namespace's name or path.") var netns: String?
+        @Option(name: .customLong("label"), help: "A label key=value (repeat for several).", transform: Parse.label) var labels: [Label] = []
+        @Option(name: .customLong("interface"), help: "NAME,mac=MAC,ip=IP[,ip=IP…][,id=UUID] (repeat for several).", transform: Parse.interface)
+        var interfaces: [WorkloadInterface] = []
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            let labels = Dictionary(self.labels.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            try await session.create(Resources.workloads, WorkloadSpec(
+                name: name, kind: kind, host: host, tenant: tenant, labels: labels, netns: netns, interfaces: interfaces))
+        }
+    }
+}
+
+/// `tapster agent …`: the per-host agents.
+struct AgentCommand: AsyncParsableCommand, ResourceGroup {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "List the per-host agents.",
+        subcommands: [ListCommand<Self>.self, GetCommand<Self>.self],
+        aliases: ["agents"])
+    static let collection = Resources.agents
+}

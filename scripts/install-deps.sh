@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Tapster need on Debian 12 (bookworm),
+# with Swift already at /opt/swift. Idempotent: when everything is present it asks
+# dpkg only, calls no apt-get, and prints nothing.
+#
+#   scripts/install-deps.sh            everything (build, run, tests, browser tests)
+#   scripts/install-deps.sh --run      only what `make run` needs (build + run time)
+#   scripts/install-deps.sh --test     the same as no argument
+#   scripts/install-deps.sh --check    install nothing; list what is missing, exit 1 if anything is
+#   scripts/install-deps.sh -v         say what is already there
+set -euo pipefail
+
+# Building: the libpcap module (CPcap, found through pkg-config) and SQLite.
+build_packages=(pkg-config libpcap-dev libsqlite3-dev)
+# Running: the agent moves into network namespaces and configures interfaces.
+run_packages=(iproute2)
+# Testing: tcpdump is the reference for BPF compilation, tshark decodes what the data
+# plane writes (pcapng, ERSPAN, VXLAN), PostgreSQL is the second store backend.
+test_packages=(tcpdump tshark wireshark-common postgresql)
+# Portal browser tests. These python3-* packages are for Debian's /usr/bin/python3,
+# not for the pyenv `python3` that may come first on PATH: run the tests with /usr/bin/python3.
+browser_packages=(chromium chromium-driver python3-selenium fonts-liberation)
+
+mode="test"
+verbose=0
+check_only=0
+for argument in "$@"; do
+    case "$argument" in
+        --run) mode="run" ;;
+        --test | --all) mode="test" ;;
+        --check) check_only=1 ;;
+        -v | --verbose) verbose=1 ;;
+        -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "install-deps: unknown argument '$argument' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+wanted=("${build_packages[@]}" "${run_packages[@]}")
+if [[ $mode == test ]]; then
+    wanted+=("${test_packages[@]}" "${browser_packages[@]}")
+fi
+
+if [[ ! -x /opt/swift/usr/bin/swift ]] && ! command -v swift >/dev/null 2>&1; then
+    echo "install-deps: warning: no Swift toolchain at /opt/swift or on PATH" >&2
+fi
+
+installed() {
+    [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+missing=()
+for package in "${wanted[@]}"; do
+    if installed "$package"; then
+        [[ $verbose == 1 ]] && echo "install-deps: $package is installed"
+    else
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    [[ $verbose == 1 ]] && echo "install-deps: all ${#wanted[@]} packages present"
+    exit 0
+fi
+
+if [[ $check_only == 1 ]]; then
+    echo "install-deps: missing: ${missing[*]}" >&2
+    exit 1
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+        as_root=(sudo)
+    else
+        echo "install-deps: missing ${missing[*]}; run this script as root to install them" >&2
+        exit 1
+    fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+# Non-root users must not be given capture rights through a setuid dumpcap.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | "${as_root[@]}" debconf-set-selections
+
+apt_options=(-o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+"${as_root[@]}" apt-get "${apt_options[@]}" -qq update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get "${apt_options[@]}" -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    --no-install-recommends install "${missing[@]}" >/dev/null
+
+still_missing=()
+for package in "${missing[@]}"; do
+    installed "$package" || still_missing+=("$package")
+done
+if [[ ${#still_missing[@]} -gt 0 ]]; then
+    echo "install-deps: could not install ${still_missing[*]}" >&2
+    exit 1
+fi
+echo "install-deps: installed ${#missing[@]} package(s)"
