@@ -1,5 +1,5 @@
 # Tapster — the two commands the README names:
-#   make run     build (release) and start the control plane on 127.0.0.1:8080 with ./tapster-data
+#   make run     build (release) and start the control plane on 127.0.0.1:7380 with ./tapster-data
 #   make test    install what tests need, check the OpenAPI document, build, and run every test
 #                (PostgreSQL is started on 127.0.0.1:55432 for the store tests and stopped afterwards)
 #

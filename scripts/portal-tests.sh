@@ -3,7 +3,7 @@
 # (Debian packages; apt-get update only when something is missing), builds `tapster`, and runs
 # Tests/portal/test_portal.py against a real `tapster serve`.
 #
-#   scripts/portal-tests.sh [test-name-filter]
+#   scripts/portal-tests.sh
 #
 # Environment: SCRATCH (SwiftPM build folder, default /var/cache/tapster/build), SWIFT (default swift).
 # Screenshots of failed tests land in test-artifacts/portal/. The last line is `N passed, N failed`.
@@ -32,4 +32,4 @@ mkdir -p "$scratch" 2>/dev/null && [[ -w "$scratch" ]] || scratch="$PWD/.build"
 binary="$("${SWIFT:-swift}" build --scratch-path "$scratch" --show-bin-path)/tapster"
 
 # Debian's python3-selenium is for /usr/bin/python3, not for a pyenv python3 earlier on PATH.
-exec /usr/bin/python3 Tests/portal/test_portal.py --binary "$binary" "$@"
+exec /usr/bin/python3 Tests/portal/test_portal.py --binary "$binary"

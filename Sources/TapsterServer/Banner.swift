@@ -5,7 +5,8 @@ import Foundation
 struct Banner {
     let host: String
     let port: Int
-    let databaseURL: String?
+    /// The database, as ``DatabaseConfiguration`` describes it (passwords hidden).
+    let store: String
     let firstAdmin: FirstAdmin?
 
     func print() {
@@ -15,7 +16,7 @@ struct Banner {
             "Tapster is listening on \(url)",
             "  portal:  \(url)/",
             "  API:     \(url)/api/v1  (OpenAPI: \(url)/api/v1/openapi.yaml)",
-            "  store:   \(databaseURL.map(Self.redacted) ?? "SQLite")",
+            "  store:   \(store)",
         ]
         if let admin = firstAdmin {
             lines += [
@@ -31,12 +32,5 @@ struct Banner {
             lines += ["  log in:  tapster login --server \(url) --user admin   (or the portal)"]
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-    }
-
-    /// A database URL without its password.
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
     }
 }

@@ -36,6 +36,6 @@ public struct ServerConfiguration: Sendable {
 
     /// The database URL in force.
     public var effectiveDatabaseURL: String {
-        databaseURL ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("tapster.sqlite").path
+        databaseURL ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + "tapster.sqlite"
     }
 }

@@ -13,7 +13,8 @@ public enum TapsterServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let store = try await SQLStore.open(try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL), logger: logger)
+        let database = try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL)
+        let store = try await SQLStore.open(database, logger: logger)
         do {
             try await store.migrate()
             let controlPlane = ControlPlane(store: store, logger: logger)
@@ -22,7 +23,7 @@ public enum TapsterServer {
                 logger.info("tap expired while the server was down", metadata: ["tap": "\(tap.id)"])
             }
             let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger) { port in
-                Banner(host: configuration.host, port: port, databaseURL: configuration.databaseURL, firstAdmin: firstAdmin).print()
+                Banner(host: configuration.host, port: port, store: database.description, firstAdmin: firstAdmin).print()
             }
             try await app.runService()
         } catch {

@@ -39,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, dataDirectory: dataDir,
             databaseURL: databaseURL ?? environment["TAPSTER_DATABASE_URL"],
             initialAdminToken: environment["TAPSTER_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster")
         logger.logLevel = logLevel
         try await TapsterServer.run(configuration, logger: logger)

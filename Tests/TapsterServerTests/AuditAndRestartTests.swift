@@ -36,7 +36,7 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func tapsDeadlinesAndAuditSurviveARestart(kind: StoreKind) async throws {
-        try await TestDatabase.with(kind) { database in
+        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
             let (tapID, deadline, eventCount) = try await TestServer.serve(database.store) { api, _ in
                 let fixture = try await Fixture.make(api)
                 let tap = try await fixture.aliceTap(api, for: "1h")
@@ -51,12 +51,12 @@ import TapsterTestSupport
                 #expect(events.items.count == eventCount)
                 #expect(try await api.expect(AuditVerification.self, .get, "/api/v1/audit/verify", token: TestServer.adminToken).valid)
             }
-        }
+        } }
     }
 
     @Test(arguments: StoreKind.available)
     func tapWhoseDeadlinePassedWhileTheServerWasDownIsExpiredAtStart(kind: StoreKind) async throws {
-        try await TestDatabase.with(kind) { database in
+        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
             let tapID = try await TestServer.serve(database.store) { api, _ in
                 try await Fixture.make(api).aliceTap(api, for: "30s").tap.id
             }
@@ -69,19 +69,19 @@ import TapsterTestSupport
                 #expect(events.items.map(\.action) == ["tap.created", "tap.expired"])
                 #expect(events.items.last?.actor == "system")
             }
-        }
+        } }
     }
 
     @Test(arguments: StoreKind.available)
     func secondStartCreatesNoNewAdminSecret(kind: StoreKind) async throws {
-        try await TestDatabase.with(kind) { database in
-            let controlPlane = ControlPlane(store: database.store, logger: TestServer.logger)
+        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
+            let controlPlane = ControlPlane(store: database.store, passwordCost: TestServer.passwordCost, logger: TestServer.logger)
             let first = try await Bootstrap.run(controlPlane, adminToken: nil)
             let second = try await Bootstrap.run(controlPlane, adminToken: nil)
             #expect(first?.name == "admin")
             #expect(second == nil)
             #expect(try await database.store.listUsers().map(\.name) == ["admin"])
-        }
+        } }
     }
 
     @Test(arguments: StoreKind.available)

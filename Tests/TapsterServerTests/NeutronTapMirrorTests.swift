@@ -77,6 +77,15 @@ import TapsterTestSupport
     }
 
     @Test(arguments: StoreKind.available)
+    func tunnelIdsMayBeStringsAsTheOpenstackClientSendsThem(kind: StoreKind) async throws {
+        try await withNeutronServer(kind) { _, neutron, f, _ in
+            let mirror = try await neutron.expect(201, .post, "/v2.0/taas/tap_mirrors", token: f.admin,
+                                                  json: Self.body(port: f.shopApp, directions: #"{"IN": "102"}"#), member: "tap_mirror")
+            #expect(mirror["directions"] as? [String: Int] == ["IN": 102])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func invalidMirrorsAre400(kind: StoreKind) async throws {
         try await withNeutronServer(kind) { _, neutron, f, _ in
             for body in [Self.body(port: f.shopApp, directions: #"{"BOTH": 5}"#),

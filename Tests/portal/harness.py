@@ -142,6 +142,9 @@ def browser(javascript=True, width=1280, height=900):
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
+    if width < 500:  # narrower than Chromium's smallest window: emulate a phone's screen instead
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
     return driver
 
 

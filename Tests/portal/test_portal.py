@@ -8,7 +8,7 @@ stops it and re-activates it; cannot reach an admin page nor another tenant's ta
 finds all of it in the audit log. Each test checks one behaviour; they run in order and share
 the server. On failure a screenshot goes to test-artifacts/portal/<test>.png.
 
-    /usr/bin/python3 Tests/portal/test_portal.py [--binary PATH] [name-filter]
+    /usr/bin/python3 Tests/portal/test_portal.py [--binary PATH]
 
 Prints `N passed, N failed` and exits non-zero on any failure.
 """
@@ -167,6 +167,28 @@ def test_admin_creates_a_filter(w):
     assert "web-1" in page.text("main") and "host-b" in page.text("main")
 
 
+def test_filter_preview_follows_what_the_admin_types(w):
+    page = w.admin.open("/admin/filters")
+    page.fill("selector", "app=db")
+    page.wait_text("#preview", "Matches 1 workload on 1 host")
+    assert "db-1" in page.text("#preview")
+    page.fill("selector", "app in (web,db)")
+    page.wait_text("#preview", "Matches 3 workloads on 2 hosts")
+    page.fill("bpf", "tcp port")
+    assert "syntax error" in page.wait_text("#preview", "bpf:")
+
+
+def test_admin_creates_an_owner_in_two_tenants(w):
+    page = w.admin.open("/admin/users")
+    page.fill("name", "carol")
+    page.fill("role", "owner")
+    page.fill("tenants", "shop, bank")
+    page.fill("password", "carol-password-42")
+    page.submit("Create user")
+    assert "User carol created" in page.text(".notice")
+    assert w.api.call("GET", "/users/carol")["tenants"] == ["bank", "shop"]
+
+
 def test_admin_creates_a_grant(w):
     page = w.admin.open("/admin/grants")
     page.fill("user", "olive")
@@ -287,11 +309,17 @@ def test_forms_work_without_javascript(w):
 
 def test_pages_fit_a_phone_screen(w):
     page = w.page(width=390, height=844)
-    page.login("olive", OWNER_PASSWORD)
-    for path in ("/taps", "/taps/" + w.tap_id, "/account/password"):
-        page.open(path)
-        overflow = page.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, "%s is %spx wider than a phone" % (path, overflow)
+    pages = {"olive": (OWNER_PASSWORD, ("/taps", "/taps/" + w.tap_id, "/account/password")),
+             "admin": (ADMIN_PASSWORD, ("/admin/taps", "/admin/targets", "/admin/filters", "/admin/filters/shop-web", "/admin/grants",
+                                        "/admin/tenants", "/admin/users", "/admin/inventory", "/admin/audit"))}
+    for user, (password, paths) in pages.items():
+        page.login(user, password)
+        for path in paths:
+            page.open(path)
+            width, overflow = page.driver.execute_script(
+                "return [window.innerWidth, document.documentElement.scrollWidth - window.innerWidth]")
+            assert width == 390, width
+            assert overflow <= 1, "%s is %spx wider than a phone" % (path, overflow)
 
 
 def test_everything_is_served_by_tapster_itself(w):
@@ -363,7 +391,6 @@ TESTS = [value for name, value in list(globals().items()) if name.startswith("te
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
-    parser.add_argument("filter", nargs="?", default="")
     arguments = parser.parse_args()
     os.makedirs(ARTIFACTS, exist_ok=True)
     passed = failed = 0
@@ -371,8 +398,6 @@ def main():
     try:
         world = World(arguments.binary)
         for test in TESTS:
-            if arguments.filter not in test.__name__:
-                continue
             started = time.monotonic()
             try:
                 test(world)

@@ -9,12 +9,14 @@ OWNER = ("bob", "bob-password-42")
 
 
 def capture(page, name, folder):
-    for label, width in (("laptop", 1280), ("phone", 390)):
-        page.driver.set_window_size(width, 900)
-        height = page.driver.execute_script("return document.documentElement.scrollHeight")
-        page.driver.set_window_size(width, min(max(height, 700), 6000))
+    """A full-page screenshot at each width (Chromium's device emulation, so phones get a phone viewport)."""
+    for label, width, mobile in (("laptop", 1280, False), ("phone", 390, True)):
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
+        page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        metrics["height"] = min(page.driver.execute_script("return document.documentElement.scrollHeight"), 8000)
+        page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         page.driver.save_screenshot(os.path.join(folder, "%s-%s.png" % (name, label)))
-    page.driver.set_window_size(1280, 900)
+    page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def tour(world, admin_password, folder):

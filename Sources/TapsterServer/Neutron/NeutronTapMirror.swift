@@ -86,9 +86,25 @@ struct NeutronTapMirrorCreate: Decodable, Sendable {
         common = try NeutronCommonFields(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         portId = try c.decodeIfPresent(String.self, forKey: .portId)
-        directions = try c.decodeIfPresent([String: Int].self, forKey: .directions)
+        directions = try c.decodeIfPresent([String: TunnelID].self, forKey: .directions)?.mapValues(\.value)
         remoteIP = try c.decodeIfPresent(String.self, forKey: .remoteIP)
         mirrorType = try c.decodeIfPresent(String.self, forKey: .mirrorType)
+    }
+
+    /// A tunnel id: a JSON integer, or a string of digits (what the `openstack` client sends).
+    private struct TunnelID: Decodable {
+        let value: Int
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let number = try? c.decode(Int.self) {
+                value = number
+            } else if let text = try? c.decode(String.self), let number = Int(text) {
+                value = number
+            } else {
+                throw TapsterError.invalid("directions", "tunnel ids are integers, e.g. {\"IN\": 101}")
+            }
+        }
     }
 
     /// The mirror type, directions (in `IN`, `OUT` order) and remote address, checked; 400s name the field.

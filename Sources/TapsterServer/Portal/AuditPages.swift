@@ -86,7 +86,8 @@ struct AuditPages {
     }
 
     static func row(_ event: AuditEvent) -> EventRow {
-        let object = [event.objectType, event.objectName ?? event.objectId].compactMap { $0 }.joined(separator: " ")
+        // Unnamed objects (taps, grants) go by the start of their id, as people quote them.
+        let object = [event.objectType, event.objectName ?? event.objectId.map { String($0.prefix(8)) }].compactMap { $0 }.joined(separator: " ")
         return EventRow(
             sequence: event.sequence, time: DisplayFormat.time(event.time), actor: event.actor, action: event.action, object: object,
             tapHref: event.objectType == ResourceKind.tap.rawValue ? event.objectId.map { "/taps/\($0)" } : nil,

@@ -117,7 +117,7 @@ struct FilterPages {
         if request.principal.isAdmin {
             let tenants = try await cp.listTenants(request.principal).map(\.name).sorted()
             var view = FormView(action: "/admin/filters", submit: "Create filter", fields: [
-                FormField("name", "Name", hint: "Lower-case letters, digits and dashes, e.g. web-to-db.", required: true),
+                FormField("name", "Name", hint: "Lower-case letters, digits, dashes, dots and underscores, e.g. web-to-db.", required: true),
                 FormField("selector", "Workloads (label selector)", hint: "Which workloads to tap, e.g. app=web,env in (prod,staging).", required: true),
                 FormField("peer_selector", "Peers (optional label selector)", hint: "Only traffic with these workloads, e.g. app=db."),
                 FormField("bpf", "BPF expression (optional)", kind: .textarea, hint: "libpcap syntax, e.g. tcp port 5432."),

@@ -102,6 +102,8 @@ struct FormView: Sendable {
     /// `post`, or `get` for a search (which changes nothing, so carries no CSRF token).
     private(set) var method = "post"
     private(set) var carriesToken = true
+    /// Forms of several sections lay them out in columns on wide screens.
+    let wide: Bool
 
     init(action: String, submit: String, fields: [FormField]) {
         self.init(action: action, submit: submit, sections: fields.isEmpty ? [] : [FormSection(fields)])
@@ -111,6 +113,7 @@ struct FormView: Sendable {
         self.action = action
         self.submit = submit
         self.sections = sections
+        self.wide = sections.count > 1
     }
 
     /// This form as a search: `GET`, its fields in the URL.

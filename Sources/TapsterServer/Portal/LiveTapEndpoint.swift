@@ -50,7 +50,9 @@ struct LiveTapEndpoint {
                 guard let tap = try? await portal.controlPlane.tap(visitor.principal, String(id)) else { continue }
                 items.append(Self.live(tap, now: portal.controlPlane.now))
             }
-            return try JSONCoding.response(ItemList(items: items))
+            var response = try JSONCoding.response(ItemList(items: items))
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
     }
 

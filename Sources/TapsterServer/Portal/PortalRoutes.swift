@@ -64,7 +64,7 @@ extension Portal {
                 return Response.redirect(to: SessionPages.passwordPath)
             }
             guard roles.contains(signedIn.user.role) else {
-                throw TapsterError.forbidden("this page is for the network team (admins and auditors); you are signed in as an \(signedIn.user.role.rawValue)")
+                throw TapsterError.forbidden("this page is for the network team (admins and auditors); you are signed in as an \(signedIn.user.role.rawValue).")
             }
             return try await body(signedIn)
         } catch {

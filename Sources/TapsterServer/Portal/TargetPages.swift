@@ -74,7 +74,7 @@ struct TargetPages {
         let kinds = TargetKind.allCases.map { FormOption(value: $0.rawValue, label: $0.rawValue) }
         var view = FormView(action: "/admin/targets", submit: "Create target", sections: [
             FormSection([
-                FormField("name", "Name", hint: "Lower-case letters, digits and dashes, e.g. wireshark-lab.", required: true),
+                FormField("name", "Name", hint: "Lower-case letters, digits, dashes, dots and underscores, e.g. wireshark-lab.", required: true),
                 FormField("kind", "Kind", kind: .select, value: "erspan", options: kinds, required: true),
                 FormField("destination", "Destination address", hint: "The tool's IP address (erspan, vxlan, gre)."),
                 FormField("payload", "Payload", value: "full", hint: "full, or headers:<snaplen> (64–9216), e.g. headers:128."),

@@ -31,7 +31,7 @@ struct TenantPages {
                 var form: FormView?
                 if request.principal.isAdmin {
                     var view = FormView(action: "/admin/tenants", submit: "Create tenant", fields: [
-                        FormField("name", "Name", hint: "Lower-case letters, digits and dashes, e.g. payments.", required: true),
+                        FormField("name", "Name", hint: "Lower-case letters, digits, dashes, dots and underscores, e.g. payments.", required: true),
                         FormField("description", "Description (optional)"),
                     ])
                     if let submitted { view = view.filled(from: submitted) }

@@ -35,7 +35,7 @@ struct UserPages {
                 var form: FormView?
                 if p.isAdmin {
                     var view = FormView(action: "/admin/users", submit: "Create user", fields: [
-                        FormField("name", "Name", hint: "Lower-case letters, digits and dashes.", required: true, autocomplete: "off"),
+                        FormField("name", "Name", hint: "Lower-case letters, digits, dashes, dots and underscores.", required: true, autocomplete: "off"),
                         FormField("role", "Role", kind: .select, value: "owner",
                                   options: Role.allCases.map { FormOption(value: $0.rawValue, label: $0.rawValue) }, required: true),
                         FormField("tenants", "Tenants", hint: "For owners: comma-separated tenant names, e.g. payments, shop."),

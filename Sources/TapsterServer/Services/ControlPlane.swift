@@ -16,11 +16,12 @@ public struct ControlPlane: Sendable {
     let admissions: AdmissionGate
     let logger: Logger
 
-    public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    /// - Parameter passwordCost: bcrypt's work factor for new password hashes.
+    public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11, logger: Logger) {
         self.store = store
         self.clock = clock
         self.filterCompiler = FilterCompiler()
-        self.passwords = PasswordHasher()
+        self.passwords = PasswordHasher(cost: passwordCost)
         self.admissions = AdmissionGate()
         self.logger = logger
     }

@@ -9,11 +9,20 @@ import TapsterCore
 /// bcrypt is deliberately slow, so it runs on NIO's blocking thread pool, never on Swift's
 /// cooperative pool.
 struct PasswordHasher: Sendable {
-    static let cost: UInt8 = 11
+    /// bcrypt's work factor in production.
+    static let defaultCost: UInt8 = 11
     static let minimumLength = 8
 
+    /// The work factor new hashes get (tests use bcrypt's minimum, 4, to stay fast on 2 cores).
+    let cost: UInt8
+
+    init(cost: UInt8 = PasswordHasher.defaultCost) {
+        self.cost = cost
+    }
+
     func hash(_ password: String) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: Self.cost) }
+        let cost = self.cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {

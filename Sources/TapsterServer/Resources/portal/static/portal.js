@@ -68,11 +68,13 @@
       var tr = el("tr"), host = el("th", a.agent);
       host.scope = "row";
       tr.appendChild(host);
-      tr.appendChild(el("td", a.state + (a.reason ? " (" + a.reason + ")" : "")));
-      tr.appendChild(el("td", a.packets_text, "num"));
-      tr.appendChild(el("td", a.bytes_text, "num"));
-      tr.appendChild(el("td", a.drops_text, a.drops > 0 ? "num drops" : "num"));
-      tr.appendChild(el("td", a.updated_at.replace("T", " ").replace(/\.\d+Z$/, " UTC")));
+      [["State", a.state + (a.reason ? " (" + a.reason + ")" : ""), ""], ["Packets", a.packets_text, "num"],
+       ["Bytes", a.bytes_text, "num"], ["Drops", a.drops_text, a.drops > 0 ? "num drops" : "num"],
+       ["Updated", a.updated_at.replace("T", " ").replace(/\.\d+Z$/, " UTC"), ""]].forEach(function (cell) {
+        var td = el("td", cell[1], cell[2]);
+        td.setAttribute("data-label", cell[0]);
+        tr.appendChild(td);
+      });
       body.appendChild(tr);
     });
   }
