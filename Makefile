@@ -79,7 +79,10 @@ test: deps check-openapi build-tests
 	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
 	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \
 	echo "$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS)"; \
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS)
+	status=0; \
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS) || status=$$?; \
+	$(if $(TEST_FILTER),,SCRATCH='$(SCRATCH)' scripts/portal-tests.sh || status=$$?;) \
+	exit $$status
 
 clean:
 	$(SWIFT) package clean --scratch-path $(SCRATCH)

@@ -84,8 +84,10 @@ os tap flow update --name "renamed-$suffix" "$flow" >/dev/null
 expect_in "renamed-$suffix" "$(os tap flow show "$flow" -f json)"
 os tap flow delete "$flow" >/dev/null
 os tap service delete "svc-$suffix" >/dev/null
-mirror=$(os tap mirror create --name "mir-$suffix" --port "$source" --directions IN=$((RANDOM % 1000 + 1)) \
+tunnel=$((RANDOM % 1000 + 1))
+mirror=$(os tap mirror create --name "mir-$suffix" --port "$source" --directions IN=$tunnel --directions OUT=$((tunnel + 1)) \
     --remote-ip 192.0.2.50 --mirror-type erspanv1 -f json | field id)
 expect_in "$mirror" "$(os tap mirror list -f value -c ID)"
+expect_in "\"OUT\": $((tunnel + 1))" "$(os tap mirror show "$mirror" -f json)"
 os tap mirror delete "$mirror" >/dev/null
 say "passed: tap service, flow and mirror create / list / show / update / delete with the openstack client"

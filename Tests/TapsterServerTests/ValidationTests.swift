@@ -133,7 +133,18 @@ import TapsterTestSupport
             let reply = try await api.call(.get, "/api/v1/openapi.yaml", token: nil)
             #expect(reply.status == 200)
             #expect(reply.text.hasPrefix("openapi: 3."))
-            #expect(reply.text.contains("/api/v1/taps") || reply.text.contains("/taps"))
+            #expect(reply.text.contains("/api/v1/taps"))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func openAPIDocumentIsAlsoServedAsJSON(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, _ in
+            let reply = try await api.call(.get, "/api/v1/openapi.json", token: nil)
+            #expect(reply.status == 200)
+            let document = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])
+            #expect((document["openapi"] as? String)?.hasPrefix("3.") == true)
+            #expect((document["paths"] as? [String: Any])?["/api/v1/taps"] != nil)
         }
     }
 }

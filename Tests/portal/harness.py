@@ -114,7 +114,7 @@ class API:
         return json.loads(text) if text else None
 
 
-def raw_get(url, cookie=None):
+def raw_get(url, cookie=None, headers=None):
     """GET without following redirects: (status, headers, body)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -124,6 +124,8 @@ def raw_get(url, cookie=None):
     request = urllib.request.Request(url)
     if cookie:
         request.add_header("Cookie", cookie)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
             return response.status, response.headers, response.read().decode()

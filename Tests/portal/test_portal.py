@@ -103,6 +103,8 @@ def test_session_cookie_is_httponly_strict_and_forms_carry_csrf(w):
     cookie = w.admin.driver.get_cookie("tapster_session")
     assert cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", cookie
     assert not cookie.get("secure"), "plain HTTP: the cookie cannot be Secure"
+    _, headers, _ = raw_get(w.server.url + "/login", headers={"X-Forwarded-Proto": "https"})
+    assert "; Secure" in headers["Set-Cookie"], headers["Set-Cookie"]  # behind a TLS-terminating proxy
     page = w.admin.open("/admin/targets")
     forms = page.all("form[method=post]")
     assert forms, "no forms"

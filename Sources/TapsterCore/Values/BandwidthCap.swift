@@ -1,7 +1,7 @@
 /// A bandwidth limit in bits per second, written `500kbps`, `100Mbps`, `1Gbps` (or `100M`, `1G`).
 ///
 /// Units are decimal (1 Mbps = 1 000 000 bit/s), as on network equipment.
-public struct BandwidthCap: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct BandwidthCap: Sendable, Hashable, TextualValue {
     /// The limit in bits per second; at least 1000.
     public let bitsPerSecond: UInt64
 
@@ -44,16 +44,5 @@ public struct BandwidthCap: Sendable, Hashable, Codable, CustomStringConvertible
         return "\(bitsPerSecond)bps"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static func parse(_ text: String) throws(TapsterError) -> Self { try Self(parsing: text) }
 }

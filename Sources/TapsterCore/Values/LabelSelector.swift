@@ -5,7 +5,7 @@ import Foundation
 /// Requirements are AND-ed. Supported operators: `=`, `==`, `!=`, `in (…)`, `notin (…)`,
 /// existence (`key`) and non-existence (`!key`). The empty selector matches everything.
 /// Encodes to and decodes from its canonical string form.
-public struct LabelSelector: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct LabelSelector: Sendable, Hashable, TextualValue {
     /// One requirement of a selector.
     public enum Requirement: Sendable, Hashable {
         case equals(key: String, value: String)
@@ -178,16 +178,5 @@ public struct LabelSelector: Sendable, Hashable, Codable, CustomStringConvertibl
         return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static func parse(_ text: String) throws(TapsterError) -> Self { try Self(parsing: text) }
 }

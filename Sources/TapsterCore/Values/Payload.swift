@@ -1,7 +1,7 @@
 /// How much of each packet a target receives: everything, or only the first `snaplen` bytes.
 ///
 /// Written `full` or `headers:<snaplen>` with `64 ≤ snaplen ≤ 9216`, in JSON as in the CLI.
-public enum Payload: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum Payload: Sendable, Hashable, TextualValue {
     case full
     case headers(snaplen: Int)
 
@@ -34,16 +34,5 @@ public enum Payload: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static func parse(_ text: String) throws(TapsterError) -> Self { try Self(parsing: text) }
 }

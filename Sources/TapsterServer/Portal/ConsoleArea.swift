@@ -50,7 +50,7 @@ extension PortalRoutes {
             action(RouterPath(area.path), roles: [.admin]) { request, form in
                 do {
                     let name = try await create(request, form)
-                    return portal.redirect(to: "/" + area.path, notice: "\(area.noun) \(name) created.")
+                    return portal.redirect(to: "/" + area.path, notice: "\(area.noun) \(name) created.", request: request.request)
                 } catch let error as TapsterError {
                     return try await area.render(request, form, .create(error))
                 }
@@ -60,7 +60,7 @@ extension PortalRoutes {
             let reference = try request.parameter("ref")
             do {
                 try await area.delete(request.principal, reference)
-                return portal.redirect(to: "/" + area.path, notice: "\(area.noun) \(reference) deleted.")
+                return portal.redirect(to: "/" + area.path, notice: "\(area.noun) \(reference) deleted.", request: request.request)
             } catch let error as TapsterError where error.code != .notFound {
                 return try await area.render(request, nil, .delete(error))
             }

@@ -43,8 +43,9 @@ enum DisplayFormat {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 
-    /// A duration as a person says it: `10 min`, `1 hour`, `48 hours`.
+    /// A duration as a person says it: `10 min`, `1 hour`, `48 hours`, `7 days`.
     static func duration(seconds: Int64) -> String {
+        if seconds > 172_800, seconds % 86_400 == 0 { return "\(seconds / 86_400) days" }
         if seconds % 3_600 == 0 { return seconds == 3_600 ? "1 hour" : "\(seconds / 3_600) hours" }
         if seconds % 60 == 0 { return "\(seconds / 60) min" }
         return "\(seconds) s"

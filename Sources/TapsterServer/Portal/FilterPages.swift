@@ -21,25 +21,6 @@ struct FilterPages {
         let matches: String
     }
 
-    /// A workload as previews list it.
-    struct WorkloadRow: Sendable {
-        let host: String
-        let name: String
-        let kind: String
-        let tenant: String
-        let labels: String
-        let addresses: String
-
-        init(_ workload: Workload) {
-            host = workload.host
-            name = workload.name
-            kind = workload.kind.rawValue
-            tenant = workload.tenant ?? "–"
-            labels = workload.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            addresses = workload.interfaces.flatMap { i in i.ips.map { "\(i.name) \($0)" } }.joined(separator: ", ")
-        }
-    }
-
     /// What a preview shows.
     struct Preview: Sendable {
         let summary: String
@@ -78,7 +59,8 @@ struct FilterPages {
                 }
                 let view = try await cp.createFilter(request.principal, spec)
                 return portal.redirect(to: "/admin/filters",
-                                       notice: "Filter \(view.filter.name) created; it matches \(Self.summary(view.matches.workloads, view.matches.hosts)).")
+                                       notice: "Filter \(view.filter.name) created; it matches \(Self.summary(view.matches.workloads, view.matches.hosts)).",
+                                       request: request.request)
             } catch let error as TapsterError {
                 return try await page(request, submitted: form, preview: nil, failure: .create(error))
             }

@@ -18,7 +18,7 @@ struct InventoryPages {
     /// What the `inventory` template shows.
     struct Content: Sendable {
         let agents: [AgentRow]
-        let workloads: [FilterPages.WorkloadRow]
+        let workloads: [WorkloadRow]
     }
 
     func register(_ routes: PortalRoutes) {
@@ -31,7 +31,7 @@ struct InventoryPages {
                          lastSeen: agent.lastSeenAt.map(DisplayFormat.time) ?? "never",
                          workloads: workloads.filter { $0.host == agent.name }.count)
             }
-            return portal.render("inventory", title: "Inventory", content: Content(agents: agents, workloads: workloads.map(FilterPages.WorkloadRow.init)),
+            return portal.render("inventory", title: "Inventory", content: Content(agents: agents, workloads: workloads.map(WorkloadRow.init)),
                                  request: request.request, visitor: request.visitor)
         }
     }

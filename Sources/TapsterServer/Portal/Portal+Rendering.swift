@@ -38,14 +38,14 @@ extension Portal {
                             body: .init(byteBuffer: ByteBuffer(string: "the portal template \(template) is missing")))
         }
         var response = Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
-        if notice != nil { response.setCookie(cookies.expired(PortalCookies.notice)) }
+        if notice != nil { response.setCookie(cookies.expired(PortalCookies.notice, for: request)) }
         return response
     }
 
     /// A redirect after a successful action (303 See Other), with a notice for the next page.
-    func redirect(to location: String, notice: String? = nil) -> Response {
+    func redirect(to location: String, notice: String, request: Request) -> Response {
         var response = Response.redirect(to: location)
-        if let notice { response.setCookie(cookies.notice(notice)) }
+        response.setCookie(cookies.notice(notice, for: request))
         return response
     }
 

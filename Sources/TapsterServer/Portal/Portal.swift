@@ -23,7 +23,7 @@ struct Portal: Sendable {
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
-        self.cookies = PortalCookies(secure: servedOverTLS)
+        self.cookies = PortalCookies(servedOverTLS: servedOverTLS)
     }
 
     /// Adds the portal's pages, its static files, and HTML error pages for unknown browser paths.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The portal's cookies, all `HttpOnly; SameSite=Strict; Path=/` (and `Secure` over TLS):
@@ -11,23 +12,29 @@ struct PortalCookies: Sendable {
     /// A notice for the next page ("Tap stopped."), base64url-encoded.
     static let notice = "tapster_notice"
 
-    /// Whether cookies carry `Secure`.
-    let secure: Bool
+    /// Whether the portal is served over TLS itself (every cookie then carries `Secure`).
+    let servedOverTLS: Bool
 
-    func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    /// Whether the browser reached the portal over HTTPS: through this server's TLS, or through a
+    /// TLS-terminating proxy that says `X-Forwarded-Proto: https` (trusting it can only add `Secure`).
+    func isSecure(_ request: Request) -> Bool {
+        servedOverTLS || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int?, for request: Request) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
     /// A cookie that makes the browser forget `name`.
-    func expired(_ name: String) -> Cookie {
-        cookie(name, "", maxAge: 0)
+    func expired(_ name: String, for request: Request) -> Cookie {
+        cookie(name, "", maxAge: 0, for: request)
     }
 
     /// A notice cookie for the page after a redirect.
-    func notice(_ text: String) -> Cookie {
+    func notice(_ text: String, for request: Request) -> Cookie {
         let encoded = Data(text.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return cookie(Self.notice, encoded, maxAge: 60)
+        return cookie(Self.notice, encoded, maxAge: 60, for: request)
     }
 
     /// The notice a request carries, if any.

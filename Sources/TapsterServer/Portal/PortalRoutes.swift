@@ -64,7 +64,9 @@ extension Portal {
                 return Response.redirect(to: SessionPages.passwordPath)
             }
             guard roles.contains(signedIn.user.role) else {
-                throw TapsterError.forbidden("this page is for the network team (admins and auditors); you are signed in as an \(signedIn.user.role.rawValue).")
+                throw TapsterError.forbidden(roles.contains(.auditor)
+                    ? "this page is for the network team (admins and auditors); you are signed in as an \(signedIn.user.role.rawValue)."
+                    : "only admins can do this; you are signed in as an \(signedIn.user.role.rawValue).")
             }
             return try await body(signedIn)
         } catch {
@@ -80,8 +82,8 @@ extension Portal {
         }
         var response = Response.redirect(to: target)
         if PortalCookies.value(PortalCookies.session, in: request) != nil {
-            response.setCookie(cookies.expired(PortalCookies.session))
-            response.setCookie(cookies.notice("Your session has ended. Please sign in again."))
+            response.setCookie(cookies.expired(PortalCookies.session, for: request))
+            response.setCookie(cookies.notice("Your session has ended. Please sign in again.", for: request))
         }
         return response
     }

@@ -39,8 +39,8 @@ struct SessionPages {
         routes.action("logout", duringPasswordChange: true) { request, _ in
             try await portal.controlPlane.closePortalSession(
                 PortalCookies.value(PortalCookies.session, in: request.request) ?? "", source: request.context.remoteAddress)
-            var response = portal.redirect(to: Self.loginPath, notice: "You have signed out.")
-            response.setCookie(portal.cookies.expired(PortalCookies.session))
+            var response = portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
+            response.setCookie(portal.cookies.expired(PortalCookies.session, for: request.request))
             return response
         }
         routes.page("account/password", duringPasswordChange: true) { request in
@@ -54,7 +54,7 @@ struct SessionPages {
                 _ = try await portal.controlPlane.updateUser(
                     request.principal, request.principal.userID,
                     UserPatch(password: form["password"], currentPassword: form["current_password"]))
-                return portal.redirect(to: request.visitor.home, notice: "Your password has been changed.")
+                return portal.redirect(to: request.visitor.home, notice: "Your password has been changed.", request: request.request)
             } catch let error as TapsterError {
                 return passwordPage(request, form: form, error: error)
             }
@@ -74,10 +74,10 @@ struct SessionPages {
             let (secret, user) = try await portal.controlPlane.openPortalSession(name: name, password: form["password"],
                                                                                  source: context.remoteAddress)
             await portal.loginThrottle.succeeded(key)
-            let destination = user.mustChangePassword ? Self.passwordPath : (Self.safeNext(form["next"]) ?? Visitor(user: user, csrf: "").home)
+            let destination = user.mustChangePassword ? Self.passwordPath : (Self.safeNext(form["next"]) ?? Visitor.home(for: user.role))
             var response = Response.redirect(to: destination)
-            response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(ControlPlane.portalSessionLifetime.seconds)))
-            response.setCookie(portal.cookies.expired(PortalCookies.login))
+            response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(ControlPlane.portalSessionLifetime.seconds), for: request))
+            response.setCookie(portal.cookies.expired(PortalCookies.login, for: request))
             return response
         } catch let error as TapsterError {
             if error.code == .unauthenticated { await portal.loginThrottle.failed(key) }
@@ -97,7 +97,7 @@ struct SessionPages {
         if let error { view = view.failed(error) }
         var response = portal.render("login", title: "Sign in", content: LoginContent(form: view), request: request, visitor: nil,
                                      csrf: CSRF.token(for: nonce), status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
-        if existing == nil { response.setCookie(portal.cookies.cookie(PortalCookies.login, nonce, maxAge: nil)) }
+        if existing == nil { response.setCookie(portal.cookies.cookie(PortalCookies.login, nonce, maxAge: nil, for: request)) }
         return response
     }
 

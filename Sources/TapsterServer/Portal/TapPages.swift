@@ -43,7 +43,7 @@ struct TapPages {
                 let view = try await portal.controlPlane.createTap(request.principal, tapRequest)
                 let notice = (["Tap enabled: \(view.tap.filter) → \(view.tap.target) for \(DisplayFormat.duration(seconds: view.tap.duration.seconds))."]
                     + view.warnings).joined(separator: " ")
-                return portal.redirect(to: "/taps/\(view.tap.id)", notice: notice)
+                return portal.redirect(to: "/taps/\(view.tap.id)", notice: notice, request: request.request)
             } catch let error as TapsterError {
                 return try await myTaps(request, form: form, error: error)
             }
@@ -56,7 +56,7 @@ struct TapPages {
             do {
                 let tap = try await portal.controlPlane.stopTap(request.principal, id)
                 return portal.redirect(to: SessionPages.safeNext(form["return_to"]) ?? "/taps/\(id)",
-                                       notice: "Tap \(tap.filter) → \(tap.target) stopped.")
+                                       notice: "Tap \(tap.filter) → \(tap.target) stopped.", request: request.request)
             } catch let error as TapsterError where error.code != .notFound {
                 return try await tapPage(request, id, form: form, error: error)
             }
@@ -67,7 +67,7 @@ struct TapPages {
                 let reactivate = try form.decode(ReactivateRequest.self, fields: ["duration"])
                 let view = try await portal.controlPlane.reactivateTap(request.principal, id, reactivate)
                 return portal.redirect(to: "/taps/\(view.tap.id)", notice: (["Tap re-activated for \(DisplayFormat.duration(seconds: view.tap.duration.seconds))."]
-                    + view.warnings).joined(separator: " "))
+                    + view.warnings).joined(separator: " "), request: request.request)
             } catch let error as TapsterError where error.code != .notFound {
                 return try await tapPage(request, id, form: form, error: error)
             }
@@ -82,7 +82,7 @@ struct TapPages {
         let filters = Dictionary(try await cp.listFilters(p).map { ($0.filter.name, $0) }, uniquingKeysWith: { a, _ in a })
         let targets = Dictionary(try await cp.listTargets(p).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var enable: FormView?
-        if !grants.isEmpty {
+        if let cap = grants.map(\.maxDuration).max() {
             let filterOptions = Set(grants.map(\.filter)).sorted().map { name in
                 FormOption(value: name, label: filters[name].map { "\(name) — matches \($0.matches.workloads) workload(s) on \($0.matches.hosts) host(s)" } ?? name)
             }
@@ -92,8 +92,9 @@ struct TapPages {
             var fields = [
                 FormField("filter", "Filter: what to tap", kind: .select, options: [FormOption(value: "", label: "Choose a filter")] + filterOptions, required: true),
                 FormField("target", "Target: where the traffic goes", kind: .select, options: [FormOption(value: "", label: "Choose a target")] + targetOptions, required: true),
-                FormField("duration", "Duration", kind: .select, value: "10m", hint: "The tap stops by itself after this long; your grants allow at most \(grants.map(\.maxDuration).max().map { DisplayFormat.duration(seconds: $0.seconds) } ?? "–").",
-                          options: TapDurations.options(upTo: grants.map(\.maxDuration).max()), required: true),
+                FormField("duration", "Duration", kind: .select, value: "10m",
+                          hint: "The tap stops by itself after this long; your grants allow at most \(DisplayFormat.duration(seconds: cap.seconds)).",
+                          options: TapDurations.options(upTo: cap), required: true),
             ]
             if p.tenants.count > 1 {
                 fields.append(FormField("tenant", "Tenant", kind: .select,

@@ -11,9 +11,12 @@ struct Visitor: Sendable {
     /// Admins and auditors use the console; owners their self-service page.
     var usesConsole: Bool { user.role != .owner }
 
-    /// Where this visitor starts: the owner's taps, the admin's taps, the auditor's audit log.
-    var home: String {
-        switch user.role {
+    /// Where this visitor starts.
+    var home: String { Self.home(for: user.role) }
+
+    /// Where a role starts: the owner's taps, the admin's taps, the auditor's audit log.
+    static func home(for role: Role) -> String {
+        switch role {
         case .owner: "/taps"
         case .admin: "/admin/taps"
         case .auditor: "/admin/audit"

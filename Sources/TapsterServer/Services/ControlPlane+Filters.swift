@@ -3,21 +3,13 @@ import TapsterStore
 
 extension ControlPlane {
     public func listFilters(_ p: Principal) async throws -> [FilterView] {
-        try Policy.require(p, .read, .filter, .collection)
-        let grants = try await grants(addressedTo: p, in: store)
         let workloads = try await store.list(.workloads, tenants: nil)
-        return try await store.list(.filters, tenants: nil)
-            .filter { isVisible(tenant: $0.tenant, name: $0.name, kind: .filter, to: p, grants: grants) }
+        return try await visibleRecords(p, in: .filters, kind: .filter)
             .map { FilterView(filter: $0, matches: Self.matches(of: $0.spec, in: workloads).summary) }
     }
 
     func visibleFilter(_ p: Principal, _ reference: String) async throws -> Filter {
-        let filter = try await store.find(reference, in: .filters)
-        let grants = try await grants(addressedTo: p, in: store)
-        let visible = filter.map { isVisible(tenant: $0.tenant, name: $0.name, kind: .filter, to: p, grants: grants) } ?? false
-        try Policy.require(p, .read, .filter, .object(visible: visible), reference: reference)
-        guard let filter else { throw TapsterError.notFound("filter", reference) }
-        return filter
+        try await visibleRecord(p, reference, in: .filters, kind: .filter)
     }
 
     public func filter(_ p: Principal, _ reference: String) async throws -> FilterView {

@@ -3,20 +3,11 @@ import TapsterStore
 
 extension ControlPlane {
     public func listTargets(_ p: Principal) async throws -> [Target] {
-        try Policy.require(p, .read, .target, .collection)
-        let grants = try await grants(addressedTo: p, in: store)
-        return try await store.list(.targets, tenants: nil).filter {
-            isVisible(tenant: $0.tenant, name: $0.name, kind: .target, to: p, grants: grants)
-        }
+        try await visibleRecords(p, in: .targets, kind: .target)
     }
 
     public func target(_ p: Principal, _ reference: String) async throws -> Target {
-        let target = try await store.find(reference, in: .targets)
-        let grants = try await grants(addressedTo: p, in: store)
-        let visible = target.map { isVisible(tenant: $0.tenant, name: $0.name, kind: .target, to: p, grants: grants) } ?? false
-        try Policy.require(p, .read, .target, .object(visible: visible), reference: reference)
-        guard let target else { throw TapsterError.notFound("target", reference) }
-        return target
+        try await visibleRecord(p, reference, in: .targets, kind: .target)
     }
 
     public func createTarget(_ p: Principal, _ spec: TargetSpec) async throws -> Target {

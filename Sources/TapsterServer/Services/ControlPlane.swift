@@ -47,6 +47,29 @@ public struct ControlPlane: Sendable {
         return grants.contains { kind == .target ? $0.target == name : $0.filter == name }
     }
 
+    /// A target or filter the principal may see, by id or name; 404 when it does not exist or is hidden.
+    func visibleRecord<Spec>(_ p: Principal, _ reference: String, in collection: RecordCollection<Spec>,
+                             kind: ResourceKind) async throws -> Record<Spec> {
+        let record = try await store.find(reference, in: collection)
+        let grants = try await grants(addressedTo: p, in: store)
+        let visible = record.map { isVisible($0, in: collection, kind: kind, to: p, grants: grants) } ?? false
+        try Policy.require(p, .read, kind, .object(visible: visible), reference: reference)
+        guard let record else { throw TapsterError.notFound(kind.rawValue, reference) }
+        return record
+    }
+
+    /// Every target or filter the principal may see.
+    func visibleRecords<Spec>(_ p: Principal, in collection: RecordCollection<Spec>, kind: ResourceKind) async throws -> [Record<Spec>] {
+        try Policy.require(p, .read, kind, .collection)
+        let grants = try await grants(addressedTo: p, in: store)
+        return try await store.list(collection, tenants: nil).filter { isVisible($0, in: collection, kind: kind, to: p, grants: grants) }
+    }
+
+    private func isVisible<Spec>(_ record: Record<Spec>, in collection: RecordCollection<Spec>, kind: ResourceKind,
+                                 to p: Principal, grants: [Grant]) -> Bool {
+        isVisible(tenant: collection.tenant(record.spec), name: collection.name(record.spec) ?? "", kind: kind, to: p, grants: grants)
+    }
+
     /// Finds a record by id or name, or throws 404.
     func existing<Spec>(_ reference: String, in collection: RecordCollection<Spec>, kind: ResourceKind,
                         session: (any StoreSession)? = nil) async throws -> Record<Spec> {

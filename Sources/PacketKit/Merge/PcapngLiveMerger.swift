@@ -1,0 +1,336 @@
+/// Merges live packet streams from N sources (agents' captures) into one timestamp-ordered pcapng
+/// stream, with a bounded reorder window — the capture broker's merge.
+///
+/// A value-type state machine: push blocks or packets in as they arrive, pull ordered blocks out.
+///
+/// ```swift
+/// var merger = PcapngLiveMerger(reorderWindow: 500_000_000)
+/// let agent = merger.addSource()
+/// let eth0 = try merger.addInterface(.init(name: "node-3/web-7f9c/eth0"), source: agent)   // local id 0
+/// try merger.pushPacket(source: agent, interfaceID: 0, timestamp: ns, data: bytes)
+/// merger.advanceClock(to: nowNanoseconds)             // lets quiet periods flush
+/// try merger.writeReady(into: &writer)                // or: while let block = merger.nextReady() { … }
+/// merger.closeSource(agent)                           // or merger.finish() at the end
+/// ```
+///
+/// ## When a packet is released
+/// A buffered packet with timestamp *t* is released, in (timestamp, arrival) order, as soon as any holds:
+/// - every open source has pushed something at or after *t* (each source's own packets are taken to be
+///   in order, so nothing earlier can still come: exact order with minimal delay);
+/// - the newest timestamp seen, or the clock given to ``advanceClock(to:)``, is more than the reorder
+///   window past *t* (a stalled or silent source holds the others back by at most the window);
+/// - the source is closed or the merge finished.
+///
+/// A packet arriving older than one already released ("late", beyond the window) is released at once
+/// — never dropped — and counted in ``latePackets``; only then can the output go backwards in time.
+///
+/// Interfaces get output ids in the order they are added; their IDBs are released ahead of everything
+/// else. Statistics (ISBs) are ordered by their timestamp like packets.
+///
+/// ## No allocation per packet
+/// Packet bytes are copied into a reused arena (``PacketArena``) and ordered by a binary heap of small
+/// fixed-size entries over a reused array; ``writeReady(into:)`` copies them straight from the arena into
+/// the writer's reused buffer. Once the arena and heap have grown to the window's working set, pushing
+/// and writing a packet allocate nothing. (``nextReady()`` hands out packets as slices of the arena — no
+/// copy — but then the arena is copied if a slice is still held when more is pushed.)
+public struct PcapngLiveMerger: Sendable {
+    /// A source of packets, e.g. one agent's capture stream.
+    public struct SourceID: Hashable, Sendable {
+        /// The source's number, from 0 in order of ``addSource()``.
+        public let rawValue: Int
+    }
+
+    /// The largest reorder window: 500 ms.
+    public static let maximumReorderWindow: UInt64 = 500_000_000
+
+    /// How far behind the newest packet (in ns) a packet may arrive and still be put in order.
+    public let reorderWindow: UInt64
+    /// The section header ``writeReady(into:)`` starts a writer's section with.
+    public let sectionHeader: PcapngSectionHeader
+    /// Packets that arrived older than a packet already released, and so were released out of order.
+    public private(set) var latePackets: UInt64 = 0
+    /// Packets and statistics held, waiting for their turn.
+    public var bufferedCount: Int { heap.count }
+    /// Packet bytes held.
+    public var bufferedBytes: Int { arena.liveBytes }
+
+    private struct Source: Sendable {
+        var interfaceMap: [UInt32] = []
+        var latest: UInt64?
+        var open = true
+    }
+
+    private struct Entry: Comparable, Sendable {
+        var timestamp: UInt64
+        var sequence: UInt64
+        var offset: Int
+        var length: UInt32
+        var originalLength: UInt32
+        var interfaceID: UInt32
+        var flags: UInt32
+        var kind: Kind
+
+        enum Kind: UInt8, Sendable { case packet, packetWithFlags, statistics }
+
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
+        }
+    }
+
+    private var sources: [Source] = []
+    private var heap = MinHeap<Entry>(reservingCapacity: 1024)
+    private var arena = PacketArena()
+    private var statistics: [PcapngInterfaceStatistics?] = []
+    private var freeStatisticsSlots: [Int] = []
+    private var pendingInterfaces: [PcapngInterfaceDescription] = []
+    private var pendingInterfaceIndex = 0
+    private var interfaceCount: UInt32 = 0
+    private var sequence: UInt64 = 0
+    private var newest: UInt64 = 0
+    private var clock: UInt64 = 0
+    private var lastReleased: UInt64 = 0
+    private var finished = false
+    private var cachedBound: UInt64?
+
+    /// A merger with a reorder window in nanoseconds, at most ``maximumReorderWindow`` (larger values are clamped).
+    public init(reorderWindow: UInt64 = PcapngLiveMerger.maximumReorderWindow,
+                sectionHeader: PcapngSectionHeader = PcapngSectionHeader(userApplication: "Tapster")) {
+        self.reorderWindow = min(reorderWindow, Self.maximumReorderWindow)
+        self.sectionHeader = sectionHeader
+    }
+
+    // MARK: Input
+
+    /// Registers a new source.
+    public mutating func addSource() -> SourceID {
+        sources.append(Source())
+        cachedBound = nil
+        return SourceID(rawValue: sources.count - 1)
+    }
+
+    /// Describes the source's next interface (its local ids count from 0 per section, as in pcapng) and
+    /// returns its output interface id.
+    @discardableResult
+    public mutating func addInterface(_ interface: PcapngInterfaceDescription, source: SourceID) throws(PcapngMergeError) -> UInt32 {
+        try checkOpen(source)
+        let id = interfaceCount
+        interfaceCount += 1
+        sources[source.rawValue].interfaceMap.append(id)
+        pendingInterfaces.append(interface)
+        return id
+    }
+
+    /// Buffers one packet of `source`'s interface `interfaceID` (local id), copying its bytes.
+    public mutating func pushPacket(source: SourceID, interfaceID: UInt32, timestamp: UInt64, originalLength: Int? = nil,
+                                    flags: PcapngPacketFlags? = nil, data: UnsafeRawBufferPointer) throws(PcapngMergeError) {
+        let outputID = try outputInterface(source, interfaceID)
+        if arena.needsCompaction { compactIfNeeded() }
+        let offset = arena.store(data)
+        sequence &+= 1
+        heap.push(Entry(timestamp: timestamp, sequence: sequence, offset: offset, length: UInt32(data.count),
+                        originalLength: UInt32(truncatingIfNeeded: max(originalLength ?? data.count, data.count)),
+                        interfaceID: outputID, flags: flags?.rawValue ?? 0, kind: flags == nil ? .packet : .packetWithFlags))
+        noteArrival(source, timestamp)
+    }
+
+    /// Buffers a statistics block of `source` (its `interfaceID` is the source's local id).
+    public mutating func pushStatistics(_ block: PcapngInterfaceStatistics, source: SourceID) throws(PcapngMergeError) {
+        var block = block
+        block.interfaceID = try outputInterface(source, block.interfaceID)
+        let slot: Int
+        if let free = freeStatisticsSlots.popLast() {
+            slot = free
+            statistics[slot] = block
+        } else {
+            slot = statistics.count
+            statistics.append(block)
+        }
+        sequence &+= 1
+        heap.push(Entry(timestamp: block.timestamp, sequence: sequence, offset: slot, length: 0, originalLength: 0,
+                        interfaceID: block.interfaceID, flags: 0, kind: .statistics))
+        noteArrival(source, block.timestamp)
+    }
+
+    /// Feeds a block read from `source`'s pcapng stream: a new section resets its interface ids, IDBs add
+    /// interfaces, EPBs and ISBs are buffered, other blocks are ignored.
+    public mutating func push(_ block: PcapngBlock, source: SourceID) throws(PcapngMergeError) {
+        switch block {
+        case .sectionHeader:
+            try checkOpen(source)
+            sources[source.rawValue].interfaceMap.removeAll()
+        case .interfaceDescription(let interface):
+            try addInterface(interface, source: source)
+        case .enhancedPacket(let packet):
+            let outcome: Result<Void, PcapngMergeError> = packet.data.withUnsafeBytes { data in
+                do throws(PcapngMergeError) {
+                    try pushPacket(source: source, interfaceID: packet.interfaceID, timestamp: packet.timestamp,
+                                   originalLength: Int(packet.originalLength), flags: packet.flags, data: data)
+                    return .success(())
+                } catch { return .failure(error) }
+            }
+            try outcome.get()
+        case .interfaceStatistics(let block):
+            try pushStatistics(block, source: source)
+        case .other:
+            break
+        }
+    }
+
+    /// Declares that `source` will push nothing more: it no longer holds the others back.
+    public mutating func closeSource(_ source: SourceID) {
+        guard sources.indices.contains(source.rawValue) else { return }
+        sources[source.rawValue].open = false
+        cachedBound = nil
+    }
+
+    /// Tells the merger the current time (ns since the epoch): packets older than `now − window` are
+    /// released even if a source is silent.
+    public mutating func advanceClock(to now: UInt64) {
+        if now > clock {
+            clock = now
+            cachedBound = nil
+        }
+    }
+
+    /// Ends the merge: every source is closed and everything buffered becomes ready.
+    public mutating func finish() {
+        for index in sources.indices { sources[index].open = false }
+        finished = true
+        cachedBound = nil
+    }
+
+    // MARK: Output
+
+    /// The next ready block: pending interface descriptions first, then packets and statistics in order;
+    /// nil when nothing is ready yet.
+    public mutating func nextReady() -> PcapngBlock? {
+        if pendingInterfaceIndex < pendingInterfaces.count {
+            return .interfaceDescription(takePendingInterface())
+        }
+        guard let entry = popReady() else { return nil }
+        switch entry.kind {
+        case .statistics:
+            return .interfaceStatistics(takeStatistics(entry.offset))
+        case .packet, .packetWithFlags:
+            let data = arena.bytes[entry.offset..<entry.offset + Int(entry.length)]
+            arena.release(Int(entry.length))
+            return .enhancedPacket(PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp,
+                                                        originalLength: entry.originalLength, data: data,
+                                                        flags: entry.kind == .packetWithFlags ? PcapngPacketFlags(rawValue: entry.flags) : nil))
+        }
+    }
+
+    /// Writes every ready block into `writer` (starting its section with ``sectionHeader`` if it has none)
+    /// and returns how many blocks were written. The merger numbers the section's interfaces: give the
+    /// writer no IDBs of your own.
+    @discardableResult
+    public mutating func writeReady(into writer: inout PcapngWriter) throws(PcapngWriteError) -> Int {
+        if !writer.hasSection { writer.writeSectionHeader(sectionHeader) }
+        var written = 0
+        while pendingInterfaceIndex < pendingInterfaces.count {
+            try writer.writeInterfaceDescription(takePendingInterface())
+            written += 1
+        }
+        while let entry = popReady() {
+            switch entry.kind {
+            case .statistics:
+                try writer.writeInterfaceStatistics(takeStatistics(entry.offset))
+            case .packet, .packetWithFlags:
+                try arena.withBytes(at: entry.offset, length: Int(entry.length)) { data throws(PcapngWriteError) in
+                    try writer.writeEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp,
+                                                   originalLength: Int(entry.originalLength),
+                                                   flags: entry.kind == .packetWithFlags ? PcapngPacketFlags(rawValue: entry.flags) : nil,
+                                                   data: data)
+                }
+                arena.release(Int(entry.length))
+            }
+            written += 1
+        }
+        compactIfNeeded()
+        return written
+    }
+
+    // MARK: Internals
+
+    private func checkOpen(_ source: SourceID) throws(PcapngMergeError) {
+        guard sources.indices.contains(source.rawValue) else { throw PcapngMergeError(.unknownSource(source.rawValue)) }
+        guard sources[source.rawValue].open else { throw PcapngMergeError(.sourceClosed(source.rawValue)) }
+    }
+
+    private func outputInterface(_ source: SourceID, _ local: UInt32) throws(PcapngMergeError) -> UInt32 {
+        try checkOpen(source)
+        let map = sources[source.rawValue].interfaceMap
+        guard Int(local) < map.count else {
+            throw PcapngMergeError(.unknownInterface(source: source.rawValue, id: local, known: map.count))
+        }
+        return map[Int(local)]
+    }
+
+    private mutating func noteArrival(_ source: SourceID, _ timestamp: UInt64) {
+        if timestamp < lastReleased { latePackets += 1 }
+        let latest = sources[source.rawValue].latest
+        if latest == nil || timestamp > latest! { sources[source.rawValue].latest = timestamp }
+        if timestamp > newest { newest = timestamp }
+        cachedBound = nil
+    }
+
+    /// Every buffered entry with a timestamp at or below this is ready.
+    private mutating func releaseBound() -> UInt64 {
+        if let cachedBound { return cachedBound }
+        var bound: UInt64 = 0
+        var anyOpen = false
+        var everyOpenHasPushed = true
+        var oldestLatest = UInt64.max
+        for source in sources where source.open {
+            anyOpen = true
+            if let latest = source.latest { oldestLatest = min(oldestLatest, latest) } else { everyOpenHasPushed = false }
+        }
+        if finished || !anyOpen {
+            bound = .max
+        } else {
+            if everyOpenHasPushed { bound = oldestLatest }
+            let reference = max(newest, clock)
+            if reference > reorderWindow { bound = max(bound, reference - reorderWindow) }
+        }
+        cachedBound = bound
+        return bound
+    }
+
+    private mutating func popReady() -> Entry? {
+        guard let top = heap.minimum else { return nil }
+        let late = top.timestamp < lastReleased
+        guard late || top.timestamp <= releaseBound() else { return nil }
+        _ = heap.pop()
+        if top.timestamp > lastReleased { lastReleased = top.timestamp }
+        return top
+    }
+
+    private mutating func takePendingInterface() -> PcapngInterfaceDescription {
+        let interface = pendingInterfaces[pendingInterfaceIndex]
+        pendingInterfaceIndex += 1
+        if pendingInterfaceIndex == pendingInterfaces.count {
+            pendingInterfaces.removeAll(keepingCapacity: true)
+            pendingInterfaceIndex = 0
+        }
+        return interface
+    }
+
+    private mutating func takeStatistics(_ slot: Int) -> PcapngInterfaceStatistics {
+        let block = statistics[slot]!
+        statistics[slot] = nil
+        freeStatisticsSlots.append(slot)
+        return block
+    }
+
+    private mutating func compactIfNeeded() {
+        guard arena.needsCompaction else { return }
+        var heap = self.heap
+        self.heap = MinHeap()
+        arena.compact { move in
+            heap.updateEach { entry in
+                if entry.kind != .statistics { entry.offset = move(entry.offset, Int(entry.length)) }
+            }
+        }
+        self.heap = heap
+    }
+}
