@@ -118,6 +118,35 @@ struct EncapsulationHeaderTests {
         #expect(buffer.count == 16 + Self.frame.count)
     }
 
+    @Test("writing into caller-owned memory gives the same bytes as appending; too small is an error")
+    func rawBuffers() throws {
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+        defer { output.deallocate() }
+        let info = MirroredFrameInfo(timestamp: Self.capture, direction: .egress)
+        func same<E: PacketEncapsulator>(_ prototype: E) throws {
+            var appending = prototype, writing = prototype
+            var expected: [UInt8] = []
+            appending.encapsulate(Self.frame, info: info, into: &expected)
+            let length = try Self.frame.withUnsafeBytes { try writing.encapsulate($0, info: info, into: output) }
+            #expect(Array(output[0..<length]) == expected, "\(E.self)")
+            #expect(throws: EncapsulationError.self) {
+                try Self.frame.withUnsafeBytes { try writing.encapsulate($0, info: info, into: UnsafeMutableRawBufferPointer(rebasing: output[0..<20])) }
+            }
+            var builder = OuterFrameBuilder(sourceMAC: MACAddress(2, 0, 0, 0, 0, 1), destinationMAC: MACAddress(2, 0, 0, 0, 0, 2),
+                                            source: IPv4Address(192, 0, 2, 1), destination: IPv4Address(192, 0, 2, 9))
+            var rawBuilder = builder
+            var frameBytes: [UInt8] = []
+            var arrayEncapsulator = prototype, rawEncapsulator = prototype
+            try builder.build(Self.frame, with: &arrayEncapsulator, info: info, into: &frameBytes)
+            let frameLength = try Self.frame.withUnsafeBytes { try rawBuilder.build($0, with: &rawEncapsulator, info: info, into: output) }
+            #expect(Array(output[0..<frameLength]) == frameBytes, "\(E.self) outer frame")
+        }
+        try same(ERSPANTypeIIEncapsulator(sessionID: 5, index: 9))
+        try same(ERSPANTypeIIIEncapsulator(sessionID: 6, granularity: .ieee1588))
+        try same(VXLANEncapsulator(vni: 77))
+        try same(GRETransparentEthernetEncapsulator(key: 1, sequenced: true))
+    }
+
     @Test("outer Ethernet + IPv4 (+ UDP) frame: lengths, protocol, checksum")
     func outerFrame() throws {
         var builder = OuterFrameBuilder(sourceMAC: MACAddress(0x02, 0, 0, 0, 0, 1), destinationMAC: MACAddress("02:00:00:00:00:02")!,

@@ -47,12 +47,12 @@ struct PcapngLiveMergerTests {
         try merger.addInterface(PcapngInterfaceDescription(), source: silent)
         _ = drain(&merger)
         try push(&merger, a, at: Self.t0)
-        try push(&merger, a, at: Self.t0 + Self.window)
+        try push(&merger, a, at: Self.t0 + Self.window - 1)
         #expect(timestamps(drain(&merger)).isEmpty)
-        try push(&merger, a, at: Self.t0 + Self.window + 1)
-        #expect(timestamps(drain(&merger)) == [Self.t0], "newest − window passed t0")
-        merger.advanceClock(to: Self.t0 + 2 * Self.window + 1)
-        #expect(timestamps(drain(&merger)) == [Self.t0 + Self.window, Self.t0 + Self.window + 1], "the clock flushes quiet periods")
+        try push(&merger, a, at: Self.t0 + Self.window)
+        #expect(timestamps(drain(&merger)) == [Self.t0], "newest − window reached t0")
+        merger.advanceClock(to: Self.t0 + 2 * Self.window)
+        #expect(timestamps(drain(&merger)) == [Self.t0 + Self.window - 1, Self.t0 + Self.window], "the clock flushes quiet periods")
     }
 
     @Test("a packet later than the window is released at once and counted, never dropped")

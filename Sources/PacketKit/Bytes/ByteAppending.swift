@@ -1,23 +1,35 @@
 // Internal helpers for appending fixed-width integers to byte buffers and patching them in place.
 //
-// Every helper copies from a stack value straight into the array's existing capacity
-// (`withUnsafeBytes(of:)` + `append(contentsOf:)` is a bounds-checked memcpy), so appending to a buffer
-// whose capacity was reserved earlier never allocates.
+// Every helper copies into the array's existing capacity with one memcpy, so appending to a buffer whose
+// capacity was reserved earlier never allocates. Bytes are always appended as an
+// `UnsafeBufferPointer<UInt8>`: `Array.append(contentsOf:)` copies that with memcpy, whereas an
+// `UnsafeRawBufferPointer` would be copied element by element through its iterator (several times slower).
 
 extension Array where Element == UInt8 {
+    /// Appends raw bytes with one memcpy.
+    @inlinable @inline(__always)
+    mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        bytes.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
+    }
+
     @inline(__always)
     mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: value.bigEndian) { appendBytes($0) }
     }
 
     @inline(__always)
     mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: value.littleEndian) { appendBytes($0) }
     }
 
+    /// Appends up to 8 zero bytes (padding).
     @inline(__always)
     mutating func appendZeros(_ count: Int) {
-        if count > 0 { append(contentsOf: repeatElement(0, count: count)) }
+        guard count > 0 else { return }
+        let zero: UInt64 = 0
+        Swift.withUnsafeBytes(of: zero) { appendBytes(UnsafeRawBufferPointer(rebasing: $0[0..<Swift.min(count, 8)])) }
+        if count > 8 { append(contentsOf: repeatElement(0, count: count - 8)) }
     }
 
     @inline(__always)

@@ -14,8 +14,7 @@
 /// When the mirrored frame carries an 802.1Q tag, En is set to 3 ("VLAN tag preserved in frame") and
 /// VLAN to the tag's VLAN id, as Linux's `erspan` device does; otherwise ``vlan`` and ``encapsulation`` are used.
 ///
-/// Per packet, ``encapsulate(_:info:into:)`` appends 16 header bytes and the frame to a reused buffer:
-/// no allocation once the buffer's capacity suffices (see ``PacketEncapsulator``).
+/// Per packet: 16 header bytes written with two stores, no allocation (see ``PacketEncapsulator``).
 public struct ERSPANTypeIIEncapsulator: PacketEncapsulator, Hashable {
     /// The En field: how the original frame was VLAN-encapsulated.
     public enum FrameEncapsulation: UInt8, Hashable, Sendable {
@@ -66,8 +65,8 @@ public struct ERSPANTypeIIEncapsulator: PacketEncapsulator, Hashable {
     /// 16 bytes.
     public var headerLength: Int { Self.headerLength }
 
-    /// Appends GRE + ERSPAN II headers and `frame`; sets T when `info.originalLength` exceeds the frame.
-    public mutating func encapsulate(_ frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into buffer: inout [UInt8]) {
+    /// Writes GRE + ERSPAN II headers; sets T when `info.originalLength` exceeds the frame.
+    public mutating func writeHeader(for frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into header: UnsafeMutableRawBufferPointer) {
         var vlan = self.vlan
         var encapsulation = self.encapsulation
         if let tci = dot1QTagControl(frame) {
@@ -77,9 +76,8 @@ public struct ERSPANTypeIIEncapsulator: PacketEncapsulator, Hashable {
         let truncated: UInt32 = info.isTruncated(capturedLength: frame.count) ? 1 : 0
         let first = 1 << 28 | UInt32(vlan) << 16 | UInt32(classOfService) << 13 | UInt32(encapsulation.rawValue) << 11
             | truncated << 10 | UInt32(sessionID)
-        buffer.appendBigEndian(UInt64(0x1000_88BE) << 32 | UInt64(sequenceNumber))
-        buffer.appendBigEndian(UInt64(first) << 32 | UInt64(index))
-        buffer.append(contentsOf: frame)
+        header.storeBytes(of: (UInt64(0x1000_88BE) << 32 | UInt64(sequenceNumber)).bigEndian, toByteOffset: 0, as: UInt64.self)
+        header.storeBytes(of: (UInt64(first) << 32 | UInt64(index)).bigEndian, toByteOffset: 8, as: UInt64.self)
         sequenceNumber &+= 1
     }
 }

@@ -17,8 +17,7 @@
 /// P = 1 and FT = 0 (an Ethernet frame), BSO from the frame's length (short < 60, oversized > 1514 bytes).
 /// The timestamp comes from ``MirroredFrameInfo/timestamp`` — the capture time, never a clock read here.
 ///
-/// Per packet, ``encapsulate(_:info:into:)`` appends 20 (or 28) header bytes and the frame to a reused
-/// buffer: no allocation once the buffer's capacity suffices (see ``PacketEncapsulator``).
+/// Per packet: 20 (or 28) header bytes written with plain stores, no allocation (see ``PacketEncapsulator``).
 public struct ERSPANTypeIIIEncapsulator: PacketEncapsulator, Hashable {
     /// The Gra field: the unit of the timestamp word.
     public enum TimestampGranularity: UInt8, Hashable, Sendable {
@@ -82,8 +81,8 @@ public struct ERSPANTypeIIIEncapsulator: PacketEncapsulator, Hashable {
         }
     }
 
-    /// Appends GRE + ERSPAN III headers and `frame`.
-    public mutating func encapsulate(_ frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into buffer: inout [UInt8]) {
+    /// Writes GRE + ERSPAN III headers (and the IEEE 1588 sub-header).
+    public mutating func writeHeader(for frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into header: UnsafeMutableRawBufferPointer) {
         let vlan = dot1QTagControl(frame).map { $0 & 0xfff } ?? self.vlan
         let wireLength = info.originalLength ?? frame.count
         let bso: UInt32 = wireLength < 60 ? 1 : (wireLength > 1514 ? 2 : 0)
@@ -92,14 +91,13 @@ public struct ERSPANTypeIIIEncapsulator: PacketEncapsulator, Hashable {
         let subheader: UInt32 = granularity == .ieee1588 ? 1 : 0
         let third = UInt32(securityGroupTag) << 16 | 1 << 15 /* P */ | 0 << 10 /* FT Ethernet */
             | UInt32(hardwareID) << 4 | UInt32(info.direction.rawValue) << 3 | UInt32(granularity.rawValue) << 1 | subheader
-        buffer.appendBigEndian(UInt64(0x1000_22EB) << 32 | UInt64(sequenceNumber))
-        buffer.appendBigEndian(UInt64(first) << 32 | UInt64(timestampWord(for: info.timestamp)))
-        buffer.appendBigEndian(third)
+        header.storeBytes(of: (UInt64(0x1000_22EB) << 32 | UInt64(sequenceNumber)).bigEndian, toByteOffset: 0, as: UInt64.self)
+        header.storeBytes(of: (UInt64(first) << 32 | UInt64(timestampWord(for: info.timestamp))).bigEndian, toByteOffset: 8, as: UInt64.self)
+        header.storeBytes(of: third.bigEndian, toByteOffset: 16, as: UInt32.self)
         if granularity == .ieee1588 {
             let seconds = UInt32(truncatingIfNeeded: info.timestamp / 1_000_000_000)
-            buffer.appendBigEndian(UInt64(3 << 26 | UInt32(portIndex)) << 32 | UInt64(seconds))
+            header.storeBytes(of: (UInt64(3 << 26 | UInt32(portIndex)) << 32 | UInt64(seconds)).bigEndian, toByteOffset: 20, as: UInt64.self)
         }
-        buffer.append(contentsOf: frame)
         sequenceNumber &+= 1
     }
 }

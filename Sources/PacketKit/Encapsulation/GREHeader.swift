@@ -48,6 +48,18 @@ public struct GREHeader: Hashable, Sendable {
     /// 4 bytes, plus 4 for a key and 4 for a sequence number.
     public var length: Int { 4 + (key == nil ? 0 : 4) + (sequenceNumber == nil ? 0 : 4) }
 
+    /// Writes the header in network byte order at the start of `output` (at least ``length`` bytes).
+    @inline(__always)
+    public func write(into output: UnsafeMutableRawBufferPointer) {
+        output.storeBytes(of: (UInt32(flags) << 16 | UInt32(protocolType)).bigEndian, toByteOffset: 0, as: UInt32.self)
+        var offset = 4
+        if let key {
+            output.storeBytes(of: key.bigEndian, toByteOffset: offset, as: UInt32.self)
+            offset += 4
+        }
+        if let sequenceNumber { output.storeBytes(of: sequenceNumber.bigEndian, toByteOffset: offset, as: UInt32.self) }
+    }
+
     /// Appends the header in network byte order; allocation-free within the buffer's capacity.
     @inline(__always)
     public func append(to buffer: inout [UInt8]) {

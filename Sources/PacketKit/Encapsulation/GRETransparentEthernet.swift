@@ -3,8 +3,7 @@
 ///
 /// Optionally numbers packets with the GRE sequence number (S bit, RFC 2890), so a tool can count losses.
 ///
-/// Per packet, ``encapsulate(_:info:into:)`` appends 4–12 header bytes and the frame to a reused buffer:
-/// no allocation once the buffer's capacity suffices (see ``PacketEncapsulator``).
+/// Per packet: 4–12 header bytes written with plain stores, no allocation (see ``PacketEncapsulator``).
 public struct GRETransparentEthernetEncapsulator: PacketEncapsulator, Hashable {
     /// The GRE key (K bit) identifying the session, or nil for none.
     public let key: UInt32?
@@ -25,11 +24,10 @@ public struct GRETransparentEthernetEncapsulator: PacketEncapsulator, Hashable {
     /// 4 bytes, plus 4 with a key and 4 when sequenced.
     public var headerLength: Int { 4 + (key == nil ? 0 : 4) + (sequenced ? 4 : 0) }
 
-    /// Appends the GRE header and `frame`.
-    public mutating func encapsulate(_ frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into buffer: inout [UInt8]) {
+    /// Writes the GRE header.
+    public mutating func writeHeader(for frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into header: UnsafeMutableRawBufferPointer) {
         GREHeader(protocolType: GREHeader.ProtocolType.transparentEthernetBridging, key: key,
-                  sequenceNumber: sequenced ? sequenceNumber : nil).append(to: &buffer)
-        buffer.append(contentsOf: frame)
+                  sequenceNumber: sequenced ? sequenceNumber : nil).write(into: header)
         if sequenced { sequenceNumber &+= 1 }
     }
 }

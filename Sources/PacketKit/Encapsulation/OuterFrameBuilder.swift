@@ -7,8 +7,8 @@
 /// checksum (allowed over IPv4 and recommended by RFC 7348 §5); a UDP source port hashed from the inner
 /// frame's addresses and ports (RFC 7348 §5) unless fixed.
 ///
-/// Per packet, ``build(_:with:info:into:)`` appends to a reused buffer and patches the lengths and the
-/// checksum in place: no allocation once the buffer's capacity suffices.
+/// Per packet, nothing allocates: the raw-buffer ``build(_:with:info:into:)`` variant writes headers with
+/// plain stores; the array variant builds them on the stack and appends them to a reused buffer.
 public struct OuterFrameBuilder: Hashable, Sendable {
     /// The outer Ethernet source.
     public var sourceMAC: MACAddress
@@ -61,42 +61,61 @@ public struct OuterFrameBuilder: Hashable, Sendable {
         _ frame: UnsafeRawBufferPointer, with encapsulator: inout Encapsulator, info: MirroredFrameInfo = MirroredFrameInfo(),
         into buffer: inout [UInt8]
     ) throws(EncapsulationError) {
-        let start = buffer.count
         let transport = encapsulator.transport
-        destinationMAC.append(to: &buffer)
-        sourceMAC.append(to: &buffer)
-        buffer.appendBigEndian(UInt16(0x0800))
-        let ipStart = buffer.count
+        let outer = Self.outerHeaderLength(for: transport)
+        let ipLength = outer - Self.ethernetHeaderLength + encapsulator.headerLength + frame.count
+        guard ipLength <= 0xffff else { throw EncapsulationError(field: "IPv4 total length", value: UInt64(ipLength), maximum: 0xffff) }
+        withUnsafeTemporaryAllocation(byteCount: outer, alignment: 8) { headers in
+            writeOuterHeaders(into: headers, transport: transport, ipLength: ipLength, frame: frame)
+            buffer.appendBytes(UnsafeRawBufferPointer(headers))
+        }
+        encapsulator.encapsulate(frame, info: info, into: &buffer)
+    }
+
+    /// Writes one complete outer frame at the start of `output` and returns its length: the fastest path
+    /// (plain stores and one memcpy of the frame).
+    /// - Throws: ``EncapsulationError`` when the IPv4 packet would exceed 65 535 bytes or `output` is too small.
+    public mutating func build<Encapsulator: PacketEncapsulator>(
+        _ frame: UnsafeRawBufferPointer, with encapsulator: inout Encapsulator, info: MirroredFrameInfo = MirroredFrameInfo(),
+        into output: UnsafeMutableRawBufferPointer
+    ) throws(EncapsulationError) -> Int {
+        let transport = encapsulator.transport
+        let outer = Self.outerHeaderLength(for: transport)
+        let ipLength = outer - Self.ethernetHeaderLength + encapsulator.headerLength + frame.count
+        guard ipLength <= 0xffff else { throw EncapsulationError(field: "IPv4 total length", value: UInt64(ipLength), maximum: 0xffff) }
+        guard output.count >= Self.ethernetHeaderLength + ipLength else {
+            throw EncapsulationError(field: "output buffer", value: UInt64(Self.ethernetHeaderLength + ipLength), maximum: UInt64(output.count))
+        }
+        writeOuterHeaders(into: output, transport: transport, ipLength: ipLength, frame: frame)
+        return try outer + encapsulator.encapsulate(frame, info: info, into: UnsafeMutableRawBufferPointer(rebasing: output[outer...]))
+    }
+
+    /// Ethernet, IPv4 (with its checksum) and, for UDP transports, UDP headers for an IP packet of `ipLength` bytes.
+    private mutating func writeOuterHeaders(into headers: UnsafeMutableRawBufferPointer, transport: EncapsulationTransport,
+                                            ipLength: Int, frame: UnsafeRawBufferPointer) {
+        headers.storeBytes(of: (destinationMAC.rawValue << 16).bigEndian, toByteOffset: 0, as: UInt64.self)
+        headers.storeBytes(of: (sourceMAC.rawValue << 16 | 0x0800).bigEndian, toByteOffset: 6, as: UInt64.self)
         let protocolNumber: UInt8
         switch transport {
         case .ip(let number): protocolNumber = number
         case .udp: protocolNumber = 17
         }
-        // Version/IHL, DSCP; total length (patched); identification; DF; TTL, protocol; checksum (patched).
-        buffer.appendBigEndian(UInt32(0x45) << 24 | UInt32(dscp & 0x3f) << 18)
-        buffer.appendBigEndian(UInt32(identification) << 16 | 0x4000)
-        buffer.appendBigEndian(UInt32(timeToLive) << 24 | UInt32(protocolNumber) << 16)
-        buffer.appendBigEndian(source.rawValue)
-        buffer.appendBigEndian(destination.rawValue)
+        let ip = 14
+        // Version/IHL, DSCP, total length; identification, don't fragment; TTL, protocol, checksum 0 for now; addresses.
+        headers.storeBytes(of: (UInt32(0x45) << 24 | UInt32(dscp & 0x3f) << 18 | UInt32(ipLength)).bigEndian, toByteOffset: ip, as: UInt32.self)
+        headers.storeBytes(of: (UInt32(identification) << 16 | 0x4000).bigEndian, toByteOffset: ip + 4, as: UInt32.self)
+        headers.storeBytes(of: (UInt32(timeToLive) << 24 | UInt32(protocolNumber) << 16).bigEndian, toByteOffset: ip + 8, as: UInt32.self)
+        headers.storeBytes(of: source.rawValue.bigEndian, toByteOffset: ip + 12, as: UInt32.self)
+        headers.storeBytes(of: destination.rawValue.bigEndian, toByteOffset: ip + 16, as: UInt32.self)
+        let checksum = InternetChecksum.compute(UnsafeRawBufferPointer(rebasing: headers[ip..<ip + Self.ipv4HeaderLength]))
+        headers.storeBytes(of: checksum.bigEndian, toByteOffset: ip + 10, as: UInt16.self)
         if case .udp(let destinationPort) = transport {
             let sourcePort = udpSourcePort ?? Self.hashedSourcePort(frame)
-            buffer.appendBigEndian(UInt32(sourcePort) << 16 | UInt32(destinationPort))
-            buffer.appendBigEndian(UInt32(0))  // length (patched), checksum 0
+            let udp = ip + Self.ipv4HeaderLength
+            headers.storeBytes(of: (UInt32(sourcePort) << 16 | UInt32(destinationPort)).bigEndian, toByteOffset: udp, as: UInt32.self)
+            // Length; checksum 0 (none), as RFC 7348 recommends over IPv4.
+            headers.storeBytes(of: (UInt32(ipLength - Self.ipv4HeaderLength) << 16).bigEndian, toByteOffset: udp + 4, as: UInt32.self)
         }
-        encapsulator.encapsulate(frame, info: info, into: &buffer)
-        let ipLength = buffer.count - ipStart
-        guard ipLength <= 0xffff else {
-            buffer.removeSubrange(start...)
-            throw EncapsulationError(field: "IPv4 total length", value: UInt64(ipLength), maximum: 0xffff)
-        }
-        buffer.storeBigEndian(UInt16(ipLength), at: ipStart + 2)
-        if case .udp = transport {
-            buffer.storeBigEndian(UInt16(ipLength - Self.ipv4HeaderLength), at: ipStart + Self.ipv4HeaderLength + 4)
-        }
-        let checksum = buffer.withUnsafeBytes {
-            InternetChecksum.compute(UnsafeRawBufferPointer(rebasing: $0[ipStart..<ipStart + Self.ipv4HeaderLength]))
-        }
-        buffer.storeBigEndian(checksum, at: ipStart + 10)
         identification &+= 1
     }
 

@@ -10,8 +10,7 @@
 /// without settings); the agent sends it through a UDP socket, so the kernel adds UDP and IPv4.
 /// ``OuterFrameBuilder`` builds the whole Ethernet + IPv4 + UDP frame for tests and raw sending.
 ///
-/// Per packet, ``encapsulate(_:info:into:)`` appends 8 header bytes and the frame to a reused buffer:
-/// no allocation once the buffer's capacity suffices (see ``PacketEncapsulator``).
+/// Per packet: 8 header bytes written with one store, no allocation (see ``PacketEncapsulator``).
 public struct VXLANEncapsulator: PacketEncapsulator, Hashable {
     /// The VXLAN Network Identifier (24 bits).
     public let vni: UInt32
@@ -36,9 +35,8 @@ public struct VXLANEncapsulator: PacketEncapsulator, Hashable {
     /// 8 bytes.
     public var headerLength: Int { Self.headerLength }
 
-    /// Appends the VXLAN header and `frame`.
-    public mutating func encapsulate(_ frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into buffer: inout [UInt8]) {
-        buffer.appendBigEndian(UInt64(0x0800_0000) << 32 | UInt64(vni) << 8)
-        buffer.append(contentsOf: frame)
+    /// Writes the VXLAN header.
+    public mutating func writeHeader(for frame: UnsafeRawBufferPointer, info: MirroredFrameInfo, into header: UnsafeMutableRawBufferPointer) {
+        header.storeBytes(of: (UInt64(0x0800_0000) << 32 | UInt64(vni) << 8).bigEndian, toByteOffset: 0, as: UInt64.self)
     }
 }

@@ -16,7 +16,7 @@ struct PacketArena: Sendable {
     @inline(__always)
     mutating func store(_ data: UnsafeRawBufferPointer) -> Int {
         let offset = bytes.count
-        bytes.append(contentsOf: data)
+        bytes.appendBytes(data)
         liveBytes += data.count
         return offset
     }
@@ -43,7 +43,7 @@ struct PacketArena: Sendable {
         source.withUnsafeBytes { from in
             relocate { offset, length in
                 let moved = destination.count
-                destination.append(contentsOf: UnsafeRawBufferPointer(rebasing: from[offset..<offset + length]))
+                destination.appendBytes(UnsafeRawBufferPointer(rebasing: from[offset..<offset + length]))
                 return moved
             }
         }

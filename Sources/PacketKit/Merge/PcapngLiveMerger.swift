@@ -17,7 +17,7 @@
 /// A buffered packet with timestamp *t* is released, in (timestamp, arrival) order, as soon as any holds:
 /// - every open source has pushed something at or after *t* (each source's own packets are taken to be
 ///   in order, so nothing earlier can still come: exact order with minimal delay);
-/// - the newest timestamp seen, or the clock given to ``advanceClock(to:)``, is more than the reorder
+/// - the newest timestamp seen, or the clock given to ``advanceClock(to:)``, is at least the reorder
 ///   window past *t* (a stalled or silent source holds the others back by at most the window);
 /// - the source is closed or the merge finished.
 ///
@@ -183,7 +183,7 @@ public struct PcapngLiveMerger: Sendable {
         cachedBound = nil
     }
 
-    /// Tells the merger the current time (ns since the epoch): packets older than `now − window` are
+    /// Tells the merger the current time (ns since the epoch): packets at or before `now − window` are
     /// released even if a source is silent.
     public mutating func advanceClock(to now: UInt64) {
         if now > clock {

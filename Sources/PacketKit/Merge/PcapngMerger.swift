@@ -1,6 +1,7 @@
 /// Merges N complete pcapng streams into one, ordering packets by timestamp as `mergecap` does: a k-way
-/// merge over a heap of each input's next packet (ties go to the earlier input), so the output is
-/// non-decreasing whenever each input is.
+/// merge over a heap of each input's next packet, so the output is non-decreasing whenever each input is.
+/// Equal timestamps go to the later input first, as with mergecap (its `is_earlier` test is `≤`), so the
+/// packet order is exactly mergecap's.
 ///
 /// - Every input interface becomes its own output interface (ids remapped in order of appearance, as
 ///   `mergecap -I none`); its IDB is written before its first packet, with all its options.
@@ -18,35 +19,41 @@
 /// ```
 ///
 /// ## No allocation per packet
-/// Packets of little-endian sections whose interfaces are copied unchanged are copied block-for-block into
-/// the writer's reused buffer with only the interface id rewritten: per packet one heap sift, one memcpy,
-/// one 4-byte store. Big-endian sections are decoded and re-encoded (packet bytes still shared, not copied).
+/// Each call borrows the inputs' bytes once; per packet the merger frames the next block in place (every
+/// length checked, as the reader does), sifts a heap of N small entries, and copies the block into the
+/// writer's reused buffer with one memcpy, rewriting only the interface id. Big-endian sections are decoded
+/// and re-encoded little-endian instead (their packet bytes still shared, not copied).
 public struct PcapngMerger: Sendable {
-    private var inputs: [Input]
+    private let inputs: [[UInt8]]
+    private var cursors: [Cursor]
     private var heap: MinHeap<Head>
     private let sectionHeader: PcapngSectionHeader
     private var started = false
     /// How many packets have been written.
     public private(set) var packetsWritten = 0
 
-    private struct Input: Sendable {
-        var reader: PcapngReader
+    private struct Cursor: Sendable {
+        var position = 0
+        var bigEndian = false
+        var inSection = false
+        var formats: [PcapngReader.TimeFormat] = []
         var interfaceMap: [UInt32] = []
-        var pending: PcapngReader.RawBlock?
-        var pendingInterfaceID: UInt32 = 0
+        var pending = PcapngRawBlock(type: 0, start: 0, length: 0, streamOffset: 0)
+        var pendingInterface: UInt32 = 0
     }
 
     private struct Head: Comparable, Sendable {
         var timestamp: UInt64
         var input: Int
         static func < (a: Head, b: Head) -> Bool {
-            a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.input < b.input
+            a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.input > b.input
         }
     }
 
     /// Prepares a merge of complete streams (e.g. files' contents); the arrays are shared, not copied.
     public init(inputs: [[UInt8]], sectionHeader: PcapngSectionHeader = PcapngSectionHeader(userApplication: "Tapster merge")) {
-        self.inputs = inputs.map { Input(reader: PcapngReader(bytes: $0)) }
+        self.inputs = inputs
+        self.cursors = Array(repeating: Cursor(), count: inputs.count)
         self.heap = MinHeap(reservingCapacity: inputs.count)
         self.sectionHeader = sectionHeader
     }
@@ -63,18 +70,32 @@ public struct PcapngMerger: Sendable {
     /// at least `limit` bytes or the inputs are exhausted.
     /// - Returns: whether anything remains to merge.
     public mutating func merge(into writer: inout PcapngWriter, untilBufferHolds limit: Int = 1 << 20) throws(PcapngMergeError) -> Bool {
+        var pointers: [UnsafeRawBufferPointer] = []
+        pointers.reserveCapacity(inputs.count)
+        let outcome: Result<Bool, PcapngMergeError> = Self.withBorrowedBytes(inputs, &pointers) { pointers in
+            do throws(PcapngMergeError) {
+                return .success(try mergeBorrowed(pointers, into: &writer, limit: limit))
+            } catch { return .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    private mutating func mergeBorrowed(_ pointers: [UnsafeRawBufferPointer], into writer: inout PcapngWriter, limit: Int) throws(PcapngMergeError) -> Bool {
         if !started {
             started = true
             writer.writeSectionHeader(sectionHeader)
             for index in inputs.indices {
-                try advance(index, writer: &writer)
+                if let timestamp = try advance(index, pointers[index], writer: &writer) {
+                    heap.push(Head(timestamp: timestamp, input: index))
+                }
             }
         }
-        while writer.bytes.count < limit, let head = heap.minimum {
-            try emitPending(head.input, writer: &writer)
+        while writer.byteCount < limit, let head = heap.minimum {
+            let index = head.input
+            try emitPending(index, pointers[index], writer: &writer)
             packetsWritten += 1
-            if let next = try advance(input: head.input, writer: &writer) {
-                _ = heap.replaceMinimum(with: Head(timestamp: next, input: head.input))
+            if let next = try advance(index, pointers[index], writer: &writer) {
+                _ = heap.replaceMinimum(with: Head(timestamp: next, input: index))
             } else {
                 _ = heap.pop()
             }
@@ -82,68 +103,80 @@ public struct PcapngMerger: Sendable {
         return !heap.isEmpty
     }
 
-    /// Reads input `index` up to its next packet, writing the IDBs, ISBs and other blocks on the way,
-    /// and pushes that packet on the heap.
-    private mutating func advance(_ index: Int, writer: inout PcapngWriter) throws(PcapngMergeError) {
-        if let timestamp = try advance(input: index, writer: &writer) {
-            heap.push(Head(timestamp: timestamp, input: index))
-        }
-    }
-
-    /// Reads input `index` up to its next packet; returns the packet's timestamp, or nil at the end.
-    private mutating func advance(input index: Int, writer: inout PcapngWriter) throws(PcapngMergeError) -> UInt64? {
-        while let raw = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.nextRaw() }) {
-            let bigEndian = inputs[index].reader.sectionIsBigEndian
+    /// Reads input `index` up to its next packet, writing the IDBs, ISBs and other blocks on the way;
+    /// returns the packet's timestamp, or nil at the end of the input.
+    private mutating func advance(_ index: Int, _ bytes: UnsafeRawBufferPointer, writer: inout PcapngWriter) throws(PcapngMergeError) -> UInt64? {
+        while true {
+            let cursor = cursors[index]
+            let framed: PcapngRawBlock?
+            do throws(PcapngError) {
+                framed = try PcapngFraming.frame(bytes, at: cursor.position, bigEndian: cursor.bigEndian, inSection: cursor.inSection,
+                                                 complete: true, maximumBlockLength: PcapngReader.defaultMaximumBlockLength,
+                                                 streamOffset: cursor.position)
+            } catch { throw PcapngMergeError(.input(index: index, error)) }
+            guard let raw = framed else { return nil }
+            cursors[index].position = raw.start + raw.length
+            let block = UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.start + raw.length])
+            let view = PcapngByteView(bytes: block, bigEndian: raw.sectionBigEndian ?? cursor.bigEndian)
             switch raw.type {
             case PcapngBlock.BlockType.enhancedPacket:
-                let header = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.packetHeader(raw) })
-                inputs[index].pending = raw
-                inputs[index].pendingInterfaceID = header.interfaceID
+                let header = try Self.reading(index) { () throws(PcapngError) in
+                    try PcapngReader.decodePacketHeader(view, raw, formats: cursor.formats).0
+                }
+                cursors[index].pending = raw
+                cursors[index].pendingInterface = header.interfaceID
                 return header.timestamp
             case PcapngBlock.BlockType.sectionHeader:
-                _ = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.decode(raw) })
-                inputs[index].interfaceMap.removeAll()
+                _ = try Self.reading(index) { () throws(PcapngError) in try PcapngReader.decodeSectionHeader(view, raw) }
+                cursors[index].bigEndian = view.bigEndian
+                cursors[index].inSection = true
+                cursors[index].formats.removeAll()
+                cursors[index].interfaceMap.removeAll()
             case PcapngBlock.BlockType.interfaceDescription:
-                let block = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.decode(raw) })
-                guard case .interfaceDescription(let interface) = block else { continue }
+                let interface = try Self.reading(index) { () throws(PcapngError) in try PcapngReader.decodeInterface(view, raw) }
                 let outputID: UInt32
-                if bigEndian {
+                if view.bigEndian {
                     outputID = try Self.writing { () throws(PcapngWriteError) in try writer.writeInterfaceDescription(interface) }
                 } else {
-                    inputs[index].reader.copyRaw(raw, into: &writer, interfaceIDAt: nil, as: 0)
+                    writer.appendRawBlock(block, replacingInterfaceIDAt: nil, with: 0)
                     outputID = writer.registerCopiedInterface(interface)
                 }
-                inputs[index].interfaceMap.append(outputID)
+                cursors[index].formats.append(PcapngReader.TimeFormat(interface))
+                cursors[index].interfaceMap.append(outputID)
             case PcapngBlock.BlockType.interfaceStatistics:
-                let block = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.decode(raw) })
-                guard case .interfaceStatistics(var statistics) = block else { continue }
-                let outputID = inputs[index].interfaceMap[Int(statistics.interfaceID)]
-                if bigEndian {
+                var statistics = try Self.reading(index) { () throws(PcapngError) in
+                    try PcapngReader.decodeStatistics(view, raw, formats: cursor.formats)
+                }
+                let outputID = cursor.interfaceMap[Int(statistics.interfaceID)]
+                if view.bigEndian {
                     statistics.interfaceID = outputID
                     try Self.writing { () throws(PcapngWriteError) in try writer.writeInterfaceStatistics(statistics) }
                 } else {
-                    inputs[index].reader.copyRaw(raw, into: &writer, interfaceIDAt: 8, as: outputID)
+                    writer.appendRawBlock(block, replacingInterfaceIDAt: 8, with: outputID)
                 }
             default:
-                if !bigEndian { inputs[index].reader.copyRaw(raw, into: &writer, interfaceIDAt: nil, as: 0) }
+                if !view.bigEndian { writer.appendRawBlock(block, replacingInterfaceIDAt: nil, with: 0) }
             }
         }
-        return nil
     }
 
     /// Writes input `index`'s pending packet with its interface id remapped.
-    private mutating func emitPending(_ index: Int, writer: inout PcapngWriter) throws(PcapngMergeError) {
-        guard let raw = inputs[index].pending else { return }
-        inputs[index].pending = nil
-        let outputID = inputs[index].interfaceMap[Int(inputs[index].pendingInterfaceID)]
-        if inputs[index].reader.sectionIsBigEndian {
-            let block = try Self.reading(index, { () throws(PcapngError) in try inputs[index].reader.decode(raw) })
-            guard case .enhancedPacket(var packet) = block else { return }
-            packet.interfaceID = outputID
-            try Self.writing { () throws(PcapngWriteError) in try writer.writeEnhancedPacket(packet) }
-        } else {
-            inputs[index].reader.copyRaw(raw, into: &writer, interfaceIDAt: 8, as: outputID)
+    @inline(__always)
+    private mutating func emitPending(_ index: Int, _ bytes: UnsafeRawBufferPointer, writer: inout PcapngWriter) throws(PcapngMergeError) {
+        let raw = cursors[index].pending
+        let outputID = cursors[index].interfaceMap[Int(cursors[index].pendingInterface)]
+        if !cursors[index].bigEndian {
+            writer.appendRawBlock(UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.start + raw.length]),
+                                  replacingInterfaceIDAt: 8, with: outputID)
+            return
         }
+        let view = PcapngByteView(bytes: UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.start + raw.length]), bigEndian: true)
+        let formats = cursors[index].formats, storage = inputs[index]
+        var packet = try Self.reading(index) { () throws(PcapngError) in
+            try PcapngReader.decodeEnhancedPacket(view, raw, formats: formats, storage: storage)
+        }
+        packet.interfaceID = outputID
+        try Self.writing { () throws(PcapngWriteError) in try writer.writeEnhancedPacket(packet) }
     }
 
     @inline(__always)
@@ -155,22 +188,14 @@ public struct PcapngMerger: Sendable {
     private static func writing<T>(_ body: () throws(PcapngWriteError) -> T) throws(PcapngMergeError) -> T {
         do throws(PcapngWriteError) { return try body() } catch { throw PcapngMergeError(.output(error)) }
     }
-}
 
-extension PcapngReader {
-    /// The fixed fields of a framed EPB (validated: the interface exists, the data fits).
-    @inline(__always)
-    func packetHeader(_ raw: RawBlock) throws(PcapngError) -> PacketHeader {
-        let formats = self.formatsForMerge
-        return try withBlock(raw) { view throws(PcapngError) in try Self.decodePacketHeader(view, raw, formats: formats).0 }
-    }
-
-    /// Copies a framed little-endian block into `writer`, rewriting the interface id at `offset` if given.
-    @inline(__always)
-    func copyRaw(_ raw: RawBlock, into writer: inout PcapngWriter, interfaceIDAt offset: Int?, as interfaceID: UInt32) {
-        storageBytes { all in
-            writer.appendRawBlock(UnsafeRawBufferPointer(rebasing: all[raw.start..<raw.start + raw.length]),
-                                  replacingInterfaceIDAt: offset, with: interfaceID)
+    /// Calls `body` with every input's bytes borrowed at once (nested `withUnsafeBytes`).
+    private static func withBorrowedBytes<R>(_ arrays: [[UInt8]], _ pointers: inout [UnsafeRawBufferPointer],
+                                             _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+        if pointers.count == arrays.count { return body(pointers) }
+        return arrays[pointers.count].withUnsafeBytes { bytes in
+            pointers.append(bytes)
+            return withBorrowedBytes(arrays, &pointers, body)
         }
     }
 }

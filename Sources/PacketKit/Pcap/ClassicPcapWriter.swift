@@ -29,7 +29,7 @@ public struct ClassicPcapWriter: Sendable {
         bytes.appendLittleEndian(UInt32(timestamp % 1_000_000_000))
         bytes.appendLittleEndian(UInt32(captured))
         bytes.appendLittleEndian(UInt32(truncatingIfNeeded: originalLength ?? packet.count))
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: packet[0..<captured]))
+        bytes.appendBytes(UnsafeRawBufferPointer(rebasing: packet[0..<captured]))
     }
 
     /// Appends one packet held in an array.

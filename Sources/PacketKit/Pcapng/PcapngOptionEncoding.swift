@@ -12,7 +12,7 @@ extension Array where Element == UInt8 {
 
     mutating func appendOption(code: UInt16, bytes value: UnsafeRawBufferPointer) throws(PcapngWriteError) {
         try appendOptionHeader(code: code, length: value.count)
-        append(contentsOf: value)
+        appendBytes(value)
         appendZeros(paddedTo32Bits(value.count) - value.count)
     }
 

@@ -35,6 +35,12 @@ public struct PcapngReader: Sendable {
         var resolution: PcapngTimestampResolution
         var offsetNanoseconds: Int64
 
+        init(_ interface: PcapngInterfaceDescription) {
+            resolution = interface.timestampResolution
+            let offset = (interface.timestampOffsetSeconds ?? 0).multipliedReportingOverflow(by: 1_000_000_000)
+            offsetNanoseconds = offset.overflow ? 0 : offset.partialValue
+        }
+
         @inline(__always)
         func nanoseconds(_ units: UInt64) -> UInt64 {
             let value = resolution.nanoseconds(fromUnits: units)
@@ -76,7 +82,7 @@ public struct PcapngReader: Sendable {
             discarded += position
             position = 0
         }
-        storage.append(contentsOf: bytes)
+        storage.appendBytes(bytes)
     }
 
     /// Adds input held in an array.
@@ -103,60 +109,21 @@ public struct PcapngReader: Sendable {
 
     // MARK: Framing
 
-    /// A framed block: its type and where it lies in ``storage``.
-    struct RawBlock {
-        var type: UInt32
-        var start: Int
-        var length: Int
-        var streamOffset: Int
-    }
+    typealias RawBlock = PcapngRawBlock
 
     /// Frames the next block (checking lengths and the section structure) without decoding its body.
     mutating func nextRaw() throws(PcapngError) -> RawBlock? {
-        let available = storage.count - position
-        if available == 0 { return nil }
         let start = position
-        let streamOffset = discarded + position
-        let bigEndian = self.bigEndian
-        let section = self.section
-        let maximum = maximumBlockLength
-        let complete = inputComplete
-        let framed: Result<(RawBlock, Bool?)?, PcapngError> = storage.withUnsafeBytes { all in
-            let bytes = UnsafeRawBufferPointer(rebasing: all[start...])
-            func fail(_ kind: PcapngError.Kind, _ type: UInt32? = nil) -> Result<(RawBlock, Bool?)?, PcapngError> {
-                .failure(PcapngError(kind, offset: streamOffset, blockType: type))
-            }
-            func needMore(_ needed: Int, _ type: UInt32?) -> Result<(RawBlock, Bool?)?, PcapngError> {
-                complete ? fail(.truncated(needed: needed, available: available), type) : .success(nil)
-            }
-            guard available >= 4 else { return needMore(12, nil) }
-            let isSectionHeader = bytes.loadUnaligned(as: UInt32.self) == PcapngBlock.BlockType.sectionHeader
-            var blockBigEndian = bigEndian
-            if isSectionHeader {
-                guard available >= 12 else { return needMore(12, PcapngBlock.BlockType.sectionHeader) }
-                switch bytes.loadLittleEndian(at: 8, as: UInt32.self) {
-                case PcapngBlock.byteOrderMagic: blockBigEndian = false
-                case PcapngBlock.byteOrderMagic.byteSwapped: blockBigEndian = true
-                case let magic: return fail(.badByteOrderMagic(blockBigEndian ? magic.byteSwapped : magic), PcapngBlock.BlockType.sectionHeader)
-                }
-            } else if section == nil {
-                let type = bytes.loadLittleEndian(at: 0, as: UInt32.self)
-                return fail(.missingSectionHeader(foundBlockType: type), type)
-            }
-            let view = PcapngByteView(bytes: bytes, bigEndian: blockBigEndian)
-            let type = view.u32(0)
-            guard available >= 8 else { return needMore(12, type) }
-            let length = view.u32(4)
-            let minimum = isSectionHeader ? 28 : 12
-            guard length >= minimum, length % 4 == 0, Int(length) <= maximum else { return fail(.invalidBlockLength(length), type) }
-            guard available >= Int(length) else { return needMore(Int(length), type) }
-            let trailing = view.u32(Int(length) - 4)
-            guard trailing == length else { return fail(.mismatchedTrailingLength(leading: length, trailing: trailing), type) }
-            let raw = RawBlock(type: type, start: start, length: Int(length), streamOffset: streamOffset)
-            return .success((raw, isSectionHeader ? blockBigEndian : nil))
+        let bigEndian = self.bigEndian, inSection = section != nil, complete = inputComplete
+        let maximum = maximumBlockLength, streamOffset = discarded + position
+        let framed: Result<RawBlock?, PcapngError> = storage.withUnsafeBytes { bytes in
+            do throws(PcapngError) {
+                return .success(try PcapngFraming.frame(bytes, at: start, bigEndian: bigEndian, inSection: inSection, complete: complete,
+                                                        maximumBlockLength: maximum, streamOffset: streamOffset))
+            } catch { return .failure(error) }
         }
-        guard let (raw, sectionByteOrder) = try framed.get() else { return nil }
-        if let sectionByteOrder { self.bigEndian = sectionByteOrder }
+        guard let raw = try framed.get() else { return nil }
+        if let sectionBigEndian = raw.sectionBigEndian { self.bigEndian = sectionBigEndian }
         position = raw.start + raw.length
         return raw
     }
@@ -175,32 +142,13 @@ public struct PcapngReader: Sendable {
         case PcapngBlock.BlockType.interfaceDescription:
             let interface = try withBlock(raw) { view throws(PcapngError) in try Self.decodeInterface(view, raw) }
             interfaces.append(interface)
-            let offset = (interface.timestampOffsetSeconds ?? 0).multipliedReportingOverflow(by: 1_000_000_000)
-            formats.append(TimeFormat(resolution: interface.timestampResolution, offsetNanoseconds: offset.overflow ? 0 : offset.partialValue))
+            formats.append(TimeFormat(interface))
             return .interfaceDescription(interface)
         case PcapngBlock.BlockType.enhancedPacket:
-            let formats = self.formats
-            let (header, dataRange, options) = try withBlock(raw) { view throws(PcapngError) in
-                try Self.decodePacketHeader(view, raw, formats: formats)
-            }
-            var packet = PcapngEnhancedPacket(interfaceID: header.interfaceID, timestamp: header.timestamp,
-                                              originalLength: header.originalLength,
-                                              data: storage[raw.start + dataRange.lowerBound..<raw.start + dataRange.upperBound])
-            if !options.isEmpty {
-                try withBlock(raw) { view throws(PcapngError) in
-                    try view.forEachOption(in: options, blockOffset: raw.streamOffset, blockType: raw.type) { code, value throws(PcapngError) in
-                        switch code {
-                        case PcapngOption.Code.comment: packet.comments.append(view.string(value))
-                        case PcapngEnhancedPacket.OptionCode.flags where value.count == 4:
-                            packet.flags = PcapngPacketFlags(rawValue: view.u32(value.lowerBound))
-                        case PcapngEnhancedPacket.OptionCode.dropCount where value.count == 8:
-                            packet.dropCount = view.u64(value.lowerBound)
-                        default: break
-                        }
-                    }
-                }
-            }
-            return .enhancedPacket(packet)
+            let formats = self.formats, storage = self.storage
+            return .enhancedPacket(try withBlock(raw) { view throws(PcapngError) in
+                try Self.decodeEnhancedPacket(view, raw, formats: formats, storage: storage)
+            })
         case PcapngBlock.BlockType.interfaceStatistics:
             let formats = self.formats
             return .interfaceStatistics(try withBlock(raw) { view throws(PcapngError) in
@@ -229,16 +177,24 @@ public struct PcapngReader: Sendable {
         return try outcome.get()
     }
 
-    /// Whether the current section is big-endian.
-    var sectionIsBigEndian: Bool { bigEndian }
-
-    /// The current section's timestamp formats, by interface id.
-    var formatsForMerge: [TimeFormat] { formats }
-
-    /// Lends the whole buffer (framed blocks' `start`s index into it).
-    @inline(__always)
-    func storageBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
-        storage.withUnsafeBytes(body)
+    /// A whole EPB; its data is a slice of `storage` (the buffer `raw` was framed in).
+    static func decodeEnhancedPacket(_ view: PcapngByteView, _ raw: RawBlock, formats: [TimeFormat], storage: [UInt8]) throws(PcapngError)
+        -> PcapngEnhancedPacket
+    {
+        let (header, dataRange, options) = try decodePacketHeader(view, raw, formats: formats)
+        var packet = PcapngEnhancedPacket(interfaceID: header.interfaceID, timestamp: header.timestamp, originalLength: header.originalLength,
+                                          data: storage[raw.start + dataRange.lowerBound..<raw.start + dataRange.upperBound])
+        try view.forEachOption(in: options, blockOffset: raw.streamOffset, blockType: raw.type) { code, value throws(PcapngError) in
+            switch code {
+            case PcapngOption.Code.comment: packet.comments.append(view.string(value))
+            case PcapngEnhancedPacket.OptionCode.flags where value.count == 4:
+                packet.flags = PcapngPacketFlags(rawValue: view.u32(value.lowerBound))
+            case PcapngEnhancedPacket.OptionCode.dropCount where value.count == 8:
+                packet.dropCount = view.u64(value.lowerBound)
+            default: break
+            }
+        }
+        return packet
     }
 
     /// EPB: interface, timestamp, lengths; the data's and the options' ranges within the block.

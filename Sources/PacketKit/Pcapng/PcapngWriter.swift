@@ -45,6 +45,9 @@ public struct PcapngWriter: Sendable {
         bytes.reserveCapacity(reservingCapacity)
     }
 
+    /// How many bytes have been written and not yet drained.
+    public var byteCount: Int { bytes.count }
+
     /// How many interfaces the current section describes (the next IDB gets this id).
     public var interfaceCount: Int { interfaces.count }
 
@@ -146,7 +149,7 @@ public struct PcapngWriter: Sendable {
         bytes.appendLittleEndian(UInt64(units >> 32) << 32 | UInt64(interfaceID))
         bytes.appendLittleEndian(UInt64(captured) << 32 | (units & 0xffff_ffff))
         bytes.appendLittleEndian(UInt32(truncatingIfNeeded: max(originalLength ?? data.count, captured)))
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[0..<captured]))
+        bytes.appendBytes(UnsafeRawBufferPointer(rebasing: data[0..<captured]))
         bytes.appendZeros(padded - captured)
         if flags != nil || dropCount != nil {
             bytes.appendOption(code: PcapngEnhancedPacket.OptionCode.flags, uint32: flags?.rawValue)
@@ -244,7 +247,7 @@ public struct PcapngWriter: Sendable {
     mutating func appendRawBlock(_ block: UnsafeRawBufferPointer, replacingInterfaceIDAt interfaceIDOffset: Int?,
                                  with interfaceID: UInt32) {
         let start = bytes.count
-        bytes.append(contentsOf: block)
+        bytes.appendBytes(block)
         if let interfaceIDOffset { bytes.storeLittleEndian(interfaceID, at: start + interfaceIDOffset) }
     }
 
