@@ -1,36 +1,42 @@
 import Foundation
 
-/// What `tapster serve` prints once it listens: where to point a browser and the CLI, and —
-/// on first start only — the admin's one-time password and API token.
-struct Banner {
+/// What `tapster serve` prints: on first start, at once, the admin's one-time password and API
+/// token; once it listens, where to point a browser and the CLI.
+struct Banner: Sendable {
     let host: String
-    let port: Int
     /// The database, as ``DatabaseConfiguration`` describes it (passwords hidden).
     let store: String
-    let firstAdmin: FirstAdmin?
 
-    func print() {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        let url = "http://\(shownHost):\(port)"
-        var lines = [
+    func url(port: Int) -> String {
+        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// The first admin's secrets, shown only now.
+    func printFirstStart(_ admin: FirstAdmin, port: Int) {
+        write([
+            "First start: created the admin account. These secrets are shown only now:",
+            "  user:      \(admin.name)",
+            "  password:  \(admin.oneTimePassword)   (one-time: choose a new one at first login, in the portal or with tapster login)",
+            "  API token: \(admin.token)",
+            "",
+            "  export TAPSTER_SERVER=\(url(port: port)) TAPSTER_TOKEN=\(admin.token)",
+            "",
+        ])
+    }
+
+    /// Where the server listens (the real port when 0 was asked for).
+    func printListening(port: Int) {
+        let url = url(port: port)
+        write([
             "Tapster is listening on \(url)",
             "  portal:  \(url)/",
             "  API:     \(url)/api/v1  (OpenAPI: \(url)/api/v1/openapi.yaml)",
             "  store:   \(store)",
-        ]
-        if let admin = firstAdmin {
-            lines += [
-                "",
-                "First start: created the admin account. These secrets are shown only now:",
-                "  user:      \(admin.name)",
-                "  password:  \(admin.oneTimePassword)   (one-time: the portal asks for a new one at first login)",
-                "  API token: \(admin.token)",
-                "",
-                "  export TAPSTER_SERVER=\(url) TAPSTER_TOKEN=\(admin.token)",
-            ]
-        } else {
-            lines += ["  log in:  tapster login --server \(url) --user admin   (or the portal)"]
-        }
+            "  log in:  tapster login --server \(url) --user admin   (or the portal)",
+        ])
+    }
+
+    private func write(_ lines: [String]) {
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

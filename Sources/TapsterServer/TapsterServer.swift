@@ -11,21 +11,33 @@ public enum TapsterServer {
     /// Runs `tapster serve` until SIGINT/SIGTERM. Prints the banner (URL, and on first start
     /// the admin's one-time secrets) once the server listens.
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
         let database = try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL)
+        if database.kind == .sqlite {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
         let store = try await SQLStore.open(database, logger: logger)
         do {
             try await store.migrate()
             let controlPlane = ControlPlane(store: store, logger: logger)
-            let firstAdmin = try await Bootstrap.run(controlPlane, adminToken: configuration.initialAdminToken)
+            let banner = Banner(host: configuration.host, store: database.description)
+            // The secrets are printed as soon as they exist, so that a failure to listen cannot lose them.
+            if let firstAdmin = try await Bootstrap.run(controlPlane, adminToken: configuration.initialAdminToken) {
+                banner.printFirstStart(firstAdmin, port: configuration.port)
+            }
             for tap in try await controlPlane.expireDueTaps() {
                 logger.info("tap expired while the server was down", metadata: ["tap": "\(tap.id)"])
             }
             let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger) { port in
-                Banner(host: configuration.host, port: port, store: database.description, firstAdmin: firstAdmin).print()
+                banner.printListening(port: port)
             }
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError {
+                throw TapsterError(.unavailable, "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))")
+            } catch let error as SocketAddressError {
+                throw TapsterError(.unavailable, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+            }
         } catch {
             try? await store.shutdown()
             throw error
@@ -41,8 +53,7 @@ public enum TapsterServer {
         router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
         DocumentRoutes().register(on: router)
         let api = router.group("api/v1")
-        let loginThrottle = LoginThrottle()
-        AccountRoutes(controlPlane: controlPlane, loginThrottle: loginThrottle).register(on: api)
+        AccountRoutes(controlPlane: controlPlane).register(on: api)
         PolicyRoutes(controlPlane: controlPlane).register(on: api)
         TapRoutes(controlPlane: controlPlane).register(on: api)
         InventoryRoutes(controlPlane: controlPlane).register(on: api)
@@ -50,7 +61,7 @@ public enum TapsterServer {
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
         NeutronRoutes(controlPlane: controlPlane).register(on: router)
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).
-        Portal(controlPlane: controlPlane, loginThrottle: loginThrottle, servedOverTLS: false, logger: logger).register(on: router)
+        Portal(controlPlane: controlPlane, servedOverTLS: false, logger: logger).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),

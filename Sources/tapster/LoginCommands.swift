@@ -8,7 +8,8 @@ struct LoginCommand: ClientCommand {
         abstract: "Log in and save the server and an API token.",
         discussion: """
             With --user, asks for the password (without echo; or reads it from standard input with \
-            --password-stdin) and saves a new 30-day token. With --token, checks the token and saves it. \
+            --password-stdin) and saves a new 30-day token. A one-time password (the first admin's, or one \
+            an admin set) must be replaced: you are asked for a new one (with --password-stdin, the second line). With --token, checks the token and saves it. \
             The file is $XDG_CONFIG_HOME/tapster/config.json (or ~/.config/tapster/config.json), mode 0600.
             """)
 
@@ -25,7 +26,9 @@ struct LoginCommand: ClientCommand {
     func run(_ session: CommandSession) async throws {
         if let user {
             let password = try PasswordReader.read(prompt: "Password for \(user): ", fromStandardInput: passwordStdin)
-            try await session.login(user: user, password: password)
+            try await session.login(user: user, password: password) {
+                try PasswordReader.readNew(prompt: "New password for \(user): ", fromStandardInput: passwordStdin)
+            }
         } else if let token = options.token {
             try await session.login(token: token)
         }

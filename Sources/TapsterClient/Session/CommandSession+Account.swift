@@ -3,11 +3,21 @@ import TapsterCore
 
 /// `login`, `logout`, `whoami`, `passwd` and API tokens.
 extension CommandSession {
-    /// Logs in with a password (`POST /login`) and saves the server and the new token.
-    public func login(user: String, password: String) async throws {
-        let answer = try await client.call(
-            .POST, APIPath.api("login"), body: try APIClient.encode(LoginRequest(name: user, password: password, tokenName: "tapster-cli")),
-            authenticated: false, as: IssuedToken.self)
+    /// Logs in with a password (`POST /login`) and saves the server and the new token. When the
+    /// password is one-time, `newPassword` is asked for and sent with a second attempt.
+    public func login(user: String, password: String, newPassword: () throws -> String) async throws {
+        let request = LoginRequest(name: user, password: password, tokenName: "tapster-cli")
+        let answer: APIResponse<IssuedToken>
+        do {
+            answer = try await client.call(.POST, APIPath.api("login"), body: try APIClient.encode(request),
+                                           authenticated: false, as: IssuedToken.self)
+        } catch let error as TapsterError where error.code == .passwordChangeRequired {
+            warn("The password of \(user) is one-time: choose a new one.")
+            var replaced = request
+            replaced.newPassword = try newPassword()
+            answer = try await client.call(.POST, APIPath.api("login"), body: try APIClient.encode(replaced),
+                                           authenticated: false, as: IssuedToken.self)
+        }
         let issued = answer.value
         try saveLogin(StoredLogin(server: configuration.server, token: issued.token, user: issued.user?.name ?? user,
                                   tokenId: issued.tokenInfo.id),

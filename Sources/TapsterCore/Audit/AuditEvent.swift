@@ -55,6 +55,8 @@ public enum AuditAction {
 
     public static let loginSucceeded = "user.login"
     public static let loginFailed = "user.login_failed"
+    /// A login refused without checking the password, because of too many recent failures.
+    public static let loginThrottled = "user.login_throttled"
     public static let passwordChanged = "user.password_changed"
     public static let serverStarted = "server.started"
 }

@@ -12,11 +12,15 @@ public struct LoginRequest: Codable, Sendable, Equatable {
     public var password: String
     /// A name for the token the login creates (default `login`).
     public var tokenName: String?
+    /// Required when `password` is one-time (a first admin's, or one an admin set): the password
+    /// chosen instead, which replaces it before the token is issued.
+    public var newPassword: String?
 
-    public init(name: String, password: String, tokenName: String? = nil) {
+    public init(name: String, password: String, tokenName: String? = nil, newPassword: String? = nil) {
         self.name = name
         self.password = password
         self.tokenName = tokenName
+        self.newPassword = newPassword
     }
 }
 

@@ -16,14 +16,14 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
     /// The largest duration accepted anywhere (one year), so that deadlines stay representable.
     public static let maximum = TapDuration(seconds: 366 * 86_400)
 
-    /// Parses `90s`, `15m`, `4h`, `7d`, `1h30m`, or a plain number of seconds.
+    /// Parses `90s`, `15m`, `4h`, `7d`, `1h30m`. A number without a unit is refused (in JSON, a
+    /// bare integer is a number of seconds).
     public init(parsing text: String) throws(TapsterError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw TapDuration.syntaxError(text) }
-        if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let plain = Int64(trimmed) {
-            guard plain > 0 else { throw TapDuration.syntaxError(text) }
-            try self.init(checked: plain, text)
-            return
+        if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            // `--for 15` could mean seconds or minutes; a tap's length is too important to guess.
+            throw TapDuration.missingUnit(trimmed)
         }
         var total: Int64 = 0
         var number: Int64? = nil
@@ -67,6 +67,10 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
 
     private static func tooLong(_ text: String) -> TapsterError {
         TapsterError(.invalidArgument, "duration \"\(text)\" is longer than the maximum of 366d")
+    }
+
+    static func missingUnit(_ text: String) -> TapsterError {
+        TapsterError(.invalidArgument, "duration \"\(text)\" has no unit: write \(text)s, \(text)m or \(text)h")
     }
 
     private static func syntaxError(_ text: String) -> TapsterError {

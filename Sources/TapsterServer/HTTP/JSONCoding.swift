@@ -52,13 +52,36 @@ enum JSONCoding {
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
             if field.isEmpty { return TapsterError(.malformedJSON, "the body is not valid JSON") }
-            let reason = context.debugDescription.hasPrefix("Cannot initialize")
-                ? "\(context.debugDescription.replacingOccurrences(of: "Cannot initialize ", with: "not a valid ").components(separatedBy: " from invalid").first ?? "invalid value")"
-                : context.debugDescription
-            return TapsterError(.invalidArgument, "\(field): \(reason)", field: field)
+            return TapsterError(.invalidArgument, "\(field): \(reason(context.debugDescription, field: field))", field: field)
         @unknown default:
             return TapsterError(.malformedJSON, "the body does not have the expected shape")
         }
+    }
+
+    /// The allowed values of the API's enumerations, for "not one of …" messages.
+    private static let enumerations: [String: [String]] = [
+        "Direction": Direction.allCases.map(\.rawValue), "TargetKind": TargetKind.allCases.map(\.rawValue),
+        "Role": Role.allCases.map(\.rawValue), "WorkloadKind": WorkloadKind.allCases.map(\.rawValue),
+        "FlowProtocol": FlowProtocol.allCases.map(\.rawValue), "TapState": TapState.allCases.map(\.rawValue),
+    ]
+
+    /// A decoding failure's reason in the user's terms: an enumeration lists its values; a
+    /// value parser's message is used as it is, without repeating the field name.
+    private static func reason(_ debugDescription: String, field: String) -> String {
+        let prefix = "Cannot initialize "
+        if debugDescription.hasPrefix(prefix), let from = debugDescription.range(of: " from invalid String value ") {
+            let type = String(debugDescription[debugDescription.index(debugDescription.startIndex, offsetBy: prefix.count)..<from.lowerBound])
+            let value = debugDescription[from.upperBound...]
+            if let allowed = enumerations[type] {
+                return "\"\(value)\" is not one of \(allowed.joined(separator: ", "))"
+            }
+            return "\"\(value)\" is not valid here"
+        }
+        let name = field.split(separator: ".").last.map(String.init) ?? field
+        for repeated in [field + ": ", name + ": "] where debugDescription.hasPrefix(repeated) {
+            return String(debugDescription.dropFirst(repeated.count))
+        }
+        return debugDescription
     }
 
     private static func describe(_ type: Any.Type) -> String {

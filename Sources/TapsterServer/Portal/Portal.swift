@@ -13,13 +13,11 @@ struct Portal: Sendable {
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
-    let loginThrottle: LoginThrottle
     let logger: Logger
 
     /// - Parameter servedOverTLS: whether browsers reach the portal over HTTPS (cookies then carry `Secure`).
-    init(controlPlane: ControlPlane, loginThrottle: LoginThrottle, servedOverTLS: Bool, logger: Logger) {
+    init(controlPlane: ControlPlane, servedOverTLS: Bool, logger: Logger) {
         self.controlPlane = controlPlane
-        self.loginThrottle = loginThrottle
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)

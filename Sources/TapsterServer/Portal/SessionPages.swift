@@ -68,19 +68,15 @@ struct SessionPages {
                 "The login form expired or your browser did not send its cookie. Make sure cookies are allowed, then sign in again."))
         }
         let name = form["name"].trimmingCharacters(in: .whitespaces)
-        let key = "\(name)@\(context.remoteAddress)"
         do {
-            try await portal.loginThrottle.check(key)
             let (secret, user) = try await portal.controlPlane.openPortalSession(name: name, password: form["password"],
                                                                                  source: context.remoteAddress)
-            await portal.loginThrottle.succeeded(key)
             let destination = user.mustChangePassword ? Self.passwordPath : (Self.safeNext(form["next"]) ?? Visitor.home(for: user.role))
             var response = Response.redirect(to: destination)
             response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(ControlPlane.portalSessionLifetime.seconds), for: request))
             response.setCookie(portal.cookies.expired(PortalCookies.login, for: request))
             return response
         } catch let error as TapsterError {
-            if error.code == .unauthenticated { await portal.loginThrottle.failed(key) }
             return loginPage(request, form: form, error: error)
         }
     }

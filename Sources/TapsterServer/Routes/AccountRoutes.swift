@@ -1,26 +1,15 @@
 import Hummingbird
 import TapsterCore
 
-/// `/login`, `/whoami`, `/tenants`, `/users` and their tokens.
+/// `/login` (password guessing is throttled in ``ControlPlane/checkPassword(name:password:source:)``), `/whoami`, `/tenants`, `/users` and their tokens.
 struct AccountRoutes {
     let controlPlane: ControlPlane
-    let loginThrottle: LoginThrottle
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        let throttle = loginThrottle
         api.post("login") { request, context in
             let login = try await request.json(LoginRequest.self, context: context)
-            let key = "\(login.name)@\(context.remoteAddress)"
-            try await throttle.check(key)
-            do {
-                let issued = try await cp.login(login, source: context.remoteAddress)
-                await throttle.succeeded(key)
-                return try JSONCoding.response(issued, status: .created)
-            } catch let error as TapsterError where error.code == .unauthenticated {
-                await throttle.failed(key)
-                throw error
-            }
+            return try JSONCoding.response(try await cp.login(login, source: context.remoteAddress), status: .created)
         }
         api.endpoint(.get, "whoami") { _, _, p in try await cp.user(p, p.userID) }
 

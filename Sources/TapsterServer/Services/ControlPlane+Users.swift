@@ -163,8 +163,19 @@ extension ControlPlane {
         return (user.principal, user)
     }
 
-    /// Checks a name and password; audits failures. Returns the user on success.
+    /// Checks a name and password; audits failures, and refuses (and audits) further attempts
+    /// once ``LoginThrottle`` says so. Returns the user on success.
     public func checkPassword(name: String, password: String, source: String) async throws -> User {
+        let key = "\(name)@\(source)"
+        do {
+            try await loginThrottle.check(key)
+        } catch {
+            _ = try await store.appendAudit(
+                AuditEntry(actor: name.isEmpty ? "-" : String(name.prefix(63)), action: AuditAction.loginThrottled, objectType: "user",
+                           objectName: String(name.prefix(63)), details: ["source": source]),
+                at: now)
+            throw error
+        }
         let credentials = try await store.credentials(userName: name)
         var ok = false
         if let hash = credentials?.passwordHash {
@@ -175,21 +186,45 @@ extension ControlPlane {
                 AuditEntry(actor: name.isEmpty ? "-" : String(name.prefix(63)), action: AuditAction.loginFailed, objectType: "user",
                            objectName: String(name.prefix(63)), details: ["source": source]),
                 at: now)
+            await loginThrottle.failed(key)
             throw TapsterError(.unauthenticated, "wrong user name or password")
         }
+        await loginThrottle.succeeded(key)
         return user
     }
 
-    /// `POST /login`: checks the password and issues a token.
+    /// `POST /login`: checks the password and issues a token. A one-time password must be
+    /// replaced in the same request (`new_password`), or the login is refused with `password_change_required`.
     public func login(_ request: LoginRequest, source: String) async throws -> IssuedToken {
         let user = try await checkPassword(name: request.name, password: request.password, source: source)
+        var newHash: String?
+        if user.mustChangePassword {
+            guard let newPassword = request.newPassword else {
+                throw TapsterError(.passwordChangeRequired,
+                                   "\(user.name)'s password is one-time: choose a new one (send new_password; tapster login asks for it)",
+                                   field: "new_password")
+            }
+            try passwords.validate(newPassword)
+            guard newPassword != request.password else {
+                throw TapsterError.invalid("new_password", "must differ from the one-time password")
+            }
+            newHash = try await passwords.hash(newPassword)
+        }
+        let replacement = newHash
         return try await store.transaction { session in
+            if let replacement {
+                try await session.setPassword(userID: user.id, hash: replacement, mustChange: false)
+                try await audit(session, user.principal, AuditAction.passwordChanged, .user, id: user.id, name: user.name, tenant: nil,
+                                details: ["source": source, "via": "login"])
+            }
             _ = try await session.appendAudit(
                 AuditEntry(actor: user.name, action: AuditAction.loginSucceeded, objectType: "user", objectId: user.id,
                            objectName: user.name, details: ["source": source]), at: now)
             var issued = try await issueToken(for: user, name: request.tokenName ?? "login", expiresIn: TapDuration(seconds: 30 * 86_400),
                                               by: user.principal, session: session)
-            issued.user = user
+            var current = user
+            if replacement != nil { current.mustChangePassword = false }
+            issued.user = current
             return issued
         }
     }

@@ -14,6 +14,8 @@ public struct ControlPlane: Sendable {
     let filterCompiler: FilterCompiler
     let passwords: PasswordHasher
     let admissions: AdmissionGate
+    /// Limits password guessing for every way of logging in (API and portal).
+    let loginThrottle: LoginThrottle
     let logger: Logger
 
     /// - Parameter passwordCost: bcrypt's work factor for new password hashes.
@@ -23,6 +25,7 @@ public struct ControlPlane: Sendable {
         self.filterCompiler = FilterCompiler()
         self.passwords = PasswordHasher(cost: passwordCost)
         self.admissions = AdmissionGate()
+        self.loginThrottle = LoginThrottle(clock: clock)
         self.logger = logger
     }
 

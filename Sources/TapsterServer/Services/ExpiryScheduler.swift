@@ -19,6 +19,8 @@ struct ExpiryScheduler: Service {
                 for tap in try await controlPlane.expireDueTaps() {
                     logger.info("tap expired", metadata: ["tap": "\(tap.id)", "owner": "\(tap.owner)"])
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("expiring taps failed; retrying", metadata: ["error": "\(error)"])
             }
