@@ -16,15 +16,6 @@ struct GrantPages {
         let created: String
     }
 
-    /// What the `grants` template shows.
-    struct Content: Sendable {
-        let grants: [GrantRow]
-        let create: FormView?
-        /// Admins see the create form and delete buttons; auditors only read.
-        let canEdit: Bool
-        let actionError: String?
-    }
-
     var area: ConsoleArea {
         let portal = portal
         return ConsoleArea(
@@ -61,7 +52,7 @@ struct GrantPages {
                     GrantRow(id: $0.id, subject: $0.user.map { "owner \($0)" } ?? "tenant \($0.tenant ?? "?")", filter: $0.filter, target: $0.target,
                              maxDuration: DisplayFormat.duration(seconds: $0.maxDuration.seconds), created: DisplayFormat.time($0.createdAt))
                 }
-                return portal.render("grants", title: "Grants", content: Content(grants: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
+                return portal.render("grants", title: "Grants", content: ConsoleListing(rows: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
                                      request: request.request, visitor: request.visitor, status: failure?.status ?? .ok)
             },
             create: { request, form in

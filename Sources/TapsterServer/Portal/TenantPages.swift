@@ -13,15 +13,6 @@ struct TenantPages {
         let created: String
     }
 
-    /// What the `tenants` template shows.
-    struct Content: Sendable {
-        let tenants: [TenantRow]
-        let create: FormView?
-        /// Admins see the create form and delete buttons; auditors only read.
-        let canEdit: Bool
-        let actionError: String?
-    }
-
     var area: ConsoleArea {
         let portal = portal
         return ConsoleArea(
@@ -39,7 +30,7 @@ struct TenantPages {
                     form = view
                 }
                 let rows = tenants.map { TenantRow(name: $0.name, description: $0.description, created: DisplayFormat.time($0.createdAt)) }
-                return portal.render("tenants", title: "Tenants", content: Content(tenants: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
+                return portal.render("tenants", title: "Tenants", content: ConsoleListing(rows: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
                                      request: request.request, visitor: request.visitor, status: failure?.status ?? .ok)
             },
             create: { request, form in

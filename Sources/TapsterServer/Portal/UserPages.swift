@@ -16,15 +16,6 @@ struct UserPages {
         let isSelf: Bool
     }
 
-    /// What the `users` template shows.
-    struct Content: Sendable {
-        let users: [UserRow]
-        let create: FormView?
-        /// Admins see the create form and delete buttons; auditors only read.
-        let canEdit: Bool
-        let actionError: String?
-    }
-
     var area: ConsoleArea {
         let portal = portal
         return ConsoleArea(
@@ -52,7 +43,7 @@ struct UserPages {
                     UserRow(name: $0.name, role: $0.role.rawValue, tenants: $0.spec.tenants.isEmpty ? "all (\($0.role.rawValue))" : $0.spec.tenants.joined(separator: ", "),
                             quota: $0.role == .owner ? String($0.spec.effectiveQuota) : "–", mustChangePassword: $0.mustChangePassword, isSelf: $0.id == p.userID)
                 }
-                return portal.render("users", title: "Users", content: Content(users: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
+                return portal.render("users", title: "Users", content: ConsoleListing(rows: rows, create: form, canEdit: form != nil, actionError: failure?.deleteError),
                                      request: request.request, visitor: request.visitor, status: failure?.status ?? .ok)
             },
             create: { request, form in
