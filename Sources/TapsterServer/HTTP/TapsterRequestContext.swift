@@ -16,7 +16,7 @@ public struct TapsterRequestContext: RequestContext {
 
     /// The authenticated principal, or `unauthenticated`.
     public func requirePrincipal() throws(TapsterError) -> Principal {
-        guard let principal else { throw TapsterError(.unauthenticated, "send an API token: Authorization: Bearer <token>") }
+        guard let principal else { throw TapsterError(.unauthenticated, "send an API token: Authorization: Bearer <token> (Neutron clients: X-Auth-Token: <token>)") }
         return principal
     }
 
