@@ -35,27 +35,10 @@ struct NeutronPort: NeutronListable, Equatable {
         workloads.flatMap { workload in workload.interfaces.map { NeutronPort(interface: $0, of: workload) } }
     }
 
-    var filterable: [String: String] {
-        ["id": id, "name": name, "tenant_id": tenantId, "project_id": tenantId, "mac_address": macAddress,
-         "status": status, "device_id": deviceId, "binding:host_id": hostId]
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, status
-        case tenantId = "tenant_id", projectId = "project_id", macAddress = "mac_address", fixedIPs = "fixed_ips"
-        case deviceId = "device_id", hostId = "binding:host_id"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(tenantId, forKey: .tenantId)
-        try c.encode(tenantId, forKey: .projectId)
-        try c.encode(macAddress, forKey: .macAddress)
-        try c.encode(fixedIPs, forKey: .fixedIPs)
-        try c.encode(status, forKey: .status)
-        try c.encode(deviceId, forKey: .deviceId)
-        try c.encode(hostId, forKey: .hostId)
+    var fields: [(name: String, value: NeutronFieldValue)] {
+        [("id", .text(id)), ("name", .text(name))] + Self.tenantFields(tenantId) + [
+            ("mac_address", .text(macAddress)), ("fixed_ips", .value(fixedIPs)), ("status", .text(status)),
+            ("device_id", .text(deviceId)), ("binding:host_id", .text(hostId)),
+        ]
     }
 }

@@ -25,31 +25,12 @@ struct NeutronTapFlow: NeutronListable, Equatable {
         status = NeutronStatus.of(tap.state)
     }
 
-    var filterable: [String: String] {
-        var fields = ["id": id, "tenant_id": tenantId, "project_id": tenantId, "name": name, "description": description,
-                      "tap_service_id": tapServiceId, "source_port": sourcePort, "direction": direction, "status": status]
-        if let vlanFilter { fields["vlan_filter"] = vlanFilter }
-        return fields
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, description, direction, status
-        case tenantId = "tenant_id", projectId = "project_id", tapServiceId = "tap_service_id", sourcePort = "source_port"
-        case vlanFilter = "vlan_filter"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(tenantId, forKey: .tenantId)
-        try c.encode(tenantId, forKey: .projectId)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(tapServiceId, forKey: .tapServiceId)
-        try c.encode(sourcePort, forKey: .sourcePort)
-        try c.encode(direction, forKey: .direction)
-        try c.encode(vlanFilter, forKey: .vlanFilter)
-        try c.encode(status, forKey: .status)
+    var fields: [(name: String, value: NeutronFieldValue)] {
+        [("id", .text(id))] + Self.tenantFields(tenantId) + [
+            ("name", .text(name)), ("description", .text(description)), ("tap_service_id", .text(tapServiceId)),
+            ("source_port", .text(sourcePort)), ("direction", .text(direction)), ("vlan_filter", .text(vlanFilter)),
+            ("status", .text(status)),
+        ]
     }
 }
 

@@ -44,28 +44,12 @@ struct NeutronTapMirror: NeutronListable, Equatable {
         status = NeutronStatus.of(taps.map(\.state))
     }
 
-    var filterable: [String: String] {
-        ["id": id, "tenant_id": tenantId, "project_id": tenantId, "name": name, "description": description,
-         "port_id": portId, "remote_ip": remoteIP, "mirror_type": mirrorType, "status": status]
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, description, directions, status
-        case tenantId = "tenant_id", projectId = "project_id", portId = "port_id", remoteIP = "remote_ip", mirrorType = "mirror_type"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(tenantId, forKey: .tenantId)
-        try c.encode(tenantId, forKey: .projectId)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(portId, forKey: .portId)
-        try c.encode(directions, forKey: .directions)
-        try c.encode(remoteIP, forKey: .remoteIP)
-        try c.encode(mirrorType, forKey: .mirrorType)
-        try c.encode(status, forKey: .status)
+    var fields: [(name: String, value: NeutronFieldValue)] {
+        [("id", .text(id))] + Self.tenantFields(tenantId) + [
+            ("name", .text(name)), ("description", .text(description)), ("port_id", .text(portId)),
+            ("directions", .value(directions)), ("remote_ip", .text(remoteIP)), ("mirror_type", .text(mirrorType)),
+            ("status", .text(status)),
+        ]
     }
 }
 

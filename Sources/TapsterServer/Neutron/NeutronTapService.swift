@@ -20,25 +20,10 @@ struct NeutronTapService: NeutronListable, Equatable {
         status = "ACTIVE"
     }
 
-    var filterable: [String: String] {
-        ["id": id, "tenant_id": tenantId, "project_id": tenantId, "name": name, "description": description,
-         "port_id": portId, "status": status]
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, description, status
-        case tenantId = "tenant_id", projectId = "project_id", portId = "port_id"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(tenantId, forKey: .tenantId)
-        try c.encode(tenantId, forKey: .projectId)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(portId, forKey: .portId)
-        try c.encode(status, forKey: .status)
+    var fields: [(name: String, value: NeutronFieldValue)] {
+        [("id", .text(id))] + Self.tenantFields(tenantId) + [
+            ("name", .text(name)), ("description", .text(description)), ("port_id", .text(portId)), ("status", .text(status)),
+        ]
     }
 }
 
