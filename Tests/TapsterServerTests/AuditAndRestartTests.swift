@@ -36,7 +36,7 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func tapsDeadlinesAndAuditSurviveARestart(kind: StoreKind) async throws {
-        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
+        try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
             let (tapID, deadline, eventCount) = try await TestServer.serve(database.store) { api, _ in
                 let fixture = try await Fixture.make(api)
                 let tap = try await fixture.aliceTap(api, for: "1h")
@@ -56,7 +56,7 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func tapWhoseDeadlinePassedWhileTheServerWasDownIsExpiredAtStart(kind: StoreKind) async throws {
-        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
+        try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
             let tapID = try await TestServer.serve(database.store) { api, _ in
                 try await Fixture.make(api).aliceTap(api, for: "30s").tap.id
             }
@@ -74,7 +74,7 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func secondStartCreatesNoNewAdminSecret(kind: StoreKind) async throws {
-        try await TestServer.slots.withSlot { try await TestDatabase.with(kind) { database in
+        try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
             let controlPlane = ControlPlane(store: database.store, passwordCost: TestServer.passwordCost, logger: TestServer.logger)
             let first = try await Bootstrap.run(controlPlane, adminToken: nil)
             let second = try await Bootstrap.run(controlPlane, adminToken: nil)

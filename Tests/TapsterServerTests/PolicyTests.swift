@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Testing
 import TapsterCore
+import TapsterServer
+import TapsterStore
 import TapsterTestSupport
 
 /// What owners, auditors and strangers may and may not do, over HTTP, on every store.
@@ -53,6 +55,32 @@ import TapsterTestSupport
                                                         json: TapRequest(filter: "web-to-db", target: "wireshark-1", duration: TapDuration(seconds: 60)))
             #expect(status == 409)
             #expect(error.code == .quotaExceeded)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentRequestsCannotPassTheQuotaTogether(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, controlPlane in
+            _ = try await Fixture.make(api)
+            // Straight to the control plane from 20 tasks: the test client has a single connection,
+            // which would send the requests one after the other.
+            let alice = try #require(try await controlPlane.store.findUser("alice")).principal
+            let request = TapRequest(filter: "web-to-db", target: "wireshark-1", duration: TapDuration(seconds: 60))
+            let outcomes = try await withThrowingTaskGroup(of: ErrorCode?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        do {
+                            _ = try await controlPlane.createTap(alice, request)
+                            return nil
+                        } catch let error as TapsterError {
+                            return error.code
+                        }
+                    }
+                }
+                return try await group.reduce(into: [ErrorCode?]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 8)
+            #expect(outcomes.filter { $0 == .quotaExceeded }.count == 12)
         }
     }
 

@@ -13,7 +13,8 @@ public struct ControlPlane: Sendable {
     let clock: @Sendable () -> Date
     let filterCompiler: FilterCompiler
     let passwords: PasswordHasher
-    let admissions: AdmissionGate
+    /// Serialises tap admissions in this process, so two concurrent requests by one owner cannot both pass the quota check.
+    let admissions: AsyncSemaphore
     /// Limits password guessing for every way of logging in (API and portal).
     let loginThrottle: LoginThrottle
     let logger: Logger
@@ -24,7 +25,7 @@ public struct ControlPlane: Sendable {
         self.clock = clock
         self.filterCompiler = FilterCompiler()
         self.passwords = PasswordHasher(cost: passwordCost)
-        self.admissions = AdmissionGate()
+        self.admissions = AsyncSemaphore(1)
         self.loginThrottle = LoginThrottle(clock: clock)
         self.logger = logger
     }

@@ -13,7 +13,7 @@ enum TestServer {
     /// bcrypt's minimum work factor: real bcrypt, fast enough for a hundred servers on 2 cores.
     static let passwordCost: UInt8 = 4
     /// At most this many live servers at once, so that a 2-core machine answers every request in time.
-    static let slots = TestSlots(4)
+    static let slots = AsyncSemaphore(4)
 
     static var logger: Logger {
         var logger = Logger(label: "tapster-test")
@@ -24,7 +24,7 @@ enum TestServer {
     /// Runs `body` against a server on a new database, which is dropped afterwards (even on failure).
     static func run<T: Sendable>(_ kind: StoreKind, clock: @escaping @Sendable () -> Date = { Date() },
                                  _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
-        try await slots.withSlot {
+        try await slots.run {
             try await TestDatabase.with(kind) { database in try await serve(database.store, clock: clock, body) }
         }
     }
