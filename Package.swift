@@ -27,13 +27,20 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The executable: ArgumentParser commands only.
         .executableTarget(
             name: "tapster",
             dependencies: [
-                "TapsterCore", "TapsterClient", "TapsterServer",
+                "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,8 +78,10 @@ let package = Package(
         .target(
             name: "TapsterServer",
             dependencies: [
-                "TapsterCore", "TapsterStore", "PacketKit",
+                "TapsterCore", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +111,56 @@ let package = Package(
             dependencies: ["CPcap"],
             swiftSettings: swiftSettings
         ),
+        // The agent channel: protobuf messages and gRPC service, generated from Protos/ by
+        // scripts/generate-wire.sh and committed.
+        .target(
+            name: "TapsterWire",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Protos"]
+        ),
+        // The server's certificate authority, join tokens, and the mutual-TLS set-up of the agent channel.
+        .target(
+            name: "TapsterPKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The agent: inventory, reconciler, capture engine (libpcap in workload namespaces), sinks.
+        .target(
+            name: "TapsterAgent",
+            dependencies: [
+                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Where stored captures go: the local filesystem or an S3-compatible service; signed URLs.
+        .target(
+            name: "TapsterObjectStore",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // setns(2), getifaddrs(3) and raw sockets, for the agent.
+        .target(name: "CNetns"),
         .systemLibrary(
             name: "CPcap",
             pkgConfig: "libpcap",
@@ -120,6 +179,27 @@ let package = Package(
                 "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TapsterPKITests",
+            dependencies: [
+                "TapsterPKI", "TapsterWire",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TapsterAgentTests",
+            dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore"], swiftSettings: swiftSettings),
+        // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TapsterCore", "TapsterClient", "PacketKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
