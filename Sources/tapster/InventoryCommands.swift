@@ -47,8 +47,9 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
 /// `tapster agent …`: the per-host agents.
 struct AgentCommand: AsyncParsableCommand, ResourceGroup {
     static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "List the per-host agents.",
-        subcommands: [ListCommand<Self>.self, GetCommand<Self>.self],
+        commandName: "agent", abstract: "Run the agent on this host, or manage the per-host agents.",
+        subcommands: [AgentRunCommand.self, ListCommand<Self>.self, GetCommand<Self>.self],
+        defaultSubcommand: AgentRunCommand.self,
         aliases: ["agents"])
     static let collection = Resources.agents
 }
