@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // The executable: ArgumentParser commands only.
@@ -42,6 +43,7 @@ let package = Package(
             dependencies: [
                 "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -72,6 +74,13 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support for whole-system tests: the real `tapster` binary, server and agent processes,
+        // network namespaces, temporary directories. Tests only.
+        .target(
+            name: "TapsterSystemTestSupport",
+            dependencies: ["TapsterClient"],
             swiftSettings: swiftSettings
         ),
         // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
@@ -144,6 +153,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -199,12 +209,12 @@ let package = Package(
         // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TapsterCore", "TapsterClient", "PacketKit"],
+            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TapsterCLITests",
-            dependencies: ["TapsterCore", "TapsterClient"],
+            dependencies: ["TapsterCore", "TapsterClient", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

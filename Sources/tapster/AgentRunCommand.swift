@@ -1,13 +1,65 @@
 import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TapsterAgent
 
 /// `tapster agent [--server HOST:PORT] [--join-token T] …`: runs the agent on this host.
 struct AgentRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the agent on this host (the default of `tapster agent`)."
-    )
+        abstract: "Run the agent on this host (what `tapster agent` does without a subcommand).",
+        discussion: """
+            The first start enrols the agent with a join token from `tapster agent token create`; the token \
+            carries the fingerprint of the server's CA, so the agent verifies the server before trusting it. \
+            The certificate it receives is kept in --data-dir, and later starts need no token. Needs root \
+            (it enters network namespaces and captures with libpcap).
+            """)
+
+    @Option(name: .long, help: "The server's agent endpoint, HOST:PORT (tapster serve --agent-listen).")
+    var server: String
+
+    @Option(name: .long, help: "Join token for the first start (or $TAPSTER_JOIN_TOKEN).")
+    var joinToken: String?
+
+    @Option(name: .long, help: "The agent's name, unique among the server's agents (default: the host name).")
+    var name: String?
+
+    @Option(name: .long, help: "Directory for the agent's key and certificates (default: /var/lib/tapster/agent-NAME).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "The agent's configuration file (labels, which namespaces it owns).")
+    var config: String?
+
+    @Option(name: .long, help: "IPv4 address on this host where other hosts' agents send frames for `port` targets.")
+    var tunnelAddress: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
 
     func run() async throws {
-        throw ValidationError("the agent is not built yet")
+        let server: ServerAddress
+        do {
+            server = try ServerAddress(parsing: self.server)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let name = self.name ?? AgentSettings.hostName
+        let environment = ProcessInfo.processInfo.environment
+        let settings = AgentSettings(
+            server: server,
+            joinToken: joinToken ?? environment["TAPSTER_JOIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            name: name,
+            dataDirectory: URL(fileURLWithPath: dataDir ?? "/var/lib/tapster/agent-\(name)"),
+            configurationPath: config,
+            tunnelAddress: tunnelAddress)
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "tapster-agent")
+        logger.logLevel = logLevel
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: AgentRuntime(settings: settings, logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
     }
 }

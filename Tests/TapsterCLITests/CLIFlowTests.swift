@@ -1,4 +1,5 @@
 import Foundation
+import TapsterSystemTestSupport
 import Testing
 import TapsterClient
 import TapsterCore

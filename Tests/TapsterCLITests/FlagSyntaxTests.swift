@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import Testing
 import TapsterClient
 import TapsterCore

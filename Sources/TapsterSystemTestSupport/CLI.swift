@@ -1,24 +1,24 @@
 import Foundation
 
 /// What one run of the `tapster` executable did.
-struct CLIResult: Sendable, CustomStringConvertible {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CLIResult: Sendable, CustomStringConvertible {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 
     /// Standard error's non-empty lines.
-    var errorLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    public var errorLines: [String] { stderr.split(separator: "\n").map(String.init) }
 
-    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+    public var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
 }
 
 /// Runs the real `tapster` binary, as a user would, with a controlled environment.
-struct CLI: Sendable {
-    let binary: String
+public struct CLI: Sendable {
+    public let binary: String
     /// The environment every run gets (HOME and XDG_CONFIG_HOME inside a temporary directory).
-    var environment: [String: String]
+    public var environment: [String: String]
 
-    init(binary: String, home: String, server: String?) {
+    public init(binary: String, home: String, server: String?) {
         self.binary = binary
         var environment = ["HOME": home, "XDG_CONFIG_HOME": home + "/config", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         environment["TAPSTER_SERVER"] = server
@@ -26,7 +26,7 @@ struct CLI: Sendable {
     }
 
     /// Runs `tapster <arguments>`; `token` becomes `TAPSTER_TOKEN`; `input` is standard input.
-    func run(_ arguments: [String], token: String? = nil, input: String? = nil) async throws -> CLIResult {
+    public func run(_ arguments: [String], token: String? = nil, input: String? = nil) async throws -> CLIResult {
         let scratch = try TemporaryDirectory(prefix: "tapster-cli-run")
         defer { scratch.remove() }
         let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"

@@ -1,16 +1,16 @@
 import Foundation
 
 /// A fresh directory under the system's temporary directory; `remove()` deletes it.
-struct TemporaryDirectory: Sendable {
-    let path: String
+public struct TemporaryDirectory: Sendable {
+    public let path: String
 
-    init(prefix: String) throws {
+    public init(prefix: String) throws {
         let base = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         path = base
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

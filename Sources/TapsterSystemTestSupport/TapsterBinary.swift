@@ -2,8 +2,8 @@ import Foundation
 
 /// The `tapster` executable built beside this test binary (`.build/debug/tapster`), or the one
 /// `TAPSTER_BINARY` names.
-enum TapsterBinary {
-    static var path: String? {
+public enum TapsterBinary {
+    public static var path: String? {
         if let path = ProcessInfo.processInfo.environment["TAPSTER_BINARY"], !path.isEmpty { return path }
         let candidates = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])]
             .compactMap { $0?.resolvingSymlinksInPath() }

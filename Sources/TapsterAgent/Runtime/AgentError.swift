@@ -1,0 +1,27 @@
+/// Why the agent could not start, enrol or keep going.
+public enum AgentError: Error, Equatable, CustomStringConvertible {
+    case invalidServerAddress(String)
+    /// Not enrolled yet and no join token given.
+    case joinTokenRequired(dataDirectory: String)
+    /// The join token could not be read.
+    case invalidJoinToken(String)
+    /// The server refused the enrolment (its message).
+    case enrolmentRefused(String)
+    /// The server could not be reached for enrolment.
+    case serverUnreachable(server: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidServerAddress(let text):
+            "\"\(text)\" is not a server address: use HOST:PORT, [IPv6]:PORT or HOST"
+        case .joinTokenRequired(let directory):
+            "this agent is not enrolled (no certificate in \(directory)): give --join-token from `tapster agent token create`"
+        case .invalidJoinToken(let reason):
+            "the join token is not valid: \(reason)"
+        case .enrolmentRefused(let message):
+            "the server refused the enrolment: \(message)"
+        case .serverUnreachable(let server, let reason):
+            "cannot reach the server's agent endpoint \(server): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TapsterPKI
+import TapsterWire
+
+/// `tapster agent`: enrols once, then keeps a control channel to the server — reconnecting with backoff
+/// whenever it drops — while the inventory watcher and the reconciler run. Captures keep running, and stop at
+/// their deadlines by themselves, while the server is away. On shutdown every capture stops.
+public struct AgentRuntime: Service {
+    public let settings: AgentSettings
+    public let logger: Logger
+
+    public init(settings: AgentSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let configuration = try settings.configurationPath.map { try AgentConfiguration.load(path: $0) } ?? AgentConfiguration()
+        try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var keyStore = try AgentKeyStore.loadOrCreate(in: settings.dataDirectory, agentName: settings.name)
+        if keyStore.enrolled == nil {
+            try await Enrolment.enrol(settings: settings, keyStore: &keyStore, logger: logger)
+        }
+        guard let enrolled = keyStore.enrolled else {
+            throw AgentError.joinTokenRequired(dataDirectory: settings.dataDirectory.path)
+        }
+        let connector = AgentConnector(server: settings.server, keyStore: keyStore, enrolled: enrolled)
+        let reconciler = Reconciler(hostName: settings.name, connector: connector, logger: logger)
+        let board = InventoryBoard()
+        let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: settings.inventoryInterval)
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await inventory in watcher.updates() { await board.publish(inventory.wireInventory) }
+                }
+                group.addTask {
+                    await keepConnected(connector: connector, reconciler: reconciler, board: board)
+                }
+            }
+        } onGracefulShutdown: {
+            logger.info("shutting down: stopping every capture")
+        }
+        await reconciler.stopAll()
+    }
+
+    /// Runs the control channel until cancelled, reconnecting with backoff.
+    private func keepConnected(connector: AgentConnector, reconciler: Reconciler, board: InventoryBoard) async {
+        var backoff = Backoff()
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let established = Atomic<Bool>(false)
+            let channel = ControlChannel(settings: settings, connector: connector, reconciler: reconciler,
+                                         inventory: board, logger: logger,
+                                         onEstablished: { established.store(true, ordering: .relaxed) })
+            do {
+                try await cancelWhenGracefulShutdown { try await channel.run() }
+                logger.warning("the server closed the control channel")
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                logger.warning("control channel to \(settings.server) failed: \(error)")
+            }
+            if established.load(ordering: .relaxed) { backoff.reset() }
+            try? await Task.sleep(for: backoff.nextDelay())
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// How `tapster agent` was asked to run.
+public struct AgentSettings: Sendable {
+    /// The server's agent endpoint (`tapster serve --agent-listen`).
+    public var server: ServerAddress
+    /// The join token, needed only until the agent is enrolled.
+    public var joinToken: String?
+    /// The agent's name: the host's name unless given. Unique among a server's agents.
+    public var name: String
+    /// Where the agent keeps its key, certificates and state.
+    public var dataDirectory: URL
+    /// The agent's configuration file (labels, scope), if any.
+    public var configurationPath: String?
+    /// The IPv4 address other hosts' agents send `port`-target frames to; none when nil.
+    public var tunnelAddress: String?
+    /// How often the inventory is rescanned (changes are reported within two scans).
+    public var inventoryInterval: Duration
+    /// How often per-tap status and counters are reported.
+    public var statusInterval: Duration
+
+    public init(server: ServerAddress, joinToken: String? = nil, name: String, dataDirectory: URL,
+                configurationPath: String? = nil, tunnelAddress: String? = nil,
+                inventoryInterval: Duration = .seconds(1), statusInterval: Duration = .seconds(1)) {
+        self.server = server
+        self.joinToken = joinToken
+        self.name = name
+        self.dataDirectory = dataDirectory
+        self.configurationPath = configurationPath
+        self.tunnelAddress = tunnelAddress
+        self.inventoryInterval = inventoryInterval
+        self.statusInterval = statusInterval
+    }
+
+    /// This machine's host name, the default agent name.
+    public static var hostName: String {
+        ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    }
+}
+
+/// The agent's version, reported at enrolment and on every connection.
+public enum AgentVersion {
+    public static let current = "0.3.0"
+}

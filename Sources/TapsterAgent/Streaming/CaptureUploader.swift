@@ -1,0 +1,102 @@
+import Foundation
+import GRPCCore
+import Logging
+import Synchronization
+import TapsterWire
+
+/// Sends one tap's captured packets to the server (`SendPackets`): the capture's interfaces first, then the
+/// queued chunks every 20 ms, the interfaces' counters every second, and — once every capture of the tap has
+/// ended (deadline, stop) — the rest with the final counters and `last`. A failed connection is retried with
+/// backoff; chunks offered meanwhile wait in the bounded queue or are dropped and counted.
+final class CaptureUploader: Sendable {
+    let upload: CaptureUpload
+    private let connector: AgentConnector
+    private let logger: Logger
+    private let sessions = Mutex<[(index: UInt32, session: CaptureSession)]>([])
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(upload: CaptureUpload, connector: AgentConnector, logger: Logger) {
+        self.upload = upload
+        self.connector = connector
+        self.logger = logger
+    }
+
+    /// Starts sending, for these sessions with their interface indexes (sources that failed have none).
+    func start(sessions: [(index: UInt32, session: CaptureSession)]) {
+        self.sessions.withLock { $0 = sessions }
+        let running = Task { await self.run() }
+        task.withLock { $0 = running }
+    }
+
+    /// Whether every session has ended (stopped by the reconciler, at the deadline, or failed): the uploader
+    /// then sends the rest and the last batch, and returns.
+    private var allEnded: Bool {
+        sessions.withLock { $0.allSatisfy { $0.session.state.hasEnded } }
+    }
+
+    private func run() async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            do {
+                try await withGRPCClient(transport: try connector.transport()) { client in
+                    let service = Tapster_Agent_V1_AgentService.Client(wrapping: client)
+                    let request = StreamingClientRequest(of: Tapster_Agent_V1_PacketBatch.self) { writer in
+                        try await self.send(to: writer)
+                    }
+                    _ = try await service.sendPackets(request: request)
+                }
+                return
+            } catch {
+                logger.warning("capture upload failed: \(error)", metadata: ["tap": "\(upload.tapID)"])
+                if allEnded, upload.takeAll().isEmpty { return }
+                try? await Task.sleep(for: backoff.nextDelay())
+            }
+        }
+    }
+
+    private func send(to writer: RPCWriter<Tapster_Agent_V1_PacketBatch>) async throws {
+        var first = batch()
+        first.interfaces = upload.interfaces
+        try await writer.write(first)
+        let clock = ContinuousClock()
+        var nextCounters = clock.now
+        while true {
+            let ended = allEnded
+            for chunk in upload.takeAll() {
+                var message = batch()
+                message.blocks = chunk.blocks
+                try await writer.write(message)
+            }
+            if ended || clock.now >= nextCounters {
+                var message = batch()
+                message.counters = counters()
+                message.last = ended
+                try await writer.write(message)
+                nextCounters = clock.now.advanced(by: .seconds(1))
+                if ended { return }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func batch() -> Tapster_Agent_V1_PacketBatch {
+        var batch = Tapster_Agent_V1_PacketBatch()
+        batch.captureID = upload.captureID
+        batch.tapID = upload.tapID
+        return batch
+    }
+
+    private func counters() -> [Tapster_Agent_V1_InterfaceCounters] {
+        sessions.withLock { sessions in
+            sessions.map { index, session in
+                let counters = session.counters
+                var interface = Tapster_Agent_V1_InterfaceCounters()
+                interface.index = index
+                interface.received = counters.packets
+                interface.kernelDrops = counters.kernelDrops
+                interface.agentDrops = counters.capDrops + counters.sendDrops
+                return interface
+            }
+        }
+    }
+}

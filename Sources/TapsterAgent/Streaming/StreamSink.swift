@@ -1,0 +1,51 @@
+import Foundation
+import PacketKit
+
+/// Sends a capture's packets to the server's capture broker: each packet becomes a pcapng Enhanced Packet Block
+/// (nanosecond timestamps, interface id = this source's index in the capture) in a reusable buffer, and each
+/// flush offers the batch to the tap's ``CaptureUpload``. A batch the upload queue has no room for is dropped,
+/// and `flush` reports its packets, which the session counts as drops.
+final class StreamSink: PacketSink, @unchecked Sendable {
+    private let upload: CaptureUpload
+    private let interfaceIndex: UInt32
+    private var writer: PcapngWriter
+    private var pending = 0
+    /// Packets refused by the writer since the last flush (only longer than pcapng allows).
+    private var refused = 0
+
+    init(upload: CaptureUpload, interfaceIndex: UInt32, snaplen: UInt32) throws {
+        self.upload = upload
+        self.interfaceIndex = interfaceIndex
+        // The writer numbers interfaces in order of description: describe 0…index once, so that this source's
+        // packets carry its index, and discard those blocks (the broker writes the capture's own IDBs).
+        var writer = PcapngWriter(reservingCapacity: 256 << 10)
+        for _ in 0...interfaceIndex {
+            _ = try writer.writeInterfaceDescription(PcapngInterfaceDescription(snapLength: snaplen))
+        }
+        writer.removeAll()
+        self.writer = writer
+    }
+
+    func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
+        do {
+            try writer.writeEnhancedPacket(interfaceID: interfaceIndex, timestamp: timestampNanoseconds,
+                                           originalLength: originalLength, data: bytes)
+            pending += 1
+        } catch {
+            refused += 1
+        }
+    }
+
+    func flush() -> Int {
+        let refusedNow = refused
+        refused = 0
+        guard pending > 0 else { return refusedNow }
+        let packets = pending
+        pending = 0
+        let chunk = CaptureUpload.Chunk(interfaceIndex: interfaceIndex, blocks: Data(writer.bytes))
+        writer.removeAll()
+        return refusedNow + (upload.offer(chunk) ? 0 : packets)
+    }
+
+    func close() {}
+}
