@@ -44,6 +44,7 @@ let package = Package(
                 "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -186,8 +187,10 @@ let package = Package(
         .testTarget(
             name: "TapsterServerTests",
             dependencies: [
-                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport",
+                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,19 +3,19 @@ import Foundation
 /// A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read the port the
 /// kernel chose, close the socket.
 public func freeLoopbackPort() throws -> Int {
-    public let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
     defer { close(fd) }
-    public var address = sockaddr_in()
+    var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    public var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    public let bound = withUnsafePointer(to: &address) {
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
     }
     guard bound == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    public let named = withUnsafeMutablePointer(to: &address) {
+    let named = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     guard named == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import TapsterAgent
 
 /// `tapster agent [--server HOST:PORT] [--join-token T] …`: runs the agent on this host.

@@ -70,7 +70,7 @@ extension Tapster_Agent_V1_Tunnel {
             case .erspanIi: return .erspanII(sessionID: UInt16(truncatingIfNeeded: sessionID))
             case .erspanIii: return .erspanIII(sessionID: UInt16(truncatingIfNeeded: sessionID))
             case .vxlan: return .vxlan(vni: vni, port: udpPort == 0 ? VXLANEncapsulator.defaultPort : UInt16(truncatingIfNeeded: udpPort))
-            case .gre: return .gre(key: hasGreKey ? greKey : nil)
+            case .gre: return .gre(key: hasGreKey_p ? greKey : nil)
             case .unspecified, .UNRECOGNIZED: throw .unsupportedDestination("tunnel without an encapsulation")
             }
         }
