@@ -29,7 +29,7 @@ public struct AgentRuntime: Service {
             throw AgentError.joinTokenRequired(dataDirectory: settings.dataDirectory.path)
         }
         let connector = AgentConnector(server: settings.server, keyStore: keyStore, enrolled: enrolled)
-        let reconciler = Reconciler(hostName: settings.name, connector: connector, logger: logger)
+        let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector, logger: logger)
         let board = InventoryBoard()
         let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: settings.inventoryInterval)
         await withGracefulShutdownHandler {

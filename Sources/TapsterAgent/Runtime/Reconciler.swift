@@ -26,10 +26,10 @@ actor Reconciler {
     /// The revision of the last desired set applied (0 until the first).
     private(set) var appliedRevision: UInt64 = 0
 
-    init(hostName: String, connector: AgentConnector, logger: Logger) {
+    init(hostName: String, tunnelAddress: String?, connector: AgentConnector, logger: Logger) {
         self.hostName = hostName
         self.logger = logger
-        self.sinks = SinkFactory(hostName: hostName, logger: logger)
+        self.sinks = SinkFactory(hostName: hostName, tunnelAddress: tunnelAddress, logger: logger)
         self.connector = connector
     }
 
@@ -59,7 +59,7 @@ actor Reconciler {
     /// Stops every capture (the agent is shutting down).
     func stopAll() async {
         for id in running.keys { end(id, reason: "agent shutting down") }
-        await sinks.receive([])
+        await sinks.stopReceiving()
     }
 
     private func start(_ assignment: Tapster_Agent_V1_TapAssignment) async {

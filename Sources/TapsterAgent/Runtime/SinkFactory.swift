@@ -7,18 +7,22 @@ import TapsterWire
 /// a tunnel to the agent of the port's host, or the capture upload to the server. Sinks are made on the
 /// reconciler's thread, in the agent's own (host) namespace, so tunnel sockets send from the host.
 /// It also keeps this host's port receptions (frames other hosts tunnel to a local port).
-final class SinkFactory: Sendable {
-    let hostName: String
+final actor SinkFactory {
+    nonisolated let hostName: String
     let logger: Logger
+    /// Where other hosts' agents send frames for this host's ports; nil: this agent accepts none.
+    let tunnelAddress: String?
+    private var receiver: PortReceiver?
 
-    init(hostName: String, logger: Logger) {
+    init(hostName: String, tunnelAddress: String?, logger: Logger) {
         self.hostName = hostName
+        self.tunnelAddress = tunnelAddress
         self.logger = logger
     }
 
     /// A sink for `plan`'s packets. `upload` is the tap's upload for `stream` destinations, `index` the
     /// source's interface index in it.
-    func makeSink(for destination: Tapster_Agent_V1_Destination, plan: CapturePlan, upload: CaptureUpload?,
+    nonisolated func makeSink(for destination: Tapster_Agent_V1_Destination, plan: CapturePlan, upload: CaptureUpload?,
                   index: Int) async throws -> any PacketSink {
         switch destination.kind {
         case .tunnel(let tunnel):
@@ -37,13 +41,13 @@ final class SinkFactory: Sendable {
         }
     }
 
-    private static func address(_ text: String) throws(SinkError) -> IPv4Address {
+    private nonisolated static func address(_ text: String) throws(SinkError) -> IPv4Address {
         guard let address = IPv4Address(text) else { throw .unsupportedDestination("\"\(text)\" is not an IPv4 address") }
         return address
     }
 
     /// The interface descriptions of a stream tap's sources, `host/workload/interface`.
-    func captureInterfaces(for assignment: Tapster_Agent_V1_TapAssignment) -> [Tapster_Agent_V1_CaptureInterface] {
+    nonisolated func captureInterfaces(for assignment: Tapster_Agent_V1_TapAssignment) -> [Tapster_Agent_V1_CaptureInterface] {
         assignment.capturePlans.enumerated().map { index, plan in
             var interface = Tapster_Agent_V1_CaptureInterface()
             interface.index = UInt32(index)
@@ -56,8 +60,25 @@ final class SinkFactory: Sendable {
     }
 
     /// Makes this host's port receptions exactly `receptions`.
+    /// Makes this host's port receptions exactly `receptions`, starting the receiver on first need.
     func receive(_ receptions: [Tapster_Agent_V1_PortReception]) async {
-        // Filled in with the port receiver.
+        if receptions.isEmpty, receiver == nil { return }
+        if receiver == nil {
+            do {
+                receiver = try await PortReceiver.start(localAddress: tunnelAddress, logger: logger)
+            } catch {
+                logger.error("cannot receive tunnelled port frames: \(error)")
+                return
+            }
+        }
+        let failures = await receiver?.apply(receptions.map(PortReception.init)) ?? [:]
+        for (tap, error) in failures { logger.warning("port reception failed", metadata: ["tap": "\(tap)", "reason": "\(error)"]) }
+    }
+
+    /// Stops receiving (the agent is shutting down).
+    func stopReceiving() async {
+        await receiver?.stop()
+        receiver = nil
     }
 }
 

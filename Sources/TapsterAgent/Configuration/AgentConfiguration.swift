@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+
+/// The agent's configuration file: labels for the host and its workloads, and which namespaces this agent
+/// owns (so that several agents on one machine — how tests simulate several hosts — report disjoint sets).
+///
+/// ```yaml
+/// labels:                 # host-level labels, given to every workload
+///   zone: a
+/// workloads:              # first match wins; glob patterns (fnmatch)
+///   - match: { netns: "web*" }
+///     labels: { app: web }
+///   - match: { interface: "eth1" }
+///     labels: { role: uplink }
+/// namespaces: ["hostA-*"] # named namespaces this agent owns (default: all)
+/// host_interfaces: true   # report the host's own interfaces (default: true)
+/// process_namespaces: true # report namespaces of running processes (default: true)
+/// ```
+public struct AgentConfiguration: Sendable, Hashable {
+    /// Labels every workload of this host gets.
+    public var hostLabels: [String: String]
+    /// Rules giving workloads labels; the first matching rule applies.
+    public var workloadRules: [WorkloadRule]
+    /// Named namespaces (under /var/run/netns) this agent reports: those matching any pattern (`["*"]`
+    /// unless configured; an empty list reports none). Processes inside a named namespace are never
+    /// reported as process namespaces, whichever agent owns it.
+    public var ownedNamespaces: [GlobPattern]
+    /// Whether the host's own interfaces are reported (one `host` workload per interface).
+    public var reportsHostInterfaces: Bool
+    /// Whether namespaces of running processes (not named under /var/run/netns) are reported.
+    public var reportsProcessNamespaces: Bool
+
+    /// A configuration; the defaults are those of an empty file: no labels, every namespace, host
+    /// interfaces and process namespaces reported.
+    public init(hostLabels: [String: String] = [:], workloadRules: [WorkloadRule] = [],
+                ownedNamespaces: [GlobPattern] = [GlobPattern("*")],
+                reportsHostInterfaces: Bool = true, reportsProcessNamespaces: Bool = true) {
+        self.hostLabels = hostLabels
+        self.workloadRules = workloadRules
+        self.ownedNamespaces = ownedNamespaces
+        self.reportsHostInterfaces = reportsHostInterfaces
+        self.reportsProcessNamespaces = reportsProcessNamespaces
+    }
+
+    /// Parses the YAML text of a configuration file; `file` names it in errors.
+    public init(yaml: String, file: String) throws(AgentConfigurationError) {
+        self = try AgentConfigurationParser(file: file).parse(yaml)
+    }
+
+    /// Reads and parses the configuration file at `path`.
+    public static func load(path: String) throws(AgentConfigurationError) -> AgentConfiguration {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw AgentConfigurationError(file: path, problem: "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AgentConfigurationError(file: path, problem: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw AgentConfigurationError(file: path, problem: "the file is not UTF-8 text")
+        }
+        return try AgentConfiguration(yaml: text, file: path)
+    }
+
+    /// Whether this agent reports the named namespace `name` (a name under /var/run/netns).
+    public func owns(namespace name: String) -> Bool {
+        ownedNamespaces.contains { $0.matches(name) }
+    }
+
+    /// The labels of a workload: the host's labels, overlaid with those of the first rule that matches.
+    /// `namespaceName` is nil for the host's own namespace.
+    public func labels(namespaceName: String?, interfaceNames: [String]) -> [String: String] {
+        guard let rule = workloadRules.first(where: { $0.match.matches(namespaceName: namespaceName, interfaceNames: interfaceNames) })
+        else { return hostLabels }
+        return hostLabels.merging(rule.labels) { _, ruleValue in ruleValue }
+    }
+}

@@ -1,0 +1,49 @@
+import TapsterCore
+
+/// Something on this host whose traffic can be tapped, as the ``InventoryScanner`` found it: one host
+/// interface, a named network namespace, or the network namespace of a running process.
+public struct DiscoveredWorkload: Sendable, Hashable {
+    /// Unique on the host: the interface name (kind `host`), the namespace name (named namespace), or
+    /// `pid-<pid>-<comm>` (a process's namespace).
+    public var name: String
+    /// `host` (one of the host's own interfaces) or `netns`.
+    public var kind: WorkloadKind
+    /// The namespace to enter: a name under /var/run/netns, `/proc/<pid>/ns/net`, or empty for the host's own.
+    public var netns: String
+    /// The host's labels overlaid with the first matching workload rule's.
+    public var labels: [String: String]
+    /// The workload's interfaces, sorted by name (`lo` is never listed).
+    public var interfaces: [DiscoveredInterface]
+
+    /// Describes a workload.
+    public init(name: String, kind: WorkloadKind, netns: String, labels: [String: String] = [:], interfaces: [DiscoveredInterface] = []) {
+        self.name = name
+        self.kind = kind
+        self.netns = netns
+        self.labels = labels
+        self.interfaces = interfaces
+    }
+
+    /// The deterministic inventory order: host interfaces first, then namespaces, each by name.
+    static func inventoryOrder(_ a: DiscoveredWorkload, _ b: DiscoveredWorkload) -> Bool {
+        let (rankA, rankB) = (a.kind == .host ? 0 : 1, b.kind == .host ? 0 : 1)
+        return rankA != rankB ? rankA < rankB : a.name < b.name
+    }
+}
+
+/// A network interface of a ``DiscoveredWorkload``.
+public struct DiscoveredInterface: Sendable, Hashable {
+    /// The interface name inside its namespace, e.g. `eth0`.
+    public var name: String
+    /// The Ethernet address, lower-case and colon-separated; nil when the interface has none (tun, GRE).
+    public var mac: String?
+    /// IPv4 then IPv6 addresses, without prefix length, in a stable order.
+    public var ips: [String]
+
+    /// Describes an interface.
+    public init(name: String, mac: String? = nil, ips: [String] = []) {
+        self.name = name
+        self.mac = mac
+        self.ips = ips
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+
+/// Rescans the host every `interval` and yields the inventory whenever it differs from the last one yielded
+/// (the first scan always), so a change is reported within one interval plus a scan.
+///
+/// A failed scan is logged and skipped; the next one is tried an interval later.
+public struct InventoryWatcher: Sendable {
+    /// What scans.
+    public let scanner: InventoryScanner
+    /// The time between the end of one scan and the start of the next.
+    public let interval: Duration
+    let logger: Logger
+
+    /// A watcher scanning with `scanner` every `interval` (one second unless given).
+    public init(scanner: InventoryScanner, interval: Duration = .seconds(1),
+                logger: Logger = Logger(label: "tapster.agent.inventory")) {
+        self.scanner = scanner
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// The inventories, first the current one, then each change, until the consumer stops iterating
+    /// (or its task is cancelled). Only the newest unread inventory is kept.
+    public func updates() -> AsyncStream<HostInventory> {
+        let (stream, continuation) = AsyncStream.makeStream(of: HostInventory.self, bufferingPolicy: .bufferingNewest(1))
+        let watcher = self
+        let task = Task {
+            var last: HostInventory?
+            while !Task.isCancelled {
+                do {
+                    let inventory = try await watcher.scanner.scan()
+                    if inventory != last {
+                        last = inventory
+                        continuation.yield(inventory)
+                    }
+                } catch {
+                    watcher.logger.warning("inventory scan failed: \(error)")
+                }
+                try? await Task.sleep(for: watcher.interval)
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Glibc
+
+/// The network namespaces of running processes, one per namespace: for each namespace not excluded, the
+/// process with the lowest pid in it (so the workload's name stays the same while that process lives).
+enum ProcessNamespaces {
+    /// A process standing for its namespace.
+    struct Entry: Equatable {
+        var pid: Int32
+        /// The process's command name (`/proc/<pid>/comm`), reduced to letters, digits, `.`, `_` and `-`.
+        var command: String
+        /// The workload name: `pid-<pid>-<comm>`.
+        var workloadName: String { "pid-\(pid)-\(command)" }
+        /// `/proc/<pid>/ns/net`.
+        var namespacePath: String { "/proc/\(pid)/ns/net" }
+    }
+
+    /// The namespaces of the processes in /proc that are not among `excluded`, ordered by pid.
+    static func list(excluding excluded: Set<NamespaceIdentity>) -> [Entry] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).sorted()
+        var seen = excluded
+        var entries: [Entry] = []
+        for pid in pids {
+            guard let identity = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), seen.insert(identity).inserted,
+                  let command = readSmallFile("/proc/\(pid)/comm") else { continue }
+            entries.append(Entry(pid: pid, command: sanitised(command)))
+        }
+        return entries
+    }
+
+    /// The command name made safe for a workload name: other characters become `_`.
+    static func sanitised(_ command: String) -> String {
+        let trimmed = command.trimmingCharacters(in: .newlines)
+        let kept = String(trimmed.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "_" })
+        return kept.isEmpty ? "_" : kept
+    }
+
+    /// Reads a /proc file (whose size stat reports as 0) up to 4 KiB.
+    private static func readSmallFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count], as: UTF8.self)
+    }
+}

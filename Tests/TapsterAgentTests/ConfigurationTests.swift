@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+@testable import TapsterAgent
+
+@Suite("Agent configuration file")
+struct ConfigurationTests {
+    static let example = """
+        labels:
+          zone: a
+        workloads:
+          - match: { netns: "web*" }
+            labels: { app: web }
+          - match: { interface: "eth1" }
+            labels: { role: uplink, zone: b }
+        namespaces: ["hostA-*", "shared"]
+        host_interfaces: false
+        process_namespaces: false
+        """
+
+    static func parse(_ yaml: String) throws(AgentConfigurationError) -> AgentConfiguration {
+        try AgentConfiguration(yaml: yaml, file: "agent.yaml")
+    }
+
+    /// The message parsing `yaml` fails with.
+    static func failure(_ yaml: String) -> String? {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    // MARK: Valid files
+
+    @Test("the issue's example file reads into labels, rules and scope")
+    func example() throws {
+        let configuration = try Self.parse(Self.example)
+        #expect(configuration == AgentConfiguration(
+            hostLabels: ["zone": "a"],
+            workloadRules: [
+                WorkloadRule(match: WorkloadMatch(netns: GlobPattern("web*")), labels: ["app": "web"]),
+                WorkloadRule(match: WorkloadMatch(interface: GlobPattern("eth1")), labels: ["role": "uplink", "zone": "b"]),
+            ],
+            ownedNamespaces: [GlobPattern("hostA-*"), GlobPattern("shared")],
+            reportsHostInterfaces: false,
+            reportsProcessNamespaces: false))
+    }
+
+    @Test("an empty file means no labels, every namespace, host interfaces and process namespaces")
+    func emptyFile() throws {
+        #expect(try Self.parse("") == AgentConfiguration())
+        #expect(try Self.parse("# nothing yet\n") == AgentConfiguration())
+        #expect(AgentConfiguration().owns(namespace: "anything"))
+        #expect(AgentConfiguration().reportsHostInterfaces && AgentConfiguration().reportsProcessNamespaces)
+    }
+
+    @Test("a workload gets the host labels overlaid with the first matching rule's only")
+    func firstMatchWins() throws {
+        let configuration = try Self.parse(Self.example)
+        #expect(configuration.labels(namespaceName: "web-1", interfaceNames: ["eth1"]) == ["zone": "a", "app": "web"])
+        #expect(configuration.labels(namespaceName: "db-1", interfaceNames: ["eth0", "eth1"]) == ["zone": "b", "role": "uplink"])
+        #expect(configuration.labels(namespaceName: nil, interfaceNames: ["eth1"]) == ["zone": "b", "role": "uplink"])
+        #expect(configuration.labels(namespaceName: nil, interfaceNames: ["eth0"]) == ["zone": "a"])
+    }
+
+    @Test("a host workload never matches a netns pattern, not even *")
+    func hostNeverMatchesNetns() {
+        let match = WorkloadMatch(netns: GlobPattern("*"))
+        #expect(!match.matches(namespaceName: nil, interfaceNames: ["eth0"]))
+        #expect(match.matches(namespaceName: "pid-12-sleep", interfaceNames: []))
+    }
+
+    @Test("a rule with netns and interface patterns needs both to match")
+    func bothPatterns() {
+        let match = WorkloadMatch(netns: GlobPattern("web*"), interface: GlobPattern("eth[01]"))
+        #expect(match.matches(namespaceName: "web-2", interfaceNames: ["lo0", "eth1"]))
+        #expect(!match.matches(namespaceName: "web-2", interfaceNames: ["eth2"]))
+        #expect(!match.matches(namespaceName: "db", interfaceNames: ["eth0"]))
+    }
+
+    @Test("namespace scope globs select the named namespaces this agent owns")
+    func scope() throws {
+        let configuration = try Self.parse(Self.example)
+        #expect(configuration.owns(namespace: "hostA-web"))
+        #expect(configuration.owns(namespace: "shared"))
+        #expect(!configuration.owns(namespace: "hostB-web"))
+        #expect(!configuration.owns(namespace: "shared2"))
+    }
+
+    @Test("load(path:) reads a file from disk")
+    func loadsFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tapster-agent-\(UUID().uuidString).yaml").path
+        try Self.example.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try AgentConfiguration.load(path: path) == Self.parse(Self.example))
+    }
+
+    // MARK: Refused files
+
+    @Test("a missing file is named with the system's reason")
+    func missingFile() {
+        #expect(throws: AgentConfigurationError(file: "/nonexistent/agent.yaml", problem: "cannot read the file: No such file or directory")) {
+            try AgentConfiguration.load(path: "/nonexistent/agent.yaml")
+        }
+    }
+
+    @Test("an unknown top-level key is refused with its line and the allowed keys")
+    func unknownTopLevelKey() {
+        #expect(Self.failure("labels: {zone: a}\nzones: [a]\n")
+            == #"agent.yaml:2: unknown key "zones" (allowed: labels, workloads, namespaces, host_interfaces, process_namespaces)"#)
+    }
+
+    @Test("an unknown key inside a rule's match is refused with its key path")
+    func unknownMatchKey() {
+        let yaml = """
+            workloads:
+              - match: { netns: "web*" }
+                labels: { app: web }
+              - match:
+                  nets: "db*"
+                labels: { app: db }
+            """
+        #expect(Self.failure(yaml) == #"agent.yaml:5: workloads[1].match: unknown key "nets" (allowed: netns, interface)"#)
+    }
+
+    @Test("an invalid host label key is refused with TapsterCore's label rule")
+    func badLabelKey() {
+        #expect(Self.failure("labels:\n  zone: a\n  \"bad key\": b\n")
+            == #"agent.yaml:3: labels: "bad key" is not a valid label key (letters, digits, '-', '_', '.', at most 63, optionally prefixed by a domain and '/')"#)
+    }
+
+    @Test("an invalid rule label value is refused with its key path")
+    func badLabelValue() {
+        let yaml = """
+            workloads:
+              - match: { interface: "eth*" }
+                labels: { app: "-web" }
+            """
+        #expect(Self.failure(yaml)
+            == #"agent.yaml:3: workloads[0].labels.app: "-web" is not a valid label value (letters, digits, '-', '_', '.', at most 63)"#)
+    }
+
+    @Test("a rule without match is refused")
+    func ruleWithoutMatch() {
+        #expect(Self.failure("workloads:\n  - labels: { app: web }\n")
+            == #"agent.yaml:2: workloads[0]: a rule needs a "match" (netns and/or interface)"#)
+    }
+
+    @Test("a switch that is not a boolean is refused")
+    func notBoolean() {
+        #expect(Self.failure("host_interfaces: maybe\n") == #"agent.yaml:1: host_interfaces: expected true or false, found "maybe""#)
+    }
+
+    @Test("namespaces must be a list of patterns")
+    func namespacesNotAList() {
+        #expect(Self.failure("namespaces: hostA-*\n") == #"agent.yaml:1: namespaces: expected a list, found "hostA-*""#)
+    }
+
+    @Test("YAML that does not parse is refused with the parser's line and problem")
+    func badYAML() {
+        #expect(Self.failure("labels:\n  zone: [a\n") == "agent.yaml:3: invalid YAML: did not find expected ',' or ']'")
+    }
+
+    @Test("a duplicated key is refused")
+    func duplicateKey() {
+        #expect(Self.failure("host_interfaces: true\nhost_interfaces: false\n")?.hasPrefix("agent.yaml:") == true)
+        #expect(Self.failure("host_interfaces: true\nhost_interfaces: false\n")?.contains(#"duplicate key "host_interfaces""#) == true)
+    }
+}

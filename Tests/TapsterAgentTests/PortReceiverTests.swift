@@ -1,0 +1,141 @@
+import Foundation
+import PacketKit
+import TapsterWire
+import Testing
+@testable import TapsterAgent
+
+/// Frames another host's agent tunnels here (GRE-TEB with a tap's key, sent by a ``TunnelSink`` to the
+/// loopback address) are delivered into the registered port, where tcpdump sees them; others are not.
+@Suite("Port receiver")
+struct PortReceiverTests {
+    /// A monitor port with tcpdump on it, and a receiver on 127.0.0.1.
+    final class Lab: @unchecked Sendable {
+        let topology: NetnsTopology
+        let directory: ScratchDirectory
+        let port: NetnsTopology.Host
+        let tcpdump: TcpdumpCounter
+        let receiver: PortReceiver
+
+        init() async throws {
+            topology = try NetnsTopology(roles: ["monitor"])
+            do {
+                directory = try ScratchDirectory(label: topology.prefix)
+                port = topology["monitor"]
+                tcpdump = try await TcpdumpCounter(name: "port", namespace: port.namespace, interface: port.interface,
+                                                   filter: TestFrames.filter, directory: directory)
+                receiver = try await PortReceiver.start(localAddress: "127.0.0.1")
+            } catch {
+                topology.remove()
+                throw error
+            }
+        }
+
+        func reception(tap: String, key: UInt32, lasting duration: TimeInterval = 60) -> PortReception {
+            PortReception(tapID: tap, greKey: key, namespace: .named(port.namespace), interface: port.interface,
+                          deadline: Date().addingTimeInterval(duration))
+        }
+
+        /// Sends frames `indices` GRE-TEB encapsulated with `key` to 127.0.0.1, as a source host's agent does.
+        func send(_ indices: Range<Int>, key: UInt32) throws {
+            let sink = try TunnelSink(encapsulation: .gre(key: key), destination: IPv4Address(127, 0, 0, 1))
+            for index in indices {
+                TestFrames.frame(index).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+            }
+            #expect(sink.flush() == 0)
+            sink.close()
+        }
+
+        func tearDown() async {
+            await receiver.stop()
+            _ = tcpdump.stop()
+            topology.remove()
+            directory.remove()
+        }
+    }
+
+    static func randomKey() -> UInt32 { UInt32.random(in: 1...UInt32.max) }
+
+    @Test("GRE-TEB frames with the reception's key are injected into its port; other keys are ignored")
+    func deliversMatchingKeyOnly() async throws {
+        let lab = try await Lab()
+        let key = Self.randomKey()
+        do {
+            try await lab.receiver.add(lab.reception(tap: "tap-1", key: key))
+
+            try lab.send(0..<5, key: key &+ 1)   // wrong key: dropped
+            try lab.send(5..<15, key: key)        // right key: injected, after the wrong ones
+
+            let lines = try await lab.tcpdump.waitForFrames(10)
+            #expect(lab.tcpdump.stop() == 10)
+            #expect(lines.map(TestFrames.index(ofLine:)) == Array(5..<15))
+            #expect(lab.receiver.counters(tapID: "tap-1") == PortReceptionCounters(packets: 10, bytes: 640, failures: 0))
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
+    @Test("a reception ends at its deadline by itself; later frames are not injected")
+    func deadline() async throws {
+        let lab = try await Lab()
+        let (expiring, marker) = (Self.randomKey(), Self.randomKey())
+        do {
+            let short = lab.reception(tap: "short", key: expiring, lasting: 2)
+            try await lab.receiver.add(short)
+            try await lab.receiver.add(lab.reception(tap: "marker", key: marker))
+            try lab.send(0..<3, key: expiring)
+            try await lab.tcpdump.waitForFrames(3)
+
+            try await eventually(timeout: .seconds(3), "the short reception to end") {
+                lab.receiver.receptions.map(\.tapID) == ["marker"] ? true : nil
+            }
+            #expect(Date().timeIntervalSince(short.deadline) < 0.3, "ended within a poll interval of its deadline")
+            try lab.send(3..<6, key: expiring)   // after the deadline: dropped
+            try lab.send(6..<7, key: marker)     // delivered, after the dropped ones
+
+            let lines = try await lab.tcpdump.waitForFrames(4)
+            #expect(lab.tcpdump.stop() == 4)
+            #expect(lines.map(TestFrames.index(ofLine:)) == [0, 1, 2, 6])
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
+    @Test("apply makes the receptions exactly the desired ones, keeping those in place")
+    func apply() async throws {
+        let lab = try await Lab()
+        let (a, b, c) = (Self.randomKey(), Self.randomKey(), Self.randomKey())
+        let first = [lab.reception(tap: "a", key: a), lab.reception(tap: "b", key: b)]
+        #expect(await lab.receiver.apply(first).isEmpty)
+        #expect(Set(lab.receiver.receptions) == Set(first))
+
+        let missing = PortReception(tapID: "c", greKey: c, namespace: .named(lab.port.namespace), interface: "nope0",
+                                    deadline: .distantFuture)
+        let failures = await lab.receiver.apply([first[1], missing])
+        #expect(failures == ["c": PortDeliveryError(stage: .interface, subject: "nope0 in netns \(lab.port.namespace)", reason: "No such device")])
+        #expect(lab.receiver.receptions == [first[1]])
+
+        lab.receiver.remove(tapID: "b")
+        #expect(lab.receiver.receptions == [])
+        await lab.tearDown()
+    }
+
+    @Test("a reception is made from the server's PortReception message")
+    func fromWire() {
+        var message = Tapster_Agent_V1_PortReception()
+        message.tapID = "t1"
+        message.greKey = 42
+        message.netns = "/proc/7/ns/net"
+        message.interface = "mon0"
+        message.deadlineUnixNanos = 1_800_000_000_500_000_000
+
+        let reception = PortReception(message)
+
+        #expect(reception == PortReception(tapID: "t1", greKey: 42, namespace: .path("/proc/7/ns/net"), interface: "mon0",
+                                           deadline: Date(timeIntervalSince1970: 1_800_000_000.5)))
+        #expect(reception.deadlineNanoseconds == 1_800_000_000_500_000_000)
+    }
+}
