@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TapsterAgentTests",
-            dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore"],
+            dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore"], swiftSettings: swiftSettings),

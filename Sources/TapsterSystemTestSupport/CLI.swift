@@ -27,7 +27,7 @@ public struct CLI: Sendable {
 
     /// Runs `tapster <arguments>`; `token` becomes `TAPSTER_TOKEN`; `input` is standard input.
     public func run(_ arguments: [String], token: String? = nil, input: String? = nil) async throws -> CLIResult {
-        let scratch = try TemporaryDirectory(prefix: "tapster-cli-run")
+        let scratch = try ScratchDirectory(label: "tapster-cli-run")
         defer { scratch.remove() }
         let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
         FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -9,44 +9,42 @@ public final class ServerProcess: @unchecked Sendable {
     public let agentAddress: String
     public let adminToken: String
     public let workDirectory: String
-    private let binary: String
-    private let arguments: [String]
-    private var process: ManagedProcess?
+    private let scratch: ScratchDirectory
+    private let command: [String]
+    private var process: BackgroundProcess?
     private var starts = 0
 
     /// The current (or last) process's output.
-    public var log: String { process?.log ?? "" }
+    public var log: String { (process?.stdout ?? "") + (process?.stderr ?? "") }
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Runs `body` with a started server; `arguments` are added to `tapster serve`'s.
     public static func with<T: Sendable>(binary: String, arguments: [String] = [],
                                          _ body: (ServerProcess) async throws -> T) async throws -> T {
-        let directory = try TemporaryDirectory(prefix: "tapster-server")
-        defer { directory.remove() }
-        let server = try ServerProcess(binary: binary, directory: directory.path, arguments: arguments)
+        let scratch = try ScratchDirectory(label: "server")
+        defer { scratch.remove() }
+        let server = try ServerProcess(binary: binary, scratch: scratch, arguments: arguments)
         defer { server.process?.stop() }
         try await server.start()
         return try await body(server)
     }
 
-    private init(binary: String, directory: String, arguments: [String]) throws {
+    private init(binary: String, scratch: ScratchDirectory, arguments: [String]) throws {
         let port = try freeLoopbackPort(), agentPort = try freeLoopbackPort()
-        self.binary = binary
-        self.workDirectory = directory
+        self.scratch = scratch
+        self.workDirectory = scratch.path
         self.url = "http://127.0.0.1:\(port)"
         self.agentAddress = "127.0.0.1:\(agentPort)"
         self.adminToken = "test-admin-" + UUID().uuidString.lowercased()
-        self.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--agent-listen", agentAddress,
-                          "--data-dir", directory + "/data"] + arguments
+        self.command = ["env", "-i", "TAPSTER_ADMIN_TOKEN=\(adminToken)", "HOME=\(scratch.path)", "PATH=/usr/bin:/bin:/usr/sbin:/sbin",
+                        binary, "serve", "--listen", "127.0.0.1:\(port)", "--agent-listen", agentAddress,
+                        "--data-dir", scratch.path + "/data"] + arguments
     }
 
     /// Starts (or restarts) the server on the same ports and data, and waits until `/healthz` answers.
     public func start() async throws {
         starts += 1
-        let process = try ManagedProcess(
-            name: "tapster serve", executable: binary, arguments: arguments,
-            environment: ["TAPSTER_ADMIN_TOKEN": adminToken, "HOME": workDirectory, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"],
-            logPath: workDirectory + "/server-\(starts).log")
+        let process = try BackgroundProcess(name: "server-\(starts)", command, directory: scratch)
         self.process = process
         try await waitUntilHealthy(process)
     }
@@ -57,19 +55,19 @@ public final class ServerProcess: @unchecked Sendable {
     /// SIGTERM and wait.
     public func stop() { process?.stop() }
 
-    private func waitUntilHealthy(_ process: ManagedProcess, timeout: Duration = .seconds(60)) async throws {
+    private func waitUntilHealthy(_ process: BackgroundProcess, timeout: Duration = .seconds(60)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {
-            guard process.isRunning else {
-                throw ServerFailed(message: "tapster serve exited with status \(process.terminationStatus):\n\(process.log)")
+            if let status = process.status {
+                throw ServerFailed(message: "tapster serve exited with status \(status):\n\(log)")
             }
             do {
                 try await APIClient.with(server: url, token: nil) { try await $0.health() }
                 return
             } catch {
                 guard clock.now < deadline else {
-                    throw ServerFailed(message: "tapster serve not healthy after \(timeout) (\(error)):\n\(process.log)")
+                    throw ServerFailed(message: "tapster serve not healthy after \(timeout) (\(error)):\n\(log)")
                 }
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import Foundation
 import Testing
 @testable import TapsterAgent

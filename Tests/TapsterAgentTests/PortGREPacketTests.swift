@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import PacketKit
 import Testing
 @testable import TapsterAgent

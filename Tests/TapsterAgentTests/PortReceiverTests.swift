@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import Foundation
 import PacketKit
 import TapsterWire

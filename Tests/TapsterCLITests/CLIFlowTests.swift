@@ -99,7 +99,7 @@ struct CLIFlowTests {
 
     @Test func unreachableServerIsOneLineAndExitStatusThree() async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
-        let home = try TemporaryDirectory(prefix: "tapster-cli-home")
+        let home = try ScratchDirectory(label: "tapster-cli-home")
         defer { home.remove() }
         let port = try freeLoopbackPort()
         let cli = CLI(binary: binary, home: home.path, server: nil)

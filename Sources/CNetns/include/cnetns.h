@@ -1,6 +1,36 @@
 #ifndef CNETNS_H
 #define CNETNS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
 /// Enters the network namespace open at `fd` on the calling thread (setns(2) with CLONE_NEWNET).
 /// Returns 0, or -1 with errno set.
 int cnetns_enter(int fd);
+
+/// A non-blocking, close-on-exec eventfd(2) starting at 0, for waking a thread blocked in poll(2).
+/// Returns the descriptor, or -1 with errno set.
+int cnetns_eventfd(void);
+
+/// Adds 1 to the eventfd `fd`, making it readable. Returns 0, or -1 with errno set.
+int cnetns_eventfd_signal(int fd);
+
+/// Opens a send-only IPv4 socket for mirrored traffic, in the calling thread's network namespace:
+/// a raw socket for IP protocol `ip_protocol` (the kernel adds the IPv4 header; 47 for GRE), or a UDP
+/// socket when `ip_protocol` is 0. The socket is close-on-exec, lets the kernel fragment datagrams larger
+/// than the path MTU (IP_PMTUDISC_DONT), asks for a send buffer of `send_buffer_bytes` (forced when
+/// the caller may), and discards everything it would receive (a drop-all socket filter), so a raw GRE
+/// socket does not queue a copy of every GRE packet the host receives.
+/// Returns the descriptor, or -1 with errno set.
+int cnetns_mirror_socket(int ip_protocol, int send_buffer_bytes);
+
+/// Sends `count` datagrams to `destination` through `fd` with as few sendmmsg(2) calls as possible
+/// (MSG_DONTWAIT). Datagram i is `lengths[i]` bytes at `arena + offsets[i]`.
+///
+/// A datagram the kernel refuses (EMSGSIZE, ENETUNREACH, EPERM, …) is skipped and the rest still go;
+/// when the socket's buffer is full (EAGAIN, ENOBUFS) the remaining datagrams are given up.
+/// Returns how many datagrams were sent; `*last_error` is the errno of the last failure, or 0.
+unsigned int cnetns_send_batch(int fd, const struct sockaddr *destination, socklen_t destination_length,
+                               const unsigned char *arena, const uint32_t *offsets, const uint32_t *lengths,
+                               unsigned int count, int *last_error);
 #endif

@@ -3,7 +3,12 @@
 ///
 /// A sink belongs to one capture thread: every call comes from that thread, in order, so a sink keeps
 /// its buffers without locks. `accept` runs once per packet and must not allocate; `flush` ends a batch
-/// (one `pcap_dispatch` round) and is where a sink makes its batched system call.
+/// (one `pcap_dispatch` round) and is where a sink makes its batched system call. ``CaptureSession``
+/// calls `flush` after every round that handed the sink at least one packet, so nothing waits in a sink
+/// between rounds, and `close` once when the capture ends (or when a session is dropped unstarted).
+///
+/// A sink that opens sockets does so when it is made, on the caller's thread: a socket keeps the network
+/// namespace it was opened in, while the capture thread moves into the workload's.
 public protocol PacketSink: AnyObject {
     /// Takes one captured packet. `bytes` (the captured part, at most the snap length) is valid only during
     /// the call: a sink copies what it keeps. `originalLength` is the packet's length on the wire.

@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import Foundation
 
 /// `tcpdump` on one interface inside a namespace, the way an operator watches a monitoring port: one line

@@ -1,3 +1,4 @@
+import TapsterSystemTestSupport
 import Foundation
 
 /// Ethernet frames a test injects and then recognises in tcpdump's output: IEEE's local experimental

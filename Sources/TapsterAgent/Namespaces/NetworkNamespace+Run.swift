@@ -1,0 +1,25 @@
+import Foundation
+
+extension NetworkNamespace {
+    /// Runs `body` on a new thread that first enters this namespace, and returns its result; the thread
+    /// ends with it, so no pooled thread ever changes namespace. For short jobs inside a namespace:
+    /// listing interfaces, opening a socket that must live there (a socket keeps its namespace wherever it
+    /// is used afterwards).
+    ///
+    /// The caller's task suspends without blocking a thread of the cooperative pool.
+    /// - Throws: ``NamespaceError`` when the namespace cannot be entered, or what `body` throws.
+    public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            let thread = Thread {
+                do {
+                    try enterOnCurrentThread()
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "tapster-netns"
+            thread.start()
+        }
+    }
+}

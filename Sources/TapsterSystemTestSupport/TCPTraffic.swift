@@ -1,0 +1,60 @@
+import Foundation
+
+/// Real TCP traffic between workloads of a ``NetnsTopology``: a listener (Debian's python3) that reads
+/// and discards, and a client that connects, writes a number of chunks one segment at a time, half-closes
+/// and waits for the listener to close — so when ``send(from:to:chunks:size:gap:)`` returns, the whole
+/// connection, handshake to final ACK, is on the wire.
+public enum TCPTraffic {
+    /// The port a database would listen on.
+    public static let port = 5432
+    public static let python = "/usr/bin/python3"
+
+    private static let listenerScript = """
+    import socket, sys
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], int(sys.argv[2])))
+    s.listen(16)
+    print("listening", flush=True)
+    while True:
+        c, _ = s.accept()
+        while c.recv(65536):
+            pass
+        c.close()
+    """
+
+    private static let clientScript = """
+    import socket, sys, time
+    host, port, chunks, size, gap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    c = socket.create_connection((host, port), timeout=10)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    payload = b"x" * size
+    for _ in range(chunks):
+        c.sendall(payload)
+        time.sleep(gap)
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(65536):
+        pass
+    c.close()
+    print("sent", chunks, flush=True)
+    """
+
+    /// Starts a listener on `host`'s address and port 5432 and waits until it listens.
+    public static func listen(on host: NetnsTopology.Host, topology: NetnsTopology, directory: ScratchDirectory) async throws -> BackgroundProcess {
+        let listener = try topology.spawn(in: host.namespace, name: "listener-\(host.role)",
+                                          [python, "-c", listenerScript, host.address, String(port)], directory: directory)
+        try await listener.waitForOutput("listening")
+        return listener
+    }
+
+    /// Opens one connection from `client` to `server`:5432, writes `chunks` × `size` bytes `gap` seconds
+    /// apart (TCP_NODELAY: one segment each), closes, and returns when the connection is fully closed.
+    public static func send(from client: NetnsTopology.Host, to server: NetnsTopology.Host, chunks: Int, size: Int, gap: Double = 0.005,
+                     topology: NetnsTopology, directory: ScratchDirectory) async throws {
+        let process = try topology.spawn(in: client.namespace, name: "client-\(client.role)-\(UUID().uuidString.prefix(8))",
+                                         [python, "-c", clientScript, server.address, String(port), String(chunks), String(size), String(gap)],
+                                         directory: directory)
+        let status = try await process.waitForExit(timeout: .seconds(60))
+        guard status == 0 else { throw ProcessEnded(name: process.name, status: status, stderr: process.stderr) }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import TapsterCore
+import TapsterSystemTestSupport
+import Testing
+
+/// The agent's life with a real server: enrolment, inventory, fail-safe deadlines, restarts, failures, revocation.
+@Suite("Agent lifecycle end to end", .serialized, .timeLimit(.minutes(5)))
+struct AgentLifecycleEndToEndTests {
+    /// Steady traffic web → db (a segment every 50 ms) for `seconds`, in the background.
+    private func steadyTraffic(_ lab: DataPlaneLab, seconds: Double) throws -> BackgroundProcess {
+        let chunks = Int(seconds / 0.05)
+        return try lab.topology.spawn(
+            in: lab.topology["web"].namespace, name: "steady-\(UUID().uuidString.prefix(6))",
+            [TCPTraffic.python, "-c", """
+                import socket, time
+                c = socket.create_connection(("\(lab.topology["db"].address)", 5432), timeout=10)
+                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                for _ in range(\(chunks)):
+                    c.sendall(b"y" * 100)
+                    time.sleep(0.05)
+                c.close()
+                """],
+            directory: lab.scratch)
+    }
+
+    /// Sets up filter `web` (app=web, tcp port 5432) → ERSPAN II target `tool`, granted to alice.
+    private func mirrorWebToTool(_ lab: DataPlaneLab) async throws {
+        try await lab.admin(["filter", "create", "web", "--selector", "app=web", "--bpf", "tcp port 5432"])
+        try await lab.admin(["target", "create", "tool", "--kind", "erspan", "--session-id", "5", "--destination", lab.topology.tool.address])
+        try await lab.grant(filter: "web", target: "tool")
+    }
+
+    @Test func enrolledAgentIsListedConnectedWithItsWorkloadsAndLabels() async throws {
+        try await DataPlaneLab.with { lab in
+            let agents = try await lab.admin(["agent", "list"])
+            let row = try #require(agents.stdout.split(separator: "\n").first { $0.contains(lab.agentName) })
+            #expect(row.contains("connected"), "\(agents.stdout)")
+            let web = try await lab.workloads(selector: "app=web")
+            #expect(web.count == 1)
+            #expect(web.first?.host == lab.agentName)
+            #expect(web.first?.labels == ["app": "web", "zone": "lab"])
+            #expect(web.first?.interfaces.first?.ips == [try IPAddress(parsing: lab.topology["web"].address)])
+            #expect(web.first?.interfaces.first?.mac == lab.topology["web"].mac)
+        }
+    }
+
+    /// Runs a second agent that tries to enrol with `token`; what it printed when it exited.
+    private func enrolAnother(_ lab: DataPlaneLab, token: String) async throws -> (status: Int32, stderr: String) {
+        let name = "\(lab.topology.prefix)-x\(UInt8.random(in: 0...255))"
+        let agent = try BackgroundProcess(name: name, [lab.binary, "agent", "--server", lab.server.agentAddress, "--name", name,
+                                                       "--data-dir", lab.scratch.url.path + "/" + name, "--join-token", token],
+                                          directory: lab.scratch)
+        defer { agent.stop() }
+        let status = try await agent.waitForExit(timeout: .seconds(30))
+        return (status, agent.stderr)
+    }
+
+    @Test func aJoinTokenEnrolsOnlyOnce() async throws {
+        try await DataPlaneLab.with { lab in
+            let refused = try await enrolAnother(lab, token: lab.firstJoinToken)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("already used"), "\(refused.stderr)")
+        }
+    }
+
+    @Test func anExpiredJoinTokenIsRefused() async throws {
+        try await DataPlaneLab.with { lab in
+            struct Created: Decodable { var token: String }
+            let created = try await lab.admin(["agent", "token", "create", "--ttl", "1s", "-o", "json"])
+            let token = try lab.decode(Created.self, created.stdout).token
+            try await Task.sleep(for: .milliseconds(1500))
+            let refused = try await enrolAnother(lab, token: token)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("expired"), "\(refused.stderr)")
+        }
+    }
+
+    @Test func aTapStopsAtItsDeadlineAndNothingFollows() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab)
+            let listeners = try await lab.listen(["db"])
+            defer { listeners.forEach { $0.stop() } }
+            let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: ["frame.time_epoch"])
+            defer { tool.stop() }
+            let id = try await lab.createTap(filter: "web", target: "tool", duration: "4s")
+            let deadline = try await lab.tap(id).deadline
+            try await lab.waitForTap(id, state: .applied)
+            let traffic = try steadyTraffic(lab, seconds: 7)
+            defer { traffic.stop() }
+            _ = try await traffic.waitForExit(timeout: .seconds(20))
+
+            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
+            #expect(times.count > 10, "packets were mirrored before the deadline")
+            let last = try #require(times.max())
+            #expect(last <= deadline.timeIntervalSince1970 + 1, "last packet \(last - deadline.timeIntervalSince1970) s after the deadline")
+            #expect(try await lab.tap(id).state == .expired)
+        }
+    }
+
+    @Test func theAgentStopsAtTheDeadlineByItselfWhenTheServerIsGone() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab)
+            let listeners = try await lab.listen(["db"])
+            defer { listeners.forEach { $0.stop() } }
+            let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: ["frame.time_epoch"])
+            defer { tool.stop() }
+            let id = try await lab.createTap(filter: "web", target: "tool", duration: "5s")
+            let deadline = try await lab.tap(id).deadline
+            try await lab.waitForTap(id, state: .applied)
+            lab.server.kill()
+            let traffic = try steadyTraffic(lab, seconds: 8)
+            defer { traffic.stop() }
+            _ = try await traffic.waitForExit(timeout: .seconds(20))
+
+            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
+            #expect(times.count > 10, "packets were mirrored before the deadline")
+            let last = try #require(times.max())
+            let late = last - deadline.timeIntervalSince1970
+            #expect(late <= 1, "last packet \(late) s after the deadline")
+            #expect(late >= -1, "the agent stopped \(-late) s before the deadline")
+        }
+    }
+
+    @Test func anAgentKilledAndRestartedResumesTheTapWithoutDuplicates() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab)
+            let listeners = try await lab.listen(["db"])
+            defer { listeners.forEach { $0.stop() } }
+            let id = try await lab.createTap(filter: "web", target: "tool")
+            try await lab.waitForTap(id, state: .applied)
+
+            lab.killAgent()
+            let before = try #require(try await lab.agentStatus(tap: id)).updatedAt
+            try await lab.startAgent()
+            try await eventually(timeout: .seconds(20), "the restarted agent to report the tap") {
+                let status = try await lab.agentStatus(tap: id)
+                return status.map { $0.updatedAt > before && $0.state == .applied } == true ? true : nil
+            }
+            let reference = try await lab.referenceCapture(on: "web")
+            defer { reference.stop() }
+            let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: [])
+            defer { tool.stop() }
+            try await lab.send(from: "web", to: "db", chunks: 20)
+            let sent = try await reference.settledSegments()
+            let mirrored = try await tool.settledSegments()
+            #expect(mirrored == sent)
+        }
+    }
+
+    @Test func afterAServerRestartTheAgentReconnectsAndAppliesNewTaps() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab)
+            lab.server.kill()
+            try await lab.server.start()
+            let id = try await lab.createTap(filter: "web", target: "tool")
+            try await lab.waitForTap(id, state: .applied, timeout: .seconds(20))
+        }
+    }
+
+    @Test func aCaptureWhoseInterfaceVanishesIsReportedFailedWithTheReason() async throws {
+        try await DataPlaneLab.with { lab in
+            try await lab.admin(["filter", "create", "peer", "--selector", "app=peer"])
+            try await lab.admin(["target", "create", "tool", "--kind", "gre", "--destination", lab.topology.tool.address])
+            try await lab.grant(filter: "peer", target: "tool")
+            let id = try await lab.createTap(filter: "peer", target: "tool")
+            try await lab.waitForTap(id, state: .applied)
+            try lab.topology.run(in: lab.topology["peer"].namespace, ["ip", "link", "del", "eth0"])
+            let failed = try await lab.waitForTap(id, state: .failed)
+            #expect(failed.reason?.contains("eth0") == true, "\(String(describing: failed.reason))")
+        }
+    }
+
+    @Test func aRevokedAgentIsRefusedAndDisconnected() async throws {
+        try await DataPlaneLab.with { lab in
+            try await lab.admin(["agent", "revoke", lab.agentName])
+            try await eventually(timeout: .seconds(10), "the agent to be listed revoked") {
+                try await lab.admin(["agent", "list"]).stdout.contains("revoked") ? true : nil
+            }
+            // It keeps trying, and the server keeps refusing its certificate.
+            try await eventually(timeout: .seconds(15), "the agent to log a refused connection") {
+                (lab.agent?.stderr ?? "").contains("control channel") ? true : nil
+            }
+            try await mirrorWebToTool(lab)
+            let id = try await lab.createTap(filter: "web", target: "tool")
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await lab.agentStatus(tap: id) == nil)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import TapsterSystemTestSupport
+
+/// What the tool and the workloads saw, compared as tshark decoded it.
+extension DataPlaneLab {
+    /// The fields of a TCP segment that identify it on the wire: 5-tuple, raw sequence number, payload length.
+    static let segmentFields = ["ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len"]
+
+    /// Starts tshark on a workload's eth0 for TCP port 5432 — the reference of what was really sent.
+    func referenceCapture(on role: String) async throws -> LiveTshark {
+        try await LiveTshark(name: "reference-\(role)", namespace: topology[role].namespace, interface: "eth0",
+                             captureFilter: "tcp port 5432", fields: Self.segmentFields, topology: topology, directory: scratch)
+    }
+
+    /// Starts tshark on the tool's eth0 with `captureFilter`, printing the segment fields plus `extra`.
+    func toolCapture(captureFilter: String, extra: [String]) async throws -> LiveTshark {
+        try await LiveTshark(name: "tool-\(UUID().uuidString.prefix(6))", namespace: topology.tool.namespace, interface: "eth0",
+                             captureFilter: captureFilter, fields: Self.segmentFields + extra, topology: topology, directory: scratch)
+    }
+
+    /// Listeners on 5432 in `roles`.
+    func listen(_ roles: [String]) async throws -> [BackgroundProcess] {
+        var listeners: [BackgroundProcess] = []
+        for role in roles { listeners.append(try await TCPTraffic.listen(on: topology[role], topology: topology, directory: scratch)) }
+        return listeners
+    }
+
+    /// One TCP connection from `client` to `server`:5432 carrying `chunks` segments of `size` bytes.
+    func send(from client: String, to server: String, chunks: Int = 20, size: Int = 200, gap: Double = 0.005) async throws {
+        try await TCPTraffic.send(from: topology[client], to: topology[server], chunks: chunks, size: size, gap: gap,
+                                  topology: topology, directory: scratch)
+    }
+}
+
+/// A decoded segment, comparable across captures.
+struct Segment: Hashable, Comparable, CustomStringConvertible {
+    var source: String, destination: String, sourcePort: String, destinationPort: String, sequence: String, length: String
+
+    init(_ row: LiveTshark.Row) {
+        source = row["ip.src"] ?? ""
+        destination = row["ip.dst"] ?? ""
+        sourcePort = row["tcp.srcport"] ?? ""
+        destinationPort = row["tcp.dstport"] ?? ""
+        sequence = row["tcp.seq_raw"] ?? ""
+        length = row["tcp.len"] ?? ""
+    }
+
+    static func < (a: Segment, b: Segment) -> Bool { a.description < b.description }
+    var description: String { "\(source):\(sourcePort)>\(destination):\(destinationPort) seq \(sequence) len \(length)" }
+}
+
+extension LiveTshark {
+    /// The TCP segments printed so far, sorted.
+    var segments: [Segment] { rows.filter { !($0["tcp.srcport"] ?? "").isEmpty }.map(Segment.init).sorted() }
+}
+
+extension LiveTshark {
+    /// The segments once tshark has printed nothing new for `quiet` (after the traffic ended).
+    func settledSegments(quiet: Duration = .milliseconds(600), timeout: Duration = .seconds(15)) async throws -> [Segment] {
+        var last = -1
+        return try await eventually(timeout: timeout, every: quiet, "tshark to settle") {
+            let segments = self.segments
+            defer { last = segments.count }
+            return segments.count == last && !segments.isEmpty ? segments : nil
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import TapsterSystemTestSupport
+import Foundation
+import PacketKit
+import TapsterAgent
+import TapsterCore
+import Testing
+
+/// What a capture session takes from its plan — snap length, direction, BPF, deadline, bandwidth cap —
+/// seen from the tool's side of a real tunnel and compared with tshark on the tapped interface itself.
+@Suite("Capture sessions honour their plan", .serialized)
+struct CaptureSessionTests {
+    @Test("A snap length of 128 cuts every mirrored frame to 128 bytes and marks it truncated")
+    func snaplenTruncates() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let session = CaptureSession(plan: lab.plan(snaplen: 128), sink: try lab.sink(.erspanII(sessionID: 5)))
+        try await session.start()
+        defer { session.stop() }
+        try await lab.send(chunks: 10, size: 1000)
+        let expected = try await lab.settle(session, reference: reference, tool: tool)
+
+        let mirrored = tool.rows
+        // tshark counts tcp.len from the bytes it has, so compare every header field but that one.
+        let headers = { (row: LiveTshark.Row) in MirrorLab.packet(row).dropLast() }
+        #expect(MirrorLab.packetFields.last == "tcp.len")
+        #expect(mirrored.map(headers) == expected.map(headers), "headers survive the cut")
+        #expect(expected.filter { Int($0["frame.len"] ?? "") ?? 0 > 128 }.count >= 10, "the 1000-byte segments are longer")
+        let outer = 14 + 20 + ERSPANTypeIIEncapsulator.headerLength
+        for (mirror, original) in zip(mirrored, expected) {
+            let length = try #require(Int(original["frame.len"] ?? ""))
+            #expect(mirror["frame.len"] == String(outer + min(length, 128)))
+            #expect(mirror["erspan.truncated"] == (length > 128 ? "1" : "0"))
+        }
+        #expect(session.counters.bytes == expected.reduce(0) { $0 + (UInt64($1["frame.len"] ?? "") ?? 0) }, "bytes count wire lengths")
+    }
+
+    @Test("Direction in or out carries only the packets entering or leaving the workload", arguments: [Direction.in, .out])
+    func directionSelects(_ direction: Direction) async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let session = CaptureSession(plan: lab.plan(direction: direction), sink: try lab.sink(.vxlan(vni: 77)))
+        try await session.start()
+        defer { session.stop() }
+        try await lab.send()
+        let web = lab.web.mac
+        let key = direction == .in ? "eth.dst" : "eth.src"
+        let expected = try await lab.settle(session, reference: reference, tool: tool) { $0[key] == web }
+
+        #expect(expected.count >= 8)
+        #expect(reference.rows.count > expected.count, "the other direction had packets too")
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+    }
+
+    @Test("A BPF peer restriction keeps traffic with that peer and excludes another peer's")
+    func bpfRestrictsPeer() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let session = CaptureSession(plan: lab.plan(bpf: "host \(lab.db.address)"), sink: try lab.sink(.gre(key: 9)))
+        try await session.start()
+        defer { session.stop() }
+        try await lab.send(to: lab.peer)
+        try await lab.send(to: lab.db)
+        let db = lab.db.address
+        let expected = try await lab.settle(session, reference: reference, tool: tool, connections: 2) { $0["ip.src"] == db || $0["ip.dst"] == db }
+
+        #expect(reference.rows.contains { $0["ip.dst"] == lab.peer.address }, "web did talk to the other peer")
+        #expect(expected.count >= 16)
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+    }
+
+    @Test("At its deadline the session stops by itself, reports stopped(deadline), and nothing later is sent")
+    func deadlineStopsByItself() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let deadline = Date().addingTimeInterval(1.5)
+        let session = CaptureSession(plan: lab.plan(deadline: deadline), sink: try lab.sink(.erspanIII(sessionID: 8)))
+        let endedAt = LockedValue<Date?>(nil)
+        session.onEnd { _ in endedAt.set(Date()) }
+        try await session.start()
+        defer { session.stop() }
+        // 3 s of traffic, the deadline in its middle; nobody calls stop().
+        try await lab.send(chunks: 60, size: 100, gap: 0.05)
+
+        #expect(try await session.ended() == .stopped(.deadline))
+        let stoppedAt = try #require(endedAt.value)
+        #expect(abs(stoppedAt.timeIntervalSince(deadline)) < 1.0, "stopped at \(stoppedAt), deadline \(deadline)")
+        let rows = try await eventually(timeout: .seconds(20), "the reference to see the connection close") { () -> [LiveTshark.Row]? in
+            let rows = reference.rows
+            return rows.filter { MirrorLab.flags($0) & 1 != 0 }.count == 2 ? rows : nil
+        }
+        try await eventually(timeout: .seconds(5), "the tool to receive what was forwarded") {
+            UInt64(tool.rows.count) == session.counters.forwarded ? true : nil
+        }
+        let epoch = deadline.timeIntervalSince1970
+        let time = { (row: LiveTshark.Row) in Double(row["frame.time_epoch"] ?? "") ?? 0 }
+        let before = rows.filter { time($0) < epoch }
+        #expect(rows.contains { time($0) > epoch + 0.5 }, "traffic went on after the deadline")
+        #expect(tool.rows.map(MirrorLab.packet) == before.map(MirrorLab.packet), "exactly the packets before the deadline")
+        #expect(tool.rows.allSatisfy { time($0) < epoch + 0.1 }, "nothing reached the tool after the deadline")
+    }
+
+    @Test("A bandwidth cap refuses packets over it and counts them: packets = forwarded + cap drops")
+    func bandwidthCapCountsDrops() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let cap: UInt64 = 100_000
+        let session = CaptureSession(plan: lab.plan(bandwidthCap: cap), sink: try lab.sink(.erspanII(sessionID: 6)))
+        try await session.start()
+        defer { session.stop() }
+        // About 150 kB in a fraction of a second: well over a 64 KiB burst and 100 kbit/s.
+        try await lab.send(chunks: 150, size: 1000, gap: 0.001)
+        let expected = try await lab.settle(session, reference: reference, tool: tool)
+
+        let counters = session.counters
+        #expect(counters.capDrops > 0)
+        #expect(counters.sendDrops == 0)
+        #expect(counters.packets == UInt64(expected.count))
+        #expect(counters.packets == UInt64(tool.rows.count) + counters.capDrops)
+        let sentBytes = tool.rows.reduce(0) { $0 + (Int($1["frame.len"] ?? "") ?? 0) - (14 + 20 + ERSPANTypeIIEncapsulator.headerLength) }
+        let times = expected.compactMap { Double($0["frame.time_epoch"] ?? "") }
+        let seconds = (times.max() ?? 0) - (times.min() ?? 0)
+        let allowance = Double(TokenBucket.defaultBurst(for: cap)) / 8 + Double(cap) / 8 * seconds
+        #expect(Double(sentBytes) <= allowance, "\(sentBytes) bytes forwarded in \(seconds) s")
+        // What passed is a subsequence of what crossed the interface, in order.
+        var remaining = expected.map(MirrorLab.packet)[...]
+        for packet in tool.rows.map(MirrorLab.packet) {
+            guard let index = remaining.firstIndex(of: packet) else {
+                Issue.record("forwarded packet \(packet) is not among the captured ones, in order")
+                break
+            }
+            remaining = remaining[(index + 1)...]
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import TapsterSystemTestSupport
+import Foundation
+import PacketKit
+import TapsterAgent
+import TapsterCore
+import Testing
+
+/// The set-up most capture and tunnel tests share: a ``NetnsTopology`` with listeners on `db` and `peer`,
+/// tshark watching web's interface (the reference: what really crossed it) and the tool's interface (what
+/// the tunnel delivered), and a ``CaptureSession`` on web's interface mirroring to the tool.
+final class MirrorLab: @unchecked Sendable {
+    let topology: NetnsTopology
+    let directory: ScratchDirectory
+    private var processes: [BackgroundProcess] = []
+    private var captures: [LiveTshark] = []
+
+    /// The fields compared between the reference and the tool: the inner frame's headers.
+    static let packetFields = ["eth.src", "eth.dst", "ip.src", "ip.dst", "ip.id", "tcp.srcport", "tcp.dstport",
+                               "tcp.seq_raw", "tcp.ack_raw", "tcp.flags", "tcp.len"]
+    /// What the tool's rows also carry: the outer frame and the tunnel headers.
+    static let tunnelFields = ["frame.len", "frame.time_epoch", "gre.proto", "gre.key", "gre.sequence_number", "erspan.version",
+                               "erspan.spanid", "erspan.timestamp", "erspan.direction", "erspan.truncated", "vxlan.vni",
+                               "udp.dstport", "_ws.malformed"]
+
+    var web: NetnsTopology.Host { topology["web"] }
+    var db: NetnsTopology.Host { topology["db"] }
+    var peer: NetnsTopology.Host { topology["peer"] }
+
+    private init(topology: NetnsTopology, directory: ScratchDirectory) {
+        self.topology = topology
+        self.directory = directory
+    }
+
+    /// Builds the topology and starts the listeners; on failure removes everything it made.
+    static func make() async throws -> MirrorLab {
+        let topology = try NetnsTopology()
+        let lab: MirrorLab
+        do {
+            lab = MirrorLab(topology: topology, directory: try ScratchDirectory(label: topology.prefix))
+        } catch {
+            topology.remove()
+            throw error
+        }
+        do {
+            lab.processes.append(try await TCPTraffic.listen(on: topology["db"], topology: topology, directory: lab.directory))
+            lab.processes.append(try await TCPTraffic.listen(on: topology["peer"], topology: topology, directory: lab.directory))
+        } catch {
+            lab.tearDown()
+            throw error
+        }
+        return lab
+    }
+
+    /// Starts tshark on web's interface (every packet) and on the tool's (what is addressed to it), both
+    /// capturing when this returns.
+    func watch() async throws -> (reference: LiveTshark, tool: LiveTshark) {
+        async let reference = LiveTshark(name: "reference", namespace: web.namespace, interface: web.interface,
+                                         fields: Self.packetFields + ["frame.len", "frame.time_epoch"],
+                                         topology: topology, directory: directory)
+        async let tool = LiveTshark(name: "tool", namespace: topology.tool.namespace, interface: topology.tool.interface,
+                                    captureFilter: "dst host \(topology.tool.address)", fields: Self.packetFields + Self.tunnelFields,
+                                    topology: topology, directory: directory)
+        let watchers = try await (reference, tool)
+        captures += [watchers.0, watchers.1]
+        return watchers
+    }
+
+    /// A plan for web's `eth0`, ending in a minute unless `deadline` says otherwise.
+    func plan(bpf: String = "", snaplen: Int = 0, direction: Direction = .both, deadline: Date? = nil,
+              bandwidthCap: UInt64? = nil, interface: String? = nil) -> CapturePlan {
+        CapturePlan(tapID: "tap-\(topology.prefix)",
+                    source: CaptureSource(workload: "web", namespace: .named(web.namespace), interface: interface ?? web.interface),
+                    bpf: bpf, snaplen: snaplen, direction: direction, deadline: deadline ?? Date().addingTimeInterval(60),
+                    bandwidthCap: bandwidthCap)
+    }
+
+    /// A tunnel from the host's namespace (this thread's) to the tool, knowing web's MAC.
+    func sink(_ encapsulation: TunnelEncapsulation) throws -> TunnelSink {
+        try TunnelSink(encapsulation: encapsulation, destination: try #require(IPv4Address(topology.tool.address)),
+                       localMAC: MACAddress(web.mac))
+    }
+
+    /// One TCP connection from web to `server` (db by default) carrying `chunks` × `size` bytes.
+    func send(to server: NetnsTopology.Host? = nil, chunks: Int = 10, size: Int = 200, gap: Double = 0.005) async throws {
+        try await TCPTraffic.send(from: web, to: server ?? db, chunks: chunks, size: size, gap: gap, topology: topology, directory: directory)
+    }
+
+    /// Waits until the reference has seen `connections` whole TCP connections (two FINs each and the last
+    /// ACK), the session has captured the `expected` ones among them, and the tool has received every
+    /// packet the session forwarded. Returns the reference rows the session should have captured.
+    @discardableResult
+    ///
+    /// `mirrored` says which of the tool's rows are mirrored packets: all of them, unless IP fragments are
+    /// expected (see ``reassembled(_:)``).
+    func settle(_ session: CaptureSession, reference: LiveTshark, tool: LiveTshark, connections: Int = 1,
+                expected: @escaping (LiveTshark.Row) -> Bool = { _ in true },
+                mirrored: (LiveTshark) -> [LiveTshark.Row] = { $0.rows }) async throws -> [LiveTshark.Row] {
+        let rows = try await eventually(timeout: .seconds(20), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
+            let rows = reference.rows
+            let fins = rows.filter { Self.flags($0) & 0x001 != 0 }.count
+            guard fins == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
+            return rows
+        }
+        let selected = rows.filter(expected)
+        do {
+            try await eventually(timeout: .seconds(10), "the session to capture \(selected.count) packets and the tool to receive them") { () -> Bool? in
+                let counters = session.counters
+                return counters.packets == UInt64(selected.count) && UInt64(mirrored(tool).count) == counters.forwarded ? true : nil
+            }
+        } catch let timeout as TimedOut {
+            throw TimedOut(what: timeout.what + "; the session counted \(session.counters) (\(session.state)), the tool has "
+                + "\(mirrored(tool).count) packets in \(tool.rows.count) rows, tool warnings \(tool.warnings)", timeout: timeout.timeout)
+        }
+        return selected
+    }
+
+    /// Stops everything and removes the namespaces and files. Idempotent; call it in a `defer`.
+    func tearDown() {
+        for capture in captures { capture.stop() }
+        for process in processes { process.stop(grace: .seconds(1)) }
+        captures = []
+        processes = []
+        topology.remove()
+        directory.remove()
+    }
+
+    /// The tool's rows that carry a whole mirrored packet: tshark reassembles IP fragments and decodes the
+    /// tunnel in the row of the last fragment, leaving the others without inner headers.
+    static func reassembled(_ tool: LiveTshark) -> [LiveTshark.Row] {
+        tool.rows.filter { !($0["tcp.srcport"] ?? "").isEmpty }
+    }
+
+    /// The TCP flags of a row (`0x0012` → 0x12).
+    static func flags(_ row: LiveTshark.Row) -> Int {
+        Int((row["tcp.flags"] ?? "").dropFirst(2), radix: 16) ?? 0
+    }
+
+    /// The inner packet's headers, comparable between the reference and the tool.
+    static func packet(_ row: LiveTshark.Row) -> [String] {
+        packetFields.map { row[$0] ?? "" }
+    }
+}
