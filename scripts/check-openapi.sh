@@ -94,7 +94,7 @@ for verbs, path in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE)(?:/(?:GET|POST|P
     path = path.split("?")[0]
     if "*" in path:  # `GET /api/v1/openapi.*` in the prose
         continue
-    full = path if path == "/healthz" or path.startswith("/api/v1/") else "/api/v1" + path
+    full = path if path in ("/healthz", "/metrics") or path.startswith("/api/v1/") else "/api/v1" + path
     for verb in verbs.split("/"):
         documented.add(f"{verb} {full}")
 described = set(operations)

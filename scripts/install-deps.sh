@@ -8,15 +8,23 @@
 #   scripts/install-deps.sh --test     the same as no argument
 #   scripts/install-deps.sh --check    install nothing; list what is missing, exit 1 if anything is
 #   scripts/install-deps.sh -v         say what is already there
+#
+# Tests also need moto's S3 server (PyPI moto[server]) importable by the `python3` on PATH; it is
+# pip-installed only when `import moto.server` fails.
 set -euo pipefail
 
 # Building: the libpcap module (CPcap, found through pkg-config) and SQLite.
 build_packages=(pkg-config libpcap-dev libsqlite3-dev)
-# Running: the agent moves into network namespaces and configures interfaces.
-run_packages=(iproute2)
+# Running: the agent moves into network namespaces and configures interfaces; libxml2 is what
+# Foundation's XML parser (S3 answers) loads.
+run_packages=(iproute2 libxml2)
 # Testing: tcpdump is the reference for BPF compilation, tshark decodes what the data
-# plane writes (pcapng, ERSPAN, VXLAN), PostgreSQL is the second store backend.
-test_packages=(tcpdump tshark wireshark-common postgresql)
+# plane writes (pcapng, ERSPAN, VXLAN), PostgreSQL is the second store backend; Debian's python3
+# plays the TCP client and server in the capture tests.
+test_packages=(tcpdump tshark wireshark-common postgresql python3 python3-pip)
+# The S3 object store tests run moto's server (python3 -m moto.server) on loopback.
+moto_requirement='moto[server]==5.2.1'
+
 # Portal browser tests. These python3-* packages are for Debian's /usr/bin/python3,
 # not for the pyenv `python3` that may come first on PATH: run the tests with /usr/bin/python3.
 browser_packages=(chromium chromium-driver python3-selenium fonts-liberation)
@@ -57,13 +65,43 @@ for package in "${wanted[@]}"; do
     fi
 done
 
+moto_present() {
+    /usr/bin/env python3 -c 'import moto.server' >/dev/null 2>&1
+}
+
+# pip-installs moto for the python3 on PATH when it is missing (test mode only). Debian's own python3
+# is "externally managed" (PEP 668), so pip needs --break-system-packages there.
+ensure_moto() {
+    [[ $mode == test ]] || return 0
+    if moto_present; then
+        [[ $verbose == 1 ]] && echo "install-deps: moto is installed for $(command -v python3)"
+        return 0
+    fi
+    if [[ $check_only == 1 ]]; then
+        echo "install-deps: missing: python package $moto_requirement" >&2
+        return 1
+    fi
+    local pip_options=(--quiet --disable-pip-version-check)
+    if /usr/bin/env python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
+        pip_options+=(--break-system-packages)
+    fi
+    echo "install-deps: installing $moto_requirement for $(command -v python3)"
+    /usr/bin/env python3 -m pip install "${pip_options[@]}" "$moto_requirement" >/dev/null
+    if ! moto_present; then
+        echo "install-deps: could not install $moto_requirement" >&2
+        return 1
+    fi
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     [[ $verbose == 1 ]] && echo "install-deps: all ${#wanted[@]} packages present"
+    ensure_moto
     exit 0
 fi
 
 if [[ $check_only == 1 ]]; then
     echo "install-deps: missing: ${missing[*]}" >&2
+    ensure_moto || true
     exit 1
 fi
 
@@ -97,3 +135,4 @@ if [[ ${#still_missing[@]} -gt 0 ]]; then
     exit 1
 fi
 echo "install-deps: installed ${#missing[@]} package(s)"
+ensure_moto

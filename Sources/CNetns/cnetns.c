@@ -83,3 +83,24 @@ unsigned int cnetns_send_batch(int fd, const struct sockaddr *destination, sockl
     }
     return sent;
 }
+
+unsigned int cnetns_receive_batch(int fd, unsigned char *arena, size_t slot_size, size_t *lengths, unsigned int count) {
+    enum { max_batch = 64 };
+    struct mmsghdr messages[max_batch];
+    struct iovec vectors[max_batch];
+    if (count > max_batch) count = max_batch;
+    for (unsigned int i = 0; i < count; i++) {
+        vectors[i].iov_base = arena + i * slot_size;
+        vectors[i].iov_len = slot_size;
+        memset(&messages[i], 0, sizeof(messages[i]));
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received;
+    do {
+        received = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+    } while (received < 0 && errno == EINTR);
+    if (received <= 0) return 0;
+    for (int i = 0; i < received; i++) lengths[i] = messages[i].msg_len;
+    return (unsigned int)received;
+}

@@ -1,11 +1,24 @@
 import Foundation
+import Synchronization
 
 /// What `tapster serve` prints: on first start, at once, the admin's one-time password and API
-/// token; once it listens, where to point a browser and the CLI.
+/// token; once it listens, where to point a browser and the CLI, and where agents connect.
 struct Banner: Sendable {
     let host: String
     /// The database, as ``DatabaseConfiguration`` describes it (passwords hidden).
     let store: String
+    /// The agent channel's lines wait for the listening block, whichever listens first.
+    private let order = Order()
+
+    init(host: String, store: String) {
+        self.host = host
+        self.store = store
+    }
+
+    private final class Order: Sendable {
+        /// Whether the listening block was printed, and the agent lines waiting for it.
+        let state = Mutex<(listening: Bool, waiting: [String])>((false, []))
+    }
 
     func url(port: Int) -> String {
         "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
@@ -34,6 +47,25 @@ struct Banner: Sendable {
             "  store:   \(store)",
             "  log in:  tapster login --server \(url) --user admin   (or the portal)",
         ])
+        let waiting = order.state.withLock { state in
+            state.listening = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        if !waiting.isEmpty { write(waiting) }
+    }
+
+    /// Where agents connect, and the CA fingerprint their join tokens carry.
+    func printAgentChannel(address: String, fingerprint: String) {
+        let lines = [
+            "  agents:  \(address)  (gRPC, mutual TLS; CA \(fingerprint))",
+            "           enrol a host: tapster agent token create",
+        ]
+        let now = order.state.withLock { state in
+            if !state.listening { state.waiting = lines }
+            return state.listening
+        }
+        if now { write(lines) }
     }
 
     private func write(_ lines: [String]) {

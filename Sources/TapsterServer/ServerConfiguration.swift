@@ -14,20 +14,39 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     /// Becomes the first admin's API token on first start, instead of a generated one.
     public var initialAdminToken: String?
+    /// Where agents connect (gRPC with mutual TLS; the CA is in `<data dir>/pki/`). Loopback by default.
+    public var agentChannel: AgentChannelConfiguration
+    /// The most bytes one capture holds in memory (`--capture-buffer`).
+    public var captureBuffer: Int = CaptureSettings.defaultBufferBudget
+    /// Where stored captures go: `s3://bucket/prefix?endpoint=…` (`--capture-store`); `nil` for the
+    /// filesystem under ``capturesDirectory``.
+    public var captureStore: String?
 
     public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, dataDirectory: String = "./tapster-data",
-                databaseURL: String? = nil, initialAdminToken: String? = nil) {
+                databaseURL: String? = nil, initialAdminToken: String? = nil,
+                agentChannel: AgentChannelConfiguration = AgentChannelConfiguration()) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
         self.initialAdminToken = initialAdminToken
+        self.agentChannel = agentChannel
     }
 
-    /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback).
-    public static func parseListen(_ text: String) throws(TapsterError) -> (host: String, port: Int) {
+    /// Where stored captures are kept when no `--capture-store` names another place.
+    public var capturesDirectory: URL {
+        URL(fileURLWithPath: dataDirectory, isDirectory: true).appendingPathComponent("captures", isDirectory: true)
+    }
+
+    /// The directory of the agent channel's certificate authority.
+    public var pkiDirectory: URL {
+        URL(fileURLWithPath: dataDirectory, isDirectory: true).appendingPathComponent("pki", isDirectory: true)
+    }
+
+    /// Parses `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback); errors name `field`.
+    public static func parseListen(_ text: String, field: String = "listen") throws(TapsterError) -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw TapsterError.invalid("listen", "\"\(text)\" is not HOST:PORT, e.g. 127.0.0.1:7380")
+            throw TapsterError.invalid(field, "\"\(text)\" is not HOST:PORT, e.g. 127.0.0.1:\(field == "listen" ? defaultPort : AgentChannelConfiguration.defaultPort)")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import TapsterCore
+import TapsterPKI
 import TapsterStore
 
 /// Assembles and runs the control plane: store, HTTP API, scheduler.
@@ -12,14 +13,16 @@ public enum TapsterServer {
     /// the admin's one-time secrets) once the server listens.
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let database = try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL)
-        if database.kind == .sqlite {
-            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        }
+        // The data directory holds the SQLite database and, whatever the database, the agents' CA.
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         let store = try await SQLStore.open(database, logger: logger)
         do {
             try await store.migrate()
-            let controlPlane = ControlPlane(store: store, logger: logger)
+            let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
+            let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
+            let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings, logger: logger)
+            try await controlPlane.markAgentsDisconnected()
             let banner = Banner(host: configuration.host, store: database.description)
             // The secrets are printed as soon as they exist, so that a failure to listen cannot lose them.
             if let firstAdmin = try await Bootstrap.run(controlPlane, adminToken: configuration.initialAdminToken) {
@@ -28,7 +31,11 @@ public enum TapsterServer {
             for tap in try await controlPlane.expireDueTaps() {
                 logger.info("tap expired while the server was down", metadata: ["tap": "\(tap.id)"])
             }
-            let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger) { port in
+            let agentChannel = AgentChannel(controlPlane: controlPlane, pki: pki, configuration: configuration.agentChannel, logger: logger) { address in
+                banner.printAgentChannel(address: address, fingerprint: pki.authority.fingerprint.description)
+            }
+            let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger,
+                                      services: [agentChannel]) { port in
                 banner.printListening(port: port)
             }
             do {
@@ -45,18 +52,23 @@ public enum TapsterServer {
         try await store.shutdown()
     }
 
-    /// The HTTP application with every route and the scheduler as a service.
+    /// The HTTP application with every route, and as services the scheduler, the agent hub and `services`
+    /// (e.g. the ``AgentChannel``).
     public static func makeApplication(controlPlane: ControlPlane, configuration: ServerConfiguration, logger: Logger,
+                                       services: [any Service] = [],
                                        onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: TapsterRequestContext.self)
         router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render))
         router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
         DocumentRoutes().register(on: router)
+        MetricsRoutes(controlPlane: controlPlane).register(on: router)
         let api = router.group("api/v1")
         AccountRoutes(controlPlane: controlPlane).register(on: api)
         PolicyRoutes(controlPlane: controlPlane).register(on: api)
         TapRoutes(controlPlane: controlPlane).register(on: api)
+        CaptureRoutes(controlPlane: controlPlane).register(on: api)
         InventoryRoutes(controlPlane: controlPlane).register(on: api)
+        AgentRoutes(controlPlane: controlPlane).register(on: api)
         AuditRoutes(controlPlane: controlPlane).register(on: api)
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
         NeutronRoutes(controlPlane: controlPlane).register(on: router)
@@ -65,7 +77,9 @@ public enum TapsterServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
-            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger)],
+            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger), AgentHubService(hub: controlPlane.agentHub),
+                       CaptureService(controlPlane: controlPlane, logger: logger),
+                       CaptureRetentionSweeper(controlPlane: controlPlane, logger: logger)] + services,
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

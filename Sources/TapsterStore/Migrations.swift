@@ -16,6 +16,8 @@ struct Migration: Sendable {
 enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", statements: initialSchema),
+        Migration(version: 2, name: "agent enrolment", statements: agentEnrolment),
+        Migration(version: 3, name: "captures", statements: captures),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -155,4 +157,45 @@ enum Migrations {
             """,
             "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, \(literal: AuditChain.genesisHash))",
         ]
+
+    /// Join tokens (single use, expiring; only the secret's hash is kept) and the serial numbers of
+    /// revoked agent certificates, which the agent channel's TLS refuses.
+    private static let agentEnrolment: [SQLQueryString] = [
+        """
+        CREATE TABLE agent_join_tokens (
+            id TEXT PRIMARY KEY,
+            secret_hash TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            expires_at_ms BIGINT NOT NULL,
+            used_at_ms BIGINT,
+            used_by TEXT)
+        """,
+        "CREATE INDEX agent_join_tokens_created_at_ms ON agent_join_tokens (created_at_ms)",
+        """
+        CREATE TABLE agent_revocations (
+            serial TEXT PRIMARY KEY,
+            agent TEXT NOT NULL,
+            revoked_at_ms BIGINT NOT NULL)
+        """,
+    ]
+
+    /// Captures: the record of each `stream`/`store` tap's pcapng (id = the tap's), with the columns that
+    /// scope listings and find what retention must delete.
+    private static let captures: [SQLQueryString] = [
+        """
+        CREATE TABLE captures (
+            id TEXT PRIMARY KEY,
+            tenant TEXT,
+            owner TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            expires_at_ms BIGINT,
+            body TEXT NOT NULL)
+        """,
+        "CREATE INDEX captures_tenant ON captures (tenant)",
+        "CREATE INDEX captures_owner ON captures (owner)",
+        "CREATE INDEX captures_state ON captures (state)",
+        "CREATE INDEX captures_expires_at_ms ON captures (expires_at_ms)",
+    ]
 }

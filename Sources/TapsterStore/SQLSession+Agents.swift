@@ -28,9 +28,22 @@ extension SQLSession {
         }
     }
 
+    /// The agent named `name`, its row locked until the transaction ends (for read-modify-write).
+    func lockAgent(named name: String) async throws -> Agent? {
+        try await perform("lock agent") {
+            try await row("SELECT body FROM agents WHERE name = \(bind: name)\(dialect.forUpdate)").map { try $0.body(Agent.self) }
+        }
+    }
+
     func listAgents() async throws -> [Agent] {
         try await perform("list agents") {
             try await rows("SELECT body FROM agents ORDER BY \(dialect.byteOrder("name"))").map { try $0.body(Agent.self) }
+        }
+    }
+
+    func deleteAgent(id: String) async throws -> Bool {
+        try await perform("delete agent") {
+            try await row("DELETE FROM agents WHERE id = \(bind: id) RETURNING id") != nil
         }
     }
 }

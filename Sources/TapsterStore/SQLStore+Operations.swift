@@ -125,6 +125,60 @@ extension SQLStore {
         try await onConnection { try await $0.listAgents() }
     }
 
+    public func lockAgent(named name: String) async throws -> Agent? {
+        try await onConnection { try await $0.lockAgent(named: name) }
+    }
+
+    @discardableResult
+    public func deleteAgent(id: String) async throws -> Bool {
+        try await onConnection { try await $0.deleteAgent(id: id) }
+    }
+
+    public func insertAgentJoinToken(_ token: AgentJoinToken, secretHash: String) async throws {
+        try await onConnection { try await $0.insertAgentJoinToken(token, secretHash: secretHash) }
+    }
+
+    public func listAgentJoinTokens() async throws -> [AgentJoinToken] {
+        try await onConnection { try await $0.listAgentJoinTokens() }
+    }
+
+    public func findAgentJoinToken(id: String) async throws -> (token: AgentJoinToken, secretHash: String)? {
+        try await onConnection { try await $0.findAgentJoinToken(id: id) }
+    }
+
+    public func redeemAgentJoinToken(id: String, by agent: String, at time: Date) async throws -> Bool {
+        try await onConnection { try await $0.redeemAgentJoinToken(id: id, by: agent, at: time) }
+    }
+
+    public func insertRevokedSerial(_ serial: String, agent: String, at time: Date) async throws {
+        try await onConnection { try await $0.insertRevokedSerial(serial, agent: agent, at: time) }
+    }
+
+    public func revokedSerials() async throws -> [String] {
+        try await onConnection { try await $0.revokedSerials() }
+    }
+
+    public func insertCapture(_ capture: Capture) async throws {
+        try await onConnection { try await $0.insertCapture(capture) }
+    }
+
+    public func findCapture(id: String) async throws -> Capture? {
+        try await onConnection { try await $0.findCapture(id: id) }
+    }
+
+    public func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
+        try await onConnection { try await $0.listCaptures(query) }
+    }
+
+    @discardableResult
+    public func updateCapture(_ capture: Capture, ifStateIs expected: Capture.State?) async throws -> Bool {
+        try await onConnection { try await $0.updateCapture(capture, ifStateIs: expected) }
+    }
+
+    public func expiredCaptures(at now: Date) async throws -> [Capture] {
+        try await onConnection { try await $0.expiredCaptures(at: now) }
+    }
+
     public func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent {
         try await onConnection { try await $0.appendAudit(entry, at: time) }
     }

@@ -89,6 +89,21 @@ public struct TapQuery: Sendable, Equatable {
     }
 }
 
+/// Which captures to list.
+public struct CaptureQuery: Sendable, Equatable {
+    /// Only captures of these tenants; `nil` for all.
+    public var tenants: Set<String>?
+    /// Also include captures owned by this user whatever their tenant.
+    public var owner: String?
+    public var states: Set<Capture.State>?
+
+    public init(tenants: Set<String>? = nil, owner: String? = nil, states: Set<Capture.State>? = nil) {
+        self.tenants = tenants
+        self.owner = owner
+        self.states = states
+    }
+}
+
 /// A user together with its credentials, as authentication needs it.
 public struct StoredCredentials: Sendable, Equatable {
     public var user: User
@@ -165,6 +180,40 @@ public protocol StoreSession: Sendable {
     func upsertAgent(_ agent: Agent) async throws
     func findAgent(_ reference: String) async throws -> Agent?
     func listAgents() async throws -> [Agent]
+    /// The agent named `name`, locked until the transaction ends: read it with this inside
+    /// ``Store/transaction(_:)`` before writing it back, so concurrent changes never undo each other.
+    func lockAgent(named name: String) async throws -> Agent?
+    /// Deletes by id; returns false when there was none.
+    @discardableResult
+    func deleteAgent(id: String) async throws -> Bool
+
+    // MARK: Agent enrolment
+
+    /// Stores a join token; only the hash of its secret is kept.
+    func insertAgentJoinToken(_ token: AgentJoinToken, secretHash: String) async throws
+    /// Every join token, oldest first (without secrets).
+    func listAgentJoinTokens() async throws -> [AgentJoinToken]
+    func findAgentJoinToken(id: String) async throws -> (token: AgentJoinToken, secretHash: String)?
+    /// Marks a join token used by `agent`, only if it is unused and unexpired at `time`; returns
+    /// whether it did (so a token is used once, even by agents enrolling at the same moment).
+    func redeemAgentJoinToken(id: String, by agent: String, at time: Date) async throws -> Bool
+    /// Records a revoked agent certificate's serial number (idempotent).
+    func insertRevokedSerial(_ serial: String, agent: String, at time: Date) async throws
+    /// Every revoked serial number, for the agent channel's TLS.
+    func revokedSerials() async throws -> [String]
+
+    // MARK: Captures
+
+    func insertCapture(_ capture: Capture) async throws
+    func findCapture(id: String) async throws -> Capture?
+    /// Newest first, scoped like ``listTaps(_:)``.
+    func listCaptures(_ query: CaptureQuery) async throws -> [Capture]
+    /// Replaces the stored capture, only if its state is still `expected` when given (compare-and-set);
+    /// returns whether it was written.
+    @discardableResult
+    func updateCapture(_ capture: Capture, ifStateIs expected: Capture.State?) async throws -> Bool
+    /// Captures with a stored object whose retention ended at or before `now`, oldest expiry first.
+    func expiredCaptures(at now: Date) async throws -> [Capture]
 
     // MARK: Audit
 

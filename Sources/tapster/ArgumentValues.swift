@@ -12,6 +12,7 @@ enum Parse {
     static func selector(_ text: String) throws -> LabelSelector { try wrap { () throws(TapsterError) in try LabelSelector(parsing: text) } }
     static func rule(_ text: String) throws -> FlowRule { try wrap { () throws(TapsterError) in try FlagSyntax.flowRule(text) } }
     static func interface(_ text: String) throws -> WorkloadInterface { try wrap { () throws(TapsterError) in try FlagSyntax.interface(text) } }
+    static func byteCount(_ text: String) throws -> ByteCount { try wrap { () throws(TapsterError) in try ByteCount(parsing: text, field: "size") } }
     static func label(_ text: String) throws -> Label { try wrap { () throws(TapsterError) in Label(try FlagSyntax.label(text)) } }
 
     private static func wrap<T>(_ parse: () throws(TapsterError) -> T) throws -> T {

@@ -48,8 +48,42 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
 struct AgentCommand: AsyncParsableCommand, ResourceGroup {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run the agent on this host, or manage the per-host agents.",
-        subcommands: [AgentRunCommand.self, ListCommand<Self>.self, GetCommand<Self>.self],
+        subcommands: [AgentRunCommand.self, ListCommand<Self>.self, GetCommand<Self>.self, Revoke.self, DeleteCommand<Self>.self,
+                      AgentTokenCommand.self],
         defaultSubcommand: AgentRunCommand.self,
         aliases: ["agents"])
     static let collection = Resources.agents
+
+    /// `tapster agent revoke NAME`.
+    struct Revoke: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an agent: its certificate is refused from now on and its connection closed.",
+            discussion: "To enrol the host again, delete the agent (tapster agent delete NAME) and give it a new join token.")
+        @Argument(help: "The agent's name or id.") var reference: String
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.revokeAgent(reference)
+        }
+    }
+}
+
+/// `tapster agent token …`: join tokens, with which hosts enrol.
+struct AgentTokenCommand: AsyncParsableCommand, ResourceGroup {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create and list agent join tokens.",
+        subcommands: [Create.self, ListCommand<Self>.self], aliases: ["tokens"])
+    static let collection = Resources.agentTokens
+
+    /// `tapster agent token create [--ttl 1h]`.
+    struct Create: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a single-use join token and print it with the command that enrols a host (shown only once).")
+        @Option(help: "How long it may be used (default 1h, at most 7d).", transform: Parse.duration) var ttl: TapDuration?
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.createAgentToken(ttl: ttl)
+        }
+    }
 }

@@ -18,19 +18,41 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on (HOST:PORT). Loopback unless you say otherwise.")
     var listen = "127.0.0.1:\(ServerConfiguration.defaultPort)"
 
-    @Option(name: .long, help: "Directory for Tapster's data (the SQLite database, captures).")
+    @Option(name: .customLong("agent-listen"), help: ArgumentHelp(
+        "Address agents connect to (HOST:PORT): gRPC with mutual TLS. Loopback unless you say otherwise.",
+        discussion: "Use 0.0.0.0:\(AgentChannelConfiguration.defaultPort) (or a host address) for agents on other machines."))
+    var agentListen = "127.0.0.1:\(AgentChannelConfiguration.defaultPort)"
+
+    @Option(name: .customLong("agent-tls-san"), help: ArgumentHelp(
+        "An extra DNS name or IP address in the agent channel's certificate (repeat for several).",
+        discussion: "It always names localhost, 127.0.0.1, ::1, the --agent-listen host and this machine's host name."))
+    var agentTLSSan: [String] = []
+
+    @Option(name: .long, help: "Directory for Tapster's data (the SQLite database, the agents' CA in pki/, captures).")
     var dataDir = "./tapster-data"
 
     @Option(name: .long, help: "postgres://user:password@host:port/database to use PostgreSQL instead of SQLite.")
     var databaseURL: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most memory one capture holds (e.g. 8MiB); packets beyond it are dropped and counted.",
+        discussion: "A slow or stalled reader never makes the server grow beyond it."), transform: Parse.byteCount)
+    var captureBuffer = ByteCount(bytes: UInt64(CaptureSettings.defaultBufferBudget))
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where stored captures go: s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
+        discussion: "Default: the filesystem under <data-dir>/captures."))
+    var captureStore: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
     func run() async throws {
         let (host, port): (String, Int)
+        let agents: (host: String, port: Int)
         do {
             (host, port) = try ServerConfiguration.parseListen(listen)
+            agents = try ServerConfiguration.parseListen(agentListen, field: "agent-listen")
         } catch {
             throw ValidationError(error.message)
         }
@@ -38,11 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, dataDirectory: dataDir,
             databaseURL: databaseURL ?? environment["TAPSTER_DATABASE_URL"],
-            initialAdminToken: environment["TAPSTER_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            initialAdminToken: environment["TAPSTER_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            agentChannel: AgentChannelConfiguration(host: agents.host, port: agents.port, extraNames: agentTLSSan))
+        var configured = configuration
+        configured.captureBuffer = Int(clamping: captureBuffer.bytes)
+        configured.captureStore = captureStore
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster")
         logger.logLevel = logLevel
-        try await TapsterServer.run(configuration, logger: logger)
+        try await TapsterServer.run(configured, logger: logger)
     }
 }
 

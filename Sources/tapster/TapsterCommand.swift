@@ -16,7 +16,7 @@ struct TapsterCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self,
             LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            TapCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
+            TapCommand.self, CaptureCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
             TenantCommand.self, UserCommand.self, TokenCommand.self,
             WorkloadCommand.self, AgentCommand.self, AuditCommand.self,
         ]

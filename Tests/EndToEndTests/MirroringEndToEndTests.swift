@@ -49,10 +49,8 @@ struct MirroringEndToEndTests {
             try await lab.send(from: "web", to: "db", chunks: 20)
             try await lab.send(from: "web", to: "peer", chunks: 20)
             let sent = try await reference.settledSegments()
-            let mirrored = try await eventually(timeout: .seconds(10), "\(sent.count) mirrored segments") {
-                tool.segments.count >= sent.count ? tool.segments : nil
-            }
-            #expect(mirrored == sent)
+            let mirrored = await tool.segments(atLeast: sent.count)
+            #expect(mirrored == sent, "missing: \(Set(sent).subtracting(mirrored).sorted().prefix(5)), extra: \(Set(mirrored).subtracting(sent).sorted().prefix(5))")
             #expect(tool.rows.allSatisfy { $0[tunnel.field] == tunnel.value }, "\(tool.rows.prefix(3))")
             #expect(!mirrored.contains { $0.destination == lab.topology["peer"].address || $0.source == lab.topology["peer"].address })
             #expect(tool.warnings.isEmpty, "\(tool.warnings)")
@@ -99,9 +97,7 @@ struct MirroringEndToEndTests {
             try await lab.send(from: "web", to: "db", chunks: 15)
             let db = lab.topology["db"].address
             let inbound = try await reference.settledSegments().filter { $0.destination == db }
-            let mirrored = try await eventually(timeout: .seconds(10), "\(inbound.count) mirrored segments") {
-                tool.segments.count >= inbound.count ? tool.segments : nil
-            }
+            let mirrored = await tool.segments(atLeast: inbound.count)
             #expect(mirrored == inbound)
         }
     }
@@ -127,9 +123,7 @@ struct MirroringEndToEndTests {
 
             try await lab.send(from: "web", to: "db", chunks: 10)
             let sent = try await reference.settledSegments()
-            let delivered = try await eventually(timeout: .seconds(10), "\(sent.count) delivered segments") {
-                monitor.segments.count >= sent.count ? monitor.segments : nil
-            }
+            let delivered = await monitor.segments(atLeast: sent.count)
             #expect(delivered == sent)
         }
     }

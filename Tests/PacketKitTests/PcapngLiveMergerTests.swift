@@ -152,3 +152,60 @@ struct PcapngLiveMergerTests {
         #expect(throws: PcapngMergeError(.sourceClosed(0))) { try merger.addInterface(PcapngInterfaceDescription(), source: a) }
     }
 }
+
+@Suite("pcapng live merge with sources that join late")
+struct PcapngLiveMergerJoiningTests {
+    static let window: UInt64 = 500_000_000
+    static let t0: UInt64 = 1_700_000_000_000_000_000
+
+    func push(_ merger: inout PcapngLiveMerger, _ source: PcapngLiveMerger.SourceID, at timestamp: UInt64) throws {
+        try [UInt8(0), 1, 2].withUnsafeBytes { try merger.pushPacket(source: source, interfaceID: 0, timestamp: timestamp, data: $0) }
+    }
+
+    func timestamps(_ merger: inout PcapngLiveMerger) -> [UInt64] {
+        var out: [UInt64] = []
+        while let block = merger.nextReady() {
+            if case .enhancedPacket(let packet) = block { out.append(packet.timestamp) }
+        }
+        return out
+    }
+
+    @Test("a source added within the window still gets its earlier packets merged in order")
+    func lateSourceIsMergedInOrder() throws {
+        var merger = PcapngLiveMerger(reorderWindow: Self.window, sourcesMayJoin: true)
+        let a = merger.addSource()
+        try merger.addInterface(PcapngInterfaceDescription(name: "a"), source: a)
+        try push(&merger, a, at: Self.t0 + 200)
+        #expect(timestamps(&merger).isEmpty, "a alone has passed it, but another source may still join")
+        let b = merger.addSource()
+        try merger.addInterface(PcapngInterfaceDescription(name: "b"), source: b)
+        try push(&merger, b, at: Self.t0 + 100)
+        merger.advanceClock(to: Self.t0 + 200 + Self.window)
+        #expect(timestamps(&merger) == [Self.t0 + 100, Self.t0 + 200])
+        #expect(merger.latePackets == 0)
+    }
+
+    @Test("without sourcesMayJoin, the only source's packets go at once (and a late joiner's earlier packets are late)")
+    func defaultReleasesAtOnce() throws {
+        var merger = PcapngLiveMerger(reorderWindow: Self.window)
+        let a = merger.addSource()
+        try merger.addInterface(PcapngInterfaceDescription(name: "a"), source: a)
+        try push(&merger, a, at: Self.t0 + 200)
+        #expect(timestamps(&merger) == [Self.t0 + 200])
+        let b = merger.addSource()
+        try merger.addInterface(PcapngInterfaceDescription(name: "b"), source: b)
+        try push(&merger, b, at: Self.t0 + 100)
+        #expect(timestamps(&merger) == [Self.t0 + 100])
+        #expect(merger.latePackets == 1)
+    }
+
+    @Test("closing every source releases everything, joining or not")
+    func closingReleases() throws {
+        var merger = PcapngLiveMerger(reorderWindow: Self.window, sourcesMayJoin: true)
+        let a = merger.addSource()
+        try merger.addInterface(PcapngInterfaceDescription(name: "a"), source: a)
+        try push(&merger, a, at: Self.t0)
+        merger.closeSource(a)
+        #expect(timestamps(&merger) == [Self.t0])
+    }
+}

@@ -20,6 +20,7 @@ struct PolicyMatrixTests {
         (.admin,   .filter,        ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .grant,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .tap,           ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (.admin,   .capture,       ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .workload,      ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .agent,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .audit,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
@@ -33,6 +34,7 @@ struct PolicyMatrixTests {
         (.owner,   .filter,        ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .grant,         ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .tap,           ["AAH", "AAH", "AAH", "FFH", "AAH", "AAH"]),
+        (.owner,   .capture,       ["AAH", "AAH", "FFH", "AAH", "AAH", "FFH"]),
         (.owner,   .workload,      ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .agent,         ["FFH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .audit,         ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
@@ -46,6 +48,7 @@ struct PolicyMatrixTests {
         (.auditor, .filter,        ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .grant,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .tap,           ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+        (.auditor, .capture,       ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .workload,      ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .agent,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .audit,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
@@ -93,7 +96,7 @@ struct PolicyMatrixTests {
         let rows = Self.matrix.map { "\($0.0.rawValue)/\($0.1.rawValue)" }
         let all = Role.allCases.flatMap { r in ResourceKind.allCases.map { "\(r.rawValue)/\($0.rawValue)" } }
         #expect(rows.sorted() == all.sorted())
-        #expect(Self.cells.count == 3 * 10 * 6 * 3)
+        #expect(Self.cells.count == 3 * 11 * 6 * 3)
     }
 
     @Test("each cell of the matrix is decided as written", arguments: PolicyMatrixTests.cells)

@@ -33,4 +33,9 @@ int cnetns_mirror_socket(int ip_protocol, int send_buffer_bytes);
 unsigned int cnetns_send_batch(int fd, const struct sockaddr *destination, socklen_t destination_length,
                                const unsigned char *arena, const uint32_t *offsets, const uint32_t *lengths,
                                unsigned int count, int *last_error);
+
+/// Receives up to `count` datagrams from `fd` with one recvmmsg(2) (MSG_DONTWAIT): datagram i goes to
+/// `arena + i * slot_size` (cut to `slot_size`) and its length to `lengths[i]`.
+/// Returns how many were received (0 when none is waiting or on error).
+unsigned int cnetns_receive_batch(int fd, unsigned char *arena, size_t slot_size, size_t *lengths, unsigned int count);
 #endif

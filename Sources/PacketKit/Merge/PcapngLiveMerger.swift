@@ -16,7 +16,8 @@
 /// ## When a packet is released
 /// A buffered packet with timestamp *t* is released, in (timestamp, arrival) order, as soon as any holds:
 /// - every open source has pushed something at or after *t* (each source's own packets are taken to be
-///   in order, so nothing earlier can still come: exact order with minimal delay);
+///   in order, so nothing earlier can still come: exact order with minimal delay) — unless sources may
+///   join late (``sourcesMayJoin``): then a source not added yet could still bring earlier packets;
 /// - the newest timestamp seen, or the clock given to ``advanceClock(to:)``, is at least the reorder
 ///   window past *t* (a stalled or silent source holds the others back by at most the window);
 /// - the source is closed or the merge finished.
@@ -45,6 +46,10 @@ public struct PcapngLiveMerger: Sendable {
 
     /// How far behind the newest packet (in ns) a packet may arrive and still be put in order.
     public let reorderWindow: UInt64
+    /// Whether sources may be added after packets were pushed (agents connecting at different moments):
+    /// then packets are held for the whole window, so a source that joins within it is still merged in
+    /// order; otherwise a packet goes as soon as every open source has passed it.
+    public let sourcesMayJoin: Bool
     /// The section header ``writeReady(into:)`` starts a writer's section with.
     public let sectionHeader: PcapngSectionHeader
     /// Packets that arrived older than a packet already released, and so were released out of order.
@@ -92,11 +97,13 @@ public struct PcapngLiveMerger: Sendable {
     private var finished = false
     private var cachedBound: UInt64?
 
-    /// A merger with a reorder window in nanoseconds, at most ``maximumReorderWindow`` (larger values are clamped).
+    /// A merger with a reorder window in nanoseconds, at most ``maximumReorderWindow`` (larger values are
+    /// clamped); see ``sourcesMayJoin``.
     public init(reorderWindow: UInt64 = PcapngLiveMerger.maximumReorderWindow,
-                sectionHeader: PcapngSectionHeader = PcapngSectionHeader(userApplication: "Tapster")) {
+                sectionHeader: PcapngSectionHeader = PcapngSectionHeader(userApplication: "Tapster"), sourcesMayJoin: Bool = false) {
         self.reorderWindow = min(reorderWindow, Self.maximumReorderWindow)
         self.sectionHeader = sectionHeader
+        self.sourcesMayJoin = sourcesMayJoin
     }
 
     // MARK: Input
@@ -288,7 +295,7 @@ public struct PcapngLiveMerger: Sendable {
         if finished || !anyOpen {
             bound = .max
         } else {
-            if everyOpenHasPushed { bound = oldestLatest }
+            if everyOpenHasPushed, !sourcesMayJoin { bound = oldestLatest }
             let reference = max(newest, clock)
             if reference > reorderWindow { bound = max(bound, reference - reorderWindow) }
         }

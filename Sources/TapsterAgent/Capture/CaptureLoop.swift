@@ -91,7 +91,10 @@ final class CaptureLoop: @unchecked Sendable {
         handle = created
         try check(pcap_set_snaplen(created, plan.effectiveSnaplen), .create, "pcap_set_snaplen")
         try check(pcap_set_promisc(created, plan.promiscuous ? 1 : 0), .create, "pcap_set_promisc")
-        try check(pcap_set_immediate_mode(created, 1), .create, "pcap_set_immediate_mode")
+        // Not immediate mode: with it libpcap gives every packet a slot sized for the largest possible frame
+        // (64 KiB with segmentation offload), so 4 MiB held 64 packets and a busy moment dropped the rest
+        // (Benchmarks/agent). TPACKET_V3 packs frames into blocks, handed over when full or after the timeout.
+        try check(pcap_set_timeout(created, CapturePlan.deliveryTimeoutMilliseconds), .create, "pcap_set_timeout")
         try check(pcap_set_buffer_size(created, Int32(clamping: plan.bufferSize)), .create, "pcap_set_buffer_size")
         try check(pcap_set_tstamp_precision(created, Int32(PCAP_TSTAMP_PRECISION_NANO)), .create, "pcap_set_tstamp_precision")
 
@@ -159,7 +162,8 @@ final class CaptureLoop: @unchecked Sendable {
                 continue
             }
             let events = Int32(descriptors[0].revents)
-            if events & Int32(POLLIN) != 0 {
+            // On a timeout too: a ring block the kernel retired without waking poll is read all the same.
+            if events & Int32(POLLIN) != 0 || ready == 0 {
                 try dispatchRounds(handle, context: context)
             }
             if events & Int32(POLLERR | POLLHUP | POLLNVAL) != 0 {

@@ -46,8 +46,12 @@ public struct CapturePlan: Hashable, Sendable {
 
     /// libpcap's largest snapshot length, used when ``snaplen`` is 0.
     public static let wholePacketSnaplen = 262_144
-    /// 4 MiB: about 2 700 full-size frames of headroom while the capture thread is busy.
-    public static let defaultBufferSize = 4 << 20
+    /// 8 MiB of kernel ring: packed blocks (TPACKET_V3), so thousands of packets of headroom while the
+    /// capture thread is busy.
+    public static let defaultBufferSize = 8 << 20
+    /// The longest a captured packet waits in the kernel before the capture thread gets it (the ring block
+    /// timeout): the latency the agent adds, in exchange for batches.
+    public static let deliveryTimeoutMilliseconds: Int32 = 5
 
     /// Describes a capture.
     public init(tapID: String, source: CaptureSource, bpf: String = "", snaplen: Int = 0, direction: Direction = .both,

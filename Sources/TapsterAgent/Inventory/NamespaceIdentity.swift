@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// What makes two network namespace references (a file under /var/run/netns, `/proc/<pid>/ns/net`) the

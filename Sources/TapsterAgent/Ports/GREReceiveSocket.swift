@@ -1,3 +1,4 @@
+import CNetns
 import Glibc
 
 /// A raw IPv4 socket for GRE (protocol 47) in the namespace of the thread that opened it: it receives a copy
@@ -40,17 +41,8 @@ struct GREReceiveSocket: Sendable {
     /// Receives, without waiting, up to `capacity` packets into consecutive `slotSize`-byte slots of `arena`,
     /// storing each one's length; returns how many arrived.
     func receiveBatch(into arena: UnsafeMutableRawPointer, slotSize: Int, lengths: UnsafeMutablePointer<Int>, capacity: Int) -> Int {
-        var received = 0
-        while received < capacity {
-            let length = recv(descriptor, arena + received * slotSize, slotSize, Int32(MSG_DONTWAIT))
-            if length < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            lengths[received] = length
-            received += 1
-        }
-        return received
+        // One recvmmsg(2) per batch (at most 64 datagrams).
+        Int(cnetns_receive_batch(descriptor, arena.assumingMemoryBound(to: UInt8.self), slotSize, lengths, UInt32(min(capacity, 64))))
     }
 
     func close() {

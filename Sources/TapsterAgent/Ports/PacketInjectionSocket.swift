@@ -1,3 +1,4 @@
+import CNetns
 import Glibc
 
 /// A send-only `AF_PACKET` raw socket bound to one interface: each frame written to it leaves through that

@@ -29,10 +29,12 @@ public struct AgentRuntime: Service {
             throw AgentError.joinTokenRequired(dataDirectory: settings.dataDirectory.path)
         }
         let connector = AgentConnector(server: settings.server, keyStore: keyStore, enrolled: enrolled)
-        let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector, logger: logger)
         let board = InventoryBoard()
+        let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
+                                    inventory: board, logger: logger)
         let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: settings.inventoryInterval)
-        await withGracefulShutdownHandler {
+        // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
+        try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     for await inventory in watcher.updates() { await board.publish(inventory.wireInventory) }
@@ -41,9 +43,8 @@ public struct AgentRuntime: Service {
                     await keepConnected(connector: connector, reconciler: reconciler, board: board)
                 }
             }
-        } onGracefulShutdown: {
-            logger.info("shutting down: stopping every capture")
         }
+        logger.info("shutting down: stopping every capture")
         await reconciler.stopAll()
     }
 

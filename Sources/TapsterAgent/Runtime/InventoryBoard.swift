@@ -1,3 +1,4 @@
+import PacketKit
 import TapsterWire
 
 /// The latest inventory the agent has scanned, numbered so that each connection sends every change once.
@@ -9,6 +10,12 @@ actor InventoryBoard {
     func publish(_ inventory: Tapster_Agent_V1_Inventory) {
         self.inventory = inventory
         version += 1
+    }
+
+    /// The MAC of `interface` of `workload`, as last scanned.
+    func mac(workload: String, interface: String) -> MACAddress? {
+        inventory?.workloads.first { $0.name == workload }?.interfaces.first { $0.name == interface }
+            .flatMap { MACAddress($0.mac) }
     }
 
     /// The inventory if it is newer than `seen`.

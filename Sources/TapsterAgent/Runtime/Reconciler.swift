@@ -20,13 +20,15 @@ actor Reconciler {
     private let logger: Logger
     private let sinks: SinkFactory
     private let connector: AgentConnector
+    private let inventory: InventoryBoard
     private var running: [String: RunningTap] = [:]
     /// Final statuses of taps that ended since the last report.
     private var finished: [Tapster_Agent_V1_TapStatus] = []
     /// The revision of the last desired set applied (0 until the first).
     private(set) var appliedRevision: UInt64 = 0
 
-    init(hostName: String, tunnelAddress: String?, connector: AgentConnector, logger: Logger) {
+    init(hostName: String, tunnelAddress: String?, connector: AgentConnector, inventory: InventoryBoard, logger: Logger) {
+        self.inventory = inventory
         self.hostName = hostName
         self.logger = logger
         self.sinks = SinkFactory(hostName: hostName, tunnelAddress: tunnelAddress, logger: logger)
@@ -38,7 +40,7 @@ actor Reconciler {
         var wanted: [String: Tapster_Agent_V1_TapAssignment] = [:]
         for assignment in desired.taps where wanted[assignment.tapID] == nil { wanted[assignment.tapID] = assignment }
         for (id, tap) in running where wanted[id] != tap.assignment {
-            end(id, reason: wanted[id] == nil ? "removed" : "changed")
+            await end(id, reason: wanted[id] == nil ? "removed" : "changed")
         }
         for (id, assignment) in wanted.sorted(by: { $0.key < $1.key }) where running[id] == nil {
             await start(assignment)
@@ -58,7 +60,7 @@ actor Reconciler {
 
     /// Stops every capture (the agent is shutting down).
     func stopAll() async {
-        for id in running.keys { end(id, reason: "agent shutting down") }
+        for id in running.keys { await end(id, reason: "agent shutting down") }
         await sinks.stopReceiving()
     }
 
@@ -73,7 +75,8 @@ actor Reconciler {
         if assignment.deadline > Date() {
             for (index, plan) in assignment.capturePlans.enumerated() {
                 do {
-                    let sink = try await sinks.makeSink(for: assignment.destination, plan: plan, upload: upload, index: index)
+                    let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
+                    let sink = try await sinks.makeSink(for: assignment.destination, plan: plan, localMAC: mac, upload: upload, index: index)
                     let session = CaptureSession(plan: plan, sink: sink, logger: logger)
                     try await session.start()
                     tap.sessions.append(session)
@@ -96,9 +99,12 @@ actor Reconciler {
         for failure in tap.failures { logger.warning("capture failed", metadata: ["tap": "\(assignment.tapID)", "reason": "\(failure)"]) }
     }
 
-    private func end(_ id: String, reason: String) {
+    /// Stops a tap's captures and records its final status once they have ended (each within ~100 ms), so the
+    /// last round's packets and drops are in it.
+    private func end(_ id: String, reason: String) async {
         guard let tap = running.removeValue(forKey: id) else { return }
         for session in tap.sessions { session.stop() }
+        for session in tap.sessions { _ = try? await session.ended() }
         var final = status(of: tap)
         if final.state != .failed { final.state = .stopped }
         finished.append(final)

@@ -20,13 +20,14 @@ final actor SinkFactory {
         self.logger = logger
     }
 
-    /// A sink for `plan`'s packets. `upload` is the tap's upload for `stream` destinations, `index` the
+    /// A sink for `plan`'s packets; `localMAC` (the tapped interface's) tells ERSPAN III which way a frame went. `upload` is the tap's upload for `stream` destinations, `index` the
     /// source's interface index in it.
-    nonisolated func makeSink(for destination: Tapster_Agent_V1_Destination, plan: CapturePlan, upload: CaptureUpload?,
-                  index: Int) async throws -> any PacketSink {
+    nonisolated func makeSink(for destination: Tapster_Agent_V1_Destination, plan: CapturePlan, localMAC: MACAddress?,
+                              upload: CaptureUpload?, index: Int) async throws -> any PacketSink {
         switch destination.kind {
         case .tunnel(let tunnel):
-            return try TunnelSink(encapsulation: try tunnel.tunnelEncapsulation, destination: try Self.address(tunnel.address))
+            return try TunnelSink(encapsulation: try tunnel.tunnelEncapsulation, destination: try Self.address(tunnel.address),
+                                  localMAC: localMAC)
         case .port(let port):
             if port.host == hostName || port.tunnelAddress.isEmpty {
                 return try await PortInjectionSink.open(namespace: NetworkNamespace(reference: port.netns), interface: port.interface)

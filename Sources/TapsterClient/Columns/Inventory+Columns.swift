@@ -26,8 +26,37 @@ extension Agent: TableRenderable {
             Column("STATE") { $0.state.rawValue },
             Column("VERSION") { $0.version ?? "" },
             Column("LAST SEEN") { agent, now in agent.lastSeenAt.map { RelativeTime.age(of: $0, now: now) + " ago" } ?? "never" },
+            Column("ADDRESS") { $0.address ?? "" },
             .age(\.createdAt),
         ]
     }
     public var outputName: String { name }
+}
+
+extension AgentJoinToken: TableRenderable {
+    public static var resourceKind: String { "agent-token" }
+    public static var columns: [Column<AgentJoinToken>] {
+        [
+            Column("ID") { $0.id },
+            Column("CREATED BY") { $0.createdBy },
+            Column("EXPIRES") { token, now in APIToken.expiry(token.expiresAt, now: now) },
+            Column("USED") { token, now in token.usedAt.map { RelativeTime.age(of: $0, now: now) + " ago" } ?? "no" },
+            Column("USED BY") { $0.usedBy ?? "" },
+            .age(\.createdAt),
+        ]
+    }
+    public var outputName: String { id }
+}
+
+extension IssuedAgentToken: TableRenderable {
+    public static var resourceKind: String { AgentJoinToken.resourceKind }
+    public static var columns: [Column<IssuedAgentToken>] {
+        [
+            Column("ID") { $0.id },
+            Column("EXPIRES") { issued, now in APIToken.expiry(issued.expiresAt, now: now) },
+            Column("SERVER") { $0.agentAddress },
+            Column("TOKEN") { $0.token },
+        ]
+    }
+    public var outputName: String { id }
 }

@@ -15,6 +15,8 @@ public final class APIClient: Sendable {
     /// The API token sent as `Authorization: Bearer …`, if any.
     public let token: String?
     private let http: HTTPClient
+    /// For long answers (a live capture): no read timeout, since a capture may be quiet for minutes.
+    let streamingHTTP: HTTPClient
 
     /// How long one request may take, connection included.
     public static let requestTimeout: TimeAmount = .seconds(30)
@@ -30,6 +32,8 @@ public final class APIClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        configuration.timeout = .init(connect: .seconds(5), read: nil)
+        streamingHTTP = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// Runs `body` with a client for `server`, and shuts the client down afterwards, whatever happens.
@@ -50,6 +54,7 @@ public final class APIClient: Sendable {
     /// Releases the client's connections. Call once, after the last request.
     public func shutdown() async {
         try? await http.shutdown()
+        try? await streamingHTTP.shutdown()
     }
 
     /// Sends one request and returns the answer's body when its status is 2xx.
@@ -57,16 +62,7 @@ public final class APIClient: Sendable {
     /// - Throws: ``TapsterError`` for an error answer (`{"code","message"}` body, or one
     ///   made from the status), ``ServerUnreachable`` when no answer came.
     public func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, authenticated: Bool = true) async throws -> Data {
-        var request = HTTPClientRequest(url: server + path)
-        request.method = method
-        request.headers.add(name: "User-Agent", value: "tapster-cli")
-        request.headers.add(name: "Accept", value: "application/json")
-        if authenticated {
-            guard let token, !token.isEmpty else {
-                throw TapsterError(.unauthenticated, "no API token for \(server): run 'tapster login --server \(server) --user NAME' or set TAPSTER_TOKEN")
-            }
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        }
+        var request = try makeRequest(method, path, accept: "application/json", authenticated: authenticated)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -85,6 +81,21 @@ public final class APIClient: Sendable {
             throw APIErrorBody.error(status: status, body: answer)
         }
         return answer
+    }
+
+    /// A request to `path` with the CLI's headers and, when `authenticated`, the token.
+    func makeRequest(_ method: HTTPMethod, _ path: String, accept: String, authenticated: Bool) throws -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "tapster-cli")
+        request.headers.add(name: "Accept", value: accept)
+        if authenticated {
+            guard let token, !token.isEmpty else {
+                throw TapsterError(.unauthenticated, "no API token for \(server): run 'tapster login --server \(server) --user NAME' or set TAPSTER_TOKEN")
+            }
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        return request
     }
 
     /// Sends a request and decodes the answer as `Value`, keeping its JSON too.

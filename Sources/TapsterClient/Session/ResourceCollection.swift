@@ -26,8 +26,10 @@ public enum Resources {
     public static let filters = ResourceCollection<FilterView>(path: "filters")
     public static let grants = ResourceCollection<Grant>(path: "grants")
     public static let taps = ResourceCollection<Tap>(path: "taps")
+    public static let captures = ResourceCollection<Capture>(path: "captures")
     public static let workloads = ResourceCollection<Workload>(path: "workloads")
     public static let agents = ResourceCollection<Agent>(path: "agents")
+    public static let agentTokens = ResourceCollection<AgentJoinToken>(path: "agent-tokens")
     public static let audit = ResourceCollection<AuditEvent>(path: "audit")
 
     /// The API tokens of one user.

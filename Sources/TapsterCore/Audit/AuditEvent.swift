@@ -49,6 +49,21 @@ public enum AuditAction {
     public static let tapReactivated = "tap.reactivated"
     public static let tapUpdated = "tap.updated"
 
+    /// A capture started (its tap is created in the same transaction).
+    public static let captureCreated = "capture.created"
+    /// A capture ended: its pcapng is complete (details: reason, packets, drops, size).
+    public static let captureStopped = "capture.stopped"
+    /// The reader of a streamed capture went away (or never came), which stops it.
+    public static let captureClientGone = "capture.client_gone"
+    /// A user asked for a signed download URL of a stored capture.
+    public static let captureDownloadLinkCreated = "capture.download_link_created"
+    /// A stored capture was fetched through a signed URL.
+    public static let captureDownloaded = "capture.downloaded"
+    /// A user deleted a capture (and its stored object).
+    public static let captureDeleted = "capture.deleted"
+    /// Retention deleted a stored capture's object.
+    public static let captureExpired = "capture.expired"
+
     public static func created(_ type: String) -> String { "\(type).created" }
     public static func updated(_ type: String) -> String { "\(type).updated" }
     public static func deleted(_ type: String) -> String { "\(type).deleted" }
@@ -59,6 +74,13 @@ public enum AuditAction {
     public static let loginThrottled = "user.login_throttled"
     public static let passwordChanged = "user.password_changed"
     public static let serverStarted = "server.started"
+
+    /// An admin created an agent join token.
+    public static let agentTokenCreated = "agent.token_created"
+    /// An agent enrolled (or enrolled again) with a join token.
+    public static let agentEnrolled = "agent.enrolled"
+    /// An admin revoked an agent's certificate.
+    public static let agentRevoked = "agent.revoked"
 }
 
 /// What is about to be appended to the audit log; the store gives it a sequence and hashes.

@@ -51,6 +51,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case invalidState = "invalid_state"
     case quotaExceeded = "quota_exceeded"
     case durationExceedsGrant = "duration_exceeds_grant"
+    case ambiguousGrant = "ambiguous_grant"
+    case signatureInvalid = "signature_invalid"
+    case signatureExpired = "signature_expired"
     case passwordChangeRequired = "password_change_required"
     case tooManyRequests = "too_many_requests"
     case methodNotAllowed = "method_not_allowed"
@@ -62,11 +65,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         switch self {
         case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF: 400
         case .unauthenticated: 401
-        case .forbidden, .notGranted, .passwordChangeRequired: 403
+        case .forbidden, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .alreadyExists, .inUse, .invalidState, .quotaExceeded: 409
-        case .durationExceedsGrant: 422
+        case .durationExceedsGrant, .ambiguousGrant: 422
         case .tooManyRequests: 429
         case .internal: 500
         case .unavailable: 503

@@ -56,10 +56,12 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
     public var matchedWorkloads: Int
     /// Per-agent status and counters, when agents have reported.
     public var agents: [TapAgentStatus]?
+    /// How the capture this tap runs as narrows its filter; absent on every tap that is not a capture.
+    public var capture: CaptureNarrowing?
 
     public init(id: String = Identifier.make(), tenant: String?, owner: String, filter: String, target: String,
                 description: String? = nil, state: TapState = .active, duration: TapDuration, createdAt: Date,
-                reactivatedFrom: String? = nil, matchedWorkloads: Int = 0) {
+                reactivatedFrom: String? = nil, matchedWorkloads: Int = 0, capture: CaptureNarrowing? = nil) {
         self.id = id
         self.tenant = tenant
         self.owner = owner
@@ -72,6 +74,7 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
         self.deadline = createdAt.addingTimeInterval(TimeInterval(duration.seconds))
         self.reactivatedFrom = reactivatedFrom
         self.matchedWorkloads = matchedWorkloads
+        self.capture = capture
     }
 
     /// Seconds left before the deadline, or 0 once ended or past it.
@@ -127,17 +130,49 @@ public struct TapAgentStatus: Codable, Sendable, Equatable {
     public var reason: String?
     public var packets: UInt64
     public var bytes: UInt64
+    /// Every drop, whatever its cause (the sum of ``dropsByCause``).
     public var drops: UInt64
+    /// The drops by cause, when the agent reported them.
+    public var dropsByCause: DropCounts?
     public var updatedAt: Date
 
-    public init(agent: String, state: State, reason: String? = nil, packets: UInt64 = 0, bytes: UInt64 = 0, drops: UInt64 = 0, updatedAt: Date) {
+    public init(agent: String, state: State, reason: String? = nil, packets: UInt64 = 0, bytes: UInt64 = 0, drops: UInt64 = 0,
+                dropsByCause: DropCounts? = nil, updatedAt: Date) {
         self.agent = agent
         self.state = state
         self.reason = reason
         self.packets = packets
         self.bytes = bytes
         self.drops = drops
+        self.dropsByCause = dropsByCause
         self.updatedAt = updatedAt
+    }
+}
+
+/// Packets an agent lost, by cause: never hidden, always counted.
+public struct DropCounts: Codable, Sendable, Equatable {
+    /// Dropped by the kernel before libpcap read them (`pcap_stats`).
+    public var kernel: UInt64
+    /// Refused by the target's bandwidth cap.
+    public var cap: UInt64
+    /// Lost because sending to the destination failed.
+    public var send: UInt64
+    /// Lost because a stream buffer was full.
+    public var buffer: UInt64
+
+    public init(kernel: UInt64 = 0, cap: UInt64 = 0, send: UInt64 = 0, buffer: UInt64 = 0) {
+        self.kernel = kernel
+        self.cap = cap
+        self.send = send
+        self.buffer = buffer
+    }
+
+    /// All drops (saturating, so that a misbehaving agent cannot make the sum wrap).
+    public var total: UInt64 {
+        [kernel, cap, send, buffer].reduce(UInt64(0)) { sum, next in
+            let (value, overflow) = sum.addingReportingOverflow(next)
+            return overflow ? .max : value
+        }
     }
 }
 

@@ -50,9 +50,12 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
     /// The network namespace path or name, for `netns`, `container` and `pod`.
     public var netns: String?
     public var interfaces: [WorkloadInterface]
+    /// The agent that reports this workload (its inventory replaces it); absent for a workload an
+    /// admin registered. Set by the server only.
+    public var reportedBy: String?
 
     public init(name: String, kind: WorkloadKind, host: String, tenant: String? = nil, labels: [String: String] = [:],
-                netns: String? = nil, interfaces: [WorkloadInterface] = []) {
+                netns: String? = nil, interfaces: [WorkloadInterface] = [], reportedBy: String? = nil) {
         self.name = name
         self.kind = kind
         self.host = host
@@ -60,9 +63,10 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         self.labels = labels
         self.netns = netns
         self.interfaces = interfaces
+        self.reportedBy = reportedBy
     }
 
-    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces }
+    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces, reportedBy }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -73,6 +77,7 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         netns = try c.decodeIfPresent(String.self, forKey: .netns)
         interfaces = try c.decodeIfPresent([WorkloadInterface].self, forKey: .interfaces) ?? []
+        reportedBy = try c.decodeIfPresent(String.self, forKey: .reportedBy)
     }
 
     public func validated() throws(TapsterError) -> WorkloadSpec {
@@ -110,27 +115,3 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
 /// A tappable workload: an interface, a namespace, a container or pod, a VM port.
 public typealias Workload = Record<WorkloadSpec>
-
-/// A host's agent, as the control plane knows it.
-public struct Agent: Codable, Sendable, Equatable, Identifiable {
-    /// Whether the agent is connected, and whether its certificate is still honoured.
-    public enum State: String, Codable, Sendable {
-        case connected, disconnected, revoked
-    }
-
-    public var id: String
-    public var name: String
-    public var version: String?
-    public var state: State
-    public var createdAt: Date
-    public var lastSeenAt: Date?
-
-    public init(id: String = Identifier.make(), name: String, version: String? = nil, state: State, createdAt: Date, lastSeenAt: Date? = nil) {
-        self.id = id
-        self.name = name
-        self.version = version
-        self.state = state
-        self.createdAt = createdAt
-        self.lastSeenAt = lastSeenAt
-    }
-}

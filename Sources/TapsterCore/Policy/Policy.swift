@@ -1,6 +1,6 @@
 /// The kinds of object the policy rules over.
 public enum ResourceKind: String, Sendable, CaseIterable {
-    case tenant, user, token, target, filter, grant, tap, workload, agent, audit
+    case tenant, user, token, target, filter, grant, tap, capture, workload, agent, audit
 }
 
 /// What a principal wants to do.
@@ -30,7 +30,7 @@ public enum Decision: Sendable, Equatable {
 ///
 /// - admins may do everything;
 /// - auditors may read everything and change nothing (but their own API tokens);
-/// - owners read what is visible to them, create and stop taps, manage their own tokens
+/// - owners read what is visible to them, create and stop taps, run, stop and delete captures, manage their own tokens
 ///   and password, and may not create targets, filters, grants, tenants or users.
 public enum Policy {
     public static func decide(_ principal: Principal, _ action: Action, _ kind: ResourceKind, _ subject: Subject) -> Decision {
@@ -52,6 +52,8 @@ public enum Policy {
     private static func owner(_ action: Action, _ kind: ResourceKind, _ subject: Subject) -> Decision {
         switch (kind, action) {
         case (.tap, .read), (.tap, .create), (.tap, .stop), (.tap, .reactivate), (.tap, .update):
+            return .allow
+        case (.capture, .read), (.capture, .create), (.capture, .stop), (.capture, .delete):
             return .allow
         case (.token, _):
             return .allow

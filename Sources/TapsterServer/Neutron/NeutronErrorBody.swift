@@ -32,9 +32,9 @@ struct NeutronErrorBody: Encodable {
     static func typeName(for code: ErrorCode, path: String) -> String {
         switch code {
         case .notFound: NeutronResource.addressed(by: path).map { "\($0.typeName)NotFound" } ?? "HTTPNotFound"
-        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF, .durationExceedsGrant: "HTTPBadRequest"
+        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF, .durationExceedsGrant, .ambiguousGrant: "HTTPBadRequest"
         case .unauthenticated: "HTTPUnauthorized"
-        case .forbidden, .notGranted, .passwordChangeRequired: "PolicyNotAuthorized"
+        case .forbidden, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: "PolicyNotAuthorized"
         case .methodNotAllowed: "HTTPMethodNotAllowed"
         case .alreadyExists, .invalidState: "Conflict"
         case .inUse: "InUse"

@@ -55,6 +55,7 @@ extension ControlPlane {
         try filterCompiler.check(filter.spec)
         filter.updatedAt = now
         let updated = filter
+        defer { agentsChanged() }
         try await store.transaction { session in
             if let tenant = updated.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             try await session.update(updated, in: .filters)
@@ -67,6 +68,7 @@ extension ControlPlane {
     public func deleteFilter(_ p: Principal, _ reference: String) async throws {
         let filter = try await visibleFilter(p, reference)
         try Policy.require(p, .delete, .filter, .object(visible: true), reference: reference)
+        defer { agentsChanged() }
         try await store.transaction { session in
             try await requireUnused(kind: "filter", name: filter.name, session: session,
                                     grants: { $0.filter == filter.name }, taps: TapQuery(states: [.pending, .active], filter: filter.name))

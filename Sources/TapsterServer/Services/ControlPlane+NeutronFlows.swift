@@ -71,6 +71,7 @@ extension ControlPlane {
         var marks = [NeutronAnnotation.resource: NeutronAnnotation.tapFlow, NeutronAnnotation.id: tapID, NeutronAnnotation.name: name]
         marks[NeutronAnnotation.vlanFilter] = vlanFilter?.text
         let annotations = marks
+        defer { agentsChanged() }
         return try await admissions.run {
             try await store.transaction { session in
                 let workload = try await neutronPortOwner(p, portID, session: session)

@@ -56,6 +56,7 @@ extension ControlPlane {
         let portID = try Validation.required(request.portId, field: "port_id", because: "(the port whose traffic is mirrored)")
         let (type, directions, remote) = try request.validated()
         let mirrorID = Identifier.make()
+        defer { agentsChanged() }
         return try await store.transaction { session in
             let workload = try await neutronPortOwner(p, portID, session: session)
             let tenant = try await neutronTenant(p, requested: requestedTenant, fallback: workload.tenant, session: session)

@@ -12,7 +12,10 @@ extension ControlPlane {
     /// A tap the principal may see, with its per-agent status.
     public func tap(_ p: Principal, _ id: String) async throws -> Tap {
         var tap = try await visibleTap(p, id, .read)
-        let statuses = try await store.tapAgentStatuses(tapID: tap.id)
+        var statuses = try await store.tapAgentStatuses(tapID: tap.id)
+        if tap.capture != nil, let capture = try await store.findCapture(id: tap.id) {
+            statuses = Self.addingServerDrops(of: capture, to: statuses)
+        }
         tap.agents = statuses.isEmpty ? nil : statuses
         return tap
     }
@@ -43,15 +46,22 @@ extension ControlPlane {
         guard earlier.state.isEnded else {
             throw TapsterError(.invalidState, "tap \(id) is still \(earlier.state.rawValue); only an ended tap can be re-activated")
         }
+        guard earlier.capture == nil else {
+            throw TapsterError(.invalidState, "tap \(id) ran a capture; captures are not re-activated: start a new one")
+        }
         let filter = try await existing(earlier.filter, in: .filters, kind: .filter)
         let target = try await existing(earlier.target, in: .targets, kind: .target)
         return try await open(p, filter: filter, target: target, duration: request.duration ?? earlier.duration,
                               tenant: earlier.tenant, description: earlier.description, reactivating: earlier)
     }
 
-    private func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
-                      description: String?, reactivating earlier: Tap?) async throws -> TapView {
-        try await admissions.run {
+    /// Admits and inserts a tap. A capture's tap carries its narrowing, and `alongside` writes the
+    /// capture's own record in the same transaction.
+    func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
+              description: String?, reactivating earlier: Tap?, capture: CaptureNarrowing? = nil,
+              alongside: (@Sendable (any StoreSession, Tap) async throws -> Void)? = nil) async throws -> TapView {
+        defer { agentsChanged() }
+        return try await admissions.run {
             try await store.transaction { session in
                 let grants = try await session.list(.grants, tenants: nil).filter { $0.filter == filter.name && $0.target == target.name }
                 let quota = try await session.findUser(p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
@@ -59,10 +69,13 @@ extension ControlPlane {
                 let admitted = try TapAdmission.admit(
                     p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
                     liveTaps: live, quota: quota)
-                let matched = Self.matches(of: filter.spec, in: try await session.list(.workloads, tenants: nil)).workloads.count
+                let matched = Self.matches(of: filter.spec, in: try await session.list(.workloads, tenants: nil)).workloads
+                    .filter { capture?.selects($0.spec) ?? true }.count
                 let tap = Tap(tenant: admitted.tenant, owner: p.name, filter: filter.name, target: target.name, description: description,
-                              state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: matched)
+                              state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: matched,
+                              capture: capture)
                 try await session.insertTap(tap)
+                try await alongside?(session, tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
                                "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]
                 if let earlier { details["reactivated_from"] = earlier.id }
@@ -84,7 +97,8 @@ extension ControlPlane {
         let tap = try await visibleTap(p, id, .stop)
         let by: StopActor = p.isAdmin ? .admin : .user
         let stopped = try tap.applying(.stop(by: by, actor: p.name), at: now)
-        return try await store.transaction { session in
+        defer { agentsChanged() }
+        let result = try await store.transaction { session in
             guard try await session.updateTap(stopped, ifStateIs: tap.state) else {
                 let current = try await session.findTap(id: id)?.state.rawValue ?? "gone"
                 throw TapsterError(.invalidState, "tap \(id) is \(current); it cannot be stopped")
@@ -93,6 +107,8 @@ extension ControlPlane {
                             details: ["stopped_by": by.rawValue, "owner": tap.owner].merging(auditDetails) { native, _ in native })
             return stopped
         }
+        if stopped.capture != nil { await captures.tapEnded(stopped.id, reason: .stopped) }
+        return result
     }
 
     /// Marks every live tap whose deadline has passed as `expired`, audited as the system.
@@ -109,8 +125,12 @@ extension ControlPlane {
                                 details: ["deadline": TapsterJSON.formatTime(tap.deadline), "owner": tap.owner])
                 return true
             }
-            if done { expired.append(next) }
+            if done {
+                expired.append(next)
+                if next.capture != nil { await captures.tapEnded(next.id, reason: .deadline) }
+            }
         }
+        if !expired.isEmpty { agentsChanged() }
         return expired
     }
 }

@@ -31,6 +31,7 @@ extension ControlPlane {
         target.spec = try spec.validated()
         target.updatedAt = now
         let updated = target
+        defer { agentsChanged() }
         try await store.transaction { session in
             try await checkReferences(of: updated.spec, session: session)
             try await session.update(updated, in: .targets)
@@ -42,6 +43,7 @@ extension ControlPlane {
     public func deleteTarget(_ p: Principal, _ reference: String) async throws {
         let target = try await target(p, reference)
         try Policy.require(p, .delete, .target, .object(visible: true), reference: reference)
+        defer { agentsChanged() }
         try await store.transaction { session in
             try await requireUnused(kind: "target", name: target.name, session: session,
                                     grants: { $0.target == target.name }, taps: TapQuery(states: [.pending, .active], target: target.name))

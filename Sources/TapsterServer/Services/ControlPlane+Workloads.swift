@@ -22,6 +22,10 @@ extension ControlPlane {
     public func registerWorkload(_ p: Principal, _ spec: WorkloadSpec) async throws -> Workload {
         try Policy.require(p, .create, .workload, .collection)
         let spec = try spec.validated()
+        guard spec.reportedBy == nil else {
+            throw TapsterError.invalid("reported_by", "is set by the agent that reports a workload, not by hand")
+        }
+        defer { agentsChanged() }
         return try await store.transaction { session in
             if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             for interface in spec.interfaces {
@@ -40,6 +44,7 @@ extension ControlPlane {
     public func deleteWorkload(_ p: Principal, _ id: String) async throws {
         let workload = try await workload(p, id)
         try Policy.require(p, .delete, .workload, .object(visible: true), reference: id)
+        defer { agentsChanged() }
         try await store.transaction { session in
             try await session.delete(id: workload.id, from: .workloads)
             try await audit(session, p, AuditAction.deleted("workload"), .workload, id: workload.id, name: "\(workload.host)/\(workload.name)",

@@ -17,20 +17,42 @@ public struct ControlPlane: Sendable {
     let admissions: AsyncSemaphore
     /// Limits password guessing for every way of logging in (API and portal).
     let loginThrottle: LoginThrottle
+    /// The agents' control channels and what each must run; told of every change that concerns them.
+    public let agentHub: AgentHub
+    /// The agent channel's CA and revocation list; `nil` when this server runs no agent channel.
+    let agentPKI: AgentPKI?
+    /// The latest per-tap counters agents reported, for `/metrics`.
+    let tapCounters: TapCounters
+    /// Merges agents' packets of `stream` and `store` taps into captures, and hands them out.
+    public let captures: CaptureBroker
     let logger: Logger
 
-    /// - Parameter passwordCost: bcrypt's work factor for new password hashes.
-    public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11, logger: Logger) {
+    /// - Parameters:
+    ///   - passwordCost: bcrypt's work factor for new password hashes.
+    ///   - agentPKI: the agent channel's CA and revocation list, when the server runs the agent channel.
+    ///   - captureSettings: the capture broker's budget and timings, the capture store, the download URL key.
+    public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11,
+                agentPKI: AgentPKI? = nil, captureSettings: CaptureSettings = CaptureSettings(), logger: Logger) {
         self.store = store
         self.clock = clock
         self.filterCompiler = FilterCompiler()
         self.passwords = PasswordHasher(cost: passwordCost)
         self.admissions = AsyncSemaphore(1)
         self.loginThrottle = LoginThrottle(clock: clock)
+        self.agentHub = AgentHub(store: store, clock: clock, logger: logger)
+        self.agentPKI = agentPKI
+        self.tapCounters = TapCounters()
+        self.captures = CaptureBroker(settings: captureSettings, clock: clock, logger: logger)
         self.logger = logger
     }
 
     var now: Date { clock() }
+
+    /// Tells the agent hub that taps, filters, targets, workloads or agents changed, after the change
+    /// is committed: it re-plans and pushes the new desired sets at once.
+    func agentsChanged() {
+        agentHub.changed()
+    }
 
     // MARK: Visibility
 

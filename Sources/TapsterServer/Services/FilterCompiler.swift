@@ -14,7 +14,8 @@ struct FilterCompiler: Sendable {
         }
     }
 
-    private func compile(_ expression: String, field: String) throws(TapsterError) {
+    /// Compiles `expression` with libpcap; `invalid_bpf` naming `field`, with libpcap's message, when it fails.
+    func compile(_ expression: String, field: String) throws(TapsterError) {
         do {
             _ = try BPFProgram.compile(expression)
         } catch {

@@ -23,16 +23,18 @@ enum TestServer {
 
     /// Runs `body` against a server on a new database, which is dropped afterwards (even on failure).
     static func run<T: Sendable>(_ kind: StoreKind, clock: @escaping @Sendable () -> Date = { Date() },
+                                 captures: CaptureSettings = CaptureSettings(),
                                  _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
         try await slots.run {
-            try await TestDatabase.with(kind) { database in try await serve(database.store, clock: clock, body) }
+            try await TestDatabase.with(kind) { database in try await serve(database.store, clock: clock, captures: captures, body) }
         }
     }
 
     /// Serves `store` until `body` returns: bootstrap, start-up expiry, then the live application.
     static func serve<T: Sendable>(_ store: any Store, clock: @escaping @Sendable () -> Date = { Date() },
+                                   captures: CaptureSettings = CaptureSettings(),
                                    _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
-        let controlPlane = ControlPlane(store: store, clock: clock, passwordCost: passwordCost, logger: logger)
+        let controlPlane = ControlPlane(store: store, clock: clock, passwordCost: passwordCost, captureSettings: captures, logger: logger)
         _ = try await Bootstrap.run(controlPlane, adminToken: adminToken)
         try await controlPlane.expireDueTaps()
         let app = TapsterServer.makeApplication(controlPlane: controlPlane, configuration: ServerConfiguration(port: 0), logger: logger)

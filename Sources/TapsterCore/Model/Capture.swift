@@ -1,0 +1,177 @@
+import Foundation
+
+extension Capture {
+    /// Where a capture stands.
+    public enum State: String, Codable, Sendable, CaseIterable {
+        /// Packets are flowing (the tap is live, or its last packets are being written).
+        case live
+        /// Ended; a stored capture's object is ready for download.
+        case complete
+        /// Ended without a usable result (`failure_reason` says why).
+        case failed
+        /// Its stored object was deleted (by a user, or by retention).
+        case deleted
+    }
+}
+
+/// Why a capture ended.
+public enum CaptureEndReason: String, Codable, Sendable, CaseIterable {
+    /// The tap's deadline passed.
+    case deadline
+    /// Someone stopped it (the tap, or the capture was deleted).
+    case stopped
+    /// The packet count (`-c`) was reached.
+    case packetLimit = "packet_limit"
+    /// The byte limit was reached.
+    case byteLimit = "byte_limit"
+    /// The reader of a streamed capture went away (or never came).
+    case clientGone = "client_gone"
+    /// Every agent said it sent its last packets.
+    case agentsFinished = "agents_finished"
+    /// The server could not finish it (the failure reason says why).
+    case failed
+}
+
+/// Counters of one interface of a capture — one Interface Description Block of its pcapng, named
+/// `host/workload/interface` — as its Interface Statistics Block states them.
+public struct CaptureInterfaceStatistics: Codable, Sendable, Equatable {
+    /// `host/workload/interface`, the pcapng `if_name`.
+    public var name: String
+    /// The agent that captured it.
+    public var agent: String
+    /// Packets the agent captured (`isb_ifrecv`).
+    public var received: UInt64
+    /// Packets written into the capture.
+    public var packets: UInt64
+    /// Dropped by the kernel before libpcap read them.
+    public var kernelDrops: UInt64
+    /// Dropped by the agent (bandwidth cap, full buffer).
+    public var agentDrops: UInt64
+    /// Dropped by the server because the capture's buffer was full (a slow reader or store).
+    public var serverDrops: UInt64
+
+    public init(name: String, agent: String, received: UInt64 = 0, packets: UInt64 = 0, kernelDrops: UInt64 = 0,
+                agentDrops: UInt64 = 0, serverDrops: UInt64 = 0) {
+        self.name = name
+        self.agent = agent
+        self.received = received
+        self.packets = packets
+        self.kernelDrops = kernelDrops
+        self.agentDrops = agentDrops
+        self.serverDrops = serverDrops
+    }
+
+    /// Every drop (`isb_ifdrop`), saturating.
+    public var drops: UInt64 {
+        [kernelDrops, agentDrops, serverDrops].reduce(UInt64(0)) { sum, next in
+            let (value, overflow) = sum.addingReportingOverflow(next)
+            return overflow ? .max : value
+        }
+    }
+}
+
+/// The packets a `stream` or `store` tap produced: one merged pcapng, streamed to its owner or kept in
+/// the capture store until it expires. Its id is its tap's.
+public struct Capture: Codable, Sendable, Equatable, Identifiable {
+    /// The id of the tap the capture runs as.
+    public var id: String
+    public var tenant: String?
+    /// The user who asked for it.
+    public var owner: String
+    /// The grant's filter and target.
+    public var filter: String
+    public var target: String
+    public var mode: CaptureMode
+    public var state: State
+    public var createdAt: Date
+    /// When the tap ends by itself.
+    public var deadline: Date
+    public var endedAt: Date?
+    public var endReason: CaptureEndReason?
+    public var failureReason: String?
+    /// Where a stored capture's object is (its key in the capture store).
+    public var objectKey: String?
+    /// Bytes of pcapng written so far (the object's size once stored).
+    public var size: Int64
+    /// Packets written so far.
+    public var packets: UInt64
+    /// Every drop so far, whatever its cause (the sum over ``interfaces``).
+    public var drops: UInt64
+    /// Per interface (one per host, workload and interface), in the order they appeared.
+    public var interfaces: [CaptureInterfaceStatistics]
+    /// When a stored capture is deleted by retention; nil for a streamed one.
+    public var expiresAt: Date?
+
+    public init(id: String, tenant: String?, owner: String, filter: String, target: String, mode: CaptureMode,
+                state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {
+        self.id = id
+        self.tenant = tenant
+        self.owner = owner
+        self.filter = filter
+        self.target = target
+        self.mode = mode
+        self.state = state
+        self.createdAt = createdAt
+        self.deadline = deadline
+        self.objectKey = objectKey
+        self.size = 0
+        self.packets = 0
+        self.drops = 0
+        self.interfaces = []
+        self.expiresAt = expiresAt
+    }
+
+    /// Hosts (agents) that sent packets, in order of appearance.
+    public var hosts: [String] {
+        var seen = Set<String>()
+        return interfaces.map(\.agent).filter { seen.insert($0).inserted }
+    }
+
+    /// Server drops per agent, for the tap's per-host counters.
+    public var serverDropsByAgent: [String: UInt64] {
+        interfaces.reduce(into: [:]) { $0[$1.agent, default: 0] &+= $1.serverDrops }
+    }
+}
+
+/// A capture as the API answers its creation: the capture, the tap it runs as, and warnings (e.g. the
+/// snaplen was capped by the target's payload, or nothing matches yet).
+public struct CaptureView: Codable, Sendable, Equatable {
+    public var capture: Capture
+    public var warnings: [String]
+
+    public init(capture: Capture, warnings: [String] = []) {
+        self.capture = capture
+        self.warnings = warnings
+    }
+
+    private enum CodingKeys: String, CodingKey { case warnings }
+
+    public init(from decoder: any Decoder) throws {
+        capture = try Capture(from: decoder)
+        warnings = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([String].self, forKey: .warnings) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try capture.encode(to: encoder)
+        if !warnings.isEmpty {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(warnings, forKey: .warnings)
+        }
+    }
+}
+
+/// `POST /api/v1/captures/{id}/download-url`: a URL that fetches the stored capture without a token
+/// until it expires.
+public struct CaptureDownloadLink: Codable, Sendable, Equatable {
+    /// The absolute URL, when the server knows its own address (from the request's `Host`).
+    public var url: String?
+    /// The path and query, to append to the server's base URL.
+    public var path: String
+    public var expiresAt: Date
+
+    public init(url: String?, path: String, expiresAt: Date) {
+        self.url = url
+        self.path = path
+        self.expiresAt = expiresAt
+    }
+}

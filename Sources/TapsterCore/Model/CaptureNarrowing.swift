@@ -1,0 +1,72 @@
+/// Where a capture's packets go: streamed live to the requester, or written to object storage.
+public enum CaptureMode: String, Codable, Sendable, CaseIterable {
+    /// Streamed live through the API (`GET /captures/{id}/stream`); a `stream` target.
+    case stream
+    /// Written to the capture store for later download; a `store` target.
+    case store
+
+    /// The kind of target a grant must name for this mode.
+    public var targetKind: TargetKind { self == .stream ? .stream : .store }
+}
+
+/// How a capture narrows the tap it runs as: the grant's filter defines what the owner may see, and a
+/// capture can only see less — some of the selected workloads, one interface, shorter packets, fewer
+/// packets by BPF, and limits on how much it takes.
+///
+/// Carried by the capture's ``Tap`` (``Tap/capture``), so that admission, expiry, stopping and the agents'
+/// plans treat it as the tap it is; absent on every other tap.
+public struct CaptureNarrowing: Codable, Sendable, Equatable {
+    /// Streamed or stored.
+    public var mode: CaptureMode
+    /// Only the selected workloads whose labels also match this (`-l app=web`).
+    public var selector: LabelSelector?
+    /// Only this interface of each selected workload (`-i eth0`).
+    public var interface: String?
+    /// Bytes kept of each packet, at most the target's payload (`-s 256`).
+    public var snaplen: Int?
+    /// A libpcap expression AND-ed with the filter's (tcpdump's trailing words).
+    public var bpf: String?
+    /// The capture ends after this many packets (`-c`).
+    public var packetLimit: UInt64?
+    /// The capture ends after this many packet bytes.
+    public var byteLimit: UInt64?
+
+    public init(mode: CaptureMode, selector: LabelSelector? = nil, interface: String? = nil, snaplen: Int? = nil,
+                bpf: String? = nil, packetLimit: UInt64? = nil, byteLimit: UInt64? = nil) {
+        self.mode = mode
+        self.selector = selector
+        self.interface = interface
+        self.snaplen = snaplen
+        self.bpf = bpf
+        self.packetLimit = packetLimit
+        self.byteLimit = byteLimit
+    }
+
+    /// Whether a workload the filter selects stays selected: its labels match ``selector``, and it has
+    /// the ``interface`` when one is named.
+    public func selects(_ workload: WorkloadSpec) -> Bool {
+        guard selector?.matches(workload.labels) ?? true else { return false }
+        guard let interface else { return true }
+        return workload.interfaces.contains { $0.name == interface }
+    }
+
+    /// Whether the capture takes packets of the interface named `name`.
+    public func includes(interface name: String) -> Bool {
+        interface.map { $0 == name } ?? true
+    }
+
+    /// The complete expression: the filter's (`base`, nil when it takes everything) AND the capture's.
+    public func expression(narrowing base: String?) -> String? {
+        switch (base.flatMap { $0.isEmpty ? nil : $0 }, bpf) {
+        case (nil, nil): nil
+        case (let base?, nil): base
+        case (nil, let own?): own
+        case (let base?, let own?): "(\(base)) and (\(own))"
+        }
+    }
+
+    /// The bytes kept of each packet under a target's payload: the capture's snaplen when it is smaller.
+    public func effectiveSnaplen(under payload: Payload) -> Int {
+        min(snaplen ?? payload.snaplen, payload.snaplen)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import GRPCCore
+import Logging
+import Synchronization
+import TapsterCore
+import TapsterPKI
+import TapsterWire
+
+/// The server side of `tapster.agent.v1.AgentService`, over the control plane.
+///
+/// - `Enroll`: only with a self-signed bootstrap certificate; see ``ControlPlane/enrollAgent(joinToken:name:version:publicKey:)``.
+/// - `Connect`: only with the agent's current certificate; Hello first, then the agent's inventory and
+///   status reports, while the ``AgentHub`` sends its desired sets on the same stream. A newer stream of
+///   the same agent, a revocation, or the server's shutdown closes it.
+/// - `SendPackets`: only with the agent's current certificate; every batch goes to the capture broker.
+struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
+    let controlPlane: ControlPlane
+    let pki: AgentPKI
+    let logger: Logger
+
+    func enroll(request: Tapster_Agent_V1_EnrollRequest, context: ServerContext) async throws -> Tapster_Agent_V1_EnrollResponse {
+        guard case .bootstrap(let publicKey) = try peer(context) else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "enrol with a self-signed bootstrap certificate; this one was issued by the server's CA (the agent is enrolled already)")
+        }
+        do {
+            let enrolment = try await controlPlane.enrollAgent(joinToken: request.joinToken, name: request.name, version: request.version,
+                                                               publicKey: publicKey)
+            logger.info("agent enrolled", metadata: ["agent": "\(request.name)", "peer": "\(context.remotePeer)"])
+            var response = Tapster_Agent_V1_EnrollResponse()
+            response.certificatePem = enrolment.certificatePEM
+            response.caCertificatePem = enrolment.caCertificatePEM
+            response.agentID = enrolment.agent.id
+            return response
+        } catch {
+            logger.notice("enrolment refused", metadata: ["agent": "\(request.name)", "peer": "\(context.remotePeer)", "error": "\(error)"])
+            throw Self.rpcError(error)
+        }
+    }
+
+    func connect(request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>,
+                 response: RPCWriter<Tapster_Agent_V1_ServerMessage>, context: ServerContext) async throws {
+        guard case .enrolled(let name, let serial) = try peer(context) else {
+            throw RPCError(code: .unauthenticated, message: "connect with the certificate issued at enrolment, not a bootstrap certificate")
+        }
+        do {
+            _ = try await controlPlane.admitAgent(name: name, serial: serial)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        let (outbound, continuation) = AsyncThrowingStream.makeStream(of: Tapster_Agent_V1_ServerMessage.self, throwing: (any Error).self,
+                                                                      bufferingPolicy: .bufferingNewest(1))
+        let address = Self.address(of: context.remotePeer)
+        let session = SessionMark()
+        let outcome: Result<Void, RPCError>
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in outbound { try await response.write(message) }
+                }
+                group.addTask {
+                    try await receive(request, from: name, address: address, outbound: continuation, session: session)
+                }
+                // Whichever ends first ends the channel: the agent closing its side, or the hub closing ours.
+                try await group.next()
+                group.cancelAll()
+            }
+            outcome = .success(())
+        } catch is CancellationError {
+            outcome = .failure(RPCError(code: .unavailable, message: "the server is shutting down"))
+        } catch {
+            outcome = .failure(Self.rpcError(error))
+        }
+        continuation.finish()
+        if let id = session.id.withLock({ $0 }), await controlPlane.agentHub.detach(name, id: id) {
+            do {
+                try await controlPlane.agentDisconnected(name)
+            } catch {
+                logger.error("recording that an agent disconnected failed", metadata: ["agent": "\(name)", "error": "\(error)"])
+            }
+            controlPlane.agentsChanged()
+            logger.info("agent disconnected", metadata: ["agent": "\(name)"])
+        }
+        try outcome.get()
+    }
+
+    func sendPackets(request: RPCAsyncSequence<Tapster_Agent_V1_PacketBatch, any Error>,
+                     context: ServerContext) async throws -> Tapster_Agent_V1_PacketReceipt {
+        guard case .enrolled(let name, let serial) = try peer(context) else {
+            throw RPCError(code: .unauthenticated, message: "send packets with the certificate issued at enrolment, not a bootstrap certificate")
+        }
+        do {
+            _ = try await controlPlane.admitAgent(name: name, serial: serial)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        var receipt = Tapster_Agent_V1_PacketReceipt()
+        for try await batch in request {
+            await controlPlane.captures.ingest(agent: name, batch: batch)
+            receipt.batches += 1
+        }
+        return receipt
+    }
+
+    // MARK: Parts
+
+    /// Reads the agent's messages: Hello first (then the channel is registered with the hub), then
+    /// inventory and status reports; every message marks the agent seen.
+    private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>, from name: String, address: String?,
+                         outbound: AsyncThrowingStream<Tapster_Agent_V1_ServerMessage, any Error>.Continuation,
+                         session: SessionMark) async throws {
+        var greeted = false
+        for try await message in request {
+            switch message.kind {
+            case .hello(let hello)?:
+                guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
+                greeted = true
+                let id = await controlPlane.agentHub.attach(name, outbound: outbound)
+                session.id.withLock { $0 = id }
+                try await controlPlane.agentConnected(name, hello: hello, address: address)
+                logger.info("agent connected", metadata: ["agent": "\(name)", "version": "\(hello.version)", "peer": "\(address ?? "?")"])
+            case let kind? where !greeted:
+                throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
+            case .inventory(let inventory)?:
+                try await controlPlane.reportInventory(name, inventory)
+                try await controlPlane.agentSeen(name)
+            case .status(let report)?:
+                try await controlPlane.reportStatus(name, report)
+                try await controlPlane.agentSeen(name, appliedRevision: report.revision)
+            case nil:
+                try await controlPlane.agentSeen(name)
+            }
+        }
+    }
+
+    /// Who called, from the TLS handshake; `unauthenticated` when no acceptable certificate was presented.
+    private func peer(_ context: ServerContext) throws -> AgentPeer {
+        guard let peer = AgentPeer.identify(context, authority: pki.authority, revocations: pki.revocations) else {
+            throw RPCError(code: .unauthenticated, message: "no acceptable client certificate (unknown, expired or revoked)")
+        }
+        return peer
+    }
+
+    /// The control plane's refusal as a gRPC status with the same message.
+    static func rpcError(_ error: any Error) -> RPCError {
+        if let error = error as? RPCError { return error }
+        guard let error = error as? TapsterError else {
+            return RPCError(code: .internalError, message: "internal error: \(error)")
+        }
+        let code: RPCError.Code = switch error.code {
+        case .unauthenticated: .unauthenticated
+        case .forbidden, .notGranted: .permissionDenied
+        case .invalidArgument, .badRequest, .malformedJSON, .invalidBPF: .invalidArgument
+        case .notFound: .notFound
+        case .alreadyExists: .alreadyExists
+        case .invalidState, .inUse: .failedPrecondition
+        case .unavailable: .unavailable
+        case .tooManyRequests, .quotaExceeded: .resourceExhausted
+        default: .internalError
+        }
+        return RPCError(code: code, message: error.message)
+    }
+
+    /// `ipv4:10.0.0.5:41234` → `10.0.0.5`; `ipv6:[::1]:443` → `::1`.
+    static func address(of peer: String) -> String? {
+        guard let colon = peer.firstIndex(of: ":") else { return nil }
+        var rest = peer[peer.index(after: colon)...]
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") { return String(rest[rest.index(after: rest.startIndex)..<close]) }
+        if let port = rest.lastIndex(of: ":") { rest = rest[..<port] }
+        return rest.isEmpty ? nil : String(rest)
+    }
+
+    private static func describe(_ kind: Tapster_Agent_V1_AgentMessage.OneOf_Kind) -> String {
+        switch kind {
+        case .hello: "Hello"
+        case .inventory: "Inventory"
+        case .status: "StatusReport"
+        }
+    }
+}
+
+/// The hub's id of a connection's channel, once Hello registered it.
+private final class SessionMark: Sendable {
+    let id = Mutex<UUID?>(nil)
+}

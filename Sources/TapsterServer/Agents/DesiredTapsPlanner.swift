@@ -1,0 +1,236 @@
+import Crypto
+import Foundation
+import TapsterCore
+import TapsterWire
+
+/// What one agent must run: its tap assignments and the `port`-target frames it receives from other
+/// hosts. The ``AgentHub`` stamps it with a revision to make a `DesiredTaps` message.
+struct AgentPlan: Sendable, Equatable {
+    var taps: [Tapster_Agent_V1_TapAssignment] = []
+    var receptions: [Tapster_Agent_V1_PortReception] = []
+
+    /// The plan as the message sent to the agent.
+    func message(revision: UInt64) -> Tapster_Agent_V1_ServerMessage {
+        var desired = Tapster_Agent_V1_DesiredTaps()
+        desired.revision = revision
+        desired.taps = taps
+        desired.receptions = receptions
+        var message = Tapster_Agent_V1_ServerMessage()
+        message.desired = desired
+        return message
+    }
+}
+
+/// Computes, from the control plane's state, what every agent must run. Pure: the same inputs give
+/// the same plans, ordered (taps by id, sources by workload then interface), so plans compare equal
+/// exactly when nothing changed.
+///
+/// Rules:
+/// - only live taps before their deadline, whose filter and target exist;
+/// - sources: on each host, the workloads the filter selects (by labels, and by `ports` when given:
+///   then only those interfaces), every interface of each — except a `port` target's own interface,
+///   which is never tapped (its frames would be mirrored into itself);
+/// - BPF: the filter's expression (BPF and rules) AND, with a peer selector, `(host A or host B …)`
+///   over the addresses of the peer workloads on every host; a tap whose peer selector matches no
+///   address captures nothing and is sent to no agent;
+/// - snaplen from the target's payload (0 for full packets), direction from the filter, the target's
+///   bandwidth cap, the tap's deadline;
+/// - a capture's tap (``Tap/capture``) narrows all this: fewer workloads and interfaces, its BPF AND-ed,
+///   a shorter snap length;
+/// - destination from the target: a tunnel (ERSPAN II/III, VXLAN, GRE); `port`: delivery into the
+///   interface whose id is the target's port — locally on its own host, otherwise tunnelled to that
+///   host's agent (its `tunnel_address`, a GRE key derived from the tap id), which then gets a
+///   ``Tapster_Agent_V1_PortReception``; hosts that cannot reach the port's host (it has no agent or
+///   no tunnel address) get no assignment; `stream` and `store`: to the server (capture id = tap id).
+enum DesiredTapsPlanner {
+    /// Everything a plan depends on.
+    struct Inputs: Sendable {
+        var taps: [Tap]
+        var filters: [Filter]
+        var targets: [Target]
+        var workloads: [Workload]
+        var agents: [Agent]
+        var now: Date
+    }
+
+    /// The plan of every agent that is not revoked (empty when it has nothing to do), by agent name.
+    static func plan(_ inputs: Inputs) -> [String: AgentPlan] {
+        let agents = inputs.agents.filter { $0.state != .revoked }
+        var plans = Dictionary(uniqueKeysWithValues: agents.map { ($0.name, AgentPlan()) })
+        let agentsByName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let filters = Dictionary(inputs.filters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let targets = Dictionary(inputs.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var greKeys = TunnelKeys()
+
+        for tap in inputs.taps.sorted(by: { $0.id < $1.id }) where tap.state.isLive && tap.deadline > inputs.now {
+            guard let filter = filters[tap.filter], let target = targets[tap.target],
+                  let filterBPF = expression(of: filter.spec, workloads: inputs.workloads) else { continue }
+            let portDestination = target.kind == .port ? port(target.spec.portId, in: inputs.workloads) : nil
+            if target.kind == .port, portDestination == nil { continue }
+            let sourcesByHost = sources(of: filter.spec, narrowedBy: tap.capture, in: inputs.workloads,
+                                        excluding: portDestination?.interface.id)
+            var assignment = Tapster_Agent_V1_TapAssignment()
+            assignment.tapID = tap.id
+            assignment.deadlineUnixNanos = unixNanos(tap.deadline)
+            assignment.bpf = tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF
+            assignment.snaplen = snaplen(target.spec.effectivePayload, narrowedBy: tap.capture)
+            assignment.direction = direction(filter.spec.effectiveDirection)
+            assignment.bandwidthCapBitsPerSecond = target.spec.bandwidthCap?.bitsPerSecond ?? 0
+
+            var remoteSources = false
+            for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where plans[host] != nil {
+                var hostAssignment = assignment
+                hostAssignment.sources = sources
+                if let port = portDestination {
+                    var delivery = Tapster_Agent_V1_PortDelivery()
+                    delivery.host = port.workload.host
+                    delivery.netns = port.workload.netns ?? ""
+                    delivery.interface = port.interface.name
+                    if host != port.workload.host {
+                        guard let tunnel = agentsByName[port.workload.host]?.tunnelAddress, !tunnel.isEmpty else { continue }
+                        delivery.tunnelAddress = tunnel
+                        delivery.greKey = greKeys.key(for: tap.id, host: port.workload.host)
+                        remoteSources = true
+                    }
+                    hostAssignment.destination.port = delivery
+                } else {
+                    hostAssignment.destination = destination(of: target, tap: tap)
+                }
+                plans[host]?.taps.append(hostAssignment)
+            }
+            if let port = portDestination, remoteSources {
+                var reception = Tapster_Agent_V1_PortReception()
+                reception.tapID = tap.id
+                reception.greKey = greKeys.key(for: tap.id, host: port.workload.host)
+                reception.netns = port.workload.netns ?? ""
+                reception.interface = port.interface.name
+                reception.deadlineUnixNanos = assignment.deadlineUnixNanos
+                plans[port.workload.host]?.receptions.append(reception)
+            }
+        }
+        return plans
+    }
+
+    // MARK: Parts
+
+    /// The complete BPF expression: the filter's traffic expression AND its peers' addresses. `nil`
+    /// when the filter cannot select anything (its peer selector matches no address) or is invalid.
+    static func expression(of filter: FilterSpec, workloads: [Workload]) -> String? {
+        let traffic: String?
+        do { traffic = try filter.trafficExpression() } catch { return nil }
+        var clauses = traffic.map { [$0] } ?? []
+        if let peers = filter.peerSelector {
+            let addresses = Set(workloads.filter { peers.matches($0.labels) }.flatMap { $0.interfaces.flatMap(\.ips) }.map(\.description))
+            guard !addresses.isEmpty else { return nil }
+            clauses.append("(" + addresses.sorted().map { "host \($0)" }.joined(separator: " or ") + ")")
+        }
+        return clauses.joined(separator: " and ")
+    }
+
+    /// Capture sources by host: every selected workload's interfaces (only the filter's `ports` when
+    /// given; a capture's narrowing applied), without the excluded interface.
+    static func sources(of filter: FilterSpec, narrowedBy capture: CaptureNarrowing? = nil, in workloads: [Workload],
+                        excluding excluded: String?) -> [String: [Tapster_Agent_V1_CaptureSource]] {
+        var byHost: [String: [Tapster_Agent_V1_CaptureSource]] = [:]
+        for workload in workloads where filter.selects(workload.spec) && (capture?.selects(workload.spec) ?? true) {
+            for interface in workload.interfaces where interface.id != excluded && (filter.ports?.contains(interface.id) ?? true)
+                && (capture?.includes(interface: interface.name) ?? true) {
+                var source = Tapster_Agent_V1_CaptureSource()
+                source.workload = workload.name
+                source.netns = workload.netns ?? ""
+                source.interface = interface.name
+                byHost[workload.host, default: []].append(source)
+            }
+        }
+        return byHost.mapValues { $0.sorted { ($0.workload, $0.interface) < ($1.workload, $1.interface) } }
+    }
+
+    /// The workload interface a `port` target delivers into.
+    static func port(_ id: String?, in workloads: [Workload]) -> (workload: Workload, interface: WorkloadInterface)? {
+        guard let id else { return nil }
+        for workload in workloads {
+            if let interface = workload.interfaces.first(where: { $0.id == id }) { return (workload, interface) }
+        }
+        return nil
+    }
+
+    /// A tunnel or server-stream destination (not `port`, which depends on the source host).
+    static func destination(of target: Target, tap: Tap) -> Tapster_Agent_V1_Destination {
+        var destination = Tapster_Agent_V1_Destination()
+        var tunnel = Tapster_Agent_V1_Tunnel()
+        tunnel.address = target.spec.destination?.description ?? ""
+        switch target.kind {
+        case .erspan:
+            tunnel.encapsulation = target.spec.erspanVersion == 3 ? .erspanIii : .erspanIi
+            tunnel.sessionID = UInt32(clamping: target.spec.sessionId ?? 0)
+            destination.tunnel = tunnel
+        case .vxlan:
+            tunnel.encapsulation = .vxlan
+            tunnel.vni = UInt32(clamping: target.spec.vni ?? 0)
+            tunnel.udpPort = UInt32(clamping: target.spec.udpPort ?? TargetSpec.defaultVXLANPort)
+            destination.tunnel = tunnel
+        case .gre:
+            tunnel.encapsulation = .gre
+            if let key = target.spec.greKey {
+                tunnel.hasGreKey_p = true
+                tunnel.greKey = key
+            }
+            destination.tunnel = tunnel
+        case .stream, .store, .port:
+            var stream = Tapster_Agent_V1_ServerStream()
+            stream.captureID = tap.id
+            destination.stream = stream
+        }
+        return destination
+    }
+
+    /// The target's payload as a snap length (0: whole packets), or a capture's smaller one.
+    static func snaplen(_ payload: Payload, narrowedBy capture: CaptureNarrowing? = nil) -> UInt32 {
+        if let capture, capture.snaplen != nil { return UInt32(clamping: capture.effectiveSnaplen(under: payload)) }
+        switch payload {
+        case .full: return 0
+        case .headers(let snaplen): return UInt32(clamping: snaplen)
+        }
+    }
+
+    static func direction(_ direction: Direction) -> Tapster_Agent_V1_Direction {
+        switch direction {
+        case .both: .both
+        case .in: .in
+        case .out: .out
+        }
+    }
+
+    /// Nanoseconds since the epoch, from the millisecond the store keeps.
+    static func unixNanos(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
+    }
+}
+
+/// GRE keys of tunnelled `port` deliveries: derived from the tap id (the first 32 bits of its
+/// SHA-256), and unique among the receptions of one host (on a clash, the next derivation).
+struct TunnelKeys {
+    private var assigned: [String: UInt32] = [:]
+    private var used: [String: Set<UInt32>] = [:]
+
+    /// The key of `tapID`'s frames to `host`: the same on every call.
+    mutating func key(for tapID: String, host: String) -> UInt32 {
+        let slot = host + "\u{0}" + tapID
+        if let key = assigned[slot] { return key }
+        var attempt = 0
+        var key = Self.derive(tapID, attempt: attempt)
+        while used[host, default: []].contains(key) {
+            attempt += 1
+            key = Self.derive(tapID, attempt: attempt)
+        }
+        used[host, default: []].insert(key)
+        assigned[slot] = key
+        return key
+    }
+
+    /// The first 32 bits of SHA-256 of the tap id (and the attempt, after the first).
+    static func derive(_ tapID: String, attempt: Int = 0) -> UInt32 {
+        let digest = SHA256.hash(data: Data((attempt == 0 ? tapID : "\(tapID)#\(attempt)").utf8))
+        return digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+}

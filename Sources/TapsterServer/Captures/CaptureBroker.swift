@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import NIOCore
+import TapsterCore
+import TapsterObjectStore
+import TapsterWire
+
+/// What the broker needs to start a capture.
+struct CaptureStart: Sendable {
+    var id: String
+    var mode: CaptureMode
+    var deadline: Date
+    var packetLimit: UInt64?
+    var byteLimit: UInt64?
+    /// For a stored capture: where, and its tags (owner, tenant, tap).
+    var objectKey: String?
+    var tags: [String: String] = [:]
+}
+
+/// The server's capture broker: receives agents' packet batches for `stream` and `store` taps, merges
+/// each capture's batches from every host into one pcapng (``CaptureSession``), and hands it to its
+/// reader — the owner's HTTP stream, or the capture store.
+///
+/// The agent hub's `SendPackets` handler calls ``ingest(agent:batch:)`` for every batch; the control
+/// plane calls ``begin(_:)`` when a capture is created and ``tapEnded(_:reason:)`` when its tap stops
+/// or expires. What the broker decides by itself (a limit reached, the reader gone, the pcapng
+/// complete) it tells the connected ``CaptureRecorder``.
+public actor CaptureBroker {
+    let settings: CaptureSettings
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    private var sessions: [String: CaptureSession] = [:]
+    private var uploads: [String: Task<Void, Never>] = [:]
+    private var recorder: (any CaptureRecorder)?
+    private var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// Batches for captures this server does not run (ended, or begun elsewhere), ignored.
+    public private(set) var unknownBatches: UInt64 = 0
+
+    init(settings: CaptureSettings, clock: @escaping @Sendable () -> Date, logger: Logger) {
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    private var now: UInt64 { clock().unixNanoseconds }
+
+    /// Connects what the broker reports to (the control plane, while the server runs).
+    func connect(_ recorder: (any CaptureRecorder)?) {
+        self.recorder = recorder
+    }
+
+    // MARK: The seam with the agent hub
+
+    /// Takes one batch an agent sent for a capture (`capture_id`, or `tap_id` when empty). Batches of
+    /// captures this server does not run are counted and ignored.
+    public func ingest(agent: String, batch: Tapster_Agent_V1_PacketBatch) async {
+        let id = batch.captureID.isEmpty ? batch.tapID : batch.captureID
+        guard let session = sessions[id] else {
+            unknownBatches &+= 1
+            return
+        }
+        await apply(await session.ingest(agent: agent, batch, now: now), of: session)
+    }
+
+    // MARK: The seam with the control plane
+
+    /// Starts a capture; a stored one starts uploading at once.
+    func begin(_ start: CaptureStart) {
+        let now = self.now
+        let merge = CaptureMerge(budget: settings.bufferBudget, packetLimit: start.packetLimit, byteLimit: start.byteLimit,
+                                 reorderWindow: settings.reorderWindow.nanoseconds, startTime: now)
+        let session = CaptureSession(
+            id: start.id, mode: start.mode, deadline: start.deadline.unixNanoseconds, merge: merge,
+            timing: .init(readerGrace: settings.readerGrace.nanoseconds, drainGrace: settings.drainGrace.nanoseconds,
+                          progressInterval: settings.progressInterval.nanoseconds),
+            now: now)
+        sessions[start.id] = session
+        if start.mode == .store, let store = settings.objectStore, let key = start.objectKey {
+            uploads[start.id] = Task { await self.upload(session, to: store, key: key, tags: start.tags) }
+        }
+    }
+
+    /// The capture's tap stopped or expired: the capture ends once agents' last batches are in.
+    func tapEnded(_ id: String, reason: CaptureEndReason) async {
+        guard let session = sessions[id] else { return }
+        await apply(await session.end(reason, now: now), of: session)
+    }
+
+    /// Becomes the one reader of a streamed capture.
+    func reader(for id: String) async throws(TapsterError) -> CaptureReader {
+        guard let session = sessions[id] else {
+            throw TapsterError(.invalidState, "capture \(id) is not running on this server; it has ended")
+        }
+        guard session.mode == .stream else {
+            throw TapsterError(.invalidState, "capture \(id) is stored, not streamed; download it when it is complete")
+        }
+        try await session.attachReader()
+        return CaptureReader(session: session, broker: self)
+    }
+
+    /// The reader of `session` went away before the end: the capture stops (`client_gone`).
+    func readerGone(_ session: CaptureSession) async {
+        await apply(await session.readerGone(now: now), of: session)
+    }
+
+    /// Waits until the capture is finished and recorded (at most `timeout`); returns at once when it is
+    /// not running here.
+    func waitUntilFinished(_ id: String, timeout: Duration) async {
+        guard sessions[id] != nil else { return }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.releaseWaiters(id)
+        }
+        await withCheckedContinuation { finishWaiters[id, default: []].append($0) }
+        timer.cancel()
+    }
+
+    /// The session of a running capture (tests).
+    func session(_ id: String) -> CaptureSession? { sessions[id] }
+
+    /// Ids of the captures running here.
+    var runningCaptures: [String] { sessions.keys.sorted() }
+
+    // MARK: Running
+
+    /// Flushes quiet captures and checks deadlines, readers and drains every tick, until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: settings.tickInterval) } catch { break }
+            await tick()
+        }
+    }
+
+    /// One tick over every running capture.
+    func tick() async {
+        let now = self.now
+        for session in sessions.values {
+            await apply(await session.tick(now: now), of: session)
+        }
+    }
+
+    // MARK: Parts
+
+    private func apply(_ effects: [CaptureEffect], of session: CaptureSession) async {
+        for effect in effects {
+            switch effect {
+            case .progress(let summary):
+                await recorder?.progress(session.id, summary)
+            case .ended(let reason):
+                await recorder?.ended(session.id, reason: reason)
+            case .finished(let summary):
+                if session.mode == .stream || uploads[session.id] == nil {
+                    await recorder?.finished(session.id, summary, stored: nil,
+                                             failure: session.mode == .store ? "this server has no capture store" : nil)
+                    await session.close()
+                    remove(session.id)
+                } else {
+                    await session.close()
+                }
+            }
+        }
+    }
+
+    /// Streams a stored capture's pcapng into the object store; records the outcome.
+    private func upload(_ session: CaptureSession, to store: any ObjectStore, key: String, tags: [String: String]) async {
+        do {
+            try await session.attachReader()
+            let stored = try await store.upload(key: key, tags: tags, contentType: "application/x-pcapng",
+                                                body: CaptureByteStream(session: session))
+            await recorder?.finished(session.id, await session.summary(at: clock()), stored: stored, failure: nil)
+        } catch {
+            logger.error("storing a capture failed", metadata: ["capture": "\(session.id)", "key": "\(key)", "error": "\(error)"])
+            let effects = await session.readerGone(now: now, failed: true)
+            for case .ended(let reason) in effects { await recorder?.ended(session.id, reason: reason) }
+            await recorder?.finished(session.id, await session.summary(at: clock()), stored: nil,
+                                     failure: "storing the capture failed: \(error)")
+            await session.close()
+        }
+        remove(session.id)
+    }
+
+    private func remove(_ id: String) {
+        sessions[id] = nil
+        uploads[id] = nil
+        releaseWaiters(id)
+    }
+
+    private func releaseWaiters(_ id: String) {
+        for waiter in finishWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
+    }
+}
+
+/// The one reader of a streamed capture: its pcapng, chunk by chunk, to the end.
+struct CaptureReader: Sendable {
+    let session: CaptureSession
+    let broker: CaptureBroker
+
+    /// The capture's bytes as they come; ends with the capture.
+    var bytes: CaptureByteStream { CaptureByteStream(session: session) }
+
+    /// The reader went away before the end: the capture stops (`client_gone`). Runs to its end even when
+    /// the caller (the request's task) is being cancelled.
+    func gone() async {
+        let broker = self.broker, session = self.session
+        await Task { await broker.readerGone(session) }.value
+    }
+}
+
+/// A capture's pcapng as an async sequence of chunks, for an HTTP body or an upload.
+struct CaptureByteStream: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    typealias Failure = any Error
+    let session: CaptureSession
+
+    func makeAsyncIterator() -> Iterator { Iterator(session: session) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let session: CaptureSession
+        mutating func next() async throws -> ByteBuffer? { await session.next() }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import PacketKit
+import TapsterCore
+import TapsterWire
+
+/// The merge of one capture: agents' packet batches in, one pcapng out — one Interface Description
+/// Block per (host, workload, interface), packets in timestamp order across agents (PacketKit's
+/// ``PcapngLiveMerger`` with its bounded reorder window), an Interface Statistics Block per interface
+/// at the end.
+///
+/// A value type with no I/O: the caller feeds batches and the time, and drains the bytes written.
+/// It keeps within a byte budget: a packet that would make the bytes it holds plus the bytes the
+/// caller still holds (`queued`) exceed ``budget`` is dropped and counted on its interface, and so
+/// are packets beyond the packet or byte limit (those are not drops: the capture has ended).
+struct CaptureMerge {
+    /// What one agent sends.
+    private struct Source {
+        var id: PcapngLiveMerger.SourceID
+        /// The agent's interface index → (the merger's local id for this source, the output interface id).
+        var interfaces: [UInt32: (local: UInt32, output: Int)] = [:]
+        var localCount: UInt32 = 0
+        /// The agent said it sent its last batch.
+        var finished = false
+    }
+
+    /// The most bytes held (in the merger plus the caller's queue).
+    let budget: Int
+    let packetLimit: UInt64?
+    let byteLimit: UInt64?
+    /// When the capture started, ns since the epoch (the ISBs' `isb_starttime`).
+    let startTime: UInt64
+
+    private var merger: PcapngLiveMerger
+    private var writer = PcapngWriter(reservingCapacity: 64 << 10)
+    private var sources: [String: Source] = [:]
+    /// By output interface id.
+    private(set) var interfaces: [CaptureInterfaceStatistics] = []
+    /// Packets and packet bytes taken into the capture.
+    private(set) var packets: UInt64 = 0
+    private(set) var packetBytes: UInt64 = 0
+    /// Bytes of pcapng drained so far.
+    private(set) var bytesWritten: Int64 = 0
+    /// Set when ``packetLimit`` or ``byteLimit`` was reached: no packet is taken any more.
+    private(set) var limitReached: CaptureEndReason?
+    /// Packets that named an interface their agent never described (a broken agent), ignored.
+    private(set) var unknownInterfacePackets: UInt64 = 0
+    /// Batches whose blocks were not valid pcapng (the packets before the damage were taken).
+    private(set) var damagedBatches: UInt64 = 0
+    private(set) var finished = false
+
+    /// The most bytes an EPB adds to its packet: 28 of header, 4 of trailer, up to 3 of padding, and 12
+    /// for `epb_flags` and the end of options.
+    static let blockOverhead = 47
+
+    init(budget: Int, packetLimit: UInt64?, byteLimit: UInt64?, reorderWindow: UInt64, startTime: UInt64) {
+        self.budget = budget
+        self.packetLimit = packetLimit
+        self.byteLimit = byteLimit
+        self.startTime = startTime
+        // Agents' streams open at different moments: every packet waits out the window, so a host whose
+        // first batch comes later is still merged in order.
+        merger = PcapngLiveMerger(reorderWindow: reorderWindow,
+                                  sectionHeader: PcapngSectionHeader(operatingSystem: Self.operatingSystem, userApplication: "Tapster"),
+                                  sourcesMayJoin: true)
+        writer.writeSectionHeader(merger.sectionHeader)
+    }
+
+    /// Bytes the merger holds, waiting for their turn: packets and their block headers.
+    var heldBytes: Int { merger.bufferedBytes + merger.bufferedCount * Self.blockOverhead }
+
+    /// Whether every agent that sent anything said it sent its last batch (false when none sent).
+    var allSourcesFinished: Bool { !sources.isEmpty && sources.values.allSatisfy(\.finished) }
+
+    /// Every drop so far, whatever its cause.
+    var drops: UInt64 { interfaces.reduce(0) { $0 &+ $1.drops } }
+
+    /// Takes one agent's batch: new interfaces, packets (within the budget and limits), counters, `last`.
+    /// `queued` is what the caller holds of earlier output (it counts against the budget).
+    mutating func ingest(agent: String, _ batch: Tapster_Agent_V1_PacketBatch, queued: Int, now: UInt64) {
+        guard !finished else { return }
+        var source = self.source(for: agent)
+        for interface in batch.interfaces { describe(interface, of: agent, in: &source) }
+        let outcome: Result<Void, PcapngPacketRunError<Never>> = batch.blocks.withUnsafeBytes { bytes in
+            Result { () throws(PcapngPacketRunError<Never>) in
+                try PcapngPacketRun.forEachPacket(in: bytes) { packet in take(packet, from: source, queued: queued) }
+            }
+        }
+        if case .failure = outcome { damagedBatches += 1 }
+        for counters in batch.counters {
+            guard let output = source.interfaces[counters.index]?.output else { continue }
+            interfaces[output].received = max(interfaces[output].received, counters.received)
+            interfaces[output].kernelDrops = max(interfaces[output].kernelDrops, counters.kernelDrops)
+            interfaces[output].agentDrops = max(interfaces[output].agentDrops, counters.agentDrops)
+        }
+        if batch.last {
+            source.finished = true
+            merger.closeSource(source.id)
+        }
+        sources[agent] = source
+        merger.advanceClock(to: now)
+    }
+
+    /// Lets quiet periods flush: packets older than `now` minus the reorder window are released.
+    mutating func advance(to now: UInt64) {
+        merger.advanceClock(to: now)
+    }
+
+    /// Hands every byte ready for output to `sink` (in order), then forgets them.
+    mutating func drain(_ sink: (UnsafeRawBufferPointer) -> Void) throws(PcapngWriteError) {
+        if !finished { try merger.writeReady(into: &writer) }
+        guard writer.byteCount > 0 else { return }
+        bytesWritten += Int64(writer.byteCount)
+        writer.drain(sink)
+    }
+
+    /// Ends the merge at `now`: everything held is written, then one ISB per interface; ``drain(_:)``
+    /// then hands out the rest. Nothing is taken afterwards.
+    mutating func finish(at now: UInt64) throws(PcapngWriteError) {
+        guard !finished else { return }
+        merger.finish()
+        try merger.writeReady(into: &writer)
+        finished = true
+        for (id, interface) in interfaces.enumerated() {
+            try writer.writeInterfaceStatistics(PcapngInterfaceStatistics(
+                interfaceID: UInt32(id), timestamp: now, startTime: startTime, endTime: now,
+                received: max(interface.received, interface.packets &+ interface.serverDrops), interfaceDrops: interface.drops,
+                osDrops: interface.kernelDrops, userDelivered: interface.packets,
+                comments: ["drops: kernel \(interface.kernelDrops), agent \(interface.agentDrops), server \(interface.serverDrops)"]))
+        }
+    }
+
+    /// The capture's counters now.
+    func summary(reason: CaptureEndReason?, at now: Date) -> CaptureSummary {
+        var interfaces = self.interfaces
+        for index in interfaces.indices {
+            interfaces[index].received = max(interfaces[index].received, interfaces[index].packets &+ interfaces[index].serverDrops)
+        }
+        return CaptureSummary(packets: packets, size: bytesWritten, drops: drops, interfaces: interfaces, reason: reason, at: now)
+    }
+
+    // MARK: Parts
+
+    private mutating func source(for agent: String) -> Source {
+        if let source = sources[agent], !source.finished { return source }
+        // A new agent, or one sending again after its last batch (a new stream): a new merger source.
+        return Source(id: merger.addSource())
+    }
+
+    /// Adds an interface (an IDB) the first time its index appears, or again under a new name.
+    private mutating func describe(_ interface: Tapster_Agent_V1_CaptureInterface, of agent: String, in source: inout Source) {
+        let name = Self.interfaceName(interface.name, agent: agent, index: interface.index)
+        if let known = source.interfaces[interface.index], interfaces[known.output].name == name { return }
+        let description = PcapngInterfaceDescription(
+            linkType: LinkType(rawValue: Int32(clamping: interface.linkType == 0 ? 1 : interface.linkType)),
+            snapLength: interface.snaplen, name: name, description: "captured by agent \(agent)",
+            filter: interface.filter.isEmpty ? nil : interface.filter, timestampResolution: .nanoseconds)
+        do {
+            let output = try merger.addInterface(description, source: source.id)
+            source.interfaces[interface.index] = (source.localCount, Int(output))
+            source.localCount += 1
+            interfaces.append(CaptureInterfaceStatistics(name: name, agent: agent))
+        } catch {
+            // Only a closed source refuses; sources are replaced before they are used after closing.
+        }
+    }
+
+    @inline(__always)
+    private mutating func take(_ packet: PcapngPacketRun.Packet, from source: Source, queued: Int) {
+        guard let interface = source.interfaces[packet.interfaceID] else {
+            unknownInterfacePackets &+= 1
+            return
+        }
+        guard limitReached == nil else { return }
+        if heldBytes + queued + packet.data.count + Self.blockOverhead > budget {
+            interfaces[interface.output].serverDrops &+= 1
+            return
+        }
+        do {
+            try merger.pushPacket(source: source.id, interfaceID: interface.local, timestamp: packet.timestamp,
+                                  originalLength: Int(packet.originalLength), flags: packet.flags, data: packet.data)
+        } catch {
+            unknownInterfacePackets &+= 1
+            return
+        }
+        interfaces[interface.output].packets &+= 1
+        packets &+= 1
+        packetBytes &+= UInt64(packet.data.count)
+        if let packetLimit, packets >= packetLimit { limitReached = .packetLimit }
+        if let byteLimit, packetBytes >= byteLimit { limitReached = limitReached ?? .byteLimit }
+    }
+
+    /// `host/workload/interface` as the agent named it, always starting with the agent's own name (an
+    /// agent cannot pose as another host).
+    static func interfaceName(_ name: String, agent: String, index: UInt32) -> String {
+        if name.isEmpty { return "\(agent)/-/if\(index)" }
+        return name.hasPrefix(agent + "/") ? name : "\(agent)/\(name)"
+    }
+
+    /// The server's operating system, the section's `shb_os`.
+    static let operatingSystem = ProcessInfo.processInfo.operatingSystemVersionString
+}
+
+/// A capture's counters at one moment (or at its end).
+struct CaptureSummary: Sendable, Equatable {
+    var packets: UInt64
+    /// Bytes of pcapng written.
+    var size: Int64
+    var drops: UInt64
+    var interfaces: [CaptureInterfaceStatistics]
+    /// Why it ended, once it has.
+    var reason: CaptureEndReason?
+    var at: Date
+}

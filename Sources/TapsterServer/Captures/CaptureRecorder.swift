@@ -1,0 +1,14 @@
+import TapsterCore
+import TapsterObjectStore
+
+/// What the capture broker tells the control plane about a capture, and awaits: counters while it is
+/// live, that it ended by itself (so its tap is stopped), and its final state.
+protocol CaptureRecorder: Sendable {
+    /// Counters so far, about once a second while the capture is live.
+    func progress(_ id: String, _ summary: CaptureSummary) async
+    /// The broker ended the capture by itself (a limit, its reader went away, every agent finished):
+    /// its tap must stop, so that agents stop capturing.
+    func ended(_ id: String, reason: CaptureEndReason) async
+    /// The capture's pcapng is complete: streamed to its end, or stored (`stored`), or failed (`failure`).
+    func finished(_ id: String, _ summary: CaptureSummary, stored: StoredObject?, failure: String?) async
+}

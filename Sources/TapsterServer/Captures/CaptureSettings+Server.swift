@@ -1,0 +1,32 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TapsterCore
+import TapsterObjectStore
+
+extension CaptureSettings {
+    /// The settings `tapster serve` runs with: its buffer budget; the capture store — S3 when
+    /// `--capture-store s3://…` names it (the bucket is created if needed), else the filesystem under
+    /// `<data dir>/captures`; the download URL key kept in `<data dir>/download-signing.key`.
+    static func forServer(_ configuration: ServerConfiguration, logger: Logger) async throws -> CaptureSettings {
+        guard configuration.captureBuffer >= 64 << 10 else {
+            throw TapsterError.invalid("capture-buffer", "\(ByteCount(bytes: UInt64(max(0, configuration.captureBuffer)))) is less than the 64KiB a capture needs")
+        }
+        let objectStore: any ObjectStore
+        if let location = configuration.captureStore {
+            let s3: S3Configuration
+            do {
+                s3 = try S3Configuration(parsing: location)
+            } catch {
+                throw TapsterError.invalid("capture-store", error.description)
+            }
+            let store = S3ObjectStore(configuration: s3, httpClient: HTTPClient.shared, logger: logger)
+            try await store.createBucket()
+            objectStore = store
+        } else {
+            objectStore = FilesystemObjectStore(root: configuration.capturesDirectory)
+        }
+        let key = try DownloadSigningKey.loadOrCreate(in: URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true))
+        return CaptureSettings(bufferBudget: configuration.captureBuffer, objectStore: objectStore, signingKey: key)
+    }
+}

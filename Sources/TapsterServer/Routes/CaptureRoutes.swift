@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TapsterCore
+import TapsterObjectStore
+
+/// `/captures`: tcpdump across the fleet — start, list, stream live, download stored, delete.
+struct CaptureRoutes {
+    let controlPlane: ControlPlane
+
+    /// The media type of a pcapng stream or file.
+    static let pcapng = "application/x-pcapng"
+
+    func register(on api: RouterGroup<TapsterRequestContext>) {
+        let cp = controlPlane
+        api.endpoint(.get, "captures") { request, _, p in
+            ItemList(items: try await cp.listCaptures(p, states: try Self.states(request.query("state"))))
+        }
+        api.endpoint(.post, "captures", status: .created) { request, context, p in
+            try await cp.createCapture(p, try await request.json(CaptureRequest.self, context: context))
+        }
+        api.endpoint(.get, "captures/{id}") { _, context, p in try await cp.capture(p, try context.parameter("id")) }
+        api.noContent(.delete, "captures/{id}") { _, context, p in try await cp.deleteCapture(p, try context.parameter("id")) }
+        api.endpoint(.post, "captures/{id}/download-url") { request, context, p in
+            try await cp.captureDownloadLink(p, try context.parameter("id"), host: request.head.authority)
+        }
+        api.get("captures/{id}/stream") { _, context in
+            let p = try context.requirePrincipal()
+            let reader = try await cp.captureReader(p, try context.parameter("id"))
+            return Self.stream(reader, closed: context.connectionClosed)
+        }
+        // No token: the signed URL is the credential.
+        api.get("captures/{id}/download") { request, context in
+            let id = try context.parameter("id")
+            let items = request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
+            let (capture, download) = try await cp.downloadCapture(id, queryItems: items, remoteAddress: context.remoteAddress)
+            return Response(
+                status: .ok,
+                headers: [.contentType: Self.pcapng, .contentDisposition: "attachment; filename=\"capture-\(capture.id).pcapng\"",
+                          .cacheControl: "no-store"],
+                body: ResponseBody(contentLength: Int(download.size)) { writer in
+                    for try await chunk in download.body { try await writer.write(chunk) }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+
+    /// The live pcapng, chunked, to its end. A reader that goes away — its connection closes, or a
+    /// write fails — stops the capture (`client_gone`).
+    static func stream(_ reader: CaptureReader, closed: EventLoopFuture<Void>) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: pcapng, .cacheControl: "no-store", .contentDisposition: "inline; filename=\"capture-\(reader.session.id).pcapng\""],
+            body: ResponseBody { writer in
+                closed.whenComplete { _ in Task { await reader.gone() } }
+                do {
+                    for try await chunk in reader.bytes { try await writer.write(chunk) }
+                    try await writer.finish(nil)
+                } catch {
+                    await reader.gone()
+                    throw error
+                }
+            })
+    }
+
+    /// `?state=live,complete` → the set of states.
+    static func states(_ text: String?) throws(TapsterError) -> Set<Capture.State>? {
+        guard let text else { return nil }
+        var states = Set<Capture.State>()
+        for word in text.split(separator: ",") {
+            guard let state = Capture.State(rawValue: String(word)) else {
+                throw TapsterError(.badRequest, "state \"\(word)\" is not one of \(Capture.State.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            states.insert(state)
+        }
+        return states
+    }
+}

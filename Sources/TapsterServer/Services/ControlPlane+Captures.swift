@@ -1,0 +1,366 @@
+import Foundation
+import Logging
+import TapsterCore
+import TapsterObjectStore
+import TapsterStore
+
+/// Captures: tcpdump across every instance of an app. A capture runs as a tap (so admission, quota,
+/// expiry, stopping and audit are the taps'), narrowed by the capture's own flags, through a grant whose
+/// target is `stream` or `store`; its ``Capture`` record follows the pcapng the broker makes of it.
+extension ControlPlane {
+    // MARK: Creating
+
+    /// Starts a capture: picks the grant (``CaptureGrantChoice``), checks the narrowing (libpcap
+    /// compiles the expression; the snaplen is capped by the target's payload, with a warning), opens
+    /// the tap with the capture's record in one transaction, then starts the capture in the broker.
+    public func createCapture(_ p: Principal, _ request: CaptureRequest) async throws -> CaptureView {
+        try Policy.require(p, .create, .capture, .collection)
+        var narrowing = try request.narrowing()
+        if narrowing.mode == .store, captures.settings.objectStore == nil {
+            throw TapsterError(.unavailable, "this server has no capture store; stored captures are unavailable")
+        }
+        let grants = try await store.list(.grants, tenants: nil)
+        let kinds = Dictionary(try await store.list(.targets, tenants: nil).map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        let choice = try CaptureGrantChoice.choose(p, filter: request.filter, target: request.target, mode: narrowing.mode,
+                                                   grants: grants, targetKinds: kinds)
+        let filter = try await visibleFilter(p, choice.filter)
+        let target = try await self.target(p, choice.target)
+        guard target.kind == narrowing.mode.targetKind else {
+            throw TapsterError.invalid("target", "\"\(target.name)\" is a\(target.kind == .erspan ? "n" : "") \(target.kind.rawValue) target; "
+                                       + "a \(narrowing.mode.rawValue == "store" ? "stored" : "streamed") capture needs a \(narrowing.mode.targetKind.rawValue) target")
+        }
+        if let bpf = narrowing.bpf {
+            try filterCompiler.compile(bpf, field: "bpf")
+            if let combined = narrowing.expression(narrowing: try filter.spec.trafficExpression()) {
+                try filterCompiler.compile(combined, field: "bpf")
+            }
+        }
+        var warnings: [String] = []
+        let payload = target.spec.effectivePayload
+        if let snaplen = narrowing.snaplen, snaplen > payload.snaplen {
+            warnings.append("snaplen \(snaplen) is capped to \(payload.snaplen), the payload of target \"\(target.name)\"")
+            narrowing.snaplen = payload.snaplen
+        }
+        let duration = request.duration ?? Self.longestGrant(of: choice, for: p, in: grants) ?? CaptureRequest.defaultAdminDuration
+        let retention = target.spec.retention ?? TargetSpec.defaultRetention
+        let mode = narrowing.mode
+        let details = Self.auditDetails(request, narrowing)
+        let opened = try await open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
+                                    description: request.description, reactivating: nil, capture: narrowing) { session, tap in
+            let capture = Capture(
+                id: tap.id, tenant: tap.tenant, owner: tap.owner, filter: tap.filter, target: tap.target, mode: mode,
+                createdAt: tap.createdAt, deadline: tap.deadline, objectKey: mode == .store ? Self.objectKey(tap) : nil,
+                expiresAt: mode == .store ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
+            try await session.insertCapture(capture)
+            try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant,
+                            details: details.merging(["mode": mode.rawValue, "duration": duration.description,
+                                                      "filter": tap.filter, "target": tap.target]) { own, _ in own })
+        }
+        let tap = opened.tap
+        await captures.begin(CaptureStart(
+            id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
+            objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap)))
+        guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
+        return CaptureView(capture: capture, warnings: warnings + opened.warnings)
+    }
+
+    // MARK: Reading
+
+    public func listCaptures(_ p: Principal, states: Set<Capture.State>? = nil) async throws -> [Capture] {
+        try Policy.require(p, .read, .capture, .collection)
+        let scope = tenantScope(p)
+        return try await store.listCaptures(CaptureQuery(tenants: scope, owner: scope == nil ? nil : p.name, states: states))
+    }
+
+    /// A capture the principal may see.
+    public func capture(_ p: Principal, _ id: String) async throws -> Capture {
+        try await visibleCapture(p, id, .read)
+    }
+
+    func visibleCapture(_ p: Principal, _ id: String, _ action: Action) async throws -> Capture {
+        let capture = try await store.findCapture(id: id)
+        let visible = capture.map { p.role != .owner || p.belongs(to: $0.tenant) || $0.owner == p.name } ?? false
+        try Policy.require(p, action, .capture, .object(visible: visible), reference: id)
+        guard let capture else { throw TapsterError.notFound("capture", id) }
+        return capture
+    }
+
+    /// Becomes the one reader of a live streamed capture.
+    func captureReader(_ p: Principal, _ id: String) async throws -> CaptureReader {
+        let capture = try await visibleCapture(p, id, .read)
+        guard capture.mode == .stream else {
+            throw TapsterError(.invalidState, "capture \(id) is stored, not streamed; download it when it is complete")
+        }
+        guard capture.state == .live else {
+            throw TapsterError(.invalidState, "capture \(id) is \(capture.state.rawValue); only a live capture can be streamed")
+        }
+        return try await captures.reader(for: id)
+    }
+
+    // MARK: Downloading
+
+    /// A URL that downloads a complete stored capture without a token until it expires.
+    public func captureDownloadLink(_ p: Principal, _ id: String, host: String?) async throws -> CaptureDownloadLink {
+        let capture = try await visibleCapture(p, id, .read)
+        try Self.requireDownloadable(capture)
+        let signed = captures.settings.signer.sign(captureID: capture.id, now: now)
+        let path = "/api/v1/captures/\(capture.id)/download?\(signed.query)"
+        try await store.transaction { session in
+            try await audit(session, p, AuditAction.captureDownloadLinkCreated, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                            details: ["expires_at": TapsterJSON.formatTime(signed.expiresAt), "owner": capture.owner])
+        }
+        return CaptureDownloadLink(url: host.map { "http://\($0)\(path)" }, path: path, expiresAt: signed.expiresAt)
+    }
+
+    /// Opens a stored capture for a download whose only credential is its signed URL (checked here).
+    func downloadCapture(_ id: String, queryItems: [URLQueryItem], remoteAddress: String) async throws -> (Capture, ObjectDownload) {
+        do {
+            try captures.settings.signer.verify(captureID: id, queryItems: queryItems, now: now)
+        } catch .expired(let at) {
+            throw TapsterError(.signatureExpired, "this download link expired at \(TapsterJSON.formatTime(at)); ask for a new one")
+        } catch {
+            throw TapsterError(.signatureInvalid, "this download link is not valid for capture \(id)")
+        }
+        guard let capture = try await store.findCapture(id: id) else { throw TapsterError.notFound("capture", id) }
+        try Self.requireDownloadable(capture)
+        guard let objectStore = captures.settings.objectStore, let key = capture.objectKey else {
+            throw TapsterError(.unavailable, "this server has no capture store")
+        }
+        let download: ObjectDownload
+        do {
+            download = try await objectStore.download(key: key)
+        } catch ObjectStoreError.notFound(_) {
+            throw TapsterError(.notFound, "the object of capture \(id) is gone from the capture store")
+        }
+        try await store.transaction { session in
+            try await audit(session, .system, AuditAction.captureDownloaded, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                            details: ["owner": capture.owner, "via": "signed_url", "remote_address": remoteAddress,
+                                      "size": String(download.size)])
+        }
+        return (capture, download)
+    }
+
+    private static func requireDownloadable(_ capture: Capture) throws(TapsterError) {
+        guard capture.mode == .store else {
+            throw TapsterError(.invalidState, "capture \(capture.id) was streamed, not stored; there is nothing to download")
+        }
+        guard capture.state == .complete else {
+            throw TapsterError(.invalidState, "capture \(capture.id) is \(capture.state.rawValue); only a complete capture can be downloaded")
+        }
+    }
+
+    // MARK: Deleting
+
+    /// Deletes a capture: a live one is stopped first (and waited for); a stored object is deleted. The
+    /// record stays, `deleted`, as history. Deleting a deleted capture does nothing.
+    public func deleteCapture(_ p: Principal, _ id: String) async throws {
+        var capture = try await visibleCapture(p, id, .delete)
+        if capture.state == .live {
+            if let tap = try await store.findTap(id: id), tap.state.isLive {
+                do {
+                    try await stopTap(p, id, auditDetails: ["via": "capture_delete"])
+                } catch let error as TapsterError where error.code == .invalidState {
+                    // It ended meanwhile.
+                }
+            }
+            await captures.tapEnded(id, reason: .stopped)
+            await captures.waitUntilFinished(id, timeout: captures.settings.drainGrace + .seconds(30))
+            capture = try await visibleCapture(p, id, .delete)
+        }
+        guard capture.state != .deleted else { return }
+        if let key = capture.objectKey, let objectStore = captures.settings.objectStore {
+            try await objectStore.delete(key: key)
+        }
+        let expected = capture.state
+        var deleted = capture
+        deleted.state = .deleted
+        try await store.transaction { [capture, deleted] session in
+            guard try await session.updateCapture(deleted, ifStateIs: expected) else { return }
+            try await audit(session, p, AuditAction.captureDeleted, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                            details: ["owner": capture.owner, "object_key": capture.objectKey ?? ""])
+        }
+    }
+
+    // MARK: Retention
+
+    /// Deletes every stored capture whose retention has passed, audited as the system; returns them.
+    @discardableResult
+    public func sweepExpiredCaptures() async throws -> [Capture] {
+        guard let objectStore = captures.settings.objectStore else { return [] }
+        var swept: [Capture] = []
+        for capture in try await store.expiredCaptures(at: now) {
+            guard let key = capture.objectKey else { continue }
+            try await objectStore.delete(key: key)
+            var deleted = capture
+            deleted.state = .deleted
+            let done = try await store.transaction { [deleted] session in
+                guard try await session.updateCapture(deleted, ifStateIs: capture.state) else { return false }
+                try await audit(session, .system, AuditAction.captureExpired, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                                details: ["owner": capture.owner, "object_key": key,
+                                          "expires_at": capture.expiresAt.map(TapsterJSON.formatTime) ?? ""])
+                return true
+            }
+            if done { swept.append(deleted) }
+        }
+        return swept
+    }
+
+    /// The next time a stored capture expires.
+    func nextCaptureExpiry() async throws -> Date? {
+        try await store.listCaptures(CaptureQuery(states: [.complete, .failed])).compactMap { $0.objectKey == nil ? nil : $0.expiresAt }.min()
+    }
+
+    /// Captures recorded live that no broker runs — the server stopped while they ran — are failed
+    /// (and their taps stopped). Run at start-up, before agents reconnect.
+    func failOrphanedCaptures() async throws {
+        for capture in try await store.listCaptures(CaptureQuery(states: [.live])) {
+            guard await captures.session(capture.id) == nil else { continue }
+            await recordCaptureEnd(capture.id, reason: .failed)
+            var failed = capture
+            failed.state = .failed
+            failed.endedAt = now
+            failed.endReason = .failed
+            failed.failureReason = "the server stopped while the capture ran"
+            try await store.updateCapture(failed, ifStateIs: .live)
+        }
+    }
+
+    // MARK: What the broker reports
+
+    /// The broker ended a capture by itself: its tap is stopped (on behalf of its owner), audited with why.
+    func recordCaptureEnd(_ id: String, reason: CaptureEndReason) async {
+        do {
+            guard let tap = try await store.findTap(id: id) else { return }
+            if reason == .clientGone {
+                try await store.transaction { session in
+                    try await audit(session, .system, AuditAction.captureClientGone, .capture, id: id, name: nil, tenant: tap.tenant,
+                                    details: ["owner": tap.owner])
+                }
+            }
+            guard tap.state.isLive else { return }
+            let stopped = try tap.applying(.stop(by: .user, actor: tap.owner), at: now)
+            let done = try await store.transaction { session in
+                guard try await session.updateTap(stopped, ifStateIs: tap.state) else { return false }
+                try await audit(session, .system, AuditAction.tapStopped, .tap, id: id, name: nil, tenant: tap.tenant,
+                                details: ["stopped_by": StopActor.user.rawValue, "owner": tap.owner, "reason": reason.rawValue])
+                return true
+            }
+            if done { agentsChanged() }
+        } catch {
+            logger.error("stopping a capture's tap failed", metadata: ["capture": "\(id)", "reason": "\(reason.rawValue)", "error": "\(error)"])
+        }
+    }
+
+    /// A live capture's counters so far.
+    func recordCaptureProgress(_ id: String, _ summary: CaptureSummary) async {
+        do {
+            guard var capture = try await store.findCapture(id: id), capture.state == .live else { return }
+            capture.apply(summary)
+            try await store.updateCapture(capture, ifStateIs: .live)
+        } catch {
+            logger.warning("recording a capture's counters failed", metadata: ["capture": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// A capture's pcapng is complete (or failed): its record says so, with the final counters, and the
+    /// end is audited. A stored capture deleted meanwhile has its object deleted.
+    func recordCaptureFinished(_ id: String, _ summary: CaptureSummary, stored: StoredObject?, failure: String?) async {
+        do {
+            guard var capture = try await store.findCapture(id: id) else { return }
+            let previous = capture.state
+            capture.apply(summary)
+            capture.endedAt = summary.at
+            capture.endReason = failure == nil ? summary.reason ?? .stopped : .failed
+            if let stored {
+                capture.size = stored.size
+                let retention = try await store.find(capture.target, in: .targets)?.spec.retention ?? TargetSpec.defaultRetention
+                capture.expiresAt = summary.at.addingTimeInterval(TimeInterval(retention.seconds))
+            }
+            if previous == .live {
+                capture.state = failure == nil ? .complete : .failed
+                capture.failureReason = failure
+            } else if previous == .deleted, let key = stored?.key, let objectStore = captures.settings.objectStore {
+                try await objectStore.delete(key: key)
+            }
+            try await store.transaction { [capture] session in
+                guard try await session.updateCapture(capture, ifStateIs: previous) else { return }
+                var details = ["owner": capture.owner, "reason": capture.endReason?.rawValue ?? "", "packets": String(capture.packets),
+                               "drops": String(capture.drops), "size": String(capture.size), "hosts": String(capture.hosts.count)]
+                if let key = capture.objectKey { details["object_key"] = key }
+                if let failure { details["failure"] = failure }
+                try await audit(session, .system, AuditAction.captureStopped, .capture, id: id, name: nil, tenant: capture.tenant, details: details)
+            }
+        } catch {
+            logger.error("recording a capture's end failed", metadata: ["capture": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Parts
+
+    /// The longest duration the grants of this filter/target pair allow `p`; nil for none (admins).
+    static func longestGrant(of choice: CaptureGrantChoice.Choice, for p: Principal, in grants: [Grant]) -> TapDuration? {
+        grants.filter { $0.filter == choice.filter && $0.target == choice.target && $0.spec.addresses(p) }.map(\.maxDuration).max()
+    }
+
+    /// Where a stored capture goes in the capture store: `<tenant>/<id>.pcapng` (`_` for no tenant).
+    static func objectKey(_ tap: Tap) -> String {
+        "\(tap.tenant ?? "_")/\(tap.id).pcapng"
+    }
+
+    /// The tags of a stored capture's object.
+    static func objectTags(_ tap: Tap) -> [String: String] {
+        ["owner": tap.owner, "tenant": tap.tenant ?? "", "tap": tap.id, "filter": tap.filter, "target": tap.target]
+    }
+
+    /// Tap per-host counters with the server's own drops of a capture added to each agent's.
+    static func addingServerDrops(of capture: Capture, to statuses: [TapAgentStatus]) -> [TapAgentStatus] {
+        let drops = capture.serverDropsByAgent
+        return statuses.map { status in
+            guard let extra = drops[status.agent], extra > 0 else { return status }
+            var status = status
+            status.drops &+= extra
+            var causes = status.dropsByCause ?? DropCounts()
+            causes.buffer &+= extra
+            status.dropsByCause = causes
+            return status
+        }
+    }
+
+    static func auditDetails(_ request: CaptureRequest, _ narrowing: CaptureNarrowing) -> [String: String] {
+        var details: [String: String] = [:]
+        if let selector = narrowing.selector { details["selector"] = selector.description }
+        if let interface = narrowing.interface { details["interface"] = interface }
+        if let snaplen = narrowing.snaplen { details["snaplen"] = String(snaplen) }
+        if let bpf = narrowing.bpf { details["bpf"] = bpf }
+        if let count = narrowing.packetLimit { details["count"] = String(count) }
+        if let bytes = narrowing.byteLimit { details["byte_limit"] = String(bytes) }
+        return details
+    }
+}
+
+extension Capture {
+    /// Takes the broker's counters.
+    mutating func apply(_ summary: CaptureSummary) {
+        packets = summary.packets
+        size = summary.size
+        drops = summary.drops
+        interfaces = summary.interfaces
+    }
+}
+
+/// The control plane as the capture broker's ``CaptureRecorder``.
+struct ControlPlaneCaptureRecorder: CaptureRecorder {
+    let controlPlane: ControlPlane
+
+    func progress(_ id: String, _ summary: CaptureSummary) async {
+        await controlPlane.recordCaptureProgress(id, summary)
+    }
+
+    func ended(_ id: String, reason: CaptureEndReason) async {
+        await controlPlane.recordCaptureEnd(id, reason: reason)
+    }
+
+    func finished(_ id: String, _ summary: CaptureSummary, stored: StoredObject?, failure: String?) async {
+        await controlPlane.recordCaptureFinished(id, summary, stored: stored, failure: failure)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SQLKit
+import TapsterCore
+
+/// Captures: the record's JSON in `body`, and the columns listings and retention search: tenant,
+/// owner, state, creation and expiry times.
+extension SQLSession {
+    func insertCapture(_ capture: Capture) async throws {
+        try await perform("insert capture", conflict: { .alreadyExists("capture", capture.id) }) {
+            try await execute("""
+                INSERT INTO captures (id, tenant, owner, state, created_at_ms, expires_at_ms, body)
+                VALUES (\(bind: capture.id), \(nullable(capture.tenant)), \(bind: capture.owner), \(bind: capture.state.rawValue),
+                        \(bind: capture.createdAt.millisecondsSince1970), \(nullable(capture.expiresAt?.millisecondsSince1970)),
+                        \(bind: try StoredJSON.encode(capture)))
+                """)
+        }
+    }
+
+    func findCapture(id: String) async throws -> Capture? {
+        try await perform("find capture") {
+            try await row("SELECT body FROM captures WHERE id = \(bind: id)").map { try $0.body(Capture.self) }
+        }
+    }
+
+    /// Newest first. With tenants: the captures of those tenants, and the owner's whatever their tenant.
+    func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
+        try await perform("list captures") {
+            var conditions: [SQLQueryString] = []
+            if let tenants = query.tenants {
+                var scope: [SQLQueryString] = []
+                if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
+                if let owner = query.owner { scope.append("owner = \(bind: owner)") }
+                conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
+            }
+            if let states = query.states {
+                conditions.append(states.isEmpty ? "1 = 0" : "state IN \(bindList(states.map(\.rawValue)))")
+            }
+            var sql: SQLQueryString = "SELECT body FROM captures"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
+            return try await rows(sql).map { try $0.body(Capture.self) }
+        }
+    }
+
+    func updateCapture(_ capture: Capture, ifStateIs expected: Capture.State?) async throws -> Bool {
+        try await perform("update capture") {
+            var sql: SQLQueryString = """
+                UPDATE captures
+                SET tenant = \(nullable(capture.tenant)), owner = \(bind: capture.owner), state = \(bind: capture.state.rawValue),
+                    created_at_ms = \(bind: capture.createdAt.millisecondsSince1970),
+                    expires_at_ms = \(nullable(capture.expiresAt?.millisecondsSince1970)), body = \(bind: try StoredJSON.encode(capture))
+                WHERE id = \(bind: capture.id)
+                """
+            if let expected { sql += " AND state = \(bind: expected.rawValue)" }
+            sql += " RETURNING id"
+            return try await row(sql) != nil
+        }
+    }
+
+    func expiredCaptures(at now: Date) async throws -> [Capture] {
+        try await perform("read expired captures") {
+            try await rows("""
+                SELECT body FROM captures
+                WHERE state IN ('complete', 'failed') AND expires_at_ms IS NOT NULL AND expires_at_ms <= \(bind: now.millisecondsSince1970)
+                ORDER BY expires_at_ms, \(dialect.byteOrder("id"))
+                """).map { try $0.body(Capture.self) }.filter { $0.objectKey != nil }
+        }
+    }
+}
