@@ -48,7 +48,10 @@ struct MirroringEndToEndTests {
 
             try await lab.send(from: "web", to: "db", chunks: 20)
             try await lab.send(from: "web", to: "peer", chunks: 20)
-            let sent = try await reference.settledSegments()
+            // db's own interface, less what the bridge flooded to it (a first SYN for the peer, whose MAC it had
+            // not learnt yet): the web ↔ db conversation.
+            let db = lab.topology["db"].address
+            let sent = try await reference.settledSegments().filter { $0.source == db || $0.destination == db }
             let mirrored = await tool.segments(atLeast: sent.count)
             #expect(mirrored == sent, "missing: \(Set(sent).subtracting(mirrored).sorted().prefix(5)), extra: \(Set(mirrored).subtracting(sent).sorted().prefix(5))")
             #expect(tool.rows.allSatisfy { $0[tunnel.field] == tunnel.value }, "\(tool.rows.prefix(3))")
