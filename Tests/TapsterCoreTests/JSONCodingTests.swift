@@ -246,6 +246,9 @@ struct JSONCodingTests {
         (.invalidState, "invalid_state", 409),
         (.quotaExceeded, "quota_exceeded", 409),
         (.durationExceedsGrant, "duration_exceeds_grant", 422),
+        (.ambiguousGrant, "ambiguous_grant", 422),
+        (.signatureInvalid, "signature_invalid", 403),
+        (.signatureExpired, "signature_expired", 403),
         (.tooManyRequests, "too_many_requests", 429),
         (.internal, "internal", 500),
         (.unavailable, "unavailable", 503),
@@ -259,7 +262,7 @@ struct JSONCodingTests {
 
     @Test("the status table names every error code")
     func everyCodeListed() {
-        #expect(ErrorCode.allCases.count == 18)
+        #expect(ErrorCode.allCases.count == 21)
     }
 
     @Test("an error describes itself as code: message")
