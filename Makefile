@@ -79,9 +79,14 @@ test: deps check-openapi build-tests
 	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
 	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \
 	echo "$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS)"; \
-	status=0; \
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS) || status=$$?; \
+	status=0; log=$$(mktemp /tmp/tapster-swift-test-XXXXXX.log); \
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS) 2>&1 | tee "$$log" || status=$$?; \
 	$(if $(TEST_FILTER),,SCRATCH='$(SCRATCH)' scripts/portal-tests.sh || status=$$?;) \
+	if grep -qE '^✘ (Test|Suite)' "$$log"; then \
+		echo; echo "Swift tests that failed (the whole log is above):"; \
+		grep -E '^✘ Test .*(recorded an issue|failed after)|^✘ Test run' "$$log" | tail -n 60; \
+	fi; \
+	rm -f "$$log"; \
 	exit $$status
 
 clean:

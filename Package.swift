@@ -178,7 +178,7 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "PacketKitTests", dependencies: ["PacketKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "PacketKitTests", dependencies: ["PacketKit", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TapsterStoreTests",
             dependencies: ["TapsterCore", "TapsterStore", "TapsterTestSupport"],
@@ -188,6 +188,7 @@ let package = Package(
             name: "TapsterServerTests",
             dependencies: [
                 "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
+                "TapsterSystemTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -66,4 +66,13 @@ extension SQLSession {
                 """).map { try $0.body(Capture.self) }.filter { $0.objectKey != nil }
         }
     }
+
+    func nextCaptureExpiry() async throws -> Date? {
+        try await perform("read next capture expiry") {
+            try await row("""
+                SELECT MIN(expires_at_ms) AS expires_at_ms FROM captures
+                WHERE state IN ('complete', 'failed') AND expires_at_ms IS NOT NULL
+                """)?.optionalInteger("expires_at_ms").map(Date.init(millisecondsSince1970:))
+        }
+    }
 }

@@ -179,6 +179,10 @@ extension SQLStore {
         try await onConnection { try await $0.expiredCaptures(at: now) }
     }
 
+    public func nextCaptureExpiry() async throws -> Date? {
+        try await onConnection { try await $0.nextCaptureExpiry() }
+    }
+
     public func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent {
         try await onConnection { try await $0.appendAudit(entry, at: time) }
     }

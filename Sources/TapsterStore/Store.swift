@@ -214,6 +214,8 @@ public protocol StoreSession: Sendable {
     func updateCapture(_ capture: Capture, ifStateIs expected: Capture.State?) async throws -> Bool
     /// Captures with a stored object whose retention ended at or before `now`, oldest expiry first.
     func expiredCaptures(at now: Date) async throws -> [Capture]
+    /// The earliest expiry among ended captures (those retention will delete).
+    func nextCaptureExpiry() async throws -> Date?
 
     // MARK: Audit
 

@@ -58,4 +58,13 @@ public struct CLI: Sendable {
                          stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
+
+    /// Starts `tapster <arguments>` in the background with this environment (only it, as ``run(_:token:input:)``
+    /// does); its output goes to `<directory>/<name>.out` and `.err`.
+    public func start(_ arguments: [String], name: String, token: String? = nil, directory: ScratchDirectory) throws -> BackgroundProcess {
+        var environment = self.environment
+        environment["TAPSTER_TOKEN"] = token
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + assignments + [binary] + arguments, directory: directory)
+    }
 }

@@ -12,7 +12,15 @@ public struct ScratchDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
+    /// Deletes the directory and everything in it.
     public func remove() {
         try? FileManager.default.removeItem(at: url)
+    }
+
+    /// Runs `body` with a fresh directory, removed when `body` returns or throws.
+    public static func with<T>(label: String, _ body: (URL) throws -> T) throws -> T {
+        let directory = try ScratchDirectory(label: label)
+        defer { directory.remove() }
+        return try body(directory.url)
     }
 }

@@ -48,7 +48,7 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
 struct AgentCommand: AsyncParsableCommand, ResourceGroup {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run the agent on this host, or manage the per-host agents.",
-        subcommands: [AgentRunCommand.self, ListCommand<Self>.self, GetCommand<Self>.self, Revoke.self, DeleteCommand<Self>.self,
+        subcommands: [AgentRunCommand.self, ListCommand<Self>.self, GetCommand<Self>.self, Revoke.self, Delete.self,
                       AgentTokenCommand.self],
         defaultSubcommand: AgentRunCommand.self,
         aliases: ["agents"])
@@ -64,6 +64,20 @@ struct AgentCommand: AsyncParsableCommand, ResourceGroup {
 
         func run(_ session: CommandSession) async throws {
             try await session.revokeAgent(reference)
+        }
+    }
+
+    /// `tapster agent delete NAME`.
+    struct Delete: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an agent that is not connected, with the workloads it reported.",
+            discussion: "Its certificate is revoked. A revoked host can enrol again (with a new join token) only after this.",
+            aliases: ["rm"])
+        @Argument(help: "The agent's name or id.") var reference: String
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.delete(Resources.agents, reference)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PacketKit
+import TapsterSystemTestSupport
 import Testing
 
 /// What tshark makes of our outer frames with no settings (no "decode as"): the ERSPAN session id, the
@@ -32,7 +33,7 @@ struct EncapsulationWiresharkTests {
         try add(&vxlan, at: 3)
         try add(&teb, at: 4)
 
-        let rows = try withScratchDirectory { directory in
+        let rows = try ScratchDirectory.with(label: "packetkit") { directory in
             let file = directory.appendingPathComponent("mirror.pcap")
             try Data(pcap.bytes).write(to: file)
             return try WiresharkTools.fields(file, [

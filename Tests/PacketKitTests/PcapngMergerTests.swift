@@ -1,5 +1,6 @@
 import Foundation
 import PacketKit
+import TapsterSystemTestSupport
 import Testing
 
 /// One merged packet, as both our reader and the reference see it.
@@ -53,7 +54,7 @@ struct PcapngMergerTests {
     func likeMergecap() throws {
         let inputs = try Self.inputs()
         let ours = try packets(PcapngMerger.merge(inputs)).packets
-        let reference = try withScratchDirectory { directory in
+        let reference = try ScratchDirectory.with(label: "packetkit") { directory in
             var paths: [String] = []
             for (index, input) in inputs.enumerated() {
                 let file = directory.appendingPathComponent("in-\(index).pcapng")
@@ -73,7 +74,7 @@ struct PcapngMergerTests {
     @Test("our merged file reads cleanly in capinfos, with one ISB per interface", .enabled(if: WiresharkTools.available, "capinfos is not installed"))
     func mergedFileIsValid() throws {
         let merged = try PcapngMerger.merge(try Self.inputs())
-        try withScratchDirectory { directory in
+        try ScratchDirectory.with(label: "packetkit") { directory in
             let file = directory.appendingPathComponent("merged.pcapng")
             try Data(merged).write(to: file)
             let info = try WiresharkTools.run("capinfos", ["-M", file.path])

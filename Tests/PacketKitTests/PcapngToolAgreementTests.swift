@@ -1,5 +1,6 @@
 import Foundation
 import PacketKit
+import TapsterSystemTestSupport
 import Testing
 
 /// capinfos and tshark read what the writer wrote without warnings and agree with our reader.
@@ -29,7 +30,7 @@ struct PcapngToolAgreementTests {
         let interfaces = reader.interfaces
         #expect(statistics.map(\.osDrops) == [5, 1] && statistics.map(\.interfaceDrops) == [2, 0])
 
-        try withScratchDirectory { directory in
+        try ScratchDirectory.with(label: "packetkit") { directory in
             let file = directory.appendingPathComponent("capture.pcapng")
             try Data(bytes).write(to: file)
 

@@ -17,14 +17,17 @@ final class RejectionLog: Sendable {
     /// Everything reported so far.
     var all: [HandshakeRejection] { entries.withLock { $0 } }
 
-    /// Everything reported, once something has been or `deadline` has passed.
-    func awaitAny(within deadline: Duration = .seconds(5)) async throws -> [HandshakeRejection] {
+    /// The distinct reasons reported (in order), once something has been or `deadline` has passed. A client
+    /// may retry its connection before it gives up, and each attempt is refused for the same reason.
+    func awaitAny(within deadline: Duration = .seconds(15)) async throws -> [HandshakeRejection] {
         let clock = ContinuousClock()
         let end = clock.now + deadline
         while all.isEmpty && clock.now < end {
             try await Task.sleep(for: .milliseconds(10))
         }
-        return all
+        return all.reduce(into: []) { distinct, rejection in
+            if !distinct.contains(rejection) { distinct.append(rejection) }
+        }
     }
 }
 

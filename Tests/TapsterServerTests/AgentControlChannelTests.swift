@@ -5,6 +5,7 @@ import SwiftProtobuf
 import Testing
 import TapsterCore
 @testable import TapsterServer
+import TapsterSystemTestSupport
 import TapsterStore
 import TapsterTestSupport
 import TapsterWire

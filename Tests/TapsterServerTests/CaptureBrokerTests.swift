@@ -6,6 +6,7 @@ import Synchronization
 import TapsterCore
 import TapsterObjectStore
 @testable import TapsterServer
+import TapsterSystemTestSupport
 import TapsterWire
 import Testing
 
@@ -235,6 +236,50 @@ import Testing
         await rig.broker.tick()
         #expect(await rig.recorder.endedReasons == [.agentsFinished])
         #expect(await rig.recorder.finishedCalls.first?.summary.packets == 2)
+    }
+
+    @Test("an idle streamed capture sends its reader an empty Name Resolution Block every 2 s, which Wireshark ignores")
+    func idleStreamSendsKeepalives() async throws {
+        try #require(WiresharkTools.available, "tshark is needed (scripts/install-deps.sh)")
+        let rig = Rig()
+        let id = await rig.start()
+        let reader = try await rig.broker.reader(for: id)
+        async let output = Self.readAll(reader)
+        var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))]))
+        let session = try #require(await rig.broker.session(id))
+        for _ in 0..<3 {
+            rig.clock.advance(by: 2.1)
+            await rig.broker.tick()
+            // The reader has taken what is queued: the capture is idle from its reader's point of view.
+            _ = try await eventually(timeout: .seconds(10), "the reader to take the queued bytes") {
+                await session.queuedBytes == 0 ? true : nil
+            }
+        }
+        await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 1))], last: true))
+        await rig.broker.tapEnded(id, reason: .stopped)
+        let bytes = await output
+        let keepalives = try PcapngReader.readAll(bytes).filter { if case .other(type: 4, _) = $0 { true } else { false } }
+        #expect(keepalives.count >= 2)
+        #expect(await rig.recorder.finishedCalls.first?.summary.size == Int64(bytes.count))
+        let rows = try await WiresharkTools.withFile(bytes) { file in try WiresharkTools.fields(file, ["frame.number"]) }
+        #expect(rows.count == 2)
+    }
+
+    @Test("when the server shuts down every capture ends at once: its stream ends with its ISBs and its tap is to stop")
+    func shutdownEndsCaptures() async throws {
+        let rig = Rig()
+        let id = await rig.start()
+        let reader = try await rig.broker.reader(for: id)
+        async let output = Self.readAll(reader)
+        var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))]))
+        await rig.broker.shutDown()
+        let blocks = try PcapngReader.readAll(await output)
+        #expect(Self.packets(blocks).count == 1 && Self.statistics(blocks).count == 1)
+        #expect(await rig.recorder.endedReasons == [.serverShutdown])
+        #expect(await rig.recorder.finishedCalls.first?.summary.reason == .serverShutdown)
+        #expect(await rig.broker.runningCaptures.isEmpty)
     }
 
     @Test("a capture has one reader")

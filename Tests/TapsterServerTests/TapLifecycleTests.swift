@@ -4,6 +4,7 @@ import Testing
 import TapsterCore
 import TapsterServer
 import TapsterStore
+import TapsterSystemTestSupport
 import TapsterTestSupport
 
 /// Creating, stopping, expiring and re-activating taps through the native API, on every store.

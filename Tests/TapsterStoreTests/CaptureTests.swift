@@ -78,6 +78,7 @@ import Testing
             deleted.state = .deleted
             for capture in [due, failedWithObject, later, live, streamed, deleted] { try await db.store.insertCapture(capture) }
             #expect(try await db.store.expiredCaptures(at: Fixtures.at(120)).map(\.id) == [failedWithObject.id, due.id])
+            #expect(try await db.store.nextCaptureExpiry() == Fixtures.at(30))
         }
     }
 }

@@ -16,9 +16,11 @@ final class StreamSink: PacketSink, @unchecked Sendable {
     init(upload: CaptureUpload, interfaceIndex: UInt32, snaplen: UInt32) throws {
         self.upload = upload
         self.interfaceIndex = interfaceIndex
-        // The writer numbers interfaces in order of description: describe 0…index once, so that this source's
-        // packets carry its index, and discard those blocks (the broker writes the capture's own IDBs).
+        // The writer numbers interfaces in order of description: open a section and describe 0…index once (ns
+        // timestamps), so that this source's packets carry its index, and discard those blocks (the broker
+        // writes the capture's own SHB and IDBs).
         var writer = PcapngWriter(reservingCapacity: 256 << 10)
+        writer.writeSectionHeader()
         for _ in 0...interfaceIndex {
             _ = try writer.writeInterfaceDescription(PcapngInterfaceDescription(snapLength: snaplen))
         }

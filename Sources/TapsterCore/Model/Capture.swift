@@ -28,6 +28,8 @@ public enum CaptureEndReason: String, Codable, Sendable, CaseIterable {
     case clientGone = "client_gone"
     /// Every agent said it sent its last packets.
     case agentsFinished = "agents_finished"
+    /// The server shut down while it ran (its pcapng was closed properly).
+    case serverShutdown = "server_shutdown"
     /// The server could not finish it (the failure reason says why).
     case failed
 }

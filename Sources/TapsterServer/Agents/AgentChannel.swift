@@ -79,7 +79,11 @@ public struct AgentChannel: Service {
         let security = try AgentChannelTLS.server(credential: credential, authority: pki.authority, revocations: pki.revocations) { rejection in
             logger.notice("agent channel refused a TLS handshake", metadata: ["reason": "\(rejection)"])
         }
-        let transport = HTTP2ServerTransport.Posix(address: try bindAddress(), transportSecurity: security)
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        // A control channel is quiet only if its agent vanished (it reports every second): find out soon.
+        config.connection.keepalive = .init(time: Self.keepaliveTime, timeout: .seconds(10), clientBehavior: .init(
+            minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
+        let transport = HTTP2ServerTransport.Posix(address: try bindAddress(), transportSecurity: security, config: config)
         let server = GRPCServer(transport: transport, services: [AgentService(controlPlane: controlPlane, pki: pki, logger: logger)])
         let listen = "\(configuration.host):\(configuration.port)"
         let hub = controlPlane.agentHub
@@ -104,6 +108,9 @@ public struct AgentChannel: Service {
             onListening(advertised)
         }
     }
+
+    /// How long a connection may be silent before the server pings it (and closes it without an answer).
+    static let keepaliveTime: Duration = .seconds(30)
 
     /// The listen address, its host resolved when it is a name.
     private func bindAddress() throws -> GRPCNIOTransportCore.SocketAddress {

@@ -86,6 +86,19 @@ public actor CaptureBroker {
         await apply(await session.end(reason, now: now), of: session)
     }
 
+    /// The server is shutting down: every capture ends now (its pcapng closed with its statistics, its
+    /// tap stopped), and stored ones finish their upload (each waited for at most `timeout`).
+    func shutDown(timeout: Duration = .seconds(10)) async {
+        for id in sessions.keys.sorted() { await shutDown(id) }
+        for id in sessions.keys.sorted() { await waitUntilFinished(id, timeout: timeout) }
+    }
+
+    /// The server is shutting down: this capture ends now.
+    func shutDown(_ id: String) async {
+        guard let session = sessions[id] else { return }
+        await apply(await session.end(.serverShutdown, now: now, stopsTap: true), of: session)
+    }
+
     /// Becomes the one reader of a streamed capture.
     func reader(for id: String) async throws(TapsterError) -> CaptureReader {
         guard let session = sessions[id] else {
@@ -203,6 +216,12 @@ struct CaptureReader: Sendable {
     func gone() async {
         let broker = self.broker, session = self.session
         await Task { await broker.readerGone(session) }.value
+    }
+
+    /// The server is shutting down: the capture ends now, so its stream ends properly.
+    func serverShuttingDown() async {
+        let broker = self.broker, id = session.id
+        await Task { await broker.shutDown(id) }.value
     }
 }
 

@@ -47,7 +47,15 @@ actor CaptureSession {
         var readerGrace: UInt64
         var drainGrace: UInt64
         var progressInterval: UInt64
+        /// After this long without output, a streamed capture's reader gets a keepalive block.
+        var keepaliveInterval: UInt64 = 2_000_000_000
     }
+
+    /// An empty Name Resolution Block (only `nrb_record_end`): valid anywhere in a section, and ignored by
+    /// readers. A streamed capture that has nothing to send writes one now and then, because only a
+    /// write notices that the reader went away (the HTTP server allows half-closed connections, so a
+    /// client's close is not seen otherwise).
+    static let keepalive: [UInt8] = [4, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0]
 
     let id: String
     let mode: CaptureMode
@@ -64,6 +72,11 @@ actor CaptureSession {
     private var closed = false
     private var waiter: CheckedContinuation<ByteBuffer?, Never>?
     private var lastProgress: UInt64
+    /// When bytes were last queued for the reader (as of the last tick), and whether some were since.
+    private var lastOutput: UInt64
+    private var queuedSinceTick = false
+    /// Keepalive bytes sent, part of the stream's size.
+    private var keepaliveBytes: Int64 = 0
     private let allocator = ByteBufferAllocator()
 
     init(id: String, mode: CaptureMode, deadline: UInt64, merge: CaptureMerge, timing: Timing, now: UInt64) {
@@ -74,6 +87,7 @@ actor CaptureSession {
         self.timing = timing
         self.reader = .waiting(since: now)
         self.lastProgress = now
+        self.lastOutput = now
     }
 
     /// Bytes held now: packets in the merge plus output not yet read.
@@ -111,18 +125,28 @@ actor CaptureSession {
         if case .waiting(let since) = reader, now >= since &+ timing.readerGrace {
             effects += readerGone(now: now)
         }
+        if queuedSinceTick {
+            lastOutput = now
+            queuedSinceTick = false
+        } else if mode == .stream, reader == .attached, queue.isEmpty, now >= lastOutput &+ timing.keepaliveInterval {
+            lastOutput = now
+            Self.keepalive.withUnsafeBytes { enqueue($0) }
+            keepaliveBytes += Int64(Self.keepalive.count)
+            queuedSinceTick = false
+        }
         if now >= lastProgress &+ timing.progressInterval {
             lastProgress = now
-            effects.append(.progress(merge.summary(reason: nil, at: Date(unixNanoseconds: now))))
+            effects.append(.progress(summary(reason: nil, at: now)))
         }
         return effects + finishIfDue(now)
     }
 
-    /// Told to end (its tap stopped or expired, or it was deleted): waits for agents' last batches.
-    func end(_ reason: CaptureEndReason, now: UInt64) -> [CaptureEffect] {
+    /// Told to end (its tap stopped or expired, or it was deleted): waits for agents' last batches. When
+    /// the server shuts down it ends at once, and its tap is to be stopped (`stopsTap`).
+    func end(_ reason: CaptureEndReason, now: UInt64, stopsTap: Bool = false) -> [CaptureEffect] {
         guard phase == .running || phase.isWaitingForAgents else { return finishIfDue(now) }
         phase = .draining(reason, since: now)
-        return finishIfDue(now)
+        return (stopsTap ? [.ended(reason)] : []) + finishIfDue(now)
     }
 
     /// The reader went away (or never came), or the upload failed (`failed`): the output is discarded
@@ -179,7 +203,13 @@ actor CaptureSession {
 
     /// The counters now (or at the end).
     func summary(at now: Date) -> CaptureSummary {
-        merge.summary(reason: endReason, at: now)
+        summary(reason: endReason, at: now.unixNanoseconds)
+    }
+
+    private func summary(reason: CaptureEndReason?, at now: UInt64) -> CaptureSummary {
+        var summary = merge.summary(reason: reason, at: Date(unixNanoseconds: now))
+        summary.size += keepaliveBytes
+        return summary
     }
 
     /// Why it ended or is ending; nil while it runs.
@@ -199,7 +229,7 @@ actor CaptureSession {
 
     private func finishIfDue(_ now: UInt64) -> [CaptureEffect] {
         guard case .draining(let reason, let since) = phase else { return [] }
-        let prompt = [.packetLimit, .byteLimit, .clientGone, .failed].contains(reason)
+        let prompt = [.packetLimit, .byteLimit, .clientGone, .failed, .serverShutdown].contains(reason)
         let agentsDone = merge.allSourcesFinished && reason != .agentsFinished
         guard prompt || agentsDone || now >= since &+ timing.drainGrace else { return [] }
         do {
@@ -209,7 +239,7 @@ actor CaptureSession {
         }
         pump()
         phase = .finished(reason)
-        let finished = CaptureEffect.finished(merge.summary(reason: reason, at: Date(unixNanoseconds: now)))
+        let finished = CaptureEffect.finished(summary(reason: reason, at: now))
         // The agents ended it: the tap stops now (for the other reasons it has, or was asked to already).
         return reason == .agentsFinished ? [.ended(.agentsFinished), finished] : [finished]
     }
@@ -219,16 +249,21 @@ actor CaptureSession {
         let accepting = reader != .gone && reader != .done
         do {
             try merge.drain { bytes in
-                guard accepting else { return }
-                var buffer = allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                queue.append(buffer)
-                queuedBytes += bytes.count
+                if accepting { enqueue(bytes) }
             }
         } catch {
             // As in finishIfDue: only an undescribed interface is refused, which the merge never writes.
         }
         peakHeldBytes = max(peakHeldBytes, heldBytes)
+    }
+
+    /// Queues bytes for the reader, and hands them over at once if it is waiting.
+    private func enqueue(_ bytes: UnsafeRawBufferPointer) {
+        var buffer = allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        queue.append(buffer)
+        queuedBytes += bytes.count
+        queuedSinceTick = true
         if waiter != nil, let chunk = takeChunk() { resumeWaiter(chunk) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import TapsterCore
 import TapsterObjectStore
 
@@ -54,7 +55,13 @@ struct CaptureRoutes {
             body: ResponseBody { writer in
                 closed.whenComplete { _ in Task { await reader.gone() } }
                 do {
-                    for try await chunk in reader.bytes { try await writer.write(chunk) }
+                    // When the server shuts down the capture ends, so the stream ends with its statistics
+                    // rather than holding the shutdown up until the capture's deadline.
+                    try await withGracefulShutdownHandler {
+                        for try await chunk in reader.bytes { try await writer.write(chunk) }
+                    } onGracefulShutdown: {
+                        Task { await reader.serverShuttingDown() }
+                    }
                     try await writer.finish(nil)
                 } catch {
                     await reader.gone()

@@ -5,7 +5,8 @@ import TapsterCore
 
 /// Runs the capture broker while the server runs: connects it to the control plane (so it can stop
 /// captures' taps and record their ends), fails the captures a previous run left live, and ticks it
-/// (quiet periods flushed, deadlines, readers and drains checked).
+/// (quiet periods flushed, deadlines, readers and drains checked). On a graceful shutdown it ends every
+/// capture properly before it returns.
 struct CaptureService: Service {
     let controlPlane: ControlPlane
     let logger: Logger
@@ -18,8 +19,11 @@ struct CaptureService: Service {
         } catch {
             logger.error("failing the captures a previous run left live failed", metadata: ["error": "\(error)"])
         }
-        await cancelWhenGracefulShutdown {
-            await broker.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await broker.run() }
+            try? await gracefulShutdown()
+            await broker.shutDown()
+            group.cancelAll()
         }
         await broker.connect(nil)
     }
@@ -32,8 +36,14 @@ struct CaptureRetentionSweeper: Service {
     let logger: Logger
 
     func run() async throws {
+        // Its sleeps are long: a graceful shutdown cancels it rather than waiting for one to end.
+        await cancelWhenGracefulShutdown { await sweep() }
+    }
+
+    private func sweep() async {
         let interval = controlPlane.captures.settings.sweepInterval
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+        while !Task.isCancelled {
+            var sleep = interval
             do {
                 for capture in try await controlPlane.sweepExpiredCaptures() {
                     logger.info("stored capture expired and deleted", metadata: ["capture": "\(capture.id)", "owner": "\(capture.owner)"])
@@ -42,9 +52,9 @@ struct CaptureRetentionSweeper: Service {
                 return
             } catch {
                 logger.error("deleting expired captures failed; retrying", metadata: ["error": "\(error)"])
+                sleep = min(interval, .seconds(5))
             }
-            var sleep = interval
-            if let next = try? await controlPlane.nextCaptureExpiry() {
+            if sleep == interval, let next = try? await controlPlane.nextCaptureExpiry() {
                 let until = next.timeIntervalSince(controlPlane.now)
                 sleep = min(sleep, .milliseconds(max(Int(until * 1000) + 1, 1)))
             }

@@ -207,7 +207,7 @@ extension ControlPlane {
 
     /// The next time a stored capture expires.
     func nextCaptureExpiry() async throws -> Date? {
-        try await store.listCaptures(CaptureQuery(states: [.complete, .failed])).compactMap { $0.objectKey == nil ? nil : $0.expiresAt }.min()
+        try await store.nextCaptureExpiry()
     }
 
     /// Captures recorded live that no broker runs — the server stopped while they ran — are failed

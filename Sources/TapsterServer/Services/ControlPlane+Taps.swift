@@ -75,12 +75,12 @@ extension ControlPlane {
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: matched,
                               capture: capture)
                 try await session.insertTap(tap)
-                try await alongside?(session, tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
                                "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]
                 if let earlier { details["reactivated_from"] = earlier.id }
                 try await audit(session, p, earlier == nil ? AuditAction.tapCreated : AuditAction.tapReactivated, .tap,
                                 id: tap.id, name: nil, tenant: tap.tenant, details: details)
+                try await alongside?(session, tap)
                 var warnings: [String] = []
                 if matched == 0 {
                     warnings.append("filter \"\(filter.name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")

@@ -3,10 +3,11 @@ import TapsterCore
 import TapsterSystemTestSupport
 import Testing
 
-/// One simulated site for end-to-end tests: workloads `web`, `db`, `peer` and `mon` (a monitoring port) in
-/// network namespaces on one bridge, a `tool` namespace reachable from the host, a real `tapster serve`, and a
-/// real `tapster agent` (this host's agent, owning the lab's namespaces, labelling them `app=<role>`), enrolled
-/// with a join token. Owner `alice` (tenant `shop`) is logged in. Everything is removed afterwards.
+/// One simulated site for end-to-end tests: workloads (by default `web`, `db`, `peer` and `mon`, a monitoring
+/// port) in network namespaces on one bridge, a `tool` namespace reachable from the host, a real
+/// `tapster serve`, and real `tapster agent`s enrolled with join tokens. Each agent plays one simulated host
+/// and owns the namespaces of its roles, labelling each `app=<role without trailing digits>` (`web2` is
+/// `app=web`). Owner `alice` (tenant `shop`) is logged in. Everything is removed afterwards.
 final class DataPlaneLab: @unchecked Sendable {
     let binary: String
     let topology: NetnsTopology
@@ -14,41 +15,57 @@ final class DataPlaneLab: @unchecked Sendable {
     let server: ServerProcess
     let adminCLI: CLI
     let ownerCLI: CLI
-    /// The agent's name (its "host").
-    let agentName: String
-    private(set) var agent: BackgroundProcess?
-    /// The join token the lab's agent enrolled with (used up).
+    /// Each simulated host's roles; the first host's agent is ``agentName``.
+    let hosts: [[String]]
+    /// Each host's agent name, in ``hosts``' order.
+    let agentNames: [String]
+    /// The first host's agent name.
+    var agentName: String { agentNames[0] }
+    /// The running agent processes, by name.
+    private(set) var agents: [String: BackgroundProcess] = [:]
+    /// The first host's agent process.
+    var agent: BackgroundProcess? { agents[agentName] }
+    /// The join token the first agent enrolled with (used up).
     private(set) var firstJoinToken = ""
     private var agentStarts = 0
 
-    /// Builds the lab, runs `body`, and tears everything down — also when `body` throws.
-    static func with(_ body: (DataPlaneLab) async throws -> Void) async throws {
+    /// Builds the lab, runs `body`, and tears everything down — also when `body` throws. `hosts` lists the
+    /// roles each simulated host (each with its own agent) owns; by default one host owns them all.
+    static func with(roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil,
+                     _ body: (DataPlaneLab) async throws -> Void) async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
-        let topology = try NetnsTopology(roles: ["web", "db", "peer", "mon"])
+        let topology = try NetnsTopology(roles: roles)
         defer { topology.remove() }
         let scratch = try ScratchDirectory(label: "e2e")
         defer { scratch.remove() }
         try await ServerProcess.with(binary: binary) { server in
-            let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server)
-            defer { lab.agent?.stop() }
+            let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, hosts: hosts ?? [roles])
+            defer { lab.stopAgents() }
             do {
                 try await lab.setUp()
                 try await body(lab)
             } catch {
-                Issue.record("server log:\n\(server.log)\nagent log:\n\(lab.agent?.stderr ?? "")")
+                let agentLogs = lab.agents.sorted { $0.key < $1.key }.map { "agent \($0.key) log:\n\($0.value.stderr)" }
+                Issue.record("server log:\n\(server.log)\n\(agentLogs.joined(separator: "\n"))")
                 throw error
             }
         }
     }
 
-    private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess) {
+    private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess, hosts: [[String]]) {
         self.binary = binary
         self.topology = topology
         self.scratch = scratch
         self.server = server
+        self.hosts = hosts
         adminCLI = CLI(binary: binary, home: scratch.url.path + "/admin-home", server: server.url)
         ownerCLI = CLI(binary: binary, home: scratch.url.path + "/owner-home", server: server.url)
-        agentName = "\(topology.prefix)-node1"
+        agentNames = hosts.indices.map { "\(topology.prefix)-node\($0 + 1)" }
+    }
+
+    /// Stops every agent (SIGTERM, then SIGKILL after a grace).
+    func stopAgents() {
+        for agent in agents.values { agent.stop() }
     }
 
     /// `tapster …` as the admin; fails the test unless it exits 0.
@@ -79,7 +96,8 @@ final class DataPlaneLab: @unchecked Sendable {
         _ = try await ownerCLI.run(["login", "--user", "alice", "--password-stdin"], input: "correct-horse-battery-staple\n")
         firstJoinToken = try await joinToken()
         try await startAgent(joinToken: firstJoinToken)
-        try await waitForWorkloads(count: 4)
+        for host in hosts.indices.dropFirst() { try await startAgent(host: host, joinToken: try await joinToken()) }
+        for (host, roles) in hosts.enumerated() { try await waitForWorkloads(count: roles.count, of: agentNames[host]) }
     }
 
     /// A fresh join token from `tapster agent token create -o json`.
@@ -88,40 +106,47 @@ final class DataPlaneLab: @unchecked Sendable {
         return try decode(Created.self, try await admin(["agent", "token", "create", "-o", "json"]).stdout).token
     }
 
-    /// The agent's configuration: it owns the lab's namespaces only, labelled by role.
-    var agentConfiguration: String {
-        let roles = ["web", "db", "peer", "mon"]
+    /// A host's agent configuration: it owns its roles' namespaces only, labelled `app=<role without
+    /// trailing digits>`.
+    func agentConfiguration(host: Int) -> String {
+        let namespaces = hosts[host].map { "\"\(topology[$0].namespace)\"" }.joined(separator: ", ")
+        let workloads = hosts[host].map { role in
+            let app = String(role.reversed().drop { $0.isNumber }.reversed())
+            return "  - match: { netns: \"\(topology[role].namespace)\" }\n    labels: { app: \(app) }"
+        }
         return """
             labels:
               zone: lab
-            namespaces: ["\(topology.prefix)-*"]
+            namespaces: [\(namespaces)]
             host_interfaces: false
             process_namespaces: false
             workloads:
-            \(roles.map { "  - match: { netns: \"\(topology.prefix)-\($0)\" }\n    labels: { app: \($0) }" }.joined(separator: "\n"))
+            \(workloads.joined(separator: "\n"))
             """
     }
 
-    /// Starts `tapster agent` (root namespace = the host); `joinToken` only for the first start.
-    func startAgent(joinToken: String? = nil) async throws {
+    /// Starts a host's `tapster agent` (root namespace = the host); `joinToken` only for its first start.
+    func startAgent(host: Int = 0, joinToken: String? = nil) async throws {
         agentStarts += 1
-        let configuration = scratch.url.appendingPathComponent("agent.yaml").path
-        try agentConfiguration.write(toFile: configuration, atomically: true, encoding: .utf8)
-        var arguments = [binary, "agent", "--server", server.agentAddress, "--name", agentName,
-                         "--data-dir", scratch.url.path + "/agent-data", "--config", configuration]
+        let name = agentNames[host]
+        let configuration = scratch.url.appendingPathComponent("agent-\(name).yaml").path
+        try agentConfiguration(host: host).write(toFile: configuration, atomically: true, encoding: .utf8)
+        var arguments = [binary, "agent", "--server", server.agentAddress, "--name", name,
+                         "--data-dir", scratch.url.path + "/agent-data-\(name)", "--config", configuration]
         if let joinToken { arguments += ["--join-token", joinToken] }
-        agent = try BackgroundProcess(name: "agent-\(agentStarts)", arguments, directory: scratch)
+        agents[name] = try BackgroundProcess(name: "agent-\(agentStarts)", arguments, directory: scratch)
     }
 
-    /// `kill -9` the agent.
+    /// `kill -9` the first host's agent.
     func killAgent() {
         agent?.killNow()
     }
 
-    /// Waits until `tapster workload list` shows `count` workloads of this agent.
-    func waitForWorkloads(count: Int) async throws {
-        try await eventually(timeout: .seconds(20), "\(count) workloads of \(agentName)") {
-            try await self.workloads().filter { $0.host == self.agentName }.count >= count ? true : nil
+    /// Waits until `tapster workload list` shows `count` workloads of `agent` (by default the first host's).
+    func waitForWorkloads(count: Int, of agent: String? = nil) async throws {
+        let name = agent ?? agentName
+        try await eventually(timeout: .seconds(20), "\(count) workloads of \(name)") {
+            try await self.workloads().filter { $0.host == name }.count >= count ? true : nil
         }
     }
 
@@ -145,9 +170,11 @@ final class DataPlaneLab: @unchecked Sendable {
         return try decode(Tap.self, created.stdout).id
     }
 
-    /// The tap's per-agent status row for this lab's agent, as `tapster tap get -o json` shows it.
-    func agentStatus(tap: String) async throws -> TapAgentStatus? {
-        try await self.tap(tap).agents?.first { $0.agent == agentName }
+    /// The tap's per-agent status row for `agent` (by default the first host's), as `tapster tap get -o json`
+    /// shows it.
+    func agentStatus(tap: String, agent: String? = nil) async throws -> TapAgentStatus? {
+        let name = agent ?? agentName
+        return try await self.tap(tap).agents?.first { $0.agent == name }
     }
 
     /// The tap as `tapster tap get -o json` shows it to alice.
@@ -165,11 +192,14 @@ final class DataPlaneLab: @unchecked Sendable {
         try TapsterJSON.decoder().decode(type, from: Data(json.utf8))
     }
 
-    /// Waits until the agent reports the tap in `state` (`applied`, `failed`, `stopped`); the status row.
+    /// Waits until `agent` (by default the first host's) reports the tap in `state` (`applied`, `failed`,
+    /// `stopped`); the status row.
     @discardableResult
-    func waitForTap(_ tap: String, state: TapAgentStatus.State, timeout: Duration = .seconds(10)) async throws -> TapAgentStatus {
-        try await eventually(timeout: timeout, "tap \(tap) \(state) on \(agentName)") {
-            let status = try await self.agentStatus(tap: tap)
+    func waitForTap(_ tap: String, state: TapAgentStatus.State, agent: String? = nil,
+                    timeout: Duration = .seconds(10)) async throws -> TapAgentStatus {
+        let name = agent ?? agentName
+        return try await eventually(timeout: timeout, "tap \(tap) \(state) on \(name)") {
+            let status = try await self.agentStatus(tap: tap, agent: name)
             return status?.state == state ? status : nil
         }
     }

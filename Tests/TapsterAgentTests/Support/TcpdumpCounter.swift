@@ -29,7 +29,7 @@ final class TcpdumpCounter: @unchecked Sendable {
 
     /// Waits until at least `count` frames were printed; returns the lines.
     @discardableResult
-    func waitForFrames(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [String] {
+    func waitForFrames(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [String] {
         try await eventually(timeout: timeout, "tcpdump \(process.name) to print \(count) frames (has \(lines.count))") { () -> [String]? in
             let lines = self.lines
             return lines.count >= count ? lines : nil

@@ -5,6 +5,7 @@ import Synchronization
 import TapsterCore
 import TapsterPKI
 @testable import TapsterServer
+import TapsterSystemTestSupport
 import TapsterStore
 import TapsterTestSupport
 

@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Synchronization
 import TapsterPKI
+import TapsterSystemTestSupport
 import TapsterWire
 
 /// An agent as the server sees one, speaking `tapster.agent.v1` with the generated client over the

@@ -1,0 +1,142 @@
+import Foundation
+import PacketKit
+import TapsterCore
+import TapsterSystemTestSupport
+import Testing
+
+/// `tapster capture` across two simulated hosts: `web1` (with `client`) is node1's, `web2` is node2's, each
+/// host with its own `tapster agent` process; both web workloads are labelled `app=web`. The client opens a
+/// TCP connection to each; one capture of `app=web` yields one pcapng, compared with what tshark saw on each
+/// workload's own eth0.
+@Suite("Captures end to end", .serialized, .timeLimit(.minutes(5)))
+struct CaptureEndToEndTests {
+    /// A lab with two hosts, a `live` stream target, filter `web` (`app=web`) granted to alice.
+    static func withTwoHosts(_ body: (DataPlaneLab) async throws -> Void) async throws {
+        try await DataPlaneLab.with(roles: ["web1", "web2", "client"], hosts: [["web1", "client"], ["web2"]]) { lab in
+            try await lab.admin(["target", "create", "live", "--kind", "stream"])
+            try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
+            try await lab.grant(filter: "web", target: "live")
+            try await body(lab)
+        }
+    }
+
+    /// The IDB name the broker gives a lab workload's eth0: `host/workload/interface`.
+    static func interfaceName(_ lab: DataPlaneLab, host: Int, role: String) -> String {
+        "\(lab.agentNames[host])/\(lab.topology[role].namespace)/eth0"
+    }
+
+    /// What one capture file holds, as tshark and our reader see it.
+    struct CaptureFile {
+        /// Per interface name, its TCP segments (sorted).
+        var segments: [String: [Segment]]
+        /// Every packet's timestamp, in file order.
+        var timestamps: [Double]
+        /// The IDBs' names and filters.
+        var interfaces: [(name: String, filter: String?)]
+        /// Per interface name, its ISB's received and dropped counts.
+        var statistics: [String: (received: UInt64?, dropped: UInt64?)]
+
+        init(path: String) throws {
+            let rows = try WiresharkTools.fields(URL(fileURLWithPath: path), ["frame.interface_name", "frame.time_epoch"] + DataPlaneLab.segmentFields)
+            var segments: [String: [Segment]] = [:]
+            for row in rows where row.count == 2 + DataPlaneLab.segmentFields.count {
+                let fields = Dictionary(uniqueKeysWithValues: zip(DataPlaneLab.segmentFields, row.dropFirst(2)))
+                segments[row[0], default: []].append(Segment(fields))
+            }
+            self.segments = segments.mapValues { $0.sorted() }
+            timestamps = rows.map { Double($0[1]) ?? -1 }
+            var interfaces: [(name: String, filter: String?)] = []
+            var statistics: [String: (received: UInt64?, dropped: UInt64?)] = [:]
+            for block in try PcapngReader.readAll(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) {
+                switch block {
+                case .interfaceDescription(let idb): interfaces.append((idb.name ?? "", idb.filter))
+                case .interfaceStatistics(let isb):
+                    statistics[interfaces[Int(isb.interfaceID)].name] = (isb.received, isb.interfaceDrops)
+                default: break
+                }
+            }
+            self.interfaces = interfaces
+            self.statistics = statistics
+        }
+    }
+
+    /// `capinfos` reads it without a word on stderr; its output.
+    static func capinfos(_ path: String) throws -> String {
+        let result = try WiresharkTools.run("capinfos", ["-c", "-I", path])
+        #expect(result.status == 0 && result.warnings.isEmpty, "capinfos: \(result.stderr)")
+        return result.stdout
+    }
+
+    /// Alice's capture, running in the background; its id once its tap is applied on both hosts.
+    static func startCapture(_ lab: DataPlaneLab, _ arguments: [String]) async throws -> (BackgroundProcess, String) {
+        let capture = try lab.ownerCLI.start(["capture"] + arguments, name: "capture", directory: lab.scratch)
+        let id = try await eventually(timeout: .seconds(15), "the capture to be live") { () -> String? in
+            guard capture.isRunning else { throw LabFailure("tapster capture exited: \(capture.stderr)") }
+            let listed = try await lab.owner(["capture", "list", "-o", "name"])
+            return listed.stdout.split(separator: "\n").first.map { String($0.dropFirst("capture/".count)) }
+        }
+        for agent in lab.agentNames { try await lab.waitForTap(id, state: .applied, agent: agent) }
+        return (capture, id)
+    }
+
+    @Test("one capture of app=web over two hosts: one pcapng with an interface per host, exactly the segments each sent and received, in time order, with matching statistics")
+    func twoHostsOneMergedPcapng() async throws {
+        try await Self.withTwoHosts { lab in
+            let listeners = try await lab.listen(["web1", "web2"])
+            defer { listeners.forEach { $0.stop() } }
+            let references = (web1: try await lab.referenceCapture(on: "web1"), web2: try await lab.referenceCapture(on: "web2"))
+            defer { references.web1.stop(); references.web2.stop() }
+            let path = lab.scratch.path + "/web.pcapng"
+            let (capture, id) = try await Self.startCapture(lab, ["-l", "app=web", "-i", "eth0", "--for", "8s", "-w", path, "tcp", "port", "5432"])
+            defer { capture.stop() }
+
+            try await lab.send(from: "client", to: "web1", chunks: 20)
+            try await lab.send(from: "client", to: "web2", chunks: 30)
+            let expected = [Self.interfaceName(lab, host: 0, role: "web1"): try await references.web1.settledSegments(),
+                            Self.interfaceName(lab, host: 1, role: "web2"): try await references.web2.settledSegments()]
+
+            #expect(try await capture.waitForExit(timeout: .seconds(20)) == 0, "\(capture.stderr)")
+            #expect(capture.stdout.isEmpty)
+            let summary = capture.stderr.split(separator: "\n").last.map(String.init) ?? ""
+            let total = expected.values.map(\.count).reduce(0, +)
+            #expect(summary.hasPrefix("capture \(id): \(total) packets from 2 hosts (2 interfaces), 0 dropped;"), "\(capture.stderr)")
+            #expect(summary.hasSuffix("written to \(path) (ended: deadline)"), "\(summary)")
+
+            #expect(try Self.capinfos(path).contains("Number of packets:   \(total)"))
+            let file = try Self.CaptureFile(path: path)
+            #expect(file.interfaces.map(\.name).sorted() == expected.keys.sorted())
+            #expect(file.interfaces.allSatisfy { $0.filter == "tcp port 5432" }, "\(file.interfaces)")
+            for (name, segments) in expected {
+                #expect(file.segments[name] == segments, "\(name)")
+                #expect(file.statistics[name]?.received == UInt64(segments.count) && file.statistics[name]?.dropped == 0,
+                        "\(name): \(String(describing: file.statistics[name]))")
+            }
+            #expect(file.timestamps.count == total && zip(file.timestamps, file.timestamps.dropFirst()).allSatisfy { $0 <= $1 },
+                    "timestamps in file order: \(file.timestamps)")
+        }
+    }
+
+    @Test("Ctrl-C mid-capture: the pcapng written to standard output is complete with its statistics, and both agents stop capturing")
+    func interruptEndsTheCaptureOnEveryHost() async throws {
+        try await Self.withTwoHosts { lab in
+            let listeners = try await lab.listen(["web1", "web2"])
+            defer { listeners.forEach { $0.stop() } }
+            let (capture, id) = try await Self.startCapture(lab, ["-l", "app=web", "--for", "10m", "-w", "-"])
+            defer { capture.stop() }
+            try await lab.send(from: "client", to: "web1", chunks: 5)
+            try await lab.send(from: "client", to: "web2", chunks: 5)
+
+            capture.signal(SIGINT)
+            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
+            for agent in lab.agentNames { try await lab.waitForTap(id, state: .stopped, agent: agent, timeout: .seconds(5)) }
+
+            _ = try Self.capinfos(capture.stdoutPath)
+            let file = try Self.CaptureFile(path: capture.stdoutPath)
+            #expect(file.interfaces.count >= 2, "\(file.interfaces)")
+            #expect(Set(file.interfaces.map(\.name)) == Set(file.statistics.keys), "every interface has its statistics block")
+            let captured = file.segments.values.map(\.count).reduce(0, +)
+            #expect(captured > 0 && file.statistics.values.compactMap(\.received).reduce(0, +) >= UInt64(captured))
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import TapsterSystemTestSupport
+import Testing
+
+/// `tapster capture` — the real binary against a real `tapster serve`, no agents: what a user sees of
+/// refusals, the end of a capture (its deadline, Ctrl-C), and stored captures. Packets from two hosts
+/// are the end-to-end tests' business.
+@Suite("tapster capture against a real server", .serialized, .timeLimit(.minutes(5)))
+struct CaptureCLITests {
+    /// A server with a `live` stream target and an `archive` store target, both granted to alice with
+    /// filter `web`; bob has no grant. Tokens for both.
+    struct Setup {
+        let server: ServerProcess
+        let cli: CLI
+        let binary: String
+        let alice: String
+        let bob: String
+        let scratch: ScratchDirectory
+
+        static func with(_ body: (Setup) async throws -> Void) async throws {
+            let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
+            try await ServerProcess.with(binary: binary) { server in
+                let scratch = try ScratchDirectory(label: "capture-cli")
+                defer { scratch.remove() }
+                let cli = CLI(binary: binary, home: scratch.path + "/home", server: server.url)
+                let admin = server.adminToken
+                for arguments in [
+                    ["tenant", "create", "shop"],
+                    ["user", "create", "alice", "--role", "owner", "--tenant", "shop"],
+                    ["user", "create", "bob", "--role", "owner", "--tenant", "shop"],
+                    ["target", "create", "live", "--kind", "stream"],
+                    ["target", "create", "archive", "--kind", "store"],
+                    ["filter", "create", "web", "--selector", "app=web"],
+                    ["grant", "create", "--user", "alice", "--filter", "web", "--target", "live", "--max-duration", "1h"],
+                    ["grant", "create", "--user", "alice", "--filter", "web", "--target", "archive", "--max-duration", "1h"],
+                ] {
+                    let result = try await cli.run(arguments, token: admin)
+                    try #require(result.status == 0, "tapster \(arguments.joined(separator: " ")): \(result)")
+                }
+                func token(_ user: String) async throws -> String {
+                    let result = try await cli.run(["token", "create", "--name", "cli", "--user", user, "-o", "json"], token: admin)
+                    try #require(result.status == 0, "\(result)")
+                    let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+                    return try #require(document?["token"] as? String)
+                }
+                try await body(Setup(server: server, cli: cli, binary: binary, alice: try await token("alice"), bob: try await token("bob"),
+                                     scratch: scratch))
+            }
+        }
+
+        /// `tapster capture <arguments>` running in the background as alice, its stdout and stderr in files.
+        func background(_ arguments: [String], name: String) throws -> BackgroundProcess {
+            try cli.start(["capture"] + arguments, name: name, token: alice, directory: scratch)
+        }
+
+        /// `capinfos` of `path`: it must read it without a word on stderr.
+        func checkedByCapinfos(_ path: String) throws -> String {
+            let result = try ProcessRunner.run(["capinfos", "-c", "-I", path], allowFailure: true)
+            #expect(result.status == 0 && result.stderr.isEmpty, "capinfos: \(result.stderr)")
+            return result.stdout
+        }
+    }
+
+    @Test("an owner without a stream grant is refused in one line, exit status 1, nothing on stdout")
+    func refusal() async throws {
+        try await Setup.with { setup in
+            let result = try await setup.cli.run(["capture", "-w", setup.scratch.path + "/x.pcapng", "--for", "10s"], token: setup.bob)
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.errorLines == ["error: you have no grant to capture with a stream target; ask an admin for one (not_granted)"])
+        }
+    }
+
+    @Test("an invalid expression is refused with libpcap's words")
+    func invalidExpression() async throws {
+        try await Setup.with { setup in
+            let result = try await setup.cli.run(["capture", "-w", setup.scratch.path + "/x.pcapng", "tcp", "port"], token: setup.alice)
+            #expect(result.status == 1, "\(result)")
+            #expect(result.errorLines.count == 1 && result.stderr.hasSuffix("(invalid_bpf)\n") && result.stderr.contains("syntax error"), "\(result)")
+        }
+    }
+
+    @Test("a capture that reaches its duration ends on its own: a valid pcapng and a one-line summary")
+    func endsAtItsDuration() async throws {
+        try await Setup.with { setup in
+            let path = setup.scratch.path + "/short.pcapng"
+            let result = try await setup.cli.run(["capture", "--for", "2s", "-w", path], token: setup.alice)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.isEmpty)
+            // No agent has reported a workload: the server warns, then the summary line.
+            #expect(result.errorLines.count == 2, "\(result)")
+            #expect(result.errorLines.first == "warning: filter \"web\" matches no known workload yet; "
+                    + "packets flow as soon as agents report matching workloads")
+            let summary = try #require(result.errorLines.last)
+            #expect(summary.hasPrefix("capture ") && summary.contains(": 0 packets from 0 hosts (0 interfaces), 0 dropped;"), "\(summary)")
+            #expect(summary.hasSuffix("written to \(path) (ended: deadline)"), "\(summary)")
+            #expect(try setup.checkedByCapinfos(path).contains("Number of packets:   0"))
+        }
+    }
+
+    @Test("Ctrl-C stops the capture, and the file written to standard output is still complete")
+    func interruptStopsCleanly() async throws {
+        try await Setup.with { setup in
+            let capture = try setup.background(["--for", "10m", "-w", "-"], name: "capture")
+            defer { capture.stop() }
+            _ = try await eventually(timeout: .seconds(15), "the capture to be live") { () -> Bool? in
+                let listed = try await setup.cli.run(["capture", "list", "-o", "name"], token: setup.alice)
+                return listed.stdout.hasPrefix("capture/") ? true : nil
+            }
+            try await Task.sleep(for: .milliseconds(300))  // its stream is open (the capture is created first)
+            capture.signal(SIGINT)
+            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
+            #expect(try setup.checkedByCapinfos(capture.stdoutPath).contains("Number of packets:   0"))
+            let listed = try await setup.cli.run(["capture", "list"], token: setup.alice)
+            #expect(listed.stdout.contains("complete"), "\(listed)")
+        }
+    }
+
+    @Test("a stored capture is downloaded through a signed URL, then deleted")
+    func storeDownloadDelete() async throws {
+        try await Setup.with { setup in
+            let stored = try await setup.cli.run(["capture", "--store", "--for", "2s"], token: setup.alice)
+            #expect(stored.status == 0, "\(stored)")
+            let id = stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!id.isEmpty && stored.stderr.contains("stored; fetch it with: tapster capture download \(id)"), "\(stored)")
+            let path = setup.scratch.path + "/fetched.pcapng"
+            let download = try await setup.cli.run(["capture", "download", id, "-o", path], token: setup.alice)
+            #expect(download.status == 0 && download.stdout.isEmpty, "\(download)")
+            _ = try setup.checkedByCapinfos(path)
+            let get = try await setup.cli.run(["capture", "get", id], token: setup.alice)
+            #expect(get.stdout.contains("complete") && get.stdout.contains("store"), "\(get)")
+            let deleted = try await setup.cli.run(["capture", "delete", id], token: setup.alice)
+            #expect(deleted.status == 0 && deleted.stdout == "capture \"\(id)\" deleted\n", "\(deleted)")
+            #expect(try await setup.cli.run(["capture", "get", id], token: setup.alice).stdout.contains("deleted"))
+        }
+    }
+}
