@@ -209,7 +209,7 @@ let package = Package(
             dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
         .testTarget(
             name: "EndToEndTests",

@@ -60,11 +60,14 @@ public struct CLI: Sendable {
     }
 
     /// Starts `tapster <arguments>` in the background with this environment (only it, as ``run(_:token:input:)``
-    /// does); its output goes to `<directory>/<name>.out` and `.err`.
-    public func start(_ arguments: [String], name: String, token: String? = nil, directory: ScratchDirectory) throws -> BackgroundProcess {
+    /// does); its output goes to `<directory>/<name>.out` and `.err`, or its standard output into the shell
+    /// command `pipingStdoutTo` (`tapster … | <command>`, run by bash).
+    public func start(_ arguments: [String], name: String, token: String? = nil, pipingStdoutTo consumer: String? = nil,
+                      directory: ScratchDirectory) throws -> BackgroundProcess {
         var environment = self.environment
         environment["TAPSTER_TOKEN"] = token
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + assignments + [binary] + arguments, directory: directory)
+        let command = consumer.map { ["/bin/bash", "-c", "\"$0\" \"$@\" | \($0)", binary] } ?? [binary]
+        return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + assignments + command + arguments, directory: directory)
     }
 }

@@ -17,27 +17,31 @@ public final class ServerProcess: @unchecked Sendable {
     /// The current (or last) process's output.
     public var log: String { (process?.stdout ?? "") + (process?.stderr ?? "") }
     public var isRunning: Bool { process?.isRunning ?? false }
+    /// The running server's process id.
+    public var pid: pid_t? { process.flatMap { $0.isRunning ? $0.pid : nil } }
 
-    /// Runs `body` with a started server; `arguments` are added to `tapster serve`'s.
-    public static func with<T: Sendable>(binary: String, arguments: [String] = [],
+    /// Runs `body` with a started server; `arguments` are added to `tapster serve`'s, and `environment` to
+    /// the few variables it runs with.
+    public static func with<T: Sendable>(binary: String, arguments: [String] = [], environment: [String: String] = [:],
                                          _ body: (ServerProcess) async throws -> T) async throws -> T {
         let scratch = try ScratchDirectory(label: "server")
         defer { scratch.remove() }
-        let server = try ServerProcess(binary: binary, scratch: scratch, arguments: arguments)
+        let server = try ServerProcess(binary: binary, scratch: scratch, arguments: arguments, environment: environment)
         defer { server.process?.stop() }
         try await server.start()
         return try await body(server)
     }
 
-    private init(binary: String, scratch: ScratchDirectory, arguments: [String]) throws {
+    private init(binary: String, scratch: ScratchDirectory, arguments: [String], environment: [String: String]) throws {
         let port = try freeLoopbackPort(), agentPort = try freeLoopbackPort()
         self.scratch = scratch
         self.workDirectory = scratch.path
         self.url = "http://127.0.0.1:\(port)"
         self.agentAddress = "127.0.0.1:\(agentPort)"
         self.adminToken = "test-admin-" + UUID().uuidString.lowercased()
-        self.command = ["env", "-i", "TAPSTER_ADMIN_TOKEN=\(adminToken)", "HOME=\(scratch.path)", "PATH=/usr/bin:/bin:/usr/sbin:/sbin",
-                        binary, "serve", "--listen", "127.0.0.1:\(port)", "--agent-listen", agentAddress,
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        self.command = ["env", "-i", "TAPSTER_ADMIN_TOKEN=\(adminToken)", "HOME=\(scratch.path)", "PATH=/usr/bin:/bin:/usr/sbin:/sbin"]
+            + assignments + [binary, "serve", "--listen", "127.0.0.1:\(port)", "--agent-listen", agentAddress,
                         "--data-dir", scratch.path + "/data"] + arguments
     }
 

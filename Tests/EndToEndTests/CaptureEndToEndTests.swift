@@ -11,8 +11,9 @@ import Testing
 @Suite("Captures end to end", .serialized, .timeLimit(.minutes(5)))
 struct CaptureEndToEndTests {
     /// A lab with two hosts, a `live` stream target, filter `web` (`app=web`) granted to alice.
-    static func withTwoHosts(_ body: (DataPlaneLab) async throws -> Void) async throws {
-        try await DataPlaneLab.with(roles: ["web1", "web2", "client"], hosts: [["web1", "client"], ["web2"]]) { lab in
+    static func withTwoHosts(serverArguments: [String] = [], _ body: (DataPlaneLab) async throws -> Void) async throws {
+        try await DataPlaneLab.with(roles: ["web1", "web2", "client"], hosts: [["web1", "client"], ["web2"]],
+                                    serverArguments: serverArguments) { lab in
             try await lab.admin(["target", "create", "live", "--kind", "stream"])
             try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
             try await lab.grant(filter: "web", target: "live")
@@ -31,6 +32,8 @@ struct CaptureEndToEndTests {
         var segments: [String: [Segment]]
         /// Every packet's timestamp, in file order.
         var timestamps: [Double]
+        /// Per interface name, how many packets it has.
+        var packets: [String: Int]
         /// The IDBs' names and filters.
         var interfaces: [(name: String, filter: String?)]
         /// Per interface name, its ISB's received and dropped counts.
@@ -45,6 +48,7 @@ struct CaptureEndToEndTests {
             }
             self.segments = segments.mapValues { $0.sorted() }
             timestamps = rows.map { Double($0[1]) ?? -1 }
+            packets = rows.reduce(into: [:]) { $0[$1[0], default: 0] += 1 }
             var interfaces: [(name: String, filter: String?)] = []
             var statistics: [String: (received: UInt64?, dropped: UInt64?)] = [:]
             for block in try PcapngReader.readAll(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) {
@@ -67,9 +71,11 @@ struct CaptureEndToEndTests {
         return result.stdout
     }
 
-    /// Alice's capture, running in the background; its id once its tap is applied on both hosts.
-    static func startCapture(_ lab: DataPlaneLab, _ arguments: [String]) async throws -> (BackgroundProcess, String) {
-        let capture = try lab.ownerCLI.start(["capture"] + arguments, name: "capture", directory: lab.scratch)
+    /// Alice's capture, running in the background (its output piped into `consumer`, a shell command, if
+    /// given); its id once its tap is applied on both hosts.
+    static func startCapture(_ lab: DataPlaneLab, _ arguments: [String],
+                             pipingStdoutTo consumer: String? = nil) async throws -> (BackgroundProcess, String) {
+        let capture = try lab.ownerCLI.start(["capture"] + arguments, name: "capture", pipingStdoutTo: consumer, directory: lab.scratch)
         let id = try await eventually(timeout: .seconds(15), "the capture to be live") { () -> String? in
             guard capture.isRunning else { throw LabFailure("tapster capture exited: \(capture.stderr)") }
             let listed = try await lab.owner(["capture", "list", "-o", "name"])
@@ -138,5 +144,94 @@ struct CaptureEndToEndTests {
             let captured = file.segments.values.map(\.count).reduce(0, +)
             #expect(captured > 0 && file.statistics.values.compactMap(\.received).reduce(0, +) >= UInt64(captured))
         }
+    }
+
+    @Test("tapster capture -w - | tshark -r - decodes the merged stream live, while the capture runs")
+    func pipedIntoTsharkDecodesLive() async throws {
+        try await Self.withTwoHosts { lab in
+            let listeners = try await lab.listen(["web1", "web2"])
+            defer { listeners.forEach { $0.stop() } }
+            let decoded = lab.scratch.path + "/decoded.txt"
+            let (capture, id) = try await Self.startCapture(
+                lab, ["-l", "app=web", "--for", "10m", "-w", "-", "tcp", "port", "5432"],
+                pipingStdoutTo: "tshark -l -r - -T fields -e frame.interface_name -e tcp.dstport > '\(decoded)'")
+            defer { capture.stop() }
+            try await lab.send(from: "client", to: "web1", chunks: 5)
+            try await lab.send(from: "client", to: "web2", chunks: 5)
+            let names = Set([Self.interfaceName(lab, host: 0, role: "web1"), Self.interfaceName(lab, host: 1, role: "web2")])
+            try await eventually(timeout: .seconds(10), "tshark to print packets of both hosts while the capture runs") { () -> Bool? in
+                let text = (try? String(contentsOfFile: decoded, encoding: .utf8)) ?? ""
+                let seen = Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
+                return seen.isSuperset(of: names) ? true : nil
+            }
+            #expect(capture.isRunning)
+            try await lab.owner(["tap", "stop", id])
+            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(!capture.stderr.contains("tshark:"), "tshark complained: \(capture.stderr)")
+        }
+    }
+
+    @Test("a stalled reader: the server holds no more than its capture buffer; what does not fit is dropped and counted in the tap's counters, the ISBs and the summary")
+    func stalledReaderStaysBounded() async throws {
+        try await Self.withTwoHosts(serverArguments: ["--capture-buffer", "1MiB"]) { lab in
+            let path = lab.scratch.path + "/stalled.pcapng", release = lab.scratch.path + "/release-reader"
+            // Nothing reads the capture's output until the test creates `release`: the pipe, then the HTTP
+            // connection, fill up and the server's buffer for the capture with them.
+            let (capture, id) = try await Self.startCapture(
+                lab, ["-l", "app=web", "-i", "eth0", "--for", "60s", "-w", "-", "udp"],
+                pipingStdoutTo: "{ until [ -e '\(release)' ]; do sleep 0.1; done; exec cat > '\(path)'; }")
+            defer { capture.stop() }
+            let server = try #require(lab.server.pid)
+            let baseline = try Self.residentBytes(of: server)
+            let peak = LockedValue(baseline)
+            let sampler = Task {
+                while !Task.isCancelled {
+                    if let now = try? Self.residentBytes(of: server) { peak.update { $0 = max($0, now) } }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            defer { sampler.cancel() }
+            // 2 × 40,000 datagrams of 1,200 bytes: 96 MB, ~100 times the buffer.
+            async let first: Void = UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web1"], count: 40_000, size: 1_200,
+                                                    topology: lab.topology, directory: lab.scratch)
+            async let second: Void = UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web2"], count: 40_000, size: 1_200,
+                                                     topology: lab.topology, directory: lab.scratch)
+            _ = try await (first, second)
+            let dropsShown = try await eventually(timeout: .seconds(10), "the tap's counters to show drops") { () -> UInt64? in
+                let drops = try await lab.tap(id).agents?.map(\.drops).reduce(0, +) ?? 0
+                return drops > 0 ? drops : nil
+            }
+            sampler.cancel()
+            let growth = peak.value - baseline
+            #expect(growth < 48 << 20, "the server grew by \(growth >> 20) MiB while 96 MB went through a stalled 1 MiB capture")
+
+            try await lab.owner(["tap", "stop", id])
+            FileManager.default.createFile(atPath: release, contents: nil)
+            #expect(try await capture.waitForExit(timeout: .seconds(30)) == 0, "\(capture.stderr)")
+            let summary = capture.stderr.split(separator: "\n").last.map(String.init) ?? ""
+            _ = try Self.capinfos(path)
+            let file = try Self.CaptureFile(path: path)
+            #expect(file.interfaces.count == 2 && file.statistics.count == 2, "\(file.interfaces)")
+            let dropped = file.statistics.values.compactMap(\.dropped).reduce(0, +)
+            #expect(dropped >= dropsShown, "ISB drops \(dropped), tap counters \(dropsShown)")
+            #expect(summary.contains(", \(dropped) dropped (kernel "), "\(summary)")
+            // Nothing silently dropped: what each capture received is in the file or counted as dropped.
+            for interface in file.interfaces {
+                let statistics = file.statistics[interface.name]
+                let packets = UInt64(file.packets[interface.name] ?? 0)
+                #expect(statistics?.received == packets + (statistics?.dropped ?? 0),
+                        "\(interface.name): \(packets) packets, \(String(describing: statistics))")
+            }
+        }
+    }
+
+    /// A process's resident memory (VmRSS), in bytes.
+    static func residentBytes(of pid: pid_t) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            throw LabFailure("no VmRSS in /proc/\(pid)/status")
+        }
+        return kilobytes << 10
     }
 }

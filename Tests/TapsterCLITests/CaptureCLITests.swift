@@ -17,9 +17,11 @@ struct CaptureCLITests {
         let bob: String
         let scratch: ScratchDirectory
 
-        static func with(_ body: (Setup) async throws -> Void) async throws {
+        /// `serverArguments` and `environment` are added to `tapster serve`'s.
+        static func with(serverArguments: [String] = [], environment: [String: String] = [:],
+                         _ body: (Setup) async throws -> Void) async throws {
             let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
-            try await ServerProcess.with(binary: binary) { server in
+            try await ServerProcess.with(binary: binary, arguments: serverArguments, environment: environment) { server in
                 let scratch = try ScratchDirectory(label: "capture-cli")
                 defer { scratch.remove() }
                 let cli = CLI(binary: binary, home: scratch.path + "/home", server: server.url)
@@ -133,6 +135,33 @@ struct CaptureCLITests {
             let deleted = try await setup.cli.run(["capture", "delete", id], token: setup.alice)
             #expect(deleted.status == 0 && deleted.stdout == "capture \"\(id)\" deleted\n", "\(deleted)")
             #expect(try await setup.cli.run(["capture", "get", id], token: setup.alice).stdout.contains("deleted"))
+        }
+    }
+
+    @Test("a stored capture goes to an S3-compatible store (moto), tagged with its owner, tenant and tap; download and delete go through it")
+    func storeInS3() async throws {
+        let scratch = try ScratchDirectory(label: "moto")
+        defer { scratch.remove() }
+        let moto = try await MotoS3Server(directory: scratch)
+        defer { moto.stop() }
+        try await Setup.with(serverArguments: ["--capture-store", "s3://captures/tapster?endpoint=\(moto.endpoint)&region=us-east-1"],
+                             environment: ["AWS_ACCESS_KEY_ID": "tapster-test", "AWS_SECRET_ACCESS_KEY": "tapster-test-secret"]) { setup in
+            let stored = try await setup.cli.run(["capture", "--store", "--for", "2s"], token: setup.alice)
+            #expect(stored.status == 0, "\(stored)")
+            let id = stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = "tapster/shop/\(id).pcapng"
+            #expect(try moto.keys(in: "captures") == [key])
+            #expect(try moto.tags(bucket: "captures", key: key)
+                    == ["owner": "alice", "tenant": "shop", "tap": id, "filter": "web", "target": "archive"])
+
+            let path = setup.scratch.path + "/from-s3.pcapng"
+            let download = try await setup.cli.run(["capture", "download", id, "-o", path], token: setup.alice)
+            #expect(download.status == 0 && download.stdout.isEmpty, "\(download)")
+            #expect(try setup.checkedByCapinfos(path).contains("Number of packets:   0"))
+
+            let deleted = try await setup.cli.run(["capture", "delete", id], token: setup.alice)
+            #expect(deleted.status == 0, "\(deleted)")
+            #expect(try moto.keys(in: "captures") == [])
         }
     }
 }

@@ -31,14 +31,15 @@ final class DataPlaneLab: @unchecked Sendable {
 
     /// Builds the lab, runs `body`, and tears everything down — also when `body` throws. `hosts` lists the
     /// roles each simulated host (each with its own agent) owns; by default one host owns them all.
-    static func with(roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil,
+    /// `serverArguments` are added to `tapster serve`'s.
+    static func with(roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil, serverArguments: [String] = [],
                      _ body: (DataPlaneLab) async throws -> Void) async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
         let topology = try NetnsTopology(roles: roles)
         defer { topology.remove() }
         let scratch = try ScratchDirectory(label: "e2e")
         defer { scratch.remove() }
-        try await ServerProcess.with(binary: binary) { server in
+        try await ServerProcess.with(binary: binary, arguments: serverArguments) { server in
             let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, hosts: hosts ?? [roles])
             defer { lab.stopAgents() }
             do {

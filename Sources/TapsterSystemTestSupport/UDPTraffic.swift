@@ -1,0 +1,34 @@
+import Foundation
+
+/// UDP floods between workloads of a ``NetnsTopology``, sent by Debian's python3 inside the sender's
+/// namespace: as fast as the sender can, to the discard port (9) — nobody needs to listen, a capture on the
+/// receiver's interface sees them all the same.
+public enum UDPTraffic {
+    /// The destination port.
+    public static let port = 9
+
+    static let senderScript = """
+        import socket, sys
+        host, port, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+        payload = bytes(size)
+        sent = 0
+        while sent < count:
+            try:
+                s.sendto(payload, (host, port)); sent += 1
+            except (BlockingIOError, ConnectionRefusedError):
+                pass
+        print(sent)
+        """
+
+    /// Sends `count` datagrams of `size` bytes from `client` to `server`; returns when all are sent.
+    public static func send(from client: NetnsTopology.Host, to server: NetnsTopology.Host, count: Int, size: Int,
+                            topology: NetnsTopology, directory: ScratchDirectory) async throws {
+        let process = try topology.spawn(in: client.namespace, name: "udp-\(client.role)-\(UUID().uuidString.prefix(8))",
+                                         [TCPTraffic.python, "-c", senderScript, server.address, String(port), String(count), String(size)],
+                                         directory: directory)
+        let status = try await process.waitForExit(timeout: .seconds(120))
+        guard status == 0 else { throw ProcessEnded(name: process.name, status: status, stderr: process.stderr) }
+    }
+}
