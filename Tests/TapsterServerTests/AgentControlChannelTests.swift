@@ -120,7 +120,7 @@ import TapsterWire
             _ = try await new.desired()
             let error = try #require(try await old.ended() as? RPCError)
             #expect(error.code == .aborted)
-            #expect(try await harness.controlPlane.agentHub.connectedAgents == ["node-1"])
+            #expect(await harness.controlPlane.agentHub.connectedAgents == ["node-1"])
             #expect(try await harness.agentRecord("node-1").state == .connected)
             await new.close()
         }

@@ -41,7 +41,8 @@ public struct CaptureInterfaceStatistics: Codable, Sendable, Equatable {
     public var name: String
     /// The agent that captured it.
     public var agent: String
-    /// Packets the agent captured (`isb_ifrecv`).
+    /// Packets the agent captured, as it last reported (the capture record and the ISB state
+    /// ``interfaceReceived`` instead).
     public var received: UInt64
     /// Packets written into the capture.
     public var packets: UInt64
@@ -61,6 +62,15 @@ public struct CaptureInterfaceStatistics: Codable, Sendable, Equatable {
         self.kernelDrops = kernelDrops
         self.agentDrops = agentDrops
         self.serverDrops = serverDrops
+    }
+
+    /// What the interface received (`isb_ifrecv`): what its agent captured plus what the kernel dropped
+    /// before libpcap could read it — and never less than what was written plus every drop (an agent's
+    /// counters are sent once a second and may lag its packets).
+    public var interfaceReceived: UInt64 {
+        let (stated, overflow) = received.addingReportingOverflow(kernelDrops)
+        let (accounted, overflowed) = packets.addingReportingOverflow(drops)
+        return max(overflow ? .max : stated, overflowed ? .max : accounted)
     }
 
     /// Every drop (`isb_ifdrop`), saturating.

@@ -123,7 +123,7 @@ struct CaptureMerge {
         for (id, interface) in interfaces.enumerated() {
             try writer.writeInterfaceStatistics(PcapngInterfaceStatistics(
                 interfaceID: UInt32(id), timestamp: now, startTime: startTime, endTime: now,
-                received: max(interface.received, interface.packets &+ interface.serverDrops), interfaceDrops: interface.drops,
+                received: interface.interfaceReceived, interfaceDrops: interface.drops,
                 osDrops: interface.kernelDrops, userDelivered: interface.packets,
                 comments: ["drops: kernel \(interface.kernelDrops), agent \(interface.agentDrops), server \(interface.serverDrops)"]))
         }
@@ -133,7 +133,7 @@ struct CaptureMerge {
     func summary(reason: CaptureEndReason?, at now: Date) -> CaptureSummary {
         var interfaces = self.interfaces
         for index in interfaces.indices {
-            interfaces[index].received = max(interfaces[index].received, interfaces[index].packets &+ interfaces[index].serverDrops)
+            interfaces[index].received = interfaces[index].interfaceReceived
         }
         return CaptureSummary(packets: packets, size: bytesWritten, drops: drops, interfaces: interfaces, reason: reason, at: now)
     }
