@@ -1,5 +1,6 @@
 # Tapster — the two commands the README names:
-#   make run     build (release) and start the control plane on 127.0.0.1:7380 with ./tapster-data
+#   make run     build (release) and start the control plane on 127.0.0.1:7380 with ./tapster-data, and this
+#                host's agent in the same process (tapster serve --with-agent)
 #   make test    install what tests need, check the OpenAPI document, build, and run every test
 #                (PostgreSQL is started on 127.0.0.1:55432 for the store tests and stopped afterwards)
 #
@@ -61,7 +62,7 @@ build-debug: deps-run
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 run: build
-	exec $(BIN)/tapster serve --data-dir $(DATA_DIR) $(ARGS)
+	exec $(BIN)/tapster serve --data-dir $(DATA_DIR) --with-agent $(ARGS)
 
 check-openapi:
 	@scripts/check-openapi.sh

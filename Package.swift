@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "tapster",
             dependencies: [
-                "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent",
+                "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent", "TapsterPKI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -27,6 +27,8 @@
 #                   counter is non-zero (default 0.001)
 #   REPLAY_CPU      the CPU both tcpreplays are pinned to (default 0; the workloads' receive path, where the
 #                   captures copy packets into their rings, runs there too)
+#   CAPTURE_BUFFER  `tapster serve --capture-buffer` (default: the server's, 8MiB): the most one capture holds,
+#                   and every packet is held for the merge's 500 ms reorder window, so this bounds the rate
 #   SKIP_TCPDUMP=1  leave the peer out (no ratio)
 #   KEEP_FILES=1    keep every burst's capture files in the work folder (printed), instead of deleting each
 #                   after counting; the folder itself is still removed on exit unless HOLD=1
@@ -164,8 +166,10 @@ agent_port=$(free_port)
 export TAPSTER_SERVER=http://127.0.0.1:$api_port
 TAPSTER_TOKEN=tap_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export TAPSTER_TOKEN
+serve_options=()
+[[ -z ${CAPTURE_BUFFER:-} ]] || serve_options=(--capture-buffer "$CAPTURE_BUFFER")
 TAPSTER_ADMIN_TOKEN=$TAPSTER_TOKEN "$bin" serve --listen "127.0.0.1:$api_port" --agent-listen "127.0.0.1:$agent_port" \
-    --data-dir "$work/server" >"$work/server.log" 2>&1 &
+    --data-dir "$work/server" "${serve_options[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 track $server_pid
 disown
@@ -413,17 +417,19 @@ sweep() {
     [[ -n ${top[$tool]:-} ]] || "${tool}_trial" max
 }
 
-# onset TOOL: "CLEAN LOSSY" — the highest aggregate achieved rate without loss, the lowest with (or "-").
+# onset TOOL: "CLEAN LOSSY" — the lowest aggregate achieved rate with loss (or "-"), and the highest without
+# loss below it (a clean burst above the first lossy one, e.g. at top speed, is luck, not capacity).
 onset() {
     local clean=0 lossy_min="-" entry tool rate bad
     for entry in "${trials[@]}"; do
         read -r tool rate bad <<<"$entry"
         [[ $tool == "$1" ]] || continue
-        if (( bad )); then
-            if [[ $lossy_min == - ]] || (( rate < lossy_min )); then lossy_min=$rate; fi
-        elif (( rate > clean )); then
-            clean=$rate
-        fi
+        if (( bad )) && { [[ $lossy_min == - ]] || (( rate < lossy_min )); }; then lossy_min=$rate; fi
+    done
+    for entry in "${trials[@]}"; do
+        read -r tool rate bad <<<"$entry"
+        [[ $tool == "$1" ]] || continue
+        if (( !bad && rate > clean )) && { [[ $lossy_min == - ]] || (( rate < lossy_min )); }; then clean=$rate; fi
     done
     echo "$clean $lossy_min"
 }
@@ -439,7 +445,7 @@ cat "$work/summaries"
 # ------------------------------------------------------------------------------------------------ summary
 echo
 echo "============================ tapster live capture benchmark ============================"
-echo "machine             $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; two hosts (agents bench-a, bench-b); tapster $bin"
+echo "machine             $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; two hosts (agents bench-a, bench-b); capture buffer ${CAPTURE_BUFFER:-default}; tapster $bin"
 describe() { # TOOL CLEAN LOSSY
     if [[ $3 != - ]]; then echo "$2 packets/s without loss, loss from $3 packets/s"
     elif [[ -n ${top[$1]:-} ]]; then echo ">= $2 packets/s (no loss up to the generator's top speed)"

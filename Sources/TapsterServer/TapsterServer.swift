@@ -10,8 +10,10 @@ import TapsterStore
 /// Assembles and runs the control plane: store, HTTP API, scheduler.
 public enum TapsterServer {
     /// Runs `tapster serve` until SIGINT/SIGTERM. Prints the banner (URL, and on first start
-    /// the admin's one-time secrets) once the server listens.
-    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+    /// the admin's one-time secrets) once the server listens. `alongside` makes more services to run with
+    /// the server's (e.g. this host's own agent), given its control plane.
+    public static func run(_ configuration: ServerConfiguration, logger: Logger,
+                           alongside: @Sendable (ControlPlane) -> [any Service] = { _ in [] }) async throws {
         let database = try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL)
         // The data directory holds the SQLite database and, whatever the database, the agents' CA.
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
@@ -35,7 +37,7 @@ public enum TapsterServer {
                 banner.printAgentChannel(address: address, fingerprint: pki.authority.fingerprint.description)
             }
             let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger,
-                                      services: [agentChannel]) { port in
+                                      services: [agentChannel] + alongside(controlPlane)) { port in
                 banner.printListening(port: port)
             }
             do {

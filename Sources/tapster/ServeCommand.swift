@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
+import TapsterAgent
 import TapsterCore
 import TapsterServer
 
@@ -44,6 +46,17 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Default: the filesystem under <data-dir>/captures."))
     var captureStore: String?
 
+    @Flag(name: .customLong("with-agent"), help: ArgumentHelp(
+        "Also run this host's agent in the same process (needs root), enrolled by the server itself.",
+        discussion: "Its name is the host name unless --agent-name says otherwise; its key and certificate live in <data-dir>/agent."))
+    var withAgent = false
+
+    @Option(name: .customLong("agent-name"), help: "The local agent's name (with --with-agent; default: the host name).")
+    var agentName: String?
+
+    @Option(name: .customLong("agent-config"), help: "The local agent's configuration file (with --with-agent), as `tapster agent --config`.")
+    var agentConfig: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -68,7 +81,27 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster")
         logger.logLevel = logLevel
-        try await TapsterServer.run(configured, logger: logger)
+        let localAgent = try withAgent ? localAgentSettings(agentHost: agents.host, agentPort: agents.port) : nil
+        try await TapsterServer.run(configured, logger: logger) { controlPlane in
+            guard let localAgent else { return [] }
+            var agentLogger = Logger(label: "tapster-agent")
+            agentLogger.logLevel = logLevel
+            return [LocalAgentService(controlPlane: controlPlane, settings: localAgent, logger: agentLogger)]
+        }
+    }
+
+    /// The local agent's settings: it reaches the agent endpoint over loopback when that listens on every address.
+    private func localAgentSettings(agentHost: String, agentPort: Int) throws -> AgentSettings {
+        let host = ["0.0.0.0", "::", "[::]"].contains(agentHost) ? "127.0.0.1" : agentHost
+        let server: ServerAddress
+        do {
+            server = try ServerAddress(parsing: "\(host):\(agentPort)")
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return AgentSettings(server: server, name: agentName ?? AgentSettings.hostName.lowercased(),
+                             dataDirectory: URL(fileURLWithPath: dataDir).appendingPathComponent("agent"),
+                             configurationPath: agentConfig)
     }
 }
 

@@ -142,6 +142,44 @@ import Testing
         }
     }
 
+    @Test("after the join period a packet waits only until every host has sent a later one, not the whole reorder window")
+    func packetsWaitForTheSlowestHostAfterTheJoinPeriod() async throws {
+        let rig = Rig()
+        let id = await rig.start()
+        let reader = try await rig.broker.reader(for: id)
+        async let output = Self.readAll(reader)
+        let session = try #require(await rig.broker.session(id))
+        var node1 = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        var node2 = SyntheticAgent(host: "node-2", captureID: id, interfaces: [.init(index: 0, name: "node-2/web-2/eth0")])
+        let frame = SyntheticAgent.frame(host: 1, number: 0)
+        let onePacket = frame.count + CaptureMerge.blockOverhead
+        func held() async -> Int { await session.heldBytes - session.queuedBytes }
+
+        // Within the join period another host could still bring earlier packets: both wait.
+        var t = rig.nanos
+        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
+        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
+        #expect(await held() == 2 * onePacket)
+
+        rig.clock.advance(by: 2.1)
+        await rig.broker.tick()
+        #expect(await held() == 0, "the window has passed")
+
+        // Afterwards node-1's packet goes as soon as node-2 has sent a later one; node-2's waits for node-1.
+        t = rig.nanos
+        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
+        #expect(await held() == onePacket, "node-2 has not passed it yet")
+        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
+        #expect(await held() == onePacket, "node-1's went; node-2's waits for node-1 to pass it")
+
+        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([], last: true))
+        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([], last: true))
+        rig.clock.advance(by: 3)
+        await rig.broker.tick()
+        let packets = Self.packets(try PcapngReader.readAll(await output))
+        #expect(packets.count == 4 && zip(packets, packets.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+    }
+
     @Test("a stalled reader never makes the capture hold more than its budget; what does not fit is dropped and counted in the ISB")
     func stalledReaderStaysWithinBudget() async throws {
         let budget = 256 << 10

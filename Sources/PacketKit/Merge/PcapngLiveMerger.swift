@@ -48,8 +48,11 @@ public struct PcapngLiveMerger: Sendable {
     public let reorderWindow: UInt64
     /// Whether sources may be added after packets were pushed (agents connecting at different moments):
     /// then packets are held for the whole window, so a source that joins within it is still merged in
-    /// order; otherwise a packet goes as soon as every open source has passed it.
-    public let sourcesMayJoin: Bool
+    /// order; otherwise a packet goes as soon as every open source has passed it. Switch it off once the
+    /// sources expected have joined (a source added later may then bring a few ``latePackets``).
+    public var sourcesMayJoin: Bool {
+        didSet { cachedBound = nil }
+    }
     /// The section header ``writeReady(into:)`` starts a writer's section with.
     public let sectionHeader: PcapngSectionHeader
     /// Packets that arrived older than a packet already released, and so were released out of order.

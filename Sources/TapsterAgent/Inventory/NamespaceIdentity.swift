@@ -1,3 +1,4 @@
+import CoreFoundation  // stat's fields, under MemberImportVisibility in release builds
 import Foundation
 import Glibc
 

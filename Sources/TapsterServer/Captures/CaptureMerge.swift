@@ -57,8 +57,9 @@ struct CaptureMerge {
         self.packetLimit = packetLimit
         self.byteLimit = byteLimit
         self.startTime = startTime
-        // Agents' streams open at different moments: every packet waits out the window, so a host whose
-        // first batch comes later is still merged in order.
+        // Agents' streams open at different moments: for the first ``joinPeriod`` every packet waits out the
+        // window, so a host whose first batch comes later is still merged in order; after that a packet goes
+        // as soon as every host has sent something later (see `advance(to:)`).
         merger = PcapngLiveMerger(reorderWindow: reorderWindow,
                                   sectionHeader: PcapngSectionHeader(operatingSystem: Self.operatingSystem, userApplication: "Tapster"),
                                   sourcesMayJoin: true)
@@ -97,13 +98,22 @@ struct CaptureMerge {
             merger.closeSource(source.id)
         }
         sources[agent] = source
+        advance(to: now)
+    }
+
+    /// Lets quiet periods flush: packets older than `now` minus the reorder window are released. Once the
+    /// join period is over, packets stop waiting out the whole window.
+    mutating func advance(to now: UInt64) {
+        if merger.sourcesMayJoin, now >= startTime &+ Self.joinPeriod { merger.sourcesMayJoin = false }
         merger.advanceClock(to: now)
     }
 
-    /// Lets quiet periods flush: packets older than `now` minus the reorder window are released.
-    mutating func advance(to now: UInt64) {
-        merger.advanceClock(to: now)
-    }
+    /// How long after a capture starts its agents' streams are expected to open (they get the capture's tap
+    /// within a second). Until then every packet waits out the reorder window; afterwards a packet waits
+    /// only until every host has sent something later — its memory is then the rate times the hosts' skew
+    /// (their batches leave every 20 ms), not times the window. A host that starts sending only later
+    /// (a workload that appears mid-capture) may bring a few packets out of order; they are kept.
+    static let joinPeriod: UInt64 = 2_000_000_000
 
     /// Hands every byte ready for output to `sink` (in order), then forgets them.
     mutating func drain(_ sink: (UnsafeRawBufferPointer) -> Void) throws(PcapngWriteError) {
