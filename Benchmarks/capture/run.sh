@@ -27,8 +27,8 @@
 #                   counter is non-zero (default 0.001)
 #   REPLAY_CPU      the CPU both tcpreplays are pinned to (default 0; the workloads' receive path, where the
 #                   captures copy packets into their rings, runs there too)
-#   CAPTURE_BUFFER  `tapster serve --capture-buffer` (default: the server's, 8MiB): the most one capture holds,
-#                   and every packet is held for the merge's 500 ms reorder window, so this bounds the rate
+#   CAPTURE_BUFFER  `tapster serve --capture-buffer` (default: the server's, 8MiB): the most one capture holds
+#                   (packets wait in the merge until every host has passed them, and for a slow reader)
 #   SKIP_TCPDUMP=1  leave the peer out (no ratio)
 #   KEEP_FILES=1    keep every burst's capture files in the work folder (printed), instead of deleting each
 #                   after counting; the folder itself is still removed on exit unless HOLD=1

@@ -28,10 +28,10 @@ import Testing
         }
 
         func start(_ id: String = Identifier.make(), mode: CaptureMode = .stream, seconds: TimeInterval = 60, packetLimit: UInt64? = nil,
-                   objectKey: String? = nil, tags: [String: String] = [:]) async -> String {
+                   objectKey: String? = nil, tags: [String: String] = [:], expectedAgents: Set<String> = []) async -> String {
             await broker.connect(recorder)
             await broker.begin(CaptureStart(id: id, mode: mode, deadline: clock.now.addingTimeInterval(seconds), packetLimit: packetLimit,
-                                            objectKey: objectKey, tags: tags))
+                                            objectKey: objectKey, tags: tags, expectedAgents: expectedAgents))
             return id
         }
 
@@ -178,6 +178,31 @@ import Testing
         await rig.broker.tick()
         let packets = Self.packets(try PcapngReader.readAll(await output))
         #expect(packets.count == 4 && zip(packets, packets.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+    }
+
+    @Test("once every expected agent has opened its stream, packets stop waiting out the window, join period or not")
+    func expectedAgentsEndTheJoinPeriod() async throws {
+        let rig = Rig()
+        let id = await rig.start(expectedAgents: ["node-1", "node-2"])
+        let reader = try await rig.broker.reader(for: id)
+        async let output = Self.readAll(reader)
+        let session = try #require(await rig.broker.session(id))
+        var node1 = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        var node2 = SyntheticAgent(host: "node-2", captureID: id, interfaces: [.init(index: 0, name: "node-2/web-2/eth0")])
+        let frame = SyntheticAgent.frame(host: 1, number: 0)
+        let onePacket = frame.count + CaptureMerge.blockOverhead
+        func held() async -> Int { await session.heldBytes - session.queuedBytes }
+
+        let t = rig.nanos
+        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
+        #expect(await held() == onePacket, "node-2 may still bring earlier packets")
+        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
+        #expect(await held() == onePacket, "both expected agents are in: node-1's packet went, node-2's waits for node-1")
+
+        await rig.broker.tapEnded(id, reason: .stopped)
+        rig.clock.advance(by: 3)
+        await rig.broker.tick()
+        #expect(Self.packets(try PcapngReader.readAll(await output)).map(\.timestamp) == [t, t + 1_000_000])
     }
 
     @Test("a stalled reader never makes the capture hold more than its budget; what does not fit is dropped and counted in the ISB")

@@ -15,6 +15,9 @@ struct CaptureStart: Sendable {
     /// For a stored capture: where, and its tags (owner, tenant, tap).
     var objectKey: String?
     var tags: [String: String] = [:]
+    /// The agents expected to send (the hosts of the workloads the capture selected when it began): once
+    /// each has opened its stream, packets stop waiting out the whole reorder window.
+    var expectedAgents: Set<String> = []
 }
 
 /// The server's capture broker: receives agents' packet batches for `stream` and `store` taps, merges
@@ -68,7 +71,8 @@ public actor CaptureBroker {
     func begin(_ start: CaptureStart) {
         let now = self.now
         let merge = CaptureMerge(budget: settings.bufferBudget, packetLimit: start.packetLimit, byteLimit: start.byteLimit,
-                                 reorderWindow: settings.reorderWindow.nanoseconds, startTime: now)
+                                 reorderWindow: settings.reorderWindow.nanoseconds, startTime: now,
+                                 expectedAgents: start.expectedAgents)
         let session = CaptureSession(
             id: start.id, mode: start.mode, deadline: start.deadline.unixNanoseconds, merge: merge,
             timing: .init(readerGrace: settings.readerGrace.nanoseconds, drainGrace: settings.drainGrace.nanoseconds,

@@ -29,6 +29,8 @@ struct CaptureMerge {
     let byteLimit: UInt64?
     /// When the capture started, ns since the epoch (the ISBs' `isb_starttime`).
     let startTime: UInt64
+    /// The agents expected to send (see ``CaptureStart/expectedAgents``).
+    let expectedAgents: Set<String>
 
     private var merger: PcapngLiveMerger
     private var writer = PcapngWriter(reservingCapacity: 64 << 10)
@@ -52,14 +54,16 @@ struct CaptureMerge {
     /// for `epb_flags` and the end of options.
     static let blockOverhead = 47
 
-    init(budget: Int, packetLimit: UInt64?, byteLimit: UInt64?, reorderWindow: UInt64, startTime: UInt64) {
+    init(budget: Int, packetLimit: UInt64?, byteLimit: UInt64?, reorderWindow: UInt64, startTime: UInt64,
+         expectedAgents: Set<String> = []) {
         self.budget = budget
+        self.expectedAgents = expectedAgents
         self.packetLimit = packetLimit
         self.byteLimit = byteLimit
         self.startTime = startTime
-        // Agents' streams open at different moments: for the first ``joinPeriod`` every packet waits out the
-        // window, so a host whose first batch comes later is still merged in order; after that a packet goes
-        // as soon as every host has sent something later (see `advance(to:)`).
+        // Agents' streams open at different moments: until every expected agent has opened its stream (or for
+        // at most ``joinPeriod``) every packet waits out the window, so a host whose first batch comes later is
+        // still merged in order; after that a packet goes as soon as every host has sent something later.
         merger = PcapngLiveMerger(reorderWindow: reorderWindow,
                                   sectionHeader: PcapngSectionHeader(operatingSystem: Self.operatingSystem, userApplication: "Tapster"),
                                   sourcesMayJoin: true)
@@ -98,6 +102,9 @@ struct CaptureMerge {
             merger.closeSource(source.id)
         }
         sources[agent] = source
+        if merger.sourcesMayJoin, !expectedAgents.isEmpty, expectedAgents.allSatisfy({ sources[$0] != nil }) {
+            merger.sourcesMayJoin = false
+        }
         advance(to: now)
     }
 
@@ -108,11 +115,11 @@ struct CaptureMerge {
         merger.advanceClock(to: now)
     }
 
-    /// How long after a capture starts its agents' streams are expected to open (they get the capture's tap
-    /// within a second). Until then every packet waits out the reorder window; afterwards a packet waits
-    /// only until every host has sent something later — its memory is then the rate times the hosts' skew
-    /// (their batches leave every 20 ms), not times the window. A host that starts sending only later
-    /// (a workload that appears mid-capture) may bring a few packets out of order; they are kept.
+    /// The longest packets wait out the whole reorder window for expected agents to open their streams (they
+    /// get the capture's tap within a second). Afterwards a packet waits only until every host has sent
+    /// something later — the memory is then the rate times the hosts' skew (their batches leave every 20 ms),
+    /// not times the window. A host that starts sending only later (a workload that appears mid-capture) may
+    /// bring a few packets out of order; they are kept.
     static let joinPeriod: UInt64 = 2_000_000_000
 
     /// Hands every byte ready for output to `sink` (in order), then forgets them.

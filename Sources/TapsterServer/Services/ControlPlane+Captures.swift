@@ -57,9 +57,11 @@ extension ControlPlane {
                                                       "filter": tap.filter, "target": tap.target]) { own, _ in own })
         }
         let tap = opened.tap
+        let hosts = Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).workloads
+            .filter { narrowing.selects($0.spec) }.map(\.host)
         await captures.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
-            objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap)))
+            objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap), expectedAgents: Set(hosts)))
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
         return CaptureView(capture: capture, warnings: warnings + opened.warnings)
     }
