@@ -332,6 +332,30 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func aTapWithAStoreTargetIsAStoredCaptureOfTheWholeFilter(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let view = try await rig.api.expect(TapView.self, .post, "/api/v1/taps", token: rig.fixture.alice,
+                                                json: TapRequest(filter: "web-to-db", target: "archive", duration: TapDuration(seconds: 600)))
+            #expect(view.tap.state == .active && view.tap.capture == CaptureNarrowing(mode: .store))
+            let capture = try await rig.capture(view.tap.id)
+            #expect(capture.mode == .store && capture.state == .live && capture.objectKey == "shop/\(view.tap.id).pcapng")
+            let actions = try await rig.auditActions(view.tap.id)
+            #expect(actions == ["tap.created", "capture.created"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aTapWithAStreamTargetIsRefusedPointingAtTapsterCapture(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let refused = try await rig.api.failure(.post, "/api/v1/taps", token: rig.fixture.alice,
+                                                    json: TapRequest(filter: "web-to-db", target: "live", duration: TapDuration(seconds: 600)))
+            #expect(refused.status == 400 && refused.error.code == .invalidArgument && refused.error.field == "target")
+            #expect(refused.error.message == "target: \"live\" is a stream target: its packets go to whoever reads the capture; "
+                    + "start one with tapster capture -F web-to-db --target live (POST /api/v1/captures)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func deletingAStoredCaptureDeletesItsObjectAndKeepsTheRecord(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
             let capture = try await completeStoredCapture(rig)

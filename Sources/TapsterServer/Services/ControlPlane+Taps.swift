@@ -36,8 +36,20 @@ extension ControlPlane {
         if let tenant = request.tenant { try ResourceName.validate(tenant, field: "tenant") }
         let filter = try await visibleFilter(p, request.filter)
         let target = try await target(p, request.target)
-        return try await open(p, filter: filter, target: target, duration: request.duration, tenant: request.tenant,
-                              description: request.description, reactivating: nil)
+        switch target.kind {
+        case .store:
+            // A tap into the capture store is a stored capture of everything the filter selects.
+            let view = try await createCapture(p, CaptureRequest(filter: filter.name, target: target.name, duration: request.duration,
+                                                                 store: true, tenant: request.tenant, description: request.description))
+            guard let tap = try await store.findTap(id: view.capture.id) else { throw TapsterError.notFound("tap", view.capture.id) }
+            return TapView(tap: tap, warnings: view.warnings)
+        case .stream:
+            throw TapsterError.invalid("target", "\"\(target.name)\" is a stream target: its packets go to whoever reads the capture; "
+                                       + "start one with tapster capture -F \(filter.name) --target \(target.name) (POST /api/v1/captures)")
+        default:
+            return try await open(p, filter: filter, target: target, duration: request.duration, tenant: request.tenant,
+                                  description: request.description, reactivating: nil)
+        }
     }
 
     /// Re-activates an ended tap: a new active period with the same filter and target, linked to it.
