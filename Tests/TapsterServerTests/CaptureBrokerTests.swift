@@ -35,6 +35,15 @@ import Testing
             return id
         }
 
+        /// Starts a streamed capture (as ``start(_:mode:seconds:packetLimit:objectKey:tags:expectedAgents:)``) and
+        /// becomes its reader: its id, and everything the reader gets, to the end of the stream.
+        func startReading(_ id: String = Identifier.make(), seconds: TimeInterval = 60, packetLimit: UInt64? = nil,
+                          expectedAgents: Set<String> = []) async throws -> (id: String, output: Task<[UInt8], Never>) {
+            let id = await start(id, seconds: seconds, packetLimit: packetLimit, expectedAgents: expectedAgents)
+            let reader = try await broker.reader(for: id)
+            return (id, Task { await CaptureBrokerTests.readAll(reader) })
+        }
+
         var nanos: UInt64 { clock.now.unixNanoseconds }
     }
 
@@ -86,11 +95,9 @@ import Testing
     @Test("two hosts' batches become one pcapng: an IDB per host interface, packets in timestamp order, an ISB per interface")
     func twoHostsMergeIntoOnePcapng() async throws {
         let rig = Rig()
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading()
         let (sent, _) = try await Self.twoHosts(rig, id)
-        let bytes = await output
+        let bytes = await output.value
         let blocks = try PcapngReader.readAll(bytes)
 
         let interfaces = Self.interfaces(blocks)
@@ -119,11 +126,9 @@ import Testing
     func wiresharkAgrees() async throws {
         try #require(WiresharkTools.available, "tshark and capinfos are needed (scripts/install-deps.sh)")
         let rig = Rig()
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading()
         _ = try await Self.twoHosts(rig, id)
-        let bytes = await output
+        let bytes = await output.value
         try await WiresharkTools.withFile(bytes) { file in
             let info = try WiresharkTools.run("capinfos", ["-c", "-I", "-o", "-M", file.path])
             #expect(info.status == 0 && info.warnings.isEmpty, "capinfos: \(info.stderr)")
@@ -142,67 +147,82 @@ import Testing
         }
     }
 
+    /// A streamed capture that node-1's and node-2's agents (one web workload each) send one probe frame at a
+    /// time to, for watching what its merge holds back.
+    struct MergeProbe {
+        let rig: Rig
+        let session: CaptureSession
+        /// Everything its reader gets, to the end of the stream.
+        let output: Task<[UInt8], Never>
+        private var agents: [String: SyntheticAgent]
+        /// The bytes one probe frame takes in the merge.
+        static let onePacket = SyntheticAgent.frame(host: 1, number: 0).count + CaptureMerge.blockOverhead
+
+        init(_ rig: Rig, expectedAgents: Set<String> = []) async throws {
+            self.rig = rig
+            let (id, output) = try await rig.startReading(expectedAgents: expectedAgents)
+            self.output = output
+            session = try #require(await rig.broker.session(id))
+            agents = Dictionary(uniqueKeysWithValues: ["node-1", "node-2"].enumerated().map { index, host in
+                (host, SyntheticAgent(host: host, captureID: id, interfaces: [.init(index: 0, name: "\(host)/web-\(index + 1)/eth0")]))
+            })
+        }
+
+        /// Bytes the merge holds (not yet released to the output).
+        var held: Int { get async { await session.heldBytes - session.queuedBytes } }
+
+        /// `host` sends a probe frame captured at `timestamp`.
+        mutating func send(_ host: String, at timestamp: UInt64) async throws {
+            let batch = try agents[host]!.batch([(0, timestamp, SyntheticAgent.frame(host: 1, number: 0))])
+            await rig.broker.ingest(agent: host, batch: batch)
+        }
+
+        /// Both agents send their last batch and the capture ends; the packets its reader got.
+        mutating func finish() async throws -> [PcapngEnhancedPacket] {
+            for host in ["node-1", "node-2"] { await rig.broker.ingest(agent: host, batch: try agents[host]!.batch([], last: true)) }
+            rig.clock.advance(by: 3)
+            await rig.broker.tick()
+            return CaptureBrokerTests.packets(try PcapngReader.readAll(await output.value))
+        }
+    }
+
     @Test("after the join period a packet waits only until every host has sent a later one, not the whole reorder window")
     func packetsWaitForTheSlowestHostAfterTheJoinPeriod() async throws {
         let rig = Rig()
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
-        let session = try #require(await rig.broker.session(id))
-        var node1 = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
-        var node2 = SyntheticAgent(host: "node-2", captureID: id, interfaces: [.init(index: 0, name: "node-2/web-2/eth0")])
-        let frame = SyntheticAgent.frame(host: 1, number: 0)
-        let onePacket = frame.count + CaptureMerge.blockOverhead
-        func held() async -> Int { await session.heldBytes - session.queuedBytes }
+        var probe = try await MergeProbe(rig)
+        let one = MergeProbe.onePacket
 
         // Within the join period another host could still bring earlier packets: both wait.
         var t = rig.nanos
-        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
-        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
-        #expect(await held() == 2 * onePacket)
+        try await probe.send("node-1", at: t)
+        try await probe.send("node-2", at: t + 1_000_000)
+        #expect(await probe.held == 2 * one)
 
         rig.clock.advance(by: 2.1)
         await rig.broker.tick()
-        #expect(await held() == 0, "the window has passed")
+        #expect(await probe.held == 0, "the window has passed")
 
         // Afterwards node-1's packet goes as soon as node-2 has sent a later one; node-2's waits for node-1.
         t = rig.nanos
-        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
-        #expect(await held() == onePacket, "node-2 has not passed it yet")
-        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
-        #expect(await held() == onePacket, "node-1's went; node-2's waits for node-1 to pass it")
+        try await probe.send("node-1", at: t)
+        #expect(await probe.held == one, "node-2 has not passed it yet")
+        try await probe.send("node-2", at: t + 1_000_000)
+        #expect(await probe.held == one, "node-1's went; node-2's waits for node-1 to pass it")
 
-        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([], last: true))
-        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([], last: true))
-        rig.clock.advance(by: 3)
-        await rig.broker.tick()
-        let packets = Self.packets(try PcapngReader.readAll(await output))
+        let packets = try await probe.finish()
         #expect(packets.count == 4 && zip(packets, packets.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
     }
 
     @Test("once every expected agent has opened its stream, packets stop waiting out the window, join period or not")
     func expectedAgentsEndTheJoinPeriod() async throws {
         let rig = Rig()
-        let id = await rig.start(expectedAgents: ["node-1", "node-2"])
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
-        let session = try #require(await rig.broker.session(id))
-        var node1 = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
-        var node2 = SyntheticAgent(host: "node-2", captureID: id, interfaces: [.init(index: 0, name: "node-2/web-2/eth0")])
-        let frame = SyntheticAgent.frame(host: 1, number: 0)
-        let onePacket = frame.count + CaptureMerge.blockOverhead
-        func held() async -> Int { await session.heldBytes - session.queuedBytes }
-
+        var probe = try await MergeProbe(rig, expectedAgents: ["node-1", "node-2"])
         let t = rig.nanos
-        await rig.broker.ingest(agent: "node-1", batch: try node1.batch([(0, t, frame)]))
-        #expect(await held() == onePacket, "node-2 may still bring earlier packets")
-        await rig.broker.ingest(agent: "node-2", batch: try node2.batch([(0, t + 1_000_000, frame)]))
-        #expect(await held() == onePacket, "both expected agents are in: node-1's packet went, node-2's waits for node-1")
-
-        await rig.broker.tapEnded(id, reason: .stopped)
-        rig.clock.advance(by: 3)
-        await rig.broker.tick()
-        #expect(Self.packets(try PcapngReader.readAll(await output)).map(\.timestamp) == [t, t + 1_000_000])
+        try await probe.send("node-1", at: t)
+        #expect(await probe.held == MergeProbe.onePacket, "node-2 may still bring earlier packets")
+        try await probe.send("node-2", at: t + 1_000_000)
+        #expect(await probe.held == MergeProbe.onePacket, "both expected agents are in: node-1's packet went, node-2's waits for node-1")
+        #expect(try await probe.finish().map(\.timestamp) == [t, t + 1_000_000])
     }
 
     @Test("a stalled reader never makes the capture hold more than its budget; what does not fit is dropped and counted in the ISB")
@@ -243,15 +263,13 @@ import Testing
     @Test("the packet count ends the capture: exactly that many packets, then the ISBs, and the tap is asked to stop")
     func countLimitEndsTheCapture() async throws {
         let rig = Rig()
-        let id = await rig.start(packetLimit: 5)
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading(packetLimit: 5)
         var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         let t0 = rig.nanos
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch((0..<20).map {
             (interface: 0, timestamp: t0 + UInt64($0) * 1000, frame: SyntheticAgent.frame(host: 1, number: UInt32($0)))
         }))
-        let blocks = try PcapngReader.readAll(await output)
+        let blocks = try PcapngReader.readAll(await output.value)
         #expect(Self.packets(blocks).map(\.timestamp) == (0..<5).map { t0 + UInt64($0) * 1000 })
         #expect(Self.statistics(blocks).count == 1)
         #expect(await rig.recorder.endedReasons == [.packetLimit])
@@ -305,9 +323,7 @@ import Testing
     func idleStreamSendsKeepalives() async throws {
         try #require(WiresharkTools.available, "tshark is needed (scripts/install-deps.sh)")
         let rig = Rig()
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading()
         var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))]))
         let session = try #require(await rig.broker.session(id))
@@ -321,7 +337,7 @@ import Testing
         }
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 1))], last: true))
         await rig.broker.tapEnded(id, reason: .stopped)
-        let bytes = await output
+        let bytes = await output.value
         let keepalives = try PcapngReader.readAll(bytes).filter { if case .other(type: 4, _) = $0 { true } else { false } }
         #expect(keepalives.count >= 2)
         #expect(await rig.recorder.finishedCalls.first?.summary.size == Int64(bytes.count))
@@ -332,13 +348,11 @@ import Testing
     @Test("when the server shuts down every capture ends at once: its stream ends with its ISBs and its tap is to stop")
     func shutdownEndsCaptures() async throws {
         let rig = Rig()
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading()
         var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))]))
         await rig.broker.shutDown()
-        let blocks = try PcapngReader.readAll(await output)
+        let blocks = try PcapngReader.readAll(await output.value)
         #expect(Self.packets(blocks).count == 1 && Self.statistics(blocks).count == 1)
         #expect(await rig.recorder.endedReasons == [.serverShutdown])
         #expect(await rig.recorder.finishedCalls.first?.summary.reason == .serverShutdown)
@@ -358,15 +372,13 @@ import Testing
     @Test("when its tap stops, a capture waits for the agents' last batches, at most the drain grace")
     func tapEndWaitsForLastBatches() async throws {
         let rig = Rig(drainGrace: .seconds(2))
-        let id = await rig.start()
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading()
         var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))]))
         await rig.broker.tapEnded(id, reason: .stopped)
         #expect(await rig.recorder.finishedCalls.isEmpty, "still waiting for node-1's last batch")
         await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 1))], last: true))
-        let blocks = try PcapngReader.readAll(await output)
+        let blocks = try PcapngReader.readAll(await output.value)
         #expect(Self.packets(blocks).count == 2)
         #expect(await rig.recorder.finishedCalls.first?.summary.reason == .stopped)
         #expect(await rig.recorder.endedReasons.isEmpty, "the tap stopped already; the broker does not stop it again")
@@ -375,14 +387,12 @@ import Testing
     @Test("past its deadline a capture ends by itself after the drain grace, even if no agent ever sent anything")
     func deadlineEndsACapture() async throws {
         let rig = Rig(drainGrace: .seconds(2))
-        let id = await rig.start(seconds: 10)
-        let reader = try await rig.broker.reader(for: id)
-        async let output = Self.readAll(reader)
+        let (id, output) = try await rig.startReading(seconds: 10)
         rig.clock.advance(by: 11)
         await rig.broker.tick()
         rig.clock.advance(by: 3)
         await rig.broker.tick()
-        let blocks = try PcapngReader.readAll(await output)
+        let blocks = try PcapngReader.readAll(await output.value)
         #expect(blocks.count == 1, "a section header alone: valid pcapng, no interfaces")
         #expect(await rig.recorder.finishedCalls.first?.summary.reason == .deadline)
     }
