@@ -35,11 +35,10 @@
 #   HOLD=1          after the summary, keep everything running (and print how to reach it) until Ctrl-C
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-agent_bench=$(cd "$here/../agent" && pwd)   # pcapgen.py, tapjson.py
-repo=$(cd "$here/../.." && pwd)
-py=/usr/bin/python3
-if [[ -x /opt/swift/usr/bin/swift ]]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
-scratch=${BENCH_SCRATCH:-/var/cache/tapster/bench-release}
+agent_bench=$(cd "$here/../agent" && pwd)   # pcapgen.py
+bench_name=capture-bench
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+source "$here/../lib/common.sh"
 rates=${RATES:-"10000 25000 50000 100000 150000 max"}
 refine=${REFINE:-3}
 burst_seconds=${BURST_SECONDS:-2}
@@ -48,91 +47,30 @@ frame_size=${FRAME_SIZE:-128}
 loss_threshold=${LOSS_THRESHOLD:-0.001}
 replay_cpu=${REPLAY_CPU:-0}
 
-die() { echo "capture-bench: $*" >&2; exit 1; }
-say() { echo "== $*"; }
-[[ $EUID == 0 ]] || die "run as root (it makes network namespaces and runs the agents)"
-for tool in ip tcpdump curl taskset; do command -v "$tool" >/dev/null || die "$tool is missing"; done
-[[ -x $py ]] || die "$py is missing (Debian's python3)"
-if ! command -v tcpreplay >/dev/null; then
-    say "installing tcpreplay (Debian package) for the traffic generator"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tcpreplay >/dev/null \
-        || die "cannot install tcpreplay (apt-get install tcpreplay)"
-fi
+require_root "it makes network namespaces and runs the agents"
+require_tools
 has_capinfos=0
 command -v capinfos >/dev/null && has_capinfos=1
 
 # ---------------------------------------------------------------------------------------------- cleanup
-prefix="c$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')"
-work=$(mktemp -d "${TMPDIR:-/tmp}/tapster-capture-bench.XXXXXX")
-namespaces=()
-tracked=()   # PIDs this script started and that may still run, oldest first
-track() { tracked+=("$1"); }
-untrack() {
-    local kept=() pid
-    for pid in "${tracked[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
-    tracked=("${kept[@]}")
-}
-cleanup() {
-    local status=$?
-    set +e
-    trap - EXIT INT TERM
-    # Newest first: a running capture, then the agents (which stop their captures on SIGTERM), then the server.
-    local index pid
-    for (( index = ${#tracked[@]} - 1; index >= 0; index-- )); do kill -TERM "${tracked[index]}" 2>/dev/null; done
-    local deadline=$((SECONDS + 5))
-    for pid in "${tracked[@]}"; do
-        while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-    done
-    for ns in "${namespaces[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    if [[ $status != 0 && -f $work/server.log ]]; then
+make_workspace c capture
+# on_cleanup STATUS: after cleanup stopped (newest first) a running capture, the agents (which stop their captures
+# on SIGTERM) and the server, and removed the namespaces: on failure, shows the last log lines.
+on_cleanup() {
+    if [[ $1 != 0 && -f $work/server.log ]]; then
         echo "capture-bench: failed; the last log lines of the agents, the server and the capture:" >&2
         tail -n 15 "$work"/agent-*.log "$work/server.log" "$work"/capture.err >&2 2>/dev/null
     fi
-    rm -rf "$work"
-    exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Polls `condition` (a shell command) every 50 ms for up to `seconds`; fails with `what`.
-wait_for() {
-    local seconds=$1 what=$2; shift 2
-    local deadline=$((SECONDS + seconds))
-    until "$@" >/dev/null 2>&1; do
-        (( SECONDS < deadline )) || die "timed out after ${seconds}s waiting for $what"
-        sleep 0.05
-    done
-}
+install_cleanup
 
 # ------------------------------------------------------------------------------------------------ build
-if [[ -n ${TAPSTER_BIN:-} ]]; then
-    bin=$TAPSTER_BIN
-else
-    say "building tapster (release, scratch $scratch)"
-    # shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS is a list of arguments
-    (cd "$repo" && swift build -c release --product tapster --scratch-path "$scratch" ${SWIFT_BUILD_FLAGS:-}) >"$work/build.log" 2>&1 \
-        || { tail -n 30 "$work/build.log" >&2; die "the release build failed"; }
-    bin=$scratch/release/tapster
-fi
-[[ -x $bin ]] || die "no tapster binary at $bin"
+build_tapster
 
 # ------------------------------------------------------------------------------------------------ network
 #   host A:  <p>-web1 eth0 10.X.1.2  <—veth—>  <p>-nbr1 eth0 10.X.1.3     workload (app=web) and its neighbour
 #   host B:  <p>-web2 eth0 10.X.2.2  <—veth—>  <p>-nbr2 eth0 10.X.2.3
-octet=""
-for _ in $(seq 50); do
-    candidate=$((RANDOM % 150 + 100))
-    if ! ip -4 route show | grep -q "^10\.$candidate\." && ! ip -4 addr show | grep -q " 10\.$candidate\."; then
-        octet=$candidate
-        break
-    fi
-done
-[[ -n $octet ]] || die "no free 10.X.0.0/16 range"
-hex=$(printf '%02x' "$octet")
+pick_octet
 hosts=(1 2)
 agent_names=([1]=bench-a [2]=bench-b)
 declare -A web_ns nbr_ns web_ip nbr_ip web_mac nbr_mac absent_mac
@@ -141,68 +79,31 @@ for h in "${hosts[@]}"; do
     web_ip[$h]=10.$octet.$h.2 nbr_ip[$h]=10.$octet.$h.3
     web_mac[$h]=02:c0:$hex:0$h:00:02 nbr_mac[$h]=02:c0:$hex:0$h:00:03
     absent_mac[$h]=02:c0:$hex:0$h:00:ee   # the bursts' destination MAC: web's stack drops them at once
-    for ns in "${web_ns[$h]}" "${nbr_ns[$h]}"; do
-        ip netns add "$ns"
-        namespaces+=("$ns")
-        ip -n "$ns" link set lo up
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
-    done
-    ip link add eth0 netns "${web_ns[$h]}" address "${web_mac[$h]}" type veth \
-        peer name eth0 netns "${nbr_ns[$h]}" address "${nbr_mac[$h]}"
-    ip -n "${web_ns[$h]}" addr add "${web_ip[$h]}/24" dev eth0
-    ip -n "${web_ns[$h]}" link set eth0 up
-    ip -n "${nbr_ns[$h]}" addr add "${nbr_ip[$h]}/24" dev eth0
-    ip -n "${nbr_ns[$h]}" link set eth0 up
-    ip -n "${web_ns[$h]}" neigh replace "${nbr_ip[$h]}" lladdr "${nbr_mac[$h]}" dev eth0 nud permanent
-    ip -n "${nbr_ns[$h]}" neigh replace "${web_ip[$h]}" lladdr "${web_mac[$h]}" dev eth0 nud permanent
+    make_namespace "${web_ns[$h]}"
+    make_namespace "${nbr_ns[$h]}"
+    link_neighbours "${web_ns[$h]}" "${web_mac[$h]}" "${web_ip[$h]}" "${nbr_ns[$h]}" "${nbr_mac[$h]}" "${nbr_ip[$h]}"
 done
 
-rx_packets() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/rx_packets; }
-
 # ------------------------------------------------------------------------------------ server and agents
-free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-api_port=$(free_port)
-agent_port=$(free_port)
-export TAPSTER_SERVER=http://127.0.0.1:$api_port
-TAPSTER_TOKEN=tap_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export TAPSTER_TOKEN
 serve_options=()
 [[ -z ${CAPTURE_BUFFER:-} ]] || serve_options=(--capture-buffer "$CAPTURE_BUFFER")
-TAPSTER_ADMIN_TOKEN=$TAPSTER_TOKEN "$bin" serve --listen "127.0.0.1:$api_port" --agent-listen "127.0.0.1:$agent_port" \
-    --data-dir "$work/server" "${serve_options[@]}" >"$work/server.log" 2>&1 &
-server_pid=$!
-track $server_pid
-disown
-wait_for 60 "the server on $TAPSTER_SERVER" curl -sf "$TAPSTER_SERVER/metrics"
+start_server "${serve_options[@]}"
 
 declare -A agent_pid
 for h in "${hosts[@]}"; do
     name=${agent_names[$h]}
-    cat >"$work/agent-$name.yaml" <<EOF
-namespaces: ["${web_ns[$h]}"]
-host_interfaces: false
-process_namespaces: false
-workloads:
-  - match: { netns: "${web_ns[$h]}" }
-    labels: { app: web }
-EOF
-    join_token=$("$bin" agent token create -o json | "$py" "$agent_bench/tapjson.py" field token)
-    "$bin" agent --server "127.0.0.1:$agent_port" --join-token "$join_token" --name "$name" \
-        --data-dir "$work/agent-$name" --config "$work/agent-$name.yaml" >"$work/agent-$name.log" 2>&1 &
-    agent_pid[$h]=$!
-    track "${agent_pid[$h]}"
-    disown
+    write_agent_config "agent-$name" "${web_ns[$h]}" "${web_ns[$h]}"
+    start_agent "$name" "agent-$name"
+    agent_pid[$h]=$started_pid
 done
-webs_reported() { [[ $("$bin" workload list -l app=web -o json | "$py" "$agent_bench/tapjson.py" count) -ge 2 ]]; }
-wait_for 30 "both agents to enrol and report their web workload" webs_reported
+wait_for 30 "both agents to enrol and report their web workload" webs_reported 2
 "$bin" target create live --kind stream >/dev/null
 "$bin" filter create web --selector app=web >/dev/null
 
-status_field() { awk -v key="$2" '$1 == key":" { print $2 }' "/proc/$1/status"; }
 sleep 3  # let the agents settle after enrolment and their first inventory
 idle_server_rss=$(status_field "$server_pid" VmRSS)
 
-say "machine: $(nproc) cores, $(uname -r); $(tcpreplay --version 2>&1 | head -1); $(tcpdump --version 2>&1 | head -1)"
+say_machine
 say "namespaces ${web_ns[1]} (bench-a), ${web_ns[2]} (bench-b) and their neighbours; server pid $server_pid" \
     "(idle VmRSS ${idle_server_rss} kB), agents ${agent_pid[1]}, ${agent_pid[2]}"
 
@@ -219,11 +120,7 @@ done
 # them) and per_host (each host's achieved rate).
 replay() {
     local rate=$1 count speed h
-    if [[ $rate == max ]]; then
-        count=$max_packets; speed=(--topspeed)
-    else
-        count=$((rate * burst_seconds)); speed=(--pps="$rate")
-    fi
+    replay_plan "$rate" "$max_packets"
     local pids=()
     for h in "${hosts[@]}"; do
         ip netns exec "${nbr_ns[$h]}" taskset -c "$replay_cpu" tcpreplay -i eth0 -K --loop=0 --limit="$count" \
@@ -237,7 +134,7 @@ replay() {
     achieved=0 per_host=""
     for h in "${hosts[@]}"; do
         local one
-        one=$(awk '/Rated:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pps/) print int($(i - 1)) }' "$work/replay$h.out")
+        one=$(replay_rate "$work/replay$h.out")
         achieved=$((achieved + one))
         per_host+="${per_host:+/}$one"
     done
@@ -287,8 +184,8 @@ tcpdump_trial() {
         wait "${pid[$h]}" 2>/dev/null || true
         untrack "${pid[$h]}"
         offered[$h]=$(( $(rx_packets "${web_ns[$h]}") - before[$h] ))
-        captured[$h]=$(awk '/packets? captured/ { print $1 }' "$work/tcpdump$h.err")
-        kernel[$h]=$(awk '/dropped by kernel/ { print $1 }' "$work/tcpdump$h.err")
+        captured[$h]=$(tcpdump_stat "$work/tcpdump$h.err" 'packets? captured')
+        kernel[$h]=$(tcpdump_stat "$work/tcpdump$h.err" 'dropped by kernel')
         drops=$((drops + kernel[$h]))
         if [[ ${KEEP_FILES:-0} == 1 ]]; then mv "$work/tcpdump$h.pcap" "$work/tcpdump-$rate-$h.pcap"; else rm -f "$work/tcpdump$h.pcap"; fi
     done
@@ -397,25 +294,8 @@ tapster_trial() {
     if [[ $rate == max ]]; then top[tapster]="$achieved $((offered[1] + offered[2])) $((infile[1] + infile[2]))"; fi
 }
 
-# sweep TOOL: rising rates until the first lossy burst, then bisection between the last clean rate and it
-# (per host), then one burst at top speed.
-sweep() {
-    local tool=$1 last_clean=0 first_lossy="" rate
-    for rate in $rates; do
-        "${tool}_trial" "$rate"
-        if (( lossy )); then first_lossy=$((achieved / 2)); break; fi
-        last_clean=$((achieved / 2))
-    done
-    [[ -n $first_lossy ]] || return 0
-    local low=$last_clean high=$first_lossy middle
-    for _ in $(seq "$refine"); do
-        middle=$(( (low + high) / 2 ))
-        (( high - low > high / 50 )) || break
-        "${tool}_trial" "$middle"
-        if (( lossy )); then high=$middle; else low=$middle; fi
-    done
-    [[ -n ${top[$tool]:-} ]] || "${tool}_trial" max
-}
+# trial TOOL RATE: one burst captured by TOOL (tcpdump | tapster), for sweep.
+trial() { "${1}_trial" "$2"; }
 
 # onset TOOL: "CLEAN LOSSY" — the lowest aggregate achieved rate with loss (or "-"), and the highest without
 # loss below it (a clean burst above the first lossy one, e.g. at top speed, is luck, not capacity).
@@ -437,8 +317,8 @@ onset() {
 say "live capture rate: ${burst_seconds}s bursts of ${frame_size}-byte frames into both workloads' eth0 at once" \
     "(a host losing > $loss_threshold, or any drop = LOSS)"
 row tool "rate/host" "achieved (A/B)" offered "captured A/B" "k.drops A/B" "a.drops" "s.drops" other lost
-[[ ${SKIP_TCPDUMP:-0} == 1 ]] || sweep tcpdump
-sweep tapster
+[[ ${SKIP_TCPDUMP:-0} == 1 ]] || sweep tcpdump 2
+sweep tapster 2
 say "tapster capture's own summaries"
 cat "$work/summaries"
 
@@ -459,18 +339,14 @@ fi
 echo "tapster capture     $(describe tapster "$capture_clean" "$capture_lossy")  [both hosts together]"
 if [[ ${SKIP_TCPDUMP:-0} != 1 ]]; then
     ratio=$("$py" -c "print(f'{$capture_clean / max($tcpdump_clean, 1):.3f}')")
-    qualifier=""
-    if [[ $tcpdump_lossy == - && $capture_lossy != - ]]; then qualifier="at most "
-    elif [[ $tcpdump_lossy != - && $capture_lossy == - ]]; then qualifier="at least "
-    elif [[ $tcpdump_lossy == - && $capture_lossy == - ]]; then qualifier="(generator-bound) "
-    fi
+    qualifier=$(ratio_qualifier "$tcpdump_lossy" "$capture_lossy")
     echo "ratio tapster/tcpdump  ${qualifier}${ratio}"
 fi
 for tool in tcpdump tapster; do
     [[ -n ${top[$tool]:-} ]] || continue
     read -r rate offered delivered <<<"${top[$tool]}"
     printf 'at top speed        %s packets/s offered: %s of %s in the %s file(s) (%s lost)\n' "$rate" "$delivered" "$offered" \
-        "$tool" "$("$py" -c "print(f'{100 * max($offered - $delivered, 0) / max($offered, 1):.1f}%')")"
+        "$tool" "$(percent_lost "$offered" "$delivered")"
 done
 if [[ -n $load_server_hwm ]]; then
     echo "server memory       idle VmRSS ${idle_server_rss} kB; peak VmHWM ${load_server_hwm} kB during the top-speed burst (${load_rate} packets/s) and its drain; at the end VmRSS $(status_field "$server_pid" VmRSS) kB"
@@ -480,7 +356,5 @@ else
 fi
 echo "========================================================================================"
 if [[ ${HOLD:-0} == 1 ]]; then
-    echo "holding (Ctrl-C or SIGTERM to clean up): export TAPSTER_SERVER=$TAPSTER_SERVER TAPSTER_TOKEN=$TAPSTER_TOKEN"
-    echo "  bin=$bin server_pid=$server_pid agents=${agent_pid[1]},${agent_pid[2]} webs=${web_ns[1]},${web_ns[2]} work=$work"
-    while true; do sleep 1; done
+    hold_forever "bin=$bin server_pid=$server_pid agents=${agent_pid[1]},${agent_pid[2]} webs=${web_ns[1]},${web_ns[2]} work=$work"
 fi
