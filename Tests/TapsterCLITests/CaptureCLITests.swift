@@ -100,6 +100,24 @@ struct CaptureCLITests {
         }
     }
 
+    @Test("on a terminal, stderr shows a progress line every second (packets, bytes, drops, hosts), cleared before the summary")
+    func progressOnATerminal() async throws {
+        try await Setup.with { setup in
+            let path = setup.scratch.path + "/tty.pcapng"
+            var environment = setup.cli.environment
+            environment["TAPSTER_TOKEN"] = setup.alice
+            let assignments = environment.sorted { $0.key < $1.key }.map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")
+            // script(1) runs the capture on a pseudo-terminal and copies what it printed there.
+            let command = "env -i \(assignments) '\(setup.binary)' capture --for 3s -w '\(path)'"
+            let terminal = try ProcessRunner.run(["script", "-qfec", command, "/dev/null"])
+            let lines = terminal.stdout.components(separatedBy: "\r\u{1B}[K").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let progress = lines.filter { $0.hasPrefix("capturing ") }
+            #expect(progress.count >= 2, "\(terminal.stdout)")
+            #expect(progress.allSatisfy { $0.contains(": 0 packets, ") && $0.hasSuffix("B, 0 dropped, 0 hosts") }, "\(progress)")
+            #expect(lines.last?.hasSuffix("written to \(path) (ended: deadline)") == true, "\(terminal.stdout)")
+        }
+    }
+
     @Test("Ctrl-C stops the capture, and the file written to standard output is still complete")
     func interruptStopsCleanly() async throws {
         try await Setup.with { setup in
