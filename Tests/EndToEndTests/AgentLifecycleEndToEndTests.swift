@@ -75,47 +75,39 @@ struct AgentLifecycleEndToEndTests {
         }
     }
 
+    /// Mirrors web → tool through a tap lasting `duration`, runs `whenApplied` once the agent applied it, sends
+    /// steady traffic for `seconds`; the tap's id and how long after its deadline the last packet reached the tool.
+    private func mirrorPastTheDeadline(_ lab: DataPlaneLab, duration: String, seconds: Double,
+                                       whenApplied: () -> Void = {}) async throws -> (tap: String, late: Double) {
+        try await mirrorWebToTool(lab)
+        let listeners = try await lab.listen(["db"])
+        defer { listeners.forEach { $0.stop() } }
+        let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: ["frame.time_epoch"])
+        defer { tool.stop() }
+        let id = try await lab.createTap(filter: "web", target: "tool", duration: duration)
+        let deadline = try await lab.tap(id).deadline
+        try await lab.waitForTap(id, state: .applied)
+        whenApplied()
+        let traffic = try steadyTraffic(lab, seconds: seconds)
+        defer { traffic.stop() }
+        _ = try await traffic.waitForExit(timeout: .seconds(20))
+
+        let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
+        #expect(times.count > 10, "packets were mirrored before the deadline")
+        return (id, try #require(times.max()) - deadline.timeIntervalSince1970)
+    }
+
     @Test func aTapStopsAtItsDeadlineAndNothingFollows() async throws {
         try await DataPlaneLab.with { lab in
-            try await mirrorWebToTool(lab)
-            let listeners = try await lab.listen(["db"])
-            defer { listeners.forEach { $0.stop() } }
-            let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: ["frame.time_epoch"])
-            defer { tool.stop() }
-            let id = try await lab.createTap(filter: "web", target: "tool", duration: "4s")
-            let deadline = try await lab.tap(id).deadline
-            try await lab.waitForTap(id, state: .applied)
-            let traffic = try steadyTraffic(lab, seconds: 7)
-            defer { traffic.stop() }
-            _ = try await traffic.waitForExit(timeout: .seconds(20))
-
-            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
-            #expect(times.count > 10, "packets were mirrored before the deadline")
-            let last = try #require(times.max())
-            #expect(last <= deadline.timeIntervalSince1970 + 1, "last packet \(last - deadline.timeIntervalSince1970) s after the deadline")
+            let (id, late) = try await mirrorPastTheDeadline(lab, duration: "4s", seconds: 7)
+            #expect(late <= 1, "last packet \(late) s after the deadline")
             #expect(try await lab.tap(id).state == .expired)
         }
     }
 
     @Test func theAgentStopsAtTheDeadlineByItselfWhenTheServerIsGone() async throws {
         try await DataPlaneLab.with { lab in
-            try await mirrorWebToTool(lab)
-            let listeners = try await lab.listen(["db"])
-            defer { listeners.forEach { $0.stop() } }
-            let tool = try await lab.toolCapture(captureFilter: "proto gre", extra: ["frame.time_epoch"])
-            defer { tool.stop() }
-            let id = try await lab.createTap(filter: "web", target: "tool", duration: "5s")
-            let deadline = try await lab.tap(id).deadline
-            try await lab.waitForTap(id, state: .applied)
-            lab.server.kill()
-            let traffic = try steadyTraffic(lab, seconds: 8)
-            defer { traffic.stop() }
-            _ = try await traffic.waitForExit(timeout: .seconds(20))
-
-            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
-            #expect(times.count > 10, "packets were mirrored before the deadline")
-            let last = try #require(times.max())
-            let late = last - deadline.timeIntervalSince1970
+            let (_, late) = try await mirrorPastTheDeadline(lab, duration: "5s", seconds: 8) { lab.server.kill() }
             #expect(late <= 1, "last packet \(late) s after the deadline")
             #expect(late >= -1, "the agent stopped \(-late) s before the deadline")
         }

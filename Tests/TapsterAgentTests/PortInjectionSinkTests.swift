@@ -7,8 +7,8 @@ import Testing
 /// namespace sees them.
 @Suite("Port injection sink")
 struct PortInjectionSinkTests {
-    @Test("every accepted frame leaves through the port once, batches included, and tcpdump there counts them exactly")
-    func injectsIntoPort() async throws {
+    /// A `monitor` namespace and its port, with tcpdump counting the test frames there; all removed afterwards.
+    static func withMonitorPort(_ body: (NetnsTopology.Host, TcpdumpCounter) async throws -> Void) async throws {
         let topology = try NetnsTopology(roles: ["monitor"])
         defer { topology.remove() }
         let directory = try ScratchDirectory(label: topology.prefix)
@@ -16,43 +16,45 @@ struct PortInjectionSinkTests {
         let port = topology["monitor"]
         let tcpdump = try await TcpdumpCounter(name: "port", namespace: port.namespace, interface: port.interface,
                                                filter: TestFrames.filter, directory: directory)
-        let sink = try await PortInjectionSink.open(namespace: .named(port.namespace), interface: port.interface, batchCapacity: 8)
+        try await body(port, tcpdump)
+    }
 
-        for index in 0..<25 {
-            TestFrames.frame(index).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+    @Test("every accepted frame leaves through the port once, batches included, and tcpdump there counts them exactly")
+    func injectsIntoPort() async throws {
+        try await Self.withMonitorPort { port, tcpdump in
+            let sink = try await PortInjectionSink.open(namespace: .named(port.namespace), interface: port.interface, batchCapacity: 8)
+
+            for index in 0..<25 {
+                TestFrames.frame(index).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+            }
+            let failures = sink.flush()
+            sink.close()
+
+            #expect(failures == 0)
+            #expect(sink.injectedPackets == 25)
+            let lines = try await tcpdump.waitForFrames(25)
+            #expect(tcpdump.stop() == 25)
+            #expect(lines.map(TestFrames.index(ofLine:)) == Array(0..<25))
+            #expect(lines.allSatisfy { $0.contains("> 02:00:00:00:88:b5, ethertype Unknown (0x88b5), length 64") })
         }
-        let failures = sink.flush()
-        sink.close()
-
-        #expect(failures == 0)
-        #expect(sink.injectedPackets == 25)
-        let lines = try await tcpdump.waitForFrames(25)
-        #expect(tcpdump.stop() == 25)
-        #expect(lines.map(TestFrames.index(ofLine:)) == Array(0..<25))
-        #expect(lines.allSatisfy { $0.contains("> 02:00:00:00:88:b5, ethertype Unknown (0x88b5), length 64") })
     }
 
     @Test("a frame longer than the sink's slots is not sent and is counted by the next flush")
     func oversizedFrame() async throws {
-        let topology = try NetnsTopology(roles: ["monitor"])
-        defer { topology.remove() }
-        let directory = try ScratchDirectory(label: topology.prefix)
-        defer { directory.remove() }
-        let port = topology["monitor"]
-        let tcpdump = try await TcpdumpCounter(name: "port", namespace: port.namespace, interface: port.interface,
-                                               filter: TestFrames.filter, directory: directory)
-        let sink = try await PortInjectionSink.open(namespace: .named(port.namespace), interface: port.interface, maxFrameLength: 100)
+        try await Self.withMonitorPort { port, tcpdump in
+            let sink = try await PortInjectionSink.open(namespace: .named(port.namespace), interface: port.interface, maxFrameLength: 100)
 
-        TestFrames.frame(1, length: 101).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
-        TestFrames.frame(2, length: 100).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+            TestFrames.frame(1, length: 101).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+            TestFrames.frame(2, length: 100).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
 
-        #expect(sink.flush() == 1)
-        #expect(sink.flush() == 0)
-        sink.close()
-        #expect(sink.injectedPackets == 1)
-        #expect(sink.failedPackets == 1)
-        try await tcpdump.waitForFrames(1)
-        #expect(tcpdump.stop() == 1)
+            #expect(sink.flush() == 1)
+            #expect(sink.flush() == 0)
+            sink.close()
+            #expect(sink.injectedPackets == 1)
+            #expect(sink.failedPackets == 1)
+            try await tcpdump.waitForFrames(1)
+            #expect(tcpdump.stop() == 1)
+        }
     }
 
     @Test("a missing interface is refused, naming it and its namespace")
