@@ -1,9 +1,11 @@
 import Foundation
 
 /// Polls `condition` every `interval` until it returns a value, and returns it; never waits past `timeout`.
+/// The default timeout is generous (it only bounds a failing test): on a loaded 2-core machine running the
+/// whole suite at once, things that take milliseconds alone have taken several seconds.
 /// - Throws: ``TimedOut``, or what `condition` throws.
 @discardableResult
-public func eventually<T: Sendable>(timeout: Duration = .seconds(5), every interval: Duration = .milliseconds(50),
+public func eventually<T: Sendable>(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(50),
                              _ what: String, _ condition: () async throws -> T?) async throws -> T {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: timeout)

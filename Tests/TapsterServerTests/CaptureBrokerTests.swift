@@ -225,6 +225,26 @@ import Testing
         #expect(try await probe.finish().map(\.timestamp) == [t, t + 1_000_000])
     }
 
+    @Test("packets an agent reported capturing that have not arrived when the capture closes are counted as server drops")
+    func capturedButNotArrivedIsCountedAsDropped() async throws {
+        let rig = Rig()
+        let (id, output) = try await rig.startReading()
+        var agent = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        agent.received[0] = 3  // captured, still on their way when the capture closes
+        let t = rig.nanos
+        await rig.broker.ingest(agent: "node-1", batch: try agent.batch([(0, t, SyntheticAgent.frame(host: 1, number: 0)),
+                                                                         (0, t + 1, SyntheticAgent.frame(host: 1, number: 1))]))
+        await rig.broker.tapEnded(id, reason: .stopped)
+        rig.clock.advance(by: 3)
+        await rig.broker.tick()
+        let blocks = try PcapngReader.readAll(await output.value)
+        let isb = try #require(Self.statistics(blocks).first)
+        #expect(Self.packets(blocks).count == 2)
+        #expect(isb.received == 5 && isb.interfaceDrops == 3)
+        let summary = try #require(await rig.recorder.finishedCalls.first?.summary)
+        #expect(summary.interfaces.first?.serverDrops == 3 && summary.drops == 3)
+    }
+
     @Test("a stalled reader never makes the capture hold more than its budget; what does not fit is dropped and counted in the ISB")
     func stalledReaderStaysWithinBudget() async throws {
         let budget = 256 << 10
@@ -271,9 +291,10 @@ import Testing
         }))
         let blocks = try PcapngReader.readAll(await output.value)
         #expect(Self.packets(blocks).map(\.timestamp) == (0..<5).map { t0 + UInt64($0) * 1000 })
-        #expect(Self.statistics(blocks).count == 1)
+        #expect(Self.statistics(blocks).map(\.interfaceDrops) == [0], "the 15 past the count were left out, not dropped")
         #expect(await rig.recorder.endedReasons == [.packetLimit])
         #expect(await rig.recorder.finishedCalls.first?.summary.reason == .packetLimit)
+        #expect(await rig.recorder.finishedCalls.first?.summary.drops == 0)
     }
 
     @Test("a reader that goes away stops the capture as client_gone")

@@ -50,7 +50,8 @@ public struct CaptureInterfaceStatistics: Codable, Sendable, Equatable {
     public var kernelDrops: UInt64
     /// Dropped by the agent (bandwidth cap, full buffer).
     public var agentDrops: UInt64
-    /// Dropped by the server because the capture's buffer was full (a slow reader or store).
+    /// Dropped by the server because the capture's buffer was full (a slow reader or store), or captured by
+    /// the agent but arrived after the capture closed.
     public var serverDrops: UInt64
 
     public init(name: String, agent: String, received: UInt64 = 0, packets: UInt64 = 0, kernelDrops: UInt64 = 0,

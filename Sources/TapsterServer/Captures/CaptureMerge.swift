@@ -137,6 +137,14 @@ struct CaptureMerge {
         merger.finish()
         try merger.writeReady(into: &writer)
         finished = true
+        // What an agent reported capturing but neither sent in time nor counted as its own drop arrived after
+        // the capture closed (or never): the server counts it as dropped, so nothing goes unaccounted. Not
+        // after a packet or byte limit: what came after it was left out on purpose, as `tcpdump -c` does.
+        for index in interfaces.indices where limitReached == nil {
+            let interface = interfaces[index]
+            let accounted = interface.packets &+ interface.agentDrops &+ interface.serverDrops
+            if interface.received > accounted { interfaces[index].serverDrops &+= interface.received - accounted }
+        }
         for (id, interface) in interfaces.enumerated() {
             try writer.writeInterfaceStatistics(PcapngInterfaceStatistics(
                 interfaceID: UInt32(id), timestamp: now, startTime: startTime, endTime: now,

@@ -18,7 +18,7 @@ struct SyntheticAgent {
     var interfaces: [Interface]
     private var described: Set<UInt32> = []
     /// Counters per interface index, as the agent reports them.
-    private(set) var received: [UInt32: UInt64] = [:]
+    var received: [UInt32: UInt64] = [:]
     var kernelDrops: [UInt32: UInt64] = [:]
     var agentDrops: [UInt32: UInt64] = [:]
 
