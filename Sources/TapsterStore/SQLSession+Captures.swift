@@ -25,16 +25,7 @@ extension SQLSession {
     /// Newest first. With tenants: the captures of those tenants, and the owner's whatever their tenant.
     func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
         try await perform("list captures") {
-            var conditions: [SQLQueryString] = []
-            if let tenants = query.tenants {
-                var scope: [SQLQueryString] = []
-                if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
-                if let owner = query.owner { scope.append("owner = \(bind: owner)") }
-                conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
-            }
-            if let states = query.states {
-                conditions.append(states.isEmpty ? "1 = 0" : "state IN \(bindList(states.map(\.rawValue)))")
-            }
+            let conditions = visibilityConditions(tenants: query.tenants, owner: query.owner, states: query.states?.map(\.rawValue))
             var sql: SQLQueryString = "SELECT body FROM captures"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"

@@ -27,16 +27,7 @@ extension SQLSession {
     /// Newest first. With tenants: the taps of those tenants, and the owner's taps whatever their tenant.
     func listTaps(_ query: TapQuery) async throws -> [Tap] {
         try await perform("list taps") {
-            var conditions: [SQLQueryString] = []
-            if let tenants = query.tenants {
-                var scope: [SQLQueryString] = []
-                if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
-                if let owner = query.owner { scope.append("owner = \(bind: owner)") }
-                conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
-            }
-            if let states = query.states {
-                conditions.append(states.isEmpty ? "1 = 0" : "state IN \(bindList(states.map(\.rawValue)))")
-            }
+            var conditions = visibilityConditions(tenants: query.tenants, owner: query.owner, states: query.states?.map(\.rawValue))
             if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
             if let target = query.target { conditions.append("target_name = \(bind: target)") }
             var sql: SQLQueryString = "SELECT body FROM taps"

@@ -74,6 +74,22 @@ func nullable(_ value: Int64?) -> any SQLExpression {
     value.map { SQLBind($0) } ?? SQLLiteral.null
 }
 
+/// The WHERE conditions of a tap or capture listing: with `tenants`, those tenants' rows and `owner`'s
+/// whatever their tenant (none when both are empty); with `states`, only rows in them (none when empty).
+func visibilityConditions(tenants: Set<String>?, owner: String?, states: [String]?) -> [SQLQueryString] {
+    var conditions: [SQLQueryString] = []
+    if let tenants {
+        var scope: [SQLQueryString] = []
+        if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
+        if let owner { scope.append("owner = \(bind: owner)") }
+        conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
+    }
+    if let states {
+        conditions.append(states.isEmpty ? "1 = 0" : "state IN \(bindList(states))")
+    }
+    return conditions
+}
+
 /// `(?, ?, …)` for a non-empty list of values.
 func bindList(_ values: some Sequence<String>) -> SQLQueryString {
     "(\(binds: values.sorted() as [any Encodable & Sendable]))"
