@@ -150,7 +150,11 @@ final class CaptureLoop: @unchecked Sendable {
         while true {
             if shared.stopRequested.load(ordering: .acquiring) { return .stopped(.requested) }
             let now = WallClock.nanoseconds()
-            if now >= deadline || reachedDeadline { return .stopped(.deadline) }
+            if reachedDeadline { return .stopped(.deadline) }
+            if now >= deadline {
+                try drainBeforeDeadline(handle, descriptor: pcapDescriptor, context: context)
+                return .stopped(.deadline)
+            }
             let wait = min(Self.pollInterval, deadline - now)
             let timeout = Int32((wait + 999_999) / 1_000_000)
 
@@ -188,6 +192,22 @@ final class CaptureLoop: @unchecked Sendable {
             if count < 0 { throw fail(.capture, pcapMessage("pcap_dispatch failed")) }
             if count < Self.packetsPerRound { return }
         }
+    }
+
+    /// At the deadline, packets captured just before it may still be in the ring: the kernel hands a block
+    /// over up to the delivery timeout after its first packet. Reads what arrives for twice that long, or
+    /// until a packet at or after the deadline shows that everything before it has been read.
+    private func drainBeforeDeadline(_ handle: OpaquePointer, descriptor: Int32,
+                                     context: UnsafeMutablePointer<UInt8>) throws(CaptureError) {
+        let window = UInt64(2 * CapturePlan.deliveryTimeoutMilliseconds) * 1_000_000
+        let end = WallClock.monotonicNanoseconds() &+ window
+        var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        repeat {
+            let left = end > WallClock.monotonicNanoseconds() ? end - WallClock.monotonicNanoseconds() : 0
+            ready.revents = 0
+            _ = poll(&ready, 1, Int32((left + 999_999) / 1_000_000))
+            try dispatchRounds(handle, context: context)
+        } while !reachedDeadline && WallClock.monotonicNanoseconds() < end
     }
 
     /// After the socket reported an error: hands over the packets still in the ring, until libpcap reaches
