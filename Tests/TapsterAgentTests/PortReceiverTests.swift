@@ -92,7 +92,9 @@ struct PortReceiverTests {
             try await eventually(timeout: .seconds(10), "the short reception to end") {
                 lab.receiver.receptions.map(\.tapID) == ["marker"] ? true : nil
             }
-            #expect(Date().timeIntervalSince(short.deadline) < 1, "ended within a second of its deadline (its poll interval is 100 ms)")
+            // Frames past the deadline are refused frame by frame (checked below); the reception's removal is
+            // bounded by the thread's 100 ms poll, plus scheduling delay on a loaded 2-core machine.
+            #expect(Date().timeIntervalSince(short.deadline) < 3, "ended within seconds of its deadline")
             try lab.send(3..<6, key: expiring)   // after the deadline: dropped
             try lab.send(6..<7, key: marker)     // delivered, after the dropped ones
 
