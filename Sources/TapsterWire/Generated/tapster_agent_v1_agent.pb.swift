@@ -601,6 +601,7 @@ public nonisolated struct Tapster_Agent_V1_PortReception: Sendable {
 
   public var tapID: String = String()
 
+  /// The tap's key: random per tap, chosen by the server and sent only over this channel.
   public var greKey: UInt32 = 0
 
   public var netns: String = String()
@@ -608,6 +609,11 @@ public nonisolated struct Tapster_Agent_V1_PortReception: Sendable {
   public var interface: String = String()
 
   public var deadlineUnixNanos: Int64 = 0
+
+  /// The IPv4 addresses the tap's frames may come from: the tunnel addresses of the agents of the
+  /// hosts that capture for this tap. A frame from any other address is dropped (and counted), even
+  /// with the right key.
+  public var allowedSources: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1568,7 +1574,7 @@ nonisolated extension Tapster_Agent_V1_ServerStream: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tapster_Agent_V1_PortReception: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PortReception"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{3}gre_key\0\u{1}netns\0\u{1}interface\0\u{3}deadline_unix_nanos\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{3}gre_key\0\u{1}netns\0\u{1}interface\0\u{3}deadline_unix_nanos\0\u{3}allowed_sources\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1581,6 +1587,7 @@ nonisolated extension Tapster_Agent_V1_PortReception: SwiftProtobuf.Message, Swi
       case 3: try { try decoder.decodeSingularStringField(value: &self.netns) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.interface) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.deadlineUnixNanos) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.allowedSources) }()
       default: break
       }
     }
@@ -1602,6 +1609,9 @@ nonisolated extension Tapster_Agent_V1_PortReception: SwiftProtobuf.Message, Swi
     if self.deadlineUnixNanos != 0 {
       try visitor.visitSingularInt64Field(value: self.deadlineUnixNanos, fieldNumber: 5)
     }
+    if !self.allowedSources.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.allowedSources, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1611,6 +1621,7 @@ nonisolated extension Tapster_Agent_V1_PortReception: SwiftProtobuf.Message, Swi
     if lhs.netns != rhs.netns {return false}
     if lhs.interface != rhs.interface {return false}
     if lhs.deadlineUnixNanos != rhs.deadlineUnixNanos {return false}
+    if lhs.allowedSources != rhs.allowedSources {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
