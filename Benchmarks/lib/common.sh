@@ -156,7 +156,7 @@ start_server() {
     server_pid=$!
     track $server_pid
     disown
-    wait_for 60 "the server on $TAPSTER_SERVER" curl -sf "$TAPSTER_SERVER/metrics"
+    wait_for 60 "the server on $TAPSTER_SERVER" curl -sf "$TAPSTER_SERVER/healthz"
 }
 
 # write_agent_config STEM NAMESPACES WEB_NS: writes $work/STEM.yaml: the agent watches the namespaces matching
@@ -176,7 +176,7 @@ YAML
 # $work/STEM, log $work/STEM.log); sets started_pid.
 start_agent() {
     local join_token
-    join_token=$("$bin" agent token create -o json | "$py" "$tapjson" field token)
+    join_token=$("$bin" agent token create "$1" -o json | "$py" "$tapjson" field token)
     "$bin" agent --server "127.0.0.1:$agent_port" --join-token "$join_token" --name "$1" \
         --data-dir "$work/$2" --config "$work/$2.yaml" >"$work/$2.log" 2>&1 &
     started_pid=$!

@@ -18,6 +18,7 @@ enum Migrations {
         Migration(version: 1, name: "initial schema", statements: initialSchema),
         Migration(version: 2, name: "agent enrolment", statements: agentEnrolment),
         Migration(version: 3, name: "captures", statements: captures),
+        Migration(version: 6, name: "join tokens name their host", statements: joinTokenHosts),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -197,5 +198,12 @@ enum Migrations {
         "CREATE INDEX captures_owner ON captures (owner)",
         "CREATE INDEX captures_state ON captures (state)",
         "CREATE INDEX captures_expires_at_ms ON captures (expires_at_ms)",
+    ]
+
+    /// A join token names the agent it enrols, and whether it enrols a new agent (`enrol`) or an
+    /// existing one again (`reenrol`). Earlier tokens have neither and are refused.
+    private static let joinTokenHosts: [SQLQueryString] = [
+        "ALTER TABLE agent_join_tokens ADD COLUMN agent TEXT",
+        "ALTER TABLE agent_join_tokens ADD COLUMN purpose TEXT",
     ]
 }

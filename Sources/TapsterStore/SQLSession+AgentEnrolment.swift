@@ -7,8 +7,9 @@ extension SQLSession {
     func insertAgentJoinToken(_ token: AgentJoinToken, secretHash: String) async throws {
         try await perform("insert agent join token", conflict: { .alreadyExists("agent join token", token.id) }) {
             try await execute("""
-                INSERT INTO agent_join_tokens (id, secret_hash, created_by, created_at_ms, expires_at_ms, used_at_ms, used_by)
-                VALUES (\(bind: token.id), \(bind: secretHash), \(bind: token.createdBy), \(bind: token.createdAt.millisecondsSince1970),
+                INSERT INTO agent_join_tokens (id, secret_hash, agent, purpose, created_by, created_at_ms, expires_at_ms, used_at_ms, used_by)
+                VALUES (\(bind: token.id), \(bind: secretHash), \(nullable(token.agent)), \(nullable(token.purpose?.rawValue)),
+                        \(bind: token.createdBy), \(bind: token.createdAt.millisecondsSince1970),
                         \(bind: token.expiresAt.millisecondsSince1970), \(nullable(token.usedAt?.millisecondsSince1970)),
                         \(nullable(token.usedBy)))
                 """)
@@ -59,10 +60,12 @@ extension SQLSession {
         }
     }
 
-    private static let joinTokenColumns: SQLQueryString = "id, created_by, created_at_ms, expires_at_ms, used_at_ms, used_by"
+    private static let joinTokenColumns: SQLQueryString = "id, agent, purpose, created_by, created_at_ms, expires_at_ms, used_at_ms, used_by"
 
     private static func joinToken(_ row: any SQLRow) throws -> AgentJoinToken {
-        AgentJoinToken(id: try row.text("id"), createdBy: try row.text("created_by"),
+        AgentJoinToken(id: try row.text("id"), agent: try row.optionalText("agent"),
+                       purpose: try row.optionalText("purpose").flatMap(AgentJoinToken.Purpose.init(rawValue:)),
+                       createdBy: try row.text("created_by"),
                        createdAt: Date(millisecondsSince1970: try row.integer("created_at_ms")),
                        expiresAt: Date(millisecondsSince1970: try row.integer("expires_at_ms")),
                        usedAt: try row.optionalInteger("used_at_ms").map(Date.init(millisecondsSince1970:)),

@@ -89,15 +89,21 @@ struct AgentTokenCommand: AsyncParsableCommand, ResourceGroup {
         subcommands: [Create.self, ListCommand<Self>.self], aliases: ["tokens"])
     static let collection = Resources.agentTokens
 
-    /// `tapster agent token create [--ttl 1h]`.
+    /// `tapster agent token create NAME [--reenrol] [--ttl 1h]`.
     struct Create: ClientCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a single-use join token and print it with the command that enrols a host (shown only once).")
+            abstract: "Create a single-use join token for one agent name and print it with the command that enrols it (shown only once).",
+            discussion: """
+                The token enrols only an agent of that name, and only a new one; to give an enrolled agent a new key and \
+                certificate (its current one is revoked), create a token with --reenrol.
+                """)
+        @Argument(help: "The name of the agent it enrols (tapster agent --name; by default the host name).") var agent: String
+        @Flag(help: "Enrol the existing agent of this name again instead of a new one.") var reenrol = false
         @Option(help: "How long it may be used (default 1h, at most 7d).", transform: Parse.duration) var ttl: TapDuration?
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.createAgentToken(ttl: ttl)
+            try await session.createAgentToken(AgentTokenRequest(agent: agent, purpose: reenrol ? .reenrol : .enrol, ttl: ttl))
         }
     }
 }

@@ -7,9 +7,11 @@ import TapsterPKI
 import TapsterServer
 
 /// This host's own agent, run by `tapster serve --with-agent` in the server's process: on its first start
-/// it enrols with a short-lived join token the server issues itself (audited as created by `system`), and
-/// from then on it is an agent like any other — mutual TLS to the agent endpoint over loopback, its key
-/// and certificate in `<data-dir>/agent`.
+/// it enrols with a short-lived join token for its name that the server issues itself (audited as created
+/// by `system`) — a re-enrolment token when the store knows an agent of that name but its key and
+/// certificate are gone from `<data-dir>/agent` (the server's own data directory: whoever runs the server
+/// owns that identity) — and from then on it is an agent like any other: mutual TLS to the agent endpoint
+/// over loopback.
 struct LocalAgentService: Service {
     let controlPlane: ControlPlane
     let settings: AgentSettings
@@ -22,21 +24,25 @@ struct LocalAgentService: Service {
         var settings = self.settings
         let certificate = settings.dataDirectory.appendingPathComponent(AgentKeyStore.certificateFileName).path
         if !FileManager.default.fileExists(atPath: certificate) {
-            settings.joinToken = try await issueToken()
+            settings.joinToken = try await issueToken(for: settings.name)
             logger.notice("enrolling this host's agent", metadata: ["agent": "\(settings.name)"])
         }
         try await AgentRuntime(settings: settings, logger: logger).run()
     }
 
-    /// A join token, once the agent endpoint listens (it starts alongside this service).
-    private func issueToken() async throws -> String {
+    /// A join token for agent `name`, once the agent endpoint listens (it starts alongside this service).
+    private func issueToken(for name: String) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(30))
+        var purpose = AgentJoinToken.Purpose.enrol
         while true {
             do {
-                return try await controlPlane.createAgentToken(.system, AgentTokenRequest(ttl: Self.tokenLifetime)).token
+                return try await controlPlane.createAgentToken(.system, AgentTokenRequest(agent: name, purpose: purpose, ttl: Self.tokenLifetime)).token
             } catch let error as TapsterError where error.code == .unavailable && clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
+            } catch let error as TapsterError where error.code == .alreadyExists && purpose == .enrol {
+                logger.warning("this host's agent is enrolled but its certificate is missing: enrolling it again", metadata: ["agent": "\(name)"])
+                purpose = .reenrol
             }
         }
     }

@@ -45,8 +45,8 @@ struct AgentLifecycleEndToEndTests {
     }
 
     /// Runs a second agent that tries to enrol with `token`; what it printed when it exited.
-    private func enrolAnother(_ lab: DataPlaneLab, token: String) async throws -> (status: Int32, stderr: String) {
-        let name = "\(lab.topology.prefix)-x\(UInt8.random(in: 0...255))"
+    private func enrolAnother(_ lab: DataPlaneLab, token: String, name: String? = nil) async throws -> (status: Int32, stderr: String) {
+        let name = name ?? "\(lab.topology.prefix)-x\(UInt8.random(in: 0...255))"
         let agent = try BackgroundProcess(name: name, [lab.binary, "agent", "--server", lab.server.agentAddress, "--name", name,
                                                        "--data-dir", lab.scratch.url.path + "/" + name, "--join-token", token],
                                           directory: lab.scratch)
@@ -66,10 +66,11 @@ struct AgentLifecycleEndToEndTests {
     @Test func anExpiredJoinTokenIsRefused() async throws {
         try await DataPlaneLab.with { lab in
             struct Created: Decodable { var token: String }
-            let created = try await lab.admin(["agent", "token", "create", "--ttl", "1s", "-o", "json"])
+            let name = "\(lab.topology.prefix)-late"
+            let created = try await lab.admin(["agent", "token", "create", name, "--ttl", "1s", "-o", "json"])
             let token = try lab.decode(Created.self, created.stdout).token
             try await Task.sleep(for: .milliseconds(1500))
-            let refused = try await enrolAnother(lab, token: token)
+            let refused = try await enrolAnother(lab, token: token, name: name)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("expired"), "\(refused.stderr)")
         }

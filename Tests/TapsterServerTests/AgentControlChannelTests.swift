@@ -272,7 +272,7 @@ import TapsterWire
             #expect(status.drops == 10)
             #expect(status.dropsByCause == DropCounts(kernel: 1, cap: 2, send: 3, buffer: 4))
 
-            let metrics = try await harness.api.call(.get, "/metrics", token: nil)
+            let metrics = try await harness.api.call(.get, "/metrics", token: TestServer.adminToken)
             #expect(metrics.status == 200)
             #expect(metrics.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let lines = Set(metrics.text.split(separator: "\n").map(String.init))
@@ -290,6 +290,24 @@ import TapsterWire
                 "tapster_taps_active 1",
             ]))
             await stream.close()
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func metricsNameTapsOnlyToAdminsAndAuditors(kind: StoreKind) async throws {
+        try await AgentHarness.run(kind) { harness in
+            let fixture = try await Fixture.make(harness.api)
+            let tap = try await fixture.aliceTap(harness.api).tap
+            let anonymous = try await harness.api.call(.get, "/metrics", token: nil)
+            #expect(anonymous.status == 401)
+            let owner = try await harness.api.call(.get, "/metrics", token: fixture.alice)
+            #expect(owner.status == 403)
+            #expect(!owner.text.contains(tap.id))
+            for token in [fixture.audrey, TestServer.adminToken] {
+                let metrics = try await harness.api.call(.get, "/metrics", token: token)
+                #expect(metrics.status == 200)
+                #expect(metrics.text.contains("tapster_taps_active 1"))
+            }
         }
     }
 

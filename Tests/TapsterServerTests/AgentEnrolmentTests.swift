@@ -16,12 +16,14 @@ import TapsterWire
     @Test(arguments: StoreKind.available)
     func adminCreatesAJoinTokenThatNamesTheAgentChannelAndIsListedWithoutItsSecret(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
-            let issued = try await harness.joinToken(ttl: "30m")
+            let issued = try await harness.joinToken(for: "node-1", ttl: "30m")
             let token = try JoinToken(parsing: issued.token)
+            #expect(issued.agent == "node-1")
+            #expect(issued.purpose == .enrol)
             #expect(token.id == issued.id)
             #expect(token.caFingerprint == harness.pki.authority.fingerprint)
             #expect(issued.agentAddress == "127.0.0.1:\(harness.agentPort)")
-            #expect(issued.command == "tapster agent --server 127.0.0.1:\(harness.agentPort) --join-token \(issued.token)")
+            #expect(issued.command == "tapster agent --server 127.0.0.1:\(harness.agentPort) --name node-1 --join-token \(issued.token)")
             #expect(abs(issued.expiresAt.timeIntervalSince(harness.clock.now) - 1800) < 5)
             let listed = try await harness.api.call(.get, "/api/v1/agent-tokens", token: TestServer.adminToken)
             #expect(listed.status == 200)
@@ -29,6 +31,8 @@ import TapsterWire
             let tokens = try listed.decode(ItemList<AgentJoinToken>.self).items
             #expect(tokens.map(\.id) == [issued.id])
             #expect(tokens.first?.createdBy == "admin")
+            #expect(tokens.first?.agent == "node-1")
+            #expect(tokens.first?.purpose == .enrol)
             let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.token_created",
                                                      token: TestServer.adminToken)
             #expect(audit.items.map(\.objectId) == [issued.id])
@@ -40,14 +44,15 @@ import TapsterWire
         try await AgentHarness.run(kind) { harness in
             let fixture = try await Fixture.make(harness.api)
             for token in [fixture.alice, fixture.audrey] {
-                let (status, _) = try await harness.api.failure(.post, "/api/v1/agent-tokens", token: token, json: AgentTokenRequest())
+                let (status, _) = try await harness.api.failure(.post, "/api/v1/agent-tokens", token: token, json: AgentTokenRequest(agent: "node-1"))
                 #expect(status == 403)
             }
             let (status, error) = try await harness.api.failure(.post, "/api/v1/agent-tokens", token: TestServer.adminToken,
-                                                               json: AgentTokenRequest(ttl: TapDuration(seconds: 8 * 86_400)))
+                                                               json: AgentTokenRequest(agent: "node-1", ttl: TapDuration(seconds: 8 * 86_400)))
             #expect(status == 400)
             #expect(error.field == "ttl")
-            let defaults = try await harness.api.expect(IssuedAgentToken.self, .post, "/api/v1/agent-tokens", token: TestServer.adminToken)
+            let defaults = try await harness.api.expect(IssuedAgentToken.self, .post, "/api/v1/agent-tokens", token: TestServer.adminToken,
+                                                        json: AgentTokenRequest(agent: "node-1"))
             #expect(abs(defaults.expiresAt.timeIntervalSince(harness.clock.now) - 3600) < 5)
         }
     }
@@ -56,7 +61,7 @@ import TapsterWire
     func agentEnrolsWithATokenAndIsRecordedWithItsCertificate(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
             let agent = try harness.agent("node-1")
-            let issued = try await harness.joinToken()
+            let issued = try await harness.joinToken(for: "node-1")
             let response = try await agent.enroll(token: issued.token)
             #expect(response.caCertificatePem == harness.pki.authority.certificatePEM)
             let enrolled = try #require(try agent.keyStore.enrolled)
@@ -78,7 +83,7 @@ import TapsterWire
     @Test(arguments: StoreKind.available)
     func aTokenServesOnce(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
-            let token = try await harness.joinToken().token
+            let token = try await harness.joinToken(for: "node-1").token
             try await harness.agent("node-1").enroll(token: token)
             let error = try await Self.refusal { try await harness.agent("node-2").enroll(token: token) }
             #expect(error.code == .unauthenticated)
@@ -90,10 +95,10 @@ import TapsterWire
     @Test(arguments: StoreKind.available)
     func agentsRacingForOneTokenEnrolOnlyOne(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
-            let token = try await harness.joinToken().token
+            let token = try await harness.joinToken(for: "racer").token
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 1...4 {
-                    let agent = try harness.agent("racer-\(index)")
+                    let agent = try TestAgent(name: "racer", port: harness.agentPort, directory: harness.directory.appendingPathComponent("racer-\(index)"))
                     group.addTask { (try? await agent.enroll(token: token)) != nil }
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -106,7 +111,7 @@ import TapsterWire
     @Test(arguments: StoreKind.available)
     func anExpiredTokenIsRefusedSayingWhenItExpired(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
-            let issued = try await harness.joinToken(ttl: "1m")
+            let issued = try await harness.joinToken(for: "node-1", ttl: "1m")
             harness.clock.advance(by: 61)
             let error = try await Self.refusal { try await harness.agent("node-1").enroll(token: issued.token) }
             #expect(error.code == .unauthenticated)
@@ -117,7 +122,7 @@ import TapsterWire
     @Test(arguments: StoreKind.available)
     func anUnknownTokenOrAWrongSecretIsRefused(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
-            let issued = try await harness.joinToken()
+            let issued = try await harness.joinToken(for: "node-1")
             let real = try JoinToken(parsing: issued.token)
             let unknown = JoinToken.generate(caFingerprint: harness.pki.authority.fingerprint)
             let wrongSecret = JoinToken(id: real.id, secret: String(repeating: "a", count: JoinToken.secretLength), caFingerprint: real.caFingerprint)
@@ -132,7 +137,7 @@ import TapsterWire
     }
 
     @Test(arguments: StoreKind.available)
-    func enrollingANameAgainReplacesItsCertificateAndRevokesTheOldOne(kind: StoreKind) async throws {
+    func reEnrollingANameWithAReEnrolmentTokenReplacesItsCertificateAndRevokesTheOldOne(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
             let first = try await harness.enrolledAgent("node-1")
             let oldSerial = try #require(try first.keyStore.enrolled?.serial)
@@ -140,7 +145,7 @@ import TapsterWire
             _ = try await old.desired()
             // The same host, its key store lost, enrols again with a new token.
             let second = TestAgent(copying: first, directory: harness.directory.appendingPathComponent("node-1-again"))
-            try await second.enroll(token: try await harness.joinToken().token)
+            try await second.enroll(token: try await harness.joinToken(for: "node-1", .reenrol).token)
             let newSerial = try #require(try second.keyStore.enrolled?.serial)
             #expect(newSerial != oldSerial)
             #expect(try await harness.agentRecord("node-1").certificateSerial == newSerial)
@@ -186,7 +191,7 @@ import TapsterWire
     func anEnrolledCertificateCannotEnrolAgain(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
             let agent = try await harness.enrolledAgent("node-1")
-            let token = try await harness.joinToken().token
+            let token = try await harness.joinToken(for: "node-1", .reenrol).token
             let error = try await Self.refusal { _ = try await agent.enrollWithEnrolledCertificate(token: token) }
             #expect(error.code == .failedPrecondition)
         }
@@ -198,6 +203,7 @@ import TapsterWire
             let agent = try await harness.enrolledAgent("node-1")
             let stream = try agent.connect()
             _ = try await stream.desired()
+            let tokenBeforeRevocation = try await harness.joinToken(for: "node-1", .reenrol).token
             let revoked = try await harness.api.expect(Agent.self, .post, "/api/v1/agents/node-1/revoke", token: TestServer.adminToken)
             #expect(revoked.state == .revoked)
             let closed = try #require(try await stream.ended(timeout: .seconds(2)) as? RPCError)
@@ -208,16 +214,19 @@ import TapsterWire
             // Its certificate no longer connects; the TLS handshake refuses it.
             let again = try agent.connect()
             #expect((try await again.ended() as? RPCError)?.code == .unavailable)
-            // Nor does a new token enrol it until an admin deletes it.
-            let error = try await Self.refusal { try await agent.enroll(token: try await harness.joinToken().token) }
+            // Nor does a token enrol it until an admin deletes it; none is made for it meanwhile.
+            let error = try await Self.refusal { try await agent.enroll(token: tokenBeforeRevocation) }
             #expect(error.code == .permissionDenied)
             #expect(error.message.contains("agent node-1 was revoked at"))
+            let (status, _) = try await harness.api.failure(.post, "/api/v1/agent-tokens", token: TestServer.adminToken,
+                                                            json: AgentTokenRequest(agent: "node-1", purpose: .reenrol))
+            #expect(status == 403)
             let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.revoked",
                                                      token: TestServer.adminToken)
             #expect(audit.items.map(\.actor) == ["admin"])
 
             try await harness.api.call(.delete, "/api/v1/agents/node-1", token: TestServer.adminToken).expectStatus(204)
-            try await agent.enroll(token: try await harness.joinToken().token)
+            try await agent.enroll(token: try await harness.joinToken(for: "node-1").token)
             #expect(try await harness.agentRecord("node-1").state == .disconnected)
         }
     }

@@ -38,6 +38,8 @@ extension AgentJoinToken: TableRenderable {
     public static var columns: [Column<AgentJoinToken>] {
         [
             Column("ID") { $0.id },
+            Column("AGENT") { $0.agent ?? "" },
+            Column("PURPOSE") { $0.purpose?.rawValue ?? "" },
             Column("CREATED BY") { $0.createdBy },
             Column("EXPIRES") { token, now in APIToken.expiry(token.expiresAt, now: now) },
             Column("USED") { token, now in token.usedAt.map { RelativeTime.age(of: $0, now: now) + " ago" } ?? "no" },
@@ -53,6 +55,8 @@ extension IssuedAgentToken: TableRenderable {
     public static var columns: [Column<IssuedAgentToken>] {
         [
             Column("ID") { $0.id },
+            Column("AGENT") { $0.agent },
+            Column("PURPOSE") { $0.purpose.rawValue },
             Column("EXPIRES") { issued, now in APIToken.expiry(issued.expiresAt, now: now) },
             Column("SERVER") { $0.agentAddress },
             Column("TOKEN") { $0.token },

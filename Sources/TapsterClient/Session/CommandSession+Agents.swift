@@ -4,12 +4,14 @@ import TapsterCore
 extension CommandSession {
     /// Creates a join token and prints it with the command that enrols a host with it — the only
     /// time the token is shown.
-    public func createAgentToken(ttl: TapDuration?) async throws {
-        let answer = try await client.post(Resources.agentTokens.url, body: AgentTokenRequest(ttl: ttl), as: IssuedAgentToken.self)
+    public func createAgentToken(_ request: AgentTokenRequest) async throws {
+        let answer = try await client.post(Resources.agentTokens.url, body: request, as: IssuedAgentToken.self)
         try show(answer)
         if renderer.format == .table {
             say("")
-            say("Enrol a host with it (once, before it expires), as root on that host:")
+            say(answer.value.purpose == .reenrol
+                ? "Enrol agent \(answer.value.agent) again with it (once, before it expires), as root on its host:"
+                : "Enrol agent \(answer.value.agent) with it (once, before it expires), as root on its host:")
             say("  \(answer.value.command)")
             Console.error("Save the token now: it is not shown again.")
         }

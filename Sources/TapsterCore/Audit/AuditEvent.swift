@@ -81,6 +81,14 @@ public enum AuditAction {
     public static let agentEnrolled = "agent.enrolled"
     /// An admin revoked an agent's certificate.
     public static let agentRevoked = "agent.revoked"
+    /// An enrolment was refused (a token unknown, used, expired, for another name or purpose; a revoked agent).
+    public static let agentEnrolmentRefused = "agent.enrolment_refused"
+    /// An agent opened its control channel (with its address and tunnel address).
+    public static let agentConnected = "agent.connected"
+    /// An agent's tunnel address (where other hosts send `port`-target frames for it) changed.
+    public static let agentTunnelAddressChanged = "agent.tunnel_address_changed"
+    /// An agent sent packets or a status for a capture or tap the server did not plan for it; refused.
+    public static let agentReportRefused = "agent.report_refused"
 }
 
 /// What is about to be appended to the audit log; the store gives it a sequence and hashes.

@@ -54,10 +54,24 @@ public struct Agent: Codable, Sendable, Equatable, Identifiable {
     }
 }
 
-/// A join token's record: single use, expiring. The secret is shown once, when it is created, and
-/// stored only as its hash.
+/// A join token's record: single use, expiring, for one named host. The secret is shown once, when it is
+/// created, and stored only as its hash.
 public struct AgentJoinToken: Codable, Sendable, Equatable, Identifiable {
+    /// What a token lets its holder do with the name it is for.
+    public enum Purpose: String, Codable, Sendable, CaseIterable {
+        /// Enrol a new agent of that name: refused while an agent of that name exists.
+        case enrol
+        /// Enrol an existing agent of that name again (a new key and certificate; the old one is revoked):
+        /// refused when no agent of that name exists. The only way an identity is ever replaced.
+        case reenrol
+    }
+
     public var id: String
+    /// The agent name it enrols; enrolling under any other name with it is refused. `nil` only for
+    /// tokens made before tokens named their host, which are refused.
+    public var agent: String?
+    /// `nil` only for tokens made before tokens named their host.
+    public var purpose: Purpose?
     /// The user who created it.
     public var createdBy: String
     public var createdAt: Date
@@ -67,8 +81,11 @@ public struct AgentJoinToken: Codable, Sendable, Equatable, Identifiable {
     /// The agent that enrolled with it.
     public var usedBy: String?
 
-    public init(id: String, createdBy: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil, usedBy: String? = nil) {
+    public init(id: String, agent: String?, purpose: Purpose?, createdBy: String, createdAt: Date, expiresAt: Date,
+                usedAt: Date? = nil, usedBy: String? = nil) {
         self.id = id
+        self.agent = agent
+        self.purpose = purpose
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.expiresAt = expiresAt
@@ -83,10 +100,16 @@ public struct AgentJoinToken: Codable, Sendable, Equatable, Identifiable {
 
 /// `POST /api/v1/agent-tokens`.
 public struct AgentTokenRequest: Codable, Sendable, Equatable {
+    /// The name of the agent the token enrols (required): a new agent's, or with `reenrol` an existing one's.
+    public var agent: String?
+    /// `enrol` when absent.
+    public var purpose: AgentJoinToken.Purpose?
     /// How long the token may be used; 1h when absent, at most 7d.
     public var ttl: TapDuration?
 
-    public init(ttl: TapDuration? = nil) {
+    public init(agent: String?, purpose: AgentJoinToken.Purpose? = nil, ttl: TapDuration? = nil) {
+        self.agent = agent
+        self.purpose = purpose
         self.ttl = ttl
     }
 }
@@ -96,15 +119,21 @@ public struct IssuedAgentToken: Codable, Sendable, Equatable {
     public var id: String
     /// `tjoin.<id>.<secret>.<CA fingerprint>`: what `tapster agent --join-token` takes.
     public var token: String
+    /// The agent name it enrols.
+    public var agent: String
+    public var purpose: AgentJoinToken.Purpose
     public var expiresAt: Date
     /// The server's agent endpoint (`HOST:PORT`), for `tapster agent --server`.
     public var agentAddress: String
     /// A command line that enrols and runs an agent with this token.
     public var command: String
 
-    public init(id: String, token: String, expiresAt: Date, agentAddress: String, command: String) {
+    public init(id: String, token: String, agent: String, purpose: AgentJoinToken.Purpose, expiresAt: Date, agentAddress: String,
+                command: String) {
         self.id = id
         self.token = token
+        self.agent = agent
+        self.purpose = purpose
         self.expiresAt = expiresAt
         self.agentAddress = agentAddress
         self.command = command

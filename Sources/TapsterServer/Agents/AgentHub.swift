@@ -86,9 +86,13 @@ public actor AgentHub {
         for session in sessions.values { session.outbound.finish(throwing: error) }
     }
 
-    /// Closes `name`'s channel at once with `error` (e.g. `permissionDenied` when it is revoked).
+    /// Closes `name`'s control channel and upload streams at once with `error` (e.g. `permissionDenied`
+    /// when it is revoked or enrolled again).
     func close(_ name: String, with error: RPCError) {
         sessions.removeValue(forKey: name)?.outbound.finish(throwing: error)
+        if let open = uploads.removeValue(forKey: name) {
+            for upload in open.values { upload.finish(throwing: error) }
+        }
         planned[name] = nil
     }
 
@@ -98,11 +102,7 @@ public actor AgentHub {
     /// ``run()`` (or tests): one plan at a time.
     func push(resend: Bool = false) async throws {
         guard !sessions.isEmpty else { return }
-        let inputs = try await DesiredTapsPlanner.Inputs(
-            taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
-            filters: store.list(.filters, tenants: nil), targets: store.list(.targets, tenants: nil),
-            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock())
-        let plans = DesiredTapsPlanner.plan(inputs).mapValues(compiled)
+        let plans = try await currentPlans().mapValues(compiled)
         var revision: UInt64?
         for name in sessions.keys.sorted() {
             let plan = plans[name] ?? AgentPlan()
@@ -118,6 +118,63 @@ public actor AgentHub {
             }
         }
         for name in planned.keys where plans[name] == nil { planned[name] = nil }
+    }
+
+    /// Every agent's plan from the store as it is now, remembered in ``assignments``.
+    private func currentPlans() async throws -> [String: AgentPlan] {
+        let inputs = try await DesiredTapsPlanner.Inputs(
+            taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
+            filters: store.list(.filters, tenants: nil), targets: store.list(.targets, tenants: nil),
+            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock())
+        let plans = DesiredTapsPlanner.plan(inputs)
+        assignments.record(plans, at: clock())
+        return plans
+    }
+
+    // MARK: What agents may send
+
+    /// The taps each agent was planned, lately: whose packets and statuses it may send.
+    private var assignments = TapAssignments()
+
+    /// `tapID` as planned for `agent` now or within ``TapAssignments/grace`` (its last batches and final
+    /// status come after it leaves the plan); `nil` when it is not. Planned afresh from the store when the
+    /// answer is not known here (an agent whose control channel is on another replica, or a plan not yet
+    /// made since a restart), or when `refresh`.
+    func assignment(of tapID: String, to agent: String, refresh: Bool = false) async throws -> TapAssignments.Assignment? {
+        try await assignments(of: [tapID], to: agent, refresh: refresh)[tapID]
+    }
+
+    /// The assignments of `tapIDs` to `agent` (see ``assignment(of:to:refresh:)``), planning afresh at most once.
+    func assignments(of tapIDs: some Collection<String>, to agent: String, refresh: Bool = false) async throws -> [String: TapAssignments.Assignment] {
+        func known() -> [String: TapAssignments.Assignment] {
+            let at = clock()
+            return Dictionary(tapIDs.compactMap { id in assignments.assignment(of: id, to: agent, at: at).map { (id, $0) } },
+                              uniquingKeysWith: { first, _ in first })
+        }
+        let found = known()
+        if !refresh, found.count == Set(tapIDs).count { return found }
+        _ = try await currentPlans()
+        return known()
+    }
+
+    // MARK: Upload streams
+
+    /// Each agent's open `SendPackets` streams, ended with the agent's control channel when it is revoked
+    /// or enrols again (``close(_:with:)``).
+    private var uploads: [String: [UUID: AsyncThrowingStream<Never, any Error>.Continuation]] = [:]
+
+    /// Registers an upload stream of `name`; the stream returned ends with the error that closes the agent.
+    func attachUpload(_ name: String) -> (id: UUID, closed: AsyncThrowingStream<Never, any Error>) {
+        let (closed, continuation) = AsyncThrowingStream.makeStream(of: Never.self, throwing: (any Error).self)
+        let id = UUID()
+        uploads[name, default: [:]][id] = continuation
+        return (id, closed)
+    }
+
+    /// Forgets upload stream `id` of `name` (it ended).
+    func detachUpload(_ name: String, id: UUID) {
+        uploads[name]?.removeValue(forKey: id)?.finish()
+        if uploads[name]?.isEmpty == true { uploads[name] = nil }
     }
 
     /// libpcap's verdict on each expression planned so far: `nil` when it compiles, else why not.

@@ -12,7 +12,8 @@ import TapsterWire
 /// - `Connect`: only with the agent's current certificate; Hello first, then the agent's inventory and
 ///   status reports, while the ``AgentHub`` sends its desired sets on the same stream. A newer stream of
 ///   the same agent, a revocation, or the server's shutdown closes it.
-/// - `SendPackets`: only with the agent's current certificate; every batch goes to the capture broker.
+/// - `SendPackets`: only with the agent's current certificate; a batch goes to the capture broker only for
+///   a capture planned for this agent (``UploadGate``); revoking the agent ends its open streams.
 struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     let controlPlane: ControlPlane
     let pki: AgentPKI
@@ -25,7 +26,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         }
         do {
             let enrolment = try await controlPlane.enrollAgent(joinToken: request.joinToken, name: request.name, version: request.version,
-                                                               publicKey: publicKey)
+                                                               publicKey: publicKey, from: Self.address(of: context.remotePeer))
             logger.info("agent enrolled", metadata: ["agent": "\(request.name)", "peer": "\(context.remotePeer)"])
             var response = Tapster_Agent_V1_EnrollResponse()
             response.certificatePem = enrolment.certificatePEM
@@ -94,12 +95,55 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         } catch {
             throw Self.rpcError(error)
         }
+        let hub = controlPlane.agentHub
+        let (uploadID, closed) = await hub.attachUpload(name)
+        let address = Self.address(of: context.remotePeer)
+        let outcome: Result<UInt64, any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: UInt64?.self) { group in
+                // Revoking the agent (or its enrolling again) ends this stream at once, batches or not.
+                group.addTask {
+                    for try await _ in closed {}
+                    return nil
+                }
+                group.addTask { try await receive(request, from: name, address: address) }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                guard let batches = first else { throw RPCError(code: .unavailable, message: "the upload stream was closed") }
+                return batches
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        await hub.detachUpload(name, id: uploadID)
         var receipt = Tapster_Agent_V1_PacketReceipt()
-        for try await batch in request {
-            await controlPlane.captures.ingest(agent: name, batch: batch)
-            receipt.batches += 1
+        do {
+            receipt.batches = try outcome.get()
+        } catch {
+            throw Self.rpcError(error)
         }
         return receipt
+    }
+
+    /// Hands each batch of an upload stream to the capture broker once the ``UploadGate`` admits it;
+    /// a refusal is audited and ends the stream. Returns how many batches were taken.
+    private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_PacketBatch, any Error>, from name: String,
+                         address: String?) async throws -> UInt64 {
+        var gate = UploadGate(agent: name)
+        var batches: UInt64 = 0
+        for try await batch in request {
+            do {
+                _ = try await gate.admit(batch, hub: controlPlane.agentHub)
+            } catch let refusal as TapsterError {
+                let id = batch.captureID.isEmpty ? batch.tapID : batch.captureID
+                logger.warning("packet batch refused", metadata: ["agent": "\(name)", "capture": "\(id)", "error": "\(refusal.message)"])
+                await controlPlane.auditRefusedReport(agent: name, kind: "packets", tapID: id, reason: refusal, address: address)
+                throw refusal
+            }
+            await controlPlane.captures.ingest(agent: name, batch: batch)
+            batches += 1
+        }
+        return batches
     }
 
     // MARK: Parts
@@ -115,9 +159,14 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             case .hello(let hello)?:
                 guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
                 greeted = true
+                do {
+                    try await controlPlane.agentConnected(name, hello: hello, address: address)
+                } catch {
+                    logger.notice("agent's Hello refused", metadata: ["agent": "\(name)", "peer": "\(address ?? "?")", "error": "\(error)"])
+                    throw error
+                }
                 let id = await controlPlane.agentHub.attach(name, outbound: outbound)
                 session.id.withLock { $0 = id }
-                try await controlPlane.agentConnected(name, hello: hello, address: address)
                 logger.info("agent connected", metadata: ["agent": "\(name)", "version": "\(hello.version)", "peer": "\(address ?? "?")"])
             case let kind? where !greeted:
                 throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
@@ -125,7 +174,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                 try await controlPlane.reportInventory(name, inventory)
                 try await controlPlane.agentSeen(name)
             case .status(let report)?:
-                try await controlPlane.reportStatus(name, report)
+                try await controlPlane.reportStatus(name, report, address: address)
                 try await controlPlane.agentSeen(name, appliedRevision: report.revision)
             case nil:
                 try await controlPlane.agentSeen(name)

@@ -19,11 +19,23 @@ extension ControlPlane {
     }
 
     /// Enrols agent `name` with a join token, certifying `publicKey` (of the bootstrap certificate it
-    /// presented). The token must exist, match, be unused and unexpired; it is used up in the same
-    /// transaction that records the agent, so it serves once even when agents race. Enrolling an
-    /// existing name again replaces its certificate (the old serial is revoked); a revoked agent is
-    /// refused until an admin deletes it. Audited as `agent.enrolled`.
-    func enrollAgent(joinToken text: String, name: String, version: String, publicKey: Certificate.PublicKey) async throws -> Enrolment {
+    /// presented). The token must exist, match, be unused and unexpired, and be for this name; it is used
+    /// up in the same transaction that records the agent, so it serves once even when agents race. An
+    /// `enrol` token enrols only a name no agent has; an existing agent's identity is replaced only with a
+    /// `reenrol` token made for it (its old serial is revoked and its channel closed). A revoked agent is
+    /// refused until an admin deletes it. Audited as `agent.enrolled`, and every refusal as
+    /// `agent.enrolment_refused` (with the name asked for and where from).
+    func enrollAgent(joinToken text: String, name: String, version: String, publicKey: Certificate.PublicKey,
+                     from address: String? = nil) async throws -> Enrolment {
+        do {
+            return try await enrol(joinToken: text, name: name, version: version, publicKey: publicKey)
+        } catch let error as TapsterError {
+            await auditRefusedEnrolment(joinToken: text, name: name, address: address, error: error)
+            throw error
+        }
+    }
+
+    private func enrol(joinToken text: String, name: String, version: String, publicKey: Certificate.PublicKey) async throws -> Enrolment {
         let (pki, _) = try await agentChannel()
         try ResourceName.validate(name, field: "name")
         let token: JoinToken
@@ -41,6 +53,7 @@ extension ControlPlane {
             throw TapsterError(.unauthenticated, "join token \(token.id) is unknown")
         }
         try Self.requireUsable(stored.token, at: at)
+        let purpose = try Self.requireFor(stored.token, name: name)
         if let existing = try await store.findAgent(name), existing.state == .revoked {
             throw Self.revokedError(existing)
         }
@@ -48,6 +61,7 @@ extension ControlPlane {
         let (agent, replaced) = try await store.transaction { session in
             let previous = try await session.lockAgent(named: name)
             if let previous, previous.state == .revoked { throw Self.revokedError(previous) }
+            try Self.requireTokenFits(purpose, agent: name, existing: previous)
             guard try await session.redeemAgentJoinToken(id: token.id, by: name, at: at) else {
                 // Another enrolment used it, or it expired, since it was read.
                 let current = try await session.findAgentJoinToken(id: token.id)?.token ?? stored.token
@@ -61,7 +75,7 @@ extension ControlPlane {
             try await session.upsertAgent(agent)
             let replaced = previous?.certificateSerial
             if let replaced { try await session.insertRevokedSerial(replaced, agent: name, at: at) }
-            var details = ["token": token.id, "serial": issued.serial, "version": version]
+            var details = ["token": token.id, "serial": issued.serial, "version": version, "purpose": purpose.rawValue]
             details["replaced_serial"] = replaced
             try await audit(session, Self.agentActor(name), AuditAction.agentEnrolled, .agent, id: agent.id, name: name, tenant: nil,
                             details: details)
@@ -73,6 +87,36 @@ extension ControlPlane {
         }
         agentsChanged()
         return Enrolment(agent: agent, certificatePEM: issued.pem, caCertificatePEM: pki.authority.certificatePEM)
+    }
+
+    /// Refuses a token made for another agent name (or before tokens named their host); returns its purpose.
+    static func requireFor(_ token: AgentJoinToken, name: String) throws(TapsterError) -> AgentJoinToken.Purpose {
+        guard let agent = token.agent, let purpose = token.purpose else {
+            throw TapsterError(.unauthenticated, "join token \(token.id) names no agent (it was made before tokens named their host); "
+                               + "create a new one: tapster agent token create \(name)")
+        }
+        guard agent == name else {
+            throw TapsterError(.forbidden, "join token \(token.id) is for agent \(agent), not \(name)")
+        }
+        return purpose
+    }
+
+    /// Records a refused enrolment (what was asked, from where, why), in its own transaction; a failure
+    /// to record it is logged, never hides the refusal.
+    private func auditRefusedEnrolment(joinToken text: String, name: String, address: String?, error: TapsterError) async {
+        let claimed = String(name.prefix(ResourceName.maximumLength))
+        var details = ["reason": String(error.message.prefix(512)), "code": error.code.rawValue]
+        details["token"] = (try? JoinToken(parsing: text))?.id
+        details["address"] = address
+        let actor = (try? ResourceName.validate(name, field: "name")) != nil ? Self.agentActor(name)
+            : Principal(userID: "", name: "agent/?", role: .auditor, tenants: [])
+        do {
+            try await store.transaction { [details] session in
+                try await audit(session, actor, AuditAction.agentEnrolmentRefused, .agent, id: nil, name: claimed, tenant: nil, details: details)
+            }
+        } catch {
+            logger.error("recording a refused enrolment failed", metadata: ["agent": "\(claimed)", "error": "\(error)"])
+        }
     }
 
     /// Admits a control channel opened with agent `name`'s certificate `serial`: the agent must be
@@ -90,17 +134,45 @@ extension ControlPlane {
         return agent
     }
 
-    /// Records that `name` opened its control channel with `hello`, from `address`.
+    /// Records that `name` opened its control channel with `hello`, from `address`; audited as
+    /// `agent.connected`, and a changed tunnel address also as `agent.tunnel_address_changed`. A tunnel
+    /// address must be one other hosts can send to (``TunnelAddress``) and no other agent's: frames for
+    /// `port` targets are sent to it and accepted by source address, so claiming another host's would
+    /// receive or forge that host's mirrors. It need not be the address the agent connects from (hosts
+    /// often reach the server over another network than the one their tunnels use).
     func agentConnected(_ name: String, hello: Tapster_Agent_V1_Hello, address: String?) async throws {
-        try await updateAgent(name) { agent, at in
+        let tunnel = try hello.tunnelAddress.isEmpty ? nil : TunnelAddress.validate(hello.tunnelAddress).description
+        let at = now
+        try await store.transaction { session in
+            guard var agent = try await session.lockAgent(named: name), agent.state != .revoked else { return }
+            if let tunnel, let holder = try await session.listAgents().first(where: {
+                $0.name != name && $0.state != .revoked && $0.tunnelAddress == tunnel
+            }) {
+                throw TapsterError.invalid("tunnel_address", "the tunnel address \(tunnel) is agent \(holder.name)'s; each host needs its own")
+            }
+            let previousTunnel = agent.tunnelAddress
             agent.state = .connected
-            agent.version = hello.version.isEmpty ? agent.version : hello.version
-            agent.hostname = hello.hostname.isEmpty ? nil : hello.hostname
-            agent.tunnelAddress = hello.tunnelAddress.isEmpty ? nil : hello.tunnelAddress
+            agent.version = hello.version.isEmpty ? agent.version : String(hello.version.prefix(128))
+            agent.hostname = hello.hostname.isEmpty ? nil : String(hello.hostname.prefix(255))
+            agent.tunnelAddress = tunnel
             agent.address = address
             agent.appliedRevision = hello.appliedRevision
             agent.connectedAt = at
             agent.lastSeenAt = at
+            try await session.upsertAgent(agent)
+            var details = ["version": agent.version ?? ""]
+            details["address"] = address
+            details["tunnel_address"] = tunnel
+            details["hostname"] = agent.hostname
+            try await audit(session, Self.agentActor(name), AuditAction.agentConnected, .agent, id: agent.id, name: name, tenant: nil,
+                            details: details)
+            if previousTunnel != tunnel {
+                var change: [String: String] = [:]
+                change["from"] = previousTunnel
+                change["to"] = tunnel
+                try await audit(session, Self.agentActor(name), AuditAction.agentTunnelAddressChanged, .agent, id: agent.id, name: name,
+                                tenant: nil, details: change)
+            }
         }
         agentsChanged()
     }
@@ -143,22 +215,51 @@ extension ControlPlane {
         return changes.rejected
     }
 
-    /// Stores `name`'s status of each tap it reports (unknown taps are ignored), for `tapster tap get`
-    /// and `/metrics`.
-    func reportStatus(_ name: String, _ report: Tapster_Agent_V1_StatusReport) async throws {
-        guard !report.taps.isEmpty else { return }
+    /// Stores `name`'s status of each tap it reports, for `tapster tap get` and `/metrics` — only of taps
+    /// planned for it (``AgentHub/assignments(of:to:refresh:)``). A status of a live tap that is not is
+    /// refused (`forbidden`, audited as `agent.report_refused`): an agent never writes another host's
+    /// status. Statuses of taps that are gone or no longer live and were not planned for it are dropped.
+    func reportStatus(_ name: String, _ report: Tapster_Agent_V1_StatusReport, address: String? = nil) async throws {
+        let reported = report.taps.filter { Identifier.isIdentifier($0.tapID) }
+        guard !reported.isEmpty else { return }
+        let planned = try await agentHub.assignments(of: reported.map(\.tapID), to: name)
         let at = now
-        let statuses = try await store.transaction { session in
+        let (statuses, refused) = try await store.transaction { session in
             var stored: [(String, TapAgentStatus)] = []
-            for tap in report.taps where Identifier.isIdentifier(tap.tapID) {
-                guard try await session.findTap(id: tap.tapID) != nil else { continue }
+            var refused: String?
+            for tap in reported {
+                guard let found = try await session.findTap(id: tap.tapID) else { continue }
+                guard planned[tap.tapID] != nil else {
+                    if found.state.isLive, refused == nil { refused = tap.tapID }
+                    continue
+                }
                 let status = Self.status(of: tap, agent: name, at: at)
                 try await session.upsertTapAgentStatus(tapID: tap.tapID, status)
                 stored.append((tap.tapID, status))
             }
-            return stored
+            return (stored, refused)
         }
         for (tapID, status) in statuses { tapCounters.record(tapID: tapID, status) }
+        if let refused {
+            let error = TapsterError(.forbidden, "tap \(refused) is not planned for agent \(name): it may not report its status")
+            logger.warning("tap status refused", metadata: ["agent": "\(name)", "tap": "\(refused)"])
+            await auditRefusedReport(agent: name, kind: "status", tapID: refused, reason: error, address: address)
+            throw error
+        }
+    }
+
+    /// Records that agent `name` sent `kind` (`packets`, `status`) for `tapID`, which it may not, and why.
+    func auditRefusedReport(agent name: String, kind: String, tapID: String, reason: TapsterError, address: String?) async {
+        var details = ["kind": kind, "reason": String(reason.message.prefix(512)), "tap": String(tapID.prefix(64))]
+        details["address"] = address
+        do {
+            try await store.transaction { [details] session in
+                try await audit(session, Self.agentActor(name), AuditAction.agentReportRefused, .agent, id: nil, name: name, tenant: nil,
+                                details: details)
+            }
+        } catch {
+            logger.error("recording a refused agent report failed", metadata: ["agent": "\(name)", "error": "\(error)"])
+        }
     }
 
     /// The stored form of one reported tap status.

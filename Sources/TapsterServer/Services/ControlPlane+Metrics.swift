@@ -5,8 +5,10 @@ import TapsterStore
 extension ControlPlane {
     /// The server's metrics as a Prometheus text exposition: per tap and host, the packets, bytes and
     /// drops by cause agents last reported (counters, as the agents count them); the agents by state,
-    /// and how many are connected here; the active taps.
-    public func metrics() async throws -> String {
+    /// and how many are connected here; the active taps. Admins and auditors only: the series name taps
+    /// and hosts of every tenant.
+    public func metrics(_ p: Principal) async throws -> String {
+        guard p.role != .owner else { throw TapsterError.forbidden("only admins and auditors read /metrics (it names every tenant's taps)") }
         let series = tapCounters.current(at: now)
         let agents = try await store.listAgents()
         let active = try await store.listTaps(TapQuery(states: [.active])).count

@@ -95,16 +95,16 @@ final class DataPlaneLab: @unchecked Sendable {
         try await admin(["user", "create", "alice", "--role", "owner", "--tenant", "shop", "--password-stdin"],
                         input: "correct-horse-battery-staple\n")
         _ = try await ownerCLI.run(["login", "--user", "alice", "--password-stdin"], input: "correct-horse-battery-staple\n")
-        firstJoinToken = try await joinToken()
+        firstJoinToken = try await joinToken(for: agentNames[0])
         try await startAgent(joinToken: firstJoinToken)
-        for host in hosts.indices.dropFirst() { try await startAgent(host: host, joinToken: try await joinToken()) }
+        for host in hosts.indices.dropFirst() { try await startAgent(host: host, joinToken: try await joinToken(for: agentNames[host])) }
         for (host, roles) in hosts.enumerated() { try await waitForWorkloads(count: roles.count, of: agentNames[host]) }
     }
 
-    /// A fresh join token from `tapster agent token create -o json`.
-    func joinToken() async throws -> String {
+    /// A fresh join token for agent `name` from `tapster agent token create NAME -o json`.
+    func joinToken(for name: String) async throws -> String {
         struct Created: Decodable { var token: String }
-        return try decode(Created.self, try await admin(["agent", "token", "create", "-o", "json"]).stdout).token
+        return try decode(Created.self, try await admin(["agent", "token", "create", name, "-o", "json"]).stdout).token
     }
 
     /// A host's agent configuration: it owns its roles' namespaces only, labelled `app=<role without

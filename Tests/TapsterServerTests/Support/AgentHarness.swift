@@ -49,10 +49,10 @@ struct AgentHarness: Sendable {
         }
     }
 
-    /// A join token made through the API by the admin.
-    func joinToken(ttl: String? = nil) async throws -> IssuedAgentToken {
+    /// A join token for agent `name` made through the API by the admin.
+    func joinToken(for name: String, _ purpose: AgentJoinToken.Purpose = .enrol, ttl: String? = nil) async throws -> IssuedAgentToken {
         try await api.expect(IssuedAgentToken.self, .post, "/api/v1/agent-tokens", token: TestServer.adminToken,
-                             json: AgentTokenRequest(ttl: try ttl.map { try TapDuration(parsing: $0) }))
+                             json: AgentTokenRequest(agent: name, purpose: purpose, ttl: try ttl.map { try TapDuration(parsing: $0) }))
     }
 
     /// A test agent named `name` with a key store of its own.
@@ -63,7 +63,7 @@ struct AgentHarness: Sendable {
     /// An agent enrolled with a fresh token.
     func enrolledAgent(_ name: String) async throws -> TestAgent {
         let agent = try agent(name)
-        _ = try await agent.enroll(token: try await joinToken().token)
+        _ = try await agent.enroll(token: try await joinToken(for: name).token)
         return agent
     }
 

@@ -69,6 +69,12 @@ struct TestAgent: Sendable {
         return stream
     }
 
+    /// Opens a `SendPackets` stream with the enrolled certificate.
+    func upload() throws -> UploadStream {
+        let store = try keyStore
+        return UploadStream(port: port, identity: try .enrolled(store), trust: try trust(store))
+    }
+
     private func trust(_ store: AgentKeyStore) throws -> ServerTrust {
         guard let enrolled = store.enrolled else { throw TestFailure("agent \(name) is not enrolled") }
         return .ca(pem: enrolled.caCertificatePEM)
@@ -166,6 +172,73 @@ final class ControlStream: Sendable {
     func cancel() {
         task.withLock { $0 }?.cancel()
     }
+}
+
+/// One `SendPackets` stream of a ``TestAgent``: batches are sent as the test says; the server's receipt
+/// or refusal is recorded when the stream ends.
+final class UploadStream: Sendable {
+    /// What the stream's task records.
+    private final class Record: Sendable {
+        let outcome = Mutex<Result<Tapster_Agent_V1_PacketReceipt, any Error>?>(nil)
+    }
+
+    private let outbound: AsyncStream<Tapster_Agent_V1_PacketBatch>.Continuation
+    private let record = Record()
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(port: Int, identity: ClientIdentity, trust: ServerTrust) {
+        let (batches, outbound) = AsyncStream.makeStream(of: Tapster_Agent_V1_PacketBatch.self)
+        self.outbound = outbound
+        let task = Task { [record] in
+            let result: Result<Tapster_Agent_V1_PacketReceipt, any Error>
+            do {
+                let transport = try HTTP2ClientTransport.Posix(
+                    target: .ipv4(address: "127.0.0.1", port: port),
+                    transportSecurity: try AgentChannelTLS.client(identity: identity, trust: trust))
+                result = .success(try await withGRPCClient(transport: transport) { client in
+                    let request = StreamingClientRequest(of: Tapster_Agent_V1_PacketBatch.self) { writer in
+                        for await batch in batches { try await writer.write(batch) }
+                    }
+                    return try await Tapster_Agent_V1_AgentService.Client(wrapping: client).sendPackets(request: request)
+                })
+            } catch {
+                result = .failure(error)
+            }
+            record.outcome.withLock { $0 = result }
+        }
+        self.task.withLock { $0 = task }
+    }
+
+    func send(_ batch: Tapster_Agent_V1_PacketBatch) {
+        outbound.yield(batch)
+    }
+
+    /// Whether the stream has ended (the server refused it, or it completed).
+    var hasEnded: Bool { record.outcome.withLock { $0 != nil } }
+
+    /// Ends the agent's side; the receipt, or the server's refusal (waiting up to `timeout`).
+    func finish(timeout: Duration = .seconds(20)) async throws -> Result<Tapster_Agent_V1_PacketReceipt, any Error> {
+        outbound.finish()
+        return try await ended(timeout: timeout)
+    }
+
+    /// How the stream ended, waiting up to `timeout`, without ending the agent's side.
+    func ended(timeout: Duration = .seconds(20)) async throws -> Result<Tapster_Agent_V1_PacketReceipt, any Error> {
+        try await eventually(timeout: timeout, every: .milliseconds(10), "the upload stream to end") { [self] in
+            record.outcome.withLock { $0 }.map { ReceiptBox($0) }
+        }.value
+    }
+
+    deinit {
+        outbound.finish()
+        task.withLock { $0 }?.cancel()
+    }
+}
+
+/// A receipt's Result made Sendable for ``eventually``.
+private struct ReceiptBox: @unchecked Sendable {
+    let value: Result<Tapster_Agent_V1_PacketReceipt, any Error>
+    init(_ value: Result<Tapster_Agent_V1_PacketReceipt, any Error>) { self.value = value }
 }
 
 /// A Result made Sendable for ``eventually``.

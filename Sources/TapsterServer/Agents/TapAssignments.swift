@@ -1,0 +1,45 @@
+import Foundation
+import TapsterWire
+
+/// Which taps each agent has been planned lately, and on how many sources: what the agent service
+/// checks before it accepts an agent's packet batches or status for a tap. An agent may write only into
+/// the captures and tap statuses the planner assigned to it — never another host's.
+///
+/// A tap stays assigned for ``grace`` after it leaves an agent's plan (stopped, expired, its workload
+/// gone): the agent's last batches and final status arrive after that.
+struct TapAssignments: Sendable {
+    /// One tap planned for one agent.
+    struct Assignment: Sendable, Equatable {
+        /// The capture sources (interfaces) it was planned on this agent: the most interfaces its
+        /// batches may describe.
+        var sources: Int
+        /// When a plan last held it.
+        var plannedAt: Date
+    }
+
+    /// How long an assignment outlives the last plan that held it.
+    static let grace: TimeInterval = 120
+
+    private var byAgent: [String: [String: Assignment]] = [:]
+
+    /// Records every agent's plan made `at`, and forgets assignments older than ``grace``.
+    mutating func record(_ plans: [String: AgentPlan], at time: Date) {
+        for (agent, plan) in plans {
+            for tap in plan.taps {
+                // A tap that lost sources keeps its larger bound as long as its interfaces may still be described.
+                let earlier = assignment(of: tap.tapID, to: agent, at: time)?.sources ?? 0
+                byAgent[agent, default: [:]][tap.tapID] = Assignment(sources: max(earlier, tap.sources.count), plannedAt: time)
+            }
+        }
+        for agent in byAgent.keys {
+            byAgent[agent] = byAgent[agent]?.filter { time.timeIntervalSince($0.value.plannedAt) < Self.grace }
+            if byAgent[agent]?.isEmpty == true { byAgent[agent] = nil }
+        }
+    }
+
+    /// `tapID`'s assignment to `agent`, if a plan held it within ``grace`` before `time`.
+    func assignment(of tapID: String, to agent: String, at time: Date) -> Assignment? {
+        guard let assignment = byAgent[agent]?[tapID], time.timeIntervalSince(assignment.plannedAt) < Self.grace else { return nil }
+        return assignment
+    }
+}

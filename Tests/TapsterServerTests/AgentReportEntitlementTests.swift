@@ -1,0 +1,148 @@
+import Foundation
+import GRPCCore
+import HTTPTypes
+import SwiftProtobuf
+import Testing
+import TapsterCore
+@testable import TapsterServer
+import TapsterStore
+import TapsterSystemTestSupport
+import TapsterTestSupport
+import TapsterWire
+
+/// An agent writes only into the captures and tap statuses planned for it: two real enrolled agents,
+/// `node-1` (alice's `web-1` is on it, so her capture is planned for it) and `node-3` (nothing planned).
+@Suite struct AgentReportEntitlementTests {
+    /// The fixture, a `live` stream target granted to alice, her capture (of `web-to-db`: planned for
+    /// node-1 and node-2) and both agents, enrolled through the real enrolment path.
+    struct Rig: Sendable {
+        let harness: AgentHarness
+        let fixture: Fixture
+        let captureID: String
+        let planned: TestAgent
+        let stranger: TestAgent
+
+        static func run(_ kind: StoreKind, _ body: @Sendable (Rig) async throws -> Void) async throws {
+            try await AgentHarness.run(kind) { harness in
+                let fixture = try await Fixture.make(harness.api)
+                _ = try await harness.api.expect(Target.self, .post, "/api/v1/targets", token: fixture.admin,
+                                                 json: TargetSpec(name: "live", kind: .stream))
+                _ = try await harness.api.expect(Grant.self, .post, "/api/v1/grants", token: fixture.admin, json: GrantSpec(
+                    user: "alice", filter: "web-to-db", target: "live", maxDuration: try TapDuration(parsing: "1h")))
+                let planned = try await harness.enrolledAgent("node-1")
+                let stranger = try await harness.enrolledAgent("node-3")
+                let capture = try await harness.api.expect(CaptureView.self, .post, "/api/v1/captures", token: fixture.alice,
+                                                           json: CaptureRequest(duration: TapDuration(seconds: 600))).capture
+                try await body(Rig(harness: harness, fixture: fixture, captureID: capture.id, planned: planned, stranger: stranger))
+            }
+        }
+
+        /// A batch of one packet on interface 0 for `captureID`, describing `interfaces` interfaces.
+        func batch(from host: String, interfaces: Int = 1) throws -> Tapster_Agent_V1_PacketBatch {
+            var agent = SyntheticAgent(host: host, captureID: captureID, interfaces: (0..<interfaces).map {
+                .init(index: UInt32($0), name: "\(host)/web-1/eth\($0)")
+            })
+            let now = Date().unixNanoseconds
+            return try agent.batch((0..<interfaces).map { (interface: UInt32($0), timestamp: now, frame: SyntheticAgent.frame(host: 1, number: 1)) })
+        }
+
+        /// The agents whose interfaces the capture holds.
+        func agentsInCapture() async -> [String] {
+            guard let session = await harness.controlPlane.captures.session(captureID) else { return [] }
+            return await Set(session.summary(at: Date()).interfaces.map(\.agent)).sorted()
+        }
+
+        func refusals() async throws -> [AuditEvent] {
+            try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.report_refused",
+                                         token: TestServer.adminToken).items
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAgentCannotUploadIntoACapturePlannedForAnother(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let upload = try rig.stranger.upload()
+            upload.send(try rig.batch(from: "node-3"))
+
+            let outcome = try await upload.ended()
+
+            let error = try #require(Self.rpcError(outcome))
+            #expect(error.code == .permissionDenied)
+            #expect(error.message == "capture \(rig.captureID) is not planned for agent node-3: it may not send packets for it")
+            #expect(await rig.agentsInCapture() == [])
+            let refusals = try await rig.refusals()
+            #expect(refusals.map(\.actor) == ["agent/node-3"])
+            #expect(refusals.first?.details["kind"] == "packets")
+            #expect(refusals.first?.details["tap"] == rig.captureID)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func thePlannedAgentUploadsIntoItsCapture(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let upload = try rig.planned.upload()
+            upload.send(try rig.batch(from: "node-1"))
+
+            let receipt = try await upload.finish().get()
+
+            #expect(receipt.batches == 1)
+            #expect(await rig.agentsInCapture() == ["node-1"])
+            #expect(try await rig.refusals().isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aBatchDescribingMoreInterfacesThanPlannedSourcesIsRefused(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let upload = try rig.planned.upload()
+            upload.send(try rig.batch(from: "node-1", interfaces: 2))
+
+            let error = try #require(Self.rpcError(try await upload.ended()))
+
+            #expect(error.code == .invalidArgument)
+            #expect(error.message == "agent node-1 described 2 interfaces for capture \(rig.captureID), more than the 1 sources planned for it")
+            #expect(await rig.agentsInCapture() == [])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAgentCannotReportTheStatusOfATapPlannedForAnother(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let channel = try rig.stranger.connect()
+            _ = try await channel.desired()
+            channel.send(.with {
+                $0.status = .with { $0.taps = [.with { $0.tapID = rig.captureID; $0.state = .failed; $0.reason = "forged"; $0.packets = 99 }] }
+            })
+
+            let error = try #require(try await channel.ended() as? RPCError)
+
+            #expect(error.code == .permissionDenied)
+            #expect(error.message == "tap \(rig.captureID) is not planned for agent node-3: it may not report its status")
+            let statuses = try await rig.harness.controlPlane.store.tapAgentStatuses(tapID: rig.captureID)
+            #expect(!statuses.contains { $0.agent == "node-3" })
+            let refusals = try await rig.refusals()
+            #expect(refusals.map(\.actor) == ["agent/node-3"])
+            #expect(refusals.first?.details["kind"] == "status")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func revokingAnAgentEndsItsOpenUploadStream(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let upload = try rig.planned.upload()
+            upload.send(try rig.batch(from: "node-1"))
+            _ = try await eventually("node-1's batch in the capture") { await rig.agentsInCapture() == ["node-1"] ? true : nil }
+
+            try await rig.harness.api.call(.post, "/api/v1/agents/node-1/revoke", token: TestServer.adminToken).expectStatus(200)
+
+            let error = try #require(Self.rpcError(try await upload.ended(timeout: .seconds(5))))
+            #expect(error.code == .permissionDenied)
+            #expect(error.message == "agent node-1 was revoked by admin")
+        }
+    }
+
+    static func rpcError(_ outcome: Result<Tapster_Agent_V1_PacketReceipt, any Error>) -> RPCError? {
+        if case .failure(let error) = outcome { return error as? RPCError }
+        return nil
+    }
+}
