@@ -20,26 +20,28 @@ import Testing
         let clock = TestClock()
 
         init(budget: Int = CaptureSettings.defaultBufferBudget, readerGrace: Duration = .seconds(30), drainGrace: Duration = .seconds(2),
-             objectStore: (any ObjectStore)? = nil) {
+             objectStore: (any ObjectStore)? = nil, totalBudget: Int? = nil, storeFreeSpaceFloor: Int64 = 0) {
             let clock = self.clock
-            broker = CaptureBroker(
-                settings: CaptureSettings(bufferBudget: budget, readerGrace: readerGrace, drainGrace: drainGrace, objectStore: objectStore),
-                clock: { clock.now }, logger: Logger(label: "capture-broker-test"))
+            var settings = CaptureSettings(bufferBudget: budget, readerGrace: readerGrace, drainGrace: drainGrace, objectStore: objectStore)
+            settings.totalBufferBudget = totalBudget
+            settings.storeFreeSpaceFloor = storeFreeSpaceFloor
+            broker = CaptureBroker(settings: settings, clock: { clock.now }, logger: Logger(label: "capture-broker-test"))
         }
 
         func start(_ id: String = Identifier.make(), mode: CaptureMode = .stream, seconds: TimeInterval = 60, packetLimit: UInt64? = nil,
-                   objectKey: String? = nil, tags: [String: String] = [:], expectedAgents: Set<String> = []) async -> String {
+                   objectKey: String? = nil, tags: [String: String] = [:], expectedAgents: Set<String> = [],
+                   snapLength: UInt32? = nil) async -> String {
             await broker.connect(recorder)
             await broker.begin(CaptureStart(id: id, mode: mode, deadline: clock.now.addingTimeInterval(seconds), packetLimit: packetLimit,
-                                            objectKey: objectKey, tags: tags, expectedAgents: expectedAgents))
+                                            objectKey: objectKey, tags: tags, expectedAgents: expectedAgents, snapLength: snapLength))
             return id
         }
 
         /// Starts a streamed capture (as ``start(_:mode:seconds:packetLimit:objectKey:tags:expectedAgents:)``) and
         /// becomes its reader: its id, and everything the reader gets, to the end of the stream.
         func startReading(_ id: String = Identifier.make(), seconds: TimeInterval = 60, packetLimit: UInt64? = nil,
-                          expectedAgents: Set<String> = []) async throws -> (id: String, output: Task<[UInt8], Never>) {
-            let id = await start(id, seconds: seconds, packetLimit: packetLimit, expectedAgents: expectedAgents)
+                          expectedAgents: Set<String> = [], snapLength: UInt32? = nil) async throws -> (id: String, output: Task<[UInt8], Never>) {
+            let id = await start(id, seconds: seconds, packetLimit: packetLimit, expectedAgents: expectedAgents, snapLength: snapLength)
             let reader = try await broker.reader(for: id)
             return (id, Task { await CaptureBrokerTests.readAll(reader) })
         }

@@ -78,7 +78,9 @@ public struct PcapngLiveMerger: Sendable {
         var flags: UInt32
         var kind: Kind
 
-        enum Kind: UInt8, Sendable { case packet, packetWithFlags, statistics }
+        /// `annotated`: a packet with comments, its flags and comments in ``PcapngLiveMerger/annotations``
+        /// at `flags` (rare: a merge notes e.g. a source's absence on the packet that follows it).
+        enum Kind: UInt8, Sendable { case packet, packetWithFlags, annotated, statistics }
 
         static func < (a: Entry, b: Entry) -> Bool {
             a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
@@ -90,6 +92,14 @@ public struct PcapngLiveMerger: Sendable {
     private var arena = PacketArena()
     private var statistics: [PcapngInterfaceStatistics?] = []
     private var freeStatisticsSlots: [Int] = []
+    private var annotations: [Annotation?] = []
+    private var freeAnnotationSlots: [Int] = []
+
+    /// What an annotated packet carries besides its bytes.
+    private struct Annotation: Sendable {
+        var flags: PcapngPacketFlags?
+        var comments: [String]
+    }
     private var pendingInterfaces: [PcapngInterfaceDescription] = []
     private var pendingInterfaceIndex = 0
     private var interfaceCount: UInt32 = 0
@@ -130,16 +140,24 @@ public struct PcapngLiveMerger: Sendable {
         return id
     }
 
-    /// Buffers one packet of `source`'s interface `interfaceID` (local id), copying its bytes.
+    /// Buffers one packet of `source`'s interface `interfaceID` (local id), copying its bytes; `comments`
+    /// become its `opt_comment`s (what Wireshark and `tshark -e frame.comment` show).
     public mutating func pushPacket(source: SourceID, interfaceID: UInt32, timestamp: UInt64, originalLength: Int? = nil,
-                                    flags: PcapngPacketFlags? = nil, data: UnsafeRawBufferPointer) throws(PcapngMergeError) {
+                                    flags: PcapngPacketFlags? = nil, comments: [String] = [],
+                                    data: UnsafeRawBufferPointer) throws(PcapngMergeError) {
         let outputID = try outputInterface(source, interfaceID)
         if arena.needsCompaction { compactIfNeeded() }
         let offset = arena.store(data)
         sequence &+= 1
+        var kind: Entry.Kind = flags == nil ? .packet : .packetWithFlags
+        var word = flags?.rawValue ?? 0
+        if !comments.isEmpty {
+            kind = .annotated
+            word = UInt32(storeAnnotation(Annotation(flags: flags, comments: comments)))
+        }
         heap.push(Entry(timestamp: timestamp, sequence: sequence, offset: offset, length: UInt32(data.count),
                         originalLength: UInt32(truncatingIfNeeded: max(originalLength ?? data.count, data.count)),
-                        interfaceID: outputID, flags: flags?.rawValue ?? 0, kind: flags == nil ? .packet : .packetWithFlags))
+                        interfaceID: outputID, flags: word, kind: kind))
         noteArrival(source, timestamp)
     }
 
@@ -174,7 +192,7 @@ public struct PcapngLiveMerger: Sendable {
             let outcome: Result<Void, PcapngMergeError> = packet.data.withUnsafeBytes { data in
                 do throws(PcapngMergeError) {
                     try pushPacket(source: source, interfaceID: packet.interfaceID, timestamp: packet.timestamp,
-                                   originalLength: Int(packet.originalLength), flags: packet.flags, data: data)
+                                   originalLength: Int(packet.originalLength), flags: packet.flags, comments: packet.comments, data: data)
                     return .success(())
                 } catch { return .failure(error) }
             }
@@ -221,12 +239,10 @@ public struct PcapngLiveMerger: Sendable {
         switch entry.kind {
         case .statistics:
             return .interfaceStatistics(takeStatistics(entry.offset))
-        case .packet, .packetWithFlags:
+        case .packet, .packetWithFlags, .annotated:
             let data = arena.bytes[entry.offset..<entry.offset + Int(entry.length)]
             arena.release(Int(entry.length))
-            return .enhancedPacket(PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp,
-                                                        originalLength: entry.originalLength, data: data,
-                                                        flags: entry.kind == .packetWithFlags ? PcapngPacketFlags(rawValue: entry.flags) : nil))
+            return .enhancedPacket(packet(entry, data: data))
         }
     }
 
@@ -245,6 +261,10 @@ public struct PcapngLiveMerger: Sendable {
             switch entry.kind {
             case .statistics:
                 try writer.writeInterfaceStatistics(takeStatistics(entry.offset))
+            case .annotated:
+                let data = arena.bytes[entry.offset..<entry.offset + Int(entry.length)]
+                try writer.writeEnhancedPacket(packet(entry, data: data))
+                arena.release(Int(entry.length))
             case .packet, .packetWithFlags:
                 try arena.withBytes(at: entry.offset, length: Int(entry.length)) { data throws(PcapngWriteError) in
                     try writer.writeEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp,
@@ -323,6 +343,31 @@ public struct PcapngLiveMerger: Sendable {
             pendingInterfaceIndex = 0
         }
         return interface
+    }
+
+    /// The packet of a popped entry (taking its annotation, if any).
+    private mutating func packet(_ entry: Entry, data: ArraySlice<UInt8>) -> PcapngEnhancedPacket {
+        switch entry.kind {
+        case .annotated:
+            let slot = Int(entry.flags)
+            let annotation = annotations[slot]!
+            annotations[slot] = nil
+            freeAnnotationSlots.append(slot)
+            return PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp, originalLength: entry.originalLength,
+                                        data: data, flags: annotation.flags, comments: annotation.comments)
+        default:
+            return PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp, originalLength: entry.originalLength,
+                                        data: data, flags: entry.kind == .packetWithFlags ? PcapngPacketFlags(rawValue: entry.flags) : nil)
+        }
+    }
+
+    private mutating func storeAnnotation(_ annotation: Annotation) -> Int {
+        if let free = freeAnnotationSlots.popLast() {
+            annotations[free] = annotation
+            return free
+        }
+        annotations.append(annotation)
+        return annotations.count - 1
     }
 
     private mutating func takeStatistics(_ slot: Int) -> PcapngInterfaceStatistics {

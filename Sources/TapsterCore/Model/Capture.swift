@@ -114,6 +114,9 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     public var interfaces: [CaptureInterfaceStatistics]
     /// When a stored capture is deleted by retention; nil for a streamed one.
     public var expiresAt: Date?
+    /// Stretches during which a host sent nothing (its agent was killed or cut off): what it would have
+    /// captured then is missing and counted nowhere else. Absent (nil) when there were none.
+    public var absences: [CaptureAbsence]?
 
     public init(id: String, tenant: String?, owner: String, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {
@@ -143,6 +146,24 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// Server drops per agent, for the tap's per-host counters.
     public var serverDropsByAgent: [String: UInt64] {
         interfaces.reduce(into: [:]) { $0[$1.agent, default: 0] &+= $1.serverDrops }
+    }
+}
+
+/// A stretch of a capture during which one host's agent sent nothing — killed, restarted, or cut off
+/// from the server — so the packets it would have captured then are missing. The pcapng says so too: a
+/// comment on the host's first packet after it came back and on its interfaces' statistics blocks.
+public struct CaptureAbsence: Codable, Sendable, Equatable {
+    /// The host (agent) that was absent.
+    public var host: String
+    /// The last time the server heard from it before the absence.
+    public var from: Date
+    /// When it was heard from again, or the capture's end if it never was; nil while it is still absent.
+    public var until: Date?
+
+    public init(host: String, from: Date, until: Date?) {
+        self.host = host
+        self.from = from
+        self.until = until
     }
 }
 

@@ -75,6 +75,22 @@ public struct FilesystemObjectStore: ObjectStore {
         }
     }
 
+    /// Bytes free for unprivileged writers on the filesystem holding ``root`` (its nearest existing
+    /// ancestor before the first upload), from `statvfs(3)`; nil when it cannot be asked.
+    public func availableBytes() async -> Int64? {
+        let rootPath = self.rootPath
+        return try? await BlockingIO.run { () throws -> Int64? in
+            var path = rootPath
+            while !FileManager.default.fileExists(atPath: path), path != "/" {
+                path = (path as NSString).deletingLastPathComponent
+            }
+            var status = statvfs()
+            guard statvfs(path, &status) == 0 else { return nil }
+            let (bytes, overflow) = Int64(status.f_bavail).multipliedReportingOverflow(by: Int64(status.f_frsize))
+            return overflow ? .max : bytes
+        }
+    }
+
     public func download(key: String) async throws -> ObjectDownload {
         try ObjectKey.validate(key)
         let paths = FilesystemPaths(root: rootPath, key: key)

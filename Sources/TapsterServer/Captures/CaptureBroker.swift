@@ -18,6 +18,9 @@ struct CaptureStart: Sendable {
     /// The agents expected to send (the hosts of the workloads the capture selected when it began): once
     /// each has opened its stream, packets stop waiting out the whole reorder window.
     var expectedAgents: Set<String> = []
+    /// The most bytes kept of each packet: the target's payload (or the owner's smaller `-s`). The
+    /// server cuts packets to it whatever an agent sent; nil: no cut.
+    var snapLength: UInt32?
 }
 
 /// The server's capture broker: receives agents' packet batches for `stream` and `store` taps, merges
@@ -67,12 +70,32 @@ public actor CaptureBroker {
 
     // MARK: The seam with the control plane
 
+    /// Whether one more capture of `mode` may start: its buffer must fit in what all captures may hold
+    /// together (``CaptureSettings/totalBufferBudget``), and a stored one needs room in a filesystem store
+    /// (``CaptureSettings/storeFreeSpaceFloor``). Throws `unavailable` saying which.
+    func admit(_ mode: CaptureMode) async throws(TapsterError) {
+        let held = sessions.count * settings.bufferBudget, total = settings.effectiveTotalBufferBudget
+        guard held + settings.bufferBudget <= total else {
+            throw TapsterError(.unavailable, "the server runs \(sessions.count) captures, holding up to \(Self.bytes(held)) of the "
+                               + "\(Self.bytes(total)) all captures may hold together; try again when one has ended")
+        }
+        if mode == .store, let store = settings.objectStore as? FilesystemObjectStore, let free = await store.availableBytes(),
+           free < settings.storeFreeSpaceFloor {
+            throw TapsterError(.unavailable, "the capture store's filesystem has only \(Self.bytes(free)) free, less than the "
+                               + "\(Self.bytes(settings.storeFreeSpaceFloor)) kept free; stored captures are refused until space is freed")
+        }
+    }
+
+    private static func bytes(_ count: some BinaryInteger) -> String {
+        ByteCount(bytes: UInt64(max(0, Int64(clamping: count)))).description
+    }
+
     /// Starts a capture; a stored one starts uploading at once.
     func begin(_ start: CaptureStart) {
         let now = self.now
         let merge = CaptureMerge(budget: settings.bufferBudget, packetLimit: start.packetLimit, byteLimit: start.byteLimit,
                                  reorderWindow: settings.reorderWindow.nanoseconds, startTime: now,
-                                 expectedAgents: start.expectedAgents)
+                                 expectedAgents: start.expectedAgents, snapLength: start.snapLength)
         let session = CaptureSession(
             id: start.id, mode: start.mode, deadline: start.deadline.unixNanoseconds, merge: merge,
             timing: .init(readerGrace: settings.readerGrace.nanoseconds, drainGrace: settings.drainGrace.nanoseconds,

@@ -25,6 +25,15 @@ public struct CaptureSettings: Sendable {
     public var signer: DownloadSigner
     /// The longest the retention sweeper sleeps between sweeps.
     public var sweepInterval: Duration
+    /// The most bytes all running captures together may hold in memory: each holds up to ``bufferBudget``,
+    /// so a capture that would take the sum past this is refused (`unavailable`). By default 32 captures'.
+    public var totalBufferBudget: Int?
+    /// A stored capture is refused (`unavailable`) when the filesystem capture store has less free than
+    /// this: 256 MiB by default. A capture that fills the disk anyway fails with the reason.
+    public var storeFreeSpaceFloor: Int64 = 256 << 20
+
+    /// ``totalBufferBudget``, or 32 times ``bufferBudget``.
+    var effectiveTotalBufferBudget: Int { totalBufferBudget ?? bufferBudget.multipliedReportingOverflow(by: 32).partialValue }
 
     /// - Parameter signingKey: the download URL key; a random one (URLs do not survive a restart) when nil.
     public init(bufferBudget: Int = CaptureSettings.defaultBufferBudget, reorderWindow: Duration = .milliseconds(500),

@@ -19,6 +19,7 @@ extension ControlPlane {
         if narrowing.mode == .store, captures.settings.objectStore == nil {
             throw TapsterError(.unavailable, "this server has no capture store; stored captures are unavailable")
         }
+        try await captures.admit(narrowing.mode)
         let grants = try await store.list(.grants, tenants: nil)
         let kinds = Dictionary(try await store.list(.targets, tenants: nil).map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
         let choice = try CaptureGrantChoice.choose(p, filter: request.filter, target: request.target, mode: narrowing.mode,
@@ -61,7 +62,8 @@ extension ControlPlane {
             .filter { narrowing.selects($0.spec) }.map(\.host)
         await captures.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
-            objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap), expectedAgents: Set(hosts)))
+            objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap), expectedAgents: Set(hosts),
+            snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen))))
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
         return CaptureView(capture: capture, warnings: warnings + opened.warnings)
     }
@@ -347,6 +349,7 @@ extension Capture {
         size = summary.size
         drops = summary.drops
         interfaces = summary.interfaces
+        absences = summary.absences.isEmpty ? nil : summary.absences
     }
 }
 
