@@ -102,7 +102,8 @@ public actor AgentHub {
     /// ``run()`` (or tests): one plan at a time.
     func push(resend: Bool = false) async throws {
         guard !sessions.isEmpty else { return }
-        let plans = try await currentPlans().mapValues(compiled)
+        var plans: [String: AgentPlan] = [:]
+        for (name, plan) in try await currentPlans() { plans[name] = await compiled(plan) }
         var revision: UInt64?
         for name in sessions.keys.sorted() {
             let plan = plans[name] ?? AgentPlan()
@@ -182,31 +183,36 @@ public actor AgentHub {
 
     /// `plan` without any tap whose expression libpcap does not compile (logged): agents only ever
     /// receive expressions the server compiled once.
-    private func compiled(_ plan: AgentPlan) -> AgentPlan {
+    /// (Compiled off the cooperative pool, within ``FilterCompiler/timeout``.)
+    private func compiled(_ plan: AgentPlan) async -> AgentPlan {
         var plan = plan
-        plan.taps.removeAll { tap in
-            guard !tap.bpf.isEmpty else { return false }
+        var kept: [Tapster_Agent_V1_TapAssignment] = []
+        for tap in plan.taps {
+            guard !tap.bpf.isEmpty else {
+                kept.append(tap)
+                continue
+            }
             if bpfVerdicts.count > 4096 { bpfVerdicts.removeAll() }
             let verdict: String?
             if let known = bpfVerdicts[tap.bpf] {
                 verdict = known
             } else {
-                do {
-                    _ = try BPFProgram.compile(tap.bpf)
+                do throws(BPFCompileError) {
+                    _ = try await BPFProgram.compileOffPool(tap.bpf, timeout: FilterCompiler.timeout)
                     verdict = nil
-                } catch let error as BPFCompileError {
-                    verdict = error.message
                 } catch {
-                    verdict = "\(error)"
+                    verdict = error.message
                 }
                 bpfVerdicts[tap.bpf] = .some(verdict)
             }
             if let verdict {
                 logger.error("a tap's expression does not compile; it is not sent to agents",
                              metadata: ["tap": "\(tap.tapID)", "bpf": "\(tap.bpf)", "error": "\(verdict)"])
+            } else {
+                kept.append(tap)
             }
-            return verdict != nil
         }
+        plan.taps = kept
         return plan
     }
 

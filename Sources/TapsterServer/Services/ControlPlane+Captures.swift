@@ -31,9 +31,9 @@ extension ControlPlane {
                                        + "a \(narrowing.mode.rawValue == "store" ? "stored" : "streamed") capture needs a \(narrowing.mode.targetKind.rawValue) target")
         }
         if let bpf = narrowing.bpf {
-            try filterCompiler.compile(bpf, field: "bpf")
+            try await filterCompiler.compile(bpf, field: "bpf", allowingNames: p.role == .admin)
             if let combined = narrowing.expression(narrowing: try filter.spec.trafficExpression()) {
-                try filterCompiler.compile(combined, field: "bpf")
+                try await filterCompiler.compile(combined, field: "bpf", allowingNames: p.role == .admin)
             }
         }
         var warnings: [String] = []

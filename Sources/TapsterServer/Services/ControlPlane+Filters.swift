@@ -27,7 +27,7 @@ extension ControlPlane {
     public func previewFilter(_ p: Principal, _ spec: FilterSpec) async throws -> FilterPreview {
         try Policy.require(p, .create, .filter, .collection)
         let spec = try spec.validated()
-        try filterCompiler.check(spec)
+        try await filterCompiler.check(spec, allowingNames: true)
         let matches = Self.matches(of: spec, in: try await store.list(.workloads, tenants: nil))
         return FilterPreview(workloads: matches.workloads.count, hosts: matches.summary.hosts, items: matches.workloads)
     }
@@ -35,7 +35,7 @@ extension ControlPlane {
     public func createFilter(_ p: Principal, _ spec: FilterSpec) async throws -> FilterView {
         try Policy.require(p, .create, .filter, .collection)
         let spec = try spec.validated()
-        try filterCompiler.check(spec)
+        try await filterCompiler.check(spec, allowingNames: true)
         let filter = try await store.transaction { session in
             if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             let filter = Filter(createdAt: now, spec: spec)
@@ -52,7 +52,7 @@ extension ControlPlane {
         try Policy.require(p, .update, .filter, .object(visible: true), reference: reference)
         guard spec.name == filter.name else { throw TapsterError.invalid("name", "a filter's name cannot change (\"\(filter.name)\")") }
         filter.spec = try spec.validated()
-        try filterCompiler.check(filter.spec)
+        try await filterCompiler.check(filter.spec, allowingNames: true)
         filter.updatedAt = now
         let updated = filter
         defer { agentsChanged() }
