@@ -18,6 +18,8 @@ enum Migrations {
         Migration(version: 1, name: "initial schema", statements: initialSchema),
         Migration(version: 2, name: "agent enrolment", statements: agentEnrolment),
         Migration(version: 3, name: "captures", statements: captures),
+        Migration(version: 4, name: "owners by user id", statements: ownersByID),
+        Migration(version: 5, name: "token scope", statements: tokenScope),
         Migration(version: 6, name: "join tokens name their host", statements: joinTokenHosts),
     ]
 
@@ -198,6 +200,24 @@ enum Migrations {
         "CREATE INDEX captures_owner ON captures (owner)",
         "CREATE INDEX captures_state ON captures (state)",
         "CREATE INDEX captures_expires_at_ms ON captures (expires_at_ms)",
+    ]
+
+    /// Taps and captures belong to their owner's user id, not name: a new user who takes an old name
+    /// inherits nothing. Existing rows get the id of the user of that name; a name no user has any more
+    /// leaves the row without an owner (only admins act on it).
+    private static let ownersByID: [SQLQueryString] = [
+        "ALTER TABLE taps ADD COLUMN owner_id TEXT",
+        "UPDATE taps SET owner_id = (SELECT users.id FROM users WHERE users.name = taps.owner)",
+        "CREATE INDEX taps_owner_id ON taps (owner_id)",
+        "ALTER TABLE captures ADD COLUMN owner_id TEXT",
+        "UPDATE captures SET owner_id = (SELECT users.id FROM users WHERE users.name = captures.owner)",
+        "CREATE INDEX captures_owner_id ON captures (owner_id)",
+    ]
+
+    /// A token's scope: `password_change` for a session opened with a one-time password (it may only
+    /// change that password); NULL for a token with its user's full rights, as every earlier token has.
+    private static let tokenScope: [SQLQueryString] = [
+        "ALTER TABLE api_tokens ADD COLUMN scope TEXT",
     ]
 
     /// A join token names the agent it enrols, and whether it enrols a new agent (`enrol`) or an

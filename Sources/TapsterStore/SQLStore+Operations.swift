@@ -69,6 +69,16 @@ extension SQLStore {
         try await onConnection { try await $0.deleteToken(id: id, userID: userID) }
     }
 
+    @discardableResult
+    public func deleteTokens(userID: String, keeping: String?) async throws -> Int {
+        try await onConnection { try await $0.deleteTokens(userID: userID, keeping: keeping) }
+    }
+
+    @discardableResult
+    public func purgeExpiredTokens(at time: Date) async throws -> Int {
+        try await onConnection { try await $0.purgeExpiredTokens(at: time) }
+    }
+
     public func findToken(secretHash: String) async throws -> (token: APIToken, user: User)? {
         try await onConnection { try await $0.findToken(secretHash: secretHash) }
     }
@@ -101,8 +111,8 @@ extension SQLStore {
         try await onConnection { try await $0.nextDeadline() }
     }
 
-    public func liveTapCount(owner: String) async throws -> Int {
-        try await onConnection { try await $0.liveTapCount(owner: owner) }
+    public func liveTapCount(ownerID: String) async throws -> Int {
+        try await onConnection { try await $0.liveTapCount(ownerID: ownerID) }
     }
 
     public func upsertTapAgentStatus(tapID: String, _ status: TapAgentStatus) async throws {

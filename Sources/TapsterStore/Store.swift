@@ -52,12 +52,17 @@ public struct AuditQuery: Sendable, Equatable {
     public var objectType: String?
     /// Only events of these tenants (for owners); `nil` for all.
     public var tenants: Set<String>?
-    /// Only events after this sequence number (for paging and following).
+    /// Only events after this sequence number (for following the log as it grows).
     public var afterSequence: Int64?
+    /// Only events before this sequence number (for paging back through the log, newest first).
+    public var beforeSequence: Int64?
+    /// Newest first (the `limit` newest events), or oldest first.
+    public var newestFirst: Bool
     public var limit: Int?
 
     public init(since: Date? = nil, until: Date? = nil, actor: String? = nil, action: String? = nil, objectId: String? = nil,
-                objectType: String? = nil, tenants: Set<String>? = nil, afterSequence: Int64? = nil, limit: Int? = nil) {
+                objectType: String? = nil, tenants: Set<String>? = nil, afterSequence: Int64? = nil, beforeSequence: Int64? = nil,
+                newestFirst: Bool = false, limit: Int? = nil) {
         self.since = since
         self.until = until
         self.actor = actor
@@ -66,6 +71,8 @@ public struct AuditQuery: Sendable, Equatable {
         self.objectType = objectType
         self.tenants = tenants
         self.afterSequence = afterSequence
+        self.beforeSequence = beforeSequence
+        self.newestFirst = newestFirst
         self.limit = limit
     }
 }
@@ -75,14 +82,14 @@ public struct TapQuery: Sendable, Equatable {
     /// Only taps of these tenants; `nil` for all.
     public var tenants: Set<String>?
     /// Also include taps owned by this user whatever their tenant.
-    public var owner: String?
+    public var ownerID: String?
     public var states: Set<TapState>?
     public var filter: String?
     public var target: String?
 
-    public init(tenants: Set<String>? = nil, owner: String? = nil, states: Set<TapState>? = nil, filter: String? = nil, target: String? = nil) {
+    public init(tenants: Set<String>? = nil, ownerID: String? = nil, states: Set<TapState>? = nil, filter: String? = nil, target: String? = nil) {
         self.tenants = tenants
-        self.owner = owner
+        self.ownerID = ownerID
         self.states = states
         self.filter = filter
         self.target = target
@@ -94,12 +101,12 @@ public struct CaptureQuery: Sendable, Equatable {
     /// Only captures of these tenants; `nil` for all.
     public var tenants: Set<String>?
     /// Also include captures owned by this user whatever their tenant.
-    public var owner: String?
+    public var ownerID: String?
     public var states: Set<Capture.State>?
 
-    public init(tenants: Set<String>? = nil, owner: String? = nil, states: Set<Capture.State>? = nil) {
+    public init(tenants: Set<String>? = nil, ownerID: String? = nil, states: Set<Capture.State>? = nil) {
         self.tenants = tenants
-        self.owner = owner
+        self.ownerID = ownerID
         self.states = states
     }
 }
@@ -152,6 +159,12 @@ public protocol StoreSession: Sendable {
     func listTokens(userID: String) async throws -> [APIToken]
     @discardableResult
     func deleteToken(id: String, userID: String) async throws -> Bool
+    /// Revokes every token of the user but `keeping` (when given); returns how many it revoked.
+    @discardableResult
+    func deleteTokens(userID: String, keeping: String?) async throws -> Int
+    /// Deletes every token (portal sessions included) whose expiry is at or before `time`; returns how many.
+    @discardableResult
+    func purgeExpiredTokens(at time: Date) async throws -> Int
     /// The token and its user for a secret's hash; `nil` when unknown.
     func findToken(secretHash: String) async throws -> (token: APIToken, user: User)?
     func touchToken(id: String, at: Date) async throws
@@ -169,7 +182,7 @@ public protocol StoreSession: Sendable {
     /// The earliest deadline among live taps.
     func nextDeadline() async throws -> Date?
     /// How many live taps `owner` has.
-    func liveTapCount(owner: String) async throws -> Int
+    func liveTapCount(ownerID: String) async throws -> Int
 
     /// Per-agent status of a tap (written by the agent hub).
     func upsertTapAgentStatus(tapID: String, _ status: TapAgentStatus) async throws
@@ -222,7 +235,7 @@ public protocol StoreSession: Sendable {
     /// Appends to the hash chain: takes the head, seals the entry after it, moves the head.
     /// Serialised across connections (and replicas on PostgreSQL).
     func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent
-    /// Events matching the query in sequence order (oldest first), at most `limit`.
+    /// Events matching the query in sequence order (oldest first, or newest first when the query says so), at most `limit`.
     func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
     /// Verifies the whole chain, including the head recorded apart from the events.
     func verifyAudit() async throws -> AuditVerification

@@ -6,7 +6,8 @@ import TapsterCore
 struct UserCommand: AsyncParsableCommand, ResourceGroup {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage users.",
-        subcommands: [ListCommand<Self>.self, GetCommand<Self>.self, Create.self, Update.self, DeleteCommand<Self>.self, Passwd.self],
+        subcommands: [ListCommand<Self>.self, GetCommand<Self>.self, Create.self, Update.self, Disable.self, Enable.self,
+                      DeleteCommand<Self>.self, Passwd.self],
         aliases: ["users"])
     static let collection = Resources.users
 
@@ -48,14 +49,48 @@ struct UserCommand: AsyncParsableCommand, ResourceGroup {
         }
     }
 
+    /// `tapster user disable NAME`.
+    struct Disable: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: sign them out everywhere, revoke their API tokens and stop their live taps and captures.")
+        @Argument(help: "The user's name.") var name: String
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.update(Resources.users, name, UserPatch(disabled: true))
+        }
+    }
+
+    /// `tapster user enable NAME`.
+    struct Enable: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled user sign in again.")
+        @Argument(help: "The user's name.") var name: String
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.update(Resources.users, name, UserPatch(disabled: false))
+        }
+    }
+
     /// `tapster user passwd [NAME]`.
     struct Passwd: ClientCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change your password, or (admins) set another user's one-time password.",
-            discussion: "With --password-stdin, your own change reads two lines: the current password, then the new one.")
+            discussion: """
+                With --password-stdin, your own change reads two lines: the current password, then the new one. \
+                Setting another user's password signs them out everywhere and revokes their API tokens.
+                """)
         @Argument(help: "Another user whose password to set (admins only).") var name: String?
         @Flag(help: "Read the password(s) from standard input.") var passwordStdin = false
+        @Flag(help: "Also revoke every other session and API token of yours (the one this command uses stays).")
+        var revokeOthers = false
         @OptionGroup var options: ClientOptions
+
+        func validate() throws {
+            if name != nil, revokeOthers {
+                throw ValidationError("--revoke-others is for your own password; another user's are always revoked")
+            }
+        }
 
         func run(_ session: CommandSession) async throws {
             if let name {
@@ -64,7 +99,7 @@ struct UserCommand: AsyncParsableCommand, ResourceGroup {
             } else {
                 let current = try PasswordReader.read(prompt: "Current password: ", fromStandardInput: passwordStdin)
                 let new = try PasswordReader.readNew(prompt: "New password: ", fromStandardInput: passwordStdin)
-                try await session.changeOwnPassword(current: current, new: new)
+                try await session.changeOwnPassword(current: current, new: new, revokeOthers: revokeOthers)
             }
         }
     }

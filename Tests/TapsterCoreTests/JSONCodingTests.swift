@@ -159,7 +159,7 @@ struct JSONCodingTests {
     func userShape() throws {
         let user = User(id: "u-1", spec: UserSpec(name: "alice", role: .owner, tenants: ["shop"], quota: 3), createdAt: Self.created)
         let json = try Self.json(user)
-        #expect(json == #"{"created_at":"2026-11-23T18:50:31.123Z","id":"u-1","must_change_password":false,"name":"alice","quota":3,"role":"owner","tenants":["shop"],"updated_at":"2026-11-23T18:50:31.123Z"}"#)
+        #expect(json == #"{"created_at":"2026-11-23T18:50:31.123Z","disabled":false,"id":"u-1","must_change_password":false,"name":"alice","quota":3,"role":"owner","tenants":["shop"],"updated_at":"2026-11-23T18:50:31.123Z"}"#)
         #expect(try Self.decode(User.self, json) == user)
     }
 

@@ -52,8 +52,110 @@ import TapsterTestSupport
             let (status, error) = try await api.failure(.post, "/api/v1/login", token: nil, json: LoginRequest(name: "admin", password: "guess"))
             #expect(status == 429)
             #expect(error.code == .tooManyRequests)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=user.", token: TestServer.adminToken)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=user.&order=oldest", token: TestServer.adminToken)
             #expect(events.items.map(\.action).filter { $0.hasPrefix("user.login_") } == Array(repeating: "user.login_failed", count: 5) + ["user.login_throttled"])
         }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func twentyConcurrentGuessesPassNoMoreThanTheLimit(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, _ in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await api.failure(.post, "/api/v1/login", token: nil, json: LoginRequest(name: "admin", password: "guess-\(index)")).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 401 }.count == LoginThrottle.maximumFailures)
+            #expect(statuses.filter { $0 == 429 }.count == 20 - LoginThrottle.maximumFailures)
+            let failed = try await api.expect(AuditPage.self, .get, "/api/v1/audit?action=user.login_failed", token: TestServer.adminToken)
+            #expect(failed.items.count == LoginThrottle.maximumFailures)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSessionOpenedWithAOneTimePasswordMayOnlyChangeIt(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, controlPlane in
+            let fixture = try await Fixture.make(api)
+            _ = try await api.expect(User.self, .patch, "/api/v1/users/alice", token: fixture.admin, json: UserPatch(password: "one-time-for-alice"))
+            let session = try await controlPlane.openPortalSession(name: "alice", password: "one-time-for-alice", source: "192.0.2.1").secret
+            for (method, path) in [(HTTPRequest.Method.get, "/api/v1/whoami"), (.get, "/api/v1/taps"), (.get, "/api/v1/users/alice/tokens"),
+                                   (.post, "/api/v1/users/alice/tokens")] {
+                let (status, error) = try await api.failure(method, path, token: session, json: TokenRequest(name: "more"))
+                #expect(status == 403, "\(method) \(path)")
+                #expect(error.code == .passwordChangeRequired, "\(method) \(path)")
+            }
+            let (status, error) = try await api.failure(.patch, "/api/v1/users/alice", token: session, json: UserPatch(quota: 100))
+            #expect(status == 403)
+            #expect(error.code == .passwordChangeRequired)
+            _ = try await api.expect(User.self, .patch, "/api/v1/users/alice", token: session,
+                                     json: UserPatch(password: "chosen-by-alice", currentPassword: "one-time-for-alice"))
+            #expect(try await api.expect(User.self, .get, "/api/v1/whoami", token: session).name == "alice")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theFirstAdminsBootstrapTokenKeepsFullRightsWhileThePasswordIsOneTime(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { (api: API, controlPlane: ControlPlane) async throws in
+            #expect(try await controlPlane.store.findUser("admin")?.mustChangePassword == true)
+            #expect(try await api.expect(User.self, .get, "/api/v1/whoami", token: TestServer.adminToken).name == "admin")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aNameLongerThanAnyUsersIsAnsweredAsAWrongPassword(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, _ in
+            let (status, error) = try await api.failure(.post, "/api/v1/login", token: nil,
+                                                        json: LoginRequest(name: String(repeating: "a", count: 100_000), password: "guess"))
+            #expect(status == 401)
+            #expect(error.message == "wrong user name or password")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anUnknownNameCostsAPasswordCheckLikeAKnownOne(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { database in
+            // A real work factor, so that a bcrypt check stands out from a database look-up.
+            let controlPlane = ControlPlane(store: database.store, passwordCost: 10, logger: TestServer.logger)
+            _ = try await Bootstrap.run(controlPlane, adminToken: TestServer.adminToken)
+            func duration(_ name: String, source: String) async -> Duration {
+                await ContinuousClock().measure { _ = try? await controlPlane.checkPassword(name: name, password: "guess", source: source) }
+            }
+            var known: [Duration] = []
+            var unknown: [Duration] = []
+            for round in 0..<3 {
+                known.append(await duration("admin", source: "192.0.2.\(round)"))
+                unknown.append(await duration("nobody", source: "198.51.100.\(round)"))
+            }
+            #expect(unknown.sorted()[1] * 2 >= known.sorted()[1], "unknown \(unknown), known \(known)")
+        }
+    }
+}
+
+/// The throttle's table stays bounded however many names and sources try.
+@Suite struct LoginThrottleTests {
+    @Test func theTableForgetsTheLeastRecentWhenFull() async throws {
+        let throttle = LoginThrottle()
+        for index in 0..<(LoginThrottle.maximumKeys / 2 + 100) {
+            _ = try await throttle.admit(name: "user-\(index)", source: "10.0.\(index / 256).\(index % 256)")
+        }
+        #expect(await throttle.count <= LoginThrottle.maximumKeys)
+    }
+
+    @Test func oneSourceSprayingNamesIsStoppedByItsOwnLimit() async throws {
+        let throttle = LoginThrottle()
+        for index in 0..<LoginThrottle.maximumFailuresPerSource {
+            _ = try await throttle.admit(name: "user-\(index)", source: "203.0.113.9")
+        }
+        await #expect(throws: TapsterError.self) { _ = try await throttle.admit(name: "another", source: "203.0.113.9") }
+    }
+
+    @Test func aSuccessForgivesTheNamesFailures() async throws {
+        let throttle = LoginThrottle()
+        for _ in 0..<(LoginThrottle.maximumFailures - 1) { _ = try await throttle.admit(name: "alice", source: "192.0.2.1") }
+        await throttle.succeeded(try await throttle.admit(name: "alice", source: "192.0.2.1"))
+        for _ in 0..<(LoginThrottle.maximumFailures - 1) { _ = try await throttle.admit(name: "alice", source: "192.0.2.1") }
     }
 }

@@ -76,17 +76,20 @@ extension CommandSession {
         return try await whoami().value.name
     }
 
-    /// Changes the caller's own password (the current one is required).
-    public func changeOwnPassword(current: String, new: String) async throws {
+    /// Changes the caller's own password (the current one is required); with `revokeOthers`, every other
+    /// session and token of theirs is revoked (the one in use stays).
+    public func changeOwnPassword(current: String, new: String, revokeOthers: Bool = false) async throws {
         let me = try await whoami().value
-        _ = try await client.patch(Resources.users.url(me.name), body: UserPatch(password: new, currentPassword: current), as: User.self)
-        say("Password of \(me.name) changed.")
+        _ = try await client.patch(Resources.users.url(me.name),
+                                   body: UserPatch(password: new, currentPassword: current, revokeOtherSessions: revokeOthers ? true : nil),
+                                   as: User.self)
+        say(revokeOthers ? "Password of \(me.name) changed; every other session and API token revoked." : "Password of \(me.name) changed.")
     }
 
     /// An admin sets someone's password; it is one-time (the portal asks for a new one at first use).
     public func resetPassword(of user: String, to password: String) async throws {
         _ = try await client.patch(Resources.users.url(user), body: UserPatch(password: password), as: User.self)
-        say("Password of \(user) set; it is one-time: \(user) must choose a new one at the next portal login.")
+        say("Password of \(user) set; it is one-time: \(user) must choose a new one at the next login. Their sessions and API tokens are revoked.")
     }
 
     /// Creates an API token and prints it — the only time its secret is shown.

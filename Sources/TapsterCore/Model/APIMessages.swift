@@ -69,21 +69,30 @@ public struct UserCreateRequest: Codable, Sendable, Equatable {
     public var spec: UserSpec { UserSpec(name: name, role: role, tenants: tenants ?? [], quota: quota) }
 }
 
-/// `PATCH /api/v1/users/{ref}`: an admin changes role, tenants or quota; anyone changes their own password.
+/// `PATCH /api/v1/users/{ref}`: an admin changes role, tenants, quota or whether the user is disabled;
+/// anyone changes their own password.
 public struct UserPatch: Codable, Sendable, Equatable {
     public var role: Role?
     public var tenants: [String]?
     public var quota: Int?
+    /// Admins only: `true` signs the user out everywhere and stops their live taps; `false` lets them in again.
+    public var disabled: Bool?
     public var password: String?
     /// Required when users change their own password.
     public var currentPassword: String?
+    /// With your own new password: also revoke every other session and API token of yours (the one
+    /// making the request stays). An admin setting someone's password always revokes all of theirs.
+    public var revokeOtherSessions: Bool?
 
-    public init(role: Role? = nil, tenants: [String]? = nil, quota: Int? = nil, password: String? = nil, currentPassword: String? = nil) {
+    public init(role: Role? = nil, tenants: [String]? = nil, quota: Int? = nil, disabled: Bool? = nil, password: String? = nil,
+                currentPassword: String? = nil, revokeOtherSessions: Bool? = nil) {
         self.role = role
         self.tenants = tenants
         self.quota = quota
+        self.disabled = disabled
         self.password = password
         self.currentPassword = currentPassword
+        self.revokeOtherSessions = revokeOtherSessions
     }
 }
 

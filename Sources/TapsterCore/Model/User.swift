@@ -37,8 +37,15 @@ public struct UserSpec: Codable, Sendable, Equatable {
     /// The quota in force for this user.
     public var effectiveQuota: Int { quota ?? UserSpec.defaultQuota }
 
+    /// Names no user may take: `system` is how the server's own actions (the scheduler, start-up)
+    /// appear in the audit log, so a user of that name could pass their actions off as the server's.
+    public static let reservedNames: Set<String> = ["system"]
+
     public func validated() throws(TapsterError) -> UserSpec {
         try ResourceName.validate(name)
+        if Self.reservedNames.contains(name.lowercased()) {
+            throw TapsterError.invalid("name", "\"\(name)\" is reserved for the server's own actions")
+        }
         for tenant in tenants { try ResourceName.validate(tenant, field: "tenants") }
         if role == .owner, tenants.isEmpty {
             throw TapsterError.invalid("tenants", "an owner belongs to at least one tenant")
@@ -61,13 +68,17 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var spec: UserSpec
     /// Set for a first admin's one-time password: the portal forces a change before anything else.
     public var mustChangePassword: Bool
+    /// A disabled user cannot sign in, and has no live taps, tokens or sessions (disabling ends them).
+    public var disabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String = Identifier.make(), spec: UserSpec, mustChangePassword: Bool = false, createdAt: Date, updatedAt: Date? = nil) {
+    public init(id: String = Identifier.make(), spec: UserSpec, mustChangePassword: Bool = false, disabled: Bool = false,
+                createdAt: Date, updatedAt: Date? = nil) {
         self.id = id
         self.spec = spec
         self.mustChangePassword = mustChangePassword
+        self.disabled = disabled
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }
@@ -75,13 +86,14 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var name: String { spec.name }
     public var role: Role { spec.role }
 
-    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, createdAt, updatedAt }
+    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, disabled, createdAt, updatedAt }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
         spec = try UserSpec(from: decoder)
         mustChangePassword = try c.decodeIfPresent(Bool.self, forKey: .mustChangePassword) ?? false
+        disabled = try c.decodeIfPresent(Bool.self, forKey: .disabled) ?? false
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
@@ -91,6 +103,7 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         try c.encode(id, forKey: .id)
         try spec.encode(to: encoder)
         try c.encode(mustChangePassword, forKey: .mustChangePassword)
+        try c.encode(disabled, forKey: .disabled)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
     }
@@ -109,13 +122,24 @@ public struct APIToken: Codable, Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var expiresAt: Date?
     public var lastUsedAt: Date?
+    /// `password_change` for a session opened with a one-time password: until the password is changed
+    /// it may do nothing else. Absent for a token with its user's full rights.
+    public var scope: TokenScope?
 
-    public init(id: String = Identifier.make(), userId: String, name: String, createdAt: Date, expiresAt: Date? = nil, lastUsedAt: Date? = nil) {
+    public init(id: String = Identifier.make(), userId: String, name: String, createdAt: Date, expiresAt: Date? = nil, lastUsedAt: Date? = nil,
+                scope: TokenScope? = nil) {
         self.id = id
         self.userId = userId
         self.name = name
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt
+        self.scope = scope
     }
+}
+
+/// What a restricted ``APIToken`` may do.
+public enum TokenScope: String, Codable, Sendable {
+    /// Only change its user's password, while that password is one-time.
+    case passwordChange = "password_change"
 }

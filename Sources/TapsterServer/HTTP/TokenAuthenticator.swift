@@ -13,9 +13,26 @@ struct TokenAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = Self.token(in: request) else { return try await next(request, context) }
+        let authentication = try await controlPlane.authenticate(token: secret)
+        if authentication.passwordChangeOnly, !Self.changesOwnPassword(request, authentication.user) {
+            throw TapsterError(.passwordChangeRequired,
+                               "\(authentication.user.name)'s password is one-time: this session may only change it "
+                               + "(PATCH /api/v1/users/\(authentication.user.name) with password and current_password)")
+        }
         var context = context
-        context.principal = try await controlPlane.authenticate(token: secret).0
+        context.principal = authentication.principal
         return try await next(request, context)
+    }
+
+    /// The one request a session opened with a one-time password may make: `PATCH /api/v1/users/{self}`
+    /// (``ControlPlane/updateUser(_:_:_:keepingSession:)`` then accepts nothing but the password).
+    static func changesOwnPassword(_ request: Request, _ user: User) -> Bool {
+        guard request.method == .patch else { return false }
+        let path = request.uri.path
+        let prefix = "/api/v1/users/"
+        guard path.hasPrefix(prefix) else { return false }
+        let reference = path.dropFirst(prefix.count).removingPercentEncoding
+        return reference == user.id || reference == user.name
     }
 
     static func token(in request: Request) -> String? {

@@ -18,7 +18,7 @@ struct FormOption: Sendable {
 /// One labelled input of a portal form as the `field` template renders it: its value as typed,
 /// a hint, and the error that names it. Field names are the API's (`session_id`, `max_duration`).
 struct FormField: Sendable {
-    enum Kind: Sendable { case text, password, number, select, textarea }
+    enum Kind: Sendable { case text, password, number, select, textarea, checkbox }
 
     let name: String
     let label: String
@@ -34,6 +34,9 @@ struct FormField: Sendable {
     let inputType: String
     let isSelect: Bool
     let isTextarea: Bool
+    /// A checkbox sends `yes` when ticked, nothing otherwise.
+    let isCheckbox: Bool
+    var checked = false
     var describedBy: String?
 
     init(_ name: String, _ label: String, kind: Kind = .text, value: String = "", hint: String? = nil,
@@ -49,6 +52,7 @@ struct FormField: Sendable {
         self.inputType = kind == .password ? "password" : kind == .number ? "number" : "text"
         self.isSelect = kind == .select
         self.isTextarea = kind == .textarea
+        self.isCheckbox = kind == .checkbox
         self.describedBy = hint == nil ? nil : id + "-hint"
         select(value)
     }
@@ -56,6 +60,7 @@ struct FormField: Sendable {
     /// Sets the value (and, for a select, which option is selected).
     mutating func select(_ value: String) {
         self.value = value
+        checked = value == "yes"
         options = options.map { FormOption(value: $0.value, label: $0.label, selected: $0.value == value) }
     }
 

@@ -51,10 +51,14 @@ struct SessionPages {
                 guard form["password"] == form["password_confirmation"] else {
                     throw TapsterError.invalid("password_confirmation", "does not match the new password")
                 }
+                let revokeOthers = form["revoke_other_sessions"] == "yes"
                 _ = try await portal.controlPlane.updateUser(
                     request.principal, request.principal.userID,
-                    UserPatch(password: form["password"], currentPassword: form["current_password"]))
-                return portal.redirect(to: request.visitor.home, notice: "Your password has been changed.", request: request.request)
+                    UserPatch(password: form["password"], currentPassword: form["current_password"], revokeOtherSessions: revokeOthers),
+                    keepingSession: PortalCookies.value(PortalCookies.session, in: request.request))
+                let notice = revokeOthers ? "Your password has been changed; your other sessions and API tokens are revoked."
+                    : "Your password has been changed."
+                return portal.redirect(to: request.visitor.home, notice: notice, request: request.request)
             } catch let error as TapsterError {
                 return passwordPage(request, form: form, error: error)
             }
@@ -101,9 +105,12 @@ struct SessionPages {
         var view = FormView(action: Self.passwordPath, submit: "Change password", fields: [
             FormField("current_password", "Current password", kind: .password, required: true, autocomplete: "current-password"),
             FormField("password", "New password", kind: .password,
-                      hint: "\(PasswordHasher.minimumLength) to 72 characters.", required: true, autocomplete: "new-password"),
+                      hint: "\(PasswordHasher.minimumLength) characters to \(PasswordHasher.maximumBytes) bytes.", required: true,
+                      autocomplete: "new-password"),
             FormField("password_confirmation", "New password again", kind: .password, required: true, autocomplete: "new-password"),
-        ])
+            FormField("revoke_other_sessions", "Sign out everywhere else", kind: .checkbox,
+                      hint: "Ends your other portal sessions and revokes your API tokens; this session stays."),
+        ]).filled(from: form)
         if let error { view = view.failed(error) }
         return portal.render("password", title: "Change your password",
                              content: PasswordContent(form: view, mustChange: request.visitor.user.mustChangePassword),
@@ -111,10 +118,19 @@ struct SessionPages {
                              status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
     }
 
-    /// A local path to return to after login; nothing that leaves this site.
+    /// A local path to return to after login; nothing that leaves this site. Browsers drop tabs and
+    /// newlines from a URL and read `\` as `/`, so `/<tab>/evil.example` would become `//evil.example`:
+    /// any control or blank character and any backslash is refused, as is a path starting `//`.
     static func safeNext(_ text: String) -> String? {
-        guard text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"), !text.hasPrefix(loginPath),
-              !text.contains(where: { $0.isNewline }) else { return nil }
+        guard text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix(loginPath), !text.contains("\\"),
+              !text.unicodeScalars.contains(where: isRefusedInNext) else { return nil }
         return text
+    }
+
+    private static func isRefusedInNext(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .unassigned, .surrogate, .privateUse: true
+        default: false
+        }
     }
 }

@@ -29,7 +29,8 @@ struct AccountRoutes {
         }
         api.endpoint(.get, "users/{ref}") { _, context, p in try await cp.user(p, try context.parameter("ref")) }
         api.endpoint(.patch, "users/{ref}") { request, context, p in
-            try await cp.updateUser(p, try context.parameter("ref"), try await request.json(UserPatch.self, context: context))
+            try await cp.updateUser(p, try context.parameter("ref"), try await request.json(UserPatch.self, context: context),
+                                    keepingSession: TokenAuthenticator.token(in: request))
         }
         api.noContent(.delete, "users/{ref}") { _, context, p in try await cp.deleteUser(p, try context.parameter("ref")) }
 

@@ -29,7 +29,7 @@ enum Bootstrap {
             try await cp.audit(session, .system, AuditAction.created("user"), .user, id: admin.id, name: adminName, tenant: nil,
                                details: ["role": "admin", "reason": "first start"])
             let issued = try await cp.issueToken(for: admin, name: "bootstrap", expiresIn: nil, by: .system, session: session,
-                                                 secret: adminToken ?? PasswordHasher.newTokenSecret())
+                                                 secret: adminToken ?? PasswordHasher.newTokenSecret(), fullRights: true)
             try await session.setSetting(settingKey, TapsterJSON.formatTime(cp.now))
             return FirstAdmin(name: adminName, oneTimePassword: password, token: issued.token)
         }

@@ -37,15 +37,31 @@ extension ControlPlane {
         }
     }
 
-    public func updateUser(_ p: Principal, _ reference: String, _ patch: UserPatch) async throws -> User {
+    /// Changes a user. Admins change role, tenants, quota and `disabled`, and set others' passwords (one-time,
+    /// and every session and token of that user is revoked); users change their own password, optionally
+    /// revoking every other session and token (`keepingSession` is the secret of the one asking, which stays).
+    /// Access the change takes away ends at once: disabling revokes every token and session, and live taps
+    /// their owner could no longer open are stopped.
+    public func updateUser(_ p: Principal, _ reference: String, _ patch: UserPatch, keepingSession: String? = nil) async throws -> User {
         var user = try await user(p, reference)
         let isSelf = user.id == p.userID
+        let changesAccount = patch.role != nil || patch.tenants != nil || patch.quota != nil || patch.disabled != nil
+        if isSelf, user.mustChangePassword, changesAccount {
+            throw TapsterError(.passwordChangeRequired, "\(user.name)'s password is one-time: change it before anything else", field: "password")
+        }
         var details: [String: String] = [:]
-        if patch.role != nil || patch.tenants != nil || patch.quota != nil {
-            guard p.isAdmin else { throw TapsterError.forbidden("only admins change roles, tenants and quotas") }
+        var disabling = false
+        if changesAccount {
+            guard p.isAdmin else { throw TapsterError.forbidden("only admins change roles, tenants, quotas and whether a user is disabled") }
             if let role = patch.role { user.spec.role = role; details["role"] = role.rawValue }
             if let tenants = patch.tenants { user.spec.tenants = tenants; details["tenants"] = tenants.joined(separator: ",") }
             if let quota = patch.quota { user.spec.quota = quota; details["quota"] = String(quota) }
+            if let disabled = patch.disabled, disabled != user.disabled {
+                guard !isSelf else { throw TapsterError.invalid("disabled", "you cannot disable yourself") }
+                user.disabled = disabled
+                disabling = disabled
+                details["disabled"] = String(disabled)
+            }
             if user.spec.role != .owner, patch.tenants == nil { user.spec.tenants = [] }
             user.spec = try user.spec.validated()
             if isSelf, user.spec.role != .admin {
@@ -65,9 +81,21 @@ extension ControlPlane {
             }
             try passwords.validate(password)
             newHash = try await passwords.hash(password)
-            details["password"] = "changed"
+            details["password"] = isSelf ? "changed" : "reset"
+        } else if patch.revokeOtherSessions == true {
+            throw TapsterError.invalid("revoke_other_sessions", "goes with a new password")
         }
         guard !details.isEmpty else { return user }
+        // Whose tokens go: all of them when disabled or reset by an admin; the others when users ask it with their own change.
+        var revocation: (all: Bool, keeping: String?)?
+        if disabling || (newHash != nil && !isSelf) {
+            revocation = (true, nil)
+        } else if newHash != nil, patch.revokeOtherSessions == true {
+            var keeping: String?
+            if let keepingSession { keeping = try await store.findToken(secretHash: PasswordHasher.tokenHash(keepingSession))?.token.id }
+            revocation = (false, keeping)
+        }
+        let revoking = revocation
         user.updatedAt = now
         let updated = user
         let hash = newHash
@@ -79,12 +107,21 @@ extension ControlPlane {
                 // An admin resetting someone's password makes it one-time; choosing your own clears that.
                 try await session.setPassword(userID: updated.id, hash: hash, mustChange: !isSelf)
             }
+            var recorded = auditDetails
+            if let revoking {
+                let revoked = try await session.deleteTokens(userID: updated.id, keeping: revoking.all ? nil : revoking.keeping)
+                recorded["revoked_tokens"] = String(revoked)
+            }
             try await audit(session, p, hash != nil && auditDetails.count == 1 ? AuditAction.passwordChanged : AuditAction.updated("user"),
-                            .user, id: updated.id, name: updated.name, tenant: nil, details: auditDetails)
+                            .user, id: updated.id, name: updated.name, tenant: nil, details: recorded)
+        }
+        if disabling || patch.role != nil || patch.tenants != nil {
+            try await stopTapsNoLongerAdmitted(by: p, reason: disabling ? "user \(updated.name) was disabled" : "user \(updated.name) lost access")
         }
         return try await store.findUser(updated.id) ?? updated
     }
 
+    /// Deletes a user with their tokens and sessions, and stops their live taps and captures.
     public func deleteUser(_ p: Principal, _ reference: String) async throws {
         let user = try await user(p, reference)
         try Policy.require(p, .delete, .user, .object(visible: true), reference: reference)
@@ -97,6 +134,7 @@ extension ControlPlane {
             try await session.deleteUser(id: user.id)
             try await audit(session, p, AuditAction.deleted("user"), .user, id: user.id, name: user.name, tenant: nil)
         }
+        try await stopTapsNoLongerAdmitted(by: p, reason: "user \(user.name) was deleted")
     }
 
     // MARK: Tokens
@@ -126,12 +164,14 @@ extension ControlPlane {
         }
     }
 
-    /// Mints a token for `user` and audits it.
+    /// Mints a token for `user` and audits it. While the user's password is one-time, the token may only
+    /// change it (``TokenScope/passwordChange``), unless `fullRights` (the first admin's bootstrap token).
     func issueToken(for user: User, name: String, expiresIn: TapDuration?, by p: Principal, session: any StoreSession,
-                    secret: String = PasswordHasher.newTokenSecret()) async throws -> IssuedToken {
+                    secret: String = PasswordHasher.newTokenSecret(), fullRights: Bool = false) async throws -> IssuedToken {
         let created = now
         let info = APIToken(userId: user.id, name: name, createdAt: created,
-                            expiresAt: expiresIn.map { created.addingTimeInterval(TimeInterval($0.seconds)) })
+                            expiresAt: expiresIn.map { created.addingTimeInterval(TimeInterval($0.seconds)) },
+                            scope: user.mustChangePassword && !fullRights ? .passwordChange : nil)
         try await session.insertToken(info, secretHash: PasswordHasher.tokenHash(secret))
         try await audit(session, p, AuditAction.created("token"), .token, id: info.id, name: name, tenant: nil,
                         details: ["user": user.name])
@@ -146,10 +186,26 @@ extension ControlPlane {
         }
     }
 
+    /// Deletes every API token and portal session past its expiry (they no longer authenticate, and
+    /// would otherwise pile up); returns how many. Run by the ``ExpiryScheduler``.
+    @discardableResult
+    public func purgeExpiredTokens() async throws -> Int {
+        try await store.purgeExpiredTokens(at: now)
+    }
+
     // MARK: Authentication
 
-    /// The principal a bearer token acts as; throws `unauthenticated` for unknown or expired tokens.
-    public func authenticate(token secret: String) async throws -> (Principal, User) {
+    /// Who a bearer token acts as, and whether it may only change its user's password.
+    public struct Authentication: Sendable {
+        public var principal: Principal
+        public var user: User
+        public var token: APIToken
+        /// A session opened with a one-time password, before the password was changed: it may do nothing else.
+        public var passwordChangeOnly: Bool { token.scope == .passwordChange && user.mustChangePassword }
+    }
+
+    /// The principal a bearer token acts as; throws `unauthenticated` for unknown or expired tokens and disabled users.
+    public func authenticate(token secret: String) async throws -> Authentication {
         guard let (token, user) = try await store.findToken(secretHash: PasswordHasher.tokenHash(secret)) else {
             throw TapsterError(.unauthenticated, "the API token is not valid")
         }
@@ -157,39 +213,44 @@ extension ControlPlane {
         if let expiry = token.expiresAt, expiry <= at {
             throw TapsterError(.unauthenticated, "the API token expired at \(TapsterJSON.formatTime(expiry))")
         }
+        guard !user.disabled else { throw TapsterError(.unauthenticated, "user \(user.name) is disabled") }
         if token.lastUsedAt.map({ at.timeIntervalSince($0) > 60 }) ?? true {
             try await store.touchToken(id: token.id, at: at)
         }
-        return (user.principal, user)
+        return Authentication(principal: user.principal, user: user, token: token)
     }
 
     /// Checks a name and password; audits failures, and refuses (and audits) further attempts
-    /// once ``LoginThrottle`` says so. Returns the user on success.
+    /// once ``LoginThrottle`` says so. The attempt is counted before the password is checked, so
+    /// concurrent guesses cannot pass the limit; an unknown name costs as much time as a known one.
+    /// Returns the user on success; a disabled user is refused even with the right password.
     public func checkPassword(name: String, password: String, source: String) async throws -> User {
-        let key = "\(name)@\(source)"
+        let logged = name.isEmpty ? "-" : String(name.prefix(ResourceName.maximumLength))
+        let attempt: LoginThrottle.Attempt
         do {
-            try await loginThrottle.check(key)
+            attempt = try await loginThrottle.admit(name: name, source: source)
         } catch {
             _ = try await store.appendAudit(
-                AuditEntry(actor: name.isEmpty ? "-" : String(name.prefix(63)), action: AuditAction.loginThrottled, objectType: "user",
-                           objectName: String(name.prefix(63)), details: ["source": source]),
+                AuditEntry(actor: logged, action: AuditAction.loginThrottled, objectType: "user", objectName: logged, details: ["source": source]),
                 at: now)
             throw error
         }
-        let credentials = try await store.credentials(userName: name)
+        // A longer name is no user's: it is not looked up.
+        let credentials = name.count <= ResourceName.maximumLength ? try await store.credentials(userName: name) : nil
         var ok = false
         if let hash = credentials?.passwordHash {
             ok = try await passwords.verify(password, hash: hash)
+        } else {
+            try await passwords.verifyNothing(password)
         }
-        guard ok, let user = credentials?.user else {
+        guard ok, let user = credentials?.user, !user.disabled else {
+            var details = ["source": source]
+            if ok { details["reason"] = "disabled" }
             _ = try await store.appendAudit(
-                AuditEntry(actor: name.isEmpty ? "-" : String(name.prefix(63)), action: AuditAction.loginFailed, objectType: "user",
-                           objectName: String(name.prefix(63)), details: ["source": source]),
-                at: now)
-            await loginThrottle.failed(key)
-            throw TapsterError(.unauthenticated, "wrong user name or password")
+                AuditEntry(actor: logged, action: AuditAction.loginFailed, objectType: "user", objectName: logged, details: details), at: now)
+            throw TapsterError(.unauthenticated, ok ? "user \(logged) is disabled" : "wrong user name or password")
         }
-        await loginThrottle.succeeded(key)
+        await loginThrottle.succeeded(attempt)
         return user
     }
 
@@ -220,10 +281,10 @@ extension ControlPlane {
             _ = try await session.appendAudit(
                 AuditEntry(actor: user.name, action: AuditAction.loginSucceeded, objectType: "user", objectId: user.id,
                            objectName: user.name, details: ["source": source]), at: now)
-            var issued = try await issueToken(for: user, name: request.tokenName ?? "login", expiresIn: TapDuration(seconds: 30 * 86_400),
-                                              by: user.principal, session: session)
             var current = user
             if replacement != nil { current.mustChangePassword = false }
+            var issued = try await issueToken(for: current, name: request.tokenName ?? "login", expiresIn: TapDuration(seconds: 30 * 86_400),
+                                              by: user.principal, session: session)
             issued.user = current
             return issued
         }

@@ -7,17 +7,25 @@ import TapsterStore
 /// Expires taps at their deadline without any request arriving: sleeps until the next
 /// deadline (at most ``maximumSleep``, so taps created meanwhile are seen in time) and
 /// marks every due tap `expired`. On start it first expires what passed while the server was down.
+/// Every ``purgeInterval`` it also deletes expired API tokens and portal sessions.
 struct ExpiryScheduler: Service {
     static let maximumSleep: Duration = .milliseconds(250)
+    static let purgeInterval: TimeInterval = 60
 
     let controlPlane: ControlPlane
     let logger: Logger
 
     func run() async throws {
+        var lastPurge = Date.distantPast
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 for tap in try await controlPlane.expireDueTaps() {
                     logger.info("tap expired", metadata: ["tap": "\(tap.id)", "owner": "\(tap.owner)"])
+                }
+                if controlPlane.now.timeIntervalSince(lastPurge) >= Self.purgeInterval {
+                    lastPurge = controlPlane.now
+                    let purged = try await controlPlane.purgeExpiredTokens()
+                    if purged > 0 { logger.info("expired tokens and sessions deleted", metadata: ["count": "\(purged)"]) }
                 }
             } catch is CancellationError {
                 return

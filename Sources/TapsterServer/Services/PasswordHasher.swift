@@ -29,11 +29,23 @@ struct PasswordHasher: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
+    /// bcrypt reads at most 72 bytes of a password and ignores the rest: a longer one would match any
+    /// password sharing its first 72 bytes. The limit is in UTF-8 bytes, not characters.
+    static let maximumBytes = 72
+
     func validate(_ password: String) throws(TapsterError) {
         guard password.count >= Self.minimumLength else {
             throw TapsterError.invalid("password", "must be at least \(Self.minimumLength) characters")
         }
-        guard password.count <= 72 else { throw TapsterError.invalid("password", "must be at most 72 characters") }
+        guard password.utf8.count <= Self.maximumBytes else {
+            throw TapsterError.invalid("password", "must be at most \(Self.maximumBytes) bytes in UTF-8 (\(password.utf8.count) given)")
+        }
+    }
+
+    /// Spends as long as checking a password against a stored hash, for a user who does not exist or
+    /// has no password: a login's answer then takes as long whether the name is known or not.
+    func verifyNothing(_ password: String) async throws {
+        _ = try await hash(String(password.utf8.prefix(Self.maximumBytes)) ?? "-")
     }
 
     /// A new random secret: `tap_` and 43 base64url characters (256 bits).
