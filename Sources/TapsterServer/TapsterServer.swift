@@ -15,12 +15,13 @@ public enum TapsterServer {
     public static func run(_ configuration: ServerConfiguration, logger: Logger,
                            alongside: @Sendable (ControlPlane) -> [any Service] = { _ in [] }) async throws {
         let database = try DatabaseConfiguration(parsing: configuration.effectiveDatabaseURL)
-        // The data directory holds the SQLite database and, whatever the database, the agents' CA.
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        // The data directory holds the SQLite database and, whatever the database, the agents' CA and the audit key.
+        try DataDirectory.secure(configuration.dataDirectory)
         let store = try await SQLStore.open(database, logger: logger)
         do {
             try await store.migrate()
+            try await AuditKeyFile.load(AuditKeyFile.path(dataDirectory: configuration.dataDirectory), into: store)
+            try DataDirectory.secure(configuration.dataDirectory)  // the database's files, now that they exist
             let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
             let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings, logger: logger)

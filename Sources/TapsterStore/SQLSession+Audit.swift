@@ -18,7 +18,7 @@ extension SQLSession {
                 // The chain hashes milliseconds, and milliseconds are what is stored: seal exactly those.
                 let event = AuditChain.seal(
                     entry, sequence: try head.integer("sequence") + 1, time: Date(millisecondsSince1970: time.millisecondsSince1970),
-                    previousHash: try head.text("hash"))
+                    previousHash: try head.text("hash"), key: session.auditKey)
                 try await session.execute("""
                     INSERT INTO audit_events (sequence, time_ms, actor, action, object_type, object_id, object_name, tenant,
                                               details, previous_hash, hash)
@@ -53,9 +53,10 @@ extension SQLSession {
             if let objectType = query.objectType { conditions.append("object_type = \(bind: objectType)") }
             if let tenants = query.tenants { conditions.append(tenants.isEmpty ? "1 = 0" : "tenant IN \(bindList(tenants))") }
             if let after = query.afterSequence { conditions.append("sequence > \(bind: after)") }
+            if let before = query.beforeSequence { conditions.append("sequence < \(bind: before)") }
             var sql: SQLQueryString = "SELECT \(SQLSession.eventColumns) FROM audit_events"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY sequence"
+            sql += query.newestFirst ? " ORDER BY sequence DESC" : " ORDER BY sequence"
             if let limit = query.limit { sql += " LIMIT \(literal: max(0, limit))" }
             return try await rows(sql).map(SQLSession.event)
         }
@@ -72,7 +73,7 @@ extension SQLSession {
             let events = try await rows("""
                 SELECT \(SQLSession.eventColumns) FROM audit_events WHERE sequence <= \(bind: last) ORDER BY sequence
                 """).map(SQLSession.event)
-            return AuditChain.verify(events, head: (sequence: last, hash: try head.text("hash")))
+            return AuditChain.verify(events, head: (sequence: last, hash: try head.text("hash")), key: auditKey)
         }
     }
 

@@ -11,9 +11,11 @@ struct SQLSession: StoreSession {
     let dialect: Dialect
     /// Whether a transaction is open on ``database`` (so ``atomically(_:_:)`` needs none of its own).
     let inTransaction: Bool
+    /// What new audit events are sealed with (``SQLStore/sealAudit(with:)``); plain SHA-256 without it.
+    var auditKey: AuditKey? = nil
 
     /// Runs `body` in a transaction on `database`: commits when it returns, rolls back when it throws.
-    static func transaction<T: Sendable>(on database: any SQLDatabase, dialect: Dialect,
+    static func transaction<T: Sendable>(on database: any SQLDatabase, dialect: Dialect, auditKey: AuditKey? = nil,
                                          _ body: @Sendable (SQLSession) async throws -> T) async throws -> T {
         do {
             try await database.raw(dialect.begin).run()
@@ -22,7 +24,7 @@ struct SQLSession: StoreSession {
         }
         let result: T
         do {
-            result = try await body(SQLSession(database: database, dialect: dialect, inTransaction: true))
+            result = try await body(SQLSession(database: database, dialect: dialect, inTransaction: true, auditKey: auditKey))
         } catch {
             try? await database.raw("ROLLBACK").run()
             throw error
@@ -39,7 +41,7 @@ struct SQLSession: StoreSession {
     /// Runs `body` atomically: in the open transaction, or in one of its own.
     func atomically<T: Sendable>(_ body: @Sendable (SQLSession) async throws -> T) async throws -> T {
         if inTransaction { return try await body(self) }
-        return try await SQLSession.transaction(on: database, dialect: dialect, body)
+        return try await SQLSession.transaction(on: database, dialect: dialect, auditKey: auditKey, body)
     }
 
     /// Runs `body`, turning database errors into the store's (see ``DatabaseErrors/map(_:operation:conflict:)``).
@@ -74,14 +76,15 @@ func nullable(_ value: Int64?) -> any SQLExpression {
     value.map { SQLBind($0) } ?? SQLLiteral.null
 }
 
-/// The WHERE conditions of a tap or capture listing: with `tenants`, those tenants' rows and `owner`'s
-/// whatever their tenant (none when both are empty); with `states`, only rows in them (none when empty).
-func visibilityConditions(tenants: Set<String>?, owner: String?, states: [String]?) -> [SQLQueryString] {
+/// The WHERE conditions of a tap or capture listing: with `tenants`, those tenants' rows and those of the
+/// owner whose user id is `ownerID`, whatever their tenant (none when both are empty) — the SQL form of
+/// ``Policy/isVisible(_:to:)``; with `states`, only rows in them (none when empty).
+func visibilityConditions(tenants: Set<String>?, ownerID: String?, states: [String]?) -> [SQLQueryString] {
     var conditions: [SQLQueryString] = []
     if let tenants {
         var scope: [SQLQueryString] = []
         if !tenants.isEmpty { scope.append("tenant IN \(bindList(tenants))") }
-        if let owner { scope.append("owner = \(bind: owner)") }
+        if let ownerID { scope.append("owner_id = \(bind: ownerID)") }
         conditions.append(scope.isEmpty ? "1 = 0" : "(\(scope.joined(separator: " OR ")))")
     }
     if let states {

@@ -5,6 +5,7 @@ import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import Synchronization
 import TapsterCore
 
 /// The ``Store`` over SQL: one code path for SQLite and PostgreSQL (sql-kit).
@@ -26,6 +27,8 @@ public final class SQLStore: Store {
     let connections: any ConnectionProvider
     let dialect: Dialect
     let logger: Logger
+    /// The key new audit events are sealed with, once ``sealAudit(with:)`` gave one.
+    private let auditKey = Mutex<AuditKey?>(nil)
 
     /// How long an operation waits for a free connection before failing.
     static let connectionWaitLimit: TimeAmount = .seconds(60)
@@ -80,6 +83,12 @@ public final class SQLStore: Store {
         try await onConnection { try await Migrations.migrate($0, at: Date()) }
     }
 
+    /// From now on, audit events are sealed, and the chain verified, with `key` (an HMAC chain whose secret
+    /// the database does not hold). Call once after ``migrate()``, before anything is audited.
+    public func sealAudit(with key: AuditKey) {
+        auditKey.withLock { $0 = key }
+    }
+
     /// The migration versions applied to the database, in order.
     public func appliedMigrations() async throws -> [Int64] {
         try await onConnection { try await Migrations.appliedVersions($0) }
@@ -87,7 +96,7 @@ public final class SQLStore: Store {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreSession) async throws -> T) async throws -> T {
         try await connections.withConnection { database in
-            try await SQLSession.transaction(on: database, dialect: dialect) { try await body($0) }
+            try await SQLSession.transaction(on: database, dialect: dialect, auditKey: auditKey.withLock { $0 }) { try await body($0) }
         }
     }
 
@@ -104,7 +113,7 @@ public final class SQLStore: Store {
     /// Runs one store operation on a connection of its own.
     func onConnection<T: Sendable>(_ body: @Sendable (SQLSession) async throws -> T) async throws -> T {
         try await connections.withConnection { database in
-            try await body(SQLSession(database: database, dialect: dialect, inTransaction: false))
+            try await body(SQLSession(database: database, dialect: dialect, inTransaction: false, auditKey: auditKey.withLock { $0 }))
         }
     }
 }

@@ -33,7 +33,7 @@ import TapsterWire
             #expect(tokens.first?.createdBy == "admin")
             #expect(tokens.first?.agent == "node-1")
             #expect(tokens.first?.purpose == .enrol)
-            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.token_created",
+            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&action=agent.token_created",
                                                      token: TestServer.adminToken)
             #expect(audit.items.map(\.objectId) == [issued.id])
         }
@@ -73,7 +73,7 @@ import TapsterWire
             #expect(record.certificateSerial == enrolled.serial)
             let tokens = try await harness.api.expect(ItemList<AgentJoinToken>.self, .get, "/api/v1/agent-tokens", token: TestServer.adminToken)
             #expect(tokens.items.first?.usedBy == "node-1")
-            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.enrolled",
+            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&action=agent.enrolled",
                                                      token: TestServer.adminToken)
             #expect(audit.items.map(\.objectName) == ["node-1"])
             #expect(audit.items.first?.details["token"] == issued.id)
@@ -221,7 +221,7 @@ import TapsterWire
             let (status, _) = try await harness.api.failure(.post, "/api/v1/agent-tokens", token: TestServer.adminToken,
                                                             json: AgentTokenRequest(agent: "node-1", purpose: .reenrol))
             #expect(status == 403)
-            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.revoked",
+            let audit = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&action=agent.revoked",
                                                      token: TestServer.adminToken)
             #expect(audit.items.map(\.actor) == ["admin"])
 

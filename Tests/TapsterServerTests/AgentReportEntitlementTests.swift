@@ -53,7 +53,7 @@ import TapsterWire
         }
 
         func refusals() async throws -> [AuditEvent] {
-            try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=agent.report_refused",
+            try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&action=agent.report_refused",
                                          token: TestServer.adminToken).items
         }
     }

@@ -12,7 +12,7 @@ import TapsterTestSupport
     func everyChangeOfTheSetUpIsAudited(kind: StoreKind) async throws {
         try await TestServer.run(kind) { api, _ in
             _ = try await Fixture.make(api)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?limit=1000", token: TestServer.adminToken)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&limit=1000", token: TestServer.adminToken)
             let actions = Set(events.items.map(\.action))
             #expect(actions.isSuperset(of: ["user.created", "tenant.created", "token.created", "target.created",
                                             "filter.created", "grant.created", "workload.created"]))
@@ -27,7 +27,7 @@ import TapsterTestSupport
         try await TestServer.run(kind) { api, _ in
             let fixture = try await Fixture.make(api)
             _ = try await fixture.aliceTap(api)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?actor=alice&action=tap.created&since=1h",
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&actor=alice&action=tap.created&since=1h",
                                               token: TestServer.adminToken)
             #expect(events.items.count == 1)
             #expect(events.items.first?.details["filter"] == "web-to-db")
@@ -40,14 +40,14 @@ import TapsterTestSupport
             let (tapID, deadline, eventCount) = try await TestServer.serve(database.store) { api, _ in
                 let fixture = try await Fixture.make(api)
                 let tap = try await fixture.aliceTap(api, for: "1h")
-                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?limit=1000", token: TestServer.adminToken)
+                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&limit=1000", token: TestServer.adminToken)
                 return (tap.tap.id, tap.tap.deadline, events.items.count)
             }
             try await TestServer.serve(database.store) { api, _ in
                 let tap = try await api.expect(Tap.self, .get, "/api/v1/taps/\(tapID)", token: TestServer.adminToken)
                 #expect(tap.state == .active)
                 #expect(abs(tap.deadline.timeIntervalSince(deadline)) < 0.002)
-                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?limit=1000", token: TestServer.adminToken)
+                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&limit=1000", token: TestServer.adminToken)
                 #expect(events.items.count == eventCount)
                 #expect(try await api.expect(AuditVerification.self, .get, "/api/v1/audit/verify", token: TestServer.adminToken).valid)
             }
@@ -65,7 +65,7 @@ import TapsterTestSupport
             try await TestServer.serve(database.store, clock: later) { api, _ in
                 let tap = try await api.expect(Tap.self, .get, "/api/v1/taps/\(tapID)", token: TestServer.adminToken)
                 #expect(tap.state == .expired)
-                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(tapID)", token: TestServer.adminToken)
+                let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(tapID)", token: TestServer.adminToken)
                 #expect(events.items.map(\.action) == ["tap.created", "tap.expired"])
                 #expect(events.items.last?.actor == "system")
             }

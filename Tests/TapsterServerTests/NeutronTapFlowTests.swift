@@ -46,7 +46,7 @@ import TapsterTestSupport
             }
             let shown = try await neutron.expect(200, .get, "/v2.0/taas/tap_flows/\(id)", token: f.alice, member: "tap_flow")
             #expect(shown["vlan_filter"] as? String == "189,279,999-1008")
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(id)", token: f.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(id)", token: f.admin)
             #expect(events.items.map(\.action) == ["tap.created"])
             #expect(events.items.first?.details["api"] == "neutron")
         }
@@ -139,7 +139,7 @@ import TapsterTestSupport
             let tap = try await api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: f.alice)
             #expect(tap.state == .stopped)
             #expect(tap.stoppedBy == .user)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(id)", token: f.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(id)", token: f.admin)
             #expect(events.items.map(\.action) == ["tap.created", "tap.stopped"])
             #expect(events.items.last?.details["api"] == "neutron")
         }

@@ -66,7 +66,7 @@ import TapsterTestSupport
             #expect(target.tenant == "shop")
             #expect(target.name == "taas-svc-\(id.prefix(8))")
             #expect(target.annotations?["neutron.name"] == "Monitor VM")
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(id)", token: f.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&object=\(id)", token: f.admin)
             #expect(events.items.map(\.action) == ["target.created"])
             #expect(events.items.first?.actor == "alice")
             #expect(events.items.first?.details["api"] == "neutron")

@@ -187,7 +187,7 @@ import TapsterTestSupport
             _ = try await fixture.aliceTap(api)
             _ = try await api.expect(TapView.self, .post, "/api/v1/taps", token: fixture.bob,
                                      json: TapRequest(filter: "bank-filter", target: "bank-tool", duration: TapDuration(seconds: 60)))
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?action=tap.", token: fixture.alice)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&action=tap.", token: fixture.alice)
             #expect(events.items.map(\.tenant) == ["shop"])
             let (status, _) = try await api.failure(.get, "/api/v1/audit/verify", token: fixture.alice)
             #expect(status == 403)

@@ -47,7 +47,7 @@ import TapsterTestSupport
             }
             let lateness = try #require(expired.endedAt).timeIntervalSince(expired.deadline)
             #expect(lateness >= 0 && lateness <= 1.0)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(created.tap.id)", token: fixture.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(created.tap.id)", token: fixture.admin)
             #expect(events.items.map(\.action) == ["tap.created", "tap.expired"])
             #expect(events.items.last?.actor == "system")
         }
@@ -83,7 +83,7 @@ import TapsterTestSupport
             let created = try await fixture.aliceTap(api)
             let stopped = try await api.expect(Tap.self, .post, "/api/v1/taps/\(created.tap.id)/stop", token: fixture.admin)
             #expect(stopped.stoppedBy == .admin)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(created.tap.id)", token: fixture.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(created.tap.id)", token: fixture.admin)
             #expect(events.items.last?.action == "tap.stopped")
             #expect(events.items.last?.details["stopped_by"] == "admin")
             #expect(events.items.last?.actor == "admin")
@@ -116,7 +116,7 @@ import TapsterTestSupport
             #expect(again.tap.filter == "web-to-db")
             #expect(again.tap.target == "wireshark-1")
             #expect(again.tap.duration.seconds == 300)
-            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?tap=\(again.tap.id)", token: fixture.admin)
+            let events = try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&tap=\(again.tap.id)", token: fixture.admin)
             #expect(events.items.map(\.action) == ["tap.reactivated"])
             #expect(events.items.first?.details["reactivated_from"] == first.tap.id)
         }

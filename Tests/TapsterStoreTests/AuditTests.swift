@@ -128,4 +128,14 @@ import Testing
             #expect(try await db.store.auditEvents(query).map(\.sequence) == [6])
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func newestFirstWithBeforePagesBackThroughTheLog(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            _ = try await AuditTests.seed(db.store)
+            #expect(try await db.store.auditEvents(AuditQuery(newestFirst: true, limit: 2)).map(\.sequence) == [6, 5])
+            #expect(try await db.store.auditEvents(AuditQuery(beforeSequence: 5, newestFirst: true, limit: 2)).map(\.sequence) == [4, 3])
+            #expect(try await db.store.auditEvents(AuditQuery(beforeSequence: 1, newestFirst: true)).isEmpty)
+        }
+    }
 }

@@ -2,24 +2,37 @@ import Crypto
 import Foundation
 
 /// The audit log's hash chain: how an event's hash is computed, and how a chain is verified.
+///
+/// With an ``AuditKey`` an event's hash is an HMAC of its canonical form (from the key's
+/// ``AuditKey/keyedFrom`` on); without one, or before that event, a plain SHA-256.
 public enum AuditChain {
     /// The ``AuditEvent/previousHash`` of the first event.
     public static let genesisHash = String(repeating: "0", count: 64)
 
     /// Seals `entry` as event number `sequence` after the event whose hash is `previousHash`.
-    public static func seal(_ entry: AuditEntry, sequence: Int64, time: Date, previousHash: String) -> AuditEvent {
+    public static func seal(_ entry: AuditEntry, sequence: Int64, time: Date, previousHash: String, key: AuditKey? = nil) -> AuditEvent {
         var event = AuditEvent(
             sequence: sequence, time: time, actor: entry.actor, action: entry.action, objectType: entry.objectType,
             objectId: entry.objectId, objectName: entry.objectName, tenant: entry.tenant, details: entry.details,
             previousHash: previousHash, hash: "")
-        event.hash = hash(of: event)
+        event.hash = hash(of: event, key: key)
         return event
+    }
+
+    /// The event's hash: keyed when `key` seals its sequence number, plain SHA-256 otherwise.
+    public static func hash(of event: AuditEvent, key: AuditKey?) -> String {
+        guard let key, key.seals(event.sequence) else { return hash(of: event) }
+        return key.mac(canonicalForm(of: event))
     }
 
     /// SHA-256 (hex) of the event's canonical form: every field but ``AuditEvent/hash``,
     /// length-prefixed so that no two different events share a form (an absent optional is
     /// written `-`, which no length prefix is). Time counts in milliseconds.
     public static func hash(of event: AuditEvent) -> String {
+        SHA256.hash(data: canonicalForm(of: event)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func canonicalForm(of event: AuditEvent) -> Data {
         var fields: [String?] = [
             String(event.sequence),
             String(Int64((event.time.timeIntervalSince1970 * 1000).rounded())),
@@ -41,14 +54,15 @@ public enum AuditChain {
             canonical.append(contentsOf: "\(bytes.count):".utf8)
             canonical.append(bytes)
         }
-        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        return canonical
     }
 
     /// Verifies events given in sequence order, starting at sequence 1.
     ///
     /// `head`, when known, is the last sequence and hash recorded apart from the events, so
-    /// that deleting events at the end of the log is detected too.
-    public static func verify(_ events: [AuditEvent], head: (sequence: Int64, hash: String)? = nil) -> AuditVerification {
+    /// that deleting events at the end of the log is detected too. With `key`, events from its
+    /// ``AuditKey/keyedFrom`` on must carry its HMAC: rewriting them needs the key, not only the database.
+    public static func verify(_ events: [AuditEvent], head: (sequence: Int64, hash: String)? = nil, key: AuditKey? = nil) -> AuditVerification {
         var previous = genesisHash
         var expected: Int64 = 1
         for event in events {
@@ -60,9 +74,10 @@ public enum AuditChain {
                 return .broken(at: event.sequence, checked: Int(expected - 1),
                                reason: "event \(event.sequence) does not link to event \(event.sequence - 1): it was edited, or one before it was")
             }
-            if hash(of: event) != event.hash {
+            if hash(of: event, key: key) != event.hash {
+                let how = key?.seals(event.sequence) == true ? "its keyed hash (HMAC with the audit key)" : "its hash"
                 return .broken(at: event.sequence, checked: Int(expected - 1),
-                               reason: "event \(event.sequence) does not match its hash: it was edited")
+                               reason: "event \(event.sequence) does not match \(how): it was edited")
             }
             previous = event.hash
             expected += 1
@@ -82,7 +97,7 @@ public enum AuditChain {
                                reason: "event \(head.sequence) is not the one recorded as the last: it was replaced")
             }
         }
-        return AuditVerification(valid: true, checked: events.count, firstBrokenSequence: nil, reason: nil)
+        return AuditVerification(valid: true, checked: events.count, firstBrokenSequence: nil, reason: nil, keyedFrom: key?.keyedFrom)
     }
 }
 
@@ -94,12 +109,15 @@ public struct AuditVerification: Codable, Sendable, Equatable {
     /// The first event where the chain is broken.
     public var firstBrokenSequence: Int64?
     public var reason: String?
+    /// The first event verified with the audit key (HMAC); absent when the server has no key (plain SHA-256 chain).
+    public var keyedFrom: Int64?
 
-    public init(valid: Bool, checked: Int, firstBrokenSequence: Int64?, reason: String?) {
+    public init(valid: Bool, checked: Int, firstBrokenSequence: Int64?, reason: String?, keyedFrom: Int64? = nil) {
         self.valid = valid
         self.checked = checked
         self.firstBrokenSequence = firstBrokenSequence
         self.reason = reason
+        self.keyedFrom = keyedFrom
     }
 
     static func broken(at sequence: Int64, checked: Int, reason: String) -> AuditVerification {

@@ -5,9 +5,10 @@ import TapsterCore
 import TapsterStore
 
 /// `/admin/audit`: the audit log searched by user, tap, action and time (the API's query
-/// parameters), the chain's verification status, and `/admin/audit.csv` with the same search.
+/// parameters), newest first, a page at a time (`before`, as in the API), the chain's verification
+/// status, and `/admin/audit.csv` with the same search.
 struct AuditPages {
-    /// How many of the matching events the page shows (newest first); the CSV has them all.
+    /// How many events a page shows; the CSV has up to 10 000 of the newest.
     static let shown = 250
     static let searchFields = ["actor", "action", "tap", "since", "until"]
 
@@ -30,7 +31,10 @@ struct AuditPages {
         let search: FormView
         let events: [EventRow]
         let matched: Int
-        let truncated: Bool
+        /// The next page of older events, when there may be one.
+        let olderHref: String?
+        /// The first page, when this is a later one.
+        let newestHref: String?
         let csvHref: String
         let chainValid: Bool
         let chainSummary: String
@@ -48,19 +52,25 @@ struct AuditPages {
                 FormField("until", "Until"),
             ]).filled(from: PortalForm(fields: Dictionary(uniqueKeysWithValues: Self.searchFields.map { ($0, request.request.query($0) ?? "") })))
                 .asSearch()
-            var events: [AuditEvent] = []
+            var page = AuditPage(items: [])
             var status = HTTPResponse.Status.ok
             do {
-                events = try await cp.auditEvents(request.principal, try Self.query(request.request, now: cp.now))
+                var query = try AuditRoutes.query(request.request, now: cp.now)
+                query.newestFirst = true
+                query.afterSequence = nil
+                if request.request.query("limit") == nil { query.limit = Self.shown }
+                page = AuditPage.of(try await cp.auditEvents(request.principal, query), query: query)
             } catch let error as TapsterError where error.code == .badRequest {
                 search = search.failed(TapsterError(error.code, error.message, field: error.message.components(separatedBy: ":").first))
                 status = .badRequest
             }
             let verification = try await cp.verifyAudit(request.principal)
-            let query = request.request.uri.query.map { "?" + $0 } ?? ""
+            let parameters = Self.searchParameters(request.request)
             let content = Content(
-                search: search, events: events.suffix(Self.shown).reversed().map(Self.row), matched: events.count,
-                truncated: events.count > Self.shown, csvHref: "/admin/audit.csv" + query,
+                search: search, events: page.items.map(Self.row), matched: page.items.count,
+                olderHref: page.nextBefore.map { Self.href("/admin/audit", parameters + [("before", String($0))]) },
+                newestHref: request.request.query("before") == nil ? nil : Self.href("/admin/audit", parameters),
+                csvHref: Self.href("/admin/audit.csv", parameters),
                 chainValid: verification.valid,
                 chainSummary: verification.valid
                     ? "Intact: all \(verification.checked) events verified."
@@ -69,7 +79,10 @@ struct AuditPages {
         }
         routes.page("admin/audit.csv", roles: PortalRoutes.console) { request in
             let cp = portal.controlPlane
-            let events = try await cp.auditEvents(request.principal, try Self.query(request.request, now: cp.now))
+            var query = try AuditRoutes.query(request.request, now: cp.now)
+            if request.request.query("limit") == nil { query.limit = 10_000 }
+            // The newest events of the search, written oldest first as a log file reads.
+            let events = Array(try await cp.auditEvents(request.principal, query).sorted { $0.sequence < $1.sequence })
             return Response(status: .ok, headers: [
                 .contentType: "text/csv; charset=utf-8",
                 .contentDisposition: "attachment; filename=\"tapster-audit.csv\"",
@@ -78,11 +91,17 @@ struct AuditPages {
         }
     }
 
-    /// The API's audit query (``AuditRoutes/query(_:now:)``), reading up to 10 000 events unless a limit is given.
-    static func query(_ request: Request, now: Date) throws(TapsterError) -> AuditQuery {
-        var query = try AuditRoutes.query(request, now: now)
-        if request.query("limit") == nil { query.limit = 10_000 }
-        return query
+    /// The search's parameters as the request gave them (without the page's `before`).
+    static func searchParameters(_ request: Request) -> [(String, String)] {
+        Self.searchFields.compactMap { name in request.query(name).map { (name, $0) } }
+    }
+
+    /// `path` with `parameters` as its query.
+    static func href(_ path: String, _ parameters: [(String, String)]) -> String {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = parameters.isEmpty ? nil : parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return components.string ?? path
     }
 
     static func row(_ event: AuditEvent) -> EventRow {

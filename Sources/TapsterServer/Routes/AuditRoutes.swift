@@ -10,15 +10,18 @@ struct AuditRoutes {
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
         api.endpoint(.get, "audit") { request, _, p in
-            ItemList(items: try await cp.auditEvents(p, try Self.query(request, now: cp.now)))
+            let query = try Self.query(request, now: cp.now)
+            return AuditPage.of(try await cp.auditEvents(p, query), query: query)
         }
         api.endpoint(.get, "audit/verify") { _, _, p in try await cp.verifyAudit(p) }
     }
 
     /// Reads `since`, `until` (ISO time, or a duration ago such as `1h`), `actor`, `action`,
-    /// `tap`, `object_type`, `object`, `after`, `limit` (default 500, at most 10000).
+    /// `tap`, `object_type`, `object`, `before` (page back: events older than this sequence number),
+    /// `after` (follow: events newer than it, oldest first), `order` (`newest`, the default, or `oldest`),
+    /// `limit` (default 500, at most 10000).
     static func query(_ request: Request, now: Date) throws(TapsterError) -> AuditQuery {
-        var query = AuditQuery(limit: 500)
+        var query = AuditQuery(newestFirst: true, limit: 500)
         query.since = try time(request.query("since"), name: "since", now: now)
         query.until = try time(request.query("until"), name: "until", now: now)
         query.actor = request.query("actor")
@@ -32,6 +35,17 @@ struct AuditRoutes {
         if let after = request.query("after") {
             guard let value = Int64(after), value >= 0 else { throw TapsterError(.badRequest, "after: \"\(after)\" is not a sequence number") }
             query.afterSequence = value
+            query.newestFirst = false
+        }
+        if let before = request.query("before") {
+            guard let value = Int64(before), value >= 1 else { throw TapsterError(.badRequest, "before: \"\(before)\" is not a sequence number") }
+            query.beforeSequence = value
+        }
+        switch request.query("order") {
+        case nil: break
+        case "newest": query.newestFirst = true
+        case "oldest": query.newestFirst = false
+        case let order?: throw TapsterError(.badRequest, "order: \"\(order)\" is neither newest nor oldest")
         }
         if let limit = request.query("limit") {
             guard let value = Int(limit), (1...10_000).contains(value) else { throw TapsterError(.badRequest, "limit: \"\(limit)\" is not 1–10000") }
@@ -47,5 +61,13 @@ struct AuditRoutes {
             throw TapsterError(.badRequest, "\(name): \"\(text)\" is neither an ISO 8601 time nor a duration such as 1h")
         }
         return now.addingTimeInterval(-TimeInterval(ago.seconds))
+    }
+}
+
+extension AuditPage {
+    /// The page `events` make for `query`: newest first and full, it has an older page after it.
+    static func of(_ events: [AuditEvent], query: AuditQuery) -> AuditPage {
+        let full = query.limit.map { events.count >= $0 } ?? false
+        return AuditPage(items: events, nextBefore: query.newestFirst && full ? events.last?.sequence : nil)
     }
 }
