@@ -1,6 +1,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdint.h>
@@ -103,4 +108,124 @@ unsigned int cnetns_receive_batch(int fd, unsigned char *arena, size_t slot_size
     if (received <= 0) return 0;
     for (int i = 0; i < received; i++) lengths[i] = messages[i].msg_len;
     return (unsigned int)received;
+}
+
+/// Sends the rtnetlink request `request` (its nlmsg_len set) and reads the answer into `answer`;
+/// returns the answer's length, or -1 with errno set (from an NLMSG_ERROR answer too).
+static ssize_t cnetns_rtnetlink(struct nlmsghdr *request, char *answer, size_t capacity) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return -1;
+    request->nlmsg_flags = NLM_F_REQUEST;
+    request->nlmsg_seq = 1;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t length = -1;
+    if (sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) goto done;
+    do {
+        length = recv(fd, answer, capacity, 0);
+    } while (length < 0 && errno == EINTR);
+    if (length < 0) goto done;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (!NLMSG_OK(header, (size_t)length)) {
+        errno = EPROTO;
+        length = -1;
+    } else if (header->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *error = NLMSG_DATA(header);
+        errno = error->error ? -error->error : EPROTO;
+        length = -1;
+    }
+done:;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return length;
+}
+
+int cnetns_link(const char *name, int ifindex, struct cnetns_link *out) {
+    struct {
+        struct nlmsghdr header;
+        struct ifinfomsg info;
+        char attributes[64];
+    } request;
+    memset(&request, 0, sizeof request);
+    request.header.nlmsg_type = RTM_GETLINK;
+    request.header.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    request.info.ifi_family = AF_UNSPEC;
+    request.info.ifi_index = ifindex;
+    if (name != NULL) {
+        size_t length = strlen(name) + 1;
+        if (length > IFNAMSIZ) {
+            errno = ENODEV;
+            return -1;
+        }
+        struct rtattr *attribute = (struct rtattr *)((char *)&request + NLMSG_ALIGN(request.header.nlmsg_len));
+        attribute->rta_type = IFLA_IFNAME;
+        attribute->rta_len = RTA_LENGTH(length);
+        memcpy(RTA_DATA(attribute), name, length);
+        request.header.nlmsg_len = NLMSG_ALIGN(request.header.nlmsg_len) + RTA_ALIGN(attribute->rta_len);
+    }
+    char answer[16384];
+    ssize_t length = cnetns_rtnetlink(&request.header, answer, sizeof answer);
+    if (length < 0) return -1;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (header->nlmsg_type != RTM_NEWLINK) {
+        errno = EPROTO;
+        return -1;
+    }
+    struct ifinfomsg *info = NLMSG_DATA(header);
+    memset(out, 0, sizeof *out);
+    out->ifindex = info->ifi_index;
+    out->link_nsid = -1;
+    int remaining = (int)IFLA_PAYLOAD(header);
+    for (struct rtattr *attribute = IFLA_RTA(info); RTA_OK(attribute, remaining); attribute = RTA_NEXT(attribute, remaining)) {
+        switch (attribute->rta_type) {
+        case IFLA_LINK: out->link_ifindex = *(int *)RTA_DATA(attribute); break;
+        case IFLA_LINK_NETNSID: out->link_nsid = *(int *)RTA_DATA(attribute); break;
+        case IFLA_MASTER: out->master_ifindex = *(int *)RTA_DATA(attribute); break;
+        case IFLA_LINKINFO: {
+            int nested = (int)RTA_PAYLOAD(attribute);
+            for (struct rtattr *inner = RTA_DATA(attribute); RTA_OK(inner, nested); inner = RTA_NEXT(inner, nested)) {
+                if (inner->rta_type != IFLA_INFO_KIND) continue;
+                size_t kind = RTA_PAYLOAD(inner) < sizeof out->kind - 1 ? RTA_PAYLOAD(inner) : sizeof out->kind - 1;
+                memcpy(out->kind, RTA_DATA(inner), kind);
+                out->kind[kind] = 0;
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+    return 0;
+}
+
+int cnetns_nsid_of(int namespace_fd) {
+    struct {
+        struct nlmsghdr header;
+        struct rtgenmsg family;
+        char attributes[16];
+    } request;
+    memset(&request, 0, sizeof request);
+    request.header.nlmsg_type = RTM_GETNSID;
+    request.header.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg));
+    request.family.rtgen_family = AF_UNSPEC;
+    struct rtattr *attribute = (struct rtattr *)((char *)&request + NLMSG_ALIGN(request.header.nlmsg_len));
+    attribute->rta_type = NETNSA_FD;
+    attribute->rta_len = RTA_LENGTH(sizeof(uint32_t));
+    uint32_t fd = (uint32_t)namespace_fd;
+    memcpy(RTA_DATA(attribute), &fd, sizeof fd);
+    request.header.nlmsg_len = NLMSG_ALIGN(request.header.nlmsg_len) + RTA_ALIGN(attribute->rta_len);
+    char answer[1024];
+    ssize_t length = cnetns_rtnetlink(&request.header, answer, sizeof answer);
+    if (length < 0) return -2;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (header->nlmsg_type != RTM_NEWNSID) {
+        errno = EPROTO;
+        return -2;
+    }
+    struct rtgenmsg *family = NLMSG_DATA(header);
+    int remaining = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *family));
+    for (struct rtattr *nsid = (struct rtattr *)((char *)family + NLMSG_ALIGN(sizeof *family)); RTA_OK(nsid, remaining);
+         nsid = RTA_NEXT(nsid, remaining)) {
+        if (nsid->rta_type == NETNSA_NSID) return *(int *)RTA_DATA(nsid);
+    }
+    return -1;
 }

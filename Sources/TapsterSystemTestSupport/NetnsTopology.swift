@@ -126,6 +126,14 @@ public final class NetnsTopology: @unchecked Sendable {
         try BackgroundProcess(name: name, ["ip", "netns", "exec", namespace] + arguments, directory: directory)
     }
 
+    /// The MACs the bridge has learned on `role`'s bridge port (`bridge fdb`, its own permanent entries left
+    /// out), lower-case: where the bridge now sends frames for those addresses.
+    public func learnedAddresses(onPortOf role: String) throws -> [String] {
+        let table = try ProcessRunner.run(["bridge", "-n", bridgeNamespace, "fdb", "show", "br", "br0", "brport", role]).stdout
+        return table.split(separator: "\n").filter { !$0.contains("permanent") }.compactMap { $0.split(separator: " ").first }
+            .map { $0.lowercased() }
+    }
+
     /// Kills every process left in the namespaces, then deletes them and the root link. Idempotent.
     public func remove() {
         _ = try? ProcessRunner.run(["ip", "link", "del", rootInterface], allowFailure: true)

@@ -39,6 +39,49 @@ struct PortInjectionSinkTests {
         }
     }
 
+    @Test("frames arrive at a bridged port as received and never enter the bridge: it learns and forwards nothing")
+    func deliversAsReceivedBypassingTheBridge() async throws {
+        let topology = try NetnsTopology(roles: ["web", "monitor"])
+        defer { topology.remove() }
+        let directory = try ScratchDirectory(label: topology.prefix)
+        defer { directory.remove() }
+        let (port, neighbour) = (topology["monitor"], topology["web"])
+        let received = try await TcpdumpCounter(name: "port-in", namespace: port.namespace, interface: port.interface,
+                                                filter: TestFrames.filter, direction: "in", directory: directory)
+        let forwarded = try await TcpdumpCounter(name: "neighbour", namespace: neighbour.namespace, interface: neighbour.interface,
+                                                 filter: TestFrames.filter, directory: directory)
+        let sink = try await PortInjectionSink.open(namespace: .named(port.namespace), interface: port.interface)
+
+        // Each frame has its own source MAC and an unknown destination: a bridge that saw them would learn
+        // every source on the monitor's port and flood the frames to web.
+        for index in 0..<10 {
+            TestFrames.frame(index).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
+        }
+        #expect(sink.flush() == 0)
+        sink.close()
+
+        let lines = try await received.waitForFrames(10)
+        #expect(lines.map(TestFrames.index(ofLine:)) == Array(0..<10))
+        #expect(try topology.learnedAddresses(onPortOf: "monitor").filter { $0.hasPrefix("02:00:00:00:") } == [])
+        #expect(forwarded.stop() == 0)
+        #expect(received.stop() == 10)
+    }
+
+    @Test("a port that is not a veth is refused: there is no other end to deliver from")
+    func refusesNonVethPort() async throws {
+        let topology = try NetnsTopology(roles: ["monitor"])
+        defer { topology.remove() }
+        let namespace = topology["monitor"].namespace
+        try topology.run(in: namespace, ["ip", "link", "add", "br9", "type", "bridge"])
+
+        let error = await #expect(throws: PortDeliveryError.self) {
+            _ = try await PortInjectionSink.open(namespace: .named(namespace), interface: "br9")
+        }
+        #expect(error?.stage == .peer)
+        #expect(error?.description.hasPrefix("cannot deliver to br9 in netns \(namespace) (finding the port's veth peer): "
+            + "br9 is a bridge interface, not a veth") == true)
+    }
+
     @Test("a frame longer than the sink's slots is not sent and is counted by the next flush")
     func oversizedFrame() async throws {
         try await Self.withMonitorPort { port, tcpdump in

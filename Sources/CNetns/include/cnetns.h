@@ -38,4 +38,29 @@ unsigned int cnetns_send_batch(int fd, const struct sockaddr *destination, sockl
 /// `arena + i * slot_size` (cut to `slot_size`) and its length to `lengths[i]`.
 /// Returns how many were received (0 when none is waiting or on error).
 unsigned int cnetns_receive_batch(int fd, unsigned char *arena, size_t slot_size, size_t *lengths, unsigned int count);
+
+/// What rtnetlink says of one interface of the calling thread's network namespace.
+struct cnetns_link {
+    /// The interface's index.
+    int ifindex;
+    /// IFLA_LINK: for a veth, its peer's index (in the peer's namespace); 0 when absent.
+    int link_ifindex;
+    /// IFLA_LINK_NETNSID: the id, in this namespace, of the namespace ``link_ifindex`` is in;
+    /// -1 when absent (the peer, if any, is in this same namespace).
+    int link_nsid;
+    /// IFLA_MASTER: the bridge (or bond) the interface is enslaved to; 0 when none.
+    int master_ifindex;
+    /// IFLA_INFO_KIND: `veth`, `bridge`, …; empty for a physical interface.
+    char kind[32];
+};
+
+/// Looks up the interface `name` (when not NULL) or the interface with index `ifindex` in the calling
+/// thread's network namespace with one RTM_GETLINK request. Returns 0, or -1 with errno set (ENODEV
+/// when there is no such interface).
+int cnetns_link(const char *name, int ifindex, struct cnetns_link *out);
+
+/// The id the calling thread's network namespace gives the namespace open at `namespace_fd`
+/// (RTM_GETNSID with NETNSA_FD): >= 0, or -1 when it has none (NETNSA_NSID_NOT_ASSIGNED). Returns
+/// -2 with errno set when the request fails.
+int cnetns_nsid_of(int namespace_fd);
 #endif

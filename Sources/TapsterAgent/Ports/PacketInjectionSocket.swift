@@ -4,6 +4,7 @@ import Glibc
 /// A send-only `AF_PACKET` raw socket bound to one interface: each frame written to it leaves through that
 /// interface as it is (the kernel adds nothing), and every packet socket on the interface — tcpdump's —
 /// sees it go out. The socket belongs to the namespace of the thread that opened it, wherever it is used.
+/// Port delivery binds it to the other end of the port's veth (``VethPeer``), so the port receives the frames.
 struct PacketInjectionSocket: Sendable {
     /// The socket.
     let descriptor: Int32
@@ -13,10 +14,9 @@ struct PacketInjectionSocket: Sendable {
     /// 4 MiB of send buffer: bursts wait in the kernel instead of being dropped.
     static let sendBufferBytes: Int32 = 4 << 20
 
-    /// Opens the socket for `interface` of the calling thread's namespace; `subject` names the port in errors.
-    static func open(interface: String, subject: String) throws(PortDeliveryError) -> PacketInjectionSocket {
-        let index = if_nametoindex(interface)
-        guard index != 0 else { throw PortDeliveryError(stage: .interface, subject: subject, code: errno) }
+    /// Opens the socket for the interface with `index` in the calling thread's namespace; `subject` names the
+    /// port in errors.
+    static func open(interfaceIndex index: Int32, subject: String) throws(PortDeliveryError) -> PacketInjectionSocket {
         // Protocol 0: the socket receives nothing; it only sends.
         let descriptor = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw PortDeliveryError(stage: .injectionSocket, subject: subject, code: errno) }
@@ -28,7 +28,7 @@ struct PacketInjectionSocket: Sendable {
         var address = (UInt64(0), UInt64(0), UInt32(0))
         let bound = withUnsafeMutableBytes(of: &address) { raw -> Int32 in
             raw.storeBytes(of: UInt16(AF_PACKET), toByteOffset: 0, as: UInt16.self)
-            raw.storeBytes(of: Int32(index), toByteOffset: 4, as: Int32.self)
+            raw.storeBytes(of: index, toByteOffset: 4, as: Int32.self)
             return bind(descriptor, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), 20)
         }
         guard bound == 0 else {
@@ -36,7 +36,7 @@ struct PacketInjectionSocket: Sendable {
             Glibc.close(descriptor)
             throw PortDeliveryError(stage: .injectionSocket, subject: subject, code: code)
         }
-        return PacketInjectionSocket(descriptor: descriptor, interfaceIndex: Int32(index))
+        return PacketInjectionSocket(descriptor: descriptor, interfaceIndex: index)
     }
 
     /// Closes the socket.

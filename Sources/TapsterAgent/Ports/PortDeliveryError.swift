@@ -8,6 +8,9 @@ public struct PortDeliveryError: Error, Hashable, Sendable, CustomStringConverti
         case namespace = "entering the namespace"
         /// Looking the interface up in its namespace (it does not exist).
         case interface = "finding the interface"
+        /// Finding the other end of the port's veth, which the frames are sent from (the port is not a veth,
+        /// or its peer's namespace cannot be found).
+        case peer = "finding the port's veth peer"
         /// Opening or binding the `AF_PACKET` socket that injects frames.
         case injectionSocket = "opening the injection socket"
         /// Opening or binding the raw GRE socket that receives tunnelled frames.

@@ -1,14 +1,16 @@
 import CNetns
 import Glibc
 
-/// Delivers mirrored frames into a port — an interface of a workload, in its network namespace — as Neutron's
-/// tap service delivers into its monitoring port: each frame leaves through that interface unchanged, and a
-/// `tcpdump -i <interface>` inside the namespace sees it.
+/// Delivers mirrored frames into a port — a veth interface of a workload, in its network namespace — as
+/// Neutron's tap service delivers into its monitoring port: the port receives each frame unchanged, and a
+/// `tcpdump -i <interface>` inside the namespace sees it arrive. The frames are sent from the veth's other end
+/// (``VethPeer``), so they never enter the bridge or network the port is attached to: nothing there learns
+/// the tapped peers' addresses, and nothing is forwarded anywhere else. A port that is not a veth is refused.
 ///
-/// The injection socket (`AF_PACKET`, bound to the interface) is opened by a thread that entered the port's
-/// namespace and keeps that namespace, so the sink works from any thread — typically a capture thread in
-/// another namespace. `accept` copies the frame into a preallocated slot (no allocation per packet); `flush`
-/// sends the batch with `sendmmsg(2)`; a batch that fills up is sent at once.
+/// The injection socket (`AF_PACKET`, bound to the veth's other end) is opened by a thread that entered the
+/// port's namespace, then the peer's, and keeps that namespace, so the sink works from any thread —
+/// typically a capture thread in another namespace. `accept` copies the frame into a preallocated slot (no
+/// allocation per packet); `flush` sends the batch with `sendmmsg(2)`; a batch that fills up is sent at once.
 ///
 /// Frames longer than ``maxFrameLength``, and frames the kernel refuses (longer than the interface's MTU,
 /// interface down) or cannot queue, are counted as failures and returned by the next `flush`.
@@ -49,20 +51,9 @@ public final class PortInjectionSink: PacketSink {
                                  batchCapacity: batchCapacity, maxFrameLength: maxFrameLength)
     }
 
-    /// Opens the socket for `interface` on a thread that enters `namespace`.
+    /// Opens the socket on the other end of `interface`'s veth (see ``VethPeer`` for why).
     static func openSocket(namespace: NetworkNamespace, interface: String) async throws(PortDeliveryError) -> PacketInjectionSocket {
-        let subject = "\(interface) in \(namespace)"
-        do {
-            return try await namespace.run { () throws(PortDeliveryError) in
-                try PacketInjectionSocket.open(interface: interface, subject: subject)
-            }
-        } catch let error as PortDeliveryError {
-            throw error
-        } catch let error as NamespaceError {
-            throw PortDeliveryError(stage: .namespace, subject: subject, reason: error.description)
-        } catch {
-            throw PortDeliveryError(stage: .namespace, subject: subject, reason: "\(error)")
-        }
+        try await VethPeer.openInjectionSocket(namespace: namespace, interface: interface, subject: "\(interface) in \(namespace)")
     }
 
     init(socket: PacketInjectionSocket, namespace: NetworkNamespace, interface: String, batchCapacity: Int, maxFrameLength: Int) {

@@ -8,9 +8,12 @@ final class TcpdumpCounter: @unchecked Sendable {
     private let process: BackgroundProcess
 
     /// Starts tcpdump (not promiscuous, immediate mode, line-buffered, link-level headers shown) and waits
-    /// until it listens.
-    init(name: String, namespace: String, interface: String, filter: String, directory: ScratchDirectory) async throws {
-        let arguments = ["ip", "netns", "exec", namespace, "tcpdump", "-i", interface, "-n", "-p", "-l", "--immediate-mode", "-e", filter]
+    /// until it listens. `direction` (`in`, `out`) keeps only the frames the interface received or sent
+    /// (`-Q`; the filter's `inbound` misses the first frame with libpcap 1.10).
+    init(name: String, namespace: String, interface: String, filter: String, direction: String? = nil,
+         directory: ScratchDirectory) async throws {
+        let arguments = ["ip", "netns", "exec", namespace, "tcpdump", "-i", interface, "-n", "-p", "-l", "--immediate-mode", "-e"]
+            + (direction.map { ["-Q", $0] } ?? []) + [filter]
         process = try BackgroundProcess(name: name, arguments, directory: directory)
         do {
             try await process.waitForOutput("listening on", timeout: .seconds(15))
