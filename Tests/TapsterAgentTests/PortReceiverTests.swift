@@ -9,13 +9,15 @@ import Testing
 /// loopback address) are delivered into the registered port, where tcpdump sees them; others are not.
 @Suite("Port receiver")
 struct PortReceiverTests {
-    /// A monitor port with tcpdump on it, and a receiver on 127.0.0.1.
+    /// A monitor port with tcpdump on it, and a receiver on a loopback address of its own (a raw GRE socket
+    /// bound to it sees no other test's tunnels, so its refusal counts are this lab's).
     final class Lab: @unchecked Sendable {
         let topology: NetnsTopology
         let directory: ScratchDirectory
         let port: NetnsTopology.Host
         let tcpdump: TcpdumpCounter
         let receiver: PortReceiver
+        let address = IPv4Address(127, UInt8.random(in: 1...254), UInt8.random(in: 0...255), UInt8.random(in: 1...254))
 
         init() async throws {
             topology = try NetnsTopology(roles: ["monitor"])
@@ -24,21 +26,25 @@ struct PortReceiverTests {
                 port = topology["monitor"]
                 tcpdump = try await TcpdumpCounter(name: "port", namespace: port.namespace, interface: port.interface,
                                                    filter: TestFrames.filter, directory: directory)
-                receiver = try await PortReceiver.start(localAddress: "127.0.0.1")
+                receiver = try await PortReceiver.start(localAddress: address.description)
             } catch {
                 topology.remove()
                 throw error
             }
         }
 
+        /// The address the planned source host sends from.
+        static let plannedSource = IPv4Address(127, 0, 0, 2)
+
         func reception(tap: String, key: UInt32, lasting duration: TimeInterval = 60) -> PortReception {
-            PortReception(tapID: tap, greKey: key, namespace: .named(port.namespace), interface: port.interface,
-                          deadline: Date().addingTimeInterval(duration))
+            PortReception(tapID: tap, greKey: key, allowedSources: [Self.plannedSource], namespace: .named(port.namespace),
+                          interface: port.interface, deadline: Date().addingTimeInterval(duration))
         }
 
-        /// Sends frames `indices` GRE-TEB encapsulated with `key` to 127.0.0.1, as a source host's agent does.
-        func send(_ indices: Range<Int>, key: UInt32) throws {
-            let sink = try TunnelSink(encapsulation: .gre(key: key), destination: IPv4Address(127, 0, 0, 1))
+        /// Sends frames `indices` GRE-TEB encapsulated with `key` from `source` to the receiver, as a source
+        /// host's agent does.
+        func send(_ indices: Range<Int>, key: UInt32, from source: IPv4Address = plannedSource) throws {
+            let sink = try TunnelSink(encapsulation: .gre(key: key), destination: address, source: source)
             for index in indices {
                 TestFrames.frame(index).withUnsafeBytes { sink.accept($0, originalLength: $0.count, timestampNanoseconds: 0) }
             }
@@ -56,7 +62,7 @@ struct PortReceiverTests {
 
     static func randomKey() -> UInt32 { UInt32.random(in: 1...UInt32.max) }
 
-    @Test("GRE-TEB frames with the reception's key are injected into its port; other keys are ignored")
+    @Test("GRE-TEB frames with the reception's key are injected into its port; other keys are dropped and counted")
     func deliversMatchingKeyOnly() async throws {
         let lab = try await Lab()
         let key = Self.randomKey()
@@ -70,6 +76,29 @@ struct PortReceiverTests {
             #expect(lab.tcpdump.stop() == 10)
             #expect(lines.map(TestFrames.index(ofLine:)) == Array(5..<15))
             #expect(lab.receiver.counters(tapID: "tap-1") == PortReceptionCounters(packets: 10, bytes: 640, failures: 0))
+            #expect(lab.receiver.refusals == PortReceiverRefusals(unknownKey: 5))
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
+    @Test("frames with the reception's key from an address it does not allow are dropped and counted")
+    func refusesUnplannedSource() async throws {
+        let lab = try await Lab()
+        let key = Self.randomKey()
+        do {
+            try await lab.receiver.add(lab.reception(tap: "tap-1", key: key))
+
+            try lab.send(0..<4, key: key, from: IPv4Address(127, 0, 0, 3))   // right key, unplanned host: dropped
+            try lab.send(4..<6, key: key)                                    // the planned host: injected, after them
+
+            let lines = try await lab.tcpdump.waitForFrames(2)
+            #expect(lab.tcpdump.stop() == 2)
+            #expect(lines.map(TestFrames.index(ofLine:)) == [4, 5])
+            #expect(lab.receiver.counters(tapID: "tap-1") == PortReceptionCounters(packets: 2, bytes: 128, failures: 0, refused: 4))
+            #expect(lab.receiver.refusals == PortReceiverRefusals(unplannedSource: 4))
         } catch {
             await lab.tearDown()
             throw error
@@ -116,8 +145,8 @@ struct PortReceiverTests {
         #expect(await lab.receiver.apply(first).isEmpty)
         #expect(Set(lab.receiver.receptions) == Set(first))
 
-        let missing = PortReception(tapID: "c", greKey: c, namespace: .named(lab.port.namespace), interface: "nope0",
-                                    deadline: .distantFuture)
+        let missing = PortReception(tapID: "c", greKey: c, allowedSources: [Lab.plannedSource], namespace: .named(lab.port.namespace),
+                                    interface: "nope0", deadline: .distantFuture)
         let failures = await lab.receiver.apply([first[1], missing])
         #expect(failures == ["c": PortDeliveryError(stage: .interface, subject: "nope0 in netns \(lab.port.namespace)", reason: "No such device")])
         #expect(lab.receiver.receptions == [first[1]])
@@ -135,10 +164,12 @@ struct PortReceiverTests {
         message.netns = "/proc/7/ns/net"
         message.interface = "mon0"
         message.deadlineUnixNanos = 1_800_000_000_500_000_000
+        message.allowedSources = ["192.0.2.1", "192.0.2.2", "not-an-address"]
 
         let reception = PortReception(message)
 
-        #expect(reception == PortReception(tapID: "t1", greKey: 42, namespace: .path("/proc/7/ns/net"), interface: "mon0",
+        #expect(reception == PortReception(tapID: "t1", greKey: 42, allowedSources: [IPv4Address(192, 0, 2, 1), IPv4Address(192, 0, 2, 2)],
+                                           namespace: .path("/proc/7/ns/net"), interface: "mon0",
                                            deadline: Date(timeIntervalSince1970: 1_800_000_000.5)))
         #expect(reception.deadlineNanoseconds == 1_800_000_000_500_000_000)
     }

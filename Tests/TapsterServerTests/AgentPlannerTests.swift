@@ -37,10 +37,13 @@ import TapsterWire
             duration: TapDuration(seconds: 900), createdAt: start)
     }
 
+    /// The secret the plans' GRE keys are derived from.
+    static let tunnelKeySecret = TunnelKeys.secret(Data(repeating: 7, count: 32))
+
     static func plan(_ taps: [Tap], targets: [TargetSpec], filters: [Filter] = [webToDB], agents: [Agent] = agents(),
                      now: Date = start.addingTimeInterval(1)) -> [String: AgentPlan] {
         DesiredTapsPlanner.plan(.init(taps: taps, filters: filters, targets: targets.map { Target(createdAt: start, spec: $0) },
-                                      workloads: workloads, agents: agents, now: now))
+                                      workloads: workloads, agents: agents, now: now, tunnelKeySecret: tunnelKeySecret))
     }
 
     static let erspan = TargetSpec(name: "ids", kind: .erspan, destination: try! IPAddress(parsing: "192.0.2.10"), erspanVersion: 2,
@@ -126,12 +129,13 @@ import TapsterWire
         #expect(plans["node-2"]?.receptions == [])
     }
 
-    @Test func portTargetOnAnotherHostIsTunnelledToThatHostsAgentWhichReceivesIt() throws {
+    @Test func portTargetOnAnotherHostIsTunnelledToThatHostsAgentWhichReceivesItFromTheSendersOnly() throws {
         let target = TargetSpec(name: "monitor", kind: .port, portId: Self.monitorOnNode3.interfaces[0].id)
         let filter = Filter(createdAt: Self.start, spec: FilterSpec(name: "web", selector: try LabelSelector(parsing: "app=web")))
         let tap = Self.tap(target: "monitor", filter: "web")
-        let plans = Self.plan([tap], targets: [target], filters: [filter], agents: Self.agents(tunnels: ["node-3": "198.51.100.3"]))
-        let key = TunnelKeys.derive(tap.id)
+        let tunnels = ["node-1": "198.51.100.1", "node-2": "198.51.100.2", "node-3": "198.51.100.3"]
+        let plans = Self.plan([tap], targets: [target], filters: [filter], agents: Self.agents(tunnels: tunnels))
+        let key = TunnelKeys(secret: Self.tunnelKeySecret).derive(tap.id)
         for host in ["node-1", "node-2"] {
             #expect(plans[host]?.taps.first?.destination.port == .with {
                 $0.host = "node-3"
@@ -148,6 +152,7 @@ import TapsterWire
             $0.netns = "monitor-1"
             $0.interface = "eth0"
             $0.deadlineUnixNanos = Int64(Self.start.timeIntervalSince1970 + 900) * 1_000_000_000
+            $0.allowedSources = ["198.51.100.1", "198.51.100.2"]
         }])
     }
 
@@ -215,10 +220,10 @@ import TapsterWire
     }
 
     @Test func tunnelKeysOfOneHostNeverClash() {
-        var keys = TunnelKeys()
+        var keys = TunnelKeys(secret: Self.tunnelKeySecret)
         let first = keys.key(for: "a", host: "h")
         #expect(keys.key(for: "a", host: "h") == first)
-        #expect(TunnelKeys.derive("a") == first)
+        #expect(TunnelKeys(secret: Self.tunnelKeySecret).derive("a") == first)
         // Whatever two taps derive, one host gets distinct keys.
         #expect(keys.key(for: "b", host: "h") != first)
     }

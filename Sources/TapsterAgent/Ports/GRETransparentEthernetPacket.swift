@@ -7,6 +7,8 @@
 struct GRETransparentEthernetPacket {
     /// The GRE key.
     let key: UInt32
+    /// The outer IPv4 header's source address (``IPv4Address/rawValue`` form).
+    let source: UInt32
     /// Where the inner Ethernet frame starts in the packet, and its length.
     let frameOffset: Int
     let frameLength: Int
@@ -30,6 +32,7 @@ struct GRETransparentEthernetPacket {
         guard flags & 0x0007 == 0, !routingPresent, keyPresent, protocolType == 0x6558 else { return nil }
         var offset = ipHeaderLength + 4 + (checksumPresent ? 4 : 0)
         guard totalLength >= offset + 4 else { return nil }
+        source = UInt32(packet[12]) << 24 | UInt32(packet[13]) << 16 | UInt32(packet[14]) << 8 | UInt32(packet[15])
         key = UInt32(packet[offset]) << 24 | UInt32(packet[offset + 1]) << 16 | UInt32(packet[offset + 2]) << 8 | UInt32(packet[offset + 3])
         offset += 4 + (sequencePresent ? 4 : 0)
         guard totalLength >= offset + Self.minimumFrameLength else { return nil }

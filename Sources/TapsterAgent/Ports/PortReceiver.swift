@@ -10,13 +10,16 @@ import Synchronization
 ///
 /// One dedicated thread owns a raw GRE socket opened in the agent's own namespace. It waits in `poll(2)` on
 /// the socket and a wake-up eventfd (at most 100 ms at a time), reads every waiting packet, keeps those
-/// whose GRE protocol is 0x6558 and whose key belongs to a registered ``PortReception``, strips the outer
-/// IPv4 and GRE headers and injects the inner frame; then flushes each port's batch. Receptions are added
-/// and removed at any time; each ends at its deadline by the receiver's own clock, with no server involved.
+/// whose GRE protocol is 0x6558, whose key belongs to a registered ``PortReception`` and whose outer source
+/// address is one that reception allows, strips the outer IPv4 and GRE headers and injects the inner frame;
+/// then flushes each port's batch. Every other packet is dropped and counted (``refusals``). Receptions are
+/// added and removed at any time; each ends at its deadline by the receiver's own clock, with no server
+/// involved.
 ///
 /// ```swift
 /// let receiver = try await PortReceiver.start(localAddress: "192.0.2.7")
-/// try await receiver.add(PortReception(tapID: id, greKey: 42, namespace: .named("mon"), interface: "mon0", deadline: end))
+/// try await receiver.add(PortReception(tapID: id, greKey: key, allowedSources: [source], namespace: .named("mon"),
+///                                     interface: "mon0", deadline: end))
 /// …
 /// await receiver.stop()
 /// ```
@@ -110,6 +113,11 @@ public final class PortReceiver: Sendable {
     /// The receptions in place (expired ones are gone), ordered by GRE key.
     public var receptions: [PortReception] {
         core.receptions
+    }
+
+    /// The tunnelled packets refused so far: unknown key, unplanned source address, malformed.
+    public var refusals: PortReceiverRefusals {
+        core.refusals
     }
 
     /// The counters of `tapID`'s reception, while it is in place.

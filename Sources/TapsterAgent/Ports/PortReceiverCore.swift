@@ -59,6 +59,7 @@ final class PortReceiverCore: Sendable {
                   entry.reception.interface == reception.interface else { return false }
             entry.reception = reception
             entry.deadlineNanoseconds = reception.deadlineNanoseconds
+            entry.allowedSources = Set(reception.allowedSources.map(\.rawValue))
             registry.entries[reception.greKey] = entry
             return true
         }
@@ -70,6 +71,10 @@ final class PortReceiverCore: Sendable {
 
     func counters(tapID: String) -> PortReceptionCounters? {
         registry.withLock { $0.entries.values.first { $0.reception.tapID == tapID }?.counters }
+    }
+
+    var refusals: PortReceiverRefusals {
+        registry.withLock { $0.refusals }
     }
 
     func requestStop() {
@@ -110,15 +115,21 @@ final class PortReceiverCore: Sendable {
             guard ready > 0, descriptors[0].revents & Int16(POLLIN) != 0 else { continue }
             let received = socket.receiveBatch(into: arena, slotSize: Self.slotSize, lengths: lengths, capacity: batchCapacity)
             guard received > 0 else { continue }
-            registry.withLock { registry in
+            let (before, after) = registry.withLock { registry in
+                let before = registry.refusals.total
                 for index in 0..<received {
                     let packet = UnsafeRawBufferPointer(start: arena + index * Self.slotSize, count: lengths[index])
-                    guard let gre = GRETransparentEthernetPacket(packet) else { continue }
+                    guard let gre = GRETransparentEthernetPacket(packet) else {
+                        registry.refusals.malformed &+= 1
+                        continue
+                    }
                     let frame = UnsafeRawBufferPointer(rebasing: packet[gre.frameOffset..<gre.frameOffset + gre.frameLength])
-                    registry.deliver(frame, key: gre.key, now: now)
+                    registry.deliver(frame, key: gre.key, source: gre.source, now: now)
                 }
                 registry.flushAll()
+                return (before, registry.refusals.total)
             }
+            logRefusals(before: before, after: after)
         }
         let sinks = registry.withLock { $0.removeAll() }
         sinks.forEach { $0.close() }
@@ -132,6 +143,14 @@ final class PortReceiverCore: Sendable {
             return state.waiters
         }
         waiters.forEach { $0.resume() }
+    }
+
+    /// Logs the refused packets each time their total passes a power of two: a probe or a misrouted tunnel
+    /// is seen, and a flood of them does not flood the log.
+    private func logRefusals(before: UInt64, after: UInt64) {
+        guard after > before, (after.bitWidth - after.leadingZeroBitCount) > (before.bitWidth - before.leadingZeroBitCount) else { return }
+        logger.warning("refused tunnelled port frames (unknown key, unplanned source or malformed)",
+                       metadata: ["refusals": "\(registry.withLock { $0.refusals })"])
     }
 
     /// Ends the receptions whose deadline has come.

@@ -1,21 +1,32 @@
 import Foundation
 
-/// The receptions a ``PortReceiver`` serves, by GRE key, each with its open injection sink and counters.
+/// The receptions a ``PortReceiver`` serves, by GRE key, each with its open injection sink, the source
+/// addresses it allows and its counters; and what was refused.
 /// Lives inside a ``LockedPortReceiverRegistry``; the receive thread and the control methods take turns.
 struct PortReceiverRegistry {
     struct Entry {
         var reception: PortReception
         let sink: PortInjectionSink
         var deadlineNanoseconds: UInt64
+        /// ``PortReception/allowedSources`` as raw values, looked up per frame.
+        var allowedSources: Set<UInt32>
         var counters = PortReceptionCounters()
+
+        init(reception: PortReception, sink: PortInjectionSink) {
+            self.reception = reception
+            self.sink = sink
+            deadlineNanoseconds = reception.deadlineNanoseconds
+            allowedSources = Set(reception.allowedSources.map(\.rawValue))
+        }
     }
 
     var entries: [UInt32: Entry] = [:]
+    var refusals = PortReceiverRefusals()
 
     /// Registers `reception` with its sink, and returns the sink it replaces (to close), if any.
     mutating func insert(_ reception: PortReception, sink: PortInjectionSink) -> PortInjectionSink? {
         let replaced = entries[reception.greKey]?.sink
-        entries[reception.greKey] = Entry(reception: reception, sink: sink, deadlineNanoseconds: reception.deadlineNanoseconds)
+        entries[reception.greKey] = Entry(reception: reception, sink: sink)
         return replaced
     }
 
@@ -33,9 +44,19 @@ struct PortReceiverRegistry {
         return expired.values.map { ($0.reception, $0.sink) }
     }
 
-    /// Hands one received frame to the reception with `key`, if there is one and its deadline has not passed.
-    mutating func deliver(_ frame: UnsafeRawBufferPointer, key: UInt32, now: UInt64) {
-        guard let index = entries.index(forKey: key), entries.values[index].deadlineNanoseconds > now else { return }
+    /// Hands one received frame, tunnelled from `source` (an IPv4 address's raw value) with `key`, to the
+    /// reception with that key, if there is one, it allows `source` and its deadline has not passed;
+    /// counts it as refused otherwise.
+    mutating func deliver(_ frame: UnsafeRawBufferPointer, key: UInt32, source: UInt32, now: UInt64) {
+        guard let index = entries.index(forKey: key), entries.values[index].deadlineNanoseconds > now else {
+            refusals.unknownKey &+= 1
+            return
+        }
+        guard entries.values[index].allowedSources.contains(source) else {
+            entries.values[index].counters.refused &+= 1
+            refusals.unplannedSource &+= 1
+            return
+        }
         entries.values[index].sink.accept(frame, originalLength: frame.count, timestampNanoseconds: now)
         entries.values[index].counters.packets &+= 1
         entries.values[index].counters.bytes &+= UInt64(frame.count)

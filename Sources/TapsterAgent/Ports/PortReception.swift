@@ -1,13 +1,17 @@
 import Foundation
+import PacketKit
 import TapsterWire
 
-/// A port on this host that receives, for one tap, the frames another host's agent tunnels here with GRE-TEB
-/// under ``greKey`` — until ``deadline``, which the receiver enforces by itself.
+/// A port on this host that receives, for one tap, the frames other hosts' agents tunnel here with GRE-TEB
+/// under ``greKey`` from one of ``allowedSources`` — until ``deadline``, which the receiver enforces by itself.
 public struct PortReception: Hashable, Sendable, CustomStringConvertible {
     /// The tap the frames belong to.
     public var tapID: String
-    /// The GRE key the sending agent puts on the tap's frames; unique on this host.
+    /// The GRE key the sending agent puts on the tap's frames: the tap's secret, unique on this host.
     public var greKey: UInt32
+    /// The addresses the tap's frames may come from (the sending hosts' agents' tunnel addresses); a frame
+    /// from any other is dropped and counted, even with the right key. Empty: none is accepted.
+    public var allowedSources: Set<IPv4Address>
     /// The port's namespace.
     public var namespace: NetworkNamespace
     /// The port's interface in ``namespace``.
@@ -16,23 +20,29 @@ public struct PortReception: Hashable, Sendable, CustomStringConvertible {
     public var deadline: Date
 
     /// Describes a reception.
-    public init(tapID: String, greKey: UInt32, namespace: NetworkNamespace, interface: String, deadline: Date) {
+    public init(tapID: String, greKey: UInt32, allowedSources: Set<IPv4Address>, namespace: NetworkNamespace, interface: String,
+                deadline: Date) {
         self.tapID = tapID
         self.greKey = greKey
+        self.allowedSources = allowedSources
         self.namespace = namespace
         self.interface = interface
         self.deadline = deadline
     }
 
-    /// The reception the server's `DesiredTaps` message describes.
+    /// The reception the server's `DesiredTaps` message describes (source addresses that are not IPv4
+    /// addresses allow nothing).
     public init(_ message: Tapster_Agent_V1_PortReception) {
-        self.init(tapID: message.tapID, greKey: message.greKey, namespace: NetworkNamespace(reference: message.netns),
+        self.init(tapID: message.tapID, greKey: message.greKey, allowedSources: Set(message.allowedSources.compactMap(IPv4Address.init)),
+                  namespace: NetworkNamespace(reference: message.netns),
                   interface: message.interface,
                   deadline: Date(timeIntervalSince1970: Double(message.deadlineUnixNanos) / 1_000_000_000))
     }
 
-    /// `tap 3f… key 42 → mon0 (netns mon)`.
-    public var description: String { "tap \(tapID) key \(greKey) → \(interface) (\(namespace))" }
+    /// `tap 3f… from 192.0.2.1 → mon0 (netns mon)` (the key is a secret: not logged).
+    public var description: String {
+        "tap \(tapID) from \(allowedSources.map(\.description).sorted().joined(separator: ", ")) → \(interface) (\(namespace))"
+    }
 
     /// The deadline in nanoseconds since the Unix epoch.
     var deadlineNanoseconds: UInt64 {

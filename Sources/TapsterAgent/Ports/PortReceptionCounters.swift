@@ -6,11 +6,14 @@ public struct PortReceptionCounters: Hashable, Sendable {
     public var bytes: UInt64
     /// Of ``packets``, those that could not be injected (too long for the port, queue full, port down).
     public var failures: UInt64
+    /// Frames with the reception's key from an address it does not allow: dropped, not in ``packets``.
+    public var refused: UInt64
 
     /// Counters with the given values (zero by default).
-    public init(packets: UInt64 = 0, bytes: UInt64 = 0, failures: UInt64 = 0) {
+    public init(packets: UInt64 = 0, bytes: UInt64 = 0, failures: UInt64 = 0, refused: UInt64 = 0) {
         self.packets = packets
         self.bytes = bytes
         self.failures = failures
+        self.refused = refused
     }
 }

@@ -32,8 +32,10 @@ final actor SinkFactory {
             if port.host == hostName || port.tunnelAddress.isEmpty {
                 return try await PortInjectionSink.open(namespace: NetworkNamespace(reference: port.netns), interface: port.interface)
             }
-            // The port is on another host: GRE-TEB with the tap's key to that host's agent, which injects.
-            return try TunnelSink(encapsulation: .gre(key: port.greKey), destination: try Self.address(port.tunnelAddress))
+            // The port is on another host: GRE-TEB with the tap's key to that host's agent, which injects — and
+            // accepts the tap's frames only from this host's tunnel address: send from it.
+            return try TunnelSink(encapsulation: .gre(key: port.greKey), destination: try Self.address(port.tunnelAddress),
+                                  source: try tunnelAddress.map(Self.address))
         case .stream:
             guard let upload else { throw SinkError.unsupportedDestination("stream without an upload") }
             return try StreamSink(upload: upload, interfaceIndex: UInt32(index), snaplen: UInt32(plan.effectiveSnaplen))

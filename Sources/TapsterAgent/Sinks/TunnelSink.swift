@@ -53,10 +53,13 @@ public final class TunnelSink: PacketSink {
     ///   - encapsulation: the tunnel and its session id, VNI or key.
     ///   - destination: the tool's IPv4 address.
     ///   - localMAC: the tapped interface's MAC, for ERSPAN III's direction bit.
+    ///   - source: a local IPv4 address to send from (the socket is bound to it); nil lets routing choose.
+    ///     `port` deliveries to another host's agent send from this agent's tunnel address, the only one
+    ///     the receiving agent accepts from this host.
     ///   - batchCapacity: datagrams per `sendmmsg`; a fuller batch is sent early by ``accept``.
     ///   - arenaSize: bytes for one batch's datagrams (at least one largest datagram is kept).
     /// - Throws: ``TunnelError`` for an out-of-range session id or VNI, or when the socket is refused.
-    public init(encapsulation: TunnelEncapsulation, destination: IPv4Address, localMAC: MACAddress? = nil,
+    public init(encapsulation: TunnelEncapsulation, destination: IPv4Address, localMAC: MACAddress? = nil, source: IPv4Address? = nil,
                 batchCapacity: Int = TunnelSink.defaultBatchCapacity, arenaSize: Int = TunnelSink.defaultArenaSize) throws(TunnelError) {
         do {
             encoder = try TunnelEncoder(encapsulation)
@@ -99,6 +102,19 @@ public final class TunnelSink: PacketSink {
 
         socket = cnetns_mirror_socket(ipProtocol, Int32(Self.sendBufferSize))
         guard socket >= 0 else { throw .socket(kind: kind, code: errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = source.rawValue.bigEndian
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                Foundation.close(socket)
+                throw .socket(kind: "\(kind) bound to \(source)", code: code)
+            }
+        }
     }
 
     deinit {

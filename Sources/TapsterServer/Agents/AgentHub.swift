@@ -126,7 +126,8 @@ public actor AgentHub {
         let inputs = try await DesiredTapsPlanner.Inputs(
             taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
             filters: store.list(.filters, tenants: nil), targets: store.list(.targets, tenants: nil),
-            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock())
+            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock(),
+            tunnelKeySecret: TunnelKeys.secret(in: store))
         let plans = DesiredTapsPlanner.plan(inputs)
         assignments.record(plans, at: clock())
         return plans

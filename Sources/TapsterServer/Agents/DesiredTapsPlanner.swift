@@ -28,8 +28,9 @@ struct AgentPlan: Sendable, Equatable {
 /// Rules:
 /// - only live taps before their deadline, whose filter and target exist;
 /// - sources: on each host, the workloads the filter selects (by labels, and by `ports` when given:
-///   then only those interfaces), every interface of each — except a `port` target's own interface,
-///   which is never tapped (its frames would be mirrored into itself);
+///   then only those interfaces), every interface of each — except the interface of every live tap's
+///   `port` target, which no tap ever captures from (its delivered frames would be mirrored again: into
+///   itself, or — two taps delivering into each other's monitors — round and round);
 /// - BPF: the filter's expression (BPF and rules) AND, with a peer selector, `(host A or host B …)`
 ///   over the addresses of the peer workloads on every host; a tap whose peer selector matches no
 ///   address captures nothing and is sent to no agent;
@@ -39,9 +40,11 @@ struct AgentPlan: Sendable, Equatable {
 ///   a shorter snap length;
 /// - destination from the target: a tunnel (ERSPAN II/III, VXLAN, GRE); `port`: delivery into the
 ///   interface whose id is the target's port — locally on its own host, otherwise tunnelled to that
-///   host's agent (its `tunnel_address`, a GRE key derived from the tap id), which then gets a
-///   ``Tapster_Agent_V1_PortReception``; hosts that cannot reach the port's host (it has no agent or
-///   no tunnel address) get no assignment; `stream` and `store`: to the server (capture id = tap id).
+///   host's agent (its `tunnel_address`, the tap's secret GRE key from ``TunnelKeys``), which then gets a
+///   ``Tapster_Agent_V1_PortReception`` naming the tunnel addresses of the hosts that send (it drops
+///   frames from any other); hosts that cannot reach the port's host (it has no agent or no tunnel
+///   address) or cannot be told apart there (they have no tunnel address themselves) get no
+///   assignment; `stream` and `store`: to the server (capture id = tap id).
 enum DesiredTapsPlanner {
     /// Everything a plan depends on.
     struct Inputs: Sendable {
@@ -51,6 +54,9 @@ enum DesiredTapsPlanner {
         var workloads: [Workload]
         var agents: [Agent]
         var now: Date
+        /// The secret the taps' GRE keys are derived from: the store's (``TunnelKeys/secret(in:)``) for
+        /// every plan sent to agents; a fresh random one by default, for plans that are only inspected.
+        var tunnelKeySecret = SymmetricKey(size: .bits256)
     }
 
     /// The plan of every agent that is not revoked (empty when it has nothing to do), by agent name.
@@ -60,15 +66,17 @@ enum DesiredTapsPlanner {
         let agentsByName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let filters = Dictionary(inputs.filters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let targets = Dictionary(inputs.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var greKeys = TunnelKeys()
+        var greKeys = TunnelKeys(secret: inputs.tunnelKeySecret)
+        let liveTaps = inputs.taps.sorted(by: { $0.id < $1.id }).filter { $0.state.isLive && $0.deadline > inputs.now }
+        let deliveryPorts = Set(liveTaps.compactMap { tap in targets[tap.target].flatMap { $0.kind == .port ? $0.spec.portId : nil } })
 
-        for tap in inputs.taps.sorted(by: { $0.id < $1.id }) where tap.state.isLive && tap.deadline > inputs.now {
+        for tap in liveTaps {
             guard let filter = filters[tap.filter], let target = targets[tap.target],
                   let filterBPF = expression(of: filter.spec, workloads: inputs.workloads) else { continue }
             let portDestination = target.kind == .port ? port(target.spec.portId, in: inputs.workloads) : nil
             if target.kind == .port, portDestination == nil { continue }
             let sourcesByHost = sources(of: filter.spec, narrowedBy: tap.capture, in: inputs.workloads,
-                                        excluding: portDestination?.interface.id)
+                                        excluding: deliveryPorts)
             var assignment = Tapster_Agent_V1_TapAssignment()
             assignment.tapID = tap.id
             assignment.deadlineUnixNanos = unixNanos(tap.deadline)
@@ -77,7 +85,7 @@ enum DesiredTapsPlanner {
             assignment.direction = direction(filter.spec.effectiveDirection)
             assignment.bandwidthCapBitsPerSecond = target.spec.bandwidthCap?.bitsPerSecond ?? 0
 
-            var remoteSources = false
+            var remoteSources: [String] = []
             for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where plans[host] != nil {
                 var hostAssignment = assignment
                 hostAssignment.sources = sources
@@ -87,10 +95,11 @@ enum DesiredTapsPlanner {
                     delivery.netns = port.workload.netns ?? ""
                     delivery.interface = port.interface.name
                     if host != port.workload.host {
-                        guard let tunnel = agentsByName[port.workload.host]?.tunnelAddress, !tunnel.isEmpty else { continue }
+                        guard let tunnel = agentsByName[port.workload.host]?.tunnelAddress, !tunnel.isEmpty,
+                              let source = agentsByName[host]?.tunnelAddress, !source.isEmpty else { continue }
                         delivery.tunnelAddress = tunnel
                         delivery.greKey = greKeys.key(for: tap.id, host: port.workload.host)
-                        remoteSources = true
+                        remoteSources.append(source)
                     }
                     hostAssignment.destination.port = delivery
                 } else {
@@ -98,13 +107,14 @@ enum DesiredTapsPlanner {
                 }
                 plans[host]?.taps.append(hostAssignment)
             }
-            if let port = portDestination, remoteSources {
+            if let port = portDestination, !remoteSources.isEmpty {
                 var reception = Tapster_Agent_V1_PortReception()
                 reception.tapID = tap.id
                 reception.greKey = greKeys.key(for: tap.id, host: port.workload.host)
                 reception.netns = port.workload.netns ?? ""
                 reception.interface = port.interface.name
                 reception.deadlineUnixNanos = assignment.deadlineUnixNanos
+                reception.allowedSources = Set(remoteSources).sorted()
                 plans[port.workload.host]?.receptions.append(reception)
             }
         }
@@ -128,12 +138,12 @@ enum DesiredTapsPlanner {
     }
 
     /// Capture sources by host: every selected workload's interfaces (only the filter's `ports` when
-    /// given; a capture's narrowing applied), without the excluded interface.
+    /// given; a capture's narrowing applied), without the excluded interfaces (by id).
     static func sources(of filter: FilterSpec, narrowedBy capture: CaptureNarrowing? = nil, in workloads: [Workload],
-                        excluding excluded: String?) -> [String: [Tapster_Agent_V1_CaptureSource]] {
+                        excluding excluded: Set<String>) -> [String: [Tapster_Agent_V1_CaptureSource]] {
         var byHost: [String: [Tapster_Agent_V1_CaptureSource]] = [:]
         for workload in workloads where filter.selects(workload.spec) && (capture?.selects(workload.spec) ?? true) {
-            for interface in workload.interfaces where interface.id != excluded && (filter.ports?.contains(interface.id) ?? true)
+            for interface in workload.interfaces where !excluded.contains(interface.id) && (filter.ports?.contains(interface.id) ?? true)
                 && (capture?.includes(interface: interface.name) ?? true) {
                 var source = Tapster_Agent_V1_CaptureSource()
                 source.workload = workload.name
@@ -204,33 +214,5 @@ enum DesiredTapsPlanner {
     /// Nanoseconds since the epoch, from the millisecond the store keeps.
     static func unixNanos(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
-    }
-}
-
-/// GRE keys of tunnelled `port` deliveries: derived from the tap id (the first 32 bits of its
-/// SHA-256), and unique among the receptions of one host (on a clash, the next derivation).
-struct TunnelKeys {
-    private var assigned: [String: UInt32] = [:]
-    private var used: [String: Set<UInt32>] = [:]
-
-    /// The key of `tapID`'s frames to `host`: the same on every call.
-    mutating func key(for tapID: String, host: String) -> UInt32 {
-        let slot = host + "\u{0}" + tapID
-        if let key = assigned[slot] { return key }
-        var attempt = 0
-        var key = Self.derive(tapID, attempt: attempt)
-        while used[host, default: []].contains(key) {
-            attempt += 1
-            key = Self.derive(tapID, attempt: attempt)
-        }
-        used[host, default: []].insert(key)
-        assigned[slot] = key
-        return key
-    }
-
-    /// The first 32 bits of SHA-256 of the tap id (and the attempt, after the first).
-    static func derive(_ tapID: String, attempt: Int = 0) -> UInt32 {
-        let digest = SHA256.hash(data: Data((attempt == 0 ? tapID : "\(tapID)#\(attempt)").utf8))
-        return digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 }
