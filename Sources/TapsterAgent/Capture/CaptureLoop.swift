@@ -79,6 +79,15 @@ final class CaptureLoop: @unchecked Sendable {
 
     private func open() throws(CaptureError) {
         guard shared.wakeDescriptor >= 0 else { throw fail(.thread, "cannot create an eventfd: \(String(cString: strerror(errno)))") }
+        // Compiled before entering the workload's namespace (on this capture's own thread, never the
+        // cooperative pool): a name in an admin's expression is resolved from the agent's namespace,
+        // never from inside the workload's, whose resolver could watch or answer the look-up.
+        let ethernetProgram: BPFProgram
+        do {
+            ethernetProgram = try BPFProgram.compile(plan.bpf, linkType: .ethernet, snaplen: plan.effectiveSnaplen)
+        } catch {
+            throw fail(.filter, error.message)
+        }
         do {
             try plan.source.namespace.enterOnCurrentThread()
         } catch {
@@ -118,12 +127,22 @@ final class CaptureLoop: @unchecked Sendable {
         case .out: try check(pcap_setdirection(created, PCAP_D_OUT), .direction, "pcap_setdirection")
         }
 
-        var program = bpf_program()
-        guard pcap_compile(created, &program, plan.bpf, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-            throw fail(.filter, pcapMessage("pcap_compile failed"))
+        if pcap_datalink(created) == LinkType.ethernet.rawValue {
+            let status = ethernetProgram.withUnsafeBPFProgram { pcap_setfilter(created, UnsafeMutablePointer(mutating: $0)) }
+            try check(status, .filter, "pcap_setfilter")
+        } else {
+            // Another framing needs its own program, compiled in here: only from numbers and keywords.
+            let names = BPFNames.find(in: plan.bpf)
+            guard names.isEmpty else {
+                throw fail(.filter, "\(plan.source.interface) is not Ethernet, and names (\(names.joined(separator: ", "))) are resolved only for Ethernet interfaces")
+            }
+            var program = bpf_program()
+            guard pcap_compile(created, &program, plan.bpf, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                throw fail(.filter, pcapMessage("pcap_compile failed"))
+            }
+            defer { pcap_freecode(&program) }
+            try check(pcap_setfilter(created, &program), .filter, "pcap_setfilter")
         }
-        defer { pcap_freecode(&program) }
-        try check(pcap_setfilter(created, &program), .filter, "pcap_setfilter")
 
         guard pcap_setnonblock(created, 1, &errorBuffer) == 0 else { throw fail(.create, errorText(errorBuffer)) }
         guard pcap_get_selectable_fd(created) >= 0 else { throw fail(.create, "the interface has no selectable descriptor") }
