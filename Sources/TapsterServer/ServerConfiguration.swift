@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable {
     /// Where stored captures go: `s3://bucket/prefix?endpoint=…` (`--capture-store`); `nil` for the
     /// filesystem under ``capturesDirectory``.
     public var captureStore: String?
+    /// The URL users reach this server at (`--external-url`, e.g. `https://tapster.example.com`), for the
+    /// absolute links it hands out (signed downloads). Never taken from a request's `Host` header, which
+    /// the client chooses; without it, links are paths on whatever URL the client used.
+    public var externalURL: ExternalURL?
 
     public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, dataDirectory: String = "./tapster-data",
                 databaseURL: String? = nil, initialAdminToken: String? = nil,

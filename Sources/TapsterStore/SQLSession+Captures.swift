@@ -8,8 +8,9 @@ extension SQLSession {
     func insertCapture(_ capture: Capture) async throws {
         try await perform("insert capture", conflict: { .alreadyExists("capture", capture.id) }) {
             try await execute("""
-                INSERT INTO captures (id, tenant, owner, state, created_at_ms, expires_at_ms, body)
-                VALUES (\(bind: capture.id), \(nullable(capture.tenant)), \(bind: capture.owner), \(bind: capture.state.rawValue),
+                INSERT INTO captures (id, tenant, owner, owner_id, state, created_at_ms, expires_at_ms, body)
+                VALUES (\(bind: capture.id), \(nullable(capture.tenant)), \(bind: capture.owner), \(nullable(capture.ownerID)),
+                        \(bind: capture.state.rawValue),
                         \(bind: capture.createdAt.millisecondsSince1970), \(nullable(capture.expiresAt?.millisecondsSince1970)),
                         \(bind: try StoredJSON.encode(capture)))
                 """)
@@ -18,18 +19,18 @@ extension SQLSession {
 
     func findCapture(id: String) async throws -> Capture? {
         try await perform("find capture") {
-            try await row("SELECT body FROM captures WHERE id = \(bind: id)").map { try $0.body(Capture.self) }
+            try await row("SELECT body, owner_id FROM captures WHERE id = \(bind: id)").map(SQLSession.capture)
         }
     }
 
     /// Newest first. With tenants: the captures of those tenants, and the owner's whatever their tenant.
     func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
         try await perform("list captures") {
-            let conditions = visibilityConditions(tenants: query.tenants, owner: query.owner, states: query.states?.map(\.rawValue))
-            var sql: SQLQueryString = "SELECT body FROM captures"
+            let conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
+            var sql: SQLQueryString = "SELECT body, owner_id FROM captures"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
-            return try await rows(sql).map { try $0.body(Capture.self) }
+            return try await rows(sql).map(SQLSession.capture)
         }
     }
 
@@ -37,7 +38,8 @@ extension SQLSession {
         try await perform("update capture") {
             var sql: SQLQueryString = """
                 UPDATE captures
-                SET tenant = \(nullable(capture.tenant)), owner = \(bind: capture.owner), state = \(bind: capture.state.rawValue),
+                SET tenant = \(nullable(capture.tenant)), owner = \(bind: capture.owner), owner_id = \(nullable(capture.ownerID)),
+                    state = \(bind: capture.state.rawValue),
                     created_at_ms = \(bind: capture.createdAt.millisecondsSince1970),
                     expires_at_ms = \(nullable(capture.expiresAt?.millisecondsSince1970)), body = \(bind: try StoredJSON.encode(capture))
                 WHERE id = \(bind: capture.id)
@@ -51,11 +53,19 @@ extension SQLSession {
     func expiredCaptures(at now: Date) async throws -> [Capture] {
         try await perform("read expired captures") {
             try await rows("""
-                SELECT body FROM captures
+                SELECT body, owner_id FROM captures
                 WHERE state IN ('complete', 'failed') AND expires_at_ms IS NOT NULL AND expires_at_ms <= \(bind: now.millisecondsSince1970)
                 ORDER BY expires_at_ms, \(dialect.byteOrder("id"))
-                """).map { try $0.body(Capture.self) }.filter { $0.objectKey != nil }
+                """).map(SQLSession.capture).filter { $0.objectKey != nil }
         }
+    }
+
+    /// A capture from a row of `body, owner_id`: the column is the owner's id (a capture stored before
+    /// ownership was by id has it only there, filled in by migration 4).
+    private static func capture(_ row: any SQLRow) throws -> Capture {
+        var capture = try row.body(Capture.self)
+        capture.ownerID = try row.optionalText("owner_id")
+        return capture
     }
 
     func nextCaptureExpiry() async throws -> Date? {

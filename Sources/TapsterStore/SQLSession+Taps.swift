@@ -10,8 +10,8 @@ extension SQLSession {
     func insertTap(_ tap: Tap) async throws {
         try await perform("insert tap", conflict: { .alreadyExists("tap", tap.id) }) {
             try await execute("""
-                INSERT INTO taps (id, tenant, owner, state, filter_name, target_name, created_at_ms, deadline_ms, body)
-                VALUES (\(bind: tap.id), \(nullable(tap.tenant)), \(bind: tap.owner), \(bind: tap.state.rawValue),
+                INSERT INTO taps (id, tenant, owner, owner_id, state, filter_name, target_name, created_at_ms, deadline_ms, body)
+                VALUES (\(bind: tap.id), \(nullable(tap.tenant)), \(bind: tap.owner), \(nullable(tap.ownerID)), \(bind: tap.state.rawValue),
                         \(bind: tap.filter), \(bind: tap.target), \(bind: tap.createdAt.millisecondsSince1970),
                         \(bind: tap.deadline.millisecondsSince1970), \(bind: try SQLSession.tapBody(tap)))
                 """)
@@ -20,20 +20,20 @@ extension SQLSession {
 
     func findTap(id: String) async throws -> Tap? {
         try await perform("find tap") {
-            try await row("SELECT body FROM taps WHERE id = \(bind: id)").map { try $0.body(Tap.self) }
+            try await row("SELECT body, owner_id FROM taps WHERE id = \(bind: id)").map(SQLSession.tap)
         }
     }
 
     /// Newest first. With tenants: the taps of those tenants, and the owner's taps whatever their tenant.
     func listTaps(_ query: TapQuery) async throws -> [Tap] {
         try await perform("list taps") {
-            var conditions = visibilityConditions(tenants: query.tenants, owner: query.owner, states: query.states?.map(\.rawValue))
+            var conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
             if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
             if let target = query.target { conditions.append("target_name = \(bind: target)") }
-            var sql: SQLQueryString = "SELECT body FROM taps"
+            var sql: SQLQueryString = "SELECT body, owner_id FROM taps"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
-            return try await rows(sql).map { try $0.body(Tap.self) }
+            return try await rows(sql).map(SQLSession.tap)
         }
     }
 
@@ -42,7 +42,8 @@ extension SQLSession {
         try await perform("update tap") {
             try await row("""
                 UPDATE taps
-                SET tenant = \(nullable(tap.tenant)), owner = \(bind: tap.owner), state = \(bind: tap.state.rawValue),
+                SET tenant = \(nullable(tap.tenant)), owner = \(bind: tap.owner), owner_id = \(nullable(tap.ownerID)),
+                    state = \(bind: tap.state.rawValue),
                     filter_name = \(bind: tap.filter), target_name = \(bind: tap.target),
                     created_at_ms = \(bind: tap.createdAt.millisecondsSince1970), deadline_ms = \(bind: tap.deadline.millisecondsSince1970),
                     body = \(bind: try SQLSession.tapBody(tap))
@@ -55,10 +56,10 @@ extension SQLSession {
     func dueTaps(at now: Date) async throws -> [Tap] {
         try await perform("read due taps") {
             try await rows("""
-                SELECT body FROM taps
+                SELECT body, owner_id FROM taps
                 WHERE state IN \(SQLSession.liveStates) AND deadline_ms <= \(bind: now.millisecondsSince1970)
                 ORDER BY deadline_ms, \(dialect.byteOrder("id"))
-                """).map { try $0.body(Tap.self) }
+                """).map(SQLSession.tap)
         }
     }
 
@@ -69,10 +70,10 @@ extension SQLSession {
         }
     }
 
-    func liveTapCount(owner: String) async throws -> Int {
+    func liveTapCount(ownerID: String) async throws -> Int {
         try await perform("count live taps") {
             Int(try await row("""
-                SELECT COUNT(*) AS live FROM taps WHERE owner = \(bind: owner) AND state IN \(SQLSession.liveStates)
+                SELECT COUNT(*) AS live FROM taps WHERE owner_id = \(bind: ownerID) AND state IN \(SQLSession.liveStates)
                 """)?.integer("live") ?? 0)
         }
     }
@@ -97,6 +98,14 @@ extension SQLSession {
     }
 
     /// A tap's stored JSON: per-agent status lives in its own table.
+    /// A tap from a row of `body, owner_id`: the column is the owner's id (a tap stored before ownership
+    /// was by id has it only there, filled in by migration 4).
+    private static func tap(_ row: any SQLRow) throws -> Tap {
+        var tap = try row.body(Tap.self)
+        tap.ownerID = try row.optionalText("owner_id")
+        return tap
+    }
+
     private static func tapBody(_ tap: Tap) throws -> String {
         var stored = tap
         stored.agents = nil

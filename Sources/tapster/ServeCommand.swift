@@ -46,6 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Default: the filesystem under <data-dir>/captures."))
     var captureStore: String?
 
+    @Option(name: .customLong("external-url"), help: ArgumentHelp(
+        "The URL users reach this server at (e.g. https://tapster.example.com), for the download links it hands out.",
+        discussion: "Without it a download link is a path on whatever server URL the client used; a request's Host header is never trusted for it."))
+    var externalURL: String?
+
     @Flag(name: .customLong("with-agent"), help: ArgumentHelp(
         "Also run this host's agent in the same process (needs root), enrolled by the server itself.",
         discussion: "Its name is the host name unless --agent-name says otherwise; its key and certificate live in <data-dir>/agent."))
@@ -78,6 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
         var configured = configuration
         configured.captureBuffer = Int(clamping: captureBuffer.bytes)
         configured.captureStore = captureStore
+        do {
+            configured.externalURL = try externalURL.map(ExternalURL.init(parsing:))
+        } catch {
+            throw ValidationError(error.message)
+        }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster")
         logger.logLevel = logLevel

@@ -38,8 +38,9 @@ struct TapAdmissionTests {
         #expect(admitted.tenant == nil)
     }
 
-    @Test("an admin's tap belongs to the requested tenant, else the filter's, else the target's", arguments: [
-        ("pay", "shop", "ops", "pay"), (nil, "shop", "ops", "shop"), (nil, nil, "ops", "ops"), (nil, nil, nil, nil),
+    @Test("an admin's tap belongs to the requested tenant, else the filter's — never the target's, which says nothing of whose traffic it is",
+          arguments: [
+        ("pay", "shop", "ops", "pay"), (nil, "shop", "ops", "shop"), (nil, nil, "ops", nil), (nil, nil, nil, nil),
     ] as [(String?, String?, String?, String?)])
     func adminTenant(requested: String?, filterTenant: String?, targetTenant: String?, expected: String?) throws {
         let admitted = try Self.admit(Fixture.admin, filter: Self.filter(tenant: filterTenant), target: Self.target(tenant: targetTenant),
@@ -177,11 +178,26 @@ struct TapAdmissionTests {
         #expect(admitted.tenant == "pay")
     }
 
-    @Test("without a request, the tap belongs to the tenant of a covering tenant grant, the first by name")
+    @Test("without a request, the tap belongs to the filter's tenant when the owner is in it: only its workloads can be selected")
+    func tenantFromFilter() throws {
+        let carol = Fixture.owner("carol", tenants: ["ops", "pay", "shop"])
+        let grants = [Self.grant(tenant: "shop", max: "1h"), Self.grant(tenant: "pay", max: "1h")]
+        #expect(try Self.admit(carol, filter: Self.filter(tenant: "ops"), grants: grants).tenant == "ops")
+    }
+
+    @Test("without a request or a filter tenant, the tap belongs to the tenant of a covering tenant grant, the first by name")
     func tenantFromGrant() throws {
         let carol = Fixture.owner("carol", tenants: ["ops", "pay", "shop"])
         let grants = [Self.grant(tenant: "shop", max: "1h"), Self.grant(tenant: "pay", max: "1h")]
-        #expect(try Self.admit(carol, filter: Self.filter(tenant: "ops"), grants: grants).tenant == "pay")
+        #expect(try Self.admit(carol, grants: grants).tenant == "pay")
+    }
+
+    @Test("an owner in no tenant cannot tap: every owner's tap selects in one of the owner's tenants")
+    func ownerOfNoTenant() {
+        let loner = Fixture.owner("loner", tenants: [])
+        #expect(throws: TapsterError(.notGranted, "you belong to no tenant; an admin must add you to one before you can tap")) {
+            try Self.admit(loner, grants: [Self.grant(user: "loner", max: "1h")])
+        }
     }
 
     @Test("without a request, the tap belongs to the tenant whose grant covers the duration, not a shorter grant's")

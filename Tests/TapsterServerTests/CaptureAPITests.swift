@@ -82,7 +82,7 @@ import Testing
         }
 
         func auditActions(_ id: String) async throws -> [String] {
-            try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(id)", token: fixture.admin).items.map(\.action)
+            try await api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&object=\(id)", token: fixture.admin).items.map(\.action)
         }
     }
 
@@ -222,8 +222,13 @@ import Testing
             #expect(capture.packets == 60 && capture.hosts == ["node-2", "node-1"] && capture.size == Int64(bytes.count))
             let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: rig.fixture.alice)
             #expect(tap.state == .stopped)
-            let actions = try await rig.auditActions(id)
-            #expect(actions == ["tap.created", "capture.created", "tap.stopped", "capture.stopped"])
+            // The end of reading is audited once the response is complete, after the capture's own events.
+            let actions = try await eventually("the end of the stream to be audited") {
+                let actions = try await rig.auditActions(id)
+                return actions.contains("capture.stream_detached") ? actions : nil
+            }
+            #expect(actions == ["tap.created", "capture.created", "capture.stream_attached", "tap.stopped", "capture.stopped",
+                                "capture.stream_detached"])
         }
     }
 
@@ -264,8 +269,12 @@ import Testing
             #expect(capture.endReason == .clientGone)
             let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: rig.fixture.alice)
             #expect(tap.state == .stopped)
-            let actions = try await rig.auditActions(id)
-            #expect(actions == ["tap.created", "capture.created", "capture.client_gone", "tap.stopped", "capture.stopped"])
+            let actions = try await eventually("the end of the stream to be audited") {
+                let actions = try await rig.auditActions(id)
+                return actions.contains("capture.stream_detached") ? actions : nil
+            }
+            #expect(actions.filter { $0 != "capture.stream_detached" }
+                    == ["tap.created", "capture.created", "capture.stream_attached", "capture.client_gone", "tap.stopped", "capture.stopped"])
         }
     }
 
@@ -302,7 +311,7 @@ import Testing
             let expiresAt = try #require(capture.expiresAt)
             #expect(abs(expiresAt.timeIntervalSince(try #require(capture.endedAt)) - 3600) < 1)
 
-            let link = try await rig.api.expect(CaptureDownloadLink.self, .post, "/api/v1/captures/\(capture.id)/download-url", token: rig.fixture.carol)
+            let link = try await rig.api.expect(CaptureDownloadLink.self, .post, "/api/v1/captures/\(capture.id)/download-url", token: rig.fixture.alice)
             #expect(abs(link.expiresAt.timeIntervalSince(rig.clock.now) - 900) < 2)
             let download = try await rig.api.call(.get, link.path, token: nil)
             #expect(download.status == 200 && download.headers[.contentType] == "application/x-pcapng")
@@ -392,7 +401,7 @@ import Testing
             }
             #expect(swept.objectKey == capture.objectKey)
             #expect(try await rig.objectStore.head(key: try #require(capture.objectKey)) == nil)
-            let events = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(capture.id)&action=capture.expired",
+            let events = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&object=\(capture.id)&action=capture.expired",
                                                   token: rig.fixture.admin).items
             #expect(events.map(\.actor) == ["system"])
             #expect(events.first?.details["object_key"] == capture.objectKey)

@@ -9,7 +9,7 @@ import Testing
     static func capture(owner: String = "alice", tenant: String? = "blue", mode: CaptureMode = .store, createdAt: Date = Fixtures.start,
                         expiresIn seconds: Int? = 7 * 86_400) -> Capture {
         let id = Identifier.make()
-        return Capture(id: id, tenant: tenant, owner: owner, filter: "web", target: "archive", mode: mode, createdAt: createdAt,
+        return Capture(id: id, tenant: tenant, owner: owner, ownerID: "id-\(owner)", filter: "web", target: "archive", mode: mode, createdAt: createdAt,
                        deadline: createdAt.addingTimeInterval(600), objectKey: mode == .store ? "\(tenant ?? "_")/\(id).pcapng" : nil,
                        expiresAt: seconds.map { createdAt.addingTimeInterval(TimeInterval($0)) })
     }
@@ -56,8 +56,8 @@ import Testing
             let alices = Self.capture(owner: "alice", tenant: nil, createdAt: Fixtures.at(1))
             for capture in [blue, red, alices] { try await db.store.insertCapture(capture) }
             #expect(try await db.store.listCaptures(CaptureQuery()).map(\.id) == [blue.id, red.id, alices.id])
-            #expect(try await db.store.listCaptures(CaptureQuery(tenants: ["blue"], owner: "alice")).map(\.id) == [blue.id, alices.id])
-            #expect(try await db.store.listCaptures(CaptureQuery(tenants: [], owner: nil)).isEmpty)
+            #expect(try await db.store.listCaptures(CaptureQuery(tenants: ["blue"], ownerID: "id-alice")).map(\.id) == [blue.id, alices.id])
+            #expect(try await db.store.listCaptures(CaptureQuery(tenants: [], ownerID: nil)).isEmpty)
             #expect(try await db.store.listCaptures(CaptureQuery(states: [.complete])).isEmpty)
         }
     }

@@ -43,7 +43,7 @@ enum Fixtures {
 
     static func tap(owner: String = "alice", tenant: String? = "blue", createdAt: Date = start, seconds: Int64 = 600,
                     state: TapState = .active, filter: String = "web", target: String = "tool") -> Tap {
-        Tap(tenant: tenant, owner: owner, filter: filter, target: target, state: state, duration: TapDuration(seconds: seconds),
+        Tap(tenant: tenant, owner: owner, ownerID: "id-\(owner)", filter: filter, target: target, state: state, duration: TapDuration(seconds: seconds),
             createdAt: createdAt)
     }
 

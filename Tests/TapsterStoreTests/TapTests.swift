@@ -48,7 +48,7 @@ import Testing
             let alicesElsewhere = Fixtures.tap(owner: "alice", tenant: "green", createdAt: Fixtures.at(1))
             let alicesUntenanted = Fixtures.tap(owner: "alice", tenant: nil, createdAt: Fixtures.at(0))
             for tap in [blue, red, alicesElsewhere, alicesUntenanted] { try await db.store.insertTap(tap) }
-            let listed = try await db.store.listTaps(TapQuery(tenants: ["blue"], owner: "alice"))
+            let listed = try await db.store.listTaps(TapQuery(tenants: ["blue"], ownerID: "id-alice"))
             #expect(listed.map(\.id) == [blue.id, alicesElsewhere.id, alicesUntenanted.id])
             #expect(try await db.store.listTaps(TapQuery(tenants: ["blue", "red"])).map(\.id) == [blue.id, red.id])
             #expect(try await db.store.listTaps(TapQuery(tenants: [])).isEmpty)
@@ -99,8 +99,8 @@ import Testing
                 try await db.store.insertTap(Fixtures.tap(owner: "alice", state: state))
             }
             try await db.store.insertTap(Fixtures.tap(owner: "bob", state: .active))
-            #expect(try await db.store.liveTapCount(owner: "alice") == 2)
-            #expect(try await db.store.liveTapCount(owner: "nobody") == 0)
+            #expect(try await db.store.liveTapCount(ownerID: "id-alice") == 2)
+            #expect(try await db.store.liveTapCount(ownerID: "id-nobody") == 0)
         }
     }
 

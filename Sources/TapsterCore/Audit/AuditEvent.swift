@@ -57,6 +57,10 @@ public enum AuditAction {
     public static let captureClientGone = "capture.client_gone"
     /// A user asked for a signed download URL of a stored capture.
     public static let captureDownloadLinkCreated = "capture.download_link_created"
+    /// A user began reading a live streamed capture (the actor is who reads its packets).
+    public static let captureStreamAttached = "capture.stream_attached"
+    /// The reader of a live streamed capture stopped reading (the capture ended, or the reader left).
+    public static let captureStreamDetached = "capture.stream_detached"
     /// A stored capture was fetched through a signed URL.
     public static let captureDownloaded = "capture.downloaded"
     /// A user deleted a capture (and its stored object).

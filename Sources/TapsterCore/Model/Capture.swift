@@ -89,8 +89,11 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// The id of the tap the capture runs as.
     public var id: String
     public var tenant: String?
-    /// The user who asked for it.
+    /// The name of the user who asked for it, as it was then (shown; never used to decide anything).
     public var owner: String
+    /// The id of the user who asked for it, who alone (with admins) may read its packets
+    /// (``Policy/mayReadPackets(_:of:)``). `nil` only when that user no longer exists.
+    public var ownerID: String?
     /// The grant's filter and target.
     public var filter: String
     public var target: String
@@ -118,11 +121,12 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// captured then is missing and counted nowhere else. Absent (nil) when there were none.
     public var absences: [CaptureAbsence]?
 
-    public init(id: String, tenant: String?, owner: String, filter: String, target: String, mode: CaptureMode,
+    public init(id: String, tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {
         self.id = id
         self.tenant = tenant
         self.owner = owner
+        self.ownerID = ownerID
         self.filter = filter
         self.target = target
         self.mode = mode
@@ -197,7 +201,7 @@ public struct CaptureView: Codable, Sendable, Equatable {
 /// `POST /api/v1/captures/{id}/download-url`: a URL that fetches the stored capture without a token
 /// until it expires.
 public struct CaptureDownloadLink: Codable, Sendable, Equatable {
-    /// The absolute URL, when the server knows its own address (from the request's `Host`).
+    /// The absolute URL, when the server was told where users reach it (`tapster serve --external-url`).
     public var url: String?
     /// The path and query, to append to the server's base URL.
     public var path: String

@@ -92,10 +92,14 @@ public struct FilterSpec: Codable, Sendable, Equatable {
 
     public var effectiveDirection: Direction { direction ?? .both }
 
-    /// Whether the filter selects this workload: its labels match ``selector`` and, when
-    /// ``ports`` is set, one of its interfaces is among them.
-    public func selects(_ workload: WorkloadSpec) -> Bool {
-        guard selector.matches(workload.labels) else { return false }
+    /// Whether the filter selects this workload within `scope`: the workload is in the filter's tenant
+    /// (when it has one) and in `scope` (``TenantScope``), its labels match ``selector`` and, when
+    /// ``ports`` is set, one of its interfaces is among them. There is no selection without a scope:
+    /// the tenant boundary holds for every selector form (`!key`, `notin`, `!=` match workloads that
+    /// lack a label, in whichever tenant they are).
+    public func selects(_ workload: WorkloadSpec, within scope: TenantScope) -> Bool {
+        if let tenant, workload.tenant != tenant { return false }
+        guard scope.contains(workload.tenant), selector.matches(workload.labels) else { return false }
         guard let ports else { return true }
         return workload.interfaces.contains { ports.contains($0.id) }
     }

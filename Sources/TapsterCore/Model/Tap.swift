@@ -34,8 +34,11 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
     public var id: String
     /// The tenant the tap belongs to; `nil` for an admin's tap outside every tenant.
     public var tenant: String?
-    /// The user who asked for it.
+    /// The name of the user who asked for it, as it was then (shown; never used to decide anything).
     public var owner: String
+    /// The id of the user who asked for it: ownership is by id, so a new user who takes an old name
+    /// inherits nothing. `nil` only on a tap whose owner no longer exists.
+    public var ownerID: String?
     public var filter: String
     public var target: String
     public var description: String?
@@ -59,12 +62,13 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
     /// How the capture this tap runs as narrows its filter; absent on every tap that is not a capture.
     public var capture: CaptureNarrowing?
 
-    public init(id: String = Identifier.make(), tenant: String?, owner: String, filter: String, target: String,
+    public init(id: String = Identifier.make(), tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String,
                 description: String? = nil, state: TapState = .active, duration: TapDuration, createdAt: Date,
                 reactivatedFrom: String? = nil, matchedWorkloads: Int = 0, capture: CaptureNarrowing? = nil) {
         self.id = id
         self.tenant = tenant
         self.owner = owner
+        self.ownerID = ownerID
         self.filter = filter
         self.target = target
         self.description = description

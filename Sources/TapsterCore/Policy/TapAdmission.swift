@@ -19,8 +19,9 @@ public enum TapAdmission {
         case .auditor:
             throw TapsterError(.forbidden, "auditors have read-only access")
         case .admin:
-            let tenant = requestedTenant ?? filter.tenant ?? target.tenant
-            return Admitted(tenant: tenant, maxDuration: nil)
+            // A tap's tenant is whose workloads it selects (``TenantScope/of(_:)``), so it comes from the
+            // filter, not from the target: an admin's tap of a filter of no tenant selects in every tenant.
+            return Admitted(tenant: requestedTenant ?? filter.tenant, maxDuration: nil)
         case .owner:
             break
         }
@@ -41,10 +42,17 @@ public enum TapAdmission {
             throw TapsterError(.quotaExceeded, "you already have \(liveTaps) active taps, your quota is \(quota); stop one first")
         }
         // The tenant of a grant that covers this duration, not of a shorter one.
-        let tenant = requestedTenant
+        // The tenant of a grant that covers this duration, not of a shorter one. A filter's own tenant wins:
+        // it is the only tenant whose workloads the filter can select.
+        let candidate = requestedTenant
+            ?? filter.tenant.flatMap { principal.tenants.contains($0) ? $0 : nil }
             ?? applicable.filter { duration <= $0.maxDuration }.compactMap(\.tenant).sorted().first
             ?? [filter.tenant, target.tenant].compactMap { $0 }.first(where: principal.tenants.contains)
             ?? principal.tenants.sorted().first
+        // Every owner's tap is in one of the owner's tenants: it selects only that tenant's workloads.
+        guard let tenant = candidate, principal.tenants.contains(tenant) else {
+            throw TapsterError(.notGranted, "you belong to no tenant; an admin must add you to one before you can tap")
+        }
         return Admitted(tenant: tenant, maxDuration: longest)
     }
 }

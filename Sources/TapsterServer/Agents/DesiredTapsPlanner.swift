@@ -27,7 +27,8 @@ struct AgentPlan: Sendable, Equatable {
 ///
 /// Rules:
 /// - only live taps before their deadline, whose filter and target exist;
-/// - sources: on each host, the workloads the filter selects (by labels, and by `ports` when given:
+/// - sources: on each host, the workloads the filter selects within the tap's tenant (``TenantScope``;
+///   by labels, and by `ports` when given:
 ///   then only those interfaces), every interface of each — except the interface of every live tap's
 ///   `port` target, which no tap ever captures from (its delivered frames would be mirrored again: into
 ///   itself, or — two taps delivering into each other's monitors — round and round);
@@ -75,7 +76,7 @@ enum DesiredTapsPlanner {
                   let filterBPF = expression(of: filter.spec, workloads: inputs.workloads) else { continue }
             let portDestination = target.kind == .port ? port(target.spec.portId, in: inputs.workloads) : nil
             if target.kind == .port, portDestination == nil { continue }
-            let sourcesByHost = sources(of: filter.spec, narrowedBy: tap.capture, in: inputs.workloads,
+            let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture, in: inputs.workloads,
                                         excluding: deliveryPorts)
             var assignment = Tapster_Agent_V1_TapAssignment()
             assignment.tapID = tap.id
@@ -139,10 +140,10 @@ enum DesiredTapsPlanner {
 
     /// Capture sources by host: every selected workload's interfaces (only the filter's `ports` when
     /// given; a capture's narrowing applied), without the excluded interfaces (by id).
-    static func sources(of filter: FilterSpec, narrowedBy capture: CaptureNarrowing? = nil, in workloads: [Workload],
-                        excluding excluded: Set<String>) -> [String: [Tapster_Agent_V1_CaptureSource]] {
+    static func sources(of filter: FilterSpec, within scope: TenantScope, narrowedBy capture: CaptureNarrowing? = nil,
+                        in workloads: [Workload], excluding excluded: Set<String>) -> [String: [Tapster_Agent_V1_CaptureSource]] {
         var byHost: [String: [Tapster_Agent_V1_CaptureSource]] = [:]
-        for workload in workloads where filter.selects(workload.spec) && (capture?.selects(workload.spec) ?? true) {
+        for workload in workloads where filter.selects(workload.spec, within: scope) && (capture?.selects(workload.spec) ?? true) {
             for interface in workload.interfaces where !excluded.contains(interface.id) && (filter.ports?.contains(interface.id) ?? true)
                 && (capture?.includes(interface: interface.name) ?? true) {
                 var source = Tapster_Agent_V1_CaptureSource()

@@ -27,6 +27,8 @@ extension CaptureSettings {
             objectStore = FilesystemObjectStore(root: configuration.capturesDirectory)
         }
         let key = try DownloadSigningKey.loadOrCreate(in: URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true))
-        return CaptureSettings(bufferBudget: configuration.captureBuffer, objectStore: objectStore, signingKey: key)
+        var settings = CaptureSettings(bufferBudget: configuration.captureBuffer, objectStore: objectStore, signingKey: key)
+        settings.externalURL = configuration.externalURL
+        return settings
     }
 }

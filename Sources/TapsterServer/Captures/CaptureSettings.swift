@@ -25,6 +25,8 @@ public struct CaptureSettings: Sendable {
     public var signer: DownloadSigner
     /// The longest the retention sweeper sleeps between sweeps.
     public var sweepInterval: Duration
+    /// Where users reach the server (`--external-url`): download links are absolute only with it.
+    public var externalURL: ExternalURL?
     /// The most bytes all running captures together may hold in memory: each holds up to ``bufferBudget``,
     /// so a capture that would take the sum past this is refused (`unavailable`). By default 32 captures'.
     public var totalBufferBudget: Int?

@@ -16,6 +16,9 @@ enum NeutronAnnotation {
     static let tap = "neutron.tap"
     static let direction = "neutron.direction"
     static let vlanFilter = "neutron.vlan_filter"
+    /// On a tap service an owner made through the Neutron API: its tenant. Owners change and delete only
+    /// tap services with this mark — never a `port` target an admin made, which shows as a tap service too.
+    static let ownedByTenant = "neutron.owned_by_tenant"
 
     static let tapFlow = "tap_flow"
     static let tapMirror = "tap_mirror"

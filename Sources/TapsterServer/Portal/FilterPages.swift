@@ -76,6 +76,9 @@ struct FilterPages {
         // The live preview: the form as typed in, the preview (or the API's error) as JSON.
         routes.router.post("admin/filters/preview") { request, context in
             guard let visitor = try await portal.visitor(of: request) else { throw TapsterError(.unauthenticated, "the portal session has ended") }
+            guard !visitor.user.mustChangePassword else {
+                throw TapsterError(.passwordChangeRequired, "change your one-time password first")
+            }
             let form = try await PortalForm.read(request, context: context)
             guard CSRF.isValid(form[CSRF.field], secret: PortalCookies.value(PortalCookies.session, in: request) ?? "") else {
                 throw TapsterError.forbidden("the form's CSRF token is missing or wrong")

@@ -22,13 +22,16 @@ struct CaptureRoutes {
         }
         api.endpoint(.get, "captures/{id}") { _, context, p in try await cp.capture(p, try context.parameter("id")) }
         api.noContent(.delete, "captures/{id}") { _, context, p in try await cp.deleteCapture(p, try context.parameter("id")) }
-        api.endpoint(.post, "captures/{id}/download-url") { request, context, p in
-            try await cp.captureDownloadLink(p, try context.parameter("id"), host: request.head.authority)
+        api.endpoint(.post, "captures/{id}/download-url") { _, context, p in
+            try await cp.captureDownloadLink(p, try context.parameter("id"))
         }
         api.get("captures/{id}/stream") { _, context in
             let p = try context.requirePrincipal()
-            let reader = try await cp.captureReader(p, try context.parameter("id"))
-            return Self.stream(reader, closed: context.connectionClosed)
+            let id = try context.parameter("id")
+            let reader = try await cp.captureReader(p, id)
+            return Self.stream(reader, closed: context.connectionClosed) { reason in
+                await cp.captureReaderDetached(p, id, reason: reason)
+            }
         }
         // No token: the signed URL is the credential.
         api.get("captures/{id}/download") { request, context in
@@ -47,8 +50,10 @@ struct CaptureRoutes {
     }
 
     /// The live pcapng, chunked, to its end. A reader that goes away — its connection closes, or a
-    /// write fails — stops the capture (`client_gone`).
-    static func stream(_ reader: CaptureReader, closed: EventLoopFuture<Void>) -> Response {
+    /// write fails — stops the capture (`client_gone`). `detached` learns how the reading ended
+    /// (`ended` or `reader_gone`), once.
+    static func stream(_ reader: CaptureReader, closed: EventLoopFuture<Void>,
+                       detached: @escaping @Sendable (String) async -> Void) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: pcapng, .cacheControl: "no-store", .contentDisposition: "inline; filename=\"capture-\(reader.session.id).pcapng\""],
@@ -65,8 +70,10 @@ struct CaptureRoutes {
                     try await writer.finish(nil)
                 } catch {
                     await reader.gone()
+                    await detached("reader_gone")
                     throw error
                 }
+                await detached("ended")
             })
     }
 

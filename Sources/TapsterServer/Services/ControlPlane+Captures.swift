@@ -49,7 +49,7 @@ extension ControlPlane {
         let opened = try await open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
                                     description: request.description, reactivating: nil, capture: narrowing) { session, tap in
             let capture = Capture(
-                id: tap.id, tenant: tap.tenant, owner: tap.owner, filter: tap.filter, target: tap.target, mode: mode,
+                id: tap.id, tenant: tap.tenant, owner: tap.owner, ownerID: tap.ownerID, filter: tap.filter, target: tap.target, mode: mode,
                 createdAt: tap.createdAt, deadline: tap.deadline, objectKey: mode == .store ? Self.objectKey(tap) : nil,
                 expiresAt: mode == .store ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
             try await session.insertCapture(capture)
@@ -58,7 +58,7 @@ extension ControlPlane {
                                                       "filter": tap.filter, "target": tap.target]) { own, _ in own })
         }
         let tap = opened.tap
-        let hosts = Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).workloads
+        let hosts = Self.matches(of: filter.spec, within: .of(tap), in: try await store.list(.workloads, tenants: nil)).workloads
             .filter { narrowing.selects($0.spec) }.map(\.host)
         await captures.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
@@ -73,7 +73,7 @@ extension ControlPlane {
     public func listCaptures(_ p: Principal, states: Set<Capture.State>? = nil) async throws -> [Capture] {
         try Policy.require(p, .read, .capture, .collection)
         let scope = tenantScope(p)
-        return try await store.listCaptures(CaptureQuery(tenants: scope, owner: scope == nil ? nil : p.name, states: states))
+        return try await store.listCaptures(CaptureQuery(tenants: scope, ownerID: scope == nil ? nil : p.userID, states: states))
     }
 
     /// A capture the principal may see.
@@ -83,29 +83,55 @@ extension ControlPlane {
 
     func visibleCapture(_ p: Principal, _ id: String, _ action: Action) async throws -> Capture {
         let capture = try await store.findCapture(id: id)
-        let visible = capture.map { p.role != .owner || p.belongs(to: $0.tenant) || $0.owner == p.name } ?? false
-        try Policy.require(p, action, .capture, .object(visible: visible), reference: id)
+        try Policy.requireOwned(p, action, .capture, capture?.ownership, reference: id)
         guard let capture else { throw TapsterError.notFound("capture", id) }
         return capture
     }
 
-    /// Becomes the one reader of a live streamed capture.
+    /// A capture whose packets the principal may read (``Policy/requirePacketAccess(_:_:reference:)``).
+    func capturePackets(_ p: Principal, _ id: String) async throws -> Capture {
+        let capture = try await store.findCapture(id: id)
+        try Policy.requirePacketAccess(p, capture?.ownership, reference: id)
+        guard let capture else { throw TapsterError.notFound("capture", id) }
+        return capture
+    }
+
+    /// Becomes the one reader of a live streamed capture; audited with the reader as the actor.
     func captureReader(_ p: Principal, _ id: String) async throws -> CaptureReader {
-        let capture = try await visibleCapture(p, id, .read)
+        let capture = try await capturePackets(p, id)
         guard capture.mode == .stream else {
             throw TapsterError(.invalidState, "capture \(id) is stored, not streamed; download it when it is complete")
         }
         guard capture.state == .live else {
             throw TapsterError(.invalidState, "capture \(id) is \(capture.state.rawValue); only a live capture can be streamed")
         }
-        return try await captures.reader(for: id)
+        let reader = try await captures.reader(for: id)
+        try await store.transaction { session in
+            try await audit(session, p, AuditAction.captureStreamAttached, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                            details: ["owner": capture.owner])
+        }
+        return reader
+    }
+
+    /// Records that `p` stopped reading the live stream of capture `id` (it ended, or the reader left).
+    func captureReaderDetached(_ p: Principal, _ id: String, reason: String) async {
+        let tenant = try? await store.findCapture(id: id)?.tenant
+        do {
+            try await store.transaction { session in
+                try await audit(session, p, AuditAction.captureStreamDetached, .capture, id: id, name: nil, tenant: tenant ?? nil,
+                                details: ["reason": reason])
+            }
+        } catch {
+            logger.error("could not audit the end of a capture stream", metadata: ["capture": "\(id)", "error": "\(error)"])
+        }
     }
 
     // MARK: Downloading
 
-    /// A URL that downloads a complete stored capture without a token until it expires.
-    public func captureDownloadLink(_ p: Principal, _ id: String, host: String?) async throws -> CaptureDownloadLink {
-        let capture = try await visibleCapture(p, id, .read)
+    /// A URL that downloads a complete stored capture without a token until it expires: absolute when the
+    /// server has an external URL (``CaptureSettings/externalURL``), else a path on the client's server URL.
+    public func captureDownloadLink(_ p: Principal, _ id: String) async throws -> CaptureDownloadLink {
+        let capture = try await capturePackets(p, id)
         try Self.requireDownloadable(capture)
         let signed = captures.settings.signer.sign(captureID: capture.id, now: now)
         let path = "/api/v1/captures/\(capture.id)/download?\(signed.query)"
@@ -113,7 +139,7 @@ extension ControlPlane {
             try await audit(session, p, AuditAction.captureDownloadLinkCreated, .capture, id: capture.id, name: nil, tenant: capture.tenant,
                             details: ["expires_at": TapsterJSON.formatTime(signed.expiresAt), "owner": capture.owner])
         }
-        return CaptureDownloadLink(url: host.map { "http://\($0)\(path)" }, path: path, expiresAt: signed.expiresAt)
+        return CaptureDownloadLink(url: captures.settings.externalURL?.absolute(path), path: path, expiresAt: signed.expiresAt)
     }
 
     /// Opens a stored capture for a download whose only credential is its signed URL (checked here).

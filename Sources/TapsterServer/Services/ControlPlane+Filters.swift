@@ -5,7 +5,7 @@ extension ControlPlane {
     public func listFilters(_ p: Principal) async throws -> [FilterView] {
         let workloads = try await store.list(.workloads, tenants: nil)
         return try await visibleRecords(p, in: .filters, kind: .filter)
-            .map { FilterView(filter: $0, matches: Self.matches(of: $0.spec, in: workloads).summary) }
+            .map { FilterView(filter: $0, matches: Self.matches(of: $0.spec, within: .visible(to: p), in: workloads).summary) }
     }
 
     func visibleFilter(_ p: Principal, _ reference: String) async throws -> Filter {
@@ -14,13 +14,14 @@ extension ControlPlane {
 
     public func filter(_ p: Principal, _ reference: String) async throws -> FilterView {
         let filter = try await visibleFilter(p, reference)
-        return FilterView(filter: filter, matches: Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).summary)
+        return FilterView(filter: filter, matches: Self.matches(of: filter.spec, within: .visible(to: p),
+                                                                in: try await store.list(.workloads, tenants: nil)).summary)
     }
 
-    /// The workloads a filter selects now.
+    /// The workloads a filter selects now, of those the principal may see.
     public func filterWorkloads(_ p: Principal, _ reference: String) async throws -> [Workload] {
         let filter = try await visibleFilter(p, reference)
-        return Self.matches(of: filter.spec, in: try await store.list(.workloads, tenants: nil)).workloads
+        return Self.matches(of: filter.spec, within: .visible(to: p), in: try await store.list(.workloads, tenants: nil)).workloads
     }
 
     /// What a filter spec would select, without saving it (the portal's live preview).
@@ -28,7 +29,7 @@ extension ControlPlane {
         try Policy.require(p, .create, .filter, .collection)
         let spec = try spec.validated()
         try await filterCompiler.check(spec, allowingNames: true)
-        let matches = Self.matches(of: spec, in: try await store.list(.workloads, tenants: nil))
+        let matches = Self.matches(of: spec, within: .visible(to: p), in: try await store.list(.workloads, tenants: nil))
         return FilterPreview(workloads: matches.workloads.count, hosts: matches.summary.hosts, items: matches.workloads)
     }
 
@@ -44,7 +45,7 @@ extension ControlPlane {
                             details: Self.auditDetails(spec))
             return filter
         }
-        return FilterView(filter: filter, matches: Self.matches(of: spec, in: try await store.list(.workloads, tenants: nil)).summary)
+        return FilterView(filter: filter, matches: Self.matches(of: spec, within: .visible(to: p), in: try await store.list(.workloads, tenants: nil)).summary)
     }
 
     public func replaceFilter(_ p: Principal, _ reference: String, _ spec: FilterSpec) async throws -> FilterView {
@@ -62,7 +63,8 @@ extension ControlPlane {
             try await audit(session, p, AuditAction.updated("filter"), .filter, id: updated.id, name: updated.name, tenant: updated.tenant,
                             details: Self.auditDetails(updated.spec))
         }
-        return FilterView(filter: updated, matches: Self.matches(of: updated.spec, in: try await store.list(.workloads, tenants: nil)).summary)
+        return FilterView(filter: updated, matches: Self.matches(of: updated.spec, within: .visible(to: p),
+                                                                 in: try await store.list(.workloads, tenants: nil)).summary)
     }
 
     public func deleteFilter(_ p: Principal, _ reference: String) async throws {
@@ -77,9 +79,9 @@ extension ControlPlane {
         }
     }
 
-    /// The workloads a filter picks (by selector and ports), and on how many hosts.
-    static func matches(of spec: FilterSpec, in workloads: [Workload]) -> (workloads: [Workload], summary: FilterMatches) {
-        let selected = workloads.filter { spec.selects($0.spec) }
+    /// The workloads a filter picks within a tenant scope (by tenant, selector and ports), and on how many hosts.
+    static func matches(of spec: FilterSpec, within scope: TenantScope, in workloads: [Workload]) -> (workloads: [Workload], summary: FilterMatches) {
+        let selected = workloads.filter { spec.selects($0.spec, within: scope) }
         return (selected, FilterMatches(workloads: selected.count, hosts: Set(selected.map(\.host)).count))
     }
 

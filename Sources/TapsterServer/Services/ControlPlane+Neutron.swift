@@ -51,13 +51,18 @@ extension ControlPlane {
         return fallback
     }
 
-    /// Who may change or delete a Neutron object: admins, and owners of its tenant.
-    func requireNeutronOwnership(_ p: Principal, tenant: String?) throws(TapsterError) {
+    /// Who may change or delete a Neutron object: admins, and owners of its tenant. With `ownedByTenant`
+    /// (tap services, which are `port` targets an admin may also have made natively): owners only when an
+    /// owner of that tenant made it through the Neutron API (``NeutronAnnotation/ownedByTenant``).
+    func requireNeutronOwnership(_ p: Principal, tenant: String?, ownedByTenant: String?? = .none) throws(TapsterError) {
         switch p.role {
         case .admin: return
         case .auditor: throw TapsterError.forbidden("auditors have read-only access")
         case .owner:
             guard p.belongs(to: tenant) else { throw TapsterError.forbidden("only admins and owners of its tenant change this object") }
+            if case .some(let mark) = ownedByTenant, mark == nil || mark != tenant {
+                throw TapsterError.forbidden("this tap service was made by an admin; only admins change or delete it")
+            }
         }
     }
 
@@ -65,7 +70,7 @@ extension ControlPlane {
     func requireTapQuota(_ p: Principal, session: any StoreSession) async throws {
         guard p.role == .owner else { return }
         let quota = try await session.findUser(p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
-        let live = try await session.liveTapCount(owner: p.name)
+        let live = try await session.liveTapCount(ownerID: p.userID)
         guard live < quota else {
             throw TapsterError(.quotaExceeded, "you already have \(live) active taps, your quota is \(quota); delete a tap flow first")
         }
@@ -92,9 +97,9 @@ extension ControlPlane {
         try await session.insert(filter, into: .filters)
         try await audit(session, p, AuditAction.created("filter"), .filter, id: filter.id, name: spec.name, tenant: spec.tenant,
                         details: Self.auditDetails(spec).merging(Self.neutronAuditDetails) { a, _ in a })
-        let matched = Self.matches(of: spec, in: try await session.list(.workloads, tenants: nil)).workloads.count
-        let tap = Tap(id: id, tenant: spec.tenant, owner: p.name, filter: spec.name, target: target.name, state: .active,
-                      duration: Self.neutronTapDuration, createdAt: now, matchedWorkloads: matched)
+        var tap = Tap(id: id, tenant: spec.tenant, owner: p.name, ownerID: p.userID, filter: spec.name, target: target.name, state: .active,
+                      duration: Self.neutronTapDuration, createdAt: now)
+        tap.matchedWorkloads = Self.matches(of: spec, within: .of(tap), in: try await session.list(.workloads, tenants: nil)).workloads.count
         try await session.insertTap(tap)
         try await audit(session, p, AuditAction.tapCreated, .tap, id: tap.id, name: nil, tenant: tap.tenant, details: [
             "filter": spec.name, "target": target.name, "duration": tap.duration.description,

@@ -30,22 +30,24 @@ extension ControlPlane {
             let workload = try await neutronPortOwner(p, portID, session: session)
             let tenant = try await neutronTenant(p, requested: requestedTenant, fallback: workload.tenant, session: session)
             guard workload.tenant == tenant else { throw NeutronFault.portNotInTenant(portID) }
+            var annotations = [NeutronAnnotation.name: name]
+            if p.role == .owner, let tenant { annotations[NeutronAnnotation.ownedByTenant] = tenant }
             let spec = TargetSpec(name: NeutronAnnotation.nativeName("taas-svc", id), description: description, tenant: tenant,
-                                  kind: .port, portId: portID, annotations: [NeutronAnnotation.name: name])
+                                  kind: .port, portId: portID, annotations: annotations)
             return NeutronTapService(try await insertNeutronTarget(p, id: id, spec, session: session))
         }
     }
 
     func updateNeutronTapService(_ p: Principal, _ id: String, _ update: NeutronUpdate) async throws -> NeutronTapService {
         let target = try await neutronTapServiceTarget(p, id)
-        try requireNeutronOwnership(p, tenant: target.tenant)
+        try requireNeutronOwnership(p, tenant: target.tenant, ownedByTenant: target.annotations?[NeutronAnnotation.ownedByTenant])
         return NeutronTapService(try await updateNeutronTargets(p, [target], update)[0])
     }
 
     /// Deletes the tap service after ending its tap flows (stopping their taps, deleting their filters).
     func deleteNeutronTapService(_ p: Principal, _ id: String) async throws {
         let target = try await neutronTapServiceTarget(p, id)
-        try requireNeutronOwnership(p, tenant: target.tenant)
+        try requireNeutronOwnership(p, tenant: target.tenant, ownedByTenant: target.annotations?[NeutronAnnotation.ownedByTenant])
         let flows = try await neutronTapFlowParts(into: target)
         try await closeNeutronTaps(p, flows.map(\.tap), filters: flows.map(\.filter))
         try await deleteNeutronTargets(p, [target])

@@ -6,7 +6,7 @@ extension ControlPlane {
     public func listTaps(_ p: Principal, states: Set<TapState>? = nil) async throws -> [Tap] {
         try Policy.require(p, .read, .tap, .collection)
         let scope = tenantScope(p)
-        return try await store.listTaps(TapQuery(tenants: scope, owner: scope == nil ? nil : p.name, states: states))
+        return try await store.listTaps(TapQuery(tenants: scope, ownerID: scope == nil ? nil : p.userID, states: states))
     }
 
     /// A tap the principal may see, with its per-agent status.
@@ -22,8 +22,7 @@ extension ControlPlane {
 
     func visibleTap(_ p: Principal, _ id: String, _ action: Action) async throws -> Tap {
         let tap = try await store.findTap(id: id)
-        let visible = tap.map { p.role != .owner || p.belongs(to: $0.tenant) || $0.owner == p.name } ?? false
-        try Policy.require(p, action, .tap, .object(visible: visible), reference: id)
+        try Policy.requireOwned(p, action, .tap, tap?.ownership, reference: id)
         guard let tap else { throw TapsterError.notFound("tap", id) }
         return tap
     }
@@ -77,15 +76,16 @@ extension ControlPlane {
             try await store.transaction { session in
                 let grants = try await session.list(.grants, tenants: nil).filter { $0.filter == filter.name && $0.target == target.name }
                 let quota = try await session.findUser(p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
-                let live = try await session.liveTapCount(owner: p.name)
+                let live = try await session.liveTapCount(ownerID: p.userID)
                 let admitted = try TapAdmission.admit(
                     p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
                     liveTaps: live, quota: quota)
-                let matched = Self.matches(of: filter.spec, in: try await session.list(.workloads, tenants: nil)).workloads
-                    .filter { capture?.selects($0.spec) ?? true }.count
-                let tap = Tap(tenant: admitted.tenant, owner: p.name, filter: filter.name, target: target.name, description: description,
-                              state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: matched,
+                var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
+                              state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
                               capture: capture)
+                let matched = Self.matches(of: filter.spec, within: .of(tap), in: try await session.list(.workloads, tenants: nil)).workloads
+                    .filter { capture?.selects($0.spec) ?? true }.count
+                tap.matchedWorkloads = matched
                 try await session.insertTap(tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
                                "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]

@@ -1,0 +1,74 @@
+/// What the policy knows of an object someone owns — a tap or a capture: its tenant, and the user id
+/// of its owner. Ownership is by id: a new user who takes an old name inherits nothing.
+public struct Ownership: Sendable, Equatable {
+    public var tenant: String?
+    /// `nil` when the owner no longer exists: then only admins act on the object.
+    public var ownerID: String?
+
+    public init(tenant: String?, ownerID: String?) {
+        self.tenant = tenant
+        self.ownerID = ownerID
+    }
+}
+
+extension Tap {
+    public var ownership: Ownership { Ownership(tenant: tenant, ownerID: ownerID) }
+}
+
+extension Capture {
+    public var ownership: Ownership { Ownership(tenant: tenant, ownerID: ownerID) }
+}
+
+/// The rules over owned objects, in one place (the store's listings use the same rule in SQL):
+///
+/// - **seeing** a tap or capture (its metadata and counters): admins and auditors all; an owner those of
+///   their tenants and their own;
+/// - **stopping** one: whoever sees it and may stop at all (a teammate may end a tap left running:
+///   stopping only ever takes traffic away);
+/// - **acting** on one otherwise (reactivate, delete): its owner and admins; another owner of the same
+///   tenant sees it but is refused (403);
+/// - **reading its packets** (a live stream, a download link): its owner and admins only — not another
+///   owner of the tenant, not an auditor, who reads metadata, not payload.
+extension Policy {
+    /// Whether `principal` is the owner, by user id.
+    public static func owns(_ principal: Principal, _ object: Ownership) -> Bool {
+        guard let owner = object.ownerID, !principal.userID.isEmpty else { return false }
+        return owner == principal.userID
+    }
+
+    /// Whether `principal` may know the object exists.
+    public static func isVisible(_ object: Ownership, to principal: Principal) -> Bool {
+        principal.role != .owner || principal.belongs(to: object.tenant) || owns(principal, object)
+    }
+
+    /// Throws unless `principal` may do `action` on the owned object (`nil`: there is no such object):
+    /// 404 when it may not know it exists, 403 when it may see it but not act on it.
+    public static func requireOwned(_ principal: Principal, _ action: Action, _ kind: ResourceKind, _ object: Ownership?,
+                                    reference: String) throws(TapsterError) {
+        let visible = object.map { isVisible($0, to: principal) } ?? false
+        try require(principal, action, kind, .object(visible: visible), reference: reference)
+        guard let object else { throw TapsterError.notFound(kind.rawValue, reference) }
+        if action != .read, action != .stop, principal.role == .owner, !owns(principal, object) {
+            throw TapsterError(.forbidden, "only the owner of \(kind.rawValue) \(reference) or an admin can \(action.verb) it")
+        }
+    }
+
+    /// Whether `principal` may read the packets of a capture: its owner and admins.
+    public static func mayReadPackets(_ principal: Principal, of object: Ownership) -> Bool {
+        principal.isAdmin || owns(principal, object)
+    }
+
+    /// Throws unless `principal` may read the packets of the capture `reference`: 404 when it may not
+    /// know the capture exists, 403 (`forbidden`) when it may see it but not its packets.
+    public static func requirePacketAccess(_ principal: Principal, _ object: Ownership?, reference: String) throws(TapsterError) {
+        try requireOwned(principal, .read, .capture, object, reference: reference)
+        guard let object, mayReadPackets(principal, of: object) else {
+            throw TapsterError(.forbidden, "only the owner of capture \(reference) or an admin can read its packets")
+        }
+    }
+}
+
+extension Action {
+    /// The verb in messages ("stop", "delete").
+    var verb: String { rawValue }
+}
