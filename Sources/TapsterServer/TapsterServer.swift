@@ -61,7 +61,8 @@ public enum TapsterServer {
                                        services: [any Service] = [],
                                        onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: TapsterRequestContext.self)
-        router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render))
+        let routeMethods = RouteMethods()
+        router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render, routeMethods: routeMethods))
         router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
         DocumentRoutes().register(on: router)
         MetricsRoutes(controlPlane: controlPlane).register(on: router)
@@ -77,6 +78,7 @@ public enum TapsterServer {
         NeutronRoutes(controlPlane: controlPlane).register(on: router)
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).
         Portal(controlPlane: controlPlane, servedOverTLS: false, logger: logger).register(on: router)
+        routeMethods.load(router.routes)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),

@@ -3,15 +3,26 @@ import Logging
 import TapsterCore
 
 /// Turns every error a route throws into a JSON body `{"code","message","field"}` with the
-/// status of its code — including Hummingbird's own (unknown route, body too large).
+/// status of its code — including Hummingbird's own (unknown route, body too large). A known path
+/// asked with a method it does not have answers `405 method_not_allowed` with an `Allow` header.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// How an error is rendered: native API bodies, or Neutron's envelope. Gets the mapped
     /// error and the one thrown (which may carry more, e.g. a Neutron error type).
     let render: @Sendable (Request, TapsterError, any Error) -> Response
+    /// The methods of every route, to tell "no such path" (404) from "not with this method" (405).
+    let routeMethods: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router answers "not found" both for an unknown path and for a known one without this method.
+            guard let allowed = routeMethods.allowed(for: request.uri.path), !allowed.contains(request.method) else {
+                return render(request, Self.map(error, request: request), error)
+            }
+            var response = render(request, TapsterError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path)"), error)
+            response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
         } catch {
             let mapped = Self.map(error, request: request)
             if mapped.code == .internal {

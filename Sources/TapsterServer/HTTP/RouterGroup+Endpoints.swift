@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import TapsterCore
 
@@ -41,8 +42,21 @@ extension Request {
         try await JSONCoding.decode(type, from: self, context: context)
     }
 
-    /// A query parameter, if present and non-empty.
+    /// A query parameter (its first occurrence), if present and non-empty. Decoded as HTML forms and
+    /// URL libraries encode it: `+` is a space (`tier+in+(a,b)`), `%2B` a plus.
     func query(_ name: String) -> String? {
-        uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+        guard let raw = uri.query else { return nil }
+        for pair in raw.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard Self.formDecoded(parts[0]) == name else { continue }
+            let value = parts.count > 1 ? Self.formDecoded(parts[1]) : ""
+            return value.isEmpty ? nil : value
+        }
+        return nil
+    }
+
+    private static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 }
