@@ -177,7 +177,7 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PacketKitTests", dependencies: ["PacketKit", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TapsterStoreTests",

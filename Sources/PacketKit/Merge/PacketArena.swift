@@ -12,9 +12,11 @@ struct PacketArena: Sendable {
 
     static let compactionThreshold = 1 << 20
 
-    /// Stores `data`; returns its offset.
+    /// Stores `data`; returns its offset. An empty packet (a captured length of 0, which any agent may
+    /// send) is at offset 0, which stays valid when the arena is emptied while it is still held.
     @inline(__always)
     mutating func store(_ data: UnsafeRawBufferPointer) -> Int {
+        guard !data.isEmpty else { return 0 }
         let offset = bytes.count
         bytes.appendBytes(data)
         liveBytes += data.count

@@ -159,7 +159,7 @@ public struct LabelSelector: Sendable, Hashable, TextualValue {
     public static func validateKey(_ key: String, field: String = "labels") throws(TapsterError) {
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let name = parts.last, isLabelName(name),
-              parts.count == 1 || (parts[0].count <= 253 && !parts[0].isEmpty && parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }))
+              parts.count == 1 || (parts[0].count <= 253 && !parts[0].isEmpty && parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }))
         else {
             throw TapsterError.invalid(field, "\"\(key)\" is not a valid label key (letters, digits, '-', '_', '.', at most 63, optionally prefixed by a domain and '/')")
         }
