@@ -297,6 +297,27 @@ def test_owner_cannot_reach_another_tenants_tap(w):
     assert status == 404, status
 
 
+def test_login_never_returns_off_site(w):
+    page = w.page()
+    page.driver.delete_all_cookies()
+    # A tab is dropped by browsers: "/<tab>/evil.example" would become "//evil.example", another site.
+    page.open("/login?next=%2F%09%2Fevil.example")
+    page.fill("name", "olive")
+    page.fill("password", OWNER_PASSWORD)
+    page.submit("Sign in")
+    assert page.driver.current_url.startswith(w.server.url + "/"), page.driver.current_url
+    assert page.path == "/taps", page.path
+
+
+def test_password_change_offers_to_sign_out_everywhere_else(w):
+    page = w.page()
+    page.login("olive", OWNER_PASSWORD)
+    page.open("/account/password")
+    box = page.find("#field-revoke-other-sessions")
+    assert box.get_attribute("type") == "checkbox" and not box.is_selected()
+    assert page.find("label[for=field-revoke-other-sessions]").text.startswith("Sign out everywhere else")
+
+
 def test_forms_work_without_javascript(w):
     page = w.page(javascript=False)
     page.login("olive", OWNER_PASSWORD)
