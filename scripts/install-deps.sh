@@ -9,8 +9,8 @@
 #   scripts/install-deps.sh --check    install nothing; list what is missing, exit 1 if anything is
 #   scripts/install-deps.sh -v         say what is already there
 #
-# Tests also need moto's S3 server (PyPI moto[server]) importable by the `python3` on PATH; it is
-# pip-installed only when `import moto.server` fails.
+# Tests also need moto's S3 server (PyPI moto[server]) and Schemathesis importable by the `python3` on
+# PATH; each is pip-installed only when it is missing (or, for Schemathesis, another version).
 set -euo pipefail
 
 # Building: the libpcap module (CPcap, found through pkg-config) and SQLite.
@@ -24,6 +24,8 @@ run_packages=(iproute2 libxml2)
 test_packages=(tcpdump tshark wireshark-common postgresql python3 python3-pip)
 # The S3 object store tests run moto's server (python3 -m moto.server) on loopback.
 moto_requirement='moto[server]==5.2.1'
+# scripts/schemathesis-tests.sh runs Schemathesis against a real server's OpenAPI document (it reads this pin).
+schemathesis_requirement='schemathesis==4.32.5'
 
 # Portal browser tests. These python3-* packages are for Debian's /usr/bin/python3,
 # not for the pyenv `python3` that may come first on PATH: run the tests with /usr/bin/python3.
@@ -69,39 +71,51 @@ moto_present() {
     /usr/bin/env python3 -c 'import moto.server' >/dev/null 2>&1
 }
 
-# pip-installs moto for the python3 on PATH when it is missing (test mode only). Debian's own python3
-# is "externally managed" (PEP 668), so pip needs --break-system-packages there.
-ensure_moto() {
+schemathesis_present() {
+    [[ "$(/usr/bin/env python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" == "${schemathesis_requirement#*==}" ]]
+}
+
+# pip-installs a Python test tool for the python3 on PATH when `present` says it is missing (test mode
+# only). Debian's own python3 is "externally managed" (PEP 668), so pip needs --break-system-packages there.
+ensure_python_tool() {
+    local requirement="$1" present="$2"
     [[ $mode == test ]] || return 0
-    if moto_present; then
-        [[ $verbose == 1 ]] && echo "install-deps: moto is installed for $(command -v python3)"
+    if "$present"; then
+        [[ $verbose == 1 ]] && echo "install-deps: $requirement is installed for $(command -v python3)"
         return 0
     fi
     if [[ $check_only == 1 ]]; then
-        echo "install-deps: missing: python package $moto_requirement" >&2
+        echo "install-deps: missing: python package $requirement" >&2
         return 1
     fi
     local pip_options=(--quiet --disable-pip-version-check)
     if /usr/bin/env python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
         pip_options+=(--break-system-packages)
     fi
-    echo "install-deps: installing $moto_requirement for $(command -v python3)"
-    /usr/bin/env python3 -m pip install "${pip_options[@]}" "$moto_requirement" >/dev/null
-    if ! moto_present; then
-        echo "install-deps: could not install $moto_requirement" >&2
+    echo "install-deps: installing $requirement for $(command -v python3)"
+    /usr/bin/env python3 -m pip install "${pip_options[@]}" "$requirement" >/dev/null
+    if ! "$present"; then
+        echo "install-deps: could not install $requirement" >&2
         return 1
     fi
 }
 
+ensure_python_tools() {
+    local status=0
+    ensure_python_tool "$moto_requirement" moto_present || status=1
+    ensure_python_tool "$schemathesis_requirement" schemathesis_present || status=1
+    return $status
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     [[ $verbose == 1 ]] && echo "install-deps: all ${#wanted[@]} packages present"
-    ensure_moto
+    ensure_python_tools
     exit 0
 fi
 
 if [[ $check_only == 1 ]]; then
     echo "install-deps: missing: ${missing[*]}" >&2
-    ensure_moto || true
+    ensure_python_tools || true
     exit 1
 fi
 
@@ -135,4 +149,4 @@ if [[ ${#still_missing[@]} -gt 0 ]]; then
     exit 1
 fi
 echo "install-deps: installed ${#missing[@]} package(s)"
-ensure_moto
+ensure_python_tools
