@@ -212,7 +212,8 @@ import TapsterWire
             let tap = try await fixture.aliceTap(harness.api).tap
             let stream = try await harness.enrolledAgent("node-9").connect()
             #expect(try await stream.desired().taps.isEmpty)
-            stream.sendInventory([.netns("web-9", labels: ["app": "web"], ips: ["10.0.9.1"])])
+            // In the tap's tenant (its `tenant` label): a workload of no tenant or another is never captured for it.
+            stream.sendInventory([.netns("web-9", labels: ["app": "web", "tenant": "shop"], ips: ["10.0.9.1"])])
             let desired = try await stream.desired("the tap on the new workload") { !$0.taps.isEmpty }
             #expect(desired.taps.map(\.tapID) == [tap.id])
             #expect(desired.taps.first?.sources == [.with { $0.workload = "web-9"; $0.netns = "web-9"; $0.interface = "eth0" }])
