@@ -107,6 +107,7 @@ let package = Package(
             name: "TapsterClient",
             dependencies: [
                 "TapsterCore",
+                "PacketKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -218,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TapsterCLITests",
-            dependencies: ["TapsterCore", "TapsterClient", "TapsterSystemTestSupport"],
+            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

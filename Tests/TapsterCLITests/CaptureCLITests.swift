@@ -137,6 +137,25 @@ struct CaptureCLITests {
         }
     }
 
+    @Test("the server killed mid-capture: tapster capture -w exits 4 with one line saying up to when the file is complete, and capinfos reads it")
+    func serverKilledMidCapture() async throws {
+        try await Setup.with { setup in
+            let path = setup.scratch.path + "/cut.pcapng"
+            let capture = try setup.background(["--for", "10m", "-w", path], name: "capture")
+            defer { capture.stop() }
+            try await eventually(timeout: .seconds(15), "the stream's section header in the file") { () -> Bool? in
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                return size > 0 ? true : nil
+            }
+            setup.server.kill()
+            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 4, "\(capture.stderr)")
+            let last = capture.stderr.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(last.hasPrefix("error: the server went away mid-capture (") && last.hasSuffix(" (unavailable)"), "\(capture.stderr)")
+            #expect(last.contains("; \(path) is complete up to "), "\(last)")
+            #expect(try setup.checkedByCapinfos(path).contains("Number of packets:   0"))
+        }
+    }
+
     @Test("a stored capture is downloaded through a signed URL, then deleted")
     func storeDownloadDelete() async throws {
         try await Setup.with { setup in

@@ -73,6 +73,15 @@ public enum CaptureFormat {
             let sum = { (part: KeyPath<CaptureInterfaceStatistics, UInt64>) in capture.interfaces.reduce(UInt64(0)) { $0 &+ $1[keyPath: part] } }
             text += " (kernel \(sum(\.kernelDrops)), agent \(sum(\.agentDrops)), server \(sum(\.serverDrops)))"
         }
+        for absence in capture.absences ?? [] { text += ", " + Self.absence(absence) }
         return text
+    }
+
+    /// `host node-1 absent for 3.2s from 08:41:02Z`, or `host node-1 absent since 08:41:02Z` while it lasts:
+    /// what it would have captured then is missing, and no drop counter says so.
+    public static func absence(_ absence: CaptureAbsence) -> String {
+        let from = absence.from.formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false))
+        guard let until = absence.until else { return "host \(absence.host) absent since \(from)Z" }
+        return "host \(absence.host) absent for " + String(format: "%.1fs", until.timeIntervalSince(absence.from)) + " from \(from)Z"
     }
 }

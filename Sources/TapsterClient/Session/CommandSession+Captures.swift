@@ -19,7 +19,9 @@ extension CommandSession {
     /// Runs a capture as tcpdump does: nothing but the capture on standard output (with `-w -`); on
     /// standard error the server's warnings, progress when it is a terminal, and a one-line summary at
     /// the end. Ctrl-C asks the server to stop the capture and keeps reading until the stream ends, so
-    /// the file is complete, with its statistics blocks; a second Ctrl-C gives up at once.
+    /// the file is complete, with its statistics blocks; a second Ctrl-C gives up at once. When the
+    /// server goes away midway, the file is ended with a statistics block per interface it described
+    /// (``CaptureStreamTracker``) and the command fails with ``ExitStatus/serverLost``.
     public func capture(_ request: CaptureRequest, to destination: CaptureDestination, showProgress: Bool) async throws {
         let file: CaptureFile?
         if case .file(let path) = destination { file = try CaptureFile.open(path) } else { file = nil }
@@ -48,14 +50,21 @@ extension CommandSession {
         }
 
         if let file {
+            var stream = CaptureStreamTracker()
             do {
                 try await client.stream(Resources.captures.url(id, "stream"), accept: Self.pcapng) { chunk in
-                    try await file.write(chunk)
                     received.add(chunk.readableBytes)
+                    let whole = stream.take(chunk)
+                    if !whole.isEmpty { try await file.write(ByteBuffer(bytes: whole)) }
                 }
             } catch is CaptureFileClosed {
                 // Whoever read our output (tshark, Wireshark) exited: stop, as tcpdump does.
                 await stopCapture(id)
+            } catch where stream.hasSection && !(error is CommandFailure) && !(error is TapsterError) {
+                // The stream broke off after it began: the server went away.
+                progress?.cancel()
+                if showProgress { ProgressLine.clear() }
+                throw await serverLost(id, error, stream: stream, file: file)
             }
         }
         let final = try await finalState(of: id)
@@ -80,6 +89,29 @@ extension CommandSession {
     }
 
     // MARK: Parts
+
+    /// The server went away in the middle of streaming capture `id`: the file is ended with a statistics
+    /// block per interface, and this is the one-line failure to report.
+    func serverLost(_ id: String, _ error: any Error, stream: CaptureStreamTracker, file: CaptureFile) async -> CommandFailure {
+        let now = Date()
+        let upTo = stream.lastPacket.map { Date(timeIntervalSince1970: TimeInterval($0) / 1e9) } ?? now
+        let time = upTo.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+        let cause = (error as? ServerUnreachable ?? ServerUnreachable.classify(error, server: client.server))?.reason
+            ?? "the stream ended at an unexpected time"
+        let closing = stream.closingStatistics(
+            comment: "tapster: the server went away mid-capture (\(cause)); this file is complete up to \(time); "
+                + "the server's counters (received, dropped) never came", at: UInt64(now.timeIntervalSince1970 * 1e9))
+        var ended = ""
+        do {
+            if !closing.isEmpty { try await file.write(ByteBuffer(bytes: closing)) }
+            ended = closing.isEmpty ? "" : ", ended with statistics for its \(stream.interfaces.count) interface\(stream.interfaces.count == 1 ? "" : "s")"
+        } catch {
+            ended = ", but its statistics could not be written: \(ErrorReport(error).message)"
+        }
+        let name = file.isStandardOutput ? "the output" : file.name
+        return CommandFailure("unavailable", "the server went away mid-capture (\(cause)); \(name) is complete up to \(time)\(ended)",
+                              exitStatus: ExitStatus.serverLost)
+    }
 
     /// Asks the server to stop the capture's tap; one that already ended is fine.
     func stopCapture(_ id: String) async {

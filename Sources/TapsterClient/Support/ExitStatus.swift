@@ -7,4 +7,7 @@ public enum ExitStatus {
     public static let usage: Int32 = 2
     /// The server could not be reached.
     public static let unreachable: Int32 = 3
+    /// `tapster capture -w`: the server went away midway; the file is a valid pcapng up to then, ended by
+    /// the client with a statistics block per interface.
+    public static let serverLost: Int32 = 4
 }
