@@ -322,6 +322,9 @@ import Testing
             rig.clock.advance(by: 901)
             let (status, error) = try await rig.api.failure(.get, link.path, token: nil)
             #expect(status == 403 && error.code == .signatureExpired)
+            let refused = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(capture.id)", token: rig.fixture.admin)
+                .items.first { $0.action == AuditAction.captureDownloadRefused }
+            #expect(refused?.details["reason"] == "signature_expired")
         }
     }
 

@@ -61,6 +61,8 @@ public enum AuditAction {
     public static let captureStreamAttached = "capture.stream_attached"
     /// The reader of a live streamed capture stopped reading (the capture ended, or the reader left).
     public static let captureStreamDetached = "capture.stream_detached"
+    /// A download through a signed URL was refused for its signature (expired, tampered, another capture's).
+    public static let captureDownloadRefused = "capture.download_refused"
     /// A stored capture was fetched through a signed URL.
     public static let captureDownloaded = "capture.downloaded"
     /// A user deleted a capture (and its stored object).

@@ -147,8 +147,10 @@ extension ControlPlane {
         do {
             try captures.settings.signer.verify(captureID: id, queryItems: queryItems, now: now)
         } catch .expired(let at) {
+            await auditRefusedDownload(id, reason: ErrorCode.signatureExpired.rawValue, remoteAddress: remoteAddress)
             throw TapsterError(.signatureExpired, "this download link expired at \(TapsterJSON.formatTime(at)); ask for a new one")
         } catch {
+            await auditRefusedDownload(id, reason: ErrorCode.signatureInvalid.rawValue, remoteAddress: remoteAddress)
             throw TapsterError(.signatureInvalid, "this download link is not valid for capture \(id)")
         }
         guard let capture = try await store.findCapture(id: id) else { throw TapsterError.notFound("capture", id) }
@@ -168,6 +170,20 @@ extension ControlPlane {
                                       "size": String(download.size)])
         }
         return (capture, download)
+    }
+
+    /// Audits a download refused for its signature — someone holding, guessing or replaying a link — when
+    /// the capture exists (a made-up id names nothing worth a record, and would let anyone fill the log).
+    private func auditRefusedDownload(_ id: String, reason: String, remoteAddress: String) async {
+        do {
+            guard let capture = try await store.findCapture(id: id) else { return }
+            try await store.transaction { session in
+                try await audit(session, .system, AuditAction.captureDownloadRefused, .capture, id: capture.id, name: nil, tenant: capture.tenant,
+                                details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress])
+            }
+        } catch {
+            logger.error("could not audit a refused capture download", metadata: ["capture": "\(id)", "error": "\(error)"])
+        }
     }
 
     private static func requireDownloadable(_ capture: Capture) throws(TapsterError) {
