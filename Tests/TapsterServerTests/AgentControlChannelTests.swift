@@ -206,6 +206,33 @@ import TapsterWire
     }
 
     @Test(arguments: StoreKind.available)
+    func everyInventoryChangeIsAuditedWithTheAgentTenantAndLabels(kind: StoreKind) async throws {
+        try await AgentHarness.run(kind) { harness in
+            _ = try await Fixture.make(harness.api)
+            let stream = try await harness.enrolledAgent("node-9").connect()
+            stream.sendInventory([.netns("web-9", labels: ["app": "web"], ips: ["10.0.9.1"])])
+            // Then the workload claims tenant shop, then it is gone.
+            let events = { (count: Int) in
+                try await eventually("\(count) inventory audit events") {
+                    let items = try await harness.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?actor=agent%2Fnode-9",
+                                                             token: TestServer.adminToken).items.filter { $0.objectType == "workload" }
+                    return items.count == count ? items : nil
+                }
+            }
+            let created = try #require(try await events(1).first)
+            #expect(created.action == "workload.created" && created.objectName == "node-9/web-9")
+            #expect(created.details == ["via": "inventory", "tenant": "", "labels": "app=web"])
+            stream.sendInventory([.netns("web-9", labels: ["app": "web", "tenant": "shop"], ips: ["10.0.9.1"])])
+            let updated = try #require(try await events(2).first { $0.action == "workload.updated" })
+            #expect(updated.details["tenant"] == "shop" && updated.details["previous_tenant"] == "")
+            stream.sendInventory([])
+            let deleted = try #require(try await events(3).first { $0.action == "workload.deleted" })
+            #expect(deleted.tenant == "shop")
+            await stream.close()
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func aReportedWorkloadJoinsRunningTaps(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
             let fixture = try await Fixture.make(harness.api)

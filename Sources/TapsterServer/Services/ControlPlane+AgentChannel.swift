@@ -202,9 +202,29 @@ extension ControlPlane {
             let existing = try await session.list(.workloads, tenants: nil).filter { $0.host == name }
             let tenants = Set(try await session.list(.tenants, tenants: nil).map(\.name))
             let changes = InventoryMerge.merge(inventory, agent: name, existing: existing, tenants: tenants, now: now)
-            for workload in changes.deleted { try await session.delete(id: workload.id, from: .workloads) }
-            for workload in changes.updated { try await session.update(workload, in: .workloads) }
-            for workload in changes.inserted { try await session.insert(workload, into: .workloads) }
+            // Every change is audited: a workload's tenant and labels decide who may tap it.
+            let actor = Self.agentActor(name)
+            let before = Dictionary(existing.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for workload in changes.deleted {
+                try await session.delete(id: workload.id, from: .workloads)
+                try await audit(session, actor, AuditAction.deleted("workload"), .workload, id: workload.id,
+                                name: "\(workload.host)/\(workload.name)", tenant: workload.tenant, details: ["via": "inventory"])
+            }
+            for workload in changes.updated {
+                try await session.update(workload, in: .workloads)
+                var details = Self.inventoryAuditDetails(workload)
+                if let earlier = before[workload.id] {
+                    details["previous_tenant"] = earlier.tenant ?? ""
+                    details["previous_labels"] = LabelSelector(matching: earlier.labels).description
+                }
+                try await audit(session, actor, AuditAction.updated("workload"), .workload, id: workload.id,
+                                name: "\(workload.host)/\(workload.name)", tenant: workload.tenant, details: details)
+            }
+            for workload in changes.inserted {
+                try await session.insert(workload, into: .workloads)
+                try await audit(session, actor, AuditAction.created("workload"), .workload, id: workload.id,
+                                name: "\(workload.host)/\(workload.name)", tenant: workload.tenant, details: Self.inventoryAuditDetails(workload))
+            }
             return changes
         }
         if !changes.isEmpty { agentsChanged() }
@@ -304,6 +324,11 @@ extension ControlPlane {
     }
 
     /// The audit actor of what an agent does itself.
+    /// What the audit keeps of a workload an agent reported: its tenant and labels, which decide who may tap it.
+    static func inventoryAuditDetails(_ workload: Workload) -> [String: String] {
+        ["via": "inventory", "tenant": workload.tenant ?? "", "labels": LabelSelector(matching: workload.labels).description]
+    }
+
     static func agentActor(_ name: String) -> Principal {
         Principal(userID: "", name: "agent/\(name)", role: .auditor, tenants: [])
     }
