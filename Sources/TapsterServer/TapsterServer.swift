@@ -60,6 +60,19 @@ public enum TapsterServer {
     public static func makeApplication(controlPlane: ControlPlane, configuration: ServerConfiguration, logger: Logger,
                                        services: [any Service] = [],
                                        onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(controlPlane: controlPlane, logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
+            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger), AgentHubService(hub: controlPlane.agentHub),
+                       CaptureService(controlPlane: controlPlane, logger: logger),
+                       CaptureRetentionSweeper(controlPlane: controlPlane, logger: logger)] + services,
+            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// Every route: the native API, the Neutron API, the portal, documents and metrics, behind the error
+    /// and authentication middleware. (The authorization matrix test reads its ``Router/routes``.)
+    static func makeRouter(controlPlane: ControlPlane, logger: Logger) -> Router<TapsterRequestContext> {
         let router = Router(context: TapsterRequestContext.self)
         let routeMethods = RouteMethods()
         router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render, routeMethods: routeMethods))
@@ -79,14 +92,7 @@ public enum TapsterServer {
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).
         Portal(controlPlane: controlPlane, servedOverTLS: false, logger: logger).register(on: router)
         routeMethods.load(router.routes)
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
-            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger), AgentHubService(hub: controlPlane.agentHub),
-                       CaptureService(controlPlane: controlPlane, logger: logger),
-                       CaptureRetentionSweeper(controlPlane: controlPlane, logger: logger)] + services,
-            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+        return router
     }
 }
 
