@@ -118,6 +118,7 @@ final class DataPlaneLab: @unchecked Sendable {
         return """
             labels:
               zone: lab
+              tenant: shop
             namespaces: [\(namespaces)]
             host_interfaces: false
             process_namespaces: false
