@@ -38,7 +38,8 @@ struct AgentLifecycleEndToEndTests {
             let web = try await lab.workloads(selector: "app=web")
             #expect(web.count == 1)
             #expect(web.first?.host == lab.agentName)
-            #expect(web.first?.labels == ["app": "web", "zone": "lab"])
+            #expect(web.first?.labels == ["app": "web", "zone": "lab", "tenant": "shop"])
+            #expect(web.first?.tenant == "shop")
             #expect(web.first?.interfaces.first?.ips == [try IPAddress(parsing: lab.topology["web"].address)])
             #expect(web.first?.interfaces.first?.mac == lab.topology["web"].mac)
         }

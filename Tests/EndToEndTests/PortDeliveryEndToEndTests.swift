@@ -8,6 +8,13 @@ import Testing
 /// not loop.
 @Suite("Port delivery end to end", .serialized, .timeLimit(.minutes(5)))
 struct PortDeliveryEndToEndTests {
+    /// Before any tap: one datagram each way, so that the bridge knows both ends' ports and does not flood
+    /// the first counted datagram to every port — the monitor's too, where it would be counted as mirrored.
+    static func introduce(_ a: NetnsTopology.Host, _ b: NetnsTopology.Host, lab: DataPlaneLab) async throws {
+        try await UDPTraffic.send(from: a, to: b, count: 1, size: 100, topology: lab.topology, directory: lab.scratch)
+        try await UDPTraffic.send(from: b, to: a, count: 1, size: 100, topology: lab.topology, directory: lab.scratch)
+    }
+
     /// The fields that tell mirrored datagrams apart at a monitor.
     static let datagramFields = ["ip.src", "ip.dst", "udp.dstport", "ip.id"]
 
@@ -19,6 +26,7 @@ struct PortDeliveryEndToEndTests {
             try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
             try await lab.admin(["target", "create", "monitor", "--kind", "port", "--port-id", port])
             try await lab.grant(filter: "web", target: "monitor")
+            try await Self.introduce(web, db, lab: lab)
             let tap = try await lab.createTap(filter: "web", target: "monitor")
             try await lab.waitForTap(tap, state: .applied)
             let monitor = try await Self.monitor(mon, filter: "udp port \(UDPTraffic.port)", lab: lab)
@@ -47,6 +55,7 @@ struct PortDeliveryEndToEndTests {
             try await lab.admin(["target", "create", "into-b", "--kind", "port", "--port-id", portB])
             try await lab.grant(filter: "web-and-b", target: "into-a")
             try await lab.grant(filter: "db-and-a", target: "into-b")
+            try await Self.introduce(web, db, lab: lab)
             let tapA = try await lab.createTap(filter: "web-and-b", target: "into-a")
             let tapB = try await lab.createTap(filter: "db-and-a", target: "into-b")
             try await lab.waitForTap(tapA, state: .applied)

@@ -87,7 +87,8 @@ import TapsterTestSupport
     func unknownPathsUnderV2AreNeutronErrors(kind: StoreKind) async throws {
         try await withNeutronServer(kind) { _, neutron, f, _ in
             try await neutron.failure(404, "HTTPNotFound", .get, "/v2.0/networks", token: f.admin)
-            try await neutron.failure(404, "HTTPNotFound", .post, "/v2.0/ports", token: f.admin, json: "{}")
+            // A known path with a method it does not have: 405, in Neutron's shape.
+            try await neutron.failure(405, "HTTPMethodNotAllowed", .post, "/v2.0/ports", token: f.admin, json: "{}")
             try await neutron.failure(404, "TapFlowNotFound", .get, "/v2.0/taas/tap_flows/55555555-5555-4555-8555-555555555555", token: f.admin)
         }
     }
