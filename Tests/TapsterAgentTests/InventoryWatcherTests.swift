@@ -41,7 +41,7 @@ struct InventoryWatcherTests {
             for await inventory in watcher.updates() { recorder.record(inventory) }
         }
         defer { consumer.cancel() }
-        try await eventually(timeout: .seconds(15), "the first inventory") { recorder.count > 0 ? true : nil }
+        try await eventually(timeout: .seconds(45), "the first inventory") { recorder.count > 0 ? true : nil }
         #expect(recorder.first(after: .now - .seconds(60)) { _ in true }?.inventory == HostInventory(workloads: []))
 
         try ProcessRunner.run(["ip", "netns", "add", late])
