@@ -84,9 +84,9 @@ test: deps check-openapi build-tests
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS) $(if $(TEST_FILTER),--filter '$(TEST_FILTER)') $(TEST_FLAGS) 2>&1 | tee "$$log" || status=$$?; \
 	$(if $(TEST_FILTER),,SCRATCH='$(SCRATCH)' scripts/portal-tests.sh || status=$$?;) \
 	$(if $(TEST_FILTER),,SCRATCH='$(SCRATCH)' scripts/schemathesis-tests.sh || status=$$?;) \
-	if grep -qE '^✘ (Test|Suite)' "$$log"; then \
+	if grep -aqE '^✘ (Test|Suite)' "$$log"; then \
 		echo; echo "Swift tests that failed (the whole log is above):"; \
-		grep -E '^✘ Test .*(recorded an issue|failed after)|^✘ Test run' "$$log" | tail -n 60; \
+		grep -aE '^✘ Test .*(recorded an issue|failed after)|^✘ Test run' "$$log" | tail -n 60; \
 	fi; \
 	rm -f "$$log"; \
 	exit $$status
