@@ -78,7 +78,7 @@ for path, item in spec.get("paths", {}).items():
 # The Error code enum must be exactly TapsterCore's ErrorCode raw values.
 with open(errors_swift_path) as f:
     swift = f.read()
-enum_body = re.search(r"enum ErrorCode[^{]*\{(.*?)\n\s*///", swift, re.S)
+enum_body = re.search(r"enum ErrorCode[^{]*\{(.*?)\n\}", swift, re.S)
 swift_codes = re.findall(r'case\s+`?\w+`?\s*=\s*"([a-z_]+)"', enum_body.group(1) if enum_body else "")
 yaml_codes = resolve(spec["components"]["schemas"]["Error"]["properties"]["code"]).get("enum", [])
 if not swift_codes:

@@ -102,7 +102,7 @@ enum ErrorRendering {
         if NeutronErrorBody.applies(to: request.uri.path) {
             return NeutronErrorBody.response(for: error, original: original, path: request.uri.path)
         }
-        let status = HTTPResponse.Status(code: error.status)
+        let status = error.httpStatus
         return (try? JSONCoding.response(error, status: status)) ?? Response(status: status)
     }
 }

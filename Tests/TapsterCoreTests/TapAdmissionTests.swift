@@ -57,11 +57,10 @@ struct TapAdmissionTests {
 
     // MARK: Grants
 
-    @Test("an owner without a grant is refused with not_granted (403)")
+    @Test("an owner without a grant is refused with not_granted")
     func noGrant() throws {
         let error = try #require(throws: TapsterError.self) { try Self.admit(grants: []) }
         #expect(error == Self.notGranted)
-        #expect(error.status == 403)
     }
 
     @Test("grants for someone else, another tenant, another filter or another target do not count", arguments: [
@@ -88,7 +87,7 @@ struct TapAdmissionTests {
         #expect(admitted.tenant == "shop")
     }
 
-    @Test("a duration longer than the grant is refused with duration_exceeds_grant (422) on field duration")
+    @Test("a duration longer than the grant is refused with duration_exceeds_grant on field duration")
     func durationExceedsGrant() throws {
         let error = try #require(throws: TapsterError.self) {
             try Self.admit(duration: "2h", grants: [Self.grant(user: "alice", max: "1h")])
@@ -96,7 +95,6 @@ struct TapAdmissionTests {
         #expect(error == TapsterError(.durationExceedsGrant,
                                       "duration 2h exceeds the 1h your grant allows for filter \"web-db\" with target \"ids\"",
                                       field: "duration"))
-        #expect(error.status == 422)
     }
 
     @Test("the longest of several applicable grants applies")
@@ -118,13 +116,12 @@ struct TapAdmissionTests {
 
     // MARK: Quota
 
-    @Test("an owner at quota is refused with quota_exceeded (409)", arguments: [(3, 3), (5, 3), (0, 0)] as [(Int, Int)])
+    @Test("an owner at quota is refused with quota_exceeded", arguments: [(3, 3), (5, 3), (0, 0)] as [(Int, Int)])
     func atQuota(liveTaps: Int, quota: Int) throws {
         let error = try #require(throws: TapsterError.self) {
             try Self.admit(grants: [Self.grant(user: "alice", max: "1h")], liveTaps: liveTaps, quota: quota)
         }
         #expect(error == TapsterError(.quotaExceeded, "you already have \(liveTaps) active taps, your quota is \(quota); stop one first"))
-        #expect(error.status == 409)
     }
 
     @Test("an owner below quota is admitted")

@@ -1,5 +1,6 @@
-/// A failure that reaches a user: a stable machine-readable ``code``, a human ``message``,
-/// the HTTP status it maps to, and, for validation failures, the offending ``field``.
+/// A failure that reaches a user: a stable machine-readable ``code``, a human ``message``, and, for
+/// validation failures, the offending ``field``. (The HTTP status a code is answered with is the server's
+/// HTTP layer's business, not Core's.)
 ///
 /// Every API error body is the JSON encoding of this type: `{"code": "...", "message": "...", "field": "..."}`.
 public struct TapsterError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
@@ -15,9 +16,6 @@ public struct TapsterError: Error, Codable, Sendable, Equatable, CustomStringCon
         self.message = message
         self.field = field
     }
-
-    /// The HTTP status this error is answered with.
-    public var status: Int { code.status }
 
     public var description: String { "\(code.rawValue): \(message)" }
 
@@ -59,20 +57,4 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case methodNotAllowed = "method_not_allowed"
     case `internal` = "internal"
     case unavailable = "unavailable"
-
-    /// The HTTP status code of this error.
-    public var status: Int {
-        switch self {
-        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF: 400
-        case .unauthenticated: 401
-        case .forbidden, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: 403
-        case .notFound: 404
-        case .methodNotAllowed: 405
-        case .alreadyExists, .inUse, .invalidState, .quotaExceeded: 409
-        case .durationExceedsGrant, .ambiguousGrant: 422
-        case .tooManyRequests: 429
-        case .internal: 500
-        case .unavailable: 503
-        }
-    }
 }

@@ -23,7 +23,7 @@ struct NeutronErrorBody: Encodable {
     /// (a ``NeutronFault`` keeps its own type).
     static func response(for error: TapsterError, original: any Error, path: String) -> Response {
         let type = (original as? NeutronFault)?.type ?? typeName(for: error.code, path: path)
-        let status = HTTPResponse.Status(code: error.code == .durationExceedsGrant ? 400 : error.status)
+        let status: HTTPResponse.Status = error.code == .durationExceedsGrant ? .badRequest : error.httpStatus
         let body = NeutronErrorBody(neutronError: Fields(type: type, message: error.message, detail: ""))
         return (try? NeutronJSON.response(body, status: status)) ?? Response(status: status)
     }

@@ -9,7 +9,7 @@ enum ConsoleFailure: Sendable {
 
     var status: HTTPResponse.Status {
         switch self {
-        case .create(let error), .delete(let error): HTTPResponse.Status(code: error.status)
+        case .create(let error), .delete(let error): error.httpStatus
         }
     }
 

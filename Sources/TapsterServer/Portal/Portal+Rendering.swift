@@ -60,10 +60,10 @@ extension Portal {
         case .internal, .unavailable: "Something went wrong"
         default: "That request could not be handled"
         }
-        let content = ErrorContent(status: error.status, heading: heading, message: error.message.prefix(1).uppercased() + error.message.dropFirst(),
+        let content = ErrorContent(status: error.httpStatus.code, heading: heading, message: error.message.prefix(1).uppercased() + error.message.dropFirst(),
                                    home: visitor?.home ?? SessionPages.loginPath, signedIn: visitor != nil)
         return render("error", title: heading, content: content, request: request, visitor: visitor,
-                      status: HTTPResponse.Status(code: error.status))
+                      status: error.httpStatus)
     }
 
     /// The page for anything a portal handler throws (HTTP errors, store failures: a 500 page, logged).

@@ -96,7 +96,7 @@ struct SessionPages {
         if let next = Self.safeNext(form["next"]) { view.hidden = [HiddenField(name: "next", value: next)] }
         if let error { view = view.failed(error) }
         var response = portal.render("login", title: "Sign in", content: LoginContent(form: view), request: request, visitor: nil,
-                                     csrf: CSRF.token(for: nonce), status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+                                     csrf: CSRF.token(for: nonce), status: error.map(\.httpStatus) ?? .ok)
         if existing == nil { response.setCookie(portal.cookies.cookie(PortalCookies.login, nonce, maxAge: nil, for: request)) }
         return response
     }
@@ -115,7 +115,7 @@ struct SessionPages {
         return portal.render("password", title: "Change your password",
                              content: PasswordContent(form: view, mustChange: request.visitor.user.mustChangePassword),
                              request: request.request, visitor: request.visitor,
-                             status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+                             status: error.map(\.httpStatus) ?? .ok)
     }
 
     /// A local path to return to after login; nothing that leaves this site. Browsers drop tabs and

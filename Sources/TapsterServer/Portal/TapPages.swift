@@ -114,7 +114,7 @@ struct TapPages {
             },
             table: TapTable(taps: rows, omitted: omitted, canAct: true, canReactivate: true, stopLabel: "Stop"))
         return portal.render("taps", title: "My taps", content: content, request: request.request, visitor: request.visitor,
-                             status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+                             status: error.map(\.httpStatus) ?? .ok)
     }
 
     /// `/taps/{id}`: one tap, its per-host counters, stop or re-activate.
@@ -143,7 +143,7 @@ struct TapPages {
         let content = TapContent(tap: row, stop: stop, reactivate: reactivate, actionError: actionError,
                                  canAct: request.principal.role != .auditor)
         return portal.render("tap", title: "Tap \(tap.filter) → \(tap.target)", content: content, request: request.request,
-                             visitor: request.visitor, status: error.map { HTTPResponse.Status(code: $0.status) } ?? .ok)
+                             visitor: request.visitor, status: error.map(\.httpStatus) ?? .ok)
     }
 
     /// `erspan to 10.0.0.9, headers:128`.
