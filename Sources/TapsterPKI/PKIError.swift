@@ -2,6 +2,8 @@
 public enum PKIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A directory for keys and certificates could not be created or used.
     case cannotCreateDirectory(path: String, reason: String)
+    /// A private file or directory could not be given its owner-only `mode` (octal text).
+    case cannotRestrict(path: String, mode: String, reason: String)
     /// A key or certificate file exists but could not be read.
     case cannotRead(path: String, reason: String)
     /// A key or certificate file could not be written.
@@ -33,6 +35,8 @@ public enum PKIError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .cannotCreateDirectory(let path, let reason):
             "cannot create directory \(path): \(reason)"
+        case .cannotRestrict(let path, let mode, let reason):
+            "cannot set mode \(mode) on \(path): \(reason)"
         case .cannotRead(let path, let reason):
             "cannot read \(path): \(reason)"
         case .cannotWrite(let path, let reason):

@@ -8,22 +8,54 @@ import Darwin
 #endif
 
 /// Files only their owner may read (mode 0600) in directories only their owner may enter (0700):
-/// private keys and the certificates beside them.
-enum PrivateFiles {
-    /// Creates `directory` (mode 0700) and its parents if missing.
+/// private keys and the certificates beside them, and the server's whole data directory — the one
+/// implementation of private files and directories, which the server uses too.
+public enum PrivateFiles {
+    /// Creates `directory` (mode 0700) and its parents if missing; an existing one is left as it is.
     static func ensureDirectory(_ directory: URL) throws(PKIError) {
+        try createDirectoryIfMissing(directory.path)
+    }
+
+    /// Creates the directory at `path` (mode 0700) and its parents if missing, and tightens an existing
+    /// one — made by hand or by an older version with looser permissions — to 0700 and each entry directly
+    /// in it to 0700 (a directory) or 0600 (a file); a symbolic link is left alone, since chmod would
+    /// change what it points to.
+    public static func secureDirectory(_ path: String) throws(PKIError) {
+        try createDirectoryIfMissing(path)
+        try restrict(path, mode: 0o700)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for entry in entries {
+            let full = (path as NSString).appendingPathComponent(entry)
+            var info = stat()
+            guard lstat(full, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: try restrict(full, mode: 0o700)
+            case S_IFREG: try restrict(full, mode: 0o600)
+            default: continue
+            }
+        }
+    }
+
+    /// Creates the directory at `path` with mode 0700 unless it exists; refuses a file of that name.
+    private static func createDirectoryIfMissing(_ path: String) throws(PKIError) {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw .cannotCreateDirectory(path: directory.path, reason: "a file of that name exists")
+                throw .cannotCreateDirectory(path: path, reason: "a file of that name exists")
             }
             return
         }
         do {
             try FileManager.default.createDirectory(
-                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .cannotCreateDirectory(path: directory.path, reason: "\(error)")
+            throw .cannotCreateDirectory(path: path, reason: "\(error)")
+        }
+    }
+
+    private static func restrict(_ path: String, mode: mode_t) throws(PKIError) {
+        guard chmod(path, mode) == 0 else {
+            throw .cannotRestrict(path: path, mode: String(mode, radix: 8), reason: lastErrorText())
         }
     }
 

@@ -59,25 +59,55 @@ struct ConfigurationTests {
     @Test("a workload gets the host labels overlaid with the first matching rule's only")
     func firstMatchWins() throws {
         let configuration = try Self.parse(Self.example)
-        #expect(configuration.labels(namespaceName: "web-1", interfaceNames: ["eth1"]) == ["zone": "a", "app": "web"])
-        #expect(configuration.labels(namespaceName: "db-1", interfaceNames: ["eth0", "eth1"]) == ["zone": "b", "role": "uplink"])
-        #expect(configuration.labels(namespaceName: nil, interfaceNames: ["eth1"]) == ["zone": "b", "role": "uplink"])
-        #expect(configuration.labels(namespaceName: nil, interfaceNames: ["eth0"]) == ["zone": "a"])
+        #expect(configuration.labels(of: .namedNamespace("web-1"), interfaceNames: ["eth1"]) == ["zone": "a", "app": "web"])
+        #expect(configuration.labels(of: .namedNamespace("db-1"), interfaceNames: ["eth0", "eth1"]) == ["zone": "b", "role": "uplink"])
+        #expect(configuration.labels(of: .host, interfaceNames: ["eth1"]) == ["zone": "b", "role": "uplink"])
+        #expect(configuration.labels(of: .host, interfaceNames: ["eth0"]) == ["zone": "a"])
     }
 
     @Test("a host workload never matches a netns pattern, not even *")
     func hostNeverMatchesNetns() {
         let match = WorkloadMatch(netns: GlobPattern("*"))
-        #expect(!match.matches(namespaceName: nil, interfaceNames: ["eth0"]))
-        #expect(match.matches(namespaceName: "pid-12-sleep", interfaceNames: []))
+        #expect(!match.matches(.host, interfaceNames: ["eth0"]))
+        #expect(match.matches(.namedNamespace("web-1"), interfaceNames: []))
+    }
+
+    @Test("a process's namespace matches no netns or interface-only rule, whatever it names itself")
+    func processNeverMatchesNetnsOrInterfaceRules() {
+        let process = WorkloadOrigin.process(ProcessIdentity(uid: 1000, executable: "/usr/bin/sleep"))
+        #expect(!WorkloadMatch(netns: GlobPattern("*")).matches(process, interfaceNames: ["eth0"]))
+        #expect(!WorkloadMatch(interface: GlobPattern("eth*")).matches(process, interfaceNames: ["eth0"]))
+    }
+
+    @Test("a process match needs the process's uid and, when given, its executable")
+    func processMatch() {
+        let match = WorkloadMatch(process: ProcessMatch(uid: 33, executable: GlobPattern("/usr/sbin/nginx")))
+        #expect(match.matches(.process(ProcessIdentity(uid: 33, executable: "/usr/sbin/nginx")), interfaceNames: []))
+        #expect(!match.matches(.process(ProcessIdentity(uid: 1000, executable: "/usr/sbin/nginx")), interfaceNames: []))
+        #expect(!match.matches(.process(ProcessIdentity(uid: 33, executable: "/tmp/nginx")), interfaceNames: []))
+        #expect(!match.matches(.process(ProcessIdentity(uid: 33, executable: nil)), interfaceNames: []))
+        #expect(!match.matches(.namedNamespace("nginx"), interfaceNames: []))
+        #expect(!match.matches(.host, interfaceNames: ["eth0"]))
+    }
+
+    @Test("a process rule reads into a uid and an executable pattern")
+    func processRuleParses() throws {
+        let configuration = try Self.parse("""
+            workloads:
+              - match: { process: { uid: 33, exe: "/usr/sbin/nginx" }, interface: "eth0" }
+                labels: { app: web }
+            """)
+        #expect(configuration.workloadRules == [WorkloadRule(
+            match: WorkloadMatch(process: ProcessMatch(uid: 33, executable: GlobPattern("/usr/sbin/nginx")), interface: GlobPattern("eth0")),
+            labels: ["app": "web"])])
     }
 
     @Test("a rule with netns and interface patterns needs both to match")
     func bothPatterns() {
         let match = WorkloadMatch(netns: GlobPattern("web*"), interface: GlobPattern("eth[01]"))
-        #expect(match.matches(namespaceName: "web-2", interfaceNames: ["lo0", "eth1"]))
-        #expect(!match.matches(namespaceName: "web-2", interfaceNames: ["eth2"]))
-        #expect(!match.matches(namespaceName: "db", interfaceNames: ["eth0"]))
+        #expect(match.matches(.namedNamespace("web-2"), interfaceNames: ["lo0", "eth1"]))
+        #expect(!match.matches(.namedNamespace("web-2"), interfaceNames: ["eth2"]))
+        #expect(!match.matches(.namedNamespace("db"), interfaceNames: ["eth0"]))
     }
 
     @Test("namespace scope globs select the named namespaces this agent owns")
@@ -122,7 +152,7 @@ struct ConfigurationTests {
                   nets: "db*"
                 labels: { app: db }
             """
-        #expect(Self.failure(yaml) == #"agent.yaml:5: workloads[1].match: unknown key "nets" (allowed: netns, interface)"#)
+        #expect(Self.failure(yaml) == #"agent.yaml:5: workloads[1].match: unknown key "nets" (allowed: netns, process, interface)"#)
     }
 
     @Test("an invalid host label key is refused with TapsterCore's label rule")
@@ -145,7 +175,31 @@ struct ConfigurationTests {
     @Test("a rule without match is refused")
     func ruleWithoutMatch() {
         #expect(Self.failure("workloads:\n  - labels: { app: web }\n")
-            == #"agent.yaml:2: workloads[0]: a rule needs a "match" (netns and/or interface)"#)
+            == #"agent.yaml:2: workloads[0]: a rule needs a "match" (netns, process and/or interface)"#)
+    }
+
+    @Test("a process match without a uid is refused with its key path")
+    func processMatchWithoutUID() {
+        #expect(Self.failure("workloads:\n  - match:\n      process: { exe: \"/usr/sbin/nginx\" }\n")
+            == #"agent.yaml:3: workloads[0].match.process: a process match needs a uid (a process chooses its own name, not its user)"#)
+    }
+
+    @Test("a process uid that is not a number is refused with its key path")
+    func processUIDNotNumber() {
+        #expect(Self.failure("workloads:\n  - match: { process: { uid: www-data } }\n")
+            == #"agent.yaml:2: workloads[0].match.process.uid: expected a user id (a number), found "www-data""#)
+    }
+
+    @Test("an unknown key inside a process match is refused with the allowed keys")
+    func processUnknownKey() {
+        #expect(Self.failure("workloads:\n  - match: { process: { uid: 33, comm: nginx } }\n")
+            == #"agent.yaml:2: workloads[0].match.process: unknown key "comm" (allowed: uid, exe)"#)
+    }
+
+    @Test("a rule giving both netns and process is refused")
+    func netnsAndProcess() {
+        #expect(Self.failure("workloads:\n  - match: { netns: \"web*\", process: { uid: 33 } }\n")
+            == #"agent.yaml:2: workloads[0].match: netns and process exclude each other (netns matches named namespaces only, process a process's)"#)
     }
 
     @Test("a switch that is not a boolean is refused")

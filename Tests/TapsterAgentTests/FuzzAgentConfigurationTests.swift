@@ -7,7 +7,7 @@ import Testing
 @Suite("agent configuration parser under fuzzing")
 struct FuzzAgentConfigurationTests {
     static let pieces = ["labels:", "workloads:", "namespaces:", "host_interfaces:", "process_namespaces:", "match:", "netns:",
-                         "interface:", "process:", "\n", "\n  ", "\n    ", "- ", "{", "}", "[", "]", ",", ": ", "\"", "'", "*", "web*",
+                         "interface:", "process:", "uid:", "exe:", "\n", "\n  ", "\n    ", "- ", "{", "}", "[", "]", ",", ": ", "\"", "'", "*", "web*",
                          "app", "web", "true", "no", "~", "null", "&a ", "*a", "!!str ", "!!binary ", "? ", "|", ">", "#", "%YAML 1.2\n---\n",
                          "é", "\t", "\u{0}", "1e999", "0x10", "-", "...", "<<: *a", String(repeating: "k", count: 70)]
 

@@ -78,7 +78,7 @@ struct InventoryScannerTests {
         #expect(inventory.workloads.allSatisfy { $0.kind == .host && $0.netns.isEmpty && $0.interfaces.count == 1 })
     }
 
-    @Test("the namespace of a running process is reported as pid-<pid>-<comm>")
+    @Test("the namespace of a running process is reported as pid-<pid>-<comm>, labelled by a process rule")
     func processNamespace() async throws {
         let directory = try ScratchDirectory(label: "process-netns")
         defer { directory.remove() }
@@ -88,7 +88,7 @@ struct InventoryScannerTests {
         let scanner = InventoryScanner(configuration: try Self.configuration("""
             labels: { zone: a }
             workloads:
-              - match: { netns: "pid-*-sleep" }
+              - match: { process: { uid: 0, exe: "*/sleep" } }
                 labels: { role: sleeper }
             namespaces: []
             host_interfaces: false
@@ -100,6 +100,62 @@ struct InventoryScannerTests {
 
         #expect(workload == DiscoveredWorkload(name: "pid-\(pid)-sleep", kind: .netns, netns: "/proc/\(pid)/ns/net",
                                                labels: ["zone": "a", "role": "sleeper"], interfaces: []))
+    }
+
+    @Test("a process named to match netns rules gets none of their labels")
+    func processNamedLikeANamespace() async throws {
+        let directory = try ScratchDirectory(label: "process-impostor")
+        defer { directory.remove() }
+        // exec through a link named web-impostor: the kernel takes the process's comm from that name.
+        let impostor = directory.path + "/web-impostor"
+        try FileManager.default.createSymbolicLink(atPath: impostor, withDestinationPath: "/usr/bin/sleep")
+        let process = try BackgroundProcess(name: "impostor", ["unshare", "-n", "sh", "-c", "echo $$; exec \"$0\" 30", impostor],
+                                            directory: directory)
+        defer { process.stop(grace: .seconds(1)) }
+        let pid = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let scanner = InventoryScanner(configuration: try Self.configuration("""
+            labels: { zone: a }
+            workloads:
+              - match: { netns: "web*" }
+                labels: { app: web, tenant: shop }
+              - match: { netns: "*" }
+                labels: { tenant: shop }
+            namespaces: []
+            host_interfaces: false
+            """))
+
+        let workload = try await eventually("pid-\(pid)-web-impostor in the inventory") {
+            try await scanner.scan().workload(named: "pid-\(pid)-web-impostor")
+        }
+
+        #expect(workload.labels == ["zone": "a"])
+    }
+
+    @Test("a process rule labels a process's namespace by its uid and executable, not another user's")
+    func processRuleByUID() async throws {
+        let directory = try ScratchDirectory(label: "process-rule")
+        defer { directory.remove() }
+        let nobody = try BackgroundProcess(
+            name: "nobody", ["unshare", "-n", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+        defer { nobody.stop(grace: .seconds(1)) }
+        let pid = try await eventually("the unshared shell to print its pid") { Int(nobody.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let scanner = InventoryScanner(configuration: try Self.configuration("""
+            labels: { zone: a }
+            workloads:
+              - match: { process: { uid: 0, exe: "*/sleep" } }
+                labels: { role: root-sleeper }
+              - match: { process: { uid: 65534, exe: "*/sleep" } }
+                labels: { role: sleeper, tenant: shop }
+            namespaces: []
+            host_interfaces: false
+            """))
+
+        let workload = try await eventually("pid-\(pid)-sleep in the inventory") {
+            try await scanner.scan().workload(named: "pid-\(pid)-sleep")
+        }
+
+        #expect(workload.labels == ["zone": "a", "role": "sleeper", "tenant": "shop"])
     }
 
     @Test("a process inside a named namespace is not reported again, even when the namespace is out of scope")

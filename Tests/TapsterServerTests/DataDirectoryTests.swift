@@ -37,6 +37,15 @@ import TapsterTestSupport
         }
     }
 
+    @Test func aFileWhereTheDataDirectoryShouldBeIsRefusedWithItsPath() async throws {
+        try await Self.withTemporaryDirectory { path in
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
+            #expect(throws: TapsterError(.unavailable, "the data directory \(path): cannot create directory \(path): a file of that name exists")) {
+                try DataDirectory.secure(path)
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func theAuditKeyIsCreatedPrivateAndKeyedFromTheNextEvent(kind: StoreKind) async throws {
         try await Self.withTemporaryDirectory { path in

@@ -12,6 +12,8 @@ import Glibc
 ///     labels: { app: web }
 ///   - match: { interface: "eth1" }
 ///     labels: { role: uplink }
+///   - match: { process: { uid: 33, exe: "/usr/sbin/nginx" } }  # process namespaces: only this way
+///     labels: { app: proxy }
 /// namespaces: ["hostA-*"] # named namespaces this agent owns (default: all)
 /// host_interfaces: true   # report the host's own interfaces (default: true)
 /// process_namespaces: true # report namespaces of running processes (default: true)
@@ -68,10 +70,10 @@ public struct AgentConfiguration: Sendable, Hashable {
         ownedNamespaces.contains { $0.matches(name) }
     }
 
-    /// The labels of a workload: the host's labels, overlaid with those of the first rule that matches.
-    /// `namespaceName` is nil for the host's own namespace.
-    public func labels(namespaceName: String?, interfaceNames: [String]) -> [String: String] {
-        guard let rule = workloadRules.first(where: { $0.match.matches(namespaceName: namespaceName, interfaceNames: interfaceNames) })
+    /// The labels of a workload of origin `origin`: the host's labels, overlaid with those of the first
+    /// rule that matches.
+    public func labels(of origin: WorkloadOrigin, interfaceNames: [String]) -> [String: String] {
+        guard let rule = workloadRules.first(where: { $0.match.matches(origin, interfaceNames: interfaceNames) })
         else { return hostLabels }
         return hostLabels.merging(rule.labels) { _, ruleValue in ruleValue }
     }

@@ -1,7 +1,7 @@
 /// A configuration file the agent cannot use: where (file, line, key) and what is wrong.
 ///
 /// Its description reads like a compiler's: `/etc/tapster/agent.yaml:7: workloads[0].match: unknown key
-/// "nets" (allowed: netns, interface)`.
+/// "nets" (allowed: netns, process, interface)`.
 public struct AgentConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file, as given to the loader.
     public var file: String

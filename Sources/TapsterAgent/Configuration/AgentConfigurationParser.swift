@@ -49,7 +49,7 @@ struct AgentConfigurationParser {
                     ruleLabels = try labels(value, path: "\(path).labels")
                 }
             }
-            guard let match else { throw error(at: item, key: path, "a rule needs a \"match\" (netns and/or interface)") }
+            guard let match else { throw error(at: item, key: path, "a rule needs a \"match\" (netns, process and/or interface)") }
             rules.append(WorkloadRule(match: match, labels: ruleLabels))
         }
         return rules
@@ -57,14 +57,41 @@ struct AgentConfigurationParser {
 
     private func workloadMatch(_ node: Node, path: String) throws(AgentConfigurationError) -> WorkloadMatch {
         var match = WorkloadMatch()
-        for (key, value) in try mapping(node, path: path, allowed: ["netns", "interface"]) {
-            let glob = GlobPattern(try pattern(value, path: "\(path).\(key)"))
-            if key == "netns" { match.netns = glob } else { match.interface = glob }
+        for (key, value) in try mapping(node, path: path, allowed: ["netns", "process", "interface"]) {
+            switch key {
+            case "netns": match.netns = GlobPattern(try pattern(value, path: "\(path).netns"))
+            case "process": match.process = try processMatch(value, path: "\(path).process")
+            default: match.interface = GlobPattern(try pattern(value, path: "\(path).interface"))
+            }
         }
-        guard match.netns != nil || match.interface != nil else {
-            throw error(at: node, key: path, "give netns and/or interface patterns")
+        guard match.netns != nil || match.process != nil || match.interface != nil else {
+            throw error(at: node, key: path, "give netns, process and/or interface patterns")
+        }
+        guard match.netns == nil || match.process == nil else {
+            throw error(at: node, key: path, "netns and process exclude each other (netns matches named namespaces only, process a process's)")
         }
         return match
+    }
+
+    /// A `process` match: a uid (required, since it is what a process cannot choose) and an `exe` pattern.
+    private func processMatch(_ node: Node, path: String) throws(AgentConfigurationError) -> ProcessMatch {
+        var uid: UInt32?
+        var executable: GlobPattern?
+        for (key, value) in try mapping(node, path: path, allowed: ["uid", "exe"]) {
+            if key == "uid" {
+                let text = try scalar(value, path: "\(path).uid", expected: "a user id")
+                guard let number = UInt32(text) else {
+                    throw error(at: value, key: "\(path).uid", "expected a user id (a number), found \(shape(value))")
+                }
+                uid = number
+            } else {
+                executable = GlobPattern(try pattern(value, path: "\(path).exe"))
+            }
+        }
+        guard let uid else {
+            throw error(at: node, key: path, "a process match needs a uid (a process chooses its own name, not its user)")
+        }
+        return ProcessMatch(uid: uid, executable: executable)
     }
 
     private func labels(_ node: Node, path: String) throws(AgentConfigurationError) -> [String: String] {

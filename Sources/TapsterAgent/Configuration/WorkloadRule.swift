@@ -13,25 +13,37 @@ public struct WorkloadRule: Sendable, Hashable {
     }
 }
 
-/// The `match` part of a ``WorkloadRule``: glob patterns on the namespace and on interface names.
+/// The `match` part of a ``WorkloadRule``: a glob pattern on the named namespace or a process match, and
+/// one on interface names. A workload is matched by the key of its own origin only (``WorkloadOrigin``):
+/// `netns` patterns see only names under /var/run/netns, and a process's namespace — whose name and
+/// interfaces the process chooses itself — is matched only by a rule with a `process` match, so a
+/// process cannot name itself into labels (a tenant) meant for others.
 public struct WorkloadMatch: Sendable, Hashable {
-    /// Matches the workload's namespace name: the name under /var/run/netns, or `pid-<pid>-<comm>` for a
-    /// process's namespace. A host workload (the host's own namespace) never matches a `netns` pattern.
+    /// Matches the name of a namespace under /var/run/netns; never a host or process workload.
     public var netns: GlobPattern?
+    /// Matches a process's namespace by what the process cannot choose (its uid, its executable); a rule
+    /// without it never matches a process's namespace.
+    public var process: ProcessMatch?
     /// Matches when at least one of the workload's interfaces has a matching name.
     public var interface: GlobPattern?
 
-    /// A match on the given patterns (at least one should be given; with none, everything matches).
-    public init(netns: GlobPattern? = nil, interface: GlobPattern? = nil) {
+    /// A match on the given patterns (at least one should be given; with none, every host interface and
+    /// named namespace matches). `netns` and `process` exclude each other: with both, nothing matches.
+    public init(netns: GlobPattern? = nil, process: ProcessMatch? = nil, interface: GlobPattern? = nil) {
         self.netns = netns
+        self.process = process
         self.interface = interface
     }
 
-    /// Whether a workload whose namespace is named `namespaceName` (nil for the host's own namespace)
-    /// and has interfaces named `interfaceNames` matches.
-    public func matches(namespaceName: String?, interfaceNames: [String]) -> Bool {
-        if let netns {
-            guard let namespaceName, netns.matches(namespaceName) else { return false }
+    /// Whether a workload of origin `origin` with interfaces named `interfaceNames` matches.
+    public func matches(_ origin: WorkloadOrigin, interfaceNames: [String]) -> Bool {
+        switch origin {
+        case .host:
+            guard netns == nil, process == nil else { return false }
+        case .namedNamespace(let name):
+            guard process == nil, netns?.matches(name) ?? true else { return false }
+        case .process(let identity):
+            guard netns == nil, let process, process.matches(identity) else { return false }
         }
         if let interface {
             guard interfaceNames.contains(where: interface.matches) else { return false }

@@ -46,7 +46,7 @@ public struct InventoryScanner: Sendable {
             for interface in try InterfaceAddresses.read() {
                 workloads.append(DiscoveredWorkload(
                     name: interface.name, kind: .host, netns: "",
-                    labels: configuration.labels(namespaceName: nil, interfaceNames: [interface.name]), interfaces: [interface]))
+                    labels: configuration.labels(of: .host, interfaceNames: [interface.name]), interfaces: [interface]))
             }
         }
         var excluded: Set<NamespaceIdentity> = [hostIdentity]
@@ -55,20 +55,22 @@ public struct InventoryScanner: Sendable {
             let namespace = NetworkNamespace.named(name)
             guard let identity = NamespaceIdentity(path: namespace.filePath), excluded.insert(identity).inserted,
                   configuration.owns(namespace: name), let interfaces = Self.interfaces(in: namespace) else { continue }
-            workloads.append(namespaceWorkload(name: name, netns: name, interfaces: interfaces))
+            workloads.append(namespaceWorkload(name: name, netns: name, origin: .namedNamespace(name), interfaces: interfaces))
         }
         if configuration.reportsProcessNamespaces {
             for process in ProcessNamespaces.list(excluding: excluded) {
                 guard let interfaces = Self.interfaces(in: .path(process.namespacePath)) else { continue }
-                workloads.append(namespaceWorkload(name: process.workloadName, netns: process.namespacePath, interfaces: interfaces))
+                workloads.append(namespaceWorkload(name: process.workloadName, netns: process.namespacePath,
+                                                   origin: .process(process.identity), interfaces: interfaces))
             }
         }
         return HostInventory(workloads: workloads)
     }
 
-    private func namespaceWorkload(name: String, netns: String, interfaces: [DiscoveredInterface]) -> DiscoveredWorkload {
+    private func namespaceWorkload(name: String, netns: String, origin: WorkloadOrigin,
+                                   interfaces: [DiscoveredInterface]) -> DiscoveredWorkload {
         DiscoveredWorkload(name: name, kind: .netns, netns: netns,
-                           labels: configuration.labels(namespaceName: name, interfaceNames: interfaces.map(\.name)),
+                           labels: configuration.labels(of: origin, interfaceNames: interfaces.map(\.name)),
                            interfaces: interfaces)
     }
 

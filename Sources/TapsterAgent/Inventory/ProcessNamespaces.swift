@@ -9,6 +9,8 @@ enum ProcessNamespaces {
         var pid: Int32
         /// The process's command name (`/proc/<pid>/comm`), reduced to letters, digits, `.`, `_` and `-`.
         var command: String
+        /// What the kernel records of the process (uid, executable), which the agent's rules match on.
+        var identity: ProcessIdentity
         /// The workload name: `pid-<pid>-<comm>`.
         var workloadName: String { "pid-\(pid)-\(command)" }
         /// `/proc/<pid>/ns/net`.
@@ -22,8 +24,10 @@ enum ProcessNamespaces {
         var entries: [Entry] = []
         for pid in pids {
             guard let identity = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), seen.insert(identity).inserted,
-                  let command = readSmallFile("/proc/\(pid)/comm") else { continue }
-            entries.append(Entry(pid: pid, command: sanitised(command)))
+                  let command = readSmallFile("/proc/\(pid)/comm"),
+                  let status = readSmallFile("/proc/\(pid)/status"), let uid = realUserID(status: status) else { continue }
+            entries.append(Entry(pid: pid, command: sanitised(command),
+                                 identity: ProcessIdentity(uid: uid, executable: executablePath(pid: pid))))
         }
         return entries
     }
@@ -33,6 +37,20 @@ enum ProcessNamespaces {
         let trimmed = command.trimmingCharacters(in: .newlines)
         let kept = String(trimmed.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "_" })
         return kept.isEmpty ? "_" : kept
+    }
+
+    /// The real user id in the text of `/proc/<pid>/status` (the first number of its `Uid:` line).
+    static func realUserID(status: String) -> UInt32? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return nil }
+        return line.dropFirst("Uid:".count).split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap { UInt32($0) }
+    }
+
+    /// The path of the process's executable (`/proc/<pid>/exe`); nil when it has none or cannot be read.
+    private static func executablePath(pid: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Reads a /proc file (whose size stat reports as 0) up to 4 KiB.

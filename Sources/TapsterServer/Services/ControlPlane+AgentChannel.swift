@@ -110,9 +110,12 @@ extension ControlPlane {
         details["address"] = address
         let actor = (try? ResourceName.validate(name, field: "name")) != nil ? Self.agentActor(name)
             : Principal(userID: "", name: "agent/?", role: .auditor, tenants: [])
+        // Anyone who reaches the channel can be refused: at most one event per source and interval.
+        guard let recorded = refusalAudits.admit(action: AuditAction.agentEnrolmentRefused, subject: address ?? "name:\(claimed)",
+                                                 details: details) else { return }
         do {
-            try await store.transaction { [details] session in
-                try await audit(session, actor, AuditAction.agentEnrolmentRefused, .agent, id: nil, name: claimed, tenant: nil, details: details)
+            try await store.transaction { session in
+                try await audit(session, actor, AuditAction.agentEnrolmentRefused, .agent, id: nil, name: claimed, tenant: nil, details: recorded)
             }
         } catch {
             logger.error("recording a refused enrolment failed", metadata: ["agent": "\(claimed)", "error": "\(error)"])

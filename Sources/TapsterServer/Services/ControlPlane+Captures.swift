@@ -173,13 +173,18 @@ extension ControlPlane {
     }
 
     /// Audits a download refused for its signature — someone holding, guessing or replaying a link — when
-    /// the capture exists (a made-up id names nothing worth a record, and would let anyone fill the log).
+    /// the capture exists (a made-up id names nothing worth a record, and would let anyone fill the log),
+    /// rate-limited by ``RefusalAuditLimiter`` with the repeats counted.
     private func auditRefusedDownload(_ id: String, reason: String, remoteAddress: String) async {
         do {
             guard let capture = try await store.findCapture(id: id) else { return }
+            // Anyone holding a link can repeat it: at most one event per capture, source and interval.
+            guard let details = refusalAudits.admit(
+                action: AuditAction.captureDownloadRefused, subject: "\(capture.id)@\(remoteAddress)",
+                details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress]) else { return }
             try await store.transaction { session in
                 try await audit(session, .system, AuditAction.captureDownloadRefused, .capture, id: capture.id, name: nil, tenant: capture.tenant,
-                                details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress])
+                                details: details)
             }
         } catch {
             logger.error("could not audit a refused capture download", metadata: ["capture": "\(id)", "error": "\(error)"])

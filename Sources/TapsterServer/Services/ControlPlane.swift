@@ -17,6 +17,8 @@ public struct ControlPlane: Sendable {
     let admissions: AsyncSemaphore
     /// Limits password guessing for every way of logging in (API and portal).
     let loginThrottle: LoginThrottle
+    /// Bounds how often refusals anyone can provoke (enrolments, download links) are audited, counting the rest.
+    let refusalAudits: RefusalAuditLimiter
     /// The agents' control channels and what each must run; told of every change that concerns them.
     public let agentHub: AgentHub
     /// The agent channel's CA and revocation list; `nil` when this server runs no agent channel.
@@ -39,6 +41,7 @@ public struct ControlPlane: Sendable {
         self.passwords = PasswordHasher(cost: passwordCost)
         self.admissions = AsyncSemaphore(1)
         self.loginThrottle = LoginThrottle(clock: clock)
+        self.refusalAudits = RefusalAuditLimiter(clock: clock)
         self.agentHub = AgentHub(store: store, clock: clock, logger: logger)
         self.agentPKI = agentPKI
         self.tapCounters = TapCounters()

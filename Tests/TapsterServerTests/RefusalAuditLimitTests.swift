@@ -1,0 +1,46 @@
+import Foundation
+import HTTPTypes
+import Testing
+import TapsterCore
+@testable import TapsterServer
+import TapsterStore
+import TapsterTestSupport
+
+/// Refusals anyone can provoke reach the audit log at most once per source and interval, and the
+/// repeats left out are counted in the next event, so an attacker cannot fill the log and nothing is lost.
+@Suite struct RefusalAuditLimitTests {
+    @Test(arguments: StoreKind.available)
+    func aBurstOfRefusedEnrolmentsIsOneEventAndTheNextCarriesTheSuppressedCount(kind: StoreKind) async throws {
+        try await AgentHarness.run(kind) { harness in
+            let stolen = try await harness.joinToken(for: "spare-7")
+            let rogue = try harness.agent("web-1")
+            for _ in 1...5 {
+                _ = try await AgentEnrolmentTests.refusal { try await rogue.enroll(token: stolen.token) }
+            }
+            let path = "/api/v1/audit?order=oldest&action=agent.enrolment_refused"
+            let burst = try await harness.api.expect(ItemList<AuditEvent>.self, .get, path, token: TestServer.adminToken)
+            #expect(burst.items.count == 1)
+            #expect(burst.items.first?.details[RefusalAuditLimiter.suppressedKey] == nil)
+
+            harness.clock.advance(by: harness.controlPlane.refusalAudits.interval)
+            _ = try await AgentEnrolmentTests.refusal { try await rogue.enroll(token: stolen.token) }
+
+            let after = try await harness.api.expect(ItemList<AuditEvent>.self, .get, path, token: TestServer.adminToken)
+            #expect(after.items.count == 2)
+            #expect(after.items.last?.details[RefusalAuditLimiter.suppressedKey] == "4")
+            #expect(after.items.last?.details["address"] == "127.0.0.1")
+        }
+    }
+
+    @Test func newSubjectsBeyondTheTableShareOneOverflowKeyAndKeepTheirCount() {
+        let clock = TestClock()
+        let limiter = RefusalAuditLimiter(interval: 60, capacity: 2, clock: { clock.now })
+        #expect(limiter.admit(action: "x", subject: "a", details: [:]) == [:])
+        #expect(limiter.admit(action: "x", subject: "b", details: [:]) == [:])
+        _ = limiter.admit(action: "x", subject: "b", details: [:])  // b now owes a count, so it is not forgotten
+        #expect(limiter.admit(action: "x", subject: "c", details: [:]) == [:])  // the overflow key's first event
+        #expect(limiter.admit(action: "x", subject: "d", details: [:]) == nil)
+        clock.advance(by: 60)
+        #expect(limiter.admit(action: "x", subject: "e", details: ["k": "v"]) == ["k": "v", RefusalAuditLimiter.suppressedKey: "1"])
+    }
+}
