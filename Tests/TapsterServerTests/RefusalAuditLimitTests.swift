@@ -32,15 +32,41 @@ import TapsterTestSupport
         }
     }
 
+    @Test(arguments: StoreKind.available)
+    func whenRefusalsStopTheirCountIsAuditedOnceTheIntervalHasPassed(kind: StoreKind) async throws {
+        try await AgentHarness.run(kind) { harness in
+            let stolen = try await harness.joinToken(for: "spare-7")
+            let rogue = try harness.agent("web-1")
+            for _ in 1...3 {
+                _ = try await AgentEnrolmentTests.refusal { try await rogue.enroll(token: stolen.token) }
+            }
+            await harness.controlPlane.auditOverdueRefusals()  // within the interval: nothing is due yet
+            harness.clock.advance(by: harness.controlPlane.refusalAudits.interval)
+            await harness.controlPlane.auditOverdueRefusals()
+            await harness.controlPlane.auditOverdueRefusals()  // the count is reported once
+
+            let path = "/api/v1/audit?order=oldest&action=agent.enrolment_refused"
+            let events = try await harness.api.expect(ItemList<AuditEvent>.self, .get, path, token: TestServer.adminToken)
+            #expect(events.items.map { $0.details[RefusalAuditLimiter.suppressedKey] } == [nil, "2"])
+            #expect(events.items.last?.details["address"] == "127.0.0.1")
+            #expect(events.items.last?.objectName == "web-1")
+        }
+    }
+
+    static func refusal(_ subject: String, _ details: [String: String] = [:]) -> AuditEntry {
+        AuditEntry(actor: "system", action: "x", objectType: "capture", objectId: subject, details: details)
+    }
+
     @Test func newSubjectsBeyondTheTableShareOneOverflowKeyAndKeepTheirCount() {
         let clock = TestClock()
         let limiter = RefusalAuditLimiter(interval: 60, capacity: 2, clock: { clock.now })
-        #expect(limiter.admit(action: "x", subject: "a", details: [:]) == [:])
-        #expect(limiter.admit(action: "x", subject: "b", details: [:]) == [:])
-        _ = limiter.admit(action: "x", subject: "b", details: [:])  // b now owes a count, so it is not forgotten
-        #expect(limiter.admit(action: "x", subject: "c", details: [:]) == [:])  // the overflow key's first event
-        #expect(limiter.admit(action: "x", subject: "d", details: [:]) == nil)
+        #expect(limiter.admit(Self.refusal("a"), subject: "a") == Self.refusal("a"))
+        #expect(limiter.admit(Self.refusal("b"), subject: "b") == Self.refusal("b"))
+        _ = limiter.admit(Self.refusal("b"), subject: "b")  // b now owes a count, so it is not forgotten
+        #expect(limiter.admit(Self.refusal("c"), subject: "c") == Self.refusal("c"))  // the overflow key's first event
+        #expect(limiter.admit(Self.refusal("d"), subject: "d") == nil)
         clock.advance(by: 60)
-        #expect(limiter.admit(action: "x", subject: "e", details: ["k": "v"]) == ["k": "v", RefusalAuditLimiter.suppressedKey: "1"])
+        #expect(limiter.admit(Self.refusal("e", ["k": "v"]), subject: "e")
+                == Self.refusal("e", ["k": "v", RefusalAuditLimiter.suppressedKey: "1"]))
     }
 }

@@ -101,8 +101,7 @@ extension ControlPlane {
         return purpose
     }
 
-    /// Records a refused enrolment (what was asked, from where, why), in its own transaction; a failure
-    /// to record it is logged, never hides the refusal.
+    /// Records a refused enrolment (what was asked, from where, why).
     private func auditRefusedEnrolment(joinToken text: String, name: String, address: String?, error: TapsterError) async {
         let claimed = String(name.prefix(ResourceName.maximumLength))
         var details = ["reason": String(error.message.prefix(512)), "code": error.code.rawValue]
@@ -111,15 +110,9 @@ extension ControlPlane {
         let actor = (try? ResourceName.validate(name, field: "name")) != nil ? Self.agentActor(name)
             : Principal(userID: "", name: "agent/?", role: .auditor, tenants: [])
         // Anyone who reaches the channel can be refused: at most one event per source and interval.
-        guard let recorded = refusalAudits.admit(action: AuditAction.agentEnrolmentRefused, subject: address ?? "name:\(claimed)",
-                                                 details: details) else { return }
-        do {
-            try await store.transaction { session in
-                try await audit(session, actor, AuditAction.agentEnrolmentRefused, .agent, id: nil, name: claimed, tenant: nil, details: recorded)
-            }
-        } catch {
-            logger.error("recording a refused enrolment failed", metadata: ["agent": "\(claimed)", "error": "\(error)"])
-        }
+        await auditRefusal(AuditEntry(actor: actor.name, action: AuditAction.agentEnrolmentRefused, objectType: ResourceKind.agent.rawValue,
+                                      objectName: claimed, details: details),
+                           subject: address ?? "name:\(claimed)")
     }
 
     /// Admits a control channel opened with agent `name`'s certificate `serial`: the agent must be

@@ -176,19 +176,17 @@ extension ControlPlane {
     /// the capture exists (a made-up id names nothing worth a record, and would let anyone fill the log),
     /// rate-limited by ``RefusalAuditLimiter`` with the repeats counted.
     private func auditRefusedDownload(_ id: String, reason: String, remoteAddress: String) async {
-        do {
-            guard let capture = try await store.findCapture(id: id) else { return }
-            // Anyone holding a link can repeat it: at most one event per capture, source and interval.
-            guard let details = refusalAudits.admit(
-                action: AuditAction.captureDownloadRefused, subject: "\(capture.id)@\(remoteAddress)",
-                details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress]) else { return }
-            try await store.transaction { session in
-                try await audit(session, .system, AuditAction.captureDownloadRefused, .capture, id: capture.id, name: nil, tenant: capture.tenant,
-                                details: details)
-            }
-        } catch {
+        let capture: Capture?
+        do { capture = try await store.findCapture(id: id) } catch {
             logger.error("could not audit a refused capture download", metadata: ["capture": "\(id)", "error": "\(error)"])
+            return
         }
+        guard let capture else { return }
+        // Anyone holding a link can repeat it: at most one event per capture, source and interval.
+        await auditRefusal(AuditEntry(actor: Principal.system.name, action: AuditAction.captureDownloadRefused,
+                                      objectType: ResourceKind.capture.rawValue, objectId: capture.id, tenant: capture.tenant,
+                                      details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress]),
+                           subject: "\(capture.id)@\(remoteAddress)")
     }
 
     private static func requireDownloadable(_ capture: Capture) throws(TapsterError) {

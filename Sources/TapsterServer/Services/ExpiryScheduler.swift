@@ -7,7 +7,8 @@ import TapsterStore
 /// Expires taps at their deadline without any request arriving: sleeps until the next
 /// deadline (at most ``maximumSleep``, so taps created meanwhile are seen in time) and
 /// marks every due tap `expired`. On start it first expires what passed while the server was down.
-/// Every ``purgeInterval`` it also deletes expired API tokens and portal sessions.
+/// Every ``purgeInterval`` it also deletes expired API tokens and portal sessions, and audits the counts of
+/// rate-limited refusals that stopped (``ControlPlane/auditOverdueRefusals()``).
 struct ExpiryScheduler: Service {
     static let maximumSleep: Duration = .milliseconds(250)
     static let purgeInterval: TimeInterval = 60
@@ -26,6 +27,7 @@ struct ExpiryScheduler: Service {
                     lastPurge = controlPlane.now
                     let purged = try await controlPlane.purgeExpiredTokens()
                     if purged > 0 { logger.info("expired tokens and sessions deleted", metadata: ["count": "\(purged)"]) }
+                    await controlPlane.auditOverdueRefusals()
                 }
             } catch is CancellationError {
                 return

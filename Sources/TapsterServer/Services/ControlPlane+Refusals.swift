@@ -1,0 +1,28 @@
+import Logging
+import TapsterCore
+import TapsterStore
+
+extension ControlPlane {
+    /// Audits a refusal anyone can provoke (a refused enrolment, a refused download link) through
+    /// ``RefusalAuditLimiter``: at most one event per `subject` and interval, the repeats counted. In its own
+    /// transaction; a failure to record it is logged, never hides the refusal.
+    func auditRefusal(_ entry: AuditEntry, subject: String) async {
+        guard let admitted = refusalAudits.admit(entry, subject: subject) else { return }
+        await appendRefusal(admitted)
+    }
+
+    /// Records the repeat counts that no later refusal reported (the refusals stopped), one event per key
+    /// with the count in `suppressed_repeats`; the expiry scheduler calls it every purge interval.
+    public func auditOverdueRefusals() async {
+        for entry in refusalAudits.overdue() { await appendRefusal(entry) }
+    }
+
+    private func appendRefusal(_ entry: AuditEntry) async {
+        do {
+            try await store.transaction { session in _ = try await session.appendAudit(entry, at: now) }
+        } catch {
+            logger.error("recording a refusal failed", metadata: ["action": "\(entry.action)", "object": "\(entry.objectName ?? entry.objectId ?? "")",
+                                                                 "error": "\(error)"])
+        }
+    }
+}
