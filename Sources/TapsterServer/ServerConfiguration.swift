@@ -18,6 +18,12 @@ public struct ServerConfiguration: Sendable {
     public var agentChannel: AgentChannelConfiguration
     /// The most bytes one capture holds in memory (`--capture-buffer`).
     public var captureBuffer: Int = CaptureSettings.defaultBufferBudget
+    /// The most bytes all running captures together hold in memory (`--capture-total-buffer`); `nil`: 32
+    /// captures' worth (``CaptureSettings/totalBufferBudget``).
+    public var captureTotalBuffer: Int?
+    /// Stored captures are refused while the filesystem capture store has less free than this
+    /// (`--capture-store-free-floor`); `nil`: ``CaptureSettings/storeFreeSpaceFloor``'s default.
+    public var captureStoreFreeFloor: Int64?
     /// Where stored captures go: `s3://bucket/prefix?endpoint=…` (`--capture-store`); `nil` for the
     /// filesystem under ``capturesDirectory``.
     public var captureStore: String?

@@ -21,6 +21,7 @@ enum Migrations {
         Migration(version: 4, name: "owners by user id", statements: ownersByID),
         Migration(version: 5, name: "token scope", statements: tokenScope),
         Migration(version: 6, name: "join tokens name their host", statements: joinTokenHosts),
+        Migration(version: 7, name: "capture readers", statements: captureReaders),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -225,5 +226,19 @@ enum Migrations {
     private static let joinTokenHosts: [SQLQueryString] = [
         "ALTER TABLE agent_join_tokens ADD COLUMN agent TEXT",
         "ALTER TABLE agent_join_tokens ADD COLUMN purpose TEXT",
+    ]
+
+    /// Users an admin entitled to read a capture's packets, by user id: deleting the user (or the
+    /// capture's row) deletes the entitlement with it.
+    private static let captureReaders: [SQLQueryString] = [
+        """
+        CREATE TABLE capture_readers (
+            capture_id TEXT NOT NULL REFERENCES captures (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            granted_by TEXT NOT NULL,
+            granted_at_ms BIGINT NOT NULL,
+            PRIMARY KEY (capture_id, user_id))
+        """,
+        "CREATE INDEX capture_readers_user_id ON capture_readers (user_id)",
     ]
 }

@@ -12,14 +12,18 @@ extension SQLSession {
                 VALUES (\(bind: capture.id), \(nullable(capture.tenant)), \(bind: capture.owner), \(nullable(capture.ownerID)),
                         \(bind: capture.state.rawValue),
                         \(bind: capture.createdAt.millisecondsSince1970), \(nullable(capture.expiresAt?.millisecondsSince1970)),
-                        \(bind: try StoredJSON.encode(capture)))
+                        \(bind: try StoredJSON.encode(capture.withoutReaders)))
                 """)
         }
     }
 
     func findCapture(id: String) async throws -> Capture? {
         try await perform("find capture") {
-            try await row("SELECT body, owner_id FROM captures WHERE id = \(bind: id)").map(SQLSession.capture)
+            guard var capture = try await row("SELECT body, owner_id FROM captures WHERE id = \(bind: id)").map(SQLSession.capture) else {
+                return nil
+            }
+            capture.readers = try await captureReaders(of: "\(bind: id)")[id] ?? []
+            return capture
         }
     }
 
@@ -27,10 +31,14 @@ extension SQLSession {
     func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
         try await perform("list captures") {
             let conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
-            var sql: SQLQueryString = "SELECT body, owner_id FROM captures"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
-            return try await rows(sql).map(SQLSession.capture)
+            let scope: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let readers = try await captureReaders(of: "SELECT id FROM captures" + scope)
+            let sql: SQLQueryString = "SELECT body, owner_id FROM captures" + scope + " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
+            return try await rows(sql).map(SQLSession.capture).map { capture in
+                var capture = capture
+                capture.readers = readers[capture.id] ?? []
+                return capture
+            }
         }
     }
 
@@ -41,7 +49,7 @@ extension SQLSession {
                 SET tenant = \(nullable(capture.tenant)), owner = \(bind: capture.owner), owner_id = \(nullable(capture.ownerID)),
                     state = \(bind: capture.state.rawValue),
                     created_at_ms = \(bind: capture.createdAt.millisecondsSince1970),
-                    expires_at_ms = \(nullable(capture.expiresAt?.millisecondsSince1970)), body = \(bind: try StoredJSON.encode(capture))
+                    expires_at_ms = \(nullable(capture.expiresAt?.millisecondsSince1970)), body = \(bind: try StoredJSON.encode(capture.withoutReaders))
                 WHERE id = \(bind: capture.id)
                 """
             if let expected { sql += " AND state = \(bind: expected.rawValue)" }
@@ -60,7 +68,7 @@ extension SQLSession {
         }
     }
 
-    /// A capture from a row of `body, owner_id`: the column is the owner's id (a capture stored before
+    /// A capture from a row of `body, owner_id`, without its readers (they are kept in `capture_readers`): the column is the owner's id (a capture stored before
     /// ownership was by id has it only there, filled in by migration 4).
     private static func capture(_ row: any SQLRow) throws -> Capture {
         var capture = try row.body(Capture.self)
@@ -75,5 +83,14 @@ extension SQLSession {
                 WHERE state IN ('complete', 'failed') AND expires_at_ms IS NOT NULL
                 """)?.optionalInteger("expires_at_ms").map(Date.init(millisecondsSince1970:))
         }
+    }
+}
+
+extension Capture {
+    /// The record as its `body` keeps it: its readers live in `capture_readers`, so that deleting a user ends theirs.
+    var withoutReaders: Capture {
+        var capture = self
+        capture.readers = nil
+        return capture
     }
 }

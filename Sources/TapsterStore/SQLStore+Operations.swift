@@ -193,6 +193,20 @@ extension SQLStore {
         try await onConnection { try await $0.nextCaptureExpiry() }
     }
 
+    @discardableResult
+    public func insertCaptureReader(captureID: String, userID: String, grantedBy: String, at time: Date) async throws -> Bool {
+        try await onConnection { try await $0.insertCaptureReader(captureID: captureID, userID: userID, grantedBy: grantedBy, at: time) }
+    }
+
+    @discardableResult
+    public func deleteCaptureReader(captureID: String, userID: String) async throws -> Bool {
+        try await onConnection { try await $0.deleteCaptureReader(captureID: captureID, userID: userID) }
+    }
+
+    public func readerCaptureIDs(userID: String) async throws -> [String] {
+        try await onConnection { try await $0.readerCaptureIDs(userID: userID) }
+    }
+
     public func appendAudit(_ entry: AuditEntry, at time: Date) async throws -> AuditEvent {
         try await onConnection { try await $0.appendAudit(entry, at: time) }
     }

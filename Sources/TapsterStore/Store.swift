@@ -230,6 +230,17 @@ public protocol StoreSession: Sendable {
     /// The earliest expiry among ended captures (those retention will delete).
     func nextCaptureExpiry() async throws -> Date?
 
+    // MARK: Capture readers (users an admin entitled to read a capture's packets, by user id)
+
+    /// Entitles the user `userID` to read the packets of `captureID`; returns false when it already was.
+    @discardableResult
+    func insertCaptureReader(captureID: String, userID: String, grantedBy: String, at time: Date) async throws -> Bool
+    /// Ends that entitlement; returns false when there was none.
+    @discardableResult
+    func deleteCaptureReader(captureID: String, userID: String) async throws -> Bool
+    /// The ids of the captures the user `userID` is entitled to read.
+    func readerCaptureIDs(userID: String) async throws -> [String]
+
     // MARK: Audit
 
     /// Appends to the hash chain: takes the head, seals the entry after it, moves the head.

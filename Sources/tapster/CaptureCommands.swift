@@ -13,7 +13,7 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
             Through a grant whose target is `stream` (or `store`, with --store); -F picks the grant's filter when \
             you have several. Ctrl-C stops the capture; the file still ends with its statistics.
             """,
-        subcommands: [Run.self, ListCommand<Self>.self, GetCommand<Self>.self, Download.self, DeleteCommand<Self>.self],
+        subcommands: [Run.self, ListCommand<Self>.self, GetCommand<Self>.self, Download.self, Readers.self, DeleteCommand<Self>.self],
         defaultSubcommand: Run.self, aliases: ["captures"])
     static let collection = Resources.captures
 

@@ -63,10 +63,11 @@ struct FilterCommand: AsyncParsableCommand, ResourceGroup {
     struct Workloads: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List the workloads a filter selects now.")
         @Argument(help: "The filter's name or id.") var reference: String
+        @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.filterWorkloads(reference)
+            try await session.filterWorkloads(reference, paging: paging.paging)
         }
     }
 

@@ -16,10 +16,12 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
         @Option(name: [.customShort("l"), .long], help: "Only workloads matching this label selector.", transform: Parse.selector)
         var selector: LabelSelector?
         @Option(help: "Only workloads on this host.") var host: String?
+        @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.list(Resources.workloads, query: APIPath.query(["selector": selector?.description, "host": host]))
+            try await session.list(Resources.workloads, query: APIPath.query(["selector": selector?.description, "host": host]),
+                                   paging: paging.paging)
         }
     }
 

@@ -13,10 +13,11 @@ struct ListCommand<Group: ResourceGroup>: ClientCommand {
         CommandConfiguration(commandName: "list", abstract: "List \(Group.Item.plural).", aliases: ["ls"])
     }
 
+    @OptionGroup var paging: PagingOptions
     @OptionGroup var options: ClientOptions
 
     func run(_ session: CommandSession) async throws {
-        try await session.list(Group.collection)
+        try await session.list(Group.collection, paging: paging.paging)
     }
 }
 

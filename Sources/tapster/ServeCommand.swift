@@ -42,6 +42,17 @@ struct ServeCommand: AsyncParsableCommand {
     var captureBuffer = ByteCount(bytes: UInt64(CaptureSettings.defaultBufferBudget))
 
     @Option(name: .long, help: ArgumentHelp(
+        "The most memory all running captures together hold (e.g. 256MiB); a capture that would pass it is refused (unavailable).",
+        discussion: "Default: 32 times --capture-buffer."), transform: Parse.byteCount)
+    var captureTotalBuffer: ByteCount?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Stored captures are refused while the filesystem capture store has less free than this (e.g. 1GiB).",
+        discussion: "Default: 256MiB. A stored capture that fills the disk anyway fails, with the reason in its record."),
+            transform: Parse.byteCount)
+    var captureStoreFreeFloor: ByteCount?
+
+    @Option(name: .long, help: ArgumentHelp(
         "Where stored captures go: s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
         discussion: "Default: the filesystem under <data-dir>/captures."))
     var captureStore: String?
@@ -83,6 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configured = configuration
         configured.captureBuffer = Int(clamping: captureBuffer.bytes)
         configured.captureStore = captureStore
+        configured.captureTotalBuffer = captureTotalBuffer.map { Int(clamping: $0.bytes) }
+        configured.captureStoreFreeFloor = captureStoreFreeFloor.map { Int64(clamping: $0.bytes) }
         do {
             configured.externalURL = try externalURL.map(ExternalURL.init(parsing:))
         } catch {

@@ -33,10 +33,11 @@ struct TapCommand: AsyncParsableCommand, ResourceGroup {
         static let configuration = CommandConfiguration(abstract: "List taps (live ones unless told otherwise).", aliases: ["ls"])
         @Flag(help: "Include ended taps (stopped, expired, failed).") var allStates = false
         @Option(help: "Only taps in this state (repeat for several).") var state: [TapState] = []
+        @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.list(Resources.taps, query: CommandSession.tapQuery(states: state, all: allStates))
+            try await session.list(Resources.taps, query: CommandSession.tapQuery(states: state, all: allStates), paging: paging.paging)
         }
     }
 

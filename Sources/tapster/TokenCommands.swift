@@ -18,10 +18,11 @@ struct TokenCommand: AsyncParsableCommand {
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List API tokens.", aliases: ["ls"])
         @OptionGroup var owner: UserOption
+        @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.list(Resources.tokens(of: try await session.userName(owner.user)))
+            try await session.list(Resources.tokens(of: try await session.userName(owner.user)), paging: paging.paging)
         }
     }
 

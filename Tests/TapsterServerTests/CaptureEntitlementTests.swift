@@ -18,7 +18,7 @@ import Testing
             let id = try await rig.create(CaptureRequest(store: true)).capture.id
             let (status, error) = try await rig.api.failure(.post, "/api/v1/captures/\(id)/download-url", token: rig.fixture.carol)
             #expect(status == 403)
-            #expect(error == TapsterError(.forbidden, "only the owner of capture \(id) or an admin can read its packets"))
+            #expect(error == TapsterError(.forbidden, "only the owner of capture \(id), an admin, or a user an admin entitled can read its packets"))
         }
     }
 
@@ -47,7 +47,7 @@ import Testing
             let id = try await rig.create().capture.id
             let (status, error) = try await rig.api.failure(.get, "/api/v1/captures/\(id)/stream", token: rig.fixture.carol)
             #expect(status == 403)
-            #expect(error == TapsterError(.forbidden, "only the owner of capture \(id) or an admin can read its packets"))
+            #expect(error == TapsterError(.forbidden, "only the owner of capture \(id), an admin, or a user an admin entitled can read its packets"))
             let alice = try #require(try await rig.controlPlane.store.findUser("alice")).principal
             _ = try await rig.controlPlane.captureReader(alice, id)
             #expect(try await rig.capture(id).state == .live)

@@ -21,9 +21,8 @@ extension Capture: TableRenderable {
     }
     public var outputName: String { id }
 
-    /// One row per interface: its packets and drops by cause.
+    /// One row per interface: its packets and drops by cause; and the readers an admin entitled.
     public func sections(now: Date) -> [TableSection] {
-        guard !interfaces.isEmpty else { return [] }
         let columns: [Column<CaptureInterfaceStatistics>] = [
             Column("INTERFACE") { $0.name },
             Column("RECEIVED") { String($0.received) },
@@ -32,7 +31,11 @@ extension Capture: TableRenderable {
             Column("AGENT DROPS") { String($0.agentDrops) },
             Column("SERVER DROPS") { String($0.serverDrops) },
         ]
-        return [TableSection(title: "Interfaces", table: interfaces.table(columns, now: now))]
+        var sections = [TableSection(title: "Interfaces", table: interfaces.table(columns, now: now))]
+        if let readers, !readers.isEmpty {
+            sections.append(TableSection(title: "Readers (entitled by an admin)", table: readers.table(CaptureReaderEntitlement.columns, now: now)))
+        }
+        return sections
     }
 
     /// `live`, `complete`, `failed: <reason>`, `deleted`.

@@ -8,10 +8,39 @@ extension APIClient {
         try await call(.GET, path)
     }
 
-    /// `GET path` of a list (`{"items": [...]}`); the JSON kept is the whole list document.
+    /// `GET path` of a list (`{"items": [...]}`), every page of it, following `continue` as kubectl does;
+    /// the JSON kept is one list document of all the items.
     public func list<Item: Decodable & Sendable>(_ path: String, of type: Item.Type = Item.self) async throws -> APIResponse<[Item]> {
-        let answer: APIResponse<Items<Item>> = try await call(.GET, path)
-        return APIResponse(value: answer.value.items, json: answer.json)
+        var (all, next) = try await listPage(path, of: Item.self)
+        var seen: Set<String> = []
+        while let token = next {
+            // A server that hands out the same token twice would keep this loop going forever.
+            guard seen.insert(token).inserted else {
+                throw TapsterError(.internal, "the server repeated a continue token for \(path)")
+            }
+            let (page, following) = try await listPage(path, continue: token, of: Item.self)
+            all = APIResponse(value: all.value + page.value, json: Self.joined(all.json, page.json))
+            next = following
+        }
+        return all
+    }
+
+    /// One page of a list: at most `limit` items (the server's default when `nil`) after `token`, and
+    /// the continue token of the next page (`nil` on the last). The JSON kept is the page's document.
+    public func listPage<Item: Decodable & Sendable>(
+        _ path: String, limit: Int? = nil, continue token: String? = nil, of type: Item.Type = Item.self
+    ) async throws -> (APIResponse<[Item]>, next: String?) {
+        let answer: APIResponse<Items<Item>> = try await call(.GET, ListPaging.path(path, limit: limit, continue: token))
+        return (APIResponse(value: answer.value.items, json: answer.json), answer.value.continue)
+    }
+
+    /// `{"items": first + second}`, without the pages' continue tokens.
+    private static func joined(_ first: JSONValue, _ second: JSONValue) -> JSONValue {
+        guard case .object(var document) = first, case .array(let head)? = document["items"],
+              case .object(let next) = second, case .array(let tail)? = next["items"] else { return first }
+        document["items"] = .array(head + tail)
+        document["continue"] = nil
+        return .object(document)
     }
 
     /// `POST path` with a JSON body.
@@ -45,7 +74,8 @@ extension APIClient {
     }
 }
 
-/// `{"items": [...]}` of items that need only be decodable.
+/// `{"items": [...], "continue": "…"}` of items that need only be decodable.
 private struct Items<Item: Decodable & Sendable>: Decodable, Sendable {
     var items: [Item]
+    var `continue`: String?
 }

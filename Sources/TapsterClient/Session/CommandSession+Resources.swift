@@ -2,9 +2,22 @@ import TapsterCore
 
 /// The verbs every collection shares: list, get, create, replace, update, delete.
 extension CommandSession {
-    /// `GET` the collection (with an optional `?query`) and print it.
-    public func list<Item>(_ collection: ResourceCollection<Item>, query: String = "") async throws {
-        try show(try await client.list(collection.url + query, of: Item.self))
+    /// `GET` the collection (with an optional `?query`) and print it: every page, or the one `paging` asks for.
+    public func list<Item>(_ collection: ResourceCollection<Item>, query: String = "", paging: ListPaging = .all) async throws {
+        try await list(collection.url + query, of: Item.self, paging: paging)
+    }
+
+    /// `GET` a list at `path` and print it. Every page by default (kubectl's way); with `--limit` or
+    /// `--continue` one page, and — on standard error, so that the output stays the list — the token
+    /// of the next one when more follow.
+    func list<Item: TableRenderable & Decodable>(_ path: String, of type: Item.Type, paging: ListPaging) async throws {
+        guard paging.isOnePage else {
+            try show(try await client.list(path, of: Item.self))
+            return
+        }
+        let (page, next) = try await client.listPage(path, limit: paging.limit, continue: paging.continueToken, of: Item.self)
+        try show(page)
+        if let next { Console.error("More \(Item.plural): add --continue \(next)") }
     }
 
     /// `GET` one object by name or id and print it.

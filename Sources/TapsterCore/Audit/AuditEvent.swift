@@ -69,6 +69,11 @@ public enum AuditAction {
     public static let captureDeleted = "capture.deleted"
     /// Retention deleted a stored capture's object.
     public static let captureExpired = "capture.expired"
+    /// An admin entitled a user other than its owner to read a capture's packets (details: the user and their id).
+    public static let captureReaderGranted = "capture.reader_granted"
+    /// A user's entitlement to read a capture's packets ended: an admin revoked it, or the user was deleted,
+    /// disabled, or no longer qualifies (details: the user, their id and why).
+    public static let captureReaderRevoked = "capture.reader_revoked"
 
     public static func created(_ type: String) -> String { "\(type).created" }
     public static func updated(_ type: String) -> String { "\(type).updated" }

@@ -1,9 +1,20 @@
 import Foundation
 
-/// `{"items": [...]}` — how every list is answered.
+/// `{"items": [...], "continue": "…"}` — how every list is answered, one page at a time (``PageRequest``).
 public struct ItemList<Item: Codable & Sendable>: Codable, Sendable {
     public var items: [Item]
-    public init(items: [Item]) { self.items = items }
+    /// `continue`: pass it back (`?continue=…`) for the next page; absent on the last page.
+    public var continueToken: String?
+
+    public init(items: [Item], continueToken: String? = nil) {
+        self.items = items
+        self.continueToken = continueToken
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case items
+        case continueToken = "continue"
+    }
 }
 
 /// `POST /api/v1/login`.

@@ -91,8 +91,8 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     public var tenant: String?
     /// The name of the user who asked for it, as it was then (shown; never used to decide anything).
     public var owner: String
-    /// The id of the user who asked for it, who alone (with admins) may read its packets
-    /// (``Policy/mayReadPackets(_:of:)``). `nil` only when that user no longer exists.
+    /// The id of the user who asked for it, who (with admins and the ``readers`` an admin entitled) may read
+    /// its packets (``Policy/mayReadPackets(_:of:)``). `nil` only when that user no longer exists.
     public var ownerID: String?
     /// The grant's filter and target.
     public var filter: String
@@ -120,6 +120,10 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// Stretches during which a host sent nothing (its agent was killed or cut off): what it would have
     /// captured then is missing and counted nowhere else. Absent (nil) when there were none.
     public var absences: [CaptureAbsence]?
+    /// Users other than its owner an admin entitled to read its packets (``Policy/mayReadPackets(_:of:)``),
+    /// by user id. Kept apart from the record in the store, so deleting a user ends theirs; filled in on
+    /// every read (an empty list when there are none).
+    public var readers: [CaptureReaderEntitlement]?
 
     public init(id: String, tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {

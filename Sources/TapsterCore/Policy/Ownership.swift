@@ -4,10 +4,13 @@ public struct Ownership: Sendable, Equatable {
     public var tenant: String?
     /// `nil` when the owner no longer exists: then only admins act on the object.
     public var ownerID: String?
+    /// The user ids an admin entitled to read a capture's packets (``Policy/mayReadPackets(_:of:)``).
+    public var readerIDs: Set<String>
 
-    public init(tenant: String?, ownerID: String?) {
+    public init(tenant: String?, ownerID: String?, readerIDs: Set<String> = []) {
         self.tenant = tenant
         self.ownerID = ownerID
+        self.readerIDs = readerIDs
     }
 }
 
@@ -16,7 +19,7 @@ extension Tap {
 }
 
 extension Capture {
-    public var ownership: Ownership { Ownership(tenant: tenant, ownerID: ownerID) }
+    public var ownership: Ownership { Ownership(tenant: tenant, ownerID: ownerID, readerIDs: Set((readers ?? []).map(\.userId))) }
 }
 
 /// The rules over owned objects, in one place (the store's listings use the same rule in SQL):
@@ -27,8 +30,9 @@ extension Capture {
 ///   stopping only ever takes traffic away);
 /// - **acting** on one otherwise (reactivate, delete): its owner and admins; another owner of the same
 ///   tenant sees it but is refused (403);
-/// - **reading its packets** (a live stream, a download link): its owner and admins only — not another
-///   owner of the tenant, not an auditor, who reads metadata, not payload.
+/// - **reading its packets** (a live stream, a download link): its owner, admins, and whom an admin
+///   entitled (``requireEntitleable(_:toRead:reference:)``) while they still see it — not otherwise another
+///   owner of the tenant, nor an auditor, who reads metadata, not payload.
 extension Policy {
     /// Whether `principal` is the owner, by user id.
     public static func owns(_ principal: Principal, _ object: Ownership) -> Bool {
@@ -53,9 +57,15 @@ extension Policy {
         }
     }
 
-    /// Whether `principal` may read the packets of a capture: its owner and admins.
+    /// Whether `principal` may read the packets of a capture: its owner, admins, and a user an admin
+    /// entitled, by user id, as long as they may still see the capture (an owner who left its tenant reads nothing).
     public static func mayReadPackets(_ principal: Principal, of object: Ownership) -> Bool {
-        principal.isAdmin || owns(principal, object)
+        principal.isAdmin || owns(principal, object) || isEntitledReader(principal, of: object)
+    }
+
+    /// Whether an admin entitled `principal` to read the packets of the object, and it still sees it.
+    public static func isEntitledReader(_ principal: Principal, of object: Ownership) -> Bool {
+        !principal.userID.isEmpty && object.readerIDs.contains(principal.userID) && isVisible(object, to: principal)
     }
 
     /// Throws unless `principal` may read the packets of the capture `reference`: 404 when it may not
@@ -63,7 +73,7 @@ extension Policy {
     public static func requirePacketAccess(_ principal: Principal, _ object: Ownership?, reference: String) throws(TapsterError) {
         try requireOwned(principal, .read, .capture, object, reference: reference)
         guard let object, mayReadPackets(principal, of: object) else {
-            throw TapsterError(.forbidden, "only the owner of capture \(reference) or an admin can read its packets")
+            throw TapsterError(.forbidden, "only the owner of capture \(reference), an admin, or a user an admin entitled can read its packets")
         }
     }
 }

@@ -12,6 +12,10 @@ extension CaptureSettings {
         guard configuration.captureBuffer >= 64 << 10 else {
             throw TapsterError.invalid("capture-buffer", "\(ByteCount(bytes: UInt64(max(0, configuration.captureBuffer)))) is less than the 64KiB a capture needs")
         }
+        if let total = configuration.captureTotalBuffer, total < configuration.captureBuffer {
+            throw TapsterError.invalid("capture-total-buffer", "\(ByteCount(bytes: UInt64(max(0, total)))) is less than one capture's "
+                                       + "--capture-buffer (\(ByteCount(bytes: UInt64(configuration.captureBuffer))))")
+        }
         let objectStore: any ObjectStore
         if let location = configuration.captureStore {
             let s3: S3Configuration
@@ -29,6 +33,8 @@ extension CaptureSettings {
         let key = try DownloadSigningKey.loadOrCreate(in: URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true))
         var settings = CaptureSettings(bufferBudget: configuration.captureBuffer, objectStore: objectStore, signingKey: key)
         settings.externalURL = configuration.externalURL
+        settings.totalBufferBudget = configuration.captureTotalBuffer
+        if let floor = configuration.captureStoreFreeFloor { settings.storeFreeSpaceFloor = floor }
         return settings
     }
 }

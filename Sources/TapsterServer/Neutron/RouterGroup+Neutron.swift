@@ -19,9 +19,10 @@ extension RouterGroup where Context == TapsterRequestContext {
 
     /// The five operations of a Neutron resource, under both spellings of its collection
     /// (`tap_services` and `tap-services`): list (filtered by query fields) and create on the
-    /// collection; show, update (`name`, `description`) and delete (204) on `{id}`.
+    /// collection, paged as Neutron pages (``NeutronPaging``; `next` links on `base` when set); show,
+    /// update (`name`, `description`) and delete (204) on `{id}`.
     func neutronResource<View: NeutronListable, Create: Decodable & Sendable>(
-        collection: String, member: String,
+        collection: String, member: String, base: ExternalURL?,
         list: @escaping @Sendable (Principal) async throws -> [View],
         show: @escaping @Sendable (Principal, String) async throws -> View,
         create: @escaping @Sendable (Principal, Create) async throws -> View,
@@ -31,7 +32,7 @@ extension RouterGroup where Context == TapsterRequestContext {
         for spelling in Set([collection, collection.replacingOccurrences(of: "_", with: "-")]) {
             let item = RouterPath("\(spelling)/{id}")
             neutron(.get, RouterPath(spelling)) { request, _, p in
-                NeutronJSON.envelope(collection, try await list(p).filtered(by: request))
+                try await list(p).neutronPage(collection, request: request, base: base)
             }
             neutron(.post, RouterPath(spelling), status: .created) { request, context, p in
                 NeutronJSON.envelope(member, try await create(p, try await NeutronJSON.decode(Create.self, in: member, from: request, context: context)))

@@ -13,7 +13,7 @@ struct AccountRoutes {
         }
         api.endpoint(.get, "whoami") { _, _, p in try await cp.user(p, p.userID) }
 
-        api.endpoint(.get, "tenants") { _, _, p in ItemList(items: try await cp.listTenants(p)) }
+        api.list("tenants") { _, _, p in try await cp.listTenants(p) }
         api.endpoint(.post, "tenants", status: .created) { request, context, p in
             try await cp.createTenant(p, try await request.json(TenantSpec.self, context: context))
         }
@@ -23,7 +23,7 @@ struct AccountRoutes {
         }
         api.noContent(.delete, "tenants/{ref}") { _, context, p in try await cp.deleteTenant(p, try context.parameter("ref")) }
 
-        api.endpoint(.get, "users") { _, _, p in ItemList(items: try await cp.listUsers(p)) }
+        api.list("users") { _, _, p in try await cp.listUsers(p) }
         api.endpoint(.post, "users", status: .created) { request, context, p in
             try await cp.createUser(p, try await request.json(UserCreateRequest.self, context: context))
         }
@@ -34,9 +34,7 @@ struct AccountRoutes {
         }
         api.noContent(.delete, "users/{ref}") { _, context, p in try await cp.deleteUser(p, try context.parameter("ref")) }
 
-        api.endpoint(.get, "users/{ref}/tokens") { _, context, p in
-            ItemList(items: try await cp.listTokens(p, user: try context.parameter("ref")))
-        }
+        api.list("users/{ref}/tokens") { _, context, p in try await cp.listTokens(p, user: try context.parameter("ref")) }
         api.endpoint(.post, "users/{ref}/tokens", status: .created) { request, context, p in
             try await cp.createToken(p, user: try context.parameter("ref"), try await request.json(TokenRequest.self, context: context))
         }

@@ -8,7 +8,7 @@ struct AgentRoutes {
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        api.endpoint(.get, "agent-tokens") { _, _, p in ItemList(items: try await cp.listAgentTokens(p)) }
+        api.list("agent-tokens") { _, _, p in try await cp.listAgentTokens(p) }
         api.endpoint(.post, "agent-tokens", status: .created) { request, context, p in
             let body = try await request.body.collect(upTo: context.maxUploadSize)
             return try await cp.createAgentToken(p, try JSONCoding.decode(AgentTokenRequest.self, from: .init(body.readableBytesView)))

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import TapsterCore
 import TapsterObjectStore
 
-/// `/captures`: tcpdump across the fleet — start, list, stream live, download stored, delete.
+/// `/captures`: tcpdump across the fleet — start, list, stream live, download stored, entitle readers, delete.
 struct CaptureRoutes {
     let controlPlane: ControlPlane
 
@@ -14,9 +14,7 @@ struct CaptureRoutes {
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        api.endpoint(.get, "captures") { request, _, p in
-            ItemList(items: try await cp.listCaptures(p, states: try Self.states(request.query("state"))))
-        }
+        api.list("captures") { request, _, p in try await cp.listCaptures(p, states: try Self.states(request.query("state"))) }
         api.endpoint(.post, "captures", status: .created) { request, context, p in
             try await cp.createCapture(p, try await request.json(CaptureRequest.self, context: context))
         }
@@ -24,6 +22,13 @@ struct CaptureRoutes {
         api.noContent(.delete, "captures/{id}") { _, context, p in try await cp.deleteCapture(p, try context.parameter("id")) }
         api.endpoint(.post, "captures/{id}/download-url") { _, context, p in
             try await cp.captureDownloadLink(p, try context.parameter("id"))
+        }
+        // Admins only: whom else the policy lets read the packets (listed in the capture's record).
+        api.endpoint(.post, "captures/{id}/readers") { request, context, p in
+            try await cp.entitleCaptureReader(p, try context.parameter("id"), try await request.json(CaptureReaderRequest.self, context: context))
+        }
+        api.noContent(.delete, "captures/{id}/readers/{user}") { _, context, p in
+            try await cp.revokeCaptureReader(p, try context.parameter("id"), user: try context.parameter("user"))
         }
         api.get("captures/{id}/stream") { _, context in
             let p = try context.requirePrincipal()

@@ -7,12 +7,12 @@ struct InventoryRoutes {
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        api.endpoint(.get, "workloads") { request, _, p in
+        api.list("workloads") { request, _, p in
             let selector: LabelSelector?
             do { selector = try request.query("selector").map { text throws(TapsterError) in try LabelSelector(parsing: text) } } catch let error as TapsterError {
                 throw TapsterError(.badRequest, error.message)
             }
-            return ItemList(items: try await cp.listWorkloads(p, selector: selector, host: request.query("host")))
+            return try await cp.listWorkloads(p, selector: selector, host: request.query("host"))
         }
         api.endpoint(.post, "workloads", status: .created) { request, context, p in
             try await cp.registerWorkload(p, try await request.json(WorkloadSpec.self, context: context))
@@ -20,7 +20,7 @@ struct InventoryRoutes {
         api.endpoint(.get, "workloads/{id}") { _, context, p in try await cp.workload(p, try context.parameter("id")) }
         api.noContent(.delete, "workloads/{id}") { _, context, p in try await cp.deleteWorkload(p, try context.parameter("id")) }
 
-        api.endpoint(.get, "agents") { _, _, p in ItemList(items: try await cp.listAgents(p)) }
+        api.list("agents") { _, _, p in try await cp.listAgents(p) }
         api.endpoint(.get, "agents/{ref}") { _, context, p in try await cp.agent(p, try context.parameter("ref")) }
     }
 }

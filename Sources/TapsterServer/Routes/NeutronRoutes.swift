@@ -15,8 +15,9 @@ struct NeutronRoutes {
         let v2 = router.group("v2.0")
         v2.get("") { request, _ in try NeutronJSON.response(NeutronVersions(for: request)) }
 
+        let base = cp.captures.settings.externalURL
         v2.neutron(.get, "ports") { request, _, p in
-            NeutronJSON.envelope("ports", try await cp.neutronPorts(p).filtered(by: request))
+            try await cp.neutronPorts(p).neutronPage("ports", request: request, base: base)
         }
         v2.neutron(.get, "ports/{id}") { _, context, p in
             NeutronJSON.envelope("port", try await cp.neutronPort(p, try context.parameter("id")))
@@ -24,21 +25,21 @@ struct NeutronRoutes {
 
         let taas = v2.group("taas")
         taas.neutronResource(
-            collection: "tap_services", member: "tap_service",
+            collection: "tap_services", member: "tap_service", base: base,
             list: { p in try await cp.neutronTapServices(p) },
             show: { p, id in NeutronTapService(try await cp.neutronTapServiceTarget(p, id)) },
             create: { p, body in try await cp.createNeutronTapService(p, body) },
             update: { p, id, body in try await cp.updateNeutronTapService(p, id, body) },
             delete: { p, id in try await cp.deleteNeutronTapService(p, id) })
         taas.neutronResource(
-            collection: "tap_flows", member: "tap_flow",
+            collection: "tap_flows", member: "tap_flow", base: base,
             list: { p in try await cp.neutronTapFlows(p) },
             show: { p, id in try await cp.neutronTapFlow(p, id) },
             create: { p, body in try await cp.createNeutronTapFlow(p, body) },
             update: { p, id, body in try await cp.updateNeutronTapFlow(p, id, body) },
             delete: { p, id in try await cp.deleteNeutronTapFlow(p, id) })
         taas.neutronResource(
-            collection: "tap_mirrors", member: "tap_mirror",
+            collection: "tap_mirrors", member: "tap_mirror", base: base,
             list: { p in try await cp.neutronTapMirrors(p) },
             show: { p, id in try await cp.neutronMirrorParts(p, id).view },
             create: { p, body in try await cp.createNeutronTapMirror(p, body) },

@@ -7,7 +7,7 @@ struct PolicyRoutes {
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        api.endpoint(.get, "targets") { _, _, p in ItemList(items: try await cp.listTargets(p)) }
+        api.list("targets") { _, _, p in try await cp.listTargets(p) }
         api.endpoint(.post, "targets", status: .created) { request, context, p in
             try await cp.createTarget(p, try await request.json(TargetSpec.self, context: context))
         }
@@ -17,7 +17,7 @@ struct PolicyRoutes {
         }
         api.noContent(.delete, "targets/{ref}") { _, context, p in try await cp.deleteTarget(p, try context.parameter("ref")) }
 
-        api.endpoint(.get, "filters") { _, _, p in ItemList(items: try await cp.listFilters(p)) }
+        api.list("filters") { _, _, p in try await cp.listFilters(p) }
         api.endpoint(.post, "filters", status: .created) { request, context, p in
             try await cp.createFilter(p, try await request.json(FilterSpec.self, context: context))
         }
@@ -25,15 +25,13 @@ struct PolicyRoutes {
             try await cp.previewFilter(p, try await request.json(FilterSpec.self, context: context))
         }
         api.endpoint(.get, "filters/{ref}") { _, context, p in try await cp.filter(p, try context.parameter("ref")) }
-        api.endpoint(.get, "filters/{ref}/workloads") { _, context, p in
-            ItemList(items: try await cp.filterWorkloads(p, try context.parameter("ref")))
-        }
+        api.list("filters/{ref}/workloads") { _, context, p in try await cp.filterWorkloads(p, try context.parameter("ref")) }
         api.endpoint(.put, "filters/{ref}") { request, context, p in
             try await cp.replaceFilter(p, try context.parameter("ref"), try await request.json(FilterSpec.self, context: context))
         }
         api.noContent(.delete, "filters/{ref}") { _, context, p in try await cp.deleteFilter(p, try context.parameter("ref")) }
 
-        api.endpoint(.get, "grants") { _, _, p in ItemList(items: try await cp.listGrants(p)) }
+        api.list("grants") { _, _, p in try await cp.listGrants(p) }
         api.endpoint(.post, "grants", status: .created) { request, context, p in
             try await cp.createGrant(p, try await request.json(GrantSpec.self, context: context))
         }

@@ -7,9 +7,7 @@ struct TapRoutes {
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
         let cp = controlPlane
-        api.endpoint(.get, "taps") { request, _, p in
-            ItemList(items: try await cp.listTaps(p, states: try Self.states(request.query("state"))))
-        }
+        api.list("taps") { request, _, p in try await cp.listTaps(p, states: try Self.states(request.query("state"))) }
         api.endpoint(.post, "taps", status: .created) { request, context, p in
             try await cp.createTap(p, try await request.json(TapRequest.self, context: context))
         }

@@ -96,6 +96,7 @@ extension ControlPlane {
             revocation = (false, keeping)
         }
         let revoking = revocation
+        let readerRevocation = disabling ? "user disabled" : patch.role != nil || patch.tenants != nil ? "user no longer qualifies" : nil
         user.updatedAt = now
         let updated = user
         let hash = newHash
@@ -111,6 +112,9 @@ extension ControlPlane {
             if let revoking {
                 let revoked = try await session.deleteTokens(userID: updated.id, keeping: revoking.all ? nil : revoking.keeping)
                 recorded["revoked_tokens"] = String(revoked)
+            }
+            if let readerRevocation {
+                try await revokeReaderEntitlements(of: updated, deleting: false, by: p, reason: readerRevocation, session: session)
             }
             try await audit(session, p, hash != nil && auditDetails.count == 1 ? AuditAction.passwordChanged : AuditAction.updated("user"),
                             .user, id: updated.id, name: updated.name, tenant: nil, details: recorded)
@@ -131,6 +135,7 @@ extension ControlPlane {
             if !grants.isEmpty {
                 throw TapsterError(.inUse, "user \"\(user.name)\" still has \(grants.count) grant(s); delete them first")
             }
+            try await revokeReaderEntitlements(of: user, deleting: true, by: p, reason: "user deleted", session: session)
             try await session.deleteUser(id: user.id)
             try await audit(session, p, AuditAction.deleted("user"), .user, id: user.id, name: user.name, tenant: nil)
         }

@@ -122,6 +122,16 @@ extension MatrixRow {
         MatrixRow(.get, "/api/v1/captures/{id}/stream", alicesOwn(200)) { world, _ in
             MatrixRequest(path: "/api/v1/captures/\(try await world.aliceCapture(seconds: 1))/stream")
         },
+        // Whom else the policy lets read a capture's packets: admins decide, not the owner.
+        MatrixRow(.post, "/api/v1/captures/{id}/readers", adminChangesInTenantA(200)) { world, _ in
+            MatrixRequest(path: "/api/v1/captures/\(try await world.aliceCapture())/readers", json: #"{"user": "audrey"}"#)
+        },
+        MatrixRow(.delete, "/api/v1/captures/{id}/readers/{user}", adminChangesInTenantA(204)) { world, _ in
+            let path = "/api/v1/captures/\(try await world.aliceCapture())/readers"
+            let entitled = try await world.api.call(.post, path, token: world.admin, raw: #"{"user": "audrey"}"#)
+            guard entitled.status == 200 else { throw UnexpectedReply(method: .post, path: path, status: entitled.status, body: entitled.text) }
+            return MatrixRequest(path: "\(path)/audrey")
+        },
 
         // Inventory and agents.
         MatrixRow(.get, "/api/v1/workloads", .api(everyone: 200)),
