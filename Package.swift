@@ -123,10 +123,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The agent channel: protobuf messages and gRPC service, generated from Protos/ by
-        // scripts/generate-wire.sh and committed.
+        // scripts/generate-wire.sh and committed; and Translation/, the one conversion between them and
+        // Core's desired-tap values, which both sides use at the edge.
         .target(
             name: "TapsterWire",
             dependencies: [
+                "TapsterCore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -1,7 +1,7 @@
 import TapsterSystemTestSupport
 import Foundation
 import PacketKit
-import TapsterWire
+import TapsterCore
 import Testing
 @testable import TapsterAgent
 
@@ -156,17 +156,13 @@ struct PortReceiverTests {
         await lab.tearDown()
     }
 
-    @Test("a reception is made from the server's PortReception message")
-    func fromWire() {
-        var message = Tapster_Agent_V1_PortReception()
-        message.tapID = "t1"
-        message.greKey = 42
-        message.netns = "/proc/7/ns/net"
-        message.interface = "mon0"
-        message.deadlineUnixNanos = 1_800_000_000_500_000_000
-        message.allowedSources = ["192.0.2.1", "192.0.2.2", "not-an-address"]
+    @Test("a reception is made from the server's desired port reception; addresses that are not IPv4 allow nothing")
+    func fromDesiredReception() {
+        let desired = DesiredPortReception(tapID: "t1", greKey: 42, netns: "/proc/7/ns/net", interface: "mon0",
+                                           deadline: Date(timeIntervalSince1970: 1_800_000_000.5),
+                                           allowedSources: ["192.0.2.1", "192.0.2.2", "not-an-address"])
 
-        let reception = PortReception(message)
+        let reception = PortReception(desired)
 
         #expect(reception == PortReception(tapID: "t1", greKey: 42, allowedSources: [IPv4Address(192, 0, 2, 1), IPv4Address(192, 0, 2, 2)],
                                            namespace: .path("/proc/7/ns/net"), interface: "mon0",

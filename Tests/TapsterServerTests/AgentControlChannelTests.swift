@@ -148,11 +148,11 @@ import TapsterWire
             await stream.close()
             // A restarted server: a new hub on the same store, its clock set back by an hour.
             let restarted = AgentHub(store: harness.controlPlane.store, clock: { Date().addingTimeInterval(-3600) }, logger: TestServer.logger)
-            let (outbound, continuation) = AsyncThrowingStream.makeStream(of: Tapster_Agent_V1_ServerMessage.self)
+            let (outbound, continuation) = AsyncThrowingStream.makeStream(of: DesiredTapSet.self)
             _ = await restarted.attach("node-1", outbound: continuation)
             try await restarted.push()
             var iterator = outbound.makeAsyncIterator()
-            let after = try #require(try await iterator.next()?.desired)
+            let after = try #require(try await iterator.next())
             #expect(after.revision > before.revision)
         }
     }

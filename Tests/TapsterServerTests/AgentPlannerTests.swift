@@ -1,9 +1,7 @@
 import Foundation
-import SwiftProtobuf
 import Testing
 import TapsterCore
 @testable import TapsterServer
-import TapsterWire
 
 /// What every agent is told to run, computed from taps, filters, targets, workloads and agents.
 @Suite struct AgentPlannerTests {
@@ -56,17 +54,13 @@ import TapsterWire
         let tap = try #require(plans["node-1"]?.taps.first)
         #expect(plans["node-1"]?.taps.count == 1)
         #expect(tap.tapID == Self.tap(target: "ids").id)
-        #expect(tap.sources == [.with { $0.workload = "web-1"; $0.netns = "web-1"; $0.interface = "eth0" }])
+        #expect(tap.sources == [DesiredTapSource(workload: "web-1", netns: "web-1", interface: "eth0")])
         #expect(tap.bpf == "(tcp port 5432) and (host 10.0.0.3)")
         #expect(tap.snaplen == 128)
         #expect(tap.direction == .in)
         #expect(tap.bandwidthCapBitsPerSecond == 10_000_000)
-        #expect(tap.deadlineUnixNanos == Int64(Self.start.timeIntervalSince1970 + 900) * 1_000_000_000)
-        #expect(tap.destination.tunnel == .with {
-            $0.encapsulation = .erspanIi
-            $0.address = "192.0.2.10"
-            $0.sessionID = 42
-        })
+        #expect(tap.deadline == Self.start.addingTimeInterval(900))
+        #expect(tap.destination == .erspanII(address: "192.0.2.10", sessionID: 42))
         #expect(plans["node-2"]?.taps.map { $0.sources.map(\.workload) } == [["web-2"]])
         #expect(plans["node-3"] == AgentPlan())
     }
@@ -74,37 +68,26 @@ import TapsterWire
     @Test func erspanTypeThreeIsItsOwnEncapsulation() {
         var target = Self.erspan
         target.erspanVersion = 3
-        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination.tunnel.encapsulation == .erspanIii)
+        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination == .erspanIII(address: "192.0.2.10", sessionID: 42))
     }
 
     @Test func vxlanCarriesItsNetworkIdentifierAndPort() {
         let target = TargetSpec(name: "ids", kind: .vxlan, destination: try! IPAddress(parsing: "192.0.2.20"), vni: 7, udpPort: 4790)
-        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination.tunnel == .with {
-            $0.encapsulation = .vxlan
-            $0.address = "192.0.2.20"
-            $0.vni = 7
-            $0.udpPort = 4790
-        })
+        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination
+            == .vxlan(address: "192.0.2.20", vni: 7, udpPort: 4790))
     }
 
     @Test func vxlanWithoutPortUsesTheStandardOne() {
         let target = TargetSpec(name: "ids", kind: .vxlan, destination: try! IPAddress(parsing: "192.0.2.20"), vni: 7)
-        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination.tunnel.udpPort == 4789)
+        #expect(Self.plan([Self.tap(target: "ids")], targets: [target])["node-1"]?.taps.first?.destination
+            == .vxlan(address: "192.0.2.20", vni: 7, udpPort: 4789))
     }
 
     @Test func greCarriesItsKeyOnlyWhenItHasOne() {
         let keyed = TargetSpec(name: "ids", kind: .gre, destination: try! IPAddress(parsing: "192.0.2.30"), greKey: 99)
         let keyless = TargetSpec(name: "ids", kind: .gre, destination: try! IPAddress(parsing: "192.0.2.30"))
-        #expect(Self.plan([Self.tap(target: "ids")], targets: [keyed])["node-1"]?.taps.first?.destination.tunnel == .with {
-            $0.encapsulation = .gre
-            $0.address = "192.0.2.30"
-            $0.hasGreKey_p = true
-            $0.greKey = 99
-        })
-        #expect(Self.plan([Self.tap(target: "ids")], targets: [keyless])["node-1"]?.taps.first?.destination.tunnel == .with {
-            $0.encapsulation = .gre
-            $0.address = "192.0.2.30"
-        })
+        #expect(Self.plan([Self.tap(target: "ids")], targets: [keyed])["node-1"]?.taps.first?.destination == .gre(address: "192.0.2.30", key: 99))
+        #expect(Self.plan([Self.tap(target: "ids")], targets: [keyless])["node-1"]?.taps.first?.destination == .gre(address: "192.0.2.30", key: nil))
     }
 
     @Test func fullPayloadIsSnapLengthZero() {
@@ -116,7 +99,7 @@ import TapsterWire
     func streamAndStoreGoToTheServerUnderTheTapsCaptureID(kind: TargetKind) {
         let target = TargetSpec(name: "live", kind: kind)
         let tap = Self.tap(target: "live")
-        #expect(Self.plan([tap], targets: [target])["node-1"]?.taps.first?.destination.stream == .with { $0.captureID = tap.id })
+        #expect(Self.plan([tap], targets: [target])["node-1"]?.taps.first?.destination == .serverStream(captureID: tap.id))
     }
 
     @Test func portTargetOnTheSameHostIsDeliveredLocally() throws {
@@ -125,7 +108,7 @@ import TapsterWire
         let filter = Filter(createdAt: Self.start, spec: FilterSpec(name: "web", selector: try LabelSelector(parsing: "app=web")))
         let plans = Self.plan([Self.tap(target: "monitor", filter: "web")], targets: [target], filters: [filter])
         let tap = try #require(plans["node-2"]?.taps.first)
-        #expect(tap.destination.port == .with { $0.host = "node-2"; $0.netns = "db-1"; $0.interface = "eth0" })
+        #expect(tap.destination == .port(PortDelivery(host: "node-2", netns: "db-1", interface: "eth0")))
         #expect(plans["node-2"]?.receptions == [])
     }
 
@@ -137,23 +120,13 @@ import TapsterWire
         let plans = Self.plan([tap], targets: [target], filters: [filter], agents: Self.agents(tunnels: tunnels))
         let key = TunnelKeys(secret: Self.tunnelKeySecret).derive(tap.id)
         for host in ["node-1", "node-2"] {
-            #expect(plans[host]?.taps.first?.destination.port == .with {
-                $0.host = "node-3"
-                $0.netns = "monitor-1"
-                $0.interface = "eth0"
-                $0.tunnelAddress = "198.51.100.3"
-                $0.greKey = key
-            })
+            #expect(plans[host]?.taps.first?.destination == .port(PortDelivery(
+                host: "node-3", netns: "monitor-1", interface: "eth0", tunnel: PortDelivery.Tunnel(address: "198.51.100.3", greKey: key))))
         }
         #expect(plans["node-3"]?.taps == [])
-        #expect(plans["node-3"]?.receptions == [.with {
-            $0.tapID = tap.id
-            $0.greKey = key
-            $0.netns = "monitor-1"
-            $0.interface = "eth0"
-            $0.deadlineUnixNanos = Int64(Self.start.timeIntervalSince1970 + 900) * 1_000_000_000
-            $0.allowedSources = ["198.51.100.1", "198.51.100.2"]
-        }])
+        #expect(plans["node-3"]?.receptions == [DesiredPortReception(
+            tapID: tap.id, greKey: key, netns: "monitor-1", interface: "eth0", deadline: Self.start.addingTimeInterval(900),
+            allowedSources: ["198.51.100.1", "198.51.100.2"])])
     }
 
     @Test func portTargetIsNotAssignedWhereItsHostAcceptsNoTunnel() {

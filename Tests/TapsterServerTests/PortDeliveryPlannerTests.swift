@@ -4,7 +4,6 @@ import TapsterCore
 import TapsterStore
 import TapsterTestSupport
 @testable import TapsterServer
-import TapsterWire
 
 /// `port` delivery in the agents' plans: no tap captures where any tap delivers, and tunnelled frames are
 /// accepted only with the tap's secret key from the hosts that send them.

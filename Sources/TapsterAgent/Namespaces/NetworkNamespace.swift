@@ -30,6 +30,11 @@ public enum NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The namespace a desired tap names (a name or a path); `nil` is the host's own.
+    public init(netns: String?) {
+        self.init(reference: netns ?? "")
+    }
+
     /// The reference form: `""`, the name, or the path (the inverse of ``init(reference:)``).
     public var reference: String {
         switch self {

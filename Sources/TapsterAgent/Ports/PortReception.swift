@@ -1,6 +1,6 @@
 import Foundation
 import PacketKit
-import TapsterWire
+import TapsterCore
 
 /// A port on this host that receives, for one tap, the frames other hosts' agents tunnel here with GRE-TEB
 /// under ``greKey`` from one of ``allowedSources`` — until ``deadline``, which the receiver enforces by itself.
@@ -30,13 +30,11 @@ public struct PortReception: Hashable, Sendable, CustomStringConvertible {
         self.deadline = deadline
     }
 
-    /// The reception the server's `DesiredTaps` message describes (source addresses that are not IPv4
-    /// addresses allow nothing).
-    public init(_ message: Tapster_Agent_V1_PortReception) {
-        self.init(tapID: message.tapID, greKey: message.greKey, allowedSources: Set(message.allowedSources.compactMap(IPv4Address.init)),
-                  namespace: NetworkNamespace(reference: message.netns),
-                  interface: message.interface,
-                  deadline: Date(timeIntervalSince1970: Double(message.deadlineUnixNanos) / 1_000_000_000))
+    /// The reception the server's desired set describes (source addresses that are not IPv4 addresses
+    /// allow nothing).
+    public init(_ desired: DesiredPortReception) {
+        self.init(tapID: desired.tapID, greKey: desired.greKey, allowedSources: Set(desired.allowedSources.compactMap(IPv4Address.init)),
+                  namespace: NetworkNamespace(netns: desired.netns), interface: desired.interface, deadline: desired.deadline)
     }
 
     /// `tap 3f… from 192.0.2.1 → mon0 (netns mon)` (the key is a secret: not logged).

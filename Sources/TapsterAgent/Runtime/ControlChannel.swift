@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import TapsterCore
 import TapsterWire
 
 /// One connection of the control channel (the `Connect` RPC) with the enrolled certificate: Hello, then the
@@ -26,7 +27,9 @@ struct ControlChannel {
             try await service.connect(request: request) { response in
                 var first = true
                 for try await message in response.messages {
-                    guard case .desired(let desired) = message.kind else { continue }
+                    guard case .desired(let message) = message.kind else { continue }
+                    // The edge: the reconciler works on Core's values, never on protobuf.
+                    let desired = DesiredTapSet(message)
                     await reconciler.apply(desired)
                     if first {
                         first = false

@@ -1,33 +1,19 @@
 import Foundation
 import TapsterCore
-import TapsterWire
 
-extension Tapster_Agent_V1_TapAssignment {
-    /// The absolute deadline.
-    var deadline: Date { Date(timeIntervalSince1970: Double(deadlineUnixNanos) / 1e9) }
-
+extension DesiredTap {
     /// One capture plan per source, as the server assigned them.
     var capturePlans: [CapturePlan] {
         sources.map { source in
             CapturePlan(
                 tapID: tapID,
-                source: CaptureSource(workload: source.workload, namespace: NetworkNamespace(reference: source.netns),
+                source: CaptureSource(workload: source.workload, namespace: NetworkNamespace(netns: source.netns),
                                       interface: source.interface),
                 bpf: bpf,
                 snaplen: Int(snaplen),
-                direction: direction.captureDirection,
+                direction: direction,
                 deadline: deadline,
-                bandwidthCap: bandwidthCapBitsPerSecond == 0 ? nil : bandwidthCapBitsPerSecond)
-        }
-    }
-}
-
-extension Tapster_Agent_V1_Direction {
-    var captureDirection: Direction {
-        switch self {
-        case .in: .in
-        case .out: .out
-        case .both, .UNRECOGNIZED: .both
+                bandwidthCap: bandwidthCapBitsPerSecond)
         }
     }
 }

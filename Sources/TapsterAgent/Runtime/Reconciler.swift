@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TapsterCore
 import TapsterWire
 
 /// Brings the captures on this host in line with the server's desired set: starts what is new, stops what is
@@ -9,7 +10,7 @@ actor Reconciler {
     /// A tap this host is running: its assignment as received, a session per source that started, and the
     /// sources that could not.
     private struct RunningTap {
-        var assignment: Tapster_Agent_V1_TapAssignment
+        var assignment: DesiredTap
         var sessions: [CaptureSession]
         var failures: [String]
         /// For `stream` taps: what sends the packets to the server.
@@ -36,8 +37,8 @@ actor Reconciler {
     }
 
     /// Applies a desired set (a complete snapshot).
-    func apply(_ desired: Tapster_Agent_V1_DesiredTaps) async {
-        var wanted: [String: Tapster_Agent_V1_TapAssignment] = [:]
+    func apply(_ desired: DesiredTapSet) async {
+        var wanted: [String: DesiredTap] = [:]
         for assignment in desired.taps where wanted[assignment.tapID] == nil { wanted[assignment.tapID] = assignment }
         for (id, tap) in running where wanted[id] != tap.assignment {
             await end(id, reason: wanted[id] == nil ? "removed" : "changed")
@@ -64,11 +65,11 @@ actor Reconciler {
         await sinks.stopReceiving()
     }
 
-    private func start(_ assignment: Tapster_Agent_V1_TapAssignment) async {
+    private func start(_ assignment: DesiredTap) async {
         var tap = RunningTap(assignment: assignment, sessions: [], failures: [])
         var upload: CaptureUpload?
-        if case .stream(let stream) = assignment.destination.kind {
-            upload = CaptureUpload(captureID: stream.captureID, tapID: assignment.tapID,
+        if case .serverStream(let captureID) = assignment.destination {
+            upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID,
                                    interfaces: sinks.captureInterfaces(for: assignment))
         }
         var indexed: [(index: UInt32, session: CaptureSession)] = []

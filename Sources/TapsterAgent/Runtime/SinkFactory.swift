@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PacketKit
+import TapsterCore
 import TapsterWire
 
 /// Makes the sink each capture sends to, from its tap's destination: a tunnel to a tool, a port on this host,
@@ -22,25 +23,30 @@ final actor SinkFactory {
 
     /// A sink for `plan`'s packets; `localMAC` (the tapped interface's) tells ERSPAN III which way a frame went. `upload` is the tap's upload for `stream` destinations, `index` the
     /// source's interface index in it.
-    nonisolated func makeSink(for destination: Tapster_Agent_V1_Destination, plan: CapturePlan, localMAC: MACAddress?,
+    nonisolated func makeSink(for destination: TapDestination, plan: CapturePlan, localMAC: MACAddress?,
                               upload: CaptureUpload?, index: Int) async throws -> any PacketSink {
-        switch destination.kind {
-        case .tunnel(let tunnel):
-            return try TunnelSink(encapsulation: try tunnel.tunnelEncapsulation, destination: try Self.address(tunnel.address),
-                                  localMAC: localMAC)
+        switch destination {
+        case .erspanII(let address, let sessionID):
+            return try TunnelSink(encapsulation: .erspanII(sessionID: sessionID), destination: try Self.address(address), localMAC: localMAC)
+        case .erspanIII(let address, let sessionID):
+            return try TunnelSink(encapsulation: .erspanIII(sessionID: sessionID), destination: try Self.address(address), localMAC: localMAC)
+        case .vxlan(let address, let vni, let udpPort):
+            return try TunnelSink(encapsulation: .vxlan(vni: vni, port: udpPort), destination: try Self.address(address), localMAC: localMAC)
+        case .gre(let address, let key):
+            return try TunnelSink(encapsulation: .gre(key: key), destination: try Self.address(address), localMAC: localMAC)
         case .port(let port):
-            if port.host == hostName || port.tunnelAddress.isEmpty {
-                return try await PortInjectionSink.open(namespace: NetworkNamespace(reference: port.netns), interface: port.interface)
+            guard let tunnel = port.tunnel, port.host != hostName else {
+                return try await PortInjectionSink.open(namespace: NetworkNamespace(netns: port.netns), interface: port.interface)
             }
             // The port is on another host: GRE-TEB with the tap's key to that host's agent, which injects — and
             // accepts the tap's frames only from this host's tunnel address: send from it.
-            return try TunnelSink(encapsulation: .gre(key: port.greKey), destination: try Self.address(port.tunnelAddress),
+            return try TunnelSink(encapsulation: .gre(key: tunnel.greKey), destination: try Self.address(tunnel.address),
                                   source: try tunnelAddress.map(Self.address))
-        case .stream:
+        case .serverStream:
             guard let upload else { throw SinkError.unsupportedDestination("stream without an upload") }
             return try StreamSink(upload: upload, interfaceIndex: UInt32(index), snaplen: UInt32(plan.effectiveSnaplen))
-        case nil:
-            throw SinkError.unsupportedDestination("the tap has no destination")
+        case .unsupported(let reason):
+            throw SinkError.unsupportedDestination(reason)
         }
     }
 
@@ -50,7 +56,7 @@ final actor SinkFactory {
     }
 
     /// The interface descriptions of a stream tap's sources, `host/workload/interface`.
-    nonisolated func captureInterfaces(for assignment: Tapster_Agent_V1_TapAssignment) -> [Tapster_Agent_V1_CaptureInterface] {
+    nonisolated func captureInterfaces(for assignment: DesiredTap) -> [Tapster_Agent_V1_CaptureInterface] {
         assignment.capturePlans.enumerated().map { index, plan in
             var interface = Tapster_Agent_V1_CaptureInterface()
             interface.index = UInt32(index)
@@ -62,9 +68,8 @@ final actor SinkFactory {
         }
     }
 
-    /// Makes this host's port receptions exactly `receptions`.
     /// Makes this host's port receptions exactly `receptions`, starting the receiver on first need.
-    func receive(_ receptions: [Tapster_Agent_V1_PortReception]) async {
+    func receive(_ receptions: [DesiredPortReception]) async {
         if receptions.isEmpty, receiver == nil { return }
         if receiver == nil {
             do {
@@ -86,21 +91,6 @@ final actor SinkFactory {
 }
 
 /// A tap's destination this agent cannot send to.
-extension Tapster_Agent_V1_Tunnel {
-    /// The encapsulation this tunnel asks for.
-    var tunnelEncapsulation: TunnelEncapsulation {
-        get throws(SinkError) {
-            switch self.encapsulation {
-            case .erspanIi: return .erspanII(sessionID: UInt16(truncatingIfNeeded: sessionID))
-            case .erspanIii: return .erspanIII(sessionID: UInt16(truncatingIfNeeded: sessionID))
-            case .vxlan: return .vxlan(vni: vni, port: udpPort == 0 ? VXLANEncapsulator.defaultPort : UInt16(truncatingIfNeeded: udpPort))
-            case .gre: return .gre(key: hasGreKey_p ? greKey : nil)
-            case .unspecified, .UNRECOGNIZED: throw .unsupportedDestination("tunnel without an encapsulation")
-            }
-        }
-    }
-}
-
 enum SinkError: Error, CustomStringConvertible {
     case unsupportedDestination(String)
     var description: String {

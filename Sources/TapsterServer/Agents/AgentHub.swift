@@ -5,7 +5,6 @@ import PacketKit
 import ServiceLifecycle
 import TapsterCore
 import TapsterStore
-import TapsterWire
 
 /// The live control channels, one per agent, and what each agent must run.
 ///
@@ -22,7 +21,7 @@ public actor AgentHub {
     /// One agent's open control channel.
     private struct Session {
         let id: UUID
-        let outbound: AsyncThrowingStream<Tapster_Agent_V1_ServerMessage, any Error>.Continuation
+        let outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation
         /// The revision last sent on this channel.
         var sentRevision: UInt64?
     }
@@ -62,9 +61,10 @@ public actor AgentHub {
 
     // MARK: Channels
 
-    /// Registers `name`'s new control channel, which will receive its desired sets. An older channel
-    /// of the same agent is closed (`aborted`): one stream per agent. Returns the channel's id.
-    func attach(_ name: String, outbound: AsyncThrowingStream<Tapster_Agent_V1_ServerMessage, any Error>.Continuation) -> UUID {
+    /// Registers `name`'s new control channel, which will receive its desired sets (the ``AgentService``
+    /// puts them on the wire). An older channel of the same agent is closed (`aborted`): one stream per
+    /// agent. Returns the channel's id.
+    func attach(_ name: String, outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation) -> UUID {
         let session = Session(id: UUID(), outbound: outbound)
         if let old = sessions.updateValue(session, forKey: name) {
             old.outbound.finish(throwing: RPCError(code: .aborted, message: "agent \(name) opened a newer control channel; this one is closed"))
@@ -113,7 +113,7 @@ public actor AgentHub {
             }
             guard let current = planned[name], var session = sessions[name] else { continue }
             if resend || session.sentRevision != current.revision {
-                session.outbound.yield(current.plan.message(revision: current.revision))
+                session.outbound.yield(current.plan.desired(revision: current.revision))
                 session.sentRevision = current.revision
                 sessions[name] = session
             }
@@ -187,7 +187,7 @@ public actor AgentHub {
     /// (Compiled off the cooperative pool, within ``FilterCompiler/timeout``.)
     private func compiled(_ plan: AgentPlan) async -> AgentPlan {
         var plan = plan
-        var kept: [Tapster_Agent_V1_TapAssignment] = []
+        var kept: [DesiredTap] = []
         for tap in plan.taps {
             guard !tap.bpf.isEmpty else {
                 kept.append(tap)

@@ -49,7 +49,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         } catch {
             throw Self.rpcError(error)
         }
-        let (outbound, continuation) = AsyncThrowingStream.makeStream(of: Tapster_Agent_V1_ServerMessage.self, throwing: (any Error).self,
+        let (outbound, continuation) = AsyncThrowingStream.makeStream(of: DesiredTapSet.self, throwing: (any Error).self,
                                                                       bufferingPolicy: .bufferingNewest(1))
         let address = Self.address(of: context.remotePeer)
         let session = SessionMark()
@@ -57,7 +57,8 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for try await message in outbound { try await response.write(message) }
+                    // The edge: the hub's desired sets become protobuf only here.
+                    for try await desired in outbound { try await response.write(Tapster_Agent_V1_ServerMessage(desired)) }
                 }
                 group.addTask {
                     try await receive(request, from: name, address: address, outbound: continuation, session: session)
@@ -151,7 +152,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     /// Reads the agent's messages: Hello first (then the channel is registered with the hub), then
     /// inventory and status reports; every message marks the agent seen.
     private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>, from name: String, address: String?,
-                         outbound: AsyncThrowingStream<Tapster_Agent_V1_ServerMessage, any Error>.Continuation,
+                         outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation,
                          session: SessionMark) async throws {
         var greeted = false
         for try await message in request {

@@ -1,23 +1,16 @@
 import Crypto
 import Foundation
 import TapsterCore
-import TapsterWire
 
-/// What one agent must run: its tap assignments and the `port`-target frames it receives from other
-/// hosts. The ``AgentHub`` stamps it with a revision to make a `DesiredTaps` message.
+/// What one agent must run: its taps and the `port`-target frames it receives from other hosts. The
+/// ``AgentHub`` stamps it with a revision to make the agent's ``DesiredTapSet``.
 struct AgentPlan: Sendable, Equatable {
-    var taps: [Tapster_Agent_V1_TapAssignment] = []
-    var receptions: [Tapster_Agent_V1_PortReception] = []
+    var taps: [DesiredTap] = []
+    var receptions: [DesiredPortReception] = []
 
-    /// The plan as the message sent to the agent.
-    func message(revision: UInt64) -> Tapster_Agent_V1_ServerMessage {
-        var desired = Tapster_Agent_V1_DesiredTaps()
-        desired.revision = revision
-        desired.taps = taps
-        desired.receptions = receptions
-        var message = Tapster_Agent_V1_ServerMessage()
-        message.desired = desired
-        return message
+    /// The plan as the desired set sent to the agent.
+    func desired(revision: UInt64) -> DesiredTapSet {
+        DesiredTapSet(revision: revision, taps: taps, receptions: receptions)
     }
 }
 
@@ -42,7 +35,7 @@ struct AgentPlan: Sendable, Equatable {
 /// - destination from the target: a tunnel (ERSPAN II/III, VXLAN, GRE); `port`: delivery into the
 ///   interface whose id is the target's port — locally on its own host, otherwise tunnelled to that
 ///   host's agent (its `tunnel_address`, the tap's secret GRE key from ``TunnelKeys``), which then gets a
-///   ``Tapster_Agent_V1_PortReception`` naming the tunnel addresses of the hosts that send (it drops
+///   ``DesiredPortReception`` naming the tunnel addresses of the hosts that send (it drops
 ///   frames from any other); hosts that cannot reach the port's host (it has no agent or no tunnel
 ///   address) or cannot be told apart there (they have no tunnel address themselves) get no
 ///   assignment; `stream` and `store`: to the server (capture id = tap id).
@@ -78,44 +71,34 @@ enum DesiredTapsPlanner {
             if target.kind == .port, portDestination == nil { continue }
             let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture, in: inputs.workloads,
                                         excluding: deliveryPorts)
-            var assignment = Tapster_Agent_V1_TapAssignment()
-            assignment.tapID = tap.id
-            assignment.deadlineUnixNanos = unixNanos(tap.deadline)
-            assignment.bpf = tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF
-            assignment.snaplen = snaplen(target.spec.effectivePayload, narrowedBy: tap.capture)
-            assignment.direction = direction(filter.spec.effectiveDirection)
-            assignment.bandwidthCapBitsPerSecond = target.spec.bandwidthCap?.bitsPerSecond ?? 0
+            let assignment = DesiredTap(
+                tapID: tap.id, deadline: tap.deadline,
+                bpf: tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF,
+                snaplen: snaplen(target.spec.effectivePayload, narrowedBy: tap.capture),
+                direction: filter.spec.effectiveDirection,
+                bandwidthCapBitsPerSecond: target.spec.bandwidthCap.map(\.bitsPerSecond),
+                destination: destination(of: target, tap: tap))
 
             var remoteSources: [String] = []
             for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where plans[host] != nil {
                 var hostAssignment = assignment
                 hostAssignment.sources = sources
                 if let port = portDestination {
-                    var delivery = Tapster_Agent_V1_PortDelivery()
-                    delivery.host = port.workload.host
-                    delivery.netns = port.workload.netns ?? ""
-                    delivery.interface = port.interface.name
+                    var delivery = PortDelivery(host: port.workload.host, netns: port.workload.netns, interface: port.interface.name)
                     if host != port.workload.host {
                         guard let tunnel = agentsByName[port.workload.host]?.tunnelAddress, !tunnel.isEmpty,
                               let source = agentsByName[host]?.tunnelAddress, !source.isEmpty else { continue }
-                        delivery.tunnelAddress = tunnel
-                        delivery.greKey = greKeys.key(for: tap.id, host: port.workload.host)
+                        delivery.tunnel = PortDelivery.Tunnel(address: tunnel, greKey: greKeys.key(for: tap.id, host: port.workload.host))
                         remoteSources.append(source)
                     }
-                    hostAssignment.destination.port = delivery
-                } else {
-                    hostAssignment.destination = destination(of: target, tap: tap)
+                    hostAssignment.destination = .port(delivery)
                 }
                 plans[host]?.taps.append(hostAssignment)
             }
             if let port = portDestination, !remoteSources.isEmpty {
-                var reception = Tapster_Agent_V1_PortReception()
-                reception.tapID = tap.id
-                reception.greKey = greKeys.key(for: tap.id, host: port.workload.host)
-                reception.netns = port.workload.netns ?? ""
-                reception.interface = port.interface.name
-                reception.deadlineUnixNanos = assignment.deadlineUnixNanos
-                reception.allowedSources = Set(remoteSources).sorted()
+                let reception = DesiredPortReception(
+                    tapID: tap.id, greKey: greKeys.key(for: tap.id, host: port.workload.host), netns: port.workload.netns,
+                    interface: port.interface.name, deadline: tap.deadline, allowedSources: Set(remoteSources).sorted())
                 plans[port.workload.host]?.receptions.append(reception)
             }
         }
@@ -141,16 +124,13 @@ enum DesiredTapsPlanner {
     /// Capture sources by host: every selected workload's interfaces (only the filter's `ports` when
     /// given; a capture's narrowing applied), without the excluded interfaces (by id).
     static func sources(of filter: FilterSpec, within scope: TenantScope, narrowedBy capture: CaptureNarrowing? = nil,
-                        in workloads: [Workload], excluding excluded: Set<String>) -> [String: [Tapster_Agent_V1_CaptureSource]] {
-        var byHost: [String: [Tapster_Agent_V1_CaptureSource]] = [:]
+                        in workloads: [Workload], excluding excluded: Set<String>) -> [String: [DesiredTapSource]] {
+        var byHost: [String: [DesiredTapSource]] = [:]
         for workload in workloads where filter.selects(workload.spec, within: scope) && (capture?.selects(workload.spec) ?? true) {
             for interface in workload.interfaces where !excluded.contains(interface.id) && (filter.ports?.contains(interface.id) ?? true)
                 && (capture?.includes(interface: interface.name) ?? true) {
-                var source = Tapster_Agent_V1_CaptureSource()
-                source.workload = workload.name
-                source.netns = workload.netns ?? ""
-                source.interface = interface.name
-                byHost[workload.host, default: []].append(source)
+                byHost[workload.host, default: []].append(DesiredTapSource(workload: workload.name, netns: workload.netns,
+                                                                           interface: interface.name))
             }
         }
         return byHost.mapValues { $0.sorted { ($0.workload, $0.interface) < ($1.workload, $1.interface) } }
@@ -165,34 +145,23 @@ enum DesiredTapsPlanner {
         return nil
     }
 
-    /// A tunnel or server-stream destination (not `port`, which depends on the source host).
-    static func destination(of target: Target, tap: Tap) -> Tapster_Agent_V1_Destination {
-        var destination = Tapster_Agent_V1_Destination()
-        var tunnel = Tapster_Agent_V1_Tunnel()
-        tunnel.address = target.spec.destination?.description ?? ""
+    /// A tunnel or server-stream destination (a `port` target's is replaced per source host, which it
+    /// depends on). Numbers out of range are clamped, as they always were on the wire (validation keeps them in).
+    static func destination(of target: Target, tap: Tap) -> TapDestination {
+        let address = target.spec.destination?.description ?? ""
         switch target.kind {
         case .erspan:
-            tunnel.encapsulation = target.spec.erspanVersion == 3 ? .erspanIii : .erspanIi
-            tunnel.sessionID = UInt32(clamping: target.spec.sessionId ?? 0)
-            destination.tunnel = tunnel
+            let sessionID = UInt16(truncatingIfNeeded: UInt32(clamping: target.spec.sessionId ?? 0))
+            return target.spec.erspanVersion == 3 ? .erspanIII(address: address, sessionID: sessionID)
+                : .erspanII(address: address, sessionID: sessionID)
         case .vxlan:
-            tunnel.encapsulation = .vxlan
-            tunnel.vni = UInt32(clamping: target.spec.vni ?? 0)
-            tunnel.udpPort = UInt32(clamping: target.spec.udpPort ?? TargetSpec.defaultVXLANPort)
-            destination.tunnel = tunnel
+            return .vxlan(address: address, vni: UInt32(clamping: target.spec.vni ?? 0),
+                          udpPort: UInt16(truncatingIfNeeded: UInt32(clamping: target.spec.udpPort ?? TargetSpec.defaultVXLANPort)))
         case .gre:
-            tunnel.encapsulation = .gre
-            if let key = target.spec.greKey {
-                tunnel.hasGreKey_p = true
-                tunnel.greKey = key
-            }
-            destination.tunnel = tunnel
+            return .gre(address: address, key: target.spec.greKey)
         case .stream, .store, .port:
-            var stream = Tapster_Agent_V1_ServerStream()
-            stream.captureID = tap.id
-            destination.stream = stream
+            return .serverStream(captureID: tap.id)
         }
-        return destination
     }
 
     /// The target's payload as a snap length (0: whole packets), or a capture's smaller one.
@@ -202,18 +171,5 @@ enum DesiredTapsPlanner {
         case .full: return 0
         case .headers(let snaplen): return UInt32(clamping: snaplen)
         }
-    }
-
-    static func direction(_ direction: Direction) -> Tapster_Agent_V1_Direction {
-        switch direction {
-        case .both: .both
-        case .in: .in
-        case .out: .out
-        }
-    }
-
-    /// Nanoseconds since the epoch, from the millisecond the store keeps.
-    static func unixNanos(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import TapsterWire
+import TapsterCore
 
 /// Which taps each agent has been planned lately, and on how many sources: what the agent service
 /// checks before it accepts an agent's packet batches or status for a tap. An agent may write only into
