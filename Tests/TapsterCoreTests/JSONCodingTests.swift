@@ -263,6 +263,15 @@ struct JSONCodingTests {
         #expect(ErrorCode.allCases.count == 21)
     }
 
+    @Test("a tenant patch tells a stored-bytes quota to set, to remove (null) and to leave (absent) apart, both ways")
+    func tenantPatchQuota() throws {
+        #expect(try Self.decode(TenantPatch.self, #"{"stored_bytes_quota":1024}"#) == TenantPatch(storedBytesQuota: .set(1024)))
+        #expect(try Self.decode(TenantPatch.self, #"{"stored_bytes_quota":null}"#) == TenantPatch(storedBytesQuota: .remove))
+        #expect(try Self.decode(TenantPatch.self, #"{"description":"x"}"#) == TenantPatch(description: "x"))
+        #expect(try Self.json(TenantPatch(storedBytesQuota: .remove)) == #"{"stored_bytes_quota":null}"#)
+        #expect(try Self.json(TenantPatch(description: "x")) == #"{"description":"x"}"#)
+    }
+
     @Test("an error describes itself as code: message")
     func errorDescription() {
         #expect(TapsterError(.notGranted, "no grant").description == "not_granted: no grant")

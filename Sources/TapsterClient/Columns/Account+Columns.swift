@@ -4,7 +4,8 @@ import TapsterCore
 extension TenantSpec: RenderableSpec {
     public static var resourceKind: String { "tenant" }
     public static var recordColumns: [Column<Tenant>] {
-        [Column("NAME") { $0.name }, Column("DESCRIPTION") { $0.spec.description }, .age(\.createdAt)]
+        [Column("NAME") { $0.name }, Column("DESCRIPTION") { $0.spec.description },
+         Column("STORED-QUOTA") { $0.spec.storedBytesQuota.map { ByteCount(bytes: $0).description } ?? "" }, .age(\.createdAt)]
     }
     public static func outputName(of record: Tenant) -> String { record.name }
 }

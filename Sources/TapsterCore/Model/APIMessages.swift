@@ -110,7 +110,39 @@ public struct UserPatch: Codable, Sendable, Equatable {
 /// `PATCH /api/v1/tenants/{ref}`.
 public struct TenantPatch: Codable, Sendable, Equatable {
     public var description: String?
-    public init(description: String? = nil) { self.description = description }
+    /// The new stored-bytes quota: absent leaves it, `null` removes it (no bound), a number sets it.
+    public var storedBytesQuota: QuotaChange?
+
+    /// A change of an optional bound, as JSON merge patch (RFC 7386) writes it: a value, or `null` to remove it.
+    public enum QuotaChange: Sendable, Equatable {
+        case set(UInt64)
+        case remove
+    }
+
+    public init(description: String? = nil, storedBytesQuota: QuotaChange? = nil) {
+        self.description = description
+        self.storedBytesQuota = storedBytesQuota
+    }
+
+    private enum CodingKeys: String, CodingKey { case description, storedBytesQuota }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        if c.contains(.storedBytesQuota) {
+            storedBytesQuota = try c.decodeNil(forKey: .storedBytesQuota) ? .remove : .set(try c.decode(UInt64.self, forKey: .storedBytesQuota))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(description, forKey: .description)
+        switch storedBytesQuota {
+        case .set(let bytes): try c.encode(bytes, forKey: .storedBytesQuota)
+        case .remove: try c.encodeNil(forKey: .storedBytesQuota)
+        case nil: break
+        }
+    }
 }
 
 /// `POST /api/v1/taps/{id}/reactivate`.

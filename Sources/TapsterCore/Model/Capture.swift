@@ -24,6 +24,8 @@ public enum CaptureEndReason: String, Codable, Sendable, CaseIterable {
     case packetLimit = "packet_limit"
     /// The byte limit was reached.
     case byteLimit = "byte_limit"
+    /// Its tenant's stored-bytes quota was reached (a stored capture).
+    case storedBytesQuota = "stored_bytes_quota"
     /// The reader of a streamed capture went away (or never came).
     case clientGone = "client_gone"
     /// Every agent said it sent its last packets.
@@ -124,6 +126,9 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// by user id. Kept apart from the record in the store, so deleting a user ends theirs; filled in on
     /// every read (an empty list when there are none).
     public var readers: [CaptureReaderEntitlement]?
+    /// For a stored capture of a tenant with a stored-bytes quota: the most bytes of pcapng it may write,
+    /// what was left of the quota when it began (reserved for it while it runs).
+    public var storedBytesAllowance: UInt64?
 
     public init(id: String, tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {

@@ -21,6 +21,9 @@ struct CaptureStart: Sendable {
     /// The most bytes kept of each packet: the target's payload (or the owner's smaller `-s`). The
     /// server cuts packets to it whatever an agent sent; nil: no cut.
     var snapLength: UInt32?
+    /// For a stored capture under its tenant's stored-bytes quota: the most pcapng bytes its packets may
+    /// take (``Capture/storedBytesAllowance``); it ends `stored_bytes_quota` there. nil: no bound.
+    var storedBytesAllowance: UInt64?
 }
 
 /// The server's capture broker: receives agents' packet batches for `stream` and `store` taps, merges
@@ -95,7 +98,8 @@ public actor CaptureBroker {
         let now = self.now
         let merge = CaptureMerge(budget: settings.bufferBudget, packetLimit: start.packetLimit, byteLimit: start.byteLimit,
                                  reorderWindow: settings.reorderWindow.nanoseconds, startTime: now,
-                                 expectedAgents: start.expectedAgents, snapLength: start.snapLength)
+                                 expectedAgents: start.expectedAgents, snapLength: start.snapLength,
+                                 storedBytesAllowance: start.storedBytesAllowance)
         let session = CaptureSession(
             id: start.id, mode: start.mode, deadline: start.deadline.unixNanoseconds, merge: merge,
             timing: .init(readerGrace: settings.readerGrace.nanoseconds, drainGrace: settings.drainGrace.nanoseconds,

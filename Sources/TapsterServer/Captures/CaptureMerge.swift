@@ -55,6 +55,8 @@ struct CaptureMerge {
     let budget: Int
     let packetLimit: UInt64?
     let byteLimit: UInt64?
+    /// The most bytes the packets' blocks may take in the file (a stored capture under its tenant's quota).
+    let storedBytesAllowance: UInt64?
     /// When the capture started, ns since the epoch (the ISBs' `isb_starttime`).
     let startTime: UInt64
     /// The agents expected to send (see ``CaptureStart/expectedAgents``).
@@ -70,9 +72,11 @@ struct CaptureMerge {
     /// Packets and packet bytes taken into the capture.
     private(set) var packets: UInt64 = 0
     private(set) var packetBytes: UInt64 = 0
+    /// The most bytes the packets taken take as blocks (each packet's bytes and ``blockOverhead``).
+    private var packetBlockBytes: UInt64 = 0
     /// Bytes of pcapng drained so far.
     private(set) var bytesWritten: Int64 = 0
-    /// Set when ``packetLimit`` or ``byteLimit`` was reached: no packet is taken any more.
+    /// Set when ``packetLimit``, ``byteLimit`` or ``storedBytesAllowance`` was reached: no packet is taken any more.
     private(set) var limitReached: CaptureEndReason?
     /// Packets that named an interface their agent never described (a broken agent), ignored.
     private(set) var unknownInterfacePackets: UInt64 = 0
@@ -87,8 +91,9 @@ struct CaptureMerge {
     static let blockOverhead = 47
 
     init(budget: Int, packetLimit: UInt64?, byteLimit: UInt64?, reorderWindow: UInt64, startTime: UInt64,
-         expectedAgents: Set<String> = [], snapLength: UInt32? = nil) {
+         expectedAgents: Set<String> = [], snapLength: UInt32? = nil, storedBytesAllowance: UInt64? = nil) {
         self.budget = budget
+        self.storedBytesAllowance = storedBytesAllowance
         self.snapLength = snapLength.flatMap { $0 == 0 ? nil : $0 }
         self.expectedAgents = expectedAgents
         self.packetLimit = packetLimit
@@ -306,6 +311,12 @@ struct CaptureMerge {
         // Cut to the target's payload here, whatever the agent did: its original length is kept.
         var data = packet.data
         if let snapLength, data.count > Int(snapLength) { data = UnsafeRawBufferPointer(rebasing: data[0..<Int(snapLength)]) }
+        let blockBytes = UInt64(data.count + Self.blockOverhead)
+        if let storedBytesAllowance, packetBlockBytes + blockBytes > storedBytesAllowance {
+            // The packet that would take the file past the tenant's quota is not taken: the capture ends here.
+            limitReached = .storedBytesQuota
+            return
+        }
         if heldBytes + queued + data.count + Self.blockOverhead > budget {
             interfaces[interface.output].serverDrops &+= 1
             return
@@ -327,6 +338,7 @@ struct CaptureMerge {
         interfaces[interface.output].packets &+= 1
         packets &+= 1
         packetBytes &+= UInt64(data.count)
+        packetBlockBytes &+= blockBytes
         if let packetLimit, packets >= packetLimit { limitReached = .packetLimit }
         if let byteLimit, packetBytes >= byteLimit { limitReached = limitReached ?? .byteLimit }
     }

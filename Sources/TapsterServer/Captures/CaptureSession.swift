@@ -229,7 +229,7 @@ actor CaptureSession {
 
     private func finishIfDue(_ now: UInt64) -> [CaptureEffect] {
         guard case .draining(let reason, let since) = phase else { return [] }
-        let prompt = [.packetLimit, .byteLimit, .clientGone, .failed, .serverShutdown].contains(reason)
+        let prompt = [.packetLimit, .byteLimit, .storedBytesQuota, .clientGone, .failed, .serverShutdown].contains(reason)
         let agentsDone = merge.allSourcesFinished && reason != .agentsFinished
         guard prompt || agentsDone || now >= since &+ timing.drainGrace else { return [] }
         do {

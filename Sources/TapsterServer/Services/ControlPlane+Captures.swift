@@ -48,22 +48,25 @@ extension ControlPlane {
         let details = Self.auditDetails(request, narrowing)
         let opened = try await open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
                                     description: request.description, reactivating: nil, capture: narrowing) { session, tap in
-            let capture = Capture(
+            var capture = Capture(
                 id: tap.id, tenant: tap.tenant, owner: tap.owner, ownerID: tap.ownerID, filter: tap.filter, target: tap.target, mode: mode,
                 createdAt: tap.createdAt, deadline: tap.deadline, objectKey: mode == .store ? Self.objectKey(tap) : nil,
                 expiresAt: mode == .store ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
+            if mode == .store { capture.storedBytesAllowance = try await Self.storedBytesAllowance(for: capture, session: session) }
             try await session.insertCapture(capture)
             try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant,
                             details: details.merging(["mode": mode.rawValue, "duration": duration.description,
                                                       "filter": tap.filter, "target": tap.target]) { own, _ in own })
         }
         let tap = opened.tap
+        let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
         let hosts = Self.matches(of: filter.spec, within: .of(tap), in: try await store.list(.workloads, tenants: nil)).workloads
             .filter { narrowing.selects($0.spec) }.map(\.host)
         await captures.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
             objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap), expectedAgents: Set(hosts),
-            snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen))))
+            snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
+            storedBytesAllowance: allowance))
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
         return CaptureView(capture: capture, warnings: warnings + opened.warnings)
     }

@@ -31,6 +31,11 @@ extension ControlPlane {
         var tenant = try await tenant(p, reference)
         try Policy.require(p, .update, .tenant, .object(visible: true), reference: reference)
         if let description = patch.description { tenant.spec.description = description }
+        switch patch.storedBytesQuota {
+        case .set(let bytes): tenant.spec.storedBytesQuota = bytes
+        case .remove: tenant.spec.storedBytesQuota = nil
+        case nil: break
+        }
         tenant.spec = try tenant.spec.validated()
         tenant.updatedAt = now
         let updated = tenant
