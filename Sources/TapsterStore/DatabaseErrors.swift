@@ -18,6 +18,14 @@ enum DatabaseErrors {
         return false
     }
 
+    /// Whether `error` says the database's disk is full: SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`
+    /// (SQLSTATE 53100).
+    static func isDiskFull(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError { return error.reason == .full }
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "53100" }
+        return false
+    }
+
     /// A one-line account of a database error, without query parameters (they may hold secrets' hashes).
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
@@ -34,10 +42,15 @@ enum DatabaseErrors {
     }
 
     /// `error` as the store throws it: ``TapsterError`` and ``StoreError`` unchanged, a unique
-    /// violation as `conflict` when given, anything else as a ``StoreError`` of `operation`.
+    /// violation as `conflict` when given, a full disk as `unavailable`, anything else as a ``StoreError``
+    /// of `operation`.
     static func map(_ error: any Error, operation: String, conflict: (() -> TapsterError)? = nil) -> any Error {
         if error is TapsterError || error is StoreError { return error }
         if let conflict, isUniqueViolation(error) { return conflict() }
+        // Not a fault of the server's: say what it is, and that the transaction changed nothing (it rolled back).
+        if isDiskFull(error) {
+            return TapsterError(.unavailable, "the database's disk is full, so nothing was changed (\(operation)); free space on it and try again")
+        }
         return StoreError(operation: operation, underlying: describe(error))
     }
 }
