@@ -9,27 +9,28 @@ struct DownloadSignerTests {
 
     @Test("A fresh URL verifies for its capture and reports its expiry")
     func validURL() throws {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
 
-        let expiry = try signer.verify(captureID: "cap-1", queryItems: signed.queryItems, now: issued.addingTimeInterval(60))
+        let verified = try signer.verify(captureID: "cap-1", queryItems: signed.queryItems, now: issued.addingTimeInterval(60))
 
-        #expect(expiry == issued.addingTimeInterval(15 * 60))
+        #expect(verified.expiresAt == issued.addingTimeInterval(15 * 60))
+        #expect(verified.reader == "u-1")
     }
 
-    @Test("The default lifetime is 15 minutes and the query is expires=<unix>&signature=<base64url>")
+    @Test("The default lifetime is 15 minutes and the query is reader=<user id>&expires=<unix>&signature=<base64url>")
     func queryShape() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
 
         #expect(DownloadSigner.defaultLifetime == .seconds(900))
         #expect(signed.expires == 1_800_000_900)
-        #expect(signed.query.hasPrefix("expires=1800000900&signature="))
+        #expect(signed.query.hasPrefix("reader=u-1&expires=1800000900&signature="))
         #expect(signed.signature.count == 43)
         #expect(signed.signature.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
     }
 
     @Test("At and after the expiry the URL is refused as expired")
     func expiredURL() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
 
         #expect(throws: DownloadSignatureFailure.expired(at: signed.expiresAt)) {
             try signer.verify(captureID: "cap-1", queryItems: signed.queryItems, now: signed.expiresAt)
@@ -38,7 +39,7 @@ struct DownloadSignerTests {
 
     @Test("A URL signed for one capture grants nothing for another")
     func wrongCapture() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
 
         #expect(throws: DownloadSignatureFailure.badSignature) {
             try signer.verify(captureID: "cap-2", queryItems: signed.queryItems, now: issued)
@@ -47,10 +48,11 @@ struct DownloadSignerTests {
 
     @Test("A changed signature character is a bad signature")
     func tamperedSignature() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
         var characters = Array(signed.signature)
         characters[10] = characters[10] == "A" ? "B" : "A"
-        let tampered = [URLQueryItem(name: "expires", value: String(signed.expires)), URLQueryItem(name: "signature", value: String(characters))]
+        let tampered = [URLQueryItem(name: "reader", value: "u-1"), URLQueryItem(name: "expires", value: String(signed.expires)),
+                        URLQueryItem(name: "signature", value: String(characters))]
 
         #expect(throws: DownloadSignatureFailure.badSignature) {
             try signer.verify(captureID: "cap-1", queryItems: tampered, now: issued)
@@ -59,17 +61,29 @@ struct DownloadSignerTests {
 
     @Test("A later expiry with the original signature is a bad signature, not a longer grant")
     func extendedExpiry() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
-        let extended = [URLQueryItem(name: "expires", value: String(signed.expires + 3600)), URLQueryItem(name: "signature", value: signed.signature)]
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
+        let extended = [URLQueryItem(name: "reader", value: "u-1"), URLQueryItem(name: "expires", value: String(signed.expires + 3600)),
+                        URLQueryItem(name: "signature", value: signed.signature)]
 
         #expect(throws: DownloadSignatureFailure.badSignature) {
             try signer.verify(captureID: "cap-1", queryItems: extended, now: issued)
         }
     }
 
+    @Test("A URL made for one reader is a bad signature with another reader in it")
+    func otherReader() {
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
+        let swapped = [URLQueryItem(name: "reader", value: "u-2"), URLQueryItem(name: "expires", value: String(signed.expires)),
+                       URLQueryItem(name: "signature", value: signed.signature)]
+
+        #expect(throws: DownloadSignatureFailure.badSignature) {
+            try signer.verify(captureID: "cap-1", queryItems: swapped, now: issued)
+        }
+    }
+
     @Test("A URL signed with another key is a bad signature")
     func otherKey() {
-        let signed = DownloadSigner(key: .generate()).sign(captureID: "cap-1", now: issued)
+        let signed = DownloadSigner(key: .generate()).sign(captureID: "cap-1", reader: "u-1", now: issued)
 
         #expect(throws: DownloadSignatureFailure.badSignature) {
             try signer.verify(captureID: "cap-1", queryItems: signed.queryItems, now: issued)
@@ -77,14 +91,16 @@ struct DownloadSignerTests {
     }
 
     @Test("Malformed queries are refused with what is wrong", arguments: [
-        ("signature=AAAA", DownloadSignatureFailure.Malformation.missingExpires),
-        ("expires=1800000900", .missingSignature),
-        ("expires=soon&signature=" + String(repeating: "A", count: 43), .invalidExpires("soon")),
-        ("expires=-5&signature=" + String(repeating: "A", count: 43), .invalidExpires("-5")),
-        ("expires=1800000900&signature=not+base64url", .invalidSignatureEncoding),
-        ("expires=1800000900&signature=AAAA", .invalidSignatureEncoding),
-        ("expires=1&expires=2&signature=AAAA", .repeatedParameter("expires")),
-        ("expires=1800000900&signature=%zz", .invalidQuery),
+        ("expires=1800000900&signature=AAAA", DownloadSignatureFailure.Malformation.missingReader),
+        ("reader=u-1&signature=AAAA", .missingExpires),
+        ("reader=u-1&expires=1800000900", .missingSignature),
+        ("reader=u-1&expires=soon&signature=" + String(repeating: "A", count: 43), .invalidExpires("soon")),
+        ("reader=u-1&expires=-5&signature=" + String(repeating: "A", count: 43), .invalidExpires("-5")),
+        ("reader=u-1&expires=1800000900&signature=not+base64url", .invalidSignatureEncoding),
+        ("reader=u-1&expires=1800000900&signature=AAAA", .invalidSignatureEncoding),
+        ("reader=u-1&expires=1&expires=2&signature=AAAA", .repeatedParameter("expires")),
+        ("reader=u-1&reader=u-2&expires=1&signature=AAAA", .repeatedParameter("reader")),
+        ("reader=u-1&expires=1800000900&signature=%zz", .invalidQuery),
     ])
     func malformed(query: String, malformation: DownloadSignatureFailure.Malformation) {
         #expect(throws: DownloadSignatureFailure.malformed(malformation)) {
@@ -94,7 +110,7 @@ struct DownloadSignerTests {
 
     @Test("A signature whose unused trailing bits differ is malformed, not a second valid spelling")
     func nonCanonicalSignature() {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
         // 32 bytes are 43 base64url characters; the last carries 4 bits of data and 2 unused bits.
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         var characters = Array(signed.signature)
@@ -102,13 +118,13 @@ struct DownloadSignerTests {
         characters[42] = alphabet[last ^ 1]
 
         #expect(throws: DownloadSignatureFailure.malformed(.invalidSignatureEncoding)) {
-            try signer.verify(SignedURL(captureID: "cap-1", query: "expires=\(signed.expires)&signature=\(String(characters))"), now: issued)
+            try signer.verify(SignedURL(captureID: "cap-1", query: "reader=u-1&expires=\(signed.expires)&signature=\(String(characters))"), now: issued)
         }
     }
 
     @Test("The signed URL appends its query to a download URL and reads back from it")
     func urlRoundTrip() throws {
-        let signed = signer.sign(captureID: "cap-1", now: issued)
+        let signed = signer.sign(captureID: "cap-1", reader: "u-1", now: issued)
 
         let url = signed.url(base: URL(string: "https://tapster.example/api/v1/captures/cap-1/download")!)
         let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []
@@ -133,7 +149,7 @@ struct DownloadSigningKeyTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let issued = Date()
-        let signed = DownloadSigner(key: created).sign(captureID: "c", now: issued)
+        let signed = DownloadSigner(key: created).sign(captureID: "c", reader: "u-1", now: issued)
         #expect(throws: Never.self) { try DownloadSigner(key: loaded).verify(signed, now: issued) }
     }
 

@@ -66,6 +66,33 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func aDownloadLinkMadeBeforeTheReaderWasRevokedIsRefusedAndAudited(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let capture = try await CaptureAPITests().completeStoredCapture(rig)
+            _ = try await Self.entitle(rig, capture.id, "audrey")
+            let link = try await rig.api.expect(CaptureDownloadLink.self, .post, "/api/v1/captures/\(capture.id)/download-url", token: rig.fixture.audrey)
+            #expect(try await rig.api.call(.delete, "/api/v1/captures/\(capture.id)/readers/audrey", token: rig.fixture.admin).status == 204)
+
+            let (status, error) = try await rig.api.failure(.get, link.path, token: nil)
+            #expect(status == 403)
+            #expect(error == TapsterError(.forbidden, "the user this download link was made for may no longer read capture \(capture.id)'s packets"))
+            let refused = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(capture.id)", token: rig.fixture.admin)
+                .items.first { $0.action == AuditAction.captureDownloadRefused }
+            #expect(refused?.details["reason"] == "reader_not_entitled")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aDownloadLinkOfAnOwnerWhoWasDisabledIsRefused(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let capture = try await CaptureAPITests().completeStoredCapture(rig)
+            let link = try await rig.api.expect(CaptureDownloadLink.self, .post, "/api/v1/captures/\(capture.id)/download-url", token: rig.fixture.alice)
+            _ = try await rig.api.expect(User.self, .patch, "/api/v1/users/alice", token: rig.fixture.admin, json: UserPatch(disabled: true))
+            #expect(try await rig.api.failure(.get, link.path, token: nil).status == 403)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func theCapturesRecordListsItsReadersByUserID(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
             let id = try await rig.create().capture.id
@@ -164,6 +191,44 @@ import Testing
             _ = try await rig.api.expect(User.self, .patch, "/api/v1/users/carol", token: rig.fixture.admin, json: UserPatch(tenants: ["bank"]))
             #expect(try await rig.capture(id).readers == [])
             #expect(try await Self.readerEvents(rig, id).last?.details["reason"] == "user no longer qualifies")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anEntitledReadersLiveStreamIsCutWhenTheyAreDisabled(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let id = try await rig.create().capture.id
+            _ = try await Self.entitle(rig, id, "carol")
+            let reader = try await rig.controlPlane.captureReader(try await Self.principal(rig, "carol"), id)
+            let output = Task { await CaptureBrokerTests.readAll(reader) }
+            await rig.controlPlane.cutStreamsNoLongerAllowed()
+            #expect(try await rig.capture(id).state == .live, "a reader still entitled keeps reading")
+
+            _ = try await rig.api.expect(User.self, .patch, "/api/v1/users/carol", token: rig.fixture.admin, json: UserPatch(disabled: true))
+            await rig.controlPlane.cutStreamsNoLongerAllowed()
+
+            let ended = try await eventually("the capture to end") { () -> Capture? in
+                let capture = try await rig.capture(id)
+                return capture.state == .live ? nil : capture
+            }
+            #expect(ended.endReason == .readerRevoked)
+            _ = await output.value  // the stream ended
+            let detached = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?object=\(id)", token: rig.fixture.admin)
+                .items.first { $0.action == AuditAction.captureStreamDetached }
+            #expect(detached?.details["reason"] == "reader_revoked" && detached?.details["user"] == "carol")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func otherOwnersOfTheTenantDoNotSeeWhomAnAdminEntitled(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let id = try await rig.create().capture.id
+            _ = try await Self.entitle(rig, id, "audrey")
+            #expect(try await rig.capture(id, rig.fixture.carol).readers == nil)
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.carol)
+                .items.allSatisfy { $0.readers == nil })
+            #expect(try await rig.capture(id).readers?.map(\.user) == ["audrey"], "its owner sees them")
+            #expect(try await rig.capture(id, rig.fixture.audrey).readers?.map(\.user) == ["audrey"], "auditors see them")
         }
     }
 }

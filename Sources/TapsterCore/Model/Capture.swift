@@ -28,6 +28,9 @@ public enum CaptureEndReason: String, Codable, Sendable, CaseIterable {
     case storedBytesQuota = "stored_bytes_quota"
     /// The reader of a streamed capture went away (or never came).
     case clientGone = "client_gone"
+    /// Its reader's right to its packets ended while it read (the user was disabled or deleted, or lost
+    /// the entitlement): the stream was cut.
+    case readerRevoked = "reader_revoked"
     /// Every agent said it sent its last packets.
     case agentsFinished = "agents_finished"
     /// The server shut down while it ran (its pcapng was closed properly).

@@ -7,8 +7,12 @@
 ///   owner of another tenant (who may not know the capture exists), an admin (who reads every capture
 ///   already), the capture's own owner, or a disabled user.
 ///
-/// An entitlement that no longer fits these rules (the user is disabled, deleted, changes role or leaves
-/// the tenant) is revoked; until it is, ``isEntitledReader(_:of:)`` still requires that the user sees the capture.
+/// An entitlement that no longer fits these rules (the user is disabled or deleted, or changes role or
+/// tenants so that they no longer qualify — an owner who becomes an auditor still does) is revoked; until it
+/// is, ``isEntitledReader(_:of:)`` still requires that the user sees the capture.
+///
+/// Whom an admin entitled is shown (``maySeeReaders(_:of:)``) to admins, auditors and the capture's owner:
+/// other owners of the tenant see the capture, but not the names and ids of users they cannot list.
 extension Policy {
     /// Throws unless `principal` may entitle users to read the packets of the capture `reference`, or revoke
     /// them: 404 when it may not know the capture exists, 403 (`forbidden`) unless it is an admin.
@@ -46,5 +50,20 @@ extension Policy {
             }
             return nil
         }
+    }
+
+    /// Whether `principal` may see whom an admin entitled to read the object's packets.
+    public static func maySeeReaders(_ principal: Principal, of object: Ownership) -> Bool {
+        principal.isAdmin || principal.role == .auditor || owns(principal, object)
+    }
+}
+
+extension Capture {
+    /// The capture as `principal` may see it: without ``readers`` unless ``Policy/maySeeReaders(_:of:)``.
+    public func withReadersVisible(to principal: Principal) -> Capture {
+        guard !Policy.maySeeReaders(principal, of: ownership) else { return self }
+        var capture = self
+        capture.readers = nil
+        return capture
     }
 }

@@ -13,6 +13,8 @@ public enum DownloadSignatureFailure: Error, Sendable, Hashable, CustomStringCon
 
     /// What is wrong with a malformed signed URL.
     public enum Malformation: Sendable, Hashable {
+        /// No `reader` parameter.
+        case missingReader
         /// No `expires` parameter.
         case missingExpires
         /// No `signature` parameter.
@@ -31,6 +33,7 @@ public enum DownloadSignatureFailure: Error, Sendable, Hashable, CustomStringCon
         switch self {
         case .malformed(let malformation):
             let why = switch malformation {
+            case .missingReader: "the 'reader' parameter is missing"
             case .missingExpires: "the 'expires' parameter is missing"
             case .missingSignature: "the 'signature' parameter is missing"
             case .repeatedParameter(let name): "the '\(name)' parameter is repeated"

@@ -39,6 +39,8 @@ public actor CaptureBroker {
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private var sessions: [String: CaptureSession] = [:]
+    /// Per capture read live, the id of the user reading it.
+    private var readerUsers: [String: String] = [:]
     private var uploads: [String: Task<Void, Never>] = [:]
     private var recorder: (any CaptureRecorder)?
     private var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -130,8 +132,9 @@ public actor CaptureBroker {
         await apply(await session.end(.serverShutdown, now: now, stopsTap: true), of: session)
     }
 
-    /// Becomes the one reader of a streamed capture.
-    func reader(for id: String) async throws(TapsterError) -> CaptureReader {
+    /// Becomes the one reader of a streamed capture; `userID` is whose right to its packets
+    /// ``attachedReaders`` lets the control plane keep checking.
+    func reader(for id: String, userID: String? = nil) async throws(TapsterError) -> CaptureReader {
         guard let session = sessions[id] else {
             throw TapsterError(.invalidState, "capture \(id) is not running on this server; it has ended")
         }
@@ -139,7 +142,21 @@ public actor CaptureBroker {
             throw TapsterError(.invalidState, "capture \(id) is stored, not streamed; download it when it is complete")
         }
         try await session.attachReader()
+        if let userID { readerUsers[id] = userID }
         return CaptureReader(session: session, broker: self)
+    }
+
+    /// The captures being read live here, with the id of the user reading each.
+    var attachedReaders: [(captureID: String, userID: String)] {
+        readerUsers.sorted { $0.key < $1.key }.map { (captureID: $0.key, userID: $0.value) }
+    }
+
+    /// The reader of capture `id` may no longer read its packets: its stream is cut, and the capture ends
+    /// `reader_revoked` (its one reader has received part of the pcapng, so no one else can take it over).
+    func readerRevoked(_ id: String) async {
+        guard let session = sessions[id] else { return }
+        readerUsers[id] = nil
+        await apply(await session.readerGone(now: now, because: .readerRevoked), of: session)
     }
 
     /// The reader of `session` went away before the end: the capture stops (`client_gone`).
@@ -214,7 +231,7 @@ public actor CaptureBroker {
             await recorder?.finished(session.id, await session.summary(at: clock()), stored: stored, failure: nil)
         } catch {
             logger.error("storing a capture failed", metadata: ["capture": "\(session.id)", "key": "\(key)", "error": "\(error)"])
-            let effects = await session.readerGone(now: now, failed: true)
+            let effects = await session.readerGone(now: now, because: .failed)
             for case .ended(let reason) in effects { await recorder?.ended(session.id, reason: reason) }
             await recorder?.finished(session.id, await session.summary(at: clock()), stored: nil,
                                      failure: "storing the capture failed: \(error)")
@@ -225,6 +242,7 @@ public actor CaptureBroker {
 
     private func remove(_ id: String) {
         sessions[id] = nil
+        readerUsers[id] = nil
         uploads[id] = nil
         releaseWaiters(id)
     }

@@ -149,15 +149,14 @@ actor CaptureSession {
         return (stopsTap ? [.ended(reason)] : []) + finishIfDue(now)
     }
 
-    /// The reader went away (or never came), or the upload failed (`failed`): the output is discarded
-    /// and the capture ends.
-    func readerGone(now: UInt64, failed: Bool = false) -> [CaptureEffect] {
+    /// The reader went away or never came (`client_gone`), its right to the packets ended
+    /// (`reader_revoked`), or the upload failed (`failed`): the output is discarded and the capture ends.
+    func readerGone(now: UInt64, because reason: CaptureEndReason = .clientGone) -> [CaptureEffect] {
         guard reader != .gone, reader != .done else { return [] }
         reader = .gone
         queue.removeAll()
         queuedBytes = 0
         resumeWaiter(nil)
-        let reason: CaptureEndReason = failed ? .failed : .clientGone
         var effects: [CaptureEffect] = []
         if phase == .running || phase.isWaitingForAgents {
             effects.append(.ended(reason))
@@ -229,7 +228,7 @@ actor CaptureSession {
 
     private func finishIfDue(_ now: UInt64) -> [CaptureEffect] {
         guard case .draining(let reason, let since) = phase else { return [] }
-        let prompt = [.packetLimit, .byteLimit, .storedBytesQuota, .clientGone, .failed, .serverShutdown].contains(reason)
+        let prompt = [.packetLimit, .byteLimit, .storedBytesQuota, .clientGone, .readerRevoked, .failed, .serverShutdown].contains(reason)
         let agentsDone = merge.allSourcesFinished && reason != .agentsFinished
         guard prompt || agentsDone || now >= since &+ timing.drainGrace else { return [] }
         do {

@@ -77,11 +77,12 @@ extension ControlPlane {
         try Policy.require(p, .read, .capture, .collection)
         let scope = tenantScope(p)
         return try await store.listCaptures(CaptureQuery(tenants: scope, ownerID: scope == nil ? nil : p.userID, states: states))
+            .map { $0.withReadersVisible(to: p) }
     }
 
     /// A capture the principal may see.
     public func capture(_ p: Principal, _ id: String) async throws -> Capture {
-        try await visibleCapture(p, id, .read)
+        try await visibleCapture(p, id, .read).withReadersVisible(to: p)
     }
 
     func visibleCapture(_ p: Principal, _ id: String, _ action: Action) async throws -> Capture {
@@ -108,7 +109,7 @@ extension ControlPlane {
         guard capture.state == .live else {
             throw TapsterError(.invalidState, "capture \(id) is \(capture.state.rawValue); only a live capture can be streamed")
         }
-        let reader = try await captures.reader(for: id)
+        let reader = try await captures.reader(for: id, userID: p.userID)
         try await store.transaction { session in
             try await audit(session, p, AuditAction.captureStreamAttached, .capture, id: capture.id, name: nil, tenant: capture.tenant,
                             details: ["owner": capture.owner])
@@ -136,7 +137,7 @@ extension ControlPlane {
     public func captureDownloadLink(_ p: Principal, _ id: String) async throws -> CaptureDownloadLink {
         let capture = try await capturePackets(p, id)
         try Self.requireDownloadable(capture)
-        let signed = captures.settings.signer.sign(captureID: capture.id, now: now)
+        let signed = captures.settings.signer.sign(captureID: capture.id, reader: p.userID, now: now)
         let path = "/api/v1/captures/\(capture.id)/download?\(signed.query)"
         try await store.transaction { session in
             try await audit(session, p, AuditAction.captureDownloadLinkCreated, .capture, id: capture.id, name: nil, tenant: capture.tenant,
@@ -147,8 +148,9 @@ extension ControlPlane {
 
     /// Opens a stored capture for a download whose only credential is its signed URL (checked here).
     func downloadCapture(_ id: String, queryItems: [URLQueryItem], remoteAddress: String) async throws -> (Capture, ObjectDownload) {
+        let signed: SignedURL
         do {
-            try captures.settings.signer.verify(captureID: id, queryItems: queryItems, now: now)
+            signed = try captures.settings.signer.verify(captureID: id, queryItems: queryItems, now: now)
         } catch .expired(let at) {
             await auditRefusedDownload(id, reason: ErrorCode.signatureExpired.rawValue, remoteAddress: remoteAddress)
             throw TapsterError(.signatureExpired, "this download link expired at \(TapsterJSON.formatTime(at)); ask for a new one")
@@ -157,6 +159,7 @@ extension ControlPlane {
             throw TapsterError(.signatureInvalid, "this download link is not valid for capture \(id)")
         }
         guard let capture = try await store.findCapture(id: id) else { throw TapsterError.notFound("capture", id) }
+        try await requireLinkReader(signed.reader, of: capture, remoteAddress: remoteAddress)
         try Self.requireDownloadable(capture)
         guard let objectStore = captures.settings.objectStore, let key = capture.objectKey else {
             throw TapsterError(.unavailable, "this server has no capture store")
@@ -173,6 +176,17 @@ extension ControlPlane {
                                       "size": String(download.size)])
         }
         return (capture, download)
+    }
+
+    /// The user a download link was made for must still be allowed to read the capture's packets — exist, be
+    /// enabled, and pass ``Policy/mayReadPackets(_:of:)`` now — so that deleting or disabling them, or ending
+    /// their entitlement, ends their links too; otherwise 403, audited like a bad signature.
+    private func requireLinkReader(_ reader: String, of capture: Capture, remoteAddress: String) async throws {
+        let user = try await store.findUser(reader)
+        guard let user, user.id == reader, !user.disabled, Policy.mayReadPackets(user.principal, of: capture.ownership) else {
+            await auditRefusedDownload(capture.id, reason: "reader_not_entitled", remoteAddress: remoteAddress)
+            throw TapsterError(.forbidden, "the user this download link was made for may no longer read capture \(capture.id)'s packets")
+        }
     }
 
     /// Audits a download refused for its signature — someone holding, guessing or replaying a link — when

@@ -7,7 +7,8 @@ import TapsterStore
 /// Expires taps at their deadline without any request arriving: sleeps until the next
 /// deadline (at most ``maximumSleep``, so taps created meanwhile are seen in time) and
 /// marks every due tap `expired`. On start it first expires what passed while the server was down.
-/// Every ``purgeInterval`` it also deletes expired API tokens and portal sessions, and audits the counts of
+/// Each round it also cuts live streams whose reader may no longer read them
+/// (``ControlPlane/cutStreamsNoLongerAllowed()``). Every ``purgeInterval`` it also deletes expired API tokens and portal sessions, and audits the counts of
 /// rate-limited refusals that stopped (``ControlPlane/auditOverdueRefusals()``).
 struct ExpiryScheduler: Service {
     static let maximumSleep: Duration = .milliseconds(250)
@@ -20,6 +21,7 @@ struct ExpiryScheduler: Service {
         var lastPurge = Date.distantPast
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
+                await controlPlane.cutStreamsNoLongerAllowed()
                 for tap in try await controlPlane.expireDueTaps() {
                     logger.info("tap expired", metadata: ["tap": "\(tap.id)", "owner": "\(tap.owner)"])
                 }
