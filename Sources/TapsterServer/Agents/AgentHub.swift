@@ -8,12 +8,12 @@ import TapsterStore
 
 /// The live control channels, one per agent, and what each agent must run.
 ///
-/// Level-triggered: on every change (``changed()``: taps, filters, targets, workloads, agents) the
-/// hub plans every agent's desired set from the store (``DesiredTapsPlanner``) and sends it to each
-/// connected agent whose set differs from what it was last sent; a periodic resync sends every
-/// connected agent its current set again (same set, same revision: idempotent). Revisions strictly
-/// increase, across restarts too: each new one is `max(last + 1, now in Unix milliseconds)`, and the
-/// last is kept in the store's settings.
+/// Level-triggered: on every change it hears of (from the ``ChangeFeed``: taps, filters, targets,
+/// workloads, agents; and its own channels opening) the hub plans every agent's desired set from the
+/// store (``DesiredTapsPlanner``) and sends it to each connected agent whose set differs from what it
+/// was last sent; a periodic resync sends every connected agent its current set again (same set, same
+/// revision: idempotent). Revisions strictly increase, across restarts too: each new one is
+/// `max(last + 1, now in Unix milliseconds)`, and the last is kept in the store's settings.
 public actor AgentHub {
     /// The store setting holding the last revision issued.
     static let revisionSetting = "agents.desired_revision"
@@ -32,6 +32,8 @@ public actor AgentHub {
     /// Signals that something the plans depend on changed; holds at most one pending signal.
     private nonisolated let signal: AsyncStream<Void>.Continuation
     private let signals: AsyncStream<Void>
+    /// The committed changes, read by ``run(resync:)``; subscribed at once so none is missed before it runs.
+    private nonisolated let feed: ChangeFeed.Subscription
     private var sessions: [String: Session] = [:]
     /// What each agent was last planned, with its revision (kept across reconnections).
     private var planned: [String: (plan: AgentPlan, revision: UInt64)] = [:]
@@ -39,8 +41,10 @@ public actor AgentHub {
     /// The agent channel's address, `HOST:PORT`, once it listens.
     private(set) var endpoint: String?
 
-    init(store: any Store, clock: @escaping @Sendable () -> Date, logger: Logger) {
+    /// - Parameter changes: the feed of committed changes it re-plans on (by default one nobody publishes to).
+    init(store: any Store, changes: ChangeFeed = ChangeFeed(), clock: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
+        self.feed = changes.subscribe()
         self.clock = clock
         self.logger = logger
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -243,7 +247,16 @@ public actor AgentHub {
                 await self?.requestResync()
             }
         }
-        defer { resyncer.cancel() }
+        // Every change, and the feed's own `resync` (this hub fell behind), asks for one plan of every
+        // agent; a burst of changes makes one plan (``changed()`` holds one signal). A `Change` names its
+        // tap, workload (host) or agent: planning only the agents it concerns is the next step.
+        let listener = Task { [feed, signal] in
+            for await _ in feed { signal.yield() }
+        }
+        defer {
+            resyncer.cancel()
+            listener.cancel()
+        }
         for await _ in signals {
             if Task.isCancelled { break }
             let resend = resyncRequested

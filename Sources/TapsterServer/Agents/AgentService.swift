@@ -80,7 +80,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             } catch {
                 logger.error("recording that an agent disconnected failed", metadata: ["agent": "\(name)", "error": "\(error)"])
             }
-            controlPlane.agentsChanged()
+            controlPlane.changes.publish(.agent(name: name, .updated))
             logger.info("agent disconnected", metadata: ["agent": "\(name)"])
         }
         try outcome.get()

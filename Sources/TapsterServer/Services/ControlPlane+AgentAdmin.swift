@@ -25,7 +25,7 @@ extension ControlPlane {
         }
         if let serial = revoked.certificateSerial { agentPKI?.revocations.insert(serial: serial) }
         await agentHub.close(name, with: RPCError(code: .permissionDenied, message: "agent \(name) was revoked by \(p.name)"))
-        agentsChanged()
+        changes.publish(.agent(name: name, .updated))
         return revoked
     }
 
@@ -50,7 +50,7 @@ extension ControlPlane {
             return agent.certificateSerial
         }
         if let serial { agentPKI?.revocations.insert(serial: serial) }
-        agentsChanged()
+        changes.publish(.agent(name: name, .deleted))
     }
 }
 

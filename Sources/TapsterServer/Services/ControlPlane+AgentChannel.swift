@@ -85,7 +85,7 @@ extension ControlPlane {
             pki.revocations.insert(serial: replaced)
             await agentHub.close(name, with: .init(code: .permissionDenied, message: "agent \(name) enrolled again: this certificate is revoked"))
         }
-        agentsChanged()
+        changes.publish(.agent(name: name, .updated))
         return Enrolment(agent: agent, certificatePEM: issued.pem, caCertificatePEM: pki.authority.certificatePEM)
     }
 
@@ -170,7 +170,7 @@ extension ControlPlane {
                                 tenant: nil, details: change)
             }
         }
-        agentsChanged()
+        changes.publish(.agent(name: name, .updated))
     }
 
     /// Records that a message arrived from `name` (so it is connected); a status report also tells the
@@ -223,7 +223,9 @@ extension ControlPlane {
             }
             return changes
         }
-        if !changes.isEmpty { agentsChanged() }
+        self.changes.publish(changes.deleted.map { .workload(id: $0.id, host: $0.host, .deleted) }
+                             + changes.updated.map { .workload(id: $0.id, host: $0.host, .updated) }
+                             + changes.inserted.map { .workload(id: $0.id, host: $0.host, .created) })
         if !changes.rejected.isEmpty {
             logger.warning("agent reported workloads that cannot be stored", metadata: [
                 "agent": "\(name)", "rejected": "\(changes.rejected.joined(separator: "; "))"])

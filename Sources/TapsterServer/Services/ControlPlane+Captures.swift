@@ -311,7 +311,7 @@ extension ControlPlane {
                                 details: ["stopped_by": StopActor.user.rawValue, "owner": tap.owner, "reason": reason.rawValue])
                 return true
             }
-            if done { agentsChanged() }
+            if done { changes.publish(.tap(id: id, .updated)) }
         } catch {
             logger.error("stopping a capture's tap failed", metadata: ["capture": "\(id)", "reason": "\(reason.rawValue)", "error": "\(error)"])
         }

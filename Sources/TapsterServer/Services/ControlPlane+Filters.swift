@@ -56,8 +56,7 @@ extension ControlPlane {
         try await filterCompiler.check(filter.spec, allowingNames: true)
         filter.updatedAt = now
         let updated = filter
-        defer { agentsChanged() }
-        try await store.transaction { session in
+        try await transaction(publishing: { _ in [.filter(name: updated.name, .updated)] }) { session in
             if let tenant = updated.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             try await session.update(updated, in: .filters)
             try await audit(session, p, AuditAction.updated("filter"), .filter, id: updated.id, name: updated.name, tenant: updated.tenant,
@@ -70,8 +69,7 @@ extension ControlPlane {
     public func deleteFilter(_ p: Principal, _ reference: String) async throws {
         let filter = try await visibleFilter(p, reference)
         try Policy.require(p, .delete, .filter, .object(visible: true), reference: reference)
-        defer { agentsChanged() }
-        try await store.transaction { session in
+        try await transaction(publishing: { _ in [.filter(name: filter.name, .deleted)] }) { session in
             try await requireUnused(kind: "filter", name: filter.name, session: session,
                                     grants: { $0.filter == filter.name }, taps: TapQuery(states: [.pending, .active], filter: filter.name))
             try await session.delete(id: filter.id, from: .filters)

@@ -71,9 +71,8 @@ extension ControlPlane {
         var marks = [NeutronAnnotation.resource: NeutronAnnotation.tapFlow, NeutronAnnotation.id: tapID, NeutronAnnotation.name: name]
         marks[NeutronAnnotation.vlanFilter] = vlanFilter?.text
         let annotations = marks
-        defer { agentsChanged() }
         return try await admissions.run {
-            try await store.transaction { session in
+            try await transaction(publishing: { _ in [.tap(id: tapID, .created)] }) { session in
                 let workload = try await neutronPortOwner(p, portID, session: session)
                 let tenant = try await neutronTenant(p, requested: requestedTenant, fallback: service.tenant, session: session)
                 guard service.tenant == tenant else { throw NeutronFault.serviceNotInTenant(serviceID) }

@@ -56,8 +56,7 @@ extension ControlPlane {
         let portID = try Validation.required(request.portId, field: "port_id", because: "(the port whose traffic is mirrored)")
         let (type, directions, remote) = try request.validated()
         let mirrorID = Identifier.make()
-        defer { agentsChanged() }
-        return try await store.transaction { session in
+        let created = try await transaction(publishing: { created in created.taps.map { .tap(id: $0.id, .created) } }) { session in
             let workload = try await neutronPortOwner(p, portID, session: session)
             let tenant = try await neutronTenant(p, requested: requestedTenant, fallback: workload.tenant, session: session)
             guard workload.tenant == tenant else { throw NeutronFault.portNotInTenant(portID) }
@@ -83,8 +82,9 @@ extension ControlPlane {
                 filters.append(filter)
                 taps.append(tap)
             }
-            return NeutronTapMirror(id: mirrorID, targets: targets, filters: filters, taps: taps)
+            return (mirror: NeutronTapMirror(id: mirrorID, targets: targets, filters: filters, taps: taps), taps: taps)
         }
+        return created.mirror
     }
 
     func updateNeutronTapMirror(_ p: Principal, _ id: String, _ update: NeutronUpdate) async throws -> NeutronTapMirror {

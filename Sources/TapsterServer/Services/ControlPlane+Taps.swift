@@ -71,9 +71,8 @@ extension ControlPlane {
     func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
               description: String?, reactivating earlier: Tap?, capture: CaptureNarrowing? = nil,
               alongside: (@Sendable (any StoreSession, Tap) async throws -> Void)? = nil) async throws -> TapView {
-        defer { agentsChanged() }
         return try await admissions.run {
-            try await store.transaction { session in
+            try await transaction(publishing: { [.tap(id: $0.tap.id, .created)] }) { session in
                 let grants = try await session.list(.grants, tenants: nil).filter { $0.filter == filter.name && $0.target == target.name }
                 let quota = try await session.findUser(p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
                 let live = try await session.liveTapCount(ownerID: p.userID)
@@ -109,8 +108,7 @@ extension ControlPlane {
         let tap = try await visibleTap(p, id, .stop)
         let by: StopActor = p.isAdmin ? .admin : .user
         let stopped = try tap.applying(.stop(by: by, actor: p.name), at: now)
-        defer { agentsChanged() }
-        let result = try await store.transaction { session in
+        let result = try await transaction(publishing: { [.tap(id: $0.id, .updated)] }) { session in
             guard try await session.updateTap(stopped, ifStateIs: tap.state) else {
                 let current = try await session.findTap(id: id)?.state.rawValue ?? "gone"
                 throw TapsterError(.invalidState, "tap \(id) is \(current); it cannot be stopped")
@@ -142,7 +140,7 @@ extension ControlPlane {
                 if next.capture != nil { await captures.tapEnded(next.id, reason: .deadline) }
             }
         }
-        if !expired.isEmpty { agentsChanged() }
+        changes.publish(expired.map { .tap(id: $0.id, .updated) })
         return expired
     }
 }

@@ -31,8 +31,7 @@ extension ControlPlane {
         target.spec = try spec.validated()
         target.updatedAt = now
         let updated = target
-        defer { agentsChanged() }
-        try await store.transaction { session in
+        try await transaction(publishing: { _ in [.target(name: updated.name, .updated)] }) { session in
             try await checkReferences(of: updated.spec, session: session)
             try await session.update(updated, in: .targets)
             try await audit(session, p, AuditAction.updated("target"), .target, id: updated.id, name: updated.name, tenant: updated.tenant)
@@ -43,8 +42,7 @@ extension ControlPlane {
     public func deleteTarget(_ p: Principal, _ reference: String) async throws {
         let target = try await target(p, reference)
         try Policy.require(p, .delete, .target, .object(visible: true), reference: reference)
-        defer { agentsChanged() }
-        try await store.transaction { session in
+        try await transaction(publishing: { _ in [.target(name: target.name, .deleted)] }) { session in
             try await requireUnused(kind: "target", name: target.name, session: session,
                                     grants: { $0.target == target.name }, taps: TapQuery(states: [.pending, .active], target: target.name))
             try await session.delete(id: target.id, from: .targets)

@@ -25,8 +25,7 @@ extension ControlPlane {
         guard spec.reportedBy == nil else {
             throw TapsterError.invalid("reported_by", "is set by the agent that reports a workload, not by hand")
         }
-        defer { agentsChanged() }
-        return try await store.transaction { session in
+        return try await transaction(publishing: { [.workload(id: $0.id, host: $0.host, .created)] }) { session in
             if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             for interface in spec.interfaces {
                 if let other = try await workload(owningPort: interface.id, session: session) {
@@ -44,8 +43,7 @@ extension ControlPlane {
     public func deleteWorkload(_ p: Principal, _ id: String) async throws {
         let workload = try await workload(p, id)
         try Policy.require(p, .delete, .workload, .object(visible: true), reference: id)
-        defer { agentsChanged() }
-        try await store.transaction { session in
+        try await transaction(publishing: { _ in [.workload(id: workload.id, host: workload.host, .deleted)] }) { session in
             try await session.delete(id: workload.id, from: .workloads)
             try await audit(session, p, AuditAction.deleted("workload"), .workload, id: workload.id, name: "\(workload.host)/\(workload.name)",
                             tenant: workload.tenant)

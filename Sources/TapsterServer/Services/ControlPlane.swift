@@ -19,7 +19,9 @@ public struct ControlPlane: Sendable {
     let loginThrottle: LoginThrottle
     /// Bounds how often refusals anyone can provoke (enrolments, download links) are audited, counting the rest.
     let refusalAudits: RefusalAuditLimiter
-    /// The agents' control channels and what each must run; told of every change that concerns them.
+    /// Every committed change to taps, filters, targets, workloads and agents, for whoever acts on them.
+    public let changes: ChangeFeed
+    /// The agents' control channels and what each must run; subscribed to ``changes``.
     public let agentHub: AgentHub
     /// The agent channel's CA and revocation list; `nil` when this server runs no agent channel.
     let agentPKI: AgentPKI?
@@ -42,7 +44,8 @@ public struct ControlPlane: Sendable {
         self.admissions = AsyncSemaphore(1)
         self.loginThrottle = LoginThrottle(clock: clock)
         self.refusalAudits = RefusalAuditLimiter(clock: clock)
-        self.agentHub = AgentHub(store: store, clock: clock, logger: logger)
+        self.changes = ChangeFeed()
+        self.agentHub = AgentHub(store: store, changes: changes, clock: clock, logger: logger)
         self.agentPKI = agentPKI
         self.tapCounters = TapCounters()
         self.captures = CaptureBroker(settings: captureSettings, clock: clock, logger: logger)
@@ -51,10 +54,14 @@ public struct ControlPlane: Sendable {
 
     var now: Date { clock() }
 
-    /// Tells the agent hub that taps, filters, targets, workloads or agents changed, after the change
-    /// is committed: it re-plans and pushes the new desired sets at once.
-    func agentsChanged() {
-        agentHub.changed()
+    /// Runs `body` in one store transaction and, once it has committed, publishes on ``changes`` what
+    /// `changed` says its result changed. Nothing is published when `body` throws: the transaction
+    /// rolled back, nothing changed.
+    func transaction<T: Sendable>(publishing changed: (T) -> [Change],
+                                  _ body: @Sendable (any StoreSession) async throws -> T) async throws -> T {
+        let result = try await store.transaction(body)
+        changes.publish(changed(result))
+        return result
     }
 
     // MARK: Visibility

@@ -1,0 +1,23 @@
+/// Something committed to the store that a subscriber of the ``ChangeFeed`` may have to act on:
+/// which object, and how it changed.
+///
+/// A change names its object; it does not carry it. Subscribers read the store for the current
+/// state (what they act on is what is committed, never what a publisher thought it wrote), which is
+/// also what lets a change travel between replicas as a small PostgreSQL `NOTIFY` payload.
+public enum Change: Sendable, Hashable {
+    /// How an object changed.
+    public enum Kind: String, Sendable, Hashable {
+        case created, updated, deleted
+    }
+
+    /// A tap (by id): opened, re-activated (a new tap), stopped, expired.
+    case tap(id: String, Kind)
+    /// A filter (by name; taps and grants refer to it by name).
+    case filter(name: String, Kind)
+    /// A target (by name; taps and grants refer to it by name).
+    case target(name: String, Kind)
+    /// A workload (by id), on the host (agent) that runs it.
+    case workload(id: String, host: String, Kind)
+    /// An agent (by name): enrolled, connected, disconnected, revoked, deleted.
+    case agent(name: String, Kind)
+}
