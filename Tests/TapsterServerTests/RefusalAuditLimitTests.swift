@@ -57,16 +57,42 @@ import TapsterTestSupport
         AuditEntry(actor: "system", action: "x", objectType: "capture", objectId: subject, details: details)
     }
 
-    @Test func newSubjectsBeyondTheTableShareOneOverflowKeyAndKeepTheirCount() {
+    @Test func newSubjectsBeyondTheTableShareOneOverflowKeyThatNamesTheirObjects() {
         let clock = TestClock()
         let limiter = RefusalAuditLimiter(interval: 60, capacity: 2, clock: { clock.now })
         #expect(limiter.admit(Self.refusal("a"), subject: "a") == Self.refusal("a"))
         #expect(limiter.admit(Self.refusal("b"), subject: "b") == Self.refusal("b"))
         _ = limiter.admit(Self.refusal("b"), subject: "b")  // b now owes a count, so it is not forgotten
         #expect(limiter.admit(Self.refusal("c"), subject: "c") == Self.refusal("c"))  // the overflow key's first event
-        #expect(limiter.admit(Self.refusal("d"), subject: "d") == nil)
+        #expect(limiter.admit(Self.refusal("d"), subject: "d", source: "192.0.2.7") == nil)
         clock.advance(by: 60)
         #expect(limiter.admit(Self.refusal("e", ["k": "v"]), subject: "e")
-                == Self.refusal("e", ["k": "v", RefusalAuditLimiter.suppressedKey: "1"]))
+                == Self.refusal("e", ["k": "v", RefusalAuditLimiter.suppressedKey: "1", RefusalAuditLimiter.objectsKey: "d:1",
+                                      RefusalAuditLimiter.sourcesKey: "192.0.2.0/24"]))
+    }
+
+    @Test func rotatingSubjectsCannotPassTheBudgetOfTheAction() {
+        let clock = TestClock()
+        let limiter = RefusalAuditLimiter(interval: 60, budget: 3, clock: { clock.now })
+        let admitted = (0..<10).compactMap { limiter.admit(Self.refusal("c1"), subject: "10.0.\($0).1", source: "10.0.\($0).1") }
+        #expect(admitted.count == 3, "at most the budget, whatever the subjects")
+        #expect(limiter.overdue().isEmpty, "within the interval, nothing more")
+        clock.advance(by: 60)
+        let reports = limiter.overdue()
+        #expect(reports.count == 3, "the budget again, refilled over the interval")
+        #expect(reports.allSatisfy { $0.details[RefusalAuditLimiter.suppressedKey] == "1" })
+        clock.advance(by: 60)
+        #expect(limiter.overdue().count == 3)
+        clock.advance(by: 60)
+        #expect(limiter.overdue().count == 1, "every count is reported in the end, once")
+        clock.advance(by: 60)
+        #expect(limiter.overdue().isEmpty)
+    }
+
+    @Test func addressesAreCountedByTheirNetwork() {
+        #expect(RefusalAuditLimiter.prefix("192.0.2.77") == "192.0.2.0/24")
+        #expect(RefusalAuditLimiter.prefix("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
+        #expect(RefusalAuditLimiter.prefix("::1") == "0:0:0:0::/64")
+        #expect(RefusalAuditLimiter.prefix("not an address") == "not an address")
     }
 }

@@ -109,10 +109,10 @@ extension ControlPlane {
         details["address"] = address
         let actor = (try? ResourceName.validate(name, field: "name")) != nil ? Self.agentActor(name)
             : Principal(userID: "", name: "agent/?", role: .auditor, tenants: [])
-        // Anyone who reaches the channel can be refused: at most one event per source and interval.
+        // Anyone who reaches the channel can be refused: at most one event per network (/24, /64) and interval.
         await auditRefusal(AuditEntry(actor: actor.name, action: AuditAction.agentEnrolmentRefused, objectType: ResourceKind.agent.rawValue,
                                       objectName: claimed, details: details),
-                           subject: address ?? "name:\(claimed)")
+                           subject: address.map(RefusalAuditLimiter.prefix) ?? "name:\(claimed)", source: address)
     }
 
     /// Admits a control channel opened with agent `name`'s certificate `serial`: the agent must be

@@ -199,11 +199,11 @@ extension ControlPlane {
             return
         }
         guard let capture else { return }
-        // Anyone holding a link can repeat it: at most one event per capture, source and interval.
+        // Anyone holding a link can repeat it, from any address: at most one event per capture and interval.
         await auditRefusal(AuditEntry(actor: Principal.system.name, action: AuditAction.captureDownloadRefused,
                                       objectType: ResourceKind.capture.rawValue, objectId: capture.id, tenant: capture.tenant,
                                       details: ["owner": capture.owner, "reason": reason, "remote_address": remoteAddress]),
-                           subject: "\(capture.id)@\(remoteAddress)")
+                           subject: capture.id, source: remoteAddress)
     }
 
     private static func requireDownloadable(_ capture: Capture) throws(TapsterError) {

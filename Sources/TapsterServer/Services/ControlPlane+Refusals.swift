@@ -4,10 +4,11 @@ import TapsterStore
 
 extension ControlPlane {
     /// Audits a refusal anyone can provoke (a refused enrolment, a refused download link) through
-    /// ``RefusalAuditLimiter``: at most one event per `subject` and interval, the repeats counted. In its own
-    /// transaction; a failure to record it is logged, never hides the refusal.
-    func auditRefusal(_ entry: AuditEntry, subject: String) async {
-        guard let admitted = refusalAudits.admit(entry, subject: subject) else { return }
+    /// ``RefusalAuditLimiter``: at most one event per `subject` and interval and a bounded number per action,
+    /// the rest counted with their `source` (an address). In its own transaction; a failure to record it is
+    /// logged, never hides the refusal.
+    func auditRefusal(_ entry: AuditEntry, subject: String, source: String?) async {
+        guard let admitted = refusalAudits.admit(entry, subject: subject, source: source) else { return }
         await appendRefusal(admitted)
     }
 
