@@ -48,6 +48,12 @@ extension SQLSession {
         }
     }
 
+    func lockUser(id: String) async throws -> User? {
+        try await perform("lock user") {
+            try await row("SELECT body FROM users WHERE id = \(bind: id)\(dialect.forUpdate)").map { try $0.body(User.self) }
+        }
+    }
+
     func listUsers() async throws -> [User] {
         try await perform("list users") {
             try await rows("SELECT body FROM users ORDER BY \(dialect.byteOrder("name"))").map { try $0.body(User.self) }

@@ -44,6 +44,10 @@ extension SQLStore {
         try await onConnection { try await $0.findUser(reference) }
     }
 
+    public func lockUser(id: String) async throws -> User? {
+        try await onConnection { try await $0.lockUser(id: id) }
+    }
+
     public func listUsers() async throws -> [User] {
         try await onConnection { try await $0.listUsers() }
     }

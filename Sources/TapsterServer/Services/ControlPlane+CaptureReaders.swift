@@ -18,6 +18,12 @@ extension ControlPlane {
         }
         try Policy.requireEntitleable(user, toRead: capture.ownership, reference: id)
         try await store.transaction { session in
+            // Decided again on the user as it is now, locked: a concurrent disable or tenant change either
+            // waits for this entitlement (and then revokes it) or is seen here (and refuses it).
+            guard let current = try await session.lockUser(id: user.id) else {
+                throw TapsterError.invalid("user", "there is no user \"\(request.user)\"")
+            }
+            try Policy.requireEntitleable(current, toRead: capture.ownership, reference: id)
             guard try await session.insertCaptureReader(captureID: capture.id, userID: user.id, grantedBy: p.name, at: now) else { return }
             try await audit(session, p, AuditAction.captureReaderGranted, .capture, id: capture.id, name: nil, tenant: capture.tenant,
                             details: ["user": user.name, "user_id": user.id, "owner": capture.owner])
