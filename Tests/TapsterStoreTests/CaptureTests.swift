@@ -9,9 +9,11 @@ import Testing
     static func capture(owner: String = "alice", tenant: String? = "blue", mode: CaptureMode = .store, createdAt: Date = Fixtures.start,
                         expiresIn seconds: Int? = 7 * 86_400) -> Capture {
         let id = Identifier.make()
-        return Capture(id: id, tenant: tenant, owner: owner, ownerID: "id-\(owner)", filter: "web", target: "archive", mode: mode, createdAt: createdAt,
-                       deadline: createdAt.addingTimeInterval(600), objectKey: mode == .store ? "\(tenant ?? "_")/\(id).pcapng" : nil,
-                       expiresAt: seconds.map { createdAt.addingTimeInterval(TimeInterval($0)) })
+        var capture = Capture(id: id, tenant: tenant, owner: owner, ownerID: "id-\(owner)", filter: "web", target: "archive", mode: mode, createdAt: createdAt,
+                              deadline: createdAt.addingTimeInterval(600), objectKey: mode == .store ? "\(tenant ?? "_")/\(id).pcapng" : nil,
+                              expiresAt: seconds.map { createdAt.addingTimeInterval(TimeInterval($0)) })
+        capture.readers = []  // as every read fills them in (kept apart from the record)
+        return capture
     }
 
     @Test(arguments: StoreKind.available)
