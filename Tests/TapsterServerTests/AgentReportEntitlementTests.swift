@@ -59,6 +59,18 @@ import TapsterWire
     }
 
     @Test(arguments: StoreKind.available)
+    func aBurstOfRefusedReportsOfOneAgentIsOneAuditEvent(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            for _ in 1...4 {
+                let upload = try rig.stranger.upload()
+                upload.send(try rig.batch(from: "node-3"))
+                #expect(Self.rpcError(try await upload.ended())?.code == .permissionDenied)
+            }
+            #expect(try await rig.refusals().count == 1, "the repeats are counted for the next event, not each written")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func anAgentCannotUploadIntoACapturePlannedForAnother(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
             let upload = try rig.stranger.upload()

@@ -266,18 +266,15 @@ extension ControlPlane {
         }
     }
 
-    /// Records that agent `name` sent `kind` (`packets`, `status`) for `tapID`, which it may not, and why.
+    /// Records that agent `name` sent `kind` (`packets`, `status`) for `tapID`, which it may not, and why —
+    /// at most once a minute per agent (an enrolled rogue agent could otherwise fill the log with made-up
+    /// ids), the rest counted (``RefusalAuditLimiter``).
     func auditRefusedReport(agent name: String, kind: String, tapID: String, reason: TapsterError, address: String?) async {
         var details = ["kind": kind, "reason": String(reason.message.prefix(512)), "tap": String(tapID.prefix(64))]
         details["address"] = address
-        do {
-            try await store.transaction { [details] session in
-                try await audit(session, Self.agentActor(name), AuditAction.agentReportRefused, .agent, id: nil, name: name, tenant: nil,
-                                details: details)
-            }
-        } catch {
-            logger.error("recording a refused agent report failed", metadata: ["agent": "\(name)", "error": "\(error)"])
-        }
+        await auditRefusal(AuditEntry(actor: Self.agentActor(name).name, action: AuditAction.agentReportRefused, objectType: ResourceKind.agent.rawValue,
+                                      objectName: name, details: details),
+                           subject: "agent:\(name)", source: address)
     }
 
     /// The stored form of one reported tap status.
