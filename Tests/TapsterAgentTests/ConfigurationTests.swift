@@ -60,7 +60,7 @@ struct ConfigurationTests {
     func firstMatchWins() throws {
         let configuration = try Self.parse(Self.example)
         #expect(configuration.labels(of: .namedNamespace("web-1"), interfaceNames: ["eth1"]) == ["zone": "a", "app": "web"])
-        #expect(configuration.labels(of: .namedNamespace("db-1"), interfaceNames: ["eth0", "eth1"]) == ["zone": "b", "role": "uplink"])
+        #expect(configuration.labels(of: .namedNamespace("db-1"), interfaceNames: ["eth0", "eth1"]) == ["zone": "a"])
         #expect(configuration.labels(of: .host, interfaceNames: ["eth1"]) == ["zone": "b", "role": "uplink"])
         #expect(configuration.labels(of: .host, interfaceNames: ["eth0"]) == ["zone": "a"])
     }
@@ -88,6 +88,43 @@ struct ConfigurationTests {
         #expect(!match.matches(.process(ProcessIdentity(uid: 33, executable: nil)), interfaceNames: []))
         #expect(!match.matches(.namedNamespace("nginx"), interfaceNames: []))
         #expect(!match.matches(.host, interfaceNames: ["eth0"]))
+    }
+
+    @Test("an interface-only rule matches the host's own interfaces, not a named namespace's of that name")
+    func interfaceOnlyRuleIsHostOnly() {
+        let match = WorkloadMatch(interface: GlobPattern("eth1"))
+        #expect(match.matches(.host, interfaceNames: ["eth1"]))
+        #expect(!match.matches(.namedNamespace("tenant-b"), interfaceNames: ["eth1"]))
+    }
+
+    @Test("a rule naming the netns and an interface matches that named namespace's interface")
+    func namespacedInterfaceRule() {
+        let match = WorkloadMatch(netns: GlobPattern("*"), interface: GlobPattern("eth1"))
+        #expect(match.matches(.namedNamespace("tenant-b"), interfaceNames: ["eth1"]))
+    }
+
+    @Test("a process namespace no rule matches has no labels, not even the host's")
+    func unmatchedProcessHasNoLabels() throws {
+        let configuration = try Self.parse("""
+            labels: { zone: a, tenant: shop }
+            workloads:
+              - match: { process: { uid: 33 } }
+                labels: { app: proxy }
+            """)
+        #expect(configuration.labels(of: .process(ProcessIdentity(uid: 1000, executable: "/usr/bin/sleep")), interfaceNames: []) == [:])
+    }
+
+    @Test("a * in an exe pattern does not cross a /")
+    func exePatternStarStopsAtSlash() {
+        let match = ProcessMatch(uid: 33, executable: GlobPattern("/usr/sbin/*"))
+        #expect(match.matches(ProcessIdentity(uid: 33, executable: "/usr/sbin/nginx")))
+        #expect(!match.matches(ProcessIdentity(uid: 33, executable: "/usr/sbin/evil/nginx")))
+    }
+
+    @Test("an executable deleted since the process started matches no exe pattern")
+    func deletedExecutableNeverMatches() {
+        let match = ProcessMatch(uid: 33, executable: GlobPattern("/usr/sbin/nginx*"))
+        #expect(!match.matches(ProcessIdentity(uid: 33, executable: "/usr/sbin/nginx (deleted)")))
     }
 
     @Test("a process rule reads into a uid and an executable pattern")

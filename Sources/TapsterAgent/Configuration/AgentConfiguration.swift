@@ -5,12 +5,12 @@ import Glibc
 /// owns (so that several agents on one machine — how tests simulate several hosts — report disjoint sets).
 ///
 /// ```yaml
-/// labels:                 # host-level labels, given to every workload
+/// labels:                 # host-level labels: host interfaces, named namespaces, matched processes
 ///   zone: a
 /// workloads:              # first match wins; glob patterns (fnmatch)
 ///   - match: { netns: "web*" }
 ///     labels: { app: web }
-///   - match: { interface: "eth1" }
+///   - match: { interface: "eth1" }  # the host's own interfaces only
 ///     labels: { role: uplink }
 ///   - match: { process: { uid: 33, exe: "/usr/sbin/nginx" } }  # process namespaces: only this way
 ///     labels: { app: proxy }
@@ -71,10 +71,13 @@ public struct AgentConfiguration: Sendable, Hashable {
     }
 
     /// The labels of a workload of origin `origin`: the host's labels, overlaid with those of the first
-    /// rule that matches.
+    /// rule that matches. A process namespace no rule matches has no labels: any local user can make one
+    /// (`unshare -rn`), so the host's labels (a `tenant`) would let anyone join the host's tenant.
     public func labels(of origin: WorkloadOrigin, interfaceNames: [String]) -> [String: String] {
-        guard let rule = workloadRules.first(where: { $0.match.matches(origin, interfaceNames: interfaceNames) })
-        else { return hostLabels }
+        guard let rule = workloadRules.first(where: { $0.match.matches(origin, interfaceNames: interfaceNames) }) else {
+            if case .process = origin { return [:] }
+            return hostLabels
+        }
         return hostLabels.merging(rule.labels) { _, ruleValue in ruleValue }
     }
 }

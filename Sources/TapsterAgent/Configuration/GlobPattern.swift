@@ -16,5 +16,14 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         fnmatch(pattern, name, 0) == 0
     }
 
+    /// Whether the file path `path` matches the whole pattern, a `*` or `?` never crossing a `/`
+    /// (`FNM_PATHNAME`), so `/usr/sbin/*` does not match `/usr/sbin/x/evil`. A path the kernel marks
+    /// ` (deleted)` (an executable removed or replaced since it started) never matches: whatever was at
+    /// the path then is not what is there now.
+    public func matches(path: String) -> Bool {
+        guard !path.hasSuffix(" (deleted)") else { return false }
+        return fnmatch(pattern, path, FNM_PATHNAME) == 0
+    }
+
     public var description: String { pattern }
 }

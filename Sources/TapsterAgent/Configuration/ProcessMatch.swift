@@ -15,12 +15,12 @@ public struct ProcessMatch: Sendable, Hashable {
     }
 
     /// Whether the process `process` matches: its uid equals ``uid`` and, when a pattern is given, its
-    /// executable is known and matches it.
+    /// executable is known and matches it as a path (``GlobPattern/matches(path:)``).
     public func matches(_ process: ProcessIdentity) -> Bool {
         guard process.uid == uid else { return false }
         guard let executable else { return true }
         guard let path = process.executable else { return false }
-        return executable.matches(path)
+        return executable.matches(path: path)
     }
 }
 

@@ -17,7 +17,9 @@ public struct WorkloadRule: Sendable, Hashable {
 /// one on interface names. A workload is matched by the key of its own origin only (``WorkloadOrigin``):
 /// `netns` patterns see only names under /var/run/netns, and a process's namespace — whose name and
 /// interfaces the process chooses itself — is matched only by a rule with a `process` match, so a
-/// process cannot name itself into labels (a tenant) meant for others.
+/// process cannot name itself into labels (a tenant) meant for others. A rule with only an `interface`
+/// pattern matches the host's own interfaces only: inside a namespace, a workload with `CAP_NET_ADMIN`
+/// there can name an interface anything, so a rule for namespaced interfaces names the `netns` too.
 public struct WorkloadMatch: Sendable, Hashable {
     /// Matches the name of a namespace under /var/run/netns; never a host or process workload.
     public var netns: GlobPattern?
@@ -27,8 +29,8 @@ public struct WorkloadMatch: Sendable, Hashable {
     /// Matches when at least one of the workload's interfaces has a matching name.
     public var interface: GlobPattern?
 
-    /// A match on the given patterns (at least one should be given; with none, every host interface and
-    /// named namespace matches). `netns` and `process` exclude each other: with both, nothing matches.
+    /// A match on the given patterns (at least one should be given; with none, every host interface
+    /// matches). `netns` and `process` exclude each other: with both, nothing matches.
     public init(netns: GlobPattern? = nil, process: ProcessMatch? = nil, interface: GlobPattern? = nil) {
         self.netns = netns
         self.process = process
@@ -41,12 +43,12 @@ public struct WorkloadMatch: Sendable, Hashable {
         case .host:
             guard netns == nil, process == nil else { return false }
         case .namedNamespace(let name):
-            guard process == nil, netns?.matches(name) ?? true else { return false }
+            guard process == nil, let netns, netns.matches(name) else { return false }
         case .process(let identity):
             guard netns == nil, let process, process.matches(identity) else { return false }
         }
         if let interface {
-            guard interfaceNames.contains(where: interface.matches) else { return false }
+            guard interfaceNames.contains(where: { interface.matches($0) }) else { return false }
         }
         return true
     }

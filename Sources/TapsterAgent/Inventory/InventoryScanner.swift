@@ -58,11 +58,16 @@ public struct InventoryScanner: Sendable {
             workloads.append(namespaceWorkload(name: name, netns: name, origin: .namedNamespace(name), interfaces: interfaces))
         }
         if configuration.reportsProcessNamespaces {
+            var recorded: [String: ProcessNamespaceRecord.Recorded] = [:]
             for process in ProcessNamespaces.list(excluding: excluded) {
-                guard let interfaces = Self.interfaces(in: .path(process.namespacePath)) else { continue }
+                // Entered only if the path still leads to the namespace listed, not a successor's of the pid.
+                let expected = ProcessNamespaceRecord.Recorded(workload: process.workloadName, identity: process.namespace)
+                guard let interfaces = Self.interfaces(in: .path(process.namespacePath), expecting: expected) else { continue }
+                recorded[process.namespacePath] = expected
                 workloads.append(namespaceWorkload(name: process.workloadName, netns: process.namespacePath,
                                                    origin: .process(process.identity), interfaces: interfaces))
             }
+            ProcessNamespaceRecord.shared.replace(with: recorded)
         }
         return HostInventory(workloads: workloads)
     }
@@ -74,10 +79,12 @@ public struct InventoryScanner: Sendable {
                            interfaces: interfaces)
     }
 
-    /// Enters `namespace` and reads its interfaces; nil when it cannot be entered (it has gone) or read.
-    private static func interfaces(in namespace: NetworkNamespace) -> [DiscoveredInterface]? {
+    /// Enters `namespace` (checked against `expected` when given) and reads its interfaces; nil when it
+    /// cannot be entered (it has gone) or read.
+    private static func interfaces(in namespace: NetworkNamespace,
+                                   expecting expected: ProcessNamespaceRecord.Recorded? = nil) -> [DiscoveredInterface]? {
         do {
-            try namespace.enterOnCurrentThread()
+            try namespace.enterOnCurrentThread(expecting: expected)
             return try InterfaceAddresses.read()
         } catch {
             return nil

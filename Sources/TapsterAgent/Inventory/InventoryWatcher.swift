@@ -1,7 +1,8 @@
 import Logging
 
-/// Rescans the host every `interval` and yields the inventory whenever it differs from the last one yielded
-/// (the first scan always), so a change is reported within one interval plus a scan.
+/// Rescans the host every `interval` — or at once when entering a process namespace found it changed
+/// (``RescanRequests``) — and yields the inventory whenever it differs from the last one yielded (the
+/// first scan always), so a change is reported within one interval plus a scan.
 ///
 /// A failed scan is logged and skipped; the next one is tried an interval later.
 public struct InventoryWatcher: Sendable {
@@ -36,11 +37,22 @@ public struct InventoryWatcher: Sendable {
                 } catch {
                     watcher.logger.warning("inventory scan failed: \(error)")
                 }
-                try? await Task.sleep(for: watcher.interval)
+                await watcher.pause()
             }
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// Waits `interval`, or less when a rescan is requested (a process namespace found changed).
+    private func pause() async {
+        let interval = interval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: interval) }
+            group.addTask { await RescanRequests.shared.next() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }

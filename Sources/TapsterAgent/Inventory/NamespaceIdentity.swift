@@ -15,4 +15,13 @@ struct NamespaceIdentity: Hashable, Sendable {
         device = UInt64(status.st_dev)
         inode = UInt64(status.st_ino)
     }
+
+    /// The identity of the namespace file open as `descriptor` (fstat(2)): what a path led to when it was
+    /// opened, which a later look-up of the same path may no longer lead to.
+    init?(descriptor: Int32) {
+        var status = Glibc.stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+    }
 }

@@ -11,6 +11,8 @@ enum ProcessNamespaces {
         var command: String
         /// What the kernel records of the process (uid, executable), which the agent's rules match on.
         var identity: ProcessIdentity
+        /// The namespace's nsfs identity when it was listed, which entering it by path later checks.
+        var namespace: NamespaceIdentity
         /// The workload name: `pid-<pid>-<comm>`.
         var workloadName: String { "pid-\(pid)-\(command)" }
         /// `/proc/<pid>/ns/net`.
@@ -18,18 +20,42 @@ enum ProcessNamespaces {
     }
 
     /// The namespaces of the processes in /proc that are not among `excluded`, ordered by pid.
+    ///
+    /// A pid's files are read one by one, and the process may end and its pid go to another meanwhile; an
+    /// entry is kept only when the process's start time is the same before and after, so that its
+    /// namespace, command, uid and executable are all of one process.
     static func list(excluding excluded: Set<NamespaceIdentity>) -> [Entry] {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).sorted()
         var seen = excluded
         var entries: [Entry] = []
         for pid in pids {
-            guard let identity = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), seen.insert(identity).inserted,
+            guard let started = startTime(pid: pid),
+                  let namespace = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), !seen.contains(namespace),
                   let command = readSmallFile("/proc/\(pid)/comm"),
                   let status = readSmallFile("/proc/\(pid)/status"), let uid = realUserID(status: status) else { continue }
+            let executable = executablePath(pid: pid)
+            guard startTime(pid: pid) == started else { continue }
+            seen.insert(namespace)
             entries.append(Entry(pid: pid, command: sanitised(command),
-                                 identity: ProcessIdentity(uid: uid, executable: executablePath(pid: pid))))
+                                 identity: ProcessIdentity(uid: uid, executable: executable), namespace: namespace))
         }
         return entries
+    }
+
+    /// When the process `pid` started (`/proc/<pid>/stat` field 22, in clock ticks since boot): the same
+    /// pid with another start time is another process.
+    private static func startTime(pid: Int32) -> UInt64? {
+        readSmallFile("/proc/\(pid)/stat").flatMap(startTime(stat:))
+    }
+
+    /// Field 22 (`starttime`) of the text of `/proc/<pid>/stat`. Field 2 is the command in parentheses,
+    /// which may itself hold spaces and parentheses, so fields are counted from after its last `)`.
+    static func startTime(stat: String) -> UInt64? {
+        guard let end = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: end)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
+        // fields[0] is field 3 (the state), so field 22 is fields[19].
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
     }
 
     /// The command name made safe for a workload name: other characters become `_`.

@@ -8,6 +8,9 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
         case open
         /// `setns(2)` (the file is not a network namespace, or the agent lacks `CAP_SYS_ADMIN`).
         case enter
+        /// Checking that a process's `/proc/<pid>/ns/net` still opens the namespace the last scan
+        /// recorded there (the process may have ended and its pid gone to another).
+        case verify
     }
 
     /// The namespace.
@@ -16,12 +19,16 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
     public let operation: Operation
     /// The `errno` value.
     public let code: Int32
+    /// For ``Operation/verify``, the workload the last scan reported the namespace as; nil when it
+    /// reported none there.
+    public let workload: String?
 
     /// Describes a failed step.
-    public init(namespace: NetworkNamespace, operation: Operation, code: Int32) {
+    public init(namespace: NetworkNamespace, operation: Operation, code: Int32, workload: String? = nil) {
         self.namespace = namespace
         self.operation = operation
         self.code = code
+        self.workload = workload
     }
 
     /// The system's text for ``code``, e.g. `No such file or directory`.
@@ -32,6 +39,12 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
         switch operation {
         case .open: "cannot open network namespace \(namespace.filePath): \(systemMessage)"
         case .enter: "cannot enter network namespace \(namespace.filePath): \(systemMessage)"
+        case .verify:
+            if let workload {
+                "the process of workload \(workload) is gone; its namespace was not entered"
+            } else {
+                "no process namespace was found at \(namespace.filePath) in the last inventory scan; it was not entered"
+            }
         }
     }
 }

@@ -9,10 +9,22 @@ extension NetworkNamespace {
     /// The caller's task suspends without blocking a thread of the cooperative pool.
     /// - Throws: ``NamespaceError`` when the namespace cannot be entered, or what `body` throws.
     public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await runOnNewThread(entering: { () throws(NamespaceError) in try enterOnCurrentThread() }, body)
+    }
+
+    /// Like ``run(_:)``, entering only when the namespace is the one `expected` records (see
+    /// ``enterOnCurrentThread(expecting:)``).
+    func run<Result: Sendable>(expecting expected: ProcessNamespaceRecord.Recorded,
+                               _ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await runOnNewThread(entering: { () throws(NamespaceError) in try enterOnCurrentThread(expecting: expected) }, body)
+    }
+
+    private func runOnNewThread<Result: Sendable>(entering enter: @escaping @Sendable () throws(NamespaceError) -> Void,
+                                                  _ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
             let thread = Thread {
                 do {
-                    try enterOnCurrentThread()
+                    try enter()
                     continuation.resume(returning: try body())
                 } catch {
                     continuation.resume(throwing: error)

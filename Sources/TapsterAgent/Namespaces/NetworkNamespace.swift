@@ -65,15 +65,43 @@ public enum NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
 
     /// Moves the calling thread into this namespace (`open` + `setns(2)`); sockets and libpcap handles it
     /// opens afterwards live there. Only ever call it on a dedicated thread you own (see the type's notes).
-    /// - Throws: ``NamespaceError`` when the namespace cannot be opened (missing, not a namespace) or
-    ///   entered (no `CAP_SYS_ADMIN`).
+    ///
+    /// A process's namespace (`/proc/<pid>/ns/net`) is entered only when the path still opens the namespace
+    /// the last inventory scan recorded there (``ProcessNamespaceRecord``): the pid may since belong to
+    /// another process, whose namespace is not the workload's. A refusal asks for a rescan at once
+    /// (``RescanRequests``), so the server learns the workload is gone.
+    /// - Throws: ``NamespaceError`` when the namespace cannot be opened (missing, not a namespace), is not
+    ///   the one the last scan found at a process's path, or cannot be entered (no `CAP_SYS_ADMIN`).
     public func enterOnCurrentThread() throws(NamespaceError) {
+        guard case .path(let path) = self, ProcessNamespaceRecord.isProcessNamespacePath(path) else {
+            return try enterOnCurrentThread(expecting: nil)
+        }
+        guard let recorded = ProcessNamespaceRecord.shared.recorded(at: path) else {
+            RescanRequests.shared.request()
+            throw NamespaceError(namespace: self, operation: .verify, code: ESRCH)
+        }
+        do {
+            try enterOnCurrentThread(expecting: recorded)
+        } catch {
+            // The inventory the server holds names a process that is gone: report the change now.
+            if error.operation == .verify { RescanRequests.shared.request() }
+            throw error
+        }
+    }
+
+    /// Moves the calling thread into this namespace, after checking, when `expected` is given, that the
+    /// file opened (fstat(2) of the descriptor, so no later rename or pid reuse intervenes) is the
+    /// namespace `expected` records; otherwise it refuses and stays where it is.
+    func enterOnCurrentThread(expecting expected: ProcessNamespaceRecord.Recorded?) throws(NamespaceError) {
         if case .named(let name) = self, name.isEmpty || name == "." || name == ".." || name.contains("/") {
             throw NamespaceError(namespace: self, operation: .open, code: EINVAL)
         }
         let descriptor = open(filePath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw NamespaceError(namespace: self, operation: .open, code: errno) }
         defer { close(descriptor) }
+        if let expected, NamespaceIdentity(descriptor: descriptor) != expected.identity {
+            throw NamespaceError(namespace: self, operation: .verify, code: ESRCH, workload: expected.workload)
+        }
         guard cnetns_enter(descriptor) == 0 else { throw NamespaceError(namespace: self, operation: .enter, code: errno) }
     }
 }
