@@ -111,14 +111,20 @@ public struct FuzzRun: Sendable {
         }
     }
 
+    /// Case `number`'s generator (its own stream, derived from the run's seed) and its description.
+    private func start(_ number: Int) -> (FuzzGenerator, Case) {
+        var mixer = FuzzGenerator(seed: seed ^ (UInt64(number) &* 0xD1B5_4A32_D192_ED03))
+        let fuzzCase = Case(run: name, seed: seed, number: number)
+        if Self.verbose { print(fuzzCase) }
+        return (FuzzGenerator(seed: mixer.next()), fuzzCase)
+    }
+
     /// Calls `body` for every case with that case's generator; an error thrown is rethrown with the seed
     /// and case number in it.
     public func forEachCase(_ body: (inout FuzzGenerator, Case) throws -> Void) throws {
         for number in 0..<cases {
-            var mixer = FuzzGenerator(seed: seed ^ (UInt64(number) &* 0xD1B5_4A32_D192_ED03))
-            var random = FuzzGenerator(seed: mixer.next())
-            let fuzzCase = Case(run: name, seed: seed, number: number)
-            if Self.verbose { print(fuzzCase) }
+            let (generator, fuzzCase) = start(number)
+            var random = generator
             do {
                 try body(&random, fuzzCase)
             } catch {
@@ -130,10 +136,8 @@ public struct FuzzRun: Sendable {
     /// The same, for bodies that await.
     public func forEachAsyncCase(_ body: (inout FuzzGenerator, Case) async throws -> Void) async throws {
         for number in 0..<cases {
-            var mixer = FuzzGenerator(seed: seed ^ (UInt64(number) &* 0xD1B5_4A32_D192_ED03))
-            var random = FuzzGenerator(seed: mixer.next())
-            let fuzzCase = Case(run: name, seed: seed, number: number)
-            if Self.verbose { print(fuzzCase) }
+            let (generator, fuzzCase) = start(number)
+            var random = generator
             do {
                 try await body(&random, fuzzCase)
             } catch {

@@ -160,17 +160,12 @@ struct InventoryScannerTests {
 
     @Test("a process inside a named namespace is not reported again, even when the namespace is out of scope")
     func processInNamedNamespace() async throws {
-        let topology = try NetnsTopology(roles: ["web"])
-        defer { topology.remove() }
-        let directory = try ScratchDirectory(label: topology.prefix)
-        defer { directory.remove() }
-        let (process, pid) = try await Sleepers.inNamed(topology["web"].namespace, of: topology, directory)
-        defer { process.stop(grace: .seconds(1)) }
-
-        for namespaces in ["[\"\(topology.prefix)-*\"]", "[]"] {
-            let scanner = InventoryScanner(configuration: try Self.configuration("namespaces: \(namespaces)\nhost_interfaces: false\n"))
-            let inventory = try await scanner.scan()
-            #expect(!inventory.workloads.contains { $0.netns == "/proc/\(pid)/ns/net" }, "with namespaces: \(namespaces)")
+        try await Sleepers.withOneInNamed { topology, _, pid in
+            for namespaces in ["[\"\(topology.prefix)-*\"]", "[]"] {
+                let scanner = InventoryScanner(configuration: try Self.configuration("namespaces: \(namespaces)\nhost_interfaces: false\n"))
+                let inventory = try await scanner.scan()
+                #expect(!inventory.workloads.contains { $0.netns == "/proc/\(pid)/ns/net" }, "with namespaces: \(namespaces)")
+            }
         }
     }
 

@@ -60,46 +60,37 @@ struct ProcessNamespaceEntryTests {
     @Test("a process's path that no scan reported as a process namespace is refused")
     func unscannedPathRefused() async throws {
         // A process in a named namespace: scans report the named namespace, never its processes' paths.
-        let topology = try NetnsTopology(roles: ["web"])
-        defer { topology.remove() }
-        let directory = try ScratchDirectory(label: topology.prefix)
-        defer { directory.remove() }
-        let (process, pid) = try await Sleepers.inNamed(topology["web"].namespace, of: topology, directory)
-        defer { process.stop(grace: .seconds(1)) }
+        try await Sleepers.withOneInNamed { _, _, pid in
+            let error = await #expect(throws: NamespaceError.self) {
+                try await NetworkNamespace.path("/proc/\(pid)/ns/net").run { true }
+            }
 
-        let error = await #expect(throws: NamespaceError.self) {
-            try await NetworkNamespace.path("/proc/\(pid)/ns/net").run { true }
+            #expect(error?.description
+                == "no process namespace was found at /proc/\(pid)/ns/net in the last inventory scan; it was not entered")
         }
-
-        #expect(error?.description
-            == "no process namespace was found at /proc/\(pid)/ns/net in the last inventory scan; it was not entered")
     }
 
     @Test("a refused process namespace makes the inventory watcher rescan at once, not at its next interval")
     func refusalTriggersRescan() async throws {
-        let topology = try NetnsTopology(roles: ["web"])
-        defer { topology.remove() }
-        let directory = try ScratchDirectory(label: topology.prefix)
-        defer { directory.remove() }
-        let (inNamed, unscannedPID) = try await Sleepers.inNamed(topology["web"].namespace, of: topology, directory)
-        defer { inNamed.stop(grace: .seconds(1)) }
-        let configuration = try AgentConfiguration(yaml: "namespaces: []\nhost_interfaces: false\n", file: "test.yaml")
-        let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: .seconds(3600))
-        let latest = Mutex<HostInventory?>(nil)
-        let consumer = Task {
-            for await inventory in watcher.updates() { latest.withLock { $0 = inventory } }
-        }
-        defer { consumer.cancel() }
-        _ = try await eventually(timeout: .seconds(45), "the first inventory") { latest.withLock { $0 } }
-        let (late, latePID) = try await Sleepers.unshared(directory, name: "late")
-        defer { late.stop(grace: .seconds(1)) }
+        try await Sleepers.withOneInNamed { _, directory, unscannedPID in
+            let configuration = try AgentConfiguration(yaml: "namespaces: []\nhost_interfaces: false\n", file: "test.yaml")
+            let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: .seconds(3600))
+            let latest = Mutex<HostInventory?>(nil)
+            let consumer = Task {
+                for await inventory in watcher.updates() { latest.withLock { $0 = inventory } }
+            }
+            defer { consumer.cancel() }
+            _ = try await eventually(timeout: .seconds(45), "the first inventory") { latest.withLock { $0 } }
+            let (late, latePID) = try await Sleepers.unshared(directory, name: "late")
+            defer { late.stop(grace: .seconds(1)) }
 
-        await #expect(throws: NamespaceError.self) {
-            try await NetworkNamespace.path("/proc/\(unscannedPID)/ns/net").run { true }
-        }
+            await #expect(throws: NamespaceError.self) {
+                try await NetworkNamespace.path("/proc/\(unscannedPID)/ns/net").run { true }
+            }
 
-        _ = try await eventually(timeout: .seconds(30), "pid-\(latePID)-sleep in the watcher's next inventory") {
-            latest.withLock { $0?.workload(named: "pid-\(latePID)-sleep") }
+            _ = try await eventually(timeout: .seconds(30), "pid-\(latePID)-sleep in the watcher's next inventory") {
+                latest.withLock { $0?.workload(named: "pid-\(latePID)-sleep") }
+            }
         }
     }
 

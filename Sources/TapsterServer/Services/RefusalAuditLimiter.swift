@@ -1,8 +1,5 @@
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 import TapsterCore
 
 /// Bounds how fast refusals that anyone can provoke — a refused agent enrolment, a download link refused
@@ -168,17 +165,10 @@ final class RefusalAuditLimiter: Sendable {
     /// The network an address is counted under: its /24 (IPv4) or /64 (IPv6), since one attacker holds
     /// whole prefixes; anything else as it is.
     static func prefix(_ address: String) -> String {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            let octets = withUnsafeBytes(of: &v4) { Array($0) }
-            return "\(octets[0]).\(octets[1]).\(octets[2]).0/24"
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, address, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-            let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-            return groups.joined(separator: ":") + "::/64"
-        }
-        return address
+        guard let parsed = try? IPAddress(parsing: address) else { return address }
+        let bytes = parsed.bytes
+        if parsed.isIPv4 { return "\(bytes[0]).\(bytes[1]).\(bytes[2]).0/24" }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
     }
 }
