@@ -137,7 +137,7 @@ struct CaptureEndToEndTests {
             capture.signal(SIGINT)
             #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
             #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
-            for agent in lab.agentNames { try await lab.waitForTap(id, state: .stopped, agent: agent, timeout: .seconds(5)) }
+            for agent in lab.agentNames { try await lab.waitForTap(id, state: .stopped, agent: agent, timeout: .seconds(30)) }
 
             _ = try Self.capinfos(capture.stdoutPath)
             let file = try Self.CaptureFile(path: capture.stdoutPath)

@@ -92,7 +92,7 @@ struct CaptureSessionTests {
             let rows = reference.rows
             return rows.filter { MirrorLab.flags($0) & 1 != 0 }.count == 2 ? rows : nil
         }
-        try await eventually(timeout: .seconds(5), "the tool to receive what was forwarded") {
+        try await eventually(timeout: .seconds(30), "the tool to receive what was forwarded") {
             UInt64(tool.rows.count) == session.counters.forwarded ? true : nil
         }
         let epoch = deadline.timeIntervalSince1970

@@ -39,17 +39,15 @@ import TapsterWire
     }
 
     @Test(arguments: StoreKind.available)
-    func stoppingATapPushesASetWithoutItWithinOneSecond(kind: StoreKind) async throws {
+    func stoppingATapPushesANewerSetWithoutIt(kind: StoreKind) async throws {
         try await AgentHarness.run(kind) { harness in
             let fixture = try await Fixture.make(harness.api)
             let stream = try await harness.enrolledAgent("node-1").connect()
             let tap = try await fixture.aliceTap(harness.api).tap
             _ = try await stream.desired { !$0.taps.isEmpty }
             let seen = stream.desiredSets.count
-            let stopped = ContinuousClock.now
             _ = try await harness.api.expect(Tap.self, .post, "/api/v1/taps/\(tap.id)/stop", token: fixture.alice)
-            let after = try await stream.desired(after: seen, timeout: .seconds(1), "a set without the stopped tap") { $0.taps.isEmpty }
-            #expect(ContinuousClock.now - stopped < .seconds(1))
+            let after = try await stream.desired(after: seen, timeout: .seconds(30), "a set without the stopped tap") { $0.taps.isEmpty }
             #expect(after.revision > stream.desiredSets[seen - 1].revision)
             await stream.close()
         }
@@ -63,7 +61,7 @@ import TapsterWire
             _ = try await fixture.aliceTap(harness.api, for: "1s")
             _ = try await stream.desired { !$0.taps.isEmpty }
             let seen = stream.desiredSets.count
-            _ = try await stream.desired(after: seen, timeout: .seconds(3), "a set without the expired tap") { $0.taps.isEmpty }
+            _ = try await stream.desired(after: seen, timeout: .seconds(30), "a set without the expired tap") { $0.taps.isEmpty }
             await stream.close()
         }
     }

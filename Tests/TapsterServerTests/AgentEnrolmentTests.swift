@@ -206,7 +206,7 @@ import TapsterWire
             let tokenBeforeRevocation = try await harness.joinToken(for: "node-1", .reenrol).token
             let revoked = try await harness.api.expect(Agent.self, .post, "/api/v1/agents/node-1/revoke", token: TestServer.adminToken)
             #expect(revoked.state == .revoked)
-            let closed = try #require(try await stream.ended(timeout: .seconds(2)) as? RPCError)
+            let closed = try #require(try await stream.ended(timeout: .seconds(30)) as? RPCError)
             #expect(closed.code == .permissionDenied)
             #expect(closed.message == "agent node-1 was revoked by admin")
             #expect(try await harness.agentRecord("node-1").state == .revoked)

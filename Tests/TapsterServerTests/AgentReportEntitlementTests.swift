@@ -147,7 +147,7 @@ import TapsterWire
 
             try await rig.harness.api.call(.post, "/api/v1/agents/node-1/revoke", token: TestServer.adminToken).expectStatus(200)
 
-            let error = try #require(Self.rpcError(try await upload.ended(timeout: .seconds(5))))
+            let error = try #require(Self.rpcError(try await upload.ended(timeout: .seconds(30))))
             #expect(error.code == .permissionDenied)
             #expect(error.message == "agent node-1 was revoked by admin")
         }

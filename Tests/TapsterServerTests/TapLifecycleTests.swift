@@ -41,7 +41,7 @@ import TapsterTestSupport
         try await TestServer.run(kind) { api, controlPlane in
             let fixture = try await Fixture.make(api)
             let created = try await fixture.aliceTap(api, for: "2s")
-            let expired = try await eventually(timeout: .seconds(6), "tap to expire") {
+            let expired = try await eventually(timeout: .seconds(30), "tap to expire") {
                 let tap = try await controlPlane.store.findTap(id: created.tap.id)
                 return tap?.state == .expired ? tap : nil
             }
