@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .executable(name: "tapster", targets: ["tapster"]),
         .library(name: "PacketKit", targets: ["PacketKit"]),
+        .library(name: "TapsterFleetSimulator", targets: ["TapsterFleetSimulator"]),
+        // For the benchmarks (Benchmarks/fleet starts and restarts a real server with it).
+        .library(name: "TapsterSystemTestSupport", targets: ["TapsterSystemTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -161,6 +164,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fleet simulator: N agents' real control channels (join-token enrolment, mutual-TLS gRPC,
+        // inventory and status reports, desired sets applied) in one process, without capture; used by the
+        // fleet benchmark (Benchmarks/fleet) and its test at small N.
+        .target(
+            name: "TapsterFleetSimulator",
+            dependencies: [
+                "TapsterCore", "TapsterWire", "TapsterPKI", "TapsterClient",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Where stored captures go: the local filesystem or an S3-compatible service; signed URLs.
         .target(
             name: "TapsterObjectStore",
@@ -191,7 +207,7 @@ let package = Package(
             name: "TapsterServerTests",
             dependencies: [
                 "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
-                "TapsterSystemTestSupport",
+                "TapsterSystemTestSupport", "TapsterFleetSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -216,7 +232,7 @@ let package = Package(
         // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
+            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport", "TapsterTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 // swift-tools-version:6.2
 // PacketKit benchmarks: merge throughput against `mergecap -w`, encapsulation cost per packet.
 // Run with ./run.sh (release build, scratch path /var/cache/tapster/bench-build).
+// The fleet benchmark: N simulated agents against a real `tapster serve`; run with ./fleet/run.sh.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,15 @@ let package = Package(
         .executableTarget(
             name: "packetkit-bench",
             dependencies: [.product(name: "PacketKit", package: "tapster")]
+        ),
+        .executableTarget(
+            name: "fleet-bench",
+            dependencies: [
+                .product(name: "TapsterFleetSimulator", package: "tapster"),
+                .product(name: "TapsterSystemTestSupport", package: "tapster"),
+            ],
+            path: "fleet",
+            exclude: ["run.sh"]
         ),
     ]
 )

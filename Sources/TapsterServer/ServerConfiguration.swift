@@ -31,6 +31,12 @@ public struct ServerConfiguration: Sendable {
     /// absolute links it hands out (signed downloads). Never taken from a request's `Host` header, which
     /// the client chooses; without it, links are paths on whatever URL the client used.
     public var externalURL: ExternalURL?
+    /// This replica's name among those sharing the database (`--replica-name`); `nil`: `hostname:port`.
+    /// See ``replicaIdentity``.
+    public var replicaName: String?
+    /// `HOST:PORT` agents reach this replica's agent channel at (`--agent-advertise-address`); `nil`: the
+    /// agent channel's listen address. See ``replicaIdentity``.
+    public var agentAdvertiseAddress: String?
 
     public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, dataDirectory: String = "./tapster-data",
                 databaseURL: String? = nil, initialAdminToken: String? = nil,

@@ -25,20 +25,31 @@ public enum TapsterServer {
             let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
             let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings, logger: logger)
-            try await controlPlane.markAgentsDisconnected()
+            let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications)
+            // Subscribed before anything is published, so that the other replicas hear every change.
+            let relay: [any Service] = store.carriesNotifications
+                ? [ChangeRelay(store: store, feed: controlPlane.changes, replica: replica, logger: logger)] : []
+            let revocations = RevocationFollower(store: store, pki: pki, agentHub: controlPlane.agentHub, changes: controlPlane.changes,
+                                                 logger: logger)
+            let heartbeat = ReplicaHeartbeat(store: store, replica: replica, agentHub: controlPlane.agentHub,
+                                             changes: controlPlane.changes, clock: { Date() }, logger: logger)
+            try await heartbeat.register()
+            // Only the agents this replica held before it restarted (SQLite: one process, every agent).
+            try await AgentRelease.release(heldBy: store.carriesNotifications ? replica.identity.name : nil, store: store,
+                                           changes: controlPlane.changes)
             let banner = Banner(host: configuration.host, store: database.description)
             // The secrets are printed as soon as they exist, so that a failure to listen cannot lose them.
-            if let firstAdmin = try await Bootstrap.run(controlPlane, adminToken: configuration.initialAdminToken) {
+            if let firstAdmin = try await Bootstrap.run(controlPlane.identity, adminToken: configuration.initialAdminToken) {
                 banner.printFirstStart(firstAdmin, port: configuration.port)
             }
-            for tap in try await controlPlane.expireDueTaps() {
+            for tap in try await controlPlane.taps.expireDueTaps() {
                 logger.info("tap expired while the server was down", metadata: ["tap": "\(tap.id)"])
             }
             let agentChannel = AgentChannel(controlPlane: controlPlane, pki: pki, configuration: configuration.agentChannel, logger: logger) { address in
                 banner.printAgentChannel(address: address, fingerprint: pki.authority.fingerprint.description)
             }
-            let app = makeApplication(controlPlane: controlPlane, configuration: configuration, logger: logger,
-                                      services: [agentChannel] + alongside(controlPlane)) { port in
+            let app = makeApplication(controlPlane: controlPlane, configuration: configuration, replica: replica, logger: logger,
+                                      services: [agentChannel, heartbeat, revocations] + relay + alongside(controlPlane)) { port in
                 banner.printListening(port: port)
             }
             do {
@@ -56,39 +67,42 @@ public enum TapsterServer {
     }
 
     /// The HTTP application with every route, and as services the scheduler, the agent hub and `services`
-    /// (e.g. the ``AgentChannel``).
-    public static func makeApplication(controlPlane: ControlPlane, configuration: ServerConfiguration, logger: Logger,
+    /// (e.g. the ``AgentChannel``). `replica` answers `/readyz` and adds its series to `/metrics`.
+    public static func makeApplication(controlPlane: ControlPlane, configuration: ServerConfiguration,
+                                       replica: ReplicaState = .standalone(), logger: Logger,
                                        services: [any Service] = [],
                                        onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(controlPlane: controlPlane, logger: logger),
+            router: makeRouter(controlPlane: controlPlane, replica: replica, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tapster"),
-            services: [ExpiryScheduler(controlPlane: controlPlane, logger: logger), AgentHubService(hub: controlPlane.agentHub),
-                       CaptureService(controlPlane: controlPlane, logger: logger),
-                       CaptureRetentionSweeper(controlPlane: controlPlane, logger: logger)] + services,
+            services: [ExpiryScheduler(taps: controlPlane.taps, captures: controlPlane.captures, identity: controlPlane.identity,
+                                       refusals: controlPlane.refusals, logger: logger), AgentHubService(hub: controlPlane.agentHub),
+                       CaptureBrokerService(captures: controlPlane.captures, logger: logger),
+                       CaptureRetentionSweeper(captures: controlPlane.captures, logger: logger)] + services,
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
     /// Every route: the native API, the Neutron API, the portal, documents and metrics, behind the error
     /// and authentication middleware. (The authorization matrix test reads its ``Router/routes``.)
-    static func makeRouter(controlPlane: ControlPlane, logger: Logger) -> Router<TapsterRequestContext> {
+    static func makeRouter(controlPlane: ControlPlane, replica: ReplicaState = .standalone(), logger: Logger) -> Router<TapsterRequestContext> {
         let router = Router(context: TapsterRequestContext.self)
         let routeMethods = RouteMethods()
         router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render, routeMethods: routeMethods))
-        router.add(middleware: TokenAuthenticator(controlPlane: controlPlane))
+        router.add(middleware: TokenAuthenticator(identity: controlPlane.identity))
         DocumentRoutes().register(on: router)
-        MetricsRoutes(controlPlane: controlPlane).register(on: router)
+        MetricsRoutes(fleet: controlPlane.fleet, replica: replica).register(on: router)
+        ReadinessRoutes(store: controlPlane.store, replica: replica).register(on: router)
         let api = router.group("api/v1")
-        AccountRoutes(controlPlane: controlPlane).register(on: api)
-        PolicyRoutes(controlPlane: controlPlane).register(on: api)
-        TapRoutes(controlPlane: controlPlane).register(on: api)
-        CaptureRoutes(controlPlane: controlPlane).register(on: api)
-        InventoryRoutes(controlPlane: controlPlane).register(on: api)
-        AgentRoutes(controlPlane: controlPlane).register(on: api)
-        AuditRoutes(controlPlane: controlPlane).register(on: api)
+        AccountRoutes(identity: controlPlane.identity, catalog: controlPlane.catalog).register(on: api)
+        PolicyRoutes(catalog: controlPlane.catalog).register(on: api)
+        TapRoutes(taps: controlPlane.taps, creation: controlPlane.tapCreation).register(on: api)
+        CaptureRoutes(captures: controlPlane.captures).register(on: api)
+        InventoryRoutes(catalog: controlPlane.catalog, fleet: controlPlane.fleet).register(on: api)
+        AgentRoutes(fleet: controlPlane.fleet).register(on: api)
+        AuditRoutes(audit: controlPlane.audit).register(on: api)
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
-        NeutronRoutes(controlPlane: controlPlane).register(on: router)
+        NeutronRoutes(neutron: controlPlane.neutron, externalURL: controlPlane.broker.settings.externalURL).register(on: router)
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).
         Portal(controlPlane: controlPlane, servedOverTLS: false, logger: logger).register(on: router)
         routeMethods.load(router.routes)

@@ -22,6 +22,8 @@ enum Migrations {
         Migration(version: 5, name: "token scope", statements: tokenScope),
         Migration(version: 6, name: "join tokens name their host", statements: joinTokenHosts),
         Migration(version: 7, name: "capture readers", statements: captureReaders),
+        Migration(version: 8, name: "replicas", statements: replicas),
+        Migration(version: 9, name: "capture replicas", statements: captureReplicas),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -240,5 +242,26 @@ enum Migrations {
             PRIMARY KEY (capture_id, user_id))
         """,
         "CREATE INDEX capture_readers_user_id ON capture_readers (user_id)",
+    ]
+
+    /// The replicas sharing the database (their heartbeats tell which are alive), and which replica holds
+    /// each agent's control channel (so a replica that starts, or finds another dead, touches only its own).
+    private static let replicas: [SQLQueryString] = [
+        """
+        CREATE TABLE replicas (
+            name TEXT PRIMARY KEY,
+            agent_address TEXT NOT NULL,
+            started_at_ms BIGINT NOT NULL,
+            heartbeat_at_ms BIGINT NOT NULL)
+        """,
+        "ALTER TABLE agents ADD COLUMN replica TEXT",
+        "CREATE INDEX agents_replica ON agents (replica)",
+    ]
+
+    /// The replica that runs each capture (its reader is there; agents send its packets there), so that a
+    /// replica that starts fails only its own captures a previous run left live. Earlier captures name none.
+    private static let captureReplicas: [SQLQueryString] = [
+        "ALTER TABLE captures ADD COLUMN replica TEXT",
+        "CREATE INDEX captures_replica ON captures (replica)",
     ]
 }

@@ -20,24 +20,24 @@ extension SQLSession {
     func findAgent(_ reference: String) async throws -> Agent? {
         try await perform("find agent") {
             try await row("""
-                SELECT body FROM agents
+                SELECT body, replica FROM agents
                 WHERE id = \(bind: reference) OR name = \(bind: reference)
                 ORDER BY CASE WHEN id = \(bind: reference) THEN 0 ELSE 1 END
                 LIMIT 1
-                """).map { try $0.body(Agent.self) }
+                """).map(Self.agent)
         }
     }
 
     /// The agent named `name`, its row locked until the transaction ends (for read-modify-write).
     func lockAgent(named name: String) async throws -> Agent? {
         try await perform("lock agent") {
-            try await row("SELECT body FROM agents WHERE name = \(bind: name)\(dialect.forUpdate)").map { try $0.body(Agent.self) }
+            try await row("SELECT body, replica FROM agents WHERE name = \(bind: name)\(dialect.forUpdate)").map(Self.agent)
         }
     }
 
     func listAgents() async throws -> [Agent] {
         try await perform("list agents") {
-            try await rows("SELECT body FROM agents ORDER BY \(dialect.byteOrder("name"))").map { try $0.body(Agent.self) }
+            try await rows("SELECT body, replica FROM agents ORDER BY \(dialect.byteOrder("name"))").map(Self.agent)
         }
     }
 
@@ -45,5 +45,13 @@ extension SQLSession {
         try await perform("delete agent") {
             try await row("DELETE FROM agents WHERE id = \(bind: id) RETURNING id") != nil
         }
+    }
+
+    /// An agent row: its body, with the replica that holds it from its own column (kept apart from the body,
+    /// which the agent channel writes back whole).
+    private static func agent(_ row: any SQLRow) throws -> Agent {
+        var agent = try row.body(Agent.self)
+        agent.replica = try row.optionalText("replica")
+        return agent
     }
 }

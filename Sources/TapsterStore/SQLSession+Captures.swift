@@ -3,16 +3,16 @@ import SQLKit
 import TapsterCore
 
 /// Captures: the record's JSON in `body`, and the columns listings and retention search: tenant,
-/// owner, state, creation and expiry times.
+/// owner, state, creation and expiry times, and the replica that runs it (fixed at creation).
 extension SQLSession {
     func insertCapture(_ capture: Capture) async throws {
         try await perform("insert capture", conflict: { .alreadyExists("capture", capture.id) }) {
             try await execute("""
-                INSERT INTO captures (id, tenant, owner, owner_id, state, created_at_ms, expires_at_ms, body)
+                INSERT INTO captures (id, tenant, owner, owner_id, state, created_at_ms, expires_at_ms, replica, body)
                 VALUES (\(bind: capture.id), \(nullable(capture.tenant)), \(bind: capture.owner), \(nullable(capture.ownerID)),
                         \(bind: capture.state.rawValue),
                         \(bind: capture.createdAt.millisecondsSince1970), \(nullable(capture.expiresAt?.millisecondsSince1970)),
-                        \(bind: try StoredJSON.encode(capture.withoutReaders)))
+                        \(nullable(capture.replica?.name)), \(bind: try StoredJSON.encode(capture.withoutReaders)))
                 """)
         }
     }
@@ -30,7 +30,8 @@ extension SQLSession {
     /// Newest first. With tenants: the captures of those tenants, and the owner's whatever their tenant.
     func listCaptures(_ query: CaptureQuery) async throws -> [Capture] {
         try await perform("list captures") {
-            let conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
+            var conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
+            if let replica = query.replica { conditions.append("(replica = \(bind: replica) OR replica IS NULL)") }
             let scope: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let readers = try await captureReaders(of: "SELECT id FROM captures" + scope)
             let sql: SQLQueryString = "SELECT body, owner_id FROM captures" + scope + " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"

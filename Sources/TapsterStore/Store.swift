@@ -103,11 +103,15 @@ public struct CaptureQuery: Sendable, Equatable {
     /// Also include captures owned by this user whatever their tenant.
     public var ownerID: String?
     public var states: Set<Capture.State>?
+    /// Only captures run by the replica of this name, and those that name none (recorded before replicas
+    /// were named); `nil` for every replica's.
+    public var replica: String?
 
-    public init(tenants: Set<String>? = nil, ownerID: String? = nil, states: Set<Capture.State>? = nil) {
+    public init(tenants: Set<String>? = nil, ownerID: String? = nil, states: Set<Capture.State>? = nil, replica: String? = nil) {
         self.tenants = tenants
         self.ownerID = ownerID
         self.states = states
+        self.replica = replica
     }
 }
 
@@ -139,6 +143,9 @@ public protocol StoreSession: Sendable {
     /// Every record, ordered by name then id; narrowed to these tenants when given
     /// (records with no tenant are then left out).
     func list<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> [Record<Spec>]
+    /// The workloads on `host` (an agent's inventory), ordered by name then id: without reading the
+    /// other hosts' (an agent's report must not cost the whole fleet's workloads).
+    func listWorkloads(onHost host: String) async throws -> [Workload]
 
     // MARK: Users and credentials
 
@@ -202,6 +209,10 @@ public protocol StoreSession: Sendable {
     /// Deletes by id; returns false when there was none.
     @discardableResult
     func deleteAgent(id: String) async throws -> Bool
+    /// Records which replica holds agent `name`'s control channel (`nil`: none).
+    func setAgentReplica(named name: String, replica: String?) async throws
+    /// The replica that last held agent `name`'s control channel.
+    func agentReplica(named name: String) async throws -> String?
 
     // MARK: Agent enrolment
 
@@ -269,6 +280,8 @@ public protocol Store: StoreSession {
     func transaction<T: Sendable>(_ body: @Sendable (any StoreSession) async throws -> T) async throws -> T
     /// Closes connections.
     func shutdown() async throws
+    /// Throws unless the database answers (for readiness probes).
+    func ping() async throws
 }
 
 /// A database failure, with the operation that failed.

@@ -32,6 +32,27 @@ public final class ServerProcess: @unchecked Sendable {
         return try await body(server)
     }
 
+    /// A server not started yet, for harnesses that prepare its data directory first (``ReplicaCluster``);
+    /// ``discard()`` stops it and removes its files.
+    static func prepared(binary: String, arguments: [String], environment: [String: String]) throws -> ServerProcess {
+        let scratch = try ScratchDirectory(label: "server")
+        do {
+            return try ServerProcess(binary: binary, scratch: scratch, arguments: arguments, environment: environment)
+        } catch {
+            scratch.remove()
+            throw error
+        }
+    }
+
+    /// Stops the server (SIGTERM) and removes its files.
+    func discard() {
+        process?.stop()
+        scratch.remove()
+    }
+
+    /// `--data-dir` (the agents' CA in `pki/`, the audit key).
+    public var dataDirectory: String { workDirectory + "/data" }
+
     private init(binary: String, scratch: ScratchDirectory, arguments: [String], environment: [String: String]) throws {
         let port = try freeLoopbackPort(), agentPort = try freeLoopbackPort()
         self.scratch = scratch

@@ -14,11 +14,13 @@ struct AgentRunCommand: AsyncParsableCommand {
             The first start enrols the agent with a join token from `tapster agent token create`; the token \
             carries the fingerprint of the server's CA, so the agent verifies the server before trusting it. \
             The certificate it receives is kept in --data-dir, and later starts need no token. Needs root \
-            (it enters network namespaces and captures with libpcap).
+            (it enters network namespaces and captures with libpcap). With several server replicas, give them \
+            all (--server a:7381,b:7381, or one DNS name with a record per replica): the agent connects to one \
+            and moves to another when it fails, its taps running meanwhile.
             """)
 
-    @Option(name: .long, help: "The server's agent endpoint, HOST:PORT (tapster serve --agent-listen).")
-    var server: String
+    @Option(name: .long, help: "The server's agent endpoint, HOST:PORT (tapster serve --agent-listen); several replicas: a,b,… or a DNS name with several records (default: `server` in --config).")
+    var server: String?
 
     @Option(name: .long, help: "Join token for the first start (or $TAPSTER_JOIN_TOKEN).")
     var joinToken: String?
@@ -39,16 +41,24 @@ struct AgentRunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let server: ServerAddress
+        let servers: ServerList
         do {
-            server = try ServerAddress(parsing: self.server)
-        } catch {
+            if let text = self.server {
+                servers = try ServerList(parsing: text)
+            } else if let config, let configured = try AgentConfiguration.load(path: config).servers {
+                servers = configured
+            } else {
+                throw ValidationError("give --server HOST:PORT (or `server:` in the --config file)")
+            }
+        } catch let error as AgentError {
+            throw ValidationError(error.description)
+        } catch let error as AgentConfigurationError {
             throw ValidationError(error.description)
         }
         let name = self.name ?? AgentSettings.hostName
         let environment = ProcessInfo.processInfo.environment
         let settings = AgentSettings(
-            server: server,
+            servers: servers,
             joinToken: joinToken ?? environment["TAPSTER_JOIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             name: name,
             dataDirectory: URL(fileURLWithPath: dataDir ?? "/var/lib/tapster/agent-\(name)"),

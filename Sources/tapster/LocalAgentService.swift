@@ -37,7 +37,7 @@ struct LocalAgentService: Service {
         var purpose = AgentJoinToken.Purpose.enrol
         while true {
             do {
-                return try await controlPlane.createAgentToken(.system, AgentTokenRequest(agent: name, purpose: purpose, ttl: Self.tokenLifetime)).token
+                return try await controlPlane.fleet.createAgentToken(.system, AgentTokenRequest(agent: name, purpose: purpose, ttl: Self.tokenLifetime)).token
             } catch let error as TapsterError where error.code == .unavailable && clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             } catch let error as TapsterError where error.code == .alreadyExists && purpose == .enrol {

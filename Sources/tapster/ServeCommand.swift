@@ -62,6 +62,16 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Without it a download link is a path on whatever server URL the client used; a request's Host header is never trusted for it."))
     var externalURL: String?
 
+    @Option(name: .customLong("replica-name"), help: ArgumentHelp(
+        "This replica's name among the servers sharing one PostgreSQL database (default: HOSTNAME:PORT).",
+        discussion: "It is shown by /readyz and in the metrics, and recorded on the agents and captures this replica holds."))
+    var replicaName: String?
+
+    @Option(name: .customLong("agent-advertise-address"), help: ArgumentHelp(
+        "The HOST:PORT agents reach this replica's agent channel at (default: --agent-listen, or this host's name when that listens on every address).",
+        discussion: "Set it when agents reach this replica through another address (NAT, a per-replica DNS name)."))
+    var agentAdvertiseAddress: String?
+
     @Flag(name: .customLong("with-agent"), help: ArgumentHelp(
         "Also run this host's agent in the same process (needs root), enrolled by the server itself.",
         discussion: "Its name is the host name unless --agent-name says otherwise; its key and certificate live in <data-dir>/agent."))
@@ -96,8 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
         configured.captureStore = captureStore
         configured.captureTotalBuffer = captureTotalBuffer.map { Int(clamping: $0.bytes) }
         configured.captureStoreFreeFloor = captureStoreFreeFloor.map { Int64(clamping: $0.bytes) }
+        configured.replicaName = replicaName
+        configured.agentAdvertiseAddress = agentAdvertiseAddress
         do {
             configured.externalURL = try externalURL.map(ExternalURL.init(parsing:))
+            _ = try configured.replicaIdentity
         } catch {
             throw ValidationError(error.message)
         }

@@ -176,7 +176,7 @@ struct ConfigurationTests {
     @Test("an unknown top-level key is refused with its line and the allowed keys")
     func unknownTopLevelKey() {
         #expect(Self.failure("labels: {zone: a}\nzones: [a]\n")
-            == #"agent.yaml:2: unknown key "zones" (allowed: labels, workloads, namespaces, host_interfaces, process_namespaces)"#)
+            == #"agent.yaml:2: unknown key "zones" (allowed: server, labels, workloads, namespaces, host_interfaces, process_namespaces)"#)
     }
 
     @Test("an unknown key inside a rule's match is refused with its key path")

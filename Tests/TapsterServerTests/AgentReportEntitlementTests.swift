@@ -48,7 +48,7 @@ import TapsterWire
 
         /// The agents whose interfaces the capture holds.
         func agentsInCapture() async -> [String] {
-            guard let session = await harness.controlPlane.captures.session(captureID) else { return [] }
+            guard let session = await harness.controlPlane.broker.session(captureID) else { return [] }
             return await Set(session.summary(at: Date()).interfaces.map(\.agent)).sorted()
         }
 

@@ -76,8 +76,8 @@ import TapsterTestSupport
     func secondStartCreatesNoNewAdminSecret(kind: StoreKind) async throws {
         try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
             let controlPlane = ControlPlane(store: database.store, passwordCost: TestServer.passwordCost, logger: TestServer.logger)
-            let first = try await Bootstrap.run(controlPlane, adminToken: nil)
-            let second = try await Bootstrap.run(controlPlane, adminToken: nil)
+            let first = try await Bootstrap.run(controlPlane.identity, adminToken: nil)
+            let second = try await Bootstrap.run(controlPlane.identity, adminToken: nil)
             #expect(first?.name == "admin")
             #expect(second == nil)
             #expect(try await database.store.listUsers().map(\.name) == ["admin"])

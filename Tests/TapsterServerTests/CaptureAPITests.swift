@@ -59,7 +59,7 @@ import Testing
         /// Waits until the capture's stream has its reader.
         func readerAttached(_ id: String) async throws {
             _ = try await eventually("the stream's reader to attach") {
-                guard let session = await controlPlane.captures.session(id) else { return nil as Bool? }
+                guard let session = await controlPlane.broker.session(id) else { return nil as Bool? }
                 return await session.reader == .attached ? true : nil
             }
         }
@@ -71,10 +71,10 @@ import Testing
             let t0 = clock.now.unixNanoseconds
             let one = (0..<30).map { (interface: UInt32(0), timestamp: t0 + UInt64($0) * 2_000_000, frame: SyntheticAgent.frame(host: 1, number: UInt32($0))) }
             let two = (0..<30).map { (interface: UInt32(0), timestamp: t0 + UInt64($0) * 2_000_000 + 1, frame: SyntheticAgent.frame(host: 2, number: UInt32($0))) }
-            await controlPlane.captures.ingest(agent: "node-2", batch: try node2.batch(two))
-            await controlPlane.captures.ingest(agent: "node-1", batch: try node1.batch(one))
-            await controlPlane.captures.ingest(agent: "node-2", batch: try node2.batch([], last: true))
-            await controlPlane.captures.ingest(agent: "node-1", batch: try node1.batch([], last: true))
+            await controlPlane.broker.ingest(agent: "node-2", batch: try node2.batch(two))
+            await controlPlane.broker.ingest(agent: "node-1", batch: try node1.batch(one))
+            await controlPlane.broker.ingest(agent: "node-2", batch: try node2.batch([], last: true))
+            await controlPlane.broker.ingest(agent: "node-1", batch: try node1.batch([], last: true))
         }
 
         func capture(_ id: String, _ token: String? = nil) async throws -> Capture {
@@ -282,7 +282,7 @@ import Testing
     func aLiveCaptureHasOneReader(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
             let id = try await rig.create().capture.id
-            _ = try await rig.controlPlane.captures.reader(for: id)
+            _ = try await rig.controlPlane.broker.reader(for: id)
             let (status, error) = try await rig.api.failure(.get, "/api/v1/captures/\(id)/stream", token: rig.fixture.alice)
             #expect(status == 409 && error.code == .inUse)
         }

@@ -49,7 +49,7 @@ import Testing
             #expect(status == 403)
             #expect(error == TapsterError(.forbidden, "only the owner of capture \(id), an admin, or a user an admin entitled can read its packets"))
             let alice = try #require(try await rig.controlPlane.store.findUser("alice")).principal
-            _ = try await rig.controlPlane.captureReader(alice, id)
+            _ = try await rig.controlPlane.captures.captureReader(alice, id)
             #expect(try await rig.capture(id).state == .live)
         }
     }
@@ -59,7 +59,7 @@ import Testing
         try await Rig.run(kind) { rig in
             let id = try await rig.create().capture.id
             let alice = try #require(try await rig.controlPlane.store.findUser("alice")).principal
-            _ = try await rig.controlPlane.captureReader(alice, id)
+            _ = try await rig.controlPlane.captures.captureReader(alice, id)
             let events = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&object=\(id)", token: rig.fixture.admin).items
             let attached = try #require(events.first { $0.action == AuditAction.captureStreamAttached })
             #expect(attached.actor == "alice")

@@ -46,7 +46,7 @@ import Testing
             let id = try await rig.create().capture.id
             let carol = try await Self.principal(rig, "carol")
             _ = try await Self.entitle(rig, id, "carol")
-            _ = try await rig.controlPlane.captureReader(carol, id)
+            _ = try await rig.controlPlane.captures.captureReader(carol, id)
             let events = try await rig.api.expect(ItemList<AuditEvent>.self, .get, "/api/v1/audit?order=oldest&object=\(id)", token: rig.fixture.admin).items
             #expect(events.first { $0.action == AuditAction.captureStreamAttached }?.actor == "carol")
         }
@@ -199,13 +199,13 @@ import Testing
         try await Rig.run(kind) { rig in
             let id = try await rig.create().capture.id
             _ = try await Self.entitle(rig, id, "carol")
-            let reader = try await rig.controlPlane.captureReader(try await Self.principal(rig, "carol"), id)
+            let reader = try await rig.controlPlane.captures.captureReader(try await Self.principal(rig, "carol"), id)
             let output = Task { await CaptureBrokerTests.readAll(reader) }
-            await rig.controlPlane.cutStreamsNoLongerAllowed()
+            await rig.controlPlane.captures.cutStreamsNoLongerAllowed()
             #expect(try await rig.capture(id).state == .live, "a reader still entitled keeps reading")
 
             _ = try await rig.api.expect(User.self, .patch, "/api/v1/users/carol", token: rig.fixture.admin, json: UserPatch(disabled: true))
-            await rig.controlPlane.cutStreamsNoLongerAllowed()
+            await rig.controlPlane.captures.cutStreamsNoLongerAllowed()
 
             let ended = try await eventually("the capture to end") { () -> Capture? in
                 let capture = try await rig.capture(id)

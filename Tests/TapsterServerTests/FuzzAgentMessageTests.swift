@@ -77,8 +77,8 @@ struct FuzzAgentMessageTests {
                 guard let message = try? Tapster_Agent_V1_AgentMessage(serializedBytes: bytes) else { return }
                 do {
                     switch message.kind {
-                    case .inventory(let inventory)?: try await controlPlane.reportInventory(Self.agent, inventory)
-                    case .status(let report)?: try await controlPlane.reportStatus(Self.agent, report)
+                    case .inventory(let inventory)?: try await controlPlane.fleet.reportInventory(Self.agent, inventory)
+                    case .status(let report)?: try await controlPlane.fleet.reportStatus(Self.agent, report)
                     case .hello?, nil: break
                     }
                 } catch {

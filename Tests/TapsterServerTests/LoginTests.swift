@@ -80,7 +80,7 @@ import TapsterTestSupport
         try await TestServer.run(kind) { api, controlPlane in
             let fixture = try await Fixture.make(api)
             _ = try await api.expect(User.self, .patch, "/api/v1/users/alice", token: fixture.admin, json: UserPatch(password: "one-time-for-alice"))
-            let session = try await controlPlane.openPortalSession(name: "alice", password: "one-time-for-alice", source: "192.0.2.1").secret
+            let session = try await controlPlane.identity.openPortalSession(name: "alice", password: "one-time-for-alice", source: "192.0.2.1").secret
             for (method, path) in [(HTTPRequest.Method.get, "/api/v1/whoami"), (.get, "/api/v1/taps"), (.get, "/api/v1/users/alice/tokens"),
                                    (.post, "/api/v1/users/alice/tokens")] {
                 let (status, error) = try await api.failure(method, path, token: session, json: TokenRequest(name: "more"))

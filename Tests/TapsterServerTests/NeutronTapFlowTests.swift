@@ -28,7 +28,7 @@ import TapsterTestSupport
             #expect(tap.state == .active)
             #expect(tap.owner == "alice")
             #expect(tap.tenant == "shop")
-            #expect(tap.duration == ControlPlane.neutronTapDuration)
+            #expect(tap.duration == NeutronService.neutronTapDuration)
             #expect(abs(tap.deadline.timeIntervalSince(before) - 86_400) < 10)
             #expect(tap.matchedWorkloads == 1)
             let target = try await api.expect(Target.self, .get, "/api/v1/targets/\(service)", token: f.alice)
@@ -151,8 +151,8 @@ import TapsterTestSupport
         try await withNeutronServer(kind, clock: clock) { _, neutron, f, controlPlane in
             let service = try await f.service(neutron, on: f.shopMonitor, token: f.alice)
             let id = try #require(try await f.flow(neutron, from: f.shopApp, into: service, token: f.alice)["id"] as? String)
-            clock.advance(by: TimeInterval(ControlPlane.neutronTapDuration.seconds + 1))
-            try await controlPlane.expireDueTaps()
+            clock.advance(by: TimeInterval(NeutronService.neutronTapDuration.seconds + 1))
+            try await controlPlane.taps.expireDueTaps()
             let shown = try await neutron.expect(200, .get, "/v2.0/taas/tap_flows/\(id)", token: f.alice, member: "tap_flow")
             #expect(shown["status"] as? String == "DOWN")
         }

@@ -70,7 +70,7 @@ import TapsterTestSupport
                 for _ in 0..<20 {
                     group.addTask {
                         do {
-                            _ = try await controlPlane.createTap(alice, request)
+                            _ = try await controlPlane.tapCreation.createTap(alice, request)
                             return nil
                         } catch let error as TapsterError {
                             return error.code

@@ -22,7 +22,7 @@ import TapsterTestSupport
             #expect(burst.items.count == 1)
             #expect(burst.items.first?.details[RefusalAuditLimiter.suppressedKey] == nil)
 
-            harness.clock.advance(by: harness.controlPlane.refusalAudits.interval)
+            harness.clock.advance(by: harness.controlPlane.refusals.limiter.interval)
             _ = try await AgentEnrolmentTests.refusal { try await rogue.enroll(token: stolen.token) }
 
             let after = try await harness.api.expect(ItemList<AuditEvent>.self, .get, path, token: TestServer.adminToken)
@@ -40,10 +40,10 @@ import TapsterTestSupport
             for _ in 1...3 {
                 _ = try await AgentEnrolmentTests.refusal { try await rogue.enroll(token: stolen.token) }
             }
-            await harness.controlPlane.auditOverdueRefusals()  // within the interval: nothing is due yet
-            harness.clock.advance(by: harness.controlPlane.refusalAudits.interval)
-            await harness.controlPlane.auditOverdueRefusals()
-            await harness.controlPlane.auditOverdueRefusals()  // the count is reported once
+            await harness.controlPlane.refusals.auditOverdueRefusals()  // within the interval: nothing is due yet
+            harness.clock.advance(by: harness.controlPlane.refusals.limiter.interval)
+            await harness.controlPlane.refusals.auditOverdueRefusals()
+            await harness.controlPlane.refusals.auditOverdueRefusals()  // the count is reported once
 
             let path = "/api/v1/audit?order=oldest&action=agent.enrolment_refused"
             let events = try await harness.api.expect(ItemList<AuditEvent>.self, .get, path, token: TestServer.adminToken)

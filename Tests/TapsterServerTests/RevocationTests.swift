@@ -83,7 +83,7 @@ import TapsterTestSupport
         try await TestServer.run(kind) { api, controlPlane in
             let fixture = try await Fixture.make(api)
             let tap = try await fixture.aliceTap(api).tap
-            let session = try await controlPlane.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1").secret
+            let session = try await controlPlane.identity.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1").secret
             let disabled = try await api.expect(User.self, .patch, "/api/v1/users/alice", token: fixture.admin, json: UserPatch(disabled: true))
             #expect(disabled.disabled)
             #expect(try await Self.tap(tap.id, api).state == .stopped)
@@ -139,7 +139,7 @@ import TapsterTestSupport
     func anAdminResetRevokesEverySessionAndTokenOfTheUser(kind: StoreKind) async throws {
         try await TestServer.run(kind) { api, controlPlane in
             let fixture = try await Fixture.make(api)
-            let session = try await controlPlane.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1").secret
+            let session = try await controlPlane.identity.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1").secret
             _ = try await api.expect(User.self, .patch, "/api/v1/users/alice", token: fixture.admin, json: UserPatch(password: "one-time-for-alice"))
             for token in [fixture.alice, session] {
                 #expect(try await api.failure(.get, "/api/v1/whoami", token: token).status == 401)

@@ -25,14 +25,14 @@ import Testing
         let packets = (0..<count).map {
             (interface: UInt32(0), timestamp: t0 + UInt64($0) * 1_000, frame: SyntheticAgent.frame(host: 1, number: UInt32($0), size: 1_000))
         }
-        await rig.controlPlane.captures.ingest(agent: "node-1", batch: try agent.batch(packets))
-        await rig.controlPlane.captures.ingest(agent: "node-1", batch: try agent.batch([], last: true))
+        await rig.controlPlane.broker.ingest(agent: "node-1", batch: try agent.batch(packets))
+        await rig.controlPlane.broker.ingest(agent: "node-1", batch: try agent.batch([], last: true))
     }
 
     @Test(arguments: StoreKind.available)
     func aStoredCaptureIsRefusedWithQuotaExceededWhenTheTenantHasNoRoomLeft(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
-            _ = try await Self.setQuota(rig, .set(ControlPlane.storedBytesFraming))
+            _ = try await Self.setQuota(rig, .set(CaptureService.storedBytesFraming))
             let (status, error) = try await rig.api.failure(.post, "/api/v1/captures", token: rig.fixture.alice, json: CaptureRequest(store: true))
             #expect(status == 409 && error.code == .quotaExceeded)
             #expect(error.message == "tenant shop holds 0B of stored captures, its quota is 64KiB; delete stored captures "
@@ -47,7 +47,7 @@ import Testing
         try await Rig.run(kind) { rig in
             _ = try await Self.setQuota(rig, .set(1 << 20))
             let first = try await rig.create(CaptureRequest(store: true)).capture
-            #expect(first.storedBytesAllowance == (1 << 20) - ControlPlane.storedBytesFraming)
+            #expect(first.storedBytesAllowance == (1 << 20) - CaptureService.storedBytesFraming)
             let (status, error) = try await rig.api.failure(.post, "/api/v1/captures", token: rig.fixture.alice, json: CaptureRequest(store: true))
             #expect(status == 409 && error.code == .quotaExceeded, "\(error)")
             #expect(try await rig.create(CaptureRequest(duration: TapDuration(seconds: 60))).capture.storedBytesAllowance == nil,
@@ -58,7 +58,7 @@ import Testing
     @Test(arguments: StoreKind.available)
     func aStoredCaptureEndsWithStoredBytesQuotaWithinItsAllowance(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
-            let quota = ControlPlane.storedBytesFraming + 10_000
+            let quota = CaptureService.storedBytesFraming + 10_000
             _ = try await Self.setQuota(rig, .set(quota))
             let id = try await rig.create(CaptureRequest(store: true)).capture.id
             try await Self.send(rig, id, count: 100)

@@ -18,10 +18,10 @@ import TapsterTestSupport
                                              json: TokenRequest(name: "short", expiresIn: try TapDuration(parsing: "1h")))
             let day = try await api.expect(IssuedToken.self, .post, "/api/v1/users/alice/tokens", token: fixture.admin,
                                            json: TokenRequest(name: "day", expiresIn: try TapDuration(parsing: "24h")))
-            let session = try await controlPlane.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1")
+            let session = try await controlPlane.identity.openPortalSession(name: "alice", password: "password-of-alice", source: "192.0.2.1")
 
             clock.advance(by: 13 * 3_600)  // past the 1 h token and the 12 h portal session, not the 24 h token
-            let purged = try await controlPlane.purgeExpiredTokens()
+            let purged = try await controlPlane.identity.purgeExpiredTokens()
 
             #expect(purged == 2)
             let left = try await controlPlane.store.listTokens(userID: session.user.id)
@@ -29,7 +29,7 @@ import TapsterTestSupport
             #expect(!left.contains { $0.id == short.tokenInfo.id })
             #expect(try await api.expect(User.self, .get, "/api/v1/whoami", token: day.token).name == "alice")
             #expect(try await api.failure(.get, "/api/v1/whoami", token: short.token).status == 401)
-            #expect(try await controlPlane.purgeExpiredTokens() == 0)
+            #expect(try await controlPlane.identity.purgeExpiredTokens() == 0)
         }
     }
 }

@@ -49,6 +49,18 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func theWorkloadsOfAHostAreItsOwnOnlyNotThoseOfAHostWhoseNameItPrefixes(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let web = Fixtures.workload("web-1", host: "host-a"), db1 = Fixtures.workload("db-1", host: "host-a")
+            for workload in [web, db1, Fixtures.workload("web-1", host: "host-ab"), Fixtures.workload("web-2", host: "host-b")] {
+                try await db.store.insert(workload, into: .workloads)
+            }
+            #expect(try await db.store.listWorkloads(onHost: "host-a") == [db1, web])
+            #expect(try await db.store.listWorkloads(onHost: "host-c") == [])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func workloadNamesAreUniquePerHostOnly(kind: StoreKind) async throws {
         try await TestDatabase.with(kind) { db in
             try await db.store.insert(Fixtures.workload("web-1", host: "host-a"), into: .workloads)

@@ -5,6 +5,7 @@ import Glibc
 /// owns (so that several agents on one machine — how tests simulate several hosts — report disjoint sets).
 ///
 /// ```yaml
+/// server: [a.example:7381, b.example:7381]  # the replicas (or one name with several records); --server wins
 /// labels:                 # host-level labels: host interfaces, named namespaces, matched processes
 ///   zone: a
 /// workloads:              # first match wins; glob patterns (fnmatch)
@@ -19,6 +20,8 @@ import Glibc
 /// process_namespaces: true # report namespaces of running processes (default: true)
 /// ```
 public struct AgentConfiguration: Sendable, Hashable {
+    /// The server replicas to connect to, when the file names them (`tapster agent --server` overrides).
+    public var servers: ServerList?
     /// Labels every workload of this host gets.
     public var hostLabels: [String: String]
     /// Rules giving workloads labels; the first matching rule applies.

@@ -17,8 +17,9 @@ struct AgentConfigurationParser {
         }
         var configuration = AgentConfiguration()
         guard let root, !isNull(root) else { return configuration }
-        for (key, value) in try mapping(root, path: nil, allowed: ["labels", "workloads", "namespaces", "host_interfaces", "process_namespaces"]) {
+        for (key, value) in try mapping(root, path: nil, allowed: ["server", "labels", "workloads", "namespaces", "host_interfaces", "process_namespaces"]) {
             switch key {
+            case "server": configuration.servers = try servers(value)
             case "labels": configuration.hostLabels = try labels(value, path: "labels")
             case "workloads": configuration.workloadRules = try workloadRules(value)
             case "namespaces":
@@ -35,6 +36,23 @@ struct AgentConfigurationParser {
     }
 
     // MARK: Sections
+
+    /// `server: a:7381,b:7381` or a list of addresses (a name may stand for several replicas).
+    private func servers(_ node: Node) throws(AgentConfigurationError) -> ServerList {
+        let texts: [String]
+        if node.sequence != nil {
+            texts = try sequence(node, path: "server").enumerated().map { (index, item) throws(AgentConfigurationError) in
+                try scalar(item, path: "server[\(index)]", expected: "a server address")
+            }
+        } else {
+            texts = [try scalar(node, path: "server", expected: "a server address or a list of them")]
+        }
+        do {
+            return try ServerList(parsing: texts.joined(separator: ","))
+        } catch {
+            throw self.error(at: node, key: "server", error.description)
+        }
+    }
 
     private func workloadRules(_ node: Node) throws(AgentConfigurationError) -> [WorkloadRule] {
         var rules: [WorkloadRule] = []

@@ -5,9 +5,11 @@ import Synchronization
 import TapsterPKI
 import TapsterWire
 
-/// `tapster agent`: enrols once, then keeps a control channel to the server — reconnecting with backoff
-/// whenever it drops — while the inventory watcher and the reconciler run. Captures keep running, and stop at
-/// their deadlines by themselves, while the server is away. On shutdown every capture stops.
+/// `tapster agent`: enrols once, then keeps a control channel to one of the server's replicas — reconnecting
+/// with backoff, to another replica when there is one, whenever it drops — while the inventory watcher and
+/// the reconciler run. Captures keep running, and stop at their deadlines by themselves, while the server is
+/// away; the next replica's desired set names the same taps, so the reconciler leaves them running. On
+/// shutdown every capture stops.
 public struct AgentRuntime: Service {
     public let settings: AgentSettings
     public let logger: Logger
@@ -22,13 +24,14 @@ public struct AgentRuntime: Service {
         try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         var keyStore = try AgentKeyStore.loadOrCreate(in: settings.dataDirectory, agentName: settings.name)
+        let rotation = ServerRotation(servers: settings.servers)
         if keyStore.enrolled == nil {
-            try await Enrolment.enrol(settings: settings, keyStore: &keyStore, logger: logger)
+            try await Enrolment.enrol(settings: settings, rotation: rotation, keyStore: &keyStore, logger: logger)
         }
         guard let enrolled = keyStore.enrolled else {
             throw AgentError.joinTokenRequired(dataDirectory: settings.dataDirectory.path)
         }
-        let connector = AgentConnector(server: settings.server, keyStore: keyStore, enrolled: enrolled)
+        let connector = AgentConnector(rotation: rotation, keyStore: keyStore, enrolled: enrolled)
         let board = InventoryBoard()
         let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
                                     inventory: board, logger: logger)
@@ -48,20 +51,22 @@ public struct AgentRuntime: Service {
         await reconciler.stopAll()
     }
 
-    /// Runs the control channel until cancelled, reconnecting with backoff.
+    /// Runs the control channel until cancelled, reconnecting with backoff — each time to the rotation's
+    /// next replica, so a dead one is not tried again while others remain.
     private func keepConnected(connector: AgentConnector, reconciler: Reconciler, board: InventoryBoard) async {
         var backoff = Backoff()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let established = Atomic<Bool>(false)
-            let channel = ControlChannel(settings: settings, connector: connector, reconciler: reconciler,
+            let server = connector.rotation.next()
+            let channel = ControlChannel(settings: settings, server: server, connector: connector, reconciler: reconciler,
                                          inventory: board, logger: logger,
                                          onEstablished: { established.store(true, ordering: .relaxed) })
             do {
                 try await cancelWhenGracefulShutdown { try await channel.run() }
-                logger.warning("the server closed the control channel")
+                logger.warning("the server closed the control channel", metadata: ["server": "\(server)"])
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                logger.warning("control channel to \(settings.server) failed: \(error)")
+                logger.warning("control channel to \(server) failed: \(error)")
             }
             if established.load(ordering: .relaxed) { backoff.reset() }
             try? await Task.sleep(for: backoff.nextDelay())

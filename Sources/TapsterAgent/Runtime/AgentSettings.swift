@@ -2,8 +2,8 @@ import Foundation
 
 /// How `tapster agent` was asked to run.
 public struct AgentSettings: Sendable {
-    /// The server's agent endpoint (`tapster serve --agent-listen`).
-    public var server: ServerAddress
+    /// The replicas' agent endpoints (`tapster serve --agent-listen`): any of them will do.
+    public var servers: ServerList
     /// The join token, needed only until the agent is enrolled.
     public var joinToken: String?
     /// The agent's name: the host's name unless given. Unique among a server's agents.
@@ -19,10 +19,10 @@ public struct AgentSettings: Sendable {
     /// How often per-tap status and counters are reported.
     public var statusInterval: Duration
 
-    public init(server: ServerAddress, joinToken: String? = nil, name: String, dataDirectory: URL,
+    public init(servers: ServerList, joinToken: String? = nil, name: String, dataDirectory: URL,
                 configurationPath: String? = nil, tunnelAddress: String? = nil,
                 inventoryInterval: Duration = .seconds(1), statusInterval: Duration = .seconds(1)) {
-        self.server = server
+        self.servers = servers
         self.joinToken = joinToken
         self.name = name
         self.dataDirectory = dataDirectory
@@ -30,6 +30,15 @@ public struct AgentSettings: Sendable {
         self.tunnelAddress = tunnelAddress
         self.inventoryInterval = inventoryInterval
         self.statusInterval = statusInterval
+    }
+
+    /// Settings for one server (a single replica).
+    public init(server: ServerAddress, joinToken: String? = nil, name: String, dataDirectory: URL,
+                configurationPath: String? = nil, tunnelAddress: String? = nil,
+                inventoryInterval: Duration = .seconds(1), statusInterval: Duration = .seconds(1)) {
+        self.init(servers: ServerList(server), joinToken: joinToken, name: name, dataDirectory: dataDirectory,
+                  configurationPath: configurationPath, tunnelAddress: tunnelAddress,
+                  inventoryInterval: inventoryInterval, statusInterval: statusInterval)
     }
 
     /// This machine's host name, the default agent name.

@@ -10,6 +10,8 @@ import TapsterWire
 /// server go to the reconciler as they arrive. Returns or throws when the connection ends.
 struct ControlChannel {
     let settings: AgentSettings
+    /// The replica this connection goes to.
+    let server: ServerAddress
     let connector: AgentConnector
     let reconciler: Reconciler
     let inventory: InventoryBoard
@@ -18,7 +20,7 @@ struct ControlChannel {
     let onEstablished: @Sendable () -> Void
 
     func run() async throws {
-        try await withGRPCClient(transport: try connector.transport()) { client in
+        try await withGRPCClient(transport: try connector.transport(to: server)) { client in
             let service = Tapster_Agent_V1_AgentService.Client(wrapping: client)
             let request = StreamingClientRequest(of: Tapster_Agent_V1_AgentMessage.self) { writer in
                 try await writer.write(await hello())
@@ -33,7 +35,7 @@ struct ControlChannel {
                     await reconciler.apply(desired)
                     if first {
                         first = false
-                        logger.info("connected", metadata: ["server": "\(settings.server)", "revision": "\(desired.revision)",
+                        logger.info("connected", metadata: ["server": "\(server)", "revision": "\(desired.revision)",
                                                             "taps": "\(desired.taps.count)"])
                         onEstablished()
                     }

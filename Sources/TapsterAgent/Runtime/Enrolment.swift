@@ -7,9 +7,10 @@ import TapsterWire
 
 /// First contact with the server, as `kubeadm join` does it: the agent trusts the server only if its chain
 /// holds the CA whose fingerprint the join token carries, presents a self-signed bootstrap certificate, and
-/// receives a client certificate for that key, which it keeps in its data directory.
+/// receives a client certificate for that key, which it keeps in its data directory. Any replica enrols (they
+/// share the CA); one that cannot be reached is followed by the next, once each.
 enum Enrolment {
-    static func enrol(settings: AgentSettings, keyStore: inout AgentKeyStore, logger: Logger) async throws {
+    static func enrol(settings: AgentSettings, rotation: ServerRotation, keyStore: inout AgentKeyStore, logger: Logger) async throws {
         guard let text = settings.joinToken else {
             throw AgentError.joinTokenRequired(dataDirectory: settings.dataDirectory.path)
         }
@@ -19,28 +20,37 @@ enum Enrolment {
         } catch {
             throw AgentError.invalidJoinToken(String(describing: error))
         }
-        let transport = try HTTP2ClientTransport.Posix(
-            target: settings.server.target,
-            transportSecurity: AgentChannelTLS.client(identity: .bootstrap(keyStore), trust: .pinnedCA(token.caFingerprint)))
         var request = Tapster_Agent_V1_EnrollRequest()
         request.joinToken = text
         request.name = settings.name
         request.version = AgentVersion.current
-        let response: Tapster_Agent_V1_EnrollResponse
-        do {
-            response = try await withGRPCClient(transport: transport) { client in
-                try await Tapster_Agent_V1_AgentService.Client(wrapping: client).enroll(request, options: .enrolment)
+        let attempts = max(1, settings.servers.resolved().count)
+        var unreachable: [String] = []
+        for _ in 0..<attempts {
+            let server = rotation.next()
+            let transport = try HTTP2ClientTransport.Posix(
+                target: server.target,
+                transportSecurity: AgentChannelTLS.client(identity: .bootstrap(keyStore), trust: .pinnedCA(token.caFingerprint)))
+            let response: Tapster_Agent_V1_EnrollResponse
+            do {
+                response = try await withGRPCClient(transport: transport) { client in
+                    try await Tapster_Agent_V1_AgentService.Client(wrapping: client).enroll(request, options: .enrolment)
+                }
+            } catch let error as RPCError {
+                switch error.code {
+                case .unavailable, .deadlineExceeded:
+                    logger.warning("cannot reach a replica to enrol; trying the next", metadata: ["server": "\(server)", "reason": "\(error.message)"])
+                    unreachable.append("\(server): \(error.message)")
+                    continue
+                default:
+                    throw AgentError.enrolmentRefused(error.message)
+                }
             }
-        } catch let error as RPCError {
-            switch error.code {
-            case .unavailable, .deadlineExceeded:
-                throw AgentError.serverUnreachable(server: settings.server.description, reason: error.message)
-            default:
-                throw AgentError.enrolmentRefused(error.message)
-            }
+            try keyStore.saveEnrolment(certificatePEM: response.certificatePem, caCertificatePEM: response.caCertificatePem)
+            logger.info("enrolled", metadata: ["agent": "\(settings.name)", "id": "\(response.agentID)", "server": "\(server)"])
+            return
         }
-        try keyStore.saveEnrolment(certificatePEM: response.certificatePem, caCertificatePEM: response.caCertificatePem)
-        logger.info("enrolled", metadata: ["agent": "\(settings.name)", "id": "\(response.agentID)", "server": "\(settings.server)"])
+        throw AgentError.serverUnreachable(server: settings.servers.description, reason: unreachable.joined(separator: "; "))
     }
 }
 

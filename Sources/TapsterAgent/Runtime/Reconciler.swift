@@ -68,8 +68,8 @@ actor Reconciler {
     private func start(_ assignment: DesiredTap) async {
         var tap = RunningTap(assignment: assignment, sessions: [], failures: [])
         var upload: CaptureUpload?
-        if case .serverStream(let captureID) = assignment.destination {
-            upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID,
+        if case .serverStream(let captureID, let replicaAddress) = assignment.destination {
+            upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID, replicaAddress: replicaAddress,
                                    interfaces: sinks.captureInterfaces(for: assignment))
         }
         var indexed: [(index: UInt32, session: CaptureSession)] = []

@@ -38,10 +38,15 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     /// The gRPC target for this address.
     var target: any ResolvableTarget {
         if host.contains(":") { return .ipv6(address: host, port: port) }
-        if host.split(separator: ".").count == 4, host.allSatisfy({ $0.isNumber || $0 == "." }) {
-            return .ipv4(address: host, port: port)
-        }
+        if isIPv4 { return .ipv4(address: host, port: port) }
         return .dns(host: host, port: port)
+    }
+
+    /// Whether the host is an IP address rather than a name to resolve.
+    var isLiteral: Bool { host.contains(":") || isIPv4 }
+
+    private var isIPv4: Bool {
+        host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." })
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

@@ -18,6 +18,8 @@ final class CaptureUpload: Sendable {
 
     let captureID: String
     let tapID: String
+    /// The agent endpoint of the replica that runs the capture (its plan's); nil: the control channel's.
+    let replicaAddress: String?
     /// The interfaces of this capture, indexed as the blocks' interface ids.
     let interfaces: [Tapster_Agent_V1_CaptureInterface]
     /// The most bytes waiting at once.
@@ -29,9 +31,11 @@ final class CaptureUpload: Sendable {
     }
     private let queue = Mutex(Queue())
 
-    init(captureID: String, tapID: String, interfaces: [Tapster_Agent_V1_CaptureInterface], capacity: Int = 8 << 20) {
+    init(captureID: String, tapID: String, replicaAddress: String? = nil, interfaces: [Tapster_Agent_V1_CaptureInterface],
+         capacity: Int = 8 << 20) {
         self.captureID = captureID
         self.tapID = tapID
+        self.replicaAddress = replicaAddress
         self.interfaces = interfaces
         self.capacity = capacity
     }

@@ -6,8 +6,10 @@ import TapsterWire
 
 /// Sends one tap's captured packets to the server (`SendPackets`): the capture's interfaces first, then the
 /// queued chunks every 20 ms, the interfaces' counters every second, and — once every capture of the tap has
-/// ended (deadline, stop) — the rest with the final counters and `last`. A failed connection is retried with
-/// backoff; chunks offered meanwhile wait in the bounded queue or are dropped and counted.
+/// ended (deadline, stop) — the rest with the final counters and `last`. The packets go to the replica that
+/// runs the capture (``CaptureUpload/replicaAddress``: a connection of their own, with the agent's identity,
+/// wherever the control channel is). A failed connection is retried with backoff; chunks offered meanwhile
+/// wait in the bounded queue or are dropped and counted.
 final class CaptureUploader: Sendable {
     let upload: CaptureUpload
     private let connector: AgentConnector
@@ -37,8 +39,9 @@ final class CaptureUploader: Sendable {
     private func run() async {
         var backoff = Backoff()
         while !Task.isCancelled {
+            let server = connector.uploadServer(named: upload.replicaAddress)
             do {
-                try await withGRPCClient(transport: try connector.transport()) { client in
+                try await withGRPCClient(transport: try connector.transport(to: server)) { client in
                     let service = Tapster_Agent_V1_AgentService.Client(wrapping: client)
                     let request = StreamingClientRequest(of: Tapster_Agent_V1_PacketBatch.self) { writer in
                         try await self.send(to: writer)
@@ -47,7 +50,7 @@ final class CaptureUploader: Sendable {
                 }
                 return
             } catch {
-                logger.warning("capture upload failed: \(error)", metadata: ["tap": "\(upload.tapID)"])
+                logger.warning("capture upload failed: \(error)", metadata: ["tap": "\(upload.tapID)", "server": "\(server)"])
                 if allEnded, upload.takeAll().isEmpty { return }
                 try? await Task.sleep(for: backoff.nextDelay())
             }

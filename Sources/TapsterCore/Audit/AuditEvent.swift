@@ -100,6 +100,9 @@ public enum AuditAction {
     public static let agentTunnelAddressChanged = "agent.tunnel_address_changed"
     /// An agent sent packets or a status for a capture or tap the server did not plan for it; refused.
     public static let agentReportRefused = "agent.report_refused"
+    /// A replica's heartbeat went stale (it died without leaving): another replica marked its agents
+    /// disconnected and failed its live captures.
+    public static let replicaLost = "replica.lost"
 }
 
 /// What is about to be appended to the audit log; the store gives it a sequence and hashes.

@@ -10,8 +10,11 @@ public enum TapDestination: Hashable, Sendable {
     case gre(address: String, key: UInt32?)
     /// Into a workload's interface (Neutron's monitoring port), on this host or through its host's agent.
     case port(PortDelivery)
-    /// To the server's capture broker, for `stream` and `store` taps (and captures), under `captureID`.
-    case serverStream(captureID: String)
+    /// To the server's capture broker, for `stream` and `store` taps (and captures), under `captureID`: at
+    /// `replicaAddress` (`HOST:PORT`, the agent endpoint of the replica that runs the capture), or at the
+    /// replica of the agent's control channel when nil. Packets go where the capture's reader is, never
+    /// through the database.
+    case serverStream(captureID: String, replicaAddress: String? = nil)
     /// A destination this agent cannot send to: none was given, or a kind or encapsulation newer than the
     /// agent. Kept rather than dropped, so the tap still runs and reports `reason` as its sources' failure.
     case unsupported(reason: String)

@@ -32,6 +32,9 @@ public struct Agent: Codable, Sendable, Equatable, Identifiable {
     public var revokedAt: Date?
     /// The revision of the last desired set it said it applied.
     public var appliedRevision: UInt64?
+    /// The server replica whose agent channel it is (or was last) connected to, among replicas sharing one
+    /// PostgreSQL database; `nil` when none holds it.
+    public var replica: String?
 
     public init(id: String = Identifier.make(), name: String, version: String? = nil, state: State, createdAt: Date,
                 lastSeenAt: Date? = nil, hostname: String? = nil, address: String? = nil, tunnelAddress: String? = nil,

@@ -132,6 +132,9 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// For a stored capture of a tenant with a stored-bytes quota: the most bytes of pcapng it may write,
     /// what was left of the quota when it began (reserved for it while it runs).
     public var storedBytesAllowance: UInt64?
+    /// The replica that runs it (its reader is there, and agents send its packets there); nil on a capture
+    /// recorded before replicas were named.
+    public var replica: CaptureReplica?
 
     public init(id: String, tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {

@@ -30,6 +30,9 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     public var packetLimit: UInt64?
     /// The capture ends after this many packet bytes.
     public var byteLimit: UInt64?
+    /// The replica running the capture, where agents send its packets (the plan names its address). Set
+    /// by the server that creates the capture, never taken from a request; nil: the agent's own replica.
+    public var replica: CaptureReplica?
 
     public init(mode: CaptureMode, selector: LabelSelector? = nil, interface: String? = nil, snaplen: Int? = nil,
                 bpf: String? = nil, packetLimit: UInt64? = nil, byteLimit: UInt64? = nil) {

@@ -8,12 +8,17 @@ import TapsterStore
 
 /// The live control channels, one per agent, and what each agent must run.
 ///
-/// Level-triggered: on every change it hears of (from the ``ChangeFeed``: taps, filters, targets,
-/// workloads, agents; and its own channels opening) the hub plans every agent's desired set from the
-/// store (``DesiredTapsPlanner``) and sends it to each connected agent whose set differs from what it
-/// was last sent; a periodic resync sends every connected agent its current set again (same set, same
-/// revision: idempotent). Revisions strictly increase, across restarts too: each new one is
-/// `max(last + 1, now in Unix milliseconds)`, and the last is kept in the store's settings.
+/// Incremental, over a level-triggered safety net. The hub keeps the planner's inputs in memory
+/// (``PlanningModel``); each change it hears of (from the ``ChangeFeed``: taps, filters, targets, workloads,
+/// agents; and its own channels opening) re-reads only the object the change names, and re-plans only the
+/// agents the change concerns (``DesiredTapsPlanner/agents(concernedBy:in:holding:)``: a tap's hosts, a
+/// workload's host, the hosts of the taps using a filter or target). A burst of changes is one such step.
+/// It sends each concerned, connected agent its set when it differs from what it was last sent.
+/// ``Change/everything``, the feed's resync (this hub fell behind) and the periodic resync (every
+/// ``AgentHubService/defaultResync``) read everything again, plan every agent, and — the periodic one —
+/// send every connected agent its current set again (same set, same revision: idempotent).
+/// Revisions strictly increase, across restarts too: each new one is `max(last + 1, now in Unix
+/// milliseconds)`, and the last is kept in the store's settings.
 public actor AgentHub {
     /// The store setting holding the last revision issued.
     static let revisionSetting = "agents.desired_revision"
@@ -38,6 +43,12 @@ public actor AgentHub {
     /// What each agent was last planned, with its revision (kept across reconnections).
     private var planned: [String: (plan: AgentPlan, revision: UInt64)] = [:]
     private var lastRevision: UInt64?
+    /// The planner's inputs as last read; nil until the first plan (which reads everything).
+    private var model: PlanningModel?
+    /// The changes heard of since the last plan.
+    private var pending: Set<Change> = []
+    /// Whether the next plan must read everything (``Change/everything``, the feed's resync, a failed plan).
+    private var pendingEverything = false
     /// The agent channel's address, `HOST:PORT`, once it listens.
     private(set) var endpoint: String?
 
@@ -73,6 +84,8 @@ public actor AgentHub {
         if let old = sessions.updateValue(session, forKey: name) {
             old.outbound.finish(throwing: RPCError(code: .aborted, message: "agent \(name) opened a newer control channel; this one is closed"))
         }
+        // The new channel has been sent nothing: the next plan includes this agent.
+        pending.insert(.agent(name: name, .updated))
         changed()
         return session.id
     }
@@ -102,15 +115,51 @@ public actor AgentHub {
 
     // MARK: Planning
 
-    /// Plans every agent and sends the sets that changed (all of them when `resend`). Call only from
-    /// ``run()`` (or tests): one plan at a time.
+    /// Reads everything, plans every agent and sends the sets that changed (all of them when `resend`).
+    /// Call only from ``run(resync:)`` (or tests): one plan at a time.
     func push(resend: Bool = false) async throws {
+        try await plan(changes: nil, resend: resend)
+    }
+
+    /// Applies `changes` to the model and plans the agents they concern (with `nil`: reads everything and
+    /// plans every agent), then sends each of those that is connected its set if it changed since it was
+    /// last sent (every connected agent's when `resend`).
+    private func plan(changes: Set<Change>?, resend: Bool) async throws {
+        var working: PlanningModel
+        var concerned: Set<String>?
+        if let changes, let model {
+            working = model
+            for change in changes { try await working.refresh(change, from: store) }
+        } else {
+            working = try await PlanningModel.load(from: store)
+        }
+        let unsent = Set(sessions.filter { $0.value.sentRevision == nil }.keys)
+        if changes != nil { try await working.refreshForFirstSets(hosts: unsent, from: store) }
+        model = working
+        // Workload and agent changes alone, while no tap reads other hosts' workloads, concern only their
+        // own hosts: then only those hosts' workloads are planned over (not the whole fleet's).
+        let hosts = changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
+        let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
+                                    onHosts: working.readsOtherHosts ? nil : hosts)
+        if let changes, !resend {
+            let holding = holdings()
+            concerned = []
+            for change in changes {
+                guard let agents = DesiredTapsPlanner.agents(concernedBy: change, in: inputs, holding: holding) else {
+                    concerned = nil
+                    break
+                }
+                concerned?.formUnion(agents)
+            }
+            // A channel that has been sent nothing yet gets its set whatever changed.
+            concerned?.formUnion(unsent)
+        }
         guard !sessions.isEmpty else { return }
-        var plans: [String: AgentPlan] = [:]
-        for (name, plan) in try await currentPlans() { plans[name] = await compiled(plan) }
+        let plans = DesiredTapsPlanner.plan(inputs, for: concerned)
+        assignments.record(plans, at: clock())
         var revision: UInt64?
-        for name in sessions.keys.sorted() {
-            let plan = plans[name] ?? AgentPlan()
+        for name in (concerned.map { $0.filter { sessions[$0] != nil } } ?? Array(sessions.keys)).sorted() {
+            let plan = await compiled(plans[name] ?? AgentPlan())
             if planned[name]?.plan != plan {
                 if revision == nil { revision = try await nextRevision() }
                 planned[name] = (plan, revision!)
@@ -122,10 +171,35 @@ public actor AgentHub {
                 sessions[name] = session
             }
         }
-        for name in planned.keys where plans[name] == nil { planned[name] = nil }
+        // Agents no longer planned (deleted, revoked) are forgotten.
+        for name in concerned ?? Set(planned.keys) where plans[name] == nil { planned[name] = nil }
     }
 
-    /// Every agent's plan from the store as it is now, remembered in ``assignments``.
+    /// The hosts `changes` name when they are all workload and agent changes; `nil` otherwise.
+    private static func hosts(namedBy changes: Set<Change>) -> Set<String>? {
+        var hosts: Set<String> = []
+        for change in changes {
+            switch change {
+            case .workload(_, let host, _): hosts.insert(host)
+            case .agent(let name, _): hosts.insert(name)
+            case .tap, .filter, .target, .everything: return nil
+            }
+        }
+        return hosts
+    }
+
+    /// Tap id → the agents whose last plan holds it (sending, or receiving for a `port`).
+    private func holdings() -> [String: Set<String>] {
+        var holding: [String: Set<String>] = [:]
+        for (agent, entry) in planned {
+            for tap in entry.plan.taps { holding[tap.tapID, default: []].insert(agent) }
+            for reception in entry.plan.receptions { holding[reception.tapID, default: []].insert(agent) }
+        }
+        return holding
+    }
+
+    /// Every agent's plan from the store as it is now, remembered in ``assignments`` (for
+    /// ``assignments(of:to:refresh:)``: read apart from the hub's model, which only its plans update).
     private func currentPlans() async throws -> [String: AgentPlan] {
         let inputs = try await DesiredTapsPlanner.Inputs(
             taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
@@ -247,11 +321,9 @@ public actor AgentHub {
                 await self?.requestResync()
             }
         }
-        // Every change, and the feed's own `resync` (this hub fell behind), asks for one plan of every
-        // agent; a burst of changes makes one plan (``changed()`` holds one signal). A `Change` names its
-        // tap, workload (host) or agent: planning only the agents it concerns is the next step.
-        let listener = Task { [feed, signal] in
-            for await _ in feed { signal.yield() }
+        // Every change is queued for the next plan (a burst makes one: ``changed()`` holds one signal).
+        let listener = Task { [weak self, feed] in
+            for await event in feed { await self?.enqueue(event) }
         }
         defer {
             resyncer.cancel()
@@ -260,12 +332,16 @@ public actor AgentHub {
         for await _ in signals {
             if Task.isCancelled { break }
             let resend = resyncRequested
-            resyncRequested = false
+            let changes = pending
+            let everything = pendingEverything || resend
+            (resyncRequested, pending, pendingEverything) = (false, [], false)
             do {
-                try await push(resend: resend)
-            } catch is CancellationError {
+                try await plan(changes: everything ? nil : changes, resend: resend)
+            } catch where error is CancellationError || Task.isCancelled {
                 break
             } catch {
+                // What those changes did is unknown to the model now: the next plan reads everything.
+                pendingEverything = true
                 logger.error("planning the agents' desired taps failed; retrying at the next change or resync",
                              metadata: ["error": "\(error)"])
             }
@@ -275,6 +351,15 @@ public actor AgentHub {
 
     private var resyncRequested = false
 
+    /// Queues a change heard on the feed for the next plan.
+    private func enqueue(_ event: ChangeFeed.Event) {
+        switch event {
+        case .change(.everything), .resync: pendingEverything = true
+        case .change(let change): pending.insert(change)
+        }
+        changed()
+    }
+
     private func requestResync() {
         resyncRequested = true
         changed()
@@ -283,7 +368,8 @@ public actor AgentHub {
 
 /// Runs the ``AgentHub``'s planning loop beside the HTTP server, until shutdown.
 struct AgentHubService: Service {
-    /// How often every connected agent is sent its desired set again.
+    /// How often the hub reads everything again, plans every agent and sends every connected agent its
+    /// desired set again: the safety net under incremental planning.
     static let defaultResync: Duration = .seconds(15)
 
     let hub: AgentHub

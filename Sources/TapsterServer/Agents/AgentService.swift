@@ -8,7 +8,7 @@ import TapsterWire
 
 /// The server side of `tapster.agent.v1.AgentService`, over the control plane.
 ///
-/// - `Enroll`: only with a self-signed bootstrap certificate; see ``ControlPlane/enrollAgent(joinToken:name:version:publicKey:)``.
+/// - `Enroll`: only with a self-signed bootstrap certificate; see ``FleetService/enrollAgent(joinToken:name:version:publicKey:)``.
 /// - `Connect`: only with the agent's current certificate; Hello first, then the agent's inventory and
 ///   status reports, while the ``AgentHub`` sends its desired sets on the same stream. A newer stream of
 ///   the same agent, a revocation, or the server's shutdown closes it.
@@ -25,7 +25,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                            message: "enrol with a self-signed bootstrap certificate; this one was issued by the server's CA (the agent is enrolled already)")
         }
         do {
-            let enrolment = try await controlPlane.enrollAgent(joinToken: request.joinToken, name: request.name, version: request.version,
+            let enrolment = try await controlPlane.fleet.enrollAgent(joinToken: request.joinToken, name: request.name, version: request.version,
                                                                publicKey: publicKey, from: Self.address(of: context.remotePeer))
             logger.info("agent enrolled", metadata: ["agent": "\(request.name)", "peer": "\(context.remotePeer)"])
             var response = Tapster_Agent_V1_EnrollResponse()
@@ -45,7 +45,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             throw RPCError(code: .unauthenticated, message: "connect with the certificate issued at enrolment, not a bootstrap certificate")
         }
         do {
-            _ = try await controlPlane.admitAgent(name: name, serial: serial)
+            _ = try await controlPlane.fleet.admitAgent(name: name, serial: serial)
         } catch {
             throw Self.rpcError(error)
         }
@@ -76,7 +76,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         continuation.finish()
         if let id = session.id.withLock({ $0 }), await controlPlane.agentHub.detach(name, id: id) {
             do {
-                try await controlPlane.agentDisconnected(name)
+                try await controlPlane.fleet.agentDisconnected(name)
             } catch {
                 logger.error("recording that an agent disconnected failed", metadata: ["agent": "\(name)", "error": "\(error)"])
             }
@@ -92,7 +92,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             throw RPCError(code: .unauthenticated, message: "send packets with the certificate issued at enrolment, not a bootstrap certificate")
         }
         do {
-            _ = try await controlPlane.admitAgent(name: name, serial: serial)
+            _ = try await controlPlane.fleet.admitAgent(name: name, serial: serial)
         } catch {
             throw Self.rpcError(error)
         }
@@ -130,7 +130,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     /// a refusal is audited and ends the stream. Returns how many batches were taken.
     private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_PacketBatch, any Error>, from name: String,
                          address: String?) async throws -> UInt64 {
-        var gate = UploadGate(agent: name)
+        var gate = UploadGate(agent: name, broker: controlPlane.broker, store: controlPlane.store)
         var batches: UInt64 = 0
         for try await batch in request {
             do {
@@ -138,10 +138,10 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             } catch let refusal as TapsterError {
                 let id = batch.captureID.isEmpty ? batch.tapID : batch.captureID
                 logger.warning("packet batch refused", metadata: ["agent": "\(name)", "capture": "\(id)", "error": "\(refusal.message)"])
-                await controlPlane.auditRefusedReport(agent: name, kind: "packets", tapID: id, reason: refusal, address: address)
+                await controlPlane.fleet.auditRefusedReport(agent: name, kind: "packets", tapID: id, reason: refusal, address: address)
                 throw refusal
             }
-            await controlPlane.captures.ingest(agent: name, batch: batch)
+            await controlPlane.broker.ingest(agent: name, batch: batch)
             batches += 1
         }
         return batches
@@ -161,7 +161,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                 guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
                 greeted = true
                 do {
-                    try await controlPlane.agentConnected(name, hello: hello, address: address)
+                    try await controlPlane.fleet.agentConnected(name, hello: hello, address: address)
                 } catch {
                     logger.notice("agent's Hello refused", metadata: ["agent": "\(name)", "peer": "\(address ?? "?")", "error": "\(error)"])
                     throw error
@@ -172,13 +172,13 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             case let kind? where !greeted:
                 throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
             case .inventory(let inventory)?:
-                try await controlPlane.reportInventory(name, inventory)
-                try await controlPlane.agentSeen(name)
+                try await controlPlane.fleet.reportInventory(name, inventory)
+                try await controlPlane.fleet.agentSeen(name)
             case .status(let report)?:
-                try await controlPlane.reportStatus(name, report, address: address)
-                try await controlPlane.agentSeen(name, appliedRevision: report.revision)
+                try await controlPlane.fleet.reportStatus(name, report, address: address)
+                try await controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
             case nil:
-                try await controlPlane.agentSeen(name)
+                try await controlPlane.fleet.agentSeen(name)
             }
         }
     }

@@ -38,7 +38,7 @@ struct AgentPlan: Sendable, Equatable {
 ///   ``DesiredPortReception`` naming the tunnel addresses of the hosts that send (it drops
 ///   frames from any other); hosts that cannot reach the port's host (it has no agent or no tunnel
 ///   address) or cannot be told apart there (they have no tunnel address themselves) get no
-///   assignment; `stream` and `store`: to the server (capture id = tap id).
+///   assignment; `stream` and `store`: to the server (capture id = tap id), at the capture's replica.
 enum DesiredTapsPlanner {
     /// Everything a plan depends on.
     struct Inputs: Sendable {
@@ -53,11 +53,17 @@ enum DesiredTapsPlanner {
         var tunnelKeySecret = SymmetricKey(size: .bits256)
     }
 
-    /// The plan of every agent that is not revoked (empty when it has nothing to do), by agent name.
-    static func plan(_ inputs: Inputs) -> [String: AgentPlan] {
+    /// The plan of every agent that is not revoked (empty when it has nothing to do), by agent name; only of
+    /// the agents in `only` when given (the same plans as a plan of all, for fewer agents: see
+    /// ``agents(concernedBy:in:holding:)``).
+    static func plan(_ inputs: Inputs, for only: Set<String>? = nil) -> [String: AgentPlan] {
         let agents = inputs.agents.filter { $0.state != .revoked }
-        var plans = Dictionary(uniqueKeysWithValues: agents.map { ($0.name, AgentPlan()) })
+        var plans = Dictionary(agents.filter { only?.contains($0.name) ?? true }.map { ($0.name, AgentPlan()) },
+                               uniquingKeysWith: { first, _ in first })
         let agentsByName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only the planned hosts' workloads can be their sources (a `port` tap still looks at every host:
+        // its receiving host must name them all).
+        let candidates = only.map { only in inputs.workloads.filter { only.contains($0.host) } } ?? inputs.workloads
         let filters = Dictionary(inputs.filters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let targets = Dictionary(inputs.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var greKeys = TunnelKeys(secret: inputs.tunnelKeySecret)
@@ -69,8 +75,8 @@ enum DesiredTapsPlanner {
                   let filterBPF = expression(of: filter.spec, workloads: inputs.workloads) else { continue }
             let portDestination = target.kind == .port ? port(target.spec.portId, in: inputs.workloads) : nil
             if target.kind == .port, portDestination == nil { continue }
-            let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture, in: inputs.workloads,
-                                        excluding: deliveryPorts)
+            let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture,
+                                        in: portDestination == nil ? candidates : inputs.workloads, excluding: deliveryPorts)
             let assignment = DesiredTap(
                 tapID: tap.id, deadline: tap.deadline,
                 bpf: tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF,
@@ -80,7 +86,7 @@ enum DesiredTapsPlanner {
                 destination: destination(of: target, tap: tap))
 
             var remoteSources: [String] = []
-            for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where plans[host] != nil {
+            for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where agentsByName[host] != nil {
                 var hostAssignment = assignment
                 hostAssignment.sources = sources
                 if let port = portDestination {
@@ -160,7 +166,8 @@ enum DesiredTapsPlanner {
         case .gre:
             return .gre(address: address, key: target.spec.greKey)
         case .stream, .store, .port:
-            return .serverStream(captureID: tap.id)
+            // To the replica that runs the capture (where its reader is), whichever replica plans.
+            return .serverStream(captureID: tap.id, replicaAddress: tap.capture?.replica?.agentAddress)
         }
     }
 

@@ -30,14 +30,17 @@ struct CaptureStart: Sendable {
 /// each capture's batches from every host into one pcapng (``CaptureSession``), and hands it to its
 /// reader — the owner's HTTP stream, or the capture store.
 ///
-/// The agent hub's `SendPackets` handler calls ``ingest(agent:batch:)`` for every batch; the control
-/// plane calls ``begin(_:)`` when a capture is created and ``tapEnded(_:reason:)`` when its tap stops
-/// or expires. What the broker decides by itself (a limit reached, the reader gone, the pcapng
-/// complete) it tells the connected ``CaptureRecorder``.
+/// The agent hub's `SendPackets` handler calls ``ingest(agent:batch:)`` for every batch; the capture
+/// service calls ``begin(_:)`` when a capture is created here (this replica then runs it: its reader
+/// attaches here, and agents send its packets here). The broker follows the change feed
+/// (``follow(_:taps:)``) to end a capture when its tap stops or expires, on whichever replica that
+/// happened. What the broker decides by itself (a limit reached, the reader gone, the pcapng complete)
+/// it tells the connected ``CaptureRecorder``: those are writes the capture's record needs, awaited in
+/// order, not changes anyone else must learn of first.
 public actor CaptureBroker {
     let settings: CaptureSettings
     private let clock: @Sendable () -> Date
-    private let logger: Logger
+    let logger: Logger
     private var sessions: [String: CaptureSession] = [:]
     /// Per capture read live, the id of the user reading it.
     private var readerUsers: [String: String] = [:]
@@ -181,6 +184,9 @@ public actor CaptureBroker {
 
     /// Ids of the captures running here.
     var runningCaptures: [String] { sessions.keys.sorted() }
+
+    /// Whether capture `id` runs here.
+    func runs(_ id: String) -> Bool { sessions[id] != nil }
 
     // MARK: Running
 

@@ -35,6 +35,8 @@ extension CaptureSettings {
         settings.externalURL = configuration.externalURL
         settings.totalBufferBudget = configuration.captureTotalBuffer
         if let floor = configuration.captureStoreFreeFloor { settings.storeFreeSpaceFloor = floor }
+        let replica = try configuration.replicaIdentity
+        settings.replica = CaptureReplica(name: replica.name, agentAddress: replica.agentAddress)
         return settings
     }
 }

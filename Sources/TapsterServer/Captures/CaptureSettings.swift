@@ -1,4 +1,5 @@
 import Foundation
+import TapsterCore
 import TapsterObjectStore
 
 /// How the server runs captures: the per-capture memory budget, timings, and where stored captures go.
@@ -33,6 +34,10 @@ public struct CaptureSettings: Sendable {
     /// A stored capture is refused (`unavailable`) when the filesystem capture store has less free than
     /// this: 256 MiB by default. A capture that fills the disk anyway fails with the reason.
     public var storeFreeSpaceFloor: Int64 = 256 << 20
+    /// The replica this server is among those sharing its database: recorded on every capture it runs, so
+    /// that agents send that capture's packets here and other replicas refuse them. nil: a server that
+    /// names no replica (tests in one process); its captures name none, and agents send to their own.
+    public var replica: CaptureReplica?
 
     /// ``totalBufferBudget``, or 32 times ``bufferBudget``.
     var effectiveTotalBufferBudget: Int { totalBufferBudget ?? bufferBudget.multipliedReportingOverflow(by: 32).partialValue }

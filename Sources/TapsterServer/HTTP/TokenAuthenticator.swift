@@ -9,11 +9,11 @@ import TapsterCore
 /// a request with an invalid or expired token is refused at once.
 struct TokenAuthenticator: RouterMiddleware {
     typealias Context = TapsterRequestContext
-    let controlPlane: ControlPlane
+    let identity: IdentityService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = Self.token(in: request) else { return try await next(request, context) }
-        let authentication = try await controlPlane.authenticate(token: secret)
+        let authentication = try await identity.authenticate(token: secret)
         if authentication.passwordChangeOnly, !Self.changesOwnPassword(request, authentication.user) {
             throw TapsterError(.passwordChangeRequired,
                                "\(authentication.user.name)'s password is one-time: this session may only change it "
@@ -25,7 +25,7 @@ struct TokenAuthenticator: RouterMiddleware {
     }
 
     /// The one request a session opened with a one-time password may make: `PATCH /api/v1/users/{self}`
-    /// (``ControlPlane/updateUser(_:_:_:keepingSession:)`` then accepts nothing but the password).
+    /// (``IdentityService/updateUser(_:_:_:keepingSession:)`` then accepts nothing but the password).
     static func changesOwnPassword(_ request: Request, _ user: User) -> Bool {
         guard request.method == .patch else { return false }
         let path = request.uri.path

@@ -43,7 +43,6 @@ struct AuditPages {
     func register(_ routes: PortalRoutes) {
         let portal = portal
         routes.page("admin/audit", roles: PortalRoutes.console) { request in
-            let cp = portal.controlPlane
             var search = FormView(action: "/admin/audit", submit: "Search", fields: [
                 FormField("actor", "User", hint: "Who acted, e.g. alice or system."),
                 FormField("action", "Action", hint: "e.g. tap.created, or tap. for every tap event."),
@@ -55,16 +54,16 @@ struct AuditPages {
             var page = AuditPage(items: [])
             var status = HTTPResponse.Status.ok
             do {
-                var query = try AuditRoutes.query(request.request, now: cp.now)
+                var query = try AuditRoutes.query(request.request, now: portal.now)
                 query.newestFirst = true
                 query.afterSequence = nil
                 if request.request.query("limit") == nil { query.limit = Self.shown }
-                page = AuditPage.of(try await cp.auditEvents(request.principal, query), query: query)
+                page = AuditPage.of(try await portal.audit.auditEvents(request.principal, query), query: query)
             } catch let error as TapsterError where error.code == .badRequest {
                 search = search.failed(TapsterError(error.code, error.message, field: error.message.components(separatedBy: ":").first))
                 status = .badRequest
             }
-            let verification = try await cp.verifyAudit(request.principal)
+            let verification = try await portal.audit.verifyAudit(request.principal)
             let parameters = Self.searchParameters(request.request)
             let content = Content(
                 search: search, events: page.items.map(Self.row), matched: page.items.count,
@@ -78,11 +77,10 @@ struct AuditPages {
             return portal.render("audit", title: "Audit log", content: content, request: request.request, visitor: request.visitor, status: status)
         }
         routes.page("admin/audit.csv", roles: PortalRoutes.console) { request in
-            let cp = portal.controlPlane
-            var query = try AuditRoutes.query(request.request, now: cp.now)
+            var query = try AuditRoutes.query(request.request, now: portal.now)
             if request.request.query("limit") == nil { query.limit = 10_000 }
             // The newest events of the search, written oldest first as a log file reads.
-            let events = Array(try await cp.auditEvents(request.principal, query).sorted { $0.sequence < $1.sequence })
+            let events = Array(try await portal.audit.auditEvents(request.principal, query).sorted { $0.sequence < $1.sequence })
             return Response(status: .ok, headers: [
                 .contentType: "text/csv; charset=utf-8",
                 .contentDisposition: "attachment; filename=\"tapster-audit.csv\"",

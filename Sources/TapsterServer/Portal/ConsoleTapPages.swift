@@ -12,7 +12,7 @@ struct ConsoleTapPages {
         let portal = portal
         routes.page("admin/taps", roles: PortalRoutes.console) { request in
             let p = request.principal
-            let (rows, omitted) = try await portal.tapRows(p, try await portal.controlPlane.listTaps(p), endedLimit: Self.endedShown,
+            let (rows, omitted) = try await portal.tapRows(p, try await portal.taps.listTaps(p), endedLimit: Self.endedShown,
                                                            returnTo: "/admin/taps")
             return portal.render("console-taps", title: "Taps", content: TapTable(taps: rows, omitted: omitted, canAct: p.isAdmin, canReactivate: false, stopLabel: "Force stop"),
                                  request: request.request, visitor: request.visitor)

@@ -50,14 +50,13 @@ struct FilterPages {
         let portal = portal
         routes.register(area)
         routes.action("admin/filters", roles: [.admin]) { request, form in
-            let cp = portal.controlPlane
             do {
                 let spec = try form.decode(FilterSpec.self, fields: Self.fields)
                 if form["intent"] == "preview" {
-                    let preview = try await cp.previewFilter(request.principal, spec)
+                    let preview = try await portal.catalog.previewFilter(request.principal, spec)
                     return try await page(request, submitted: form, preview: Self.preview(preview), failure: nil)
                 }
-                let view = try await cp.createFilter(request.principal, spec)
+                let view = try await portal.catalog.createFilter(request.principal, spec)
                 return portal.redirect(to: "/admin/filters",
                                        notice: "Filter \(view.filter.name) created; it matches \(Self.summary(view.matches.workloads, view.matches.hosts)).",
                                        request: request.request)
@@ -66,9 +65,8 @@ struct FilterPages {
             }
         }
         routes.page("admin/filters/{ref}", roles: PortalRoutes.console) { request in
-            let cp = portal.controlPlane
-            let view = try await cp.filter(request.principal, try request.parameter("ref"))
-            let workloads = try await cp.filterWorkloads(request.principal, view.filter.id)
+            let view = try await portal.catalog.filter(request.principal, try request.parameter("ref"))
+            let workloads = try await portal.catalog.filterWorkloads(request.principal, view.filter.id)
             let content = DetailContent(filter: Self.row(view), description: view.filter.description ?? "",
                                         preview: Preview(summary: Self.summary(view.matches.workloads, view.matches.hosts), workloads: workloads.map(WorkloadRow.init)))
             return portal.render("filter", title: "Filter \(view.filter.name)", content: content, request: request.request, visitor: request.visitor)
@@ -83,7 +81,7 @@ struct FilterPages {
             guard CSRF.isValid(form[CSRF.field], secret: PortalCookies.value(PortalCookies.session, in: request) ?? "") else {
                 throw TapsterError.forbidden("the form's CSRF token is missing or wrong")
             }
-            let preview = try await portal.controlPlane.previewFilter(visitor.principal, try form.decode(FilterSpec.self, fields: Self.fields))
+            let preview = try await portal.catalog.previewFilter(visitor.principal, try form.decode(FilterSpec.self, fields: Self.fields))
             return try JSONCoding.response(preview)
         }
     }
@@ -92,15 +90,14 @@ struct FilterPages {
         ConsoleArea(path: "admin/filters", noun: "Filter",
                     render: { request, submitted, failure in try await page(request, submitted: submitted, preview: nil, failure: failure) },
                     create: nil,
-                    delete: { [portal] p, reference in try await portal.controlPlane.deleteFilter(p, reference) })
+                    delete: { [portal] p, reference in try await portal.catalog.deleteFilter(p, reference) })
     }
 
     private func page(_ request: PortalRequest, submitted: PortalForm?, preview: Preview?, failure: ConsoleFailure?) async throws -> Response {
-        let cp = portal.controlPlane
-        let filters = try await cp.listFilters(request.principal).sorted { $0.filter.name < $1.filter.name }
+        let filters = try await portal.catalog.listFilters(request.principal).sorted { $0.filter.name < $1.filter.name }
         var form: FormView?
         if request.principal.isAdmin {
-            let tenants = try await cp.listTenants(request.principal).map(\.name).sorted()
+            let tenants = try await portal.catalog.listTenants(request.principal).map(\.name).sorted()
             var view = FormView(action: "/admin/filters", submit: "Create filter", fields: [
                 FormField("name", "Name", hint: "Lower-case letters, digits, dashes, dots and underscores, e.g. web-to-db.", required: true),
                 FormField("selector", "Workloads (label selector)", hint: "Which workloads to tap, e.g. app=web,env in (prod,staging).", required: true),

@@ -21,25 +21,24 @@ struct GrantPages {
         return ConsoleArea(
             path: "admin/grants", noun: "Grant",
             render: { request, submitted, failure in
-                let cp = portal.controlPlane
                 let p = request.principal
-                let grants = try await cp.listGrants(p).sorted { ($0.user ?? $0.tenant ?? "", $0.filter) < ($1.user ?? $1.tenant ?? "", $1.filter) }
+                let grants = try await portal.catalog.listGrants(p).sorted { ($0.user ?? $0.tenant ?? "", $0.filter) < ($1.user ?? $1.tenant ?? "", $1.filter) }
                 var form: FormView?
                 if p.isAdmin {
                     func options(_ names: [String], none: String) -> [FormOption] {
                         [FormOption(value: "", label: none)] + names.sorted().map { FormOption(value: $0, label: $0) }
                     }
-                    let owners = try await cp.listUsers(p).filter { $0.role == .owner }.map(\.name)
+                    let owners = try await portal.identity.listUsers(p).filter { $0.role == .owner }.map(\.name)
                     var view = FormView(action: "/admin/grants", submit: "Create grant", sections: [
                         FormSection("Who (one of the two)", [
                             FormField("user", "Owner", kind: .select, options: options(owners, none: "No single owner")),
                             FormField("tenant", "Every owner of tenant", kind: .select,
-                                      options: options(try await cp.listTenants(p).map(\.name), none: "No tenant")),
+                                      options: options(try await portal.catalog.listTenants(p).map(\.name), none: "No tenant")),
                         ]),
                         FormSection("What", [
-                            FormField("filter", "Filter", kind: .select, options: options(try await cp.listFilters(p).map(\.filter.name), none: "Choose a filter"),
+                            FormField("filter", "Filter", kind: .select, options: options(try await portal.catalog.listFilters(p).map(\.filter.name), none: "Choose a filter"),
                                       required: true),
-                            FormField("target", "Target", kind: .select, options: options(try await cp.listTargets(p).map(\.name), none: "Choose a target"),
+                            FormField("target", "Target", kind: .select, options: options(try await portal.catalog.listTargets(p).map(\.name), none: "Choose a target"),
                                       required: true),
                             FormField("max_duration", "Longest tap", value: "1h", hint: "e.g. 30m, 4h, 2d.", required: true),
                         ]),
@@ -57,9 +56,9 @@ struct GrantPages {
             },
             create: { request, form in
                 let spec = try form.decode(GrantSpec.self, fields: ["user", "tenant", "filter", "target", "max_duration"])
-                let grant = try await portal.controlPlane.createGrant(request.principal, spec)
+                let grant = try await portal.catalog.createGrant(request.principal, spec)
                 return "of \(grant.filter) → \(grant.target) to \(grant.user ?? grant.tenant ?? "")"
             },
-            delete: { p, reference in try await portal.controlPlane.deleteGrant(p, reference) })
+            delete: { p, reference in try await portal.catalog.deleteGrant(p, reference) })
     }
 }

@@ -24,9 +24,8 @@ struct InventoryPages {
     func register(_ routes: PortalRoutes) {
         let portal = portal
         routes.page("admin/inventory", roles: PortalRoutes.console) { request in
-            let cp = portal.controlPlane
-            let workloads = try await cp.listWorkloads(request.principal).sorted { ($0.host, $0.name) < ($1.host, $1.name) }
-            let agents = try await cp.listAgents(request.principal).sorted { $0.name < $1.name }.map { agent in
+            let workloads = try await portal.catalog.listWorkloads(request.principal).sorted { ($0.host, $0.name) < ($1.host, $1.name) }
+            let agents = try await portal.fleet.listAgents(request.principal).sorted { $0.name < $1.name }.map { agent in
                 AgentRow(name: agent.name, state: agent.state.rawValue, version: agent.version ?? "–",
                          lastSeen: agent.lastSeenAt.map(DisplayFormat.time) ?? "never",
                          workloads: workloads.filter { $0.host == agent.name }.count)

@@ -47,8 +47,8 @@ struct LiveTapEndpoint {
             let ids = (request.uri.queryParameters.get("ids") ?? "").split(separator: ",").prefix(Self.maximumTaps)
             var items: [LiveTap] = []
             for id in ids {
-                guard let tap = try? await portal.controlPlane.tap(visitor.principal, String(id)) else { continue }
-                items.append(Self.live(tap, now: portal.controlPlane.now))
+                guard let tap = try? await portal.taps.tap(visitor.principal, String(id)) else { continue }
+                items.append(Self.live(tap, now: portal.now))
             }
             var response = try JSONCoding.response(ItemList(items: items))
             response.headers[.cacheControl] = "no-store"

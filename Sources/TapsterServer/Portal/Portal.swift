@@ -6,10 +6,15 @@ import TapsterCore
 /// The web portal: the owners' self-service page and the network team's console.
 ///
 /// Server-rendered HTML (Mustache templates shipped as resources of this module); every form
-/// works without JavaScript, which only refreshes tap counters. Every action goes through
-/// ``ControlPlane``, so policy, validation and audit are the API's own.
+/// works without JavaScript, which only refreshes tap counters. Every action goes through the
+/// service whose area the page renders, so policy, validation and audit are the API's own.
 struct Portal: Sendable {
-    let controlPlane: ControlPlane
+    let identity: IdentityService
+    let catalog: CatalogService
+    let taps: TapService
+    let tapCreation: TapCreation
+    let fleet: FleetService
+    let audit: AuditService
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
@@ -17,12 +22,20 @@ struct Portal: Sendable {
 
     /// - Parameter servedOverTLS: whether browsers reach the portal over HTTPS (cookies then carry `Secure`).
     init(controlPlane: ControlPlane, servedOverTLS: Bool, logger: Logger) {
-        self.controlPlane = controlPlane
+        self.identity = controlPlane.identity
+        self.catalog = controlPlane.catalog
+        self.taps = controlPlane.taps
+        self.tapCreation = controlPlane.tapCreation
+        self.fleet = controlPlane.fleet
+        self.audit = controlPlane.audit
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
         self.cookies = PortalCookies(servedOverTLS: servedOverTLS)
     }
+
+    /// The services' clock, for the times pages show.
+    var now: Date { catalog.now }
 
     /// Adds the portal's pages, its static files, and HTML error pages for unknown browser paths.
     func register(on router: Router<TapsterRequestContext>) {

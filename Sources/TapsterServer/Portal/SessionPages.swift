@@ -37,7 +37,7 @@ struct SessionPages {
             try await login(request, context)
         }
         routes.action("logout", duringPasswordChange: true) { request, _ in
-            try await portal.controlPlane.closePortalSession(
+            try await portal.identity.closePortalSession(
                 PortalCookies.value(PortalCookies.session, in: request.request) ?? "", source: request.context.remoteAddress)
             var response = portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
             response.setCookie(portal.cookies.expired(PortalCookies.session, for: request.request))
@@ -52,7 +52,7 @@ struct SessionPages {
                     throw TapsterError.invalid("password_confirmation", "does not match the new password")
                 }
                 let revokeOthers = form["revoke_other_sessions"] == "yes"
-                _ = try await portal.controlPlane.updateUser(
+                _ = try await portal.identity.updateUser(
                     request.principal, request.principal.userID,
                     UserPatch(password: form["password"], currentPassword: form["current_password"], revokeOtherSessions: revokeOthers),
                     keepingSession: PortalCookies.value(PortalCookies.session, in: request.request))
@@ -73,11 +73,11 @@ struct SessionPages {
         }
         let name = form["name"].trimmingCharacters(in: .whitespaces)
         do {
-            let (secret, user) = try await portal.controlPlane.openPortalSession(name: name, password: form["password"],
+            let (secret, user) = try await portal.identity.openPortalSession(name: name, password: form["password"],
                                                                                  source: context.remoteAddress)
             let destination = user.mustChangePassword ? Self.passwordPath : (Self.safeNext(form["next"]) ?? Visitor.home(for: user.role))
             var response = Response.redirect(to: destination)
-            response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(ControlPlane.portalSessionLifetime.seconds), for: request))
+            response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(IdentityService.portalSessionLifetime.seconds), for: request))
             response.setCookie(portal.cookies.expired(PortalCookies.login, for: request))
             return response
         } catch let error as TapsterError {

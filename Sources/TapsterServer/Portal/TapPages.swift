@@ -40,7 +40,7 @@ struct TapPages {
         routes.action("taps", roles: [.owner]) { request, form in
             do {
                 let tapRequest = try form.decode(TapRequest.self, fields: ["filter", "target", "duration", "tenant", "description"])
-                let view = try await portal.controlPlane.createTap(request.principal, tapRequest)
+                let view = try await portal.tapCreation.createTap(request.principal, tapRequest)
                 let notice = (["Tap enabled: \(view.tap.filter) → \(view.tap.target) for \(DisplayFormat.duration(seconds: view.tap.duration.seconds))."]
                     + view.warnings).joined(separator: " ")
                 return portal.redirect(to: "/taps/\(view.tap.id)", notice: notice, request: request.request)
@@ -54,7 +54,7 @@ struct TapPages {
         routes.action("taps/{id}/stop") { request, form in
             let id = try request.parameter("id")
             do {
-                let tap = try await portal.controlPlane.stopTap(request.principal, id)
+                let tap = try await portal.taps.stopTap(request.principal, id)
                 return portal.redirect(to: SessionPages.safeNext(form["return_to"]) ?? "/taps/\(id)",
                                        notice: "Tap \(tap.filter) → \(tap.target) stopped.", request: request.request)
             } catch let error as TapsterError where error.code != .notFound {
@@ -65,7 +65,7 @@ struct TapPages {
             let id = try request.parameter("id")
             do {
                 let reactivate = try form.decode(ReactivateRequest.self, fields: ["duration"])
-                let view = try await portal.controlPlane.reactivateTap(request.principal, id, reactivate)
+                let view = try await portal.taps.reactivateTap(request.principal, id, reactivate)
                 return portal.redirect(to: "/taps/\(view.tap.id)", notice: (["Tap re-activated for \(DisplayFormat.duration(seconds: view.tap.duration.seconds))."]
                     + view.warnings).joined(separator: " "), request: request.request)
             } catch let error as TapsterError where error.code != .notFound {
@@ -76,11 +76,10 @@ struct TapPages {
 
     /// `/taps`: the enable form (only what is granted to this owner) and the owner's taps.
     private func myTaps(_ request: PortalRequest, form: PortalForm, error: TapsterError?) async throws -> Response {
-        let cp = portal.controlPlane
         let p = request.principal
-        let grants = try await cp.listGrants(p)
-        let filters = Dictionary(try await cp.listFilters(p).map { ($0.filter.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let targets = Dictionary(try await cp.listTargets(p).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let grants = try await portal.catalog.listGrants(p)
+        let filters = Dictionary(try await portal.catalog.listFilters(p).map { ($0.filter.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let targets = Dictionary(try await portal.catalog.listTargets(p).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var enable: FormView?
         if let cap = grants.map(\.maxDuration).max() {
             let filterOptions = Set(grants.map(\.filter)).sorted().map { name in
@@ -106,7 +105,7 @@ struct TapPages {
             if let error { view = view.failed(error) }
             enable = view
         }
-        let (rows, omitted) = try await portal.tapRows(p, try await cp.listTaps(p), endedLimit: 25, returnTo: "/taps")
+        let (rows, omitted) = try await portal.tapRows(p, try await portal.taps.listTaps(p), endedLimit: 25, returnTo: "/taps")
         let content = MyTapsContent(
             enable: enable,
             grants: grants.sorted { ($0.filter, $0.target) < ($1.filter, $1.target) }.map {
@@ -119,13 +118,12 @@ struct TapPages {
 
     /// `/taps/{id}`: one tap, its per-host counters, stop or re-activate.
     private func tapPage(_ request: PortalRequest, _ id: String, form: PortalForm, error: TapsterError?) async throws -> Response {
-        let cp = portal.controlPlane
-        let tap = try await cp.tap(request.principal, id)
+        let tap = try await portal.taps.tap(request.principal, id)
         var cap: TapDuration?
         if request.principal.role == .owner {
-            cap = try await cp.listGrants(request.principal).filter { $0.filter == tap.filter && $0.target == tap.target }.map(\.maxDuration).max()
+            cap = try await portal.catalog.listGrants(request.principal).filter { $0.filter == tap.filter && $0.target == tap.target }.map(\.maxDuration).max()
         }
-        let row = TapRow(tap, now: cp.now, returnTo: "/taps/\(tap.id)")
+        let row = TapRow(tap, now: portal.now, returnTo: "/taps/\(tap.id)")
         var reactivate = FormView(action: "/taps/\(tap.id)/reactivate", submit: "Re-activate", fields: [
             FormField("duration", "Duration", kind: .select, value: tap.duration.description, options: TapDurations.options(upTo: cap)),
         ])
@@ -156,14 +154,14 @@ struct TapPages {
 
 extension Portal {
     /// Rows for `taps`, live first then newest; at most `endedLimit` ended taps (the count of the
-    /// others is returned). Each row carries its per-host status, read through ``ControlPlane/tap(_:_:)``.
+    /// others is returned). Each row carries its per-host status, read through ``TapService/tap(_:_:)``.
     func tapRows(_ p: Principal, _ taps: [Tap], endedLimit: Int, returnTo: String) async throws -> (rows: [TapRow], omitted: Int) {
         let sorted = taps.sorted { ($0.state.isLive ? 1 : 0, $0.createdAt) > ($1.state.isLive ? 1 : 0, $1.createdAt) }
         let live = sorted.prefix { $0.state.isLive }
         let ended = sorted.dropFirst(live.count)
         var rows: [TapRow] = []
         for tap in live + ended.prefix(endedLimit) {
-            rows.append(TapRow(try await controlPlane.tap(p, tap.id), now: controlPlane.now, returnTo: returnTo))
+            rows.append(TapRow(try await self.taps.tap(p, tap.id), now: now, returnTo: returnTo))
         }
         return (rows, max(0, ended.count - endedLimit))
     }

@@ -34,11 +34,10 @@ struct TargetPages {
         return ConsoleArea(
             path: "admin/targets", noun: "Target",
             render: { request, submitted, failure in
-                let cp = portal.controlPlane
-                let targets = try await cp.listTargets(request.principal).sorted { $0.name < $1.name }
+                let targets = try await portal.catalog.listTargets(request.principal).sorted { $0.name < $1.name }
                 var form: FormView?
                 if request.principal.isAdmin {
-                    let tenants = try await cp.listTenants(request.principal).map(\.name).sorted()
+                    let tenants = try await portal.catalog.listTenants(request.principal).map(\.name).sorted()
                     form = Self.form(tenants: tenants, submitted: submitted, error: failure?.createError)
                 }
                 let rows = targets.map {
@@ -50,9 +49,9 @@ struct TargetPages {
             },
             create: { request, form in
                 let spec = try form.decode(TargetSpec.self, fields: Self.fields, integers: Self.integers)
-                return try await portal.controlPlane.createTarget(request.principal, spec).name
+                return try await portal.catalog.createTarget(request.principal, spec).name
             },
-            delete: { p, reference in try await portal.controlPlane.deleteTarget(p, reference) })
+            delete: { p, reference in try await portal.catalog.deleteTarget(p, reference) })
     }
 
     /// Everything but the name: `erspan II to 10.0.0.9, session 7; headers only (128 bytes)`.

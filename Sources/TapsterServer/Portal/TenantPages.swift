@@ -18,7 +18,7 @@ struct TenantPages {
         return ConsoleArea(
             path: "admin/tenants", noun: "Tenant",
             render: { request, submitted, failure in
-                let tenants = try await portal.controlPlane.listTenants(request.principal).sorted { $0.name < $1.name }
+                let tenants = try await portal.catalog.listTenants(request.principal).sorted { $0.name < $1.name }
                 var form: FormView?
                 if request.principal.isAdmin {
                     var view = FormView(action: "/admin/tenants", submit: "Create tenant", fields: [
@@ -34,8 +34,8 @@ struct TenantPages {
                                      request: request.request, visitor: request.visitor, status: failure?.status ?? .ok)
             },
             create: { request, form in
-                try await portal.controlPlane.createTenant(request.principal, try form.decode(TenantSpec.self, fields: ["name", "description"])).name
+                try await portal.catalog.createTenant(request.principal, try form.decode(TenantSpec.self, fields: ["name", "description"])).name
             },
-            delete: { p, reference in try await portal.controlPlane.deleteTenant(p, reference) })
+            delete: { p, reference in try await portal.catalog.deleteTenant(p, reference) })
     }
 }

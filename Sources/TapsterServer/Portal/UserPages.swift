@@ -22,7 +22,7 @@ struct UserPages {
             path: "admin/users", noun: "User",
             render: { request, submitted, failure in
                 let p = request.principal
-                let users = try await portal.controlPlane.listUsers(p).sorted { $0.name < $1.name }
+                let users = try await portal.identity.listUsers(p).sorted { $0.name < $1.name }
                 var form: FormView?
                 if p.isAdmin {
                     var view = FormView(action: "/admin/users", submit: "Create user", fields: [
@@ -49,8 +49,8 @@ struct UserPages {
             create: { request, form in
                 let create = try form.decode(UserCreateRequest.self, fields: ["name", "role", "tenants", "quota", "password"],
                                              integers: ["quota"], lists: ["tenants"])
-                return try await portal.controlPlane.createUser(request.principal, create).name
+                return try await portal.identity.createUser(request.principal, create).name
             },
-            delete: { p, reference in try await portal.controlPlane.deleteUser(p, reference) })
+            delete: { p, reference in try await portal.identity.deleteUser(p, reference) })
     }
 }

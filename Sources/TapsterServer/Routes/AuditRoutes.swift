@@ -5,15 +5,14 @@ import TapsterStore
 
 /// `/audit` and `/audit/verify`.
 struct AuditRoutes {
-    let controlPlane: ControlPlane
+    let audit: AuditService
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
-        let cp = controlPlane
         api.endpoint(.get, "audit") { request, _, p in
-            let query = try Self.query(request, now: cp.now)
-            return AuditPage.of(try await cp.auditEvents(p, query), query: query)
+            let query = try Self.query(request, now: audit.now)
+            return AuditPage.of(try await audit.auditEvents(p, query), query: query)
         }
-        api.endpoint(.get, "audit/verify") { _, _, p in try await cp.verifyAudit(p) }
+        api.endpoint(.get, "audit/verify") { _, _, p in try await audit.verifyAudit(p) }
     }
 
     /// Reads `since`, `until` (ISO time, or a duration ago such as `1h`), `actor`, `action`,

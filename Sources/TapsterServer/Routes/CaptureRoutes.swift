@@ -7,42 +7,41 @@ import TapsterObjectStore
 
 /// `/captures`: tcpdump across the fleet — start, list, stream live, download stored, entitle readers, delete.
 struct CaptureRoutes {
-    let controlPlane: ControlPlane
+    let captures: CaptureService
 
     /// The media type of a pcapng stream or file.
     static let pcapng = "application/x-pcapng"
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
-        let cp = controlPlane
-        api.list("captures") { request, _, p in try await cp.listCaptures(p, states: try Self.states(request.query("state"))) }
+        api.list("captures") { request, _, p in try await captures.listCaptures(p, states: try Self.states(request.query("state"))) }
         api.endpoint(.post, "captures", status: .created) { request, context, p in
-            try await cp.createCapture(p, try await request.json(CaptureRequest.self, context: context))
+            try await captures.createCapture(p, try await request.json(CaptureRequest.self, context: context))
         }
-        api.endpoint(.get, "captures/{id}") { _, context, p in try await cp.capture(p, try context.parameter("id")) }
-        api.noContent(.delete, "captures/{id}") { _, context, p in try await cp.deleteCapture(p, try context.parameter("id")) }
+        api.endpoint(.get, "captures/{id}") { _, context, p in try await captures.capture(p, try context.parameter("id")) }
+        api.noContent(.delete, "captures/{id}") { _, context, p in try await captures.deleteCapture(p, try context.parameter("id")) }
         api.endpoint(.post, "captures/{id}/download-url") { _, context, p in
-            try await cp.captureDownloadLink(p, try context.parameter("id"))
+            try await captures.captureDownloadLink(p, try context.parameter("id"))
         }
         // Admins only: whom else the policy lets read the packets (listed in the capture's record).
         api.endpoint(.post, "captures/{id}/readers") { request, context, p in
-            try await cp.entitleCaptureReader(p, try context.parameter("id"), try await request.json(CaptureReaderRequest.self, context: context))
+            try await captures.entitleCaptureReader(p, try context.parameter("id"), try await request.json(CaptureReaderRequest.self, context: context))
         }
         api.noContent(.delete, "captures/{id}/readers/{user}") { _, context, p in
-            try await cp.revokeCaptureReader(p, try context.parameter("id"), user: try context.parameter("user"))
+            try await captures.revokeCaptureReader(p, try context.parameter("id"), user: try context.parameter("user"))
         }
         api.get("captures/{id}/stream") { _, context in
             let p = try context.requirePrincipal()
             let id = try context.parameter("id")
-            let reader = try await cp.captureReader(p, id)
+            let reader = try await captures.captureReader(p, id)
             return Self.stream(reader, closed: context.connectionClosed) { reason in
-                await cp.captureReaderDetached(p, id, reason: reason)
+                await captures.captureReaderDetached(p, id, reason: reason)
             }
         }
         // No token: the signed URL is the credential.
         api.get("captures/{id}/download") { request, context in
             let id = try context.parameter("id")
             let items = request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
-            let (capture, download) = try await cp.downloadCapture(id, queryItems: items, remoteAddress: context.remoteAddress)
+            let (capture, download) = try await captures.downloadCapture(id, queryItems: items, remoteAddress: context.remoteAddress)
             return Response(
                 status: .ok,
                 headers: [.contentType: Self.pcapng, .contentDisposition: "attachment; filename=\"capture-\(capture.id).pcapng\"",

@@ -3,22 +3,23 @@ import TapsterCore
 
 /// `/taps`: owners' self-service.
 struct TapRoutes {
-    let controlPlane: ControlPlane
+    let taps: TapService
+    /// Turns `POST /taps` into a tap or a stored capture.
+    let creation: TapCreation
 
     func register(on api: RouterGroup<TapsterRequestContext>) {
-        let cp = controlPlane
-        api.list("taps") { request, _, p in try await cp.listTaps(p, states: try Self.states(request.query("state"))) }
+        api.list("taps") { request, _, p in try await taps.listTaps(p, states: try Self.states(request.query("state"))) }
         api.endpoint(.post, "taps", status: .created) { request, context, p in
-            try await cp.createTap(p, try await request.json(TapRequest.self, context: context))
+            try await creation.createTap(p, try await request.json(TapRequest.self, context: context))
         }
-        api.endpoint(.get, "taps/{id}") { _, context, p in try await cp.tap(p, try context.parameter("id")) }
-        api.endpoint(.post, "taps/{id}/stop") { _, context, p in try await cp.stopTap(p, try context.parameter("id")) }
+        api.endpoint(.get, "taps/{id}") { _, context, p in try await taps.tap(p, try context.parameter("id")) }
+        api.endpoint(.post, "taps/{id}/stop") { _, context, p in try await taps.stopTap(p, try context.parameter("id")) }
         api.endpoint(.post, "taps/{id}/reactivate", status: .created) { request, context, p in
             let body = try await request.body.collect(upTo: context.maxUploadSize)
             let reactivate = body.readableBytes == 0
                 ? ReactivateRequest()
                 : try JSONCoding.decode(ReactivateRequest.self, from: .init(body.readableBytesView))
-            return try await cp.reactivateTap(p, try context.parameter("id"), reactivate)
+            return try await taps.reactivateTap(p, try context.parameter("id"), reactivate)
         }
     }
 

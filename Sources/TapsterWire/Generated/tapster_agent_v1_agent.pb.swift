@@ -588,6 +588,11 @@ public nonisolated struct Tapster_Agent_V1_ServerStream: Sendable {
 
   public var captureID: String = String()
 
+  /// The agent endpoint (HOST:PORT) of the replica that runs the capture, where the agent opens its
+  /// packet upload (a second connection with the same identity when it is not the control channel's
+  /// replica). Empty: the replica of the control channel (a server that predates replicas).
+  public var replicaAddress: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1544,7 +1549,7 @@ nonisolated extension Tapster_Agent_V1_PortDelivery: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tapster_Agent_V1_ServerStream: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServerStream"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}capture_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}capture_id\0\u{3}replica_address\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1553,6 +1558,7 @@ nonisolated extension Tapster_Agent_V1_ServerStream: SwiftProtobuf.Message, Swif
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.captureID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.replicaAddress) }()
       default: break
       }
     }
@@ -1562,11 +1568,15 @@ nonisolated extension Tapster_Agent_V1_ServerStream: SwiftProtobuf.Message, Swif
     if !self.captureID.isEmpty {
       try visitor.visitSingularStringField(value: self.captureID, fieldNumber: 1)
     }
+    if !self.replicaAddress.isEmpty {
+      try visitor.visitSingularStringField(value: self.replicaAddress, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tapster_Agent_V1_ServerStream, rhs: Tapster_Agent_V1_ServerStream) -> Bool {
     if lhs.captureID != rhs.captureID {return false}
+    if lhs.replicaAddress != rhs.replicaAddress {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -16,7 +16,8 @@ extension TapDestination {
             case .unspecified, .UNRECOGNIZED: self = .unsupported(reason: "tunnel without an encapsulation")
             }
         case .port(let port): self = .port(PortDelivery(port))
-        case .stream(let stream): self = .serverStream(captureID: stream.captureID)
+        case .stream(let stream):
+            self = .serverStream(captureID: stream.captureID, replicaAddress: stream.replicaAddress.isEmpty ? nil : stream.replicaAddress)
         case nil: self = .unsupported(reason: "the tap has no destination")
         }
     }
@@ -44,7 +45,11 @@ extension Tapster_Agent_V1_Destination {
                 }
             }
         case .port(let delivery): port = Tapster_Agent_V1_PortDelivery(delivery)
-        case .serverStream(let captureID): stream = .with { $0.captureID = captureID }
+        case .serverStream(let captureID, let replicaAddress):
+            stream = .with {
+                $0.captureID = captureID
+                $0.replicaAddress = replicaAddress ?? ""
+            }
         case .unsupported: break
         }
     }

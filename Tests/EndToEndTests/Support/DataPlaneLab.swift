@@ -1,6 +1,7 @@
 import Foundation
 import TapsterCore
 import TapsterSystemTestSupport
+import TapsterTestSupport
 import Testing
 
 /// One simulated site for end-to-end tests: workloads (by default `web`, `db`, `peer` and `mon`, a monitoring
@@ -8,11 +9,17 @@ import Testing
 /// `tapster serve`, and real `tapster agent`s enrolled with join tokens. Each agent plays one simulated host
 /// and owns the namespaces of its roles, labelling each `app=<role without trailing digits>` (`web2` is
 /// `app=web`). Owner `alice` (tenant `shop`) is logged in. Everything is removed afterwards.
+/// ``withReplicas(count:roles:hosts:apiReplica:agentServers:_:)`` runs the same lab on several server replicas.
 final class DataPlaneLab: @unchecked Sendable {
     let binary: String
     let topology: NetnsTopology
     let scratch: ScratchDirectory
+    /// The server the CLIs talk to (with replicas: one of them).
     let server: ServerProcess
+    /// The admin's API token (with replicas: the first replica's, which created the admin).
+    let adminToken: String
+    /// What agents are given as `--server` (the server's agent endpoint, or a list of replicas').
+    let agentServers: String
     let adminCLI: CLI
     let ownerCLI: CLI
     /// Each simulated host's roles; the first host's agent is ``agentName``.
@@ -40,24 +47,54 @@ final class DataPlaneLab: @unchecked Sendable {
         let scratch = try ScratchDirectory(label: "e2e")
         defer { scratch.remove() }
         try await ServerProcess.with(binary: binary, arguments: serverArguments) { server in
-            let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, hosts: hosts ?? [roles])
-            defer { lab.stopAgents() }
-            do {
-                try await lab.setUp()
-                try await body(lab)
-            } catch {
-                let agentLogs = lab.agents.sorted { $0.key < $1.key }.map { "agent \($0.key) log:\n\($0.value.stderr)" }
-                Issue.record("server log:\n\(server.log)\n\(agentLogs.joined(separator: "\n"))")
-                throw error
+            let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, adminToken: server.adminToken,
+                                   agentServers: server.agentAddress, hosts: hosts ?? [roles])
+            try await lab.run(body, servers: [server])
+        }
+    }
+
+    /// The lab on `count` replicas of `tapster serve` sharing a fresh PostgreSQL database (``ReplicaCluster``;
+    /// needs `TAPSTER_TEST_POSTGRES_URL`): the CLIs talk to replica `apiReplica`, and agents are given
+    /// `agentServers(cluster)` as `--server`.
+    static func withReplicas(count: Int, roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil,
+                             apiReplica: Int = 0, agentServers: (ReplicaCluster) -> String,
+                             _ body: (DataPlaneLab, ReplicaCluster) async throws -> Void) async throws {
+        let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
+        let topology = try NetnsTopology(roles: roles)
+        defer { topology.remove() }
+        let scratch = try ScratchDirectory(label: "e2e")
+        defer { scratch.remove() }
+        try await TestDatabase.with(.postgres) { database in
+            try await ReplicaCluster.with(binary: binary, databaseURL: database.databaseURL, count: count) { cluster in
+                let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: cluster.replicas[apiReplica],
+                                       adminToken: cluster.adminToken, agentServers: agentServers(cluster), hosts: hosts ?? [roles])
+                try await lab.run({ try await body($0, cluster) }, servers: cluster.replicas)
             }
         }
     }
 
-    private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess, hosts: [[String]]) {
+    /// Sets the lab up, runs `body`, stops the agents; on failure records the servers' and agents' logs.
+    private func run(_ body: (DataPlaneLab) async throws -> Void, servers: [ServerProcess]) async throws {
+        defer { stopAgents() }
+        do {
+            try await setUp()
+            try await body(self)
+        } catch {
+            let agentLogs = agents.sorted { $0.key < $1.key }.map { "agent \($0.key) log:\n\($0.value.stderr)" }
+            let serverLogs = servers.enumerated().map { "server \($0.offset + 1) log:\n\($0.element.log)" }
+            Issue.record("\(serverLogs.joined(separator: "\n"))\n\(agentLogs.joined(separator: "\n"))")
+            throw error
+        }
+    }
+
+    private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess, adminToken: String,
+                 agentServers: String, hosts: [[String]]) {
         self.binary = binary
         self.topology = topology
         self.scratch = scratch
         self.server = server
+        self.adminToken = adminToken
+        self.agentServers = agentServers
         self.hosts = hosts
         adminCLI = CLI(binary: binary, home: scratch.url.path + "/admin-home", server: server.url)
         ownerCLI = CLI(binary: binary, home: scratch.url.path + "/owner-home", server: server.url)
@@ -72,7 +109,7 @@ final class DataPlaneLab: @unchecked Sendable {
     /// `tapster …` as the admin; fails the test unless it exits 0.
     @discardableResult
     func admin(_ arguments: [String], input: String? = nil) async throws -> CLIResult {
-        try await expectSuccess(adminCLI, arguments, token: server.adminToken, input: input)
+        try await expectSuccess(adminCLI, arguments, token: adminToken, input: input)
     }
 
     /// `tapster …` as owner alice (logged in); fails the test unless it exits 0.
@@ -133,7 +170,7 @@ final class DataPlaneLab: @unchecked Sendable {
         let name = agentNames[host]
         let configuration = scratch.url.appendingPathComponent("agent-\(name).yaml").path
         try agentConfiguration(host: host).write(toFile: configuration, atomically: true, encoding: .utf8)
-        var arguments = [binary, "agent", "--server", server.agentAddress, "--name", name,
+        var arguments = [binary, "agent", "--server", agentServers, "--name", name,
                          "--data-dir", scratch.url.path + "/agent-data-\(name)", "--config", configuration]
         if let joinToken { arguments += ["--join-token", joinToken] }
         agents[name] = try BackgroundProcess(name: "agent-\(agentStarts)", arguments, directory: scratch)

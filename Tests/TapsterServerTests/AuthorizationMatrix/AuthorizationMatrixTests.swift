@@ -97,7 +97,7 @@ import Testing
     }
 
     static func isPortal(_ path: String) -> Bool {
-        !(path.hasPrefix("/api/") || path.hasPrefix("/v2.0") || path == "/healthz" || path == "/metrics")
+        !(path.hasPrefix("/api/") || path.hasPrefix("/v2.0") || path == "/healthz" || path == "/readyz" || path == "/metrics")
     }
 
     static func escape(_ text: String) -> String {

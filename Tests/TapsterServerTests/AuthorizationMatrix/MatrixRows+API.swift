@@ -19,6 +19,7 @@ extension MatrixRow {
     static let api: [MatrixRow] = [
         // Needs no credential.
         MatrixRow(.get, "/healthz", .public(200)),
+        MatrixRow(.get, "/readyz", .public(200)),
         MatrixRow(.get, "/api/v1/openapi.yaml", .public(200)),
         MatrixRow(.get, "/api/v1/openapi.json", .public(200)),
         MatrixRow(.post, "/api/v1/login", .public(401)) { _, caller in

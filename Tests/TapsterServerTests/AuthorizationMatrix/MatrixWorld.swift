@@ -42,17 +42,17 @@ struct MatrixWorld: Sendable {
         }
         var sessions: [MatrixCaller: String] = [:]
         for caller in [MatrixCaller.otherTenantOwner, .ownerWithoutGrant, .auditor, .owner] {
-            sessions[caller] = try await cp.openPortalSession(name: caller.user!, password: "password-of-\(caller.user!)", source: "test").secret
+            sessions[caller] = try await cp.identity.openPortalSession(name: caller.user!, password: "password-of-\(caller.user!)", source: "test").secret
         }
-        sessions[.admin] = try await cp.openPortalSession(name: "root", password: "password-of-root", source: "test").secret
+        sessions[.admin] = try await cp.identity.openPortalSession(name: "root", password: "password-of-root", source: "test").secret
         // Dora had a token and a session before an admin disabled her.
         tokens[.disabled] = try await api.expect(IssuedToken.self, .post, "/api/v1/users/dora/tokens", token: admin,
                                                  json: TokenRequest(name: "before")).token
-        sessions[.disabled] = try await cp.openPortalSession(name: "dora", password: "password-of-dora", source: "test").secret
+        sessions[.disabled] = try await cp.identity.openPortalSession(name: "dora", password: "password-of-dora", source: "test").secret
         _ = try await api.expect(User.self, .patch, "/api/v1/users/dora", token: admin, json: UserPatch(disabled: true))
         // Otto's password was reset: he signed in with the one-time password and has not changed it.
         _ = try await api.expect(User.self, .patch, "/api/v1/users/otto", token: admin, json: UserPatch(password: "one-time-of-otto"))
-        let otto = try await cp.openPortalSession(name: "otto", password: "one-time-of-otto", source: "test").secret
+        let otto = try await cp.identity.openPortalSession(name: "otto", password: "one-time-of-otto", source: "test").secret
         tokens[.oneTimePassword] = otto
         sessions[.oneTimePassword] = otto
         for (index, (name, port)) in [("monitor-1", shopMonitorPort), ("app-1", shopAppPort)].enumerated() {
@@ -74,9 +74,9 @@ struct MatrixWorld: Sendable {
     func freshSession(_ caller: MatrixCaller) async throws -> String? {
         switch caller {
         case .anonymous, .disabled: return nil
-        case .oneTimePassword: return try await rig.controlPlane.openPortalSession(name: "otto", password: "one-time-of-otto", source: "test").secret
-        case .admin: return try await rig.controlPlane.openPortalSession(name: "root", password: "password-of-root", source: "test").secret
-        default: return try await rig.controlPlane.openPortalSession(name: caller.user!, password: "password-of-\(caller.user!)", source: "test").secret
+        case .oneTimePassword: return try await rig.controlPlane.identity.openPortalSession(name: "otto", password: "one-time-of-otto", source: "test").secret
+        case .admin: return try await rig.controlPlane.identity.openPortalSession(name: "root", password: "password-of-root", source: "test").secret
+        default: return try await rig.controlPlane.identity.openPortalSession(name: caller.user!, password: "password-of-\(caller.user!)", source: "test").secret
         }
     }
 

@@ -32,7 +32,7 @@ struct AgentHarness: Sendable {
                 let pki = try await AgentPKI.load(directory: directory.appendingPathComponent("pki"), store: database.store)
                 let controlPlane = ControlPlane(store: database.store, clock: { clock.now }, passwordCost: TestServer.passwordCost,
                                                 agentPKI: pki, logger: TestServer.logger)
-                _ = try await Bootstrap.run(controlPlane, adminToken: TestServer.adminToken)
+                _ = try await Bootstrap.run(controlPlane.identity, adminToken: TestServer.adminToken)
                 let channel = AgentChannel(controlPlane: controlPlane, pki: pki, configuration: AgentChannelConfiguration(port: 0),
                                            logger: TestServer.logger)
                 let app = TapsterServer.makeApplication(controlPlane: controlPlane, configuration: ServerConfiguration(port: 0),

@@ -35,8 +35,8 @@ enum TestServer {
                                    captures: CaptureSettings = CaptureSettings(),
                                    _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
         let controlPlane = ControlPlane(store: store, clock: clock, passwordCost: passwordCost, captureSettings: captures, logger: logger)
-        _ = try await Bootstrap.run(controlPlane, adminToken: adminToken)
-        try await controlPlane.expireDueTaps()
+        _ = try await Bootstrap.run(controlPlane.identity, adminToken: adminToken)
+        try await controlPlane.taps.expireDueTaps()
         let app = TapsterServer.makeApplication(controlPlane: controlPlane, configuration: ServerConfiguration(port: 0), logger: logger)
         return try await app.test(.live) { client in try await body(API(client: client), controlPlane) }
     }

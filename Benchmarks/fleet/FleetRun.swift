@@ -1,0 +1,135 @@
+import Foundation
+import TapsterClient
+import TapsterCore
+import TapsterFleetSimulator
+import TapsterSystemTestSupport
+
+/// One measurement: a fresh `tapster serve`, `agents` simulated agents of `workloads` workloads each, then
+/// taps, memory and CPU, and a restart.
+struct FleetRun {
+    var binary: String
+    var agents: Int
+    var workloads: Int
+    var taps: Int
+    var statusInterval: Duration
+    var serveArguments: [String]
+    /// How long any one wait may take, per agent (a bound for a failing run, not a measurement).
+    var secondsPerAgent: Double
+
+    private var timeout: Duration { .seconds(120 + secondsPerAgent * Double(agents)) }
+
+    func run() async throws {
+        say("fleet N=\(agents) W=\(workloads): \(taps) taps, status every \(statusInterval), tapster serve \(serveArguments.joined(separator: " "))")
+        try await ServerProcess.with(binary: binary, arguments: serveArguments) { server in
+            let scratch = try ScratchDirectory(label: "fleet-agents")
+            defer { scratch.remove() }
+            try await APIClient.with(server: server.url, token: server.adminToken) { api in
+                try await measure(server, api: FleetAPI(api: api), keys: scratch.url)
+            }
+        }
+    }
+
+    private func measure(_ server: ServerProcess, api: FleetAPI, keys: URL) async throws {
+        guard let pid = server.pid, let endpoint = FleetEndpoint(server.agentAddress) else { throw BenchError("the server did not start") }
+        var meter = ProcessMeter(pid: pid)
+        let idleCPU = try meter.cpuSeconds(), idleRSS = try meter.residentBytes()
+
+        try await api.createFilterAndTarget()
+        let fleet = Fleet(count: agents, workloads: workloads, endpoint: endpoint, directory: keys, statusInterval: statusInterval)
+        let enrolStart = Date()
+        try await fleet.enrol(concurrency: 16) { try await api.joinToken(for: $0) }
+        report("enrol", "\(agents) agents (join token + Enroll) in \(seconds(Date().timeIntervalSince(enrolStart)))")
+
+        let connectStart = Date()
+        let running = Task { await fleet.run() }
+        defer { running.cancel() }
+        let connected = try await waitForAll("agents to connect", since: connectStart) { fleet.ledger.established(since: connectStart) }
+        report("connect", "\(agents) agents established in \(seconds(connected))")
+
+        // Warm-up: every host's inventory is in once one tap reached every agent.
+        let warmUp = try await applyAndStop(api: api, fleet: fleet)
+        report("warm-up tap", "applied by all \(agents) in \(seconds(Percentiles(warmUp.applied).max)), "
+               + "withdrawn in \(seconds(Percentiles(warmUp.withdrawn).max))")
+
+        let connectedCPU = try meter.cpuSeconds()
+        try await Task.sleep(for: .seconds(10))
+        let steadyCPU = try meter.cpuSeconds() - connectedCPU
+        let connectedRSS = try meter.residentBytes()
+
+        var applied: [Double] = [], withdrawn: [Double] = []
+        for _ in 0..<taps {
+            let latencies = try await applyAndStop(api: api, fleet: fleet)
+            applied += latencies.applied
+            withdrawn += latencies.withdrawn
+        }
+        report("tap applied", "\(distribution(Percentiles(applied))) (create request -> desired set at the agent; \(taps) taps x \(agents) agents)")
+        report("tap withdrawn", "\(distribution(Percentiles(withdrawn))) (stop request -> set without it at the agent)")
+        let perAgentRSS = Double(connectedRSS - idleRSS) / Double(agents)
+        report("server CPU", String(format: "enrol + connect + warm-up %.1f s (%.1f ms per agent); connected and idle %.2f s per s over 10 s (%.3f ms per agent per s)",
+                                    connectedCPU - idleCPU, (connectedCPU - idleCPU) * 1000 / Double(agents), steadyCPU / 10,
+                                    steadyCPU / 10 * 1000 / Double(agents)))
+        report("server memory", String(format: "VmRSS idle %.1f MB, with %d agents %.1f MB: %.1f KB per agent (10,000 agents: about %.0f MB)",
+                                       megabytes(idleRSS), agents, megabytes(connectedRSS), perAgentRSS / 1024,
+                                       (Double(idleRSS) + perAgentRSS * 10_000) / 1_048_576))
+
+        // The reconnect storm: kill -9, start again on the same database and ports.
+        server.kill()
+        let restart = Date()
+        try await server.start()
+        let healthy = Date().timeIntervalSince(restart)
+        guard let restarted = server.pid else { throw BenchError("the server did not restart") }
+        meter = ProcessMeter(pid: restarted)
+        let reconnected = try await waitForAll("agents to reconnect", since: restart) { fleet.ledger.established(since: restart) }
+        let afterHealthy = fleet.ledger.failures(since: restart.addingTimeInterval(healthy))
+        let reasons = Dictionary(grouping: afterHealthy, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
+        report("reconnect", "all \(agents) agents reconnected \(seconds(reconnected)) after the restart (server healthy after \(seconds(healthy)), "
+               + "server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); \(afterHealthy.count) channel errors after healthy"
+               + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")))
+        running.cancel()
+    }
+
+    /// Creates a tap, waits until every agent applied it, stops it, waits until every agent withdrew it;
+    /// returns each agent's latency, in seconds, from the create request and from the stop request.
+    private func applyAndStop(api: FleetAPI, fleet: Fleet) async throws -> (applied: [Double], withdrawn: [Double]) {
+        let created = Date()
+        let tap = try await api.createTap()
+        try await waitForAll("every agent to apply tap \(tap.id)", since: created) { fleet.ledger.applied(tap.id) }
+        let stopped = Date()
+        try await api.stopTap(tap.id)
+        try await waitForAll("every agent to withdraw tap \(tap.id)", since: stopped) { fleet.ledger.withdrawn(tap.id) }
+        return (fleet.ledger.applied(tap.id).values.map { $0.timeIntervalSince(created) },
+                fleet.ledger.withdrawn(tap.id).values.map { $0.timeIntervalSince(stopped) })
+    }
+
+    /// Waits until `observed()` names every agent; returns the latest of their times after `start`, in seconds.
+    @discardableResult
+    private func waitForAll(_ what: String, since start: Date, _ observed: @escaping @Sendable () -> [String: Date]) async throws -> Double {
+        do {
+            let times = try await eventually(timeout: timeout, every: .milliseconds(20), what) { () -> [String: Date]? in
+                let times = observed()
+                return times.count >= agents ? times : nil
+            }
+            return (times.values.max() ?? start).timeIntervalSince(start)
+        } catch let timedOut as TimedOut {
+            throw BenchError("\(timedOut): only \(observed().count) of \(agents)")
+        }
+    }
+
+    private func report(_ what: String, _ text: String) {
+        say("  " + what.padding(toLength: 15, withPad: " ", startingAt: 0) + text)
+    }
+
+    private func distribution(_ p: Percentiles) -> String {
+        "p50 \(milliseconds(p.at(50))), p99 \(milliseconds(p.at(99))), max \(milliseconds(p.max)) over \(p.count)"
+    }
+
+    private func milliseconds(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+    private func seconds(_ seconds: Double) -> String { String(format: "%.2f s", seconds) }
+    private func megabytes(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
+}
+
+/// The benchmark could not go on.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import TapsterCore
+import TapsterStore
+
+/// The planner's inputs as the ``AgentHub`` last read them from the store: everything once (at start, on
+/// ``Change/everything``, on the feed's resync and on every periodic resync), and in between only the one
+/// object each change names — so a change costs one small read, not five full ones.
+///
+/// What it holds is what was committed when it was read (changes name objects, they do not carry them);
+/// only live taps are kept.
+struct PlanningModel: Sendable {
+    private var taps: [String: Tap] = [:]
+    private var filters: [String: Filter] = [:]
+    private var targets: [String: Target] = [:]
+    /// By host, then by id.
+    private var workloads: [String: [String: Workload]] = [:]
+    /// Workload id → its host, as last read.
+    private var hosts: [String: String] = [:]
+    private var agents: [String: Agent] = [:]
+
+    /// Everything the planner reads, from `store`.
+    static func load(from store: any Store) async throws -> PlanningModel {
+        var model = PlanningModel()
+        model.taps = Self.byKey(try await store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))), \.id)
+        model.filters = Self.byKey(try await store.list(.filters, tenants: nil), \.name)
+        model.targets = Self.byKey(try await store.list(.targets, tenants: nil), \.name)
+        for workload in try await store.list(.workloads, tenants: nil) { model.keep(workload) }
+        model.agents = Self.byKey(try await store.listAgents(), \.name)
+        return model
+    }
+
+    /// Reads again the one object `change` names (``Change/everything`` is the caller's: ``load(from:)``).
+    mutating func refresh(_ change: Change, from store: any Store) async throws {
+        switch change {
+        case .tap(let id, _):
+            taps[id] = try await store.findTap(id: id).flatMap { $0.state.isLive ? $0 : nil }
+        case .filter(let name, _):
+            filters[name] = try await store.find(name, in: .filters).flatMap { $0.name == name ? $0 : nil }
+        case .target(let name, _):
+            targets[name] = try await store.find(name, in: .targets).flatMap { $0.name == name ? $0 : nil }
+        case .workload(let id, _, _):
+            if let host = hosts.removeValue(forKey: id) { workloads[host]?[id] = nil }
+            if let workload = try await store.find(id, in: .workloads), workload.id == id { keep(workload) }
+        case .agent(let name, _):
+            agents[name] = try await store.findAgent(name).flatMap { $0.name == name ? $0 : nil }
+        case .everything:
+            break
+        }
+    }
+
+    /// Reads again what newly attached agents' first sets depend on: their hosts' workloads and the live
+    /// taps. A channel's first set must be right as committed, not as this replica's model last heard of it:
+    /// an agent that failed over from another replica arrives while changes relayed from there may still
+    /// be on their way, and a first set missing a tap would stop that tap on the host (and restart it
+    /// a moment later) instead of leaving it running.
+    mutating func refreshForFirstSets(hosts attached: Set<String>, from store: any Store) async throws {
+        guard !attached.isEmpty else { return }
+        for host in attached.sorted() {
+            for id in workloads[host]?.keys.map({ $0 }) ?? [] { hosts[id] = nil }
+            workloads[host] = nil
+            for workload in try await store.listWorkloads(onHost: host) { keep(workload) }
+            agents[host] = try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil }
+        }
+        taps = Self.byKey(try await store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))), \.id)
+    }
+
+    /// The planner's inputs at `now`: with every workload, or only those on `hosts` (enough to plan those
+    /// hosts as long as no tap ``readsOtherHosts``).
+    func inputs(now: Date, tunnelKeySecret: SymmetricKey, onHosts hosts: Set<String>? = nil) -> DesiredTapsPlanner.Inputs {
+        let workloads: [Workload]
+        if let hosts {
+            workloads = hosts.flatMap { self.workloads[$0].map { Array($0.values) } ?? [] }
+        } else {
+            workloads = self.workloads.values.flatMap(\.values)
+        }
+        return DesiredTapsPlanner.Inputs(taps: Array(taps.values), filters: Array(filters.values), targets: Array(targets.values),
+                                         workloads: workloads, agents: Array(agents.values), now: now, tunnelKeySecret: tunnelKeySecret)
+    }
+
+    /// Whether a live tap's plan on one host depends on other hosts' workloads: a peer selector (their
+    /// addresses) or a `port` target (its interface, and the hosts that send to it).
+    var readsOtherHosts: Bool {
+        taps.values.contains { tap in
+            filters[tap.filter]?.spec.peerSelector != nil || targets[tap.target]?.kind == .port
+        }
+    }
+
+    private mutating func keep(_ workload: Workload) {
+        workloads[workload.host, default: [:]][workload.id] = workload
+        hosts[workload.id] = workload.host
+    }
+
+    private static func byKey<Value>(_ values: [Value], _ key: KeyPath<Value, String>) -> [String: Value] {
+        Dictionary(values.map { ($0[keyPath: key], $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
