@@ -10,15 +10,23 @@ import Testing
 /// replica or relayed from another — not from a call by whoever ended it.
 @Suite("Capture broker on the change feed")
 struct CaptureBrokerChangeFeedTests {
-    /// A broker following `feed` over a fresh store, for `body`; the following task ends with it.
+    /// A broker following `feed` over a fresh store, for `body`; the following task ends (and is awaited) with it.
     static func following(_ body: (CaptureBrokerTests.Rig, ChangeFeed, any Store) async throws -> Void) async throws {
         try await TestDatabase.with(.sqlite) { database in
             let rig = CaptureBrokerTests.Rig()
             let feed = ChangeFeed()
             let subscription = feed.subscribe()
             let following = Task { await rig.broker.follow(subscription, taps: database.store) }
-            defer { following.cancel() }
-            try await body(rig, feed, database.store)
+            // Awaited, not only cancelled: the store closes after this, and must not while a read is in flight.
+            do {
+                try await body(rig, feed, database.store)
+            } catch {
+                following.cancel()
+                await following.value
+                throw error
+            }
+            following.cancel()
+            await following.value
         }
     }
 

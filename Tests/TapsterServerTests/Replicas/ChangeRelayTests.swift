@@ -49,10 +49,12 @@ struct ChangeRelayTests {
                 try await body(db, sides[0], sides[1])
             } catch {
                 for task in tasks { task.cancel() }
+                for task in tasks { await task.value }  // no relay may still use a store that closes next
                 try? await other.shutdown()
                 throw error
             }
             for task in tasks { task.cancel() }
+            for task in tasks { await task.value }
             try await other.shutdown()
         }
     }
