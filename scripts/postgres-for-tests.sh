@@ -26,6 +26,8 @@ socket_dir=$base/run
 log=$base/postgres.log
 url="postgres://postgres@127.0.0.1:$port/postgres"
 ready_deadline_seconds=${TAPSTER_PG_START_TIMEOUT:-60}
+# Enough for the suite: its tests run side by side, and some run whole replicas (a pool of up to 8 each, plus a LISTEN connection).
+max_connections=${TAPSTER_PG_MAX_CONNECTIONS:-500}
 
 say() { echo "postgres-for-tests: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -95,7 +97,7 @@ unix_socket_directories = '$socket_dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
+max_connections = $max_connections
 EOF
     cat >"$data/pg_hba.conf" <<EOF
 # postgres-for-tests.sh: trust, for the local socket and IPv4 loopback only.
@@ -123,7 +125,9 @@ start() {
     touch "$log"
     if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$log"; fi
     # pg_ctl -w returns as soon as the server is up, or fails at once if the postmaster exits.
-    if ! as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t "$ready_deadline_seconds" start >/dev/null; then
+    # max_connections on the command line, so that a cluster made by an older version of this script gets it
+    # too: the suite runs several whole replicas (each a pool and a LISTEN connection) beside its other tests.
+    if ! as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t "$ready_deadline_seconds" -o "-c max_connections=$max_connections" start >/dev/null; then
         say "PostgreSQL did not start; the end of $log:"
         tail -n 20 "$log" >&2 || true
         exit 1

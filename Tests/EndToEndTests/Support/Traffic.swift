@@ -69,7 +69,7 @@ extension LiveTshark {
 extension LiveTshark {
     /// The segments once there are at least `count`, or whatever there is after `timeout` (for the
     /// comparison to show what is missing).
-    func segments(atLeast count: Int, timeout: Duration = .seconds(10)) async -> [Segment] {
+    func segments(atLeast count: Int, timeout: Duration = .seconds(30)) async -> [Segment] {
         (try? await eventually(timeout: timeout, "\(count) segments") { self.segments.count >= count ? self.segments : nil })
             ?? segments
     }

@@ -147,8 +147,10 @@ struct ReplicaClusterTests {
                 try await fleet.enrol { try await api.joinToken(for: $0) }
                 let running = Task { await fleet.run() }
                 defer { running.cancel() }
+                // Connected as the server records it, and established as the agent sees it (its first set received).
                 try await eventually(timeout: .seconds(60), "the agent connected to replica B") {
-                    try await Self.agentStates(throughB)[fleet.names[0]] == .connected ? true : nil
+                    try await Self.agentStates(throughB)[fleet.names[0]] == .connected
+                        && fleet.ledger.established(since: .distantPast).count == 1 ? true : nil
                 }
                 let established = fleet.ledger.established(since: .distantPast).count
 
