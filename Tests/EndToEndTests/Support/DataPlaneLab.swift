@@ -184,7 +184,7 @@ final class DataPlaneLab: @unchecked Sendable {
     /// Waits until `tapster workload list` shows `count` workloads of `agent` (by default the first host's).
     func waitForWorkloads(count: Int, of agent: String? = nil) async throws {
         let name = agent ?? agentName
-        try await eventually(timeout: .seconds(20), "\(count) workloads of \(name)") {
+        try await eventually(timeout: .seconds(60), "\(count) workloads of \(name)") {
             try await self.workloads().filter { $0.host == name }.count >= count ? true : nil
         }
     }
