@@ -53,17 +53,3 @@ extension FleetService {
         changes.publish(.agent(name: name, .deleted))
     }
 }
-
-extension FleetService {
-    /// At start, no agent is connected to this server yet: those still marked connected (the server
-    /// stopped without closing their channels) are marked disconnected until they reconnect.
-    func markAgentsDisconnected() async throws {
-        for agent in try await store.listAgents() where agent.state == .connected {
-            try await store.transaction { session in
-                guard var current = try await session.lockAgent(named: agent.name), current.state == .connected else { return }
-                current.state = .disconnected
-                try await session.upsertAgent(current)
-            }
-        }
-    }
-}
