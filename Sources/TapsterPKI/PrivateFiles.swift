@@ -26,11 +26,11 @@ public enum PrivateFiles {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for entry in entries {
             let full = (path as NSString).appendingPathComponent(entry)
-            var info = stat()
-            guard lstat(full, &info) == 0 else { continue }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: try restrict(full, mode: 0o700)
-            case S_IFREG: try restrict(full, mode: 0o600)
+            // The entry itself, not what a link points to (attributesOfItem does not follow links).
+            let type = (try? FileManager.default.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
+            switch type {
+            case .typeDirectory?: try restrict(full, mode: 0o700)
+            case .typeRegular?: try restrict(full, mode: 0o600)
             default: continue
             }
         }

@@ -51,7 +51,7 @@ public struct ServerList: Sendable, Hashable, CustomStringConvertible {
     public static func resolve(_ name: String) -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        // No socket-type hint: each address then comes once per type, and repeats are dropped below.
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(name, nil, &hints, &list) == 0, let first = list else { return [] }
         defer { freeaddrinfo(first) }
