@@ -14,9 +14,10 @@ import TapsterStore
 /// agents the change concerns (``DesiredTapsPlanner/agents(concernedBy:in:holding:)``: a tap's hosts, a
 /// workload's host, the hosts of the taps using a filter or target). A burst of changes is one such step.
 /// It sends each concerned, connected agent its set when it differs from what it was last sent.
-/// ``Change/everything``, the feed's resync (this hub fell behind) and the periodic resync (every
-/// ``AgentHubService/defaultResync``) read everything again, plan every agent, and — the periodic one —
-/// send every connected agent its current set again (same set, same revision: idempotent).
+/// ``Change/everything`` and the feed's resync (this hub fell behind) read everything again and plan
+/// every agent. The periodic resync (every ``AgentHubService/defaultResync``) plans every agent from the
+/// model and sends every connected agent its current set again (same set, same revision: idempotent);
+/// every ``reloadEvery``-th one reads everything again first.
 /// Revisions strictly increase, across restarts too: each new one is `max(last + 1, now in Unix
 /// milliseconds)`, and the last is kept in the store's settings.
 public actor AgentHub {
@@ -138,7 +139,7 @@ public actor AgentHub {
         model = working
         // Workload and agent changes alone, while no tap reads other hosts' workloads, concern only their
         // own hosts: then only those hosts' workloads are planned over (not the whole fleet's).
-        let hosts = changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
+        let hosts = resend ? nil : changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
         let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
                                     onHosts: working.readsOtherHosts ? nil : hosts)
         if let changes, !resend {
@@ -333,7 +334,9 @@ public actor AgentHub {
             if Task.isCancelled { break }
             let resend = resyncRequested
             let changes = pending
-            let everything = pendingEverything || resend
+            // A periodic resync plans from the model; every ``reloadEvery``-th one reads the store again.
+            if resend { resyncs += 1 }
+            let everything = pendingEverything || (resend && resyncs % Self.reloadEvery == 1)
             (resyncRequested, pending, pendingEverything) = (false, [], false)
             do {
                 try await plan(changes: everything ? nil : changes, resend: resend)
@@ -350,6 +353,13 @@ public actor AgentHub {
     }
 
     private var resyncRequested = false
+    /// Periodic resyncs so far (the first one reads the store).
+    private var resyncs = 0
+    /// Every how many periodic resyncs the model is read again from the store, as the safety net under
+    /// the change feed (which already carries every committed change, the other replicas' included, and
+    /// asks for everything after it lost any). Reading a fleet's every workload each resync was most
+    /// of what a large idle fleet cost.
+    static let reloadEvery = 8
 
     /// Queues a change heard on the feed for the next plan.
     private func enqueue(_ event: ChangeFeed.Event) {
