@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "tapster",
             dependencies: [
-                "TapsterCore", "TapsterClient", "TapsterServer", "TapsterAgent", "TapsterPKI",
+                "TapsterCore", "TapsterAPI", "TapsterClient", "TapsterServer", "TapsterAgent", "TapsterPKI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -56,6 +56,13 @@ let package = Package(
         .target(
             name: "TapsterCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The API's contract: the request and response messages of the native API that are not Core's
+        // values themselves, shared by the client and the server.
+        .target(
+            name: "TapsterAPI",
+            dependencies: ["TapsterCore"],
             swiftSettings: swiftSettings
         ),
         // Persistence: one SQL code path over SQLite and PostgreSQL, with migrations.
@@ -84,14 +91,14 @@ let package = Package(
         // network namespaces, temporary directories. Tests only.
         .target(
             name: "TapsterSystemTestSupport",
-            dependencies: ["TapsterClient"],
+            dependencies: ["TapsterClient", "TapsterAPI"],
             swiftSettings: swiftSettings
         ),
         // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
         .target(
             name: "TapsterServer",
             dependencies: [
-                "TapsterCore", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore",
+                "TapsterCore", "TapsterAPI", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -109,7 +116,7 @@ let package = Package(
         .target(
             name: "TapsterClient",
             dependencies: [
-                "TapsterCore",
+                "TapsterCore", "TapsterAPI",
                 "PacketKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,7 +177,7 @@ let package = Package(
         .target(
             name: "TapsterFleetSimulator",
             dependencies: [
-                "TapsterCore", "TapsterWire", "TapsterPKI", "TapsterClient",
+                "TapsterCore", "TapsterAPI", "TapsterWire", "TapsterPKI", "TapsterClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -196,7 +203,7 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterAPI", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PacketKitTests", dependencies: ["PacketKit", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TapsterStoreTests",
@@ -206,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "TapsterServerTests",
             dependencies: [
-                "TapsterCore", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
+                "TapsterCore", "TapsterAPI", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
                 "TapsterSystemTestSupport", "TapsterFleetSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -232,12 +239,12 @@ let package = Package(
         // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport", "TapsterTestSupport"],
+            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport", "TapsterTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TapsterCLITests",
-            dependencies: ["TapsterCore", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
+            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

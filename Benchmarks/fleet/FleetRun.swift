@@ -76,6 +76,12 @@ struct FleetRun {
         server.kill()
         let restart = Date()
         try await server.start()
+        // The restarted server's log, for a look at the storm (also when the agents fail to come back).
+        defer {
+            if let path = ProcessInfo.processInfo.environment["FLEET_BENCH_SERVER_LOG"] {
+                try? server.log.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        }
         let healthy = Date().timeIntervalSince(restart)
         guard let restarted = server.pid else { throw BenchError("the server did not restart") }
         meter = ProcessMeter(pid: restarted)
@@ -85,6 +91,8 @@ struct FleetRun {
         report("reconnect", "all \(agents) agents reconnected \(seconds(reconnected)) after the restart (server healthy after \(seconds(healthy)), "
                + "server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); \(afterHealthy.count) channel errors after healthy"
                + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")))
+        let errors = server.log.split(separator: "\n").filter { $0.contains(" error tapster") }
+        report("server log", "\(errors.count) error lines" + (errors.first.map { "; the first: \($0.prefix(300))" } ?? ""))
         running.cancel()
     }
 

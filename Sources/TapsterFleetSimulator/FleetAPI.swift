@@ -1,5 +1,6 @@
 import Foundation
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 
 /// What a fleet run asks of the server's API, as its admin: the filter and target of the measured taps,

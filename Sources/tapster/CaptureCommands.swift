@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 
 /// `tapster capture …`: tcpdump across every instance of an app, and the stored captures.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TapsterAgent
+import TapsterAPI
 import TapsterCore
 import TapsterPKI
 import TapsterServer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 
 /// `tapster tap …`: owners' self-service.

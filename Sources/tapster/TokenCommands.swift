@@ -1,5 +1,6 @@
 import ArgumentParser
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 
 /// `tapster token …`: API tokens, yours or (admins) anyone's.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TapsterAPI
 import TapsterCore
 
 @Suite("TapsterJSON wire format")

@@ -3,6 +3,7 @@ import GRPCCore
 import HTTPTypes
 import SwiftProtobuf
 import Testing
+import TapsterAPI
 import TapsterCore
 import TapsterPKI
 @testable import TapsterServer

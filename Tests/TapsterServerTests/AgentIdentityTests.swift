@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import HTTPTypes
 import Testing
+import TapsterAPI
 import TapsterCore
 import TapsterPKI
 @testable import TapsterServer

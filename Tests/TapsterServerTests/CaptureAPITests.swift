@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import PacketKit
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 import TapsterObjectStore
 @testable import TapsterServer

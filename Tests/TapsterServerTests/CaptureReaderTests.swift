@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import TapsterAPI
 import TapsterCore
 @testable import TapsterServer
 import TapsterStore

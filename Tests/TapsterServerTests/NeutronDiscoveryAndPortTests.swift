@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HTTPTypes
 import Testing
+import TapsterAPI
 import TapsterCore
 import TapsterTestSupport
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Synchronization
+import TapsterAPI
 import TapsterCore
 import TapsterServer
 import TapsterTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+import TapsterAPI
 import TapsterCore
 import TapsterServer
 import TapsterStore

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 @testable import TapsterServer
+import TapsterAPI
 import TapsterCore
 import TapsterStore
 import TapsterTestSupport

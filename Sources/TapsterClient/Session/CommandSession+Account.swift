@@ -1,4 +1,5 @@
 import NIOHTTP1
+import TapsterAPI
 import TapsterCore
 
 /// `login`, `logout`, `whoami`, `passwd` and API tokens.

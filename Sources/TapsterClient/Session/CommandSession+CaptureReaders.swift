@@ -1,3 +1,4 @@
+import TapsterAPI
 import TapsterCore
 
 /// The users an admin entitled to read a capture's packets: listed from the capture's record, added

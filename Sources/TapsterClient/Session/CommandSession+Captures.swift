@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Synchronization
+import TapsterAPI
 import TapsterCore
 
 /// Where `tapster capture` puts the packets.

@@ -1,3 +1,4 @@
+import TapsterAPI
 import TapsterCore
 
 /// Filters: what they select.

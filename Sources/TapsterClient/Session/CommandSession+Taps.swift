@@ -1,3 +1,4 @@
+import TapsterAPI
 import TapsterCore
 
 /// Taps: create, stop, re-activate.

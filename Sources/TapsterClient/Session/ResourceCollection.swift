@@ -1,3 +1,4 @@
+import TapsterAPI
 import TapsterCore
 
 /// One of the API's collections (`/api/v1/targets`, …) and the type of its items.

@@ -18,10 +18,6 @@ extension Record: Pageable where Spec: NamedRecordSpec {
     public var pageKey: PageKey { .ascending(spec.recordName, id) }
 }
 
-extension FilterView: Pageable {
-    public var pageKey: PageKey { filter.pageKey }
-}
-
 extension User: Pageable {
     public var pageKey: PageKey { .ascending(name, id) }
 }

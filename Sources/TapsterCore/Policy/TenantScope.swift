@@ -32,4 +32,13 @@ public enum TenantScope: Sendable, Equatable {
     public static func of(_ tap: Tap) -> TenantScope {
         tap.tenant.map { .tenants([$0]) } ?? .all
     }
+
+    /// The tenants a store query reads (`nil`: every row): only what this scope can select is read,
+    /// rather than a whole fleet's workloads filtered afterwards.
+    public var storeTenants: Set<String>? {
+        switch self {
+        case .all: nil
+        case .tenants(let tenants): tenants
+        }
+    }
 }

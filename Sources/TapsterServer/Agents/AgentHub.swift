@@ -199,18 +199,45 @@ public actor AgentHub {
         return holding
     }
 
-    /// Every agent's plan from the store as it is now, remembered in ``assignments`` (for
-    /// ``assignments(of:to:refresh:)``: read apart from the hub's model, which only its plans update).
-    private func currentPlans() async throws -> [String: AgentPlan] {
-        let inputs = try await DesiredTapsPlanner.Inputs(
-            taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
-            filters: store.list(.filters, tenants: nil), targets: store.list(.targets, tenants: nil),
-            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock(),
-            tunnelKeySecret: TunnelKeys.secret(in: store))
-        let plans = DesiredTapsPlanner.plan(inputs)
-        assignments.record(plans, at: clock())
-        return plans
+    /// Plans `agent` afresh, remembered in ``assignments``: from the model, with `taps` and the agent's own
+    /// host read again from the store first (what an assignment is asked about may be newer than the
+    /// model: a workload that just joined a capture, a tap whose change is still on its way from another
+    /// replica). A few small reads, never the whole fleet's: after a restart every agent's first status
+    /// report asks, and reading everything for each was a reconnect storm's whole cost.
+    private func planAfresh(_ agent: String, taps: Set<String>) async throws {
+        var working = pendingEverything ? try await PlanningModel.load(from: store) : try await currentModel()
+        // The refreshed copy is not kept: a plan running meanwhile keeps the model, and its changes must
+        // not be overwritten by this older copy. What the next plan will apply, this one applies too.
+        for change in pending { try await working.refresh(change, from: store) }
+        for id in taps.sorted() {
+            try await working.refresh(.tap(id: id, .updated), from: store)
+            // A tap's filter and target may be newer than the model as well.
+            guard let tap = working.tap(id) else { continue }
+            try await working.refresh(.filter(name: tap.filter, .updated), from: store)
+            try await working.refresh(.target(name: tap.target, .updated), from: store)
+        }
+        try await working.refresh(host: agent, from: store)
+        let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
+                                    onHosts: working.readsOtherHosts ? nil : [agent])
+        assignments.record(DesiredTapsPlanner.plan(inputs, for: [agent]), at: clock())
     }
+
+    /// The model, read from the store once when there is none yet (one read shared by every caller
+    /// meanwhile: a reconnecting fleet asks a thousand times at once).
+    private func currentModel() async throws -> PlanningModel {
+        if let model { return model }
+        if let modelLoad { return try await modelLoad.value }
+        let load = Task { [store] in try await PlanningModel.load(from: store) }
+        modelLoad = load
+        defer { modelLoad = nil }
+        let loaded = try await load.value
+        // Kept only when no plan has made a model meanwhile (a plan's model is as new or newer).
+        if model == nil { model = loaded }
+        return loaded
+    }
+
+    /// The read of ``currentModel()`` under way, if any.
+    private var modelLoad: Task<PlanningModel, any Error>?
 
     // MARK: What agents may send
 
@@ -218,9 +245,9 @@ public actor AgentHub {
     private var assignments = TapAssignments()
 
     /// `tapID` as planned for `agent` now or within ``TapAssignments/grace`` (its last batches and final
-    /// status come after it leaves the plan); `nil` when it is not. Planned afresh from the store when the
-    /// answer is not known here (an agent whose control channel is on another replica, or a plan not yet
-    /// made since a restart), or when `refresh`.
+    /// status come after it leaves the plan); `nil` when it is not. The agent is planned afresh
+    /// (``planAfresh(_:taps:)``) when the answer is not known here (an agent whose control channel is on
+    /// another replica, or a plan not yet made since a restart), or when `refresh`.
     func assignment(of tapID: String, to agent: String, refresh: Bool = false) async throws -> TapAssignments.Assignment? {
         try await assignments(of: [tapID], to: agent, refresh: refresh)[tapID]
     }
@@ -234,7 +261,7 @@ public actor AgentHub {
         }
         let found = known()
         if !refresh, found.count == Set(tapIDs).count { return found }
-        _ = try await currentPlans()
+        try await planAfresh(agent, taps: Set(tapIDs))
         return known()
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 extension RouterGroup where Context == TapsterRequestContext {

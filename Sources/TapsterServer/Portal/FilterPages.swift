@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `/admin/filters`: which traffic may be tapped, with a preview of what a filter selects

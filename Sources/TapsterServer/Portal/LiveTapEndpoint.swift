@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `GET /live/taps?ids=a,b,c`: what `portal.js` polls (every 2 s) to refresh tap pages in place —

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `/` (to the right home page), `/login`, `/logout` and `/account/password`.

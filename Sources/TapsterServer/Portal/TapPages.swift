@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// The owner's self-service: `/taps` ("Enable a tap" and "My taps"), `/taps/{id}` with per-host

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `/admin/users`: admins, owners and auditors, their tenants and quotas.

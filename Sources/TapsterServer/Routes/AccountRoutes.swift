@@ -1,4 +1,5 @@
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `/login` (password guessing is throttled in ``IdentityService/checkPassword(name:password:source:)``), `/whoami`, `/tenants`, `/users` and their tokens.

@@ -1,4 +1,5 @@
 import Hummingbird
+import TapsterAPI
 import TapsterCore
 
 /// `/agent-tokens` (join tokens), `/agents/{ref}/revoke`, `DELETE /agents/{ref}`: enrolling and

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import TapsterAPI
 import TapsterCore
 import TapsterObjectStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import TapsterClient
+import TapsterAPI
 import TapsterCore
 import TapsterFleetSimulator
 import TapsterSystemTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Synchronization
+import TapsterAPI
 import TapsterCore
 import TapsterPKI
 @testable import TapsterServer

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import TapsterAPI
 import TapsterCore
 
 /// The standard cast of the API tests: two tenants, their owners, an auditor, a target, a

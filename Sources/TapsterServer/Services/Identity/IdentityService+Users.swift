@@ -1,4 +1,5 @@
 import Foundation
+import TapsterAPI
 import TapsterCore
 import TapsterStore
 

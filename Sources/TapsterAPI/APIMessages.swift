@@ -1,4 +1,5 @@
 import Foundation
+import TapsterCore
 
 /// `{"items": [...], "continue": "…"}` — how every list is answered, one page at a time (``PageRequest``).
 public struct ItemList<Item: Codable & Sendable>: Codable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TapsterCore
 
 /// `POST /api/v1/captures`: tcpdump across every instance of an app, through a grant whose target is
 /// `stream` (or `store`).
