@@ -75,6 +75,9 @@ public actor AgentHub {
     /// Names of the agents with an open control channel.
     var connectedAgents: [String] { sessions.keys.sorted() }
 
+    /// Each agent with an open control channel, and that channel's id (a reconnection is a new id).
+    var connectedChannels: [String: UUID] { sessions.mapValues(\.id) }
+
     // MARK: Channels
 
     /// Registers `name`'s new control channel, which will receive its desired sets (the ``AgentService``
