@@ -32,6 +32,12 @@ final class TapCounters: Sendable {
         }
     }
 
+    /// Forgets `agent`'s series (its control channel opened again): its next status of each tap is then
+    /// stored whatever it holds, so a restarted agent's first report shows as new.
+    func forget(agent: String) {
+        entries.withLock { $0 = $0.filter { $0.value.status.agent != agent } }
+    }
+
     /// Every series reported since `now - retention`, by tap then agent; older ones are forgotten.
     func current(at now: Date) -> [Entry] {
         entries.withLock { entries in

@@ -173,6 +173,7 @@ extension FleetService {
             }
         }
         presence.connected(name, at: at, appliedRevision: hello.appliedRevision)
+        tapCounters.forget(agent: name)
         changes.publish(.agent(name: name, .updated))
     }
 
