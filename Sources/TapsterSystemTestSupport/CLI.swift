@@ -29,34 +29,36 @@ public struct CLI: Sendable {
     public func run(_ arguments: [String], token: String? = nil, input: String? = nil) async throws -> CLIResult {
         let scratch = try ScratchDirectory(label: "tapster-cli-run")
         defer { scratch.remove() }
-        let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = self.environment
-        environment["TAPSTER_TOKEN"] = token
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        let stdin = Pipe()
-        process.standardInput = stdin
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        let inPath = scratch.path + "/stdin", outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
+        FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+        // Spawned as every other test process is (``ChildProcess``, posix_spawn): Foundation's `Process.run()`
+        // crashed in the suite (a bad pointer in its memcpy) while many tests started processes at once.
+        let child = try ChildProcess(["/usr/bin/env", "-i"] + Self.assignments(environment(token: token)) + [binary] + arguments,
+                                     stdinPath: inPath, stdoutPath: outPath, stderrPath: errPath)
+        // Polled, not waited for: a blocking wait would hold one of the cooperative pool's two threads.
+        while child.status == nil {
             do {
-                try process.run()
+                try await Task.sleep(for: .milliseconds(5))
             } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
+                child.terminate(grace: .seconds(1))
+                throw error
             }
-            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-            try? stdin.fileHandleForWriting.close()
         }
-        return CLIResult(status: status,
+        return CLIResult(status: child.status ?? -1,
                          stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// This CLI's environment with `token` as `TAPSTER_TOKEN`.
+    private func environment(token: String?) -> [String: String] {
+        var environment = self.environment
+        environment["TAPSTER_TOKEN"] = token
+        return environment
+    }
+
+    /// `KEY=value` arguments of `env -i`, in a stable order.
+    private static func assignments(_ environment: [String: String]) -> [String] {
+        environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// Starts `tapster <arguments>` in the background with this environment (only it, as ``run(_:token:input:)``
@@ -64,10 +66,8 @@ public struct CLI: Sendable {
     /// command `pipingStdoutTo` (`tapster … | <command>`, run by bash).
     public func start(_ arguments: [String], name: String, token: String? = nil, pipingStdoutTo consumer: String? = nil,
                       directory: ScratchDirectory) throws -> BackgroundProcess {
-        var environment = self.environment
-        environment["TAPSTER_TOKEN"] = token
-        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let command = consumer.map { ["/bin/bash", "-c", "\"$0\" \"$@\" | \($0)", binary] } ?? [binary]
-        return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + assignments + command + arguments, directory: directory)
+        return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + Self.assignments(environment(token: token)) + command + arguments,
+                                     directory: directory)
     }
 }

@@ -81,7 +81,7 @@ struct AgentLifecycleEndToEndTests {
     /// steady traffic from then until 3 s past the deadline; the tap's id and how long after its deadline the last
     /// packet reached the tool. The duration leaves room for a slow apply on loaded cores: the traffic window is
     /// measured from the deadline, never from a fixed start.
-    private func mirrorPastTheDeadline(_ lab: DataPlaneLab, duration: String = "20s",
+    private func mirrorPastTheDeadline(_ lab: DataPlaneLab, duration: String = "45s",
                                        whenApplied: () -> Void = {}) async throws -> (tap: String, late: Double) {
         try await mirrorWebToTool(lab)
         let listeners = try await lab.listen(["db"])

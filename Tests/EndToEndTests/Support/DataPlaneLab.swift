@@ -236,7 +236,7 @@ final class DataPlaneLab: @unchecked Sendable {
     /// `stopped`); the status row.
     @discardableResult
     func waitForTap(_ tap: String, state: TapAgentStatus.State, agent: String? = nil,
-                    timeout: Duration = .seconds(30)) async throws -> TapAgentStatus {
+                    timeout: Duration = .seconds(60)) async throws -> TapAgentStatus {
         let name = agent ?? agentName
         return try await eventually(timeout: timeout, "tap \(tap) \(state) on \(name)") {
             let status = try await self.agentStatus(tap: tap, agent: name)
