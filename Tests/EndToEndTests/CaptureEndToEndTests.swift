@@ -76,7 +76,7 @@ struct CaptureEndToEndTests {
     static func startCapture(_ lab: DataPlaneLab, _ arguments: [String],
                              pipingStdoutTo consumer: String? = nil) async throws -> (BackgroundProcess, String) {
         let capture = try lab.ownerCLI.start(["capture"] + arguments, name: "capture", pipingStdoutTo: consumer, directory: lab.scratch)
-        let id = try await eventually(timeout: .seconds(15), "the capture to be live") { () -> String? in
+        let id = try await eventually(timeout: .seconds(15), every: .milliseconds(500), "the capture to be live") { () -> String? in
             guard capture.isRunning else { throw LabFailure("tapster capture exited: \(capture.stderr)") }
             let listed = try await lab.owner(["capture", "list", "-o", "name"])
             return listed.stdout.split(separator: "\n").first.map { String($0.dropFirst("capture/".count)) }
@@ -199,7 +199,7 @@ struct CaptureEndToEndTests {
             async let second: Void = UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web2"], count: 40_000, size: 1_200,
                                                      topology: lab.topology, directory: lab.scratch)
             _ = try await (first, second)
-            let dropsShown = try await eventually(timeout: .seconds(10), "the tap's counters to show drops") { () -> UInt64? in
+            let dropsShown = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "the tap's counters to show drops") { () -> UInt64? in
                 let drops = try await lab.tap(id).agents?.map(\.drops).reduce(0, +) ?? 0
                 return drops > 0 ? drops : nil
             }

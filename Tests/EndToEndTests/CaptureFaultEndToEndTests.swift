@@ -29,7 +29,7 @@ struct CaptureFaultEndToEndTests {
             let web1 = CaptureEndToEndTests.interfaceName(lab, host: 0, role: "web1")
             try await Self.udp(lab, to: "web1")
             try await Self.udp(lab, to: "web2")
-            let before = try await eventually(timeout: .seconds(10), "web1's packets in the capture record") { () -> UInt64? in
+            let before = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "web1's packets in the capture record") { () -> UInt64? in
                 let packets = try await Self.capture(lab, id).interfaces.first { $0.name == web1 }?.packets ?? 0
                 return packets > 0 ? packets : nil
             }
@@ -71,7 +71,7 @@ struct CaptureFaultEndToEndTests {
             defer { capture.stop() }
             try await Self.udp(lab, to: "web1")
             try await Self.udp(lab, to: "web2")
-            _ = try await eventually(timeout: .seconds(10), "packets of both hosts in the capture record") { () -> Bool? in
+            _ = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "packets of both hosts in the capture record") { () -> Bool? in
                 try await Self.capture(lab, id).interfaces.filter { $0.packets > 0 }.count == 2 ? true : nil
             }
             try await Task.sleep(for: .seconds(1))  // out of the reorder window, into the stream

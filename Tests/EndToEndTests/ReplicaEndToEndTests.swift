@@ -36,7 +36,7 @@ struct ReplicaEndToEndTests {
             let dead = try #require(cluster.replicas.firstIndex { $0.agentAddress == first }, "connected to \(first), no replica's")
             let alive = cluster.replicas[1 - dead]
             cluster.replicas[dead].kill()
-            try await eventually(timeout: .seconds(60), "the agent to connect to \(alive.agentAddress)") {
+            try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the agent to connect to \(alive.agentAddress)") {
                 Self.logLines(lab.agent, "connected", ["server=\(alive.agentAddress)"]).isEmpty ? nil : true
             }
 

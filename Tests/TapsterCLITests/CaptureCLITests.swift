@@ -123,7 +123,7 @@ struct CaptureCLITests {
         try await Setup.with { setup in
             let capture = try setup.background(["--for", "10m", "-w", "-"], name: "capture")
             defer { capture.stop() }
-            _ = try await eventually(timeout: .seconds(15), "the capture to be live") { () -> Bool? in
+            _ = try await eventually(timeout: .seconds(15), every: .milliseconds(500), "the capture to be live") { () -> Bool? in
                 let listed = try await setup.cli.run(["capture", "list", "-o", "name"], token: setup.alice)
                 return listed.stdout.hasPrefix("capture/") ? true : nil
             }

@@ -185,7 +185,7 @@ final class DataPlaneLab: @unchecked Sendable {
     /// Waits until `tapster workload list` shows `count` workloads of `agent` (by default the first host's).
     func waitForWorkloads(count: Int, of agent: String? = nil) async throws {
         let name = agent ?? agentName
-        try await eventually(timeout: .seconds(60), "\(count) workloads of \(name)") {
+        try await eventually(timeout: .seconds(60), every: .milliseconds(500), "\(count) workloads of \(name)") {
             try await self.workloads().filter { $0.host == name }.count >= count ? true : nil
         }
     }
@@ -238,7 +238,9 @@ final class DataPlaneLab: @unchecked Sendable {
     func waitForTap(_ tap: String, state: TapAgentStatus.State, agent: String? = nil,
                     timeout: Duration = .seconds(60)) async throws -> TapAgentStatus {
         let name = agent ?? agentName
-        return try await eventually(timeout: timeout, "tap \(tap) \(state) on \(name)") {
+        // Each poll runs the CLI (a process): polled every 50 ms, a few waiting tests kept two cores busy with
+        // `tapster` start-ups, and the agents they waited for applied taps slower still.
+        return try await eventually(timeout: timeout, every: .milliseconds(500), "tap \(tap) \(state) on \(name)") {
             let status = try await self.agentStatus(tap: tap, agent: name)
             return status?.state == state ? status : nil
         }
