@@ -65,7 +65,7 @@ extension CaptureService {
         }
         let tap = opened.tap
         let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
-        let hosts = CatalogService.matches(of: filter.spec, within: .of(tap), in: try await store.list(.workloads, tenants: TenantScope.of(tap).storeTenants)).workloads
+        let hosts = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store)
             .filter { narrowing.selects($0.spec) }.map(\.host)
         await broker.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,

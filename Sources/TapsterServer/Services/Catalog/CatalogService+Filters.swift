@@ -78,6 +78,13 @@ extension CatalogService {
         }
     }
 
+    /// The workloads `tap` selects through `filter`: only its tenant's are read (``TenantScope/storeTenants``),
+    /// then matched within its scope — the one place a tap's selection is read from the store.
+    static func workloads(selectedBy filter: FilterSpec, for tap: Tap, in session: any StoreSession) async throws -> [Workload] {
+        let scope = TenantScope.of(tap)
+        return matches(of: filter, within: scope, in: try await session.list(.workloads, tenants: scope.storeTenants)).workloads
+    }
+
     /// The workloads a filter picks within a tenant scope (by tenant, selector and ports), and on how many hosts.
     static func matches(of spec: FilterSpec, within scope: TenantScope, in workloads: [Workload]) -> (workloads: [Workload], summary: FilterMatches) {
         let selected = workloads.filter { spec.selects($0.spec, within: scope) }

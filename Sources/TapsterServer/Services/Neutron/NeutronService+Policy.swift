@@ -99,7 +99,7 @@ extension NeutronService {
                         details: CatalogService.auditDetails(spec).merging(Self.neutronAuditDetails) { a, _ in a })
         var tap = Tap(id: id, tenant: spec.tenant, owner: p.name, ownerID: p.userID, filter: spec.name, target: target.name, state: .active,
                       duration: Self.neutronTapDuration, createdAt: now)
-        tap.matchedWorkloads = CatalogService.matches(of: spec, within: .of(tap), in: try await session.list(.workloads, tenants: TenantScope.of(tap).storeTenants)).workloads.count
+        tap.matchedWorkloads = try await CatalogService.workloads(selectedBy: spec, for: tap, in: session).count
         try await session.insertTap(tap)
         try await audit(session, p, AuditAction.tapCreated, .tap, id: tap.id, name: nil, tenant: tap.tenant, details: [
             "filter": spec.name, "target": target.name, "duration": tap.duration.description,

@@ -59,7 +59,7 @@ extension TapService {
                 var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
                               capture: capture)
-                let matched = CatalogService.matches(of: filter.spec, within: .of(tap), in: try await session.list(.workloads, tenants: TenantScope.of(tap).storeTenants)).workloads
+                let matched = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: session)
                     .filter { capture?.selects($0.spec) ?? true }.count
                 tap.matchedWorkloads = matched
                 try await session.insertTap(tap)
