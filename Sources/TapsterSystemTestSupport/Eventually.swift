@@ -5,7 +5,7 @@ import Foundation
 /// whole suite at once, things that take milliseconds alone have taken several seconds.
 /// - Throws: ``TimedOut``, or what `condition` throws.
 @discardableResult
-public func eventually<T: Sendable>(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(50),
+public func eventually<T: Sendable>(timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
                              _ what: String, _ condition: () async throws -> T?) async throws -> T {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: timeout)

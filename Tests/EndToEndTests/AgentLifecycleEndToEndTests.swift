@@ -129,7 +129,7 @@ struct AgentLifecycleEndToEndTests {
             lab.killAgent()
             let before = try #require(try await lab.agentStatus(tap: id)).updatedAt
             try await lab.startAgent()
-            try await eventually(timeout: .seconds(20), every: .milliseconds(500), "the restarted agent to report the tap") {
+            try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the restarted agent to report the tap") {
                 let status = try await lab.agentStatus(tap: id)
                 return status.map { $0.updatedAt > before && $0.state == .applied } == true ? true : nil
             }
@@ -150,7 +150,7 @@ struct AgentLifecycleEndToEndTests {
             lab.server.kill()
             try await lab.server.start()
             let id = try await lab.createTap(filter: "web", target: "tool")
-            try await lab.waitForTap(id, state: .applied, timeout: .seconds(20))
+            try await lab.waitForTap(id, state: .applied, timeout: .seconds(60))
         }
     }
 
@@ -170,11 +170,11 @@ struct AgentLifecycleEndToEndTests {
     @Test func aRevokedAgentIsRefusedAndDisconnected() async throws {
         try await DataPlaneLab.with { lab in
             try await lab.admin(["agent", "revoke", lab.agentName])
-            try await eventually(timeout: .seconds(10), every: .milliseconds(500), "the agent to be listed revoked") {
+            try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the agent to be listed revoked") {
                 try await lab.admin(["agent", "list"]).stdout.contains("revoked") ? true : nil
             }
             // It keeps trying, and the server keeps refusing its certificate.
-            try await eventually(timeout: .seconds(15), "the agent to log a refused connection") {
+            try await eventually(timeout: .seconds(60), "the agent to log a refused connection") {
                 (lab.agent?.stderr ?? "").contains("control channel") ? true : nil
             }
             try await mirrorWebToTool(lab)

@@ -76,7 +76,7 @@ struct CaptureEndToEndTests {
     static func startCapture(_ lab: DataPlaneLab, _ arguments: [String],
                              pipingStdoutTo consumer: String? = nil) async throws -> (BackgroundProcess, String) {
         let capture = try lab.ownerCLI.start(["capture"] + arguments, name: "capture", pipingStdoutTo: consumer, directory: lab.scratch)
-        let id = try await eventually(timeout: .seconds(15), every: .milliseconds(500), "the capture to be live") { () -> String? in
+        let id = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the capture to be live") { () -> String? in
             guard capture.isRunning else { throw LabFailure("tapster capture exited: \(capture.stderr)") }
             let listed = try await lab.owner(["capture", "list", "-o", "name"])
             return listed.stdout.split(separator: "\n").first.map { String($0.dropFirst("capture/".count)) }
@@ -135,7 +135,7 @@ struct CaptureEndToEndTests {
             try await lab.send(from: "client", to: "web2", chunks: 5)
 
             capture.signal(SIGINT)
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
             for agent in lab.agentNames { try await lab.waitForTap(id, state: .stopped, agent: agent, timeout: .seconds(30)) }
 
@@ -161,14 +161,14 @@ struct CaptureEndToEndTests {
             try await lab.send(from: "client", to: "web1", chunks: 5)
             try await lab.send(from: "client", to: "web2", chunks: 5)
             let names = Set([Self.interfaceName(lab, host: 0, role: "web1"), Self.interfaceName(lab, host: 1, role: "web2")])
-            try await eventually(timeout: .seconds(10), "tshark to print packets of both hosts while the capture runs") { () -> Bool? in
+            try await eventually(timeout: .seconds(60), "tshark to print packets of both hosts while the capture runs") { () -> Bool? in
                 let text = (try? String(contentsOfFile: decoded, encoding: .utf8)) ?? ""
                 let seen = Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
                 return seen.isSuperset(of: names) ? true : nil
             }
             #expect(capture.isRunning)
             try await lab.owner(["tap", "stop", id])
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             #expect(!capture.stderr.contains("tshark:"), "tshark complained: \(capture.stderr)")
         }
     }
@@ -199,7 +199,7 @@ struct CaptureEndToEndTests {
             async let second: Void = UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web2"], count: 40_000, size: 1_200,
                                                      topology: lab.topology, directory: lab.scratch)
             _ = try await (first, second)
-            let dropsShown = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "the tap's counters to show drops") { () -> UInt64? in
+            let dropsShown = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the tap's counters to show drops") { () -> UInt64? in
                 let drops = try await lab.tap(id).agents?.map(\.drops).reduce(0, +) ?? 0
                 return drops > 0 ? drops : nil
             }

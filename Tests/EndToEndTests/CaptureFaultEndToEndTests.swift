@@ -29,7 +29,7 @@ struct CaptureFaultEndToEndTests {
             let web1 = CaptureEndToEndTests.interfaceName(lab, host: 0, role: "web1")
             try await Self.udp(lab, to: "web1")
             try await Self.udp(lab, to: "web2")
-            let before = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "web1's packets in the capture record") { () -> UInt64? in
+            let before = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "web1's packets in the capture record") { () -> UInt64? in
                 let packets = try await Self.capture(lab, id).interfaces.first { $0.name == web1 }?.packets ?? 0
                 return packets > 0 ? packets : nil
             }
@@ -44,7 +44,7 @@ struct CaptureFaultEndToEndTests {
                 return packets > before ? true : nil
             }
             try await lab.owner(["tap", "stop", id])
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
 
             let record = try await Self.capture(lab, id)
             let absence = try #require(record.absences?.first, "the capture record names the absence: \(record)")
@@ -71,13 +71,13 @@ struct CaptureFaultEndToEndTests {
             defer { capture.stop() }
             try await Self.udp(lab, to: "web1")
             try await Self.udp(lab, to: "web2")
-            _ = try await eventually(timeout: .seconds(10), every: .milliseconds(500), "packets of both hosts in the capture record") { () -> Bool? in
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "packets of both hosts in the capture record") { () -> Bool? in
                 try await Self.capture(lab, id).interfaces.filter { $0.packets > 0 }.count == 2 ? true : nil
             }
             try await Task.sleep(for: .seconds(1))  // out of the reorder window, into the stream
 
             lab.server.kill()
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 4, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 4, "\(capture.stderr)")
             let lines = capture.stderr.split(separator: "\n").map(String.init)
             #expect(lines.count == 1, "one line: \(capture.stderr)")
             #expect(lines.first?.hasPrefix("error: the server went away mid-capture (") == true, "\(capture.stderr)")

@@ -74,7 +74,7 @@ struct MirroringEndToEndTests {
             defer { tool.stop() }
 
             try await lab.send(from: "web", to: "db", chunks: 10, size: 1000)
-            let rows = try await eventually(timeout: .seconds(10), "the mirrored data segments") {
+            let rows = try await eventually(timeout: .seconds(60), "the mirrored data segments") {
                 let data = tool.rows.filter { $0["tcp.len"] != nil && $0["tcp.len"] != "" && $0["tcp.len"] != "0" }
                 return data.count >= 10 ? data : nil
             }

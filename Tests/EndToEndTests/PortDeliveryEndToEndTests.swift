@@ -82,7 +82,7 @@ struct PortDeliveryEndToEndTests {
     /// The rows once there are at least `count` and no new one arrived for a second.
     static func settledRows(of tshark: LiveTshark, atLeast count: Int) async throws -> [LiveTshark.Row] {
         var last = -1
-        return try await eventually(timeout: .seconds(15), every: .seconds(1), "tshark to settle at \(count)+ rows") {
+        return try await eventually(timeout: .seconds(60), every: .seconds(1), "tshark to settle at \(count)+ rows") {
             let rows = tshark.rows
             defer { last = rows.count }
             return rows.count == last && rows.count >= count ? rows : nil

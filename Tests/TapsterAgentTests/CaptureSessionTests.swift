@@ -88,7 +88,7 @@ struct CaptureSessionTests {
         #expect(try await session.ended() == .stopped(.deadline))
         let stoppedAt = try #require(endedAt.value)
         #expect(abs(stoppedAt.timeIntervalSince(deadline)) < 1.0, "stopped at \(stoppedAt), deadline \(deadline)")
-        let rows = try await eventually(timeout: .seconds(20), "the reference to see the connection close") { () -> [LiveTshark.Row]? in
+        let rows = try await eventually(timeout: .seconds(60), "the reference to see the connection close") { () -> [LiveTshark.Row]? in
             let rows = reference.rows
             return rows.filter { MirrorLab.flags($0) & 1 != 0 }.count == 2 ? rows : nil
         }

@@ -118,7 +118,7 @@ struct PortReceiverTests {
             try lab.send(0..<3, key: expiring)
             try await lab.tcpdump.waitForFrames(3)
 
-            try await eventually(timeout: .seconds(10), "the short reception to end") {
+            try await eventually(timeout: .seconds(60), "the short reception to end") {
                 lab.receiver.receptions.map(\.tapID) == ["marker"] ? true : nil
             }
             // Frames past the deadline are refused frame by frame (checked below); the reception's removal is

@@ -123,13 +123,13 @@ struct CaptureCLITests {
         try await Setup.with { setup in
             let capture = try setup.background(["--for", "10m", "-w", "-"], name: "capture")
             defer { capture.stop() }
-            _ = try await eventually(timeout: .seconds(15), every: .milliseconds(500), "the capture to be live") { () -> Bool? in
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the capture to be live") { () -> Bool? in
                 let listed = try await setup.cli.run(["capture", "list", "-o", "name"], token: setup.alice)
                 return listed.stdout.hasPrefix("capture/") ? true : nil
             }
             try await Task.sleep(for: .milliseconds(300))  // its stream is open (the capture is created first)
             capture.signal(SIGINT)
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 0, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
             #expect(try setup.checkedByCapinfos(capture.stdoutPath).contains("Number of packets:   0"))
             let listed = try await setup.cli.run(["capture", "list"], token: setup.alice)
@@ -143,12 +143,12 @@ struct CaptureCLITests {
             let path = setup.scratch.path + "/cut.pcapng"
             let capture = try setup.background(["--for", "10m", "-w", path], name: "capture")
             defer { capture.stop() }
-            try await eventually(timeout: .seconds(15), "the stream's section header in the file") { () -> Bool? in
+            try await eventually(timeout: .seconds(60), "the stream's section header in the file") { () -> Bool? in
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
                 return size > 0 ? true : nil
             }
             setup.server.kill()
-            #expect(try await capture.waitForExit(timeout: .seconds(15)) == 4, "\(capture.stderr)")
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 4, "\(capture.stderr)")
             let last = capture.stderr.split(separator: "\n").last.map(String.init) ?? ""
             #expect(last.hasPrefix("error: the server went away mid-capture (") && last.hasSuffix(" (unavailable)"), "\(capture.stderr)")
             #expect(last.contains("; \(path) is complete up to "), "\(last)")

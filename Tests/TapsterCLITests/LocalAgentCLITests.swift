@@ -25,7 +25,7 @@ struct LocalAgentCLITests {
         let name = "local-\(UInt16.random(in: 0...UInt16.max))"
         try await ServerProcess.with(binary: binary, arguments: ["--with-agent", "--agent-name", name, "--agent-config", configuration]) { server in
             let cli = CLI(binary: binary, home: scratch.path + "/home", server: server.url)
-            let first = try await eventually(timeout: .seconds(20), every: .milliseconds(500), "\(name) connected") { () -> Agent? in
+            let first = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "\(name) connected") { () -> Agent? in
                 try await Self.agents(cli, token: server.adminToken).first { $0.name == name && $0.state == .connected }
             }
             #expect(first.address == "127.0.0.1")
@@ -34,7 +34,7 @@ struct LocalAgentCLITests {
 
             server.stop()
             try await server.start()
-            let again = try await eventually(timeout: .seconds(20), every: .milliseconds(500), "\(name) connected after the restart") { () -> Agent? in
+            let again = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "\(name) connected after the restart") { () -> Agent? in
                 try await Self.agents(cli, token: server.adminToken).first { $0.name == name && $0.state == .connected }
             }
             #expect(again.id == first.id)

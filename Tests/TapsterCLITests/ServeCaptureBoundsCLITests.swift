@@ -13,7 +13,7 @@ struct ServeCaptureBoundsCLITests {
         try await Setup.with(serverArguments: ["--capture-buffer", "64KiB", "--capture-total-buffer", "64KiB"]) { setup in
             let first = try setup.background(["--store", "--for", "1m"], name: "first")
             defer { first.stop() }
-            _ = try await eventually(timeout: .seconds(15), every: .milliseconds(500), "the first capture to be live") { () -> Bool? in
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the first capture to be live") { () -> Bool? in
                 let listed = try await setup.cli.run(["capture", "list", "-o", "name"], token: setup.alice)
                 return listed.stdout.hasPrefix("capture/") ? true : nil
             }

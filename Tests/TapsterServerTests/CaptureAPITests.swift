@@ -263,7 +263,7 @@ import Testing
             try await rig.readerAttached(id)
             reading.cancel()
             await client.shutdown()
-            let capture = try await eventually(timeout: .seconds(10), "the capture to stop as client_gone") {
+            let capture = try await eventually(timeout: .seconds(60), "the capture to stop as client_gone") {
                 let capture = try await rig.capture(id)
                 return capture.state == .live ? nil : capture
             }

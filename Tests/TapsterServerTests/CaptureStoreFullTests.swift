@@ -45,7 +45,7 @@ import Testing
             let rig = CaptureBrokerTests.Rig(objectStore: store)
             let big = await rig.start(mode: .store, objectKey: "shop/big.pcapng")
             try await Self.send(rig, big, count: 2_000, last: false)  // 2 MB into a 1 MiB filesystem
-            let failed = try await eventually(timeout: .seconds(20), "the upload to fail") { () -> TestRecorder.Finished? in
+            let failed = try await eventually(timeout: .seconds(60), "the upload to fail") { () -> TestRecorder.Finished? in
                 await rig.broker.tick()  // packets leave the merge once the reorder window has passed
                 return await rig.recorder.finishedCalls.first
             }
@@ -59,7 +59,7 @@ import Testing
             try await Self.send(rig, small, count: 100)
             rig.clock.advance(by: 3)
             await rig.broker.tick()
-            let stored = try await eventually(timeout: .seconds(20), "the second capture to be stored") { () -> TestRecorder.Finished? in
+            let stored = try await eventually(timeout: .seconds(60), "the second capture to be stored") { () -> TestRecorder.Finished? in
                 await rig.broker.tick()
                 return await rig.recorder.finishedCalls.first { $0.id == small }
             }

@@ -95,7 +95,7 @@ final class MirrorLab: @unchecked Sendable {
     func settle(_ session: CaptureSession, reference: LiveTshark, tool: LiveTshark, connections: Int = 1,
                 expected: @escaping (LiveTshark.Row) -> Bool = { _ in true },
                 mirrored: (LiveTshark) -> [LiveTshark.Row] = { $0.rows }) async throws -> [LiveTshark.Row] {
-        let rows = try await eventually(timeout: .seconds(20), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
+        let rows = try await eventually(timeout: .seconds(60), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
             let rows = reference.rows
             let fins = rows.filter { Self.flags($0) & 0x001 != 0 }.count
             guard fins == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
@@ -103,7 +103,7 @@ final class MirrorLab: @unchecked Sendable {
         }
         let selected = rows.filter(expected)
         do {
-            try await eventually(timeout: .seconds(10), "the session to capture \(selected.count) packets and the tool to receive them") { () -> Bool? in
+            try await eventually(timeout: .seconds(60), "the session to capture \(selected.count) packets and the tool to receive them") { () -> Bool? in
                 let counters = session.counters
                 return counters.packets == UInt64(selected.count) && UInt64(mirrored(tool).count) == counters.forwarded ? true : nil
             }

@@ -16,7 +16,7 @@ final class TcpdumpCounter: @unchecked Sendable {
             + (direction.map { ["-Q", $0] } ?? []) + [filter]
         process = try BackgroundProcess(name: name, arguments, directory: directory)
         do {
-            try await process.waitForOutput("listening on", timeout: .seconds(15))
+            try await process.waitForOutput("listening on", timeout: .seconds(60))
         } catch {
             process.stop()
             throw error
