@@ -55,8 +55,9 @@ struct ReplicaEndToEndTests {
             #expect(mirrored == sent, "missing: \(Set(sent).subtracting(mirrored).sorted().prefix(5))")
 
             // One capture all along: applied once, never stopped or restarted by the second replica's plan.
-            #expect(Self.logLines(lab.agent, "tap applied", ["tap=\(tap)"]).count == 1, "\(lab.agent?.stderr ?? "")")
-            #expect(Self.logLines(lab.agent, "tap stopped", ["tap=\(tap)"]).isEmpty, "\(lab.agent?.stderr ?? "")")
+            let logs = "\(lab.agent?.stderr ?? "")\n" + cluster.replicas.enumerated().map { "--- replica \($0.offset + 1):\n\($0.element.log)" }.joined(separator: "\n")
+            #expect(Self.logLines(lab.agent, "tap applied", ["tap=\(tap)"]).count == 1, "\(logs)")
+            #expect(Self.logLines(lab.agent, "tap stopped", ["tap=\(tap)"]).isEmpty, "\(logs)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TapsterCore
+import TapsterAPI
 @testable import TapsterServer
 import TapsterStore
 import TapsterSystemTestSupport
@@ -93,6 +94,32 @@ import TapsterTestSupport
             _ = try await api.expect(Target.self, .put, "/api/v1/targets/wireshark-1", token: TestServer.adminToken, json: TargetSpec(
                 name: "wireshark-1", description: "moved", kind: .erspan, destination: try IPAddress(parsing: "192.0.2.10"), sessionId: 42))
             #expect(try await reader.first(1) == [.change(.target(name: "wireshark-1", .updated))])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func creatingAFilterOrATargetIsPublished(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, controlPlane in
+            let reader = Reader(controlPlane.changes.subscribe())
+            _ = try await api.expect(Target.self, .post, "/api/v1/targets", token: TestServer.adminToken, json: TargetSpec(
+                name: "tool", kind: .gre, destination: try IPAddress(parsing: "192.0.2.40")))
+            _ = try await api.expect(FilterView.self, .post, "/api/v1/filters", token: TestServer.adminToken, json: FilterSpec(
+                name: "web", selector: try LabelSelector(parsing: "app=web")))
+            #expect(try await reader.first(2) == [.change(.target(name: "tool", .created)), .change(.filter(name: "web", .created))])
+        }
+    }
+
+    /// A model read before a filter and a target existed, then told only of a tap using them (as a replica
+    /// whose relay of their creation is still on its way is), plans the tap with them read from the store.
+    @Test(arguments: StoreKind.available)
+    func aTapsFilterAndTargetTheModelHasNotHeardOfAreReadWithTheTap(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { api, controlPlane in
+            var model = try await PlanningModel.load(from: controlPlane.store)
+            let fixture = try await Fixture.make(api)
+            let tap = try await fixture.aliceTap(api)
+            try await model.refresh(.tap(id: tap.tap.id, .created), from: controlPlane.store)
+            let inputs = model.inputs(now: Date(), tunnelKeySecret: try await TunnelKeys.secret(in: controlPlane.store))
+            #expect(inputs.filters.map(\.name) == ["web-to-db"] && inputs.targets.map(\.name) == ["wireshark-1"])
         }
     }
 }

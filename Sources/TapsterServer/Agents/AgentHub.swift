@@ -167,6 +167,11 @@ public actor AgentHub {
             guard let current = planned[name], var session = sessions[name] else { continue }
             if resend || session.sentRevision != current.revision {
                 session.outbound.yield(current.plan.desired(revision: current.revision))
+                logger.debug("desired set sent", metadata: [
+                    "agent": "\(name)", "revision": "\(current.revision)", "taps": "\(current.plan.taps.map(\.tapID).sorted())",
+                    "receptions": "\(current.plan.receptions.count)", "first": "\(session.sentRevision == nil)",
+                    "changes": "\(changes.map { $0.map(String.init(describing:)).sorted() } ?? ["everything"])",
+                    "workloads": "\(inputs.workloads.count)", "taps_live": "\(inputs.taps.count)"])
                 session.sentRevision = current.revision
                 sessions[name] = session
             }
@@ -182,6 +187,7 @@ public actor AgentHub {
             switch change {
             case .workload(_, let host, _): hosts.insert(host)
             case .agent(let name, _): hosts.insert(name)
+            case .namespaceMapping: continue
             case .tap, .filter, .target, .everything: return nil
             }
         }

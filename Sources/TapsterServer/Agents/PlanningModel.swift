@@ -35,6 +35,7 @@ struct PlanningModel: Sendable {
         switch change {
         case .tap(let id, _):
             taps[id] = try await store.findTap(id: id).flatMap { $0.state.isLive ? $0 : nil }
+            if let tap = taps[id] { try await readReferences(of: [tap], from: store) }
         case .filter(let name, _):
             filters[name] = try await store.find(name, in: .filters).flatMap { $0.name == name ? $0 : nil }
         case .target(let name, _):
@@ -44,7 +45,8 @@ struct PlanningModel: Sendable {
             if let workload = try await store.find(id, in: .workloads), workload.id == id { keep(workload) }
         case .agent(let name, _):
             agents[name] = try await store.findAgent(name).flatMap { $0.name == name ? $0 : nil }
-        case .everything:
+        case .namespaceMapping, .everything:
+            // A mapping's own change moves no tap: the pods it moved arrive as workload changes.
             break
         }
     }
@@ -63,6 +65,17 @@ struct PlanningModel: Sendable {
             agents[host] = try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil }
         }
         taps = Self.byKey(try await store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))), \.id)
+        try await readReferences(of: Array(taps.values), from: store)
+    }
+
+    /// Reads the filters and targets of `taps` this model lacks. A tap's change may arrive before its
+    /// filter's or target's (another replica's relay, a model read between the two): a model without them
+    /// would plan the tap nowhere and stop it on its hosts.
+    private mutating func readReferences(of taps: [Tap], from store: any Store) async throws {
+        for tap in taps {
+            if filters[tap.filter] == nil { try await refresh(.filter(name: tap.filter, .updated), from: store) }
+            if targets[tap.target] == nil { try await refresh(.target(name: tap.target, .updated), from: store) }
+        }
     }
 
     /// The planner's inputs at `now`: with every workload, or only those on `hosts` (enough to plan those

@@ -38,7 +38,8 @@ extension CatalogService {
         try Policy.require(p, .create, .filter, .collection)
         let spec = try spec.validated()
         try await filterCompiler.check(spec, allowingNames: true)
-        let filter = try await store.transaction { session in
+        // Published like every other change: other replicas' agent hubs keep a model of every filter.
+        let filter = try await transaction(publishing: { (filter: Filter) in [.filter(name: filter.name, .created)] }) { session in
             if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             let filter = Filter(createdAt: now, spec: spec)
             try await session.insert(filter, into: .filters)

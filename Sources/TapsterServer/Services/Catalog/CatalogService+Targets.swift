@@ -13,7 +13,8 @@ extension CatalogService {
     public func createTarget(_ p: Principal, _ spec: TargetSpec) async throws -> Target {
         try Policy.require(p, .create, .target, .collection)
         let spec = try spec.validated()
-        return try await store.transaction { session in
+        // Published like every other change: other replicas' agent hubs keep a model of every target.
+        return try await transaction(publishing: { (target: Target) in [.target(name: target.name, .created)] }) { session in
             try await checkReferences(of: spec, session: session)
             let target = Target(createdAt: now, spec: spec)
             try await session.insert(target, into: .targets)
