@@ -2,7 +2,9 @@
 #   make run     build (release) and start the control plane on 127.0.0.1:7380 with ./tapster-data, and this
 #                host's agent in the same process (tapster serve --with-agent)
 #   make test    install what tests need, check the OpenAPI document, build, and run every test
-#                (PostgreSQL is started on 127.0.0.1:55432 for the store tests and stopped afterwards)
+#                (PostgreSQL is started on 127.0.0.1:55432 for the store tests, and Podman's API service for the
+#                container tests, scripts/podman-for-tests.sh, and containerd's CRI for the pod tests,
+#                scripts/containerd-for-tests.sh; all are stopped afterwards)
 #
 # Variables (override on the command line, e.g. `make run ARGS="--listen 127.0.0.1:9090"`):
 #   SCRATCH      SwiftPM build folder, outside the clone so builds are reused (default /var/cache/tapster/build,
@@ -74,8 +76,14 @@ build-tests: deps
 # and the tests' exit status is what `make test` exits with.
 test: deps check-openapi build-tests
 	@stop_postgres() { scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true; }; \
-	trap stop_postgres EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	stop_podman() { scripts/podman-for-tests.sh stop >/dev/null 2>&1 || true; }; \
+	stop_containerd() { scripts/containerd-for-tests.sh stop >/dev/null 2>&1 || true; }; \
+	trap 'stop_postgres; stop_podman; stop_containerd' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	url=$$(scripts/postgres-for-tests.sh start); \
+	podman_socket=$$(scripts/podman-for-tests.sh start); \
+	echo "Podman for the tests (Docker Engine API): unix://$$podman_socket"; \
+	export TAPSTER_TEST_CONTAINERD_SOCKET=$$(scripts/containerd-for-tests.sh start); \
+	echo "containerd for the tests (CRI): unix://$$TAPSTER_TEST_CONTAINERD_SOCKET"; \
 	export TAPSTER_TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)'; \
 	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
 	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \

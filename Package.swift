@@ -91,7 +91,7 @@ let package = Package(
         // network namespaces, temporary directories. Tests only.
         .target(
             name: "TapsterSystemTestSupport",
-            dependencies: ["TapsterClient", "TapsterAPI"],
+            dependencies: ["TapsterClient", "TapsterAPI", "TapsterCRI"],
             swiftSettings: swiftSettings
         ),
         // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
@@ -145,6 +145,19 @@ let package = Package(
             ],
             exclude: ["Protos"]
         ),
+        // The subset of Kubernetes' CRI (`runtime.v1`) the agent speaks to container runtimes: messages and
+        // gRPC client generated from Protos/ by scripts/generate-wire.sh and committed, and the connection
+        // over the runtime's unix socket.
+        .target(
+            name: "TapsterCRI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Protos"]
+        ),
         // The server's certificate authority, join tokens, and the mutual-TLS set-up of the agent channel.
         .target(
             name: "TapsterPKI",
@@ -161,13 +174,17 @@ let package = Package(
         .target(
             name: "TapsterAgent",
             dependencies: [
-                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns",
+                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "TapsterCRI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                // The Docker Engine API (Docker, Podman) over its unix socket.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -232,7 +249,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TapsterAgentTests",
-            dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore", "TapsterSystemTestSupport"],
+            dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore", "TapsterSystemTestSupport", "TapsterCRI",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
@@ -245,6 +263,12 @@ let package = Package(
         .testTarget(
             name: "TapsterCLITests",
             dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // deploy/ and the image scripts: the container image built and run in real runtimes, the Kubernetes manifests checked.
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: ["TapsterSystemTestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
     ]

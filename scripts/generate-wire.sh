@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Sources/TapsterWire/Generated from Sources/TapsterWire/Protos with protoc and the
+# Regenerates Sources/TapsterWire/Generated and Sources/TapsterCRI/Generated from their Protos/ with protoc and the
 # swift-protobuf and grpc-swift-protobuf plugins, at the versions Package.swift names.
 #
 # The plugins are built once (release, several minutes) by Tools/ProtocPlugins into
@@ -15,16 +15,21 @@ for product in protoc-gen-swift protoc-gen-grpc-swift-2; do
 done
 bin=$(swift build -c release --package-path Tools/ProtocPlugins --scratch-path "$PLUGIN_SCRATCH" --show-bin-path)
 
-protos=Sources/TapsterWire/Protos
-out=Sources/TapsterWire/Generated
-rm -rf "$out" && mkdir -p "$out"
-files=$(cd "$protos" && find . -name '*.proto' | sed 's|^\./||' | sort)
-(cd "$protos" && protoc \
-    --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
-    --plugin=protoc-gen-grpc-swift-2="$bin/protoc-gen-grpc-swift-2" \
-    --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
-    --swift_out="$OLDPWD/$out" \
-    --grpc-swift-2_opt=Visibility=Public --grpc-swift-2_opt=FileNaming=PathToUnderscores \
-    --grpc-swift-2_out="$OLDPWD/$out" \
-    $files)
-echo "generated:" && ls -1 "$out"
+# Each module with its protos: the agent channel (TapsterWire) and the subset of Kubernetes' CRI that the
+# agent speaks to container runtimes (TapsterCRI).
+generate() {
+    local protos=$1/Protos out=$1/Generated files
+    rm -rf "$out" && mkdir -p "$out"
+    files=$(cd "$protos" && find . -name '*.proto' | sed 's|^\./||' | sort)
+    (cd "$protos" && protoc \
+        --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
+        --plugin=protoc-gen-grpc-swift-2="$bin/protoc-gen-grpc-swift-2" \
+        --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
+        --swift_out="$OLDPWD/$out" \
+        --grpc-swift-2_opt=Visibility=Public --grpc-swift-2_opt=FileNaming=PathToUnderscores \
+        --grpc-swift-2_out="$OLDPWD/$out" \
+        $files)
+    echo "generated in $out:" && ls -1 "$out"
+}
+generate Sources/TapsterWire
+generate Sources/TapsterCRI

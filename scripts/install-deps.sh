@@ -22,6 +22,13 @@ run_packages=(iproute2 libxml2)
 # plane writes (pcapng, ERSPAN, VXLAN), PostgreSQL is the second store backend; Debian's python3
 # plays the TCP client and server in the capture tests.
 test_packages=(tcpdump tshark wireshark-common postgresql python3 python3-pip)
+# The Docker Engine API tests run containers with Podman (scripts/podman-for-tests.sh: `podman system service`,
+# CNI bridge networking), from a busybox image built locally (no registry).
+test_packages+=(podman containernetworking-plugins busybox-static)
+# The CRI tests create pods as kubelet does on a containerd of their own (scripts/containerd-for-tests.sh).
+test_packages+=(containerd runc)
+# DeploymentTests ask the server inside the `tapster` image (scripts/build-image.sh) over HTTP with curl.
+test_packages+=(curl)
 # The S3 object store tests run moto's server (python3 -m moto.server) on loopback.
 moto_requirement='moto[server]==5.2.1'
 # scripts/schemathesis-tests.sh runs Schemathesis against a real server's OpenAPI document (it reads this pin).

@@ -15,14 +15,29 @@ public final class LiveTshark: @unchecked Sendable {
     /// Starts tshark on `interface` in `namespace` (not promiscuous, no name resolution) and waits until it
     /// records packets.
     /// - Parameter captureFilter: a capture filter (tcpdump's language), or nil for every packet.
-    public init(name: String, namespace: String, interface: String, captureFilter: String? = nil, fields: [String],
+    public convenience init(name: String, namespace: String, interface: String, captureFilter: String? = nil, fields: [String],
          topology: NetnsTopology, directory: ScratchDirectory) async throws {
+        try await self.init(name: name, entering: ["ip", "netns", "exec", namespace], interface: interface,
+                            captureFilter: captureFilter, fields: fields, directory: directory)
+    }
+
+    /// Starts tshark on `interface` in the network namespace at `namespacePath` (a container's
+    /// `/proc/<pid>/ns/net`), as the other initialiser does in a named one.
+    public convenience init(name: String, namespacePath: String, interface: String, captureFilter: String? = nil, fields: [String],
+         directory: ScratchDirectory) async throws {
+        try await self.init(name: name, entering: ["nsenter", "--net=\(namespacePath)"], interface: interface,
+                            captureFilter: captureFilter, fields: fields, directory: directory)
+    }
+
+    /// Starts tshark behind `entering`, the command that runs it in the namespace.
+    private init(name: String, entering: [String], interface: String, captureFilter: String?, fields: [String],
+                 directory: ScratchDirectory) async throws {
         self.fields = fields
         // tshark keeps a temporary capture file: in the test's directory, so nothing outlives the test.
         var arguments = ["env", "TMPDIR=\(directory.url.path)", "tshark", "-i", interface, "-p", "-n", "-l", "-T", "fields", "-E", "separator=|", "-E", "occurrence=l"]
         if let captureFilter { arguments += ["-f", captureFilter] }
         arguments += fields.flatMap { ["-e", $0] }
-        process = try topology.spawn(in: namespace, name: name, arguments, directory: directory)
+        process = try BackgroundProcess(name: name, entering + arguments, directory: directory)
         do {
             // tshark prints "Capturing on 'eth0'" when it launches dumpcap, and "Capture started." once
             // dumpcap's handle is open and its file created: only then are packets recorded.

@@ -54,6 +54,32 @@ public enum TCPTraffic {
         let process = try topology.spawn(in: client.namespace, name: "client-\(client.role)-\(UUID().uuidString.prefix(8))",
                                          [python, "-c", clientScript, server.address, String(port), String(chunks), String(size), String(gap)],
                                          directory: directory)
+        try await finished(process)
+    }
+
+    /// Starts a listener on `address`:`port` in the network namespace at `namespacePath` (a container's
+    /// `/proc/<pid>/ns/net`) and waits until it listens.
+    public static func listen(on address: String, port: Int = port, namespacePath: String, directory: ScratchDirectory) async throws -> BackgroundProcess {
+        let listener = try BackgroundProcess(name: "listener-\(address)",
+                                             ["nsenter", "--net=\(namespacePath)", python, "-c", listenerScript, address, String(port)],
+                                             directory: directory)
+        try await listener.waitForOutput("listening")
+        return listener
+    }
+
+    /// Opens one connection from the test's own namespace (the host's), or from the network namespace at
+    /// `fromNamespacePath` (a pod's), to `address`:`port`, as the other
+    /// ``send(from:to:chunks:size:gap:topology:directory:)`` does between workloads.
+    public static func send(to address: String, port: Int = port, chunks: Int, size: Int, gap: Double = 0.005,
+                            fromNamespacePath: String? = nil, directory: ScratchDirectory) async throws {
+        let entering = fromNamespacePath.map { ["nsenter", "--net=\($0)"] } ?? []
+        try await finished(BackgroundProcess(name: "client-\(UUID().uuidString.prefix(8))",
+                                             entering + [python, "-c", clientScript, address, String(port), String(chunks), String(size), String(gap)],
+                                             directory: directory))
+    }
+
+    /// Waits for a client to exit; throws unless it exited 0.
+    private static func finished(_ process: BackgroundProcess) async throws {
         let status = try await process.waitForExit(timeout: .seconds(60))
         guard status == 0 else { throw ProcessEnded(name: process.name, status: status, stderr: process.stderr) }
     }

@@ -176,7 +176,7 @@ struct ConfigurationTests {
     @Test("an unknown top-level key is refused with its line and the allowed keys")
     func unknownTopLevelKey() {
         #expect(Self.failure("labels: {zone: a}\nzones: [a]\n")
-            == #"agent.yaml:2: unknown key "zones" (allowed: server, labels, workloads, namespaces, host_interfaces, process_namespaces)"#)
+            == #"agent.yaml:2: unknown key "zones" (allowed: server, labels, workloads, namespaces, host_interfaces, process_namespaces, docker-socket, cri-socket)"#)
     }
 
     @Test("an unknown key inside a rule's match is refused with its key path")
@@ -252,6 +252,23 @@ struct ConfigurationTests {
     @Test("YAML that does not parse is refused with the parser's line and problem")
     func badYAML() {
         #expect(Self.failure("labels:\n  zone: [a\n") == "agent.yaml:3: invalid YAML: did not find expected ',' or ']'")
+    }
+
+    @Test("docker-socket names the Docker Engine API's socket")
+    func dockerSocket() throws {
+        #expect(try Self.parse("docker-socket: /run/podman/podman.sock\n").dockerSocket == "/run/podman/podman.sock")
+        #expect(try Self.parse("").dockerSocket == nil)
+    }
+
+    @Test("a docker-socket that is not an absolute path is refused")
+    func relativeDockerSocket() {
+        #expect(Self.failure("docker-socket: podman.sock\n") == #"agent.yaml:1: docker-socket: expected an absolute socket path, found "podman.sock""#)
+    }
+
+    @Test("cri-socket names the CRI runtime's socket")
+    func criSocket() throws {
+        #expect(try Self.parse("cri-socket: /run/containerd/containerd.sock\n").criSocket == "/run/containerd/containerd.sock")
+        #expect(try Self.parse("").criSocket == nil)
     }
 
     @Test("a duplicated key is refused")

@@ -103,7 +103,7 @@ struct FuzzAgentMessageTests {
             while message.inventory.workloads.isEmpty, !random.oneIn(8) { message = Self.message(&random) }
             guard let decoded = try? Tapster_Agent_V1_AgentMessage(serializedBytes: try Self.bytes(of: message, &random)),
                   case .inventory(let inventory)? = decoded.kind else { return }
-            let changes = InventoryMerge.merge(inventory, agent: Self.agent, existing: [], tenants: ["shop"], now: Date())
+            let changes = InventoryMerge.merge(inventory, agent: Self.agent, existing: [], tenancy: WorkloadTenancy(tenants: ["shop"], mappings: []), now: Date())
             for workload in changes.inserted {
                 #expect(workload.host == Self.agent && workload.reportedBy == Self.agent, "\(fuzzCase)")
                 #expect(workload.tenant == nil || workload.tenant == "shop", "\(fuzzCase)")

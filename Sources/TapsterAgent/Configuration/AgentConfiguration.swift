@@ -18,6 +18,8 @@ import Glibc
 /// namespaces: ["hostA-*"] # named namespaces this agent owns (default: all)
 /// host_interfaces: true   # report the host's own interfaces (default: true)
 /// process_namespaces: true # report namespaces of running processes (default: true)
+/// docker-socket: /run/podman/podman.sock  # the Docker Engine API (Docker or Podman); --docker-socket wins
+/// cri-socket: /run/containerd/containerd.sock  # the CRI runtime asked for pods; --cri-socket wins
 /// ```
 public struct AgentConfiguration: Sendable, Hashable {
     /// The server replicas to connect to, when the file names them (`tapster agent --server` overrides).
@@ -34,6 +36,12 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var reportsHostInterfaces: Bool
     /// Whether namespaces of running processes (not named under /var/run/netns) are reported.
     public var reportsProcessNamespaces: Bool
+    /// The CRI socket of the container runtime whose pods are reported (`cri-socket:`); nil: the usual
+    /// sockets that exist (``CRISocket``; `tapster agent --cri-socket` overrides).
+    public var criSocket: String?
+    /// The Docker Engine API's unix socket (Docker's, or Podman's compatible one) whose running containers are
+    /// reported; nil: the default sockets that exist (`tapster agent --docker-socket` overrides).
+    public var dockerSocket: String?
 
     /// A configuration; the defaults are those of an empty file: no labels, every namespace, host
     /// interfaces and process namespaces reported.

@@ -17,7 +17,7 @@ struct AgentConfigurationParser {
         }
         var configuration = AgentConfiguration()
         guard let root, !isNull(root) else { return configuration }
-        for (key, value) in try mapping(root, path: nil, allowed: ["server", "labels", "workloads", "namespaces", "host_interfaces", "process_namespaces"]) {
+        for (key, value) in try mapping(root, path: nil, allowed: ["server", "labels", "workloads", "namespaces", "host_interfaces", "process_namespaces", "docker-socket", "cri-socket"]) {
             switch key {
             case "server": configuration.servers = try servers(value)
             case "labels": configuration.hostLabels = try labels(value, path: "labels")
@@ -29,6 +29,8 @@ struct AgentConfigurationParser {
                 }
             case "host_interfaces": configuration.reportsHostInterfaces = try bool(value, path: key)
             case "process_namespaces": configuration.reportsProcessNamespaces = try bool(value, path: key)
+            case "docker-socket": configuration.dockerSocket = try socketPath(value, path: key)
+            case "cri-socket": configuration.criSocket = try socketPath(value, path: key)
             default: break
             }
         }
@@ -173,6 +175,13 @@ struct AgentConfigurationParser {
             throw error(at: node, key: path, "expected true or false, found \(shape(node))")
         }
         return value
+    }
+
+    /// An absolute path to a unix socket.
+    private func socketPath(_ node: Node, path: String) throws(AgentConfigurationError) -> String {
+        let text = try scalar(node, path: path, expected: "a socket path")
+        guard text.hasPrefix("/") else { throw error(at: node, key: path, "expected an absolute socket path, found \(shape(node))") }
+        return text
     }
 
     private func isNull(_ node: Node) -> Bool {

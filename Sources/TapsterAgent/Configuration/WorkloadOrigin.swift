@@ -8,4 +8,7 @@ public enum WorkloadOrigin: Sendable, Hashable {
     /// The namespace of a running process, which chose its own name and interface names: matched only by
     /// a rule's `process` match.
     case process(ProcessIdentity)
+    /// A pod or container its runtime reported (``PlatformWorkload``): no rule key matches it, so it gets
+    /// the host's labels, under the runtime's own (which win).
+    case platform
 }

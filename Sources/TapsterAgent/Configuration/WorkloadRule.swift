@@ -46,6 +46,8 @@ public struct WorkloadMatch: Sendable, Hashable {
             guard process == nil, let netns, netns.matches(name) else { return false }
         case .process(let identity):
             guard netns == nil, let process, process.matches(identity) else { return false }
+        case .platform:
+            return false
         }
         if let interface {
             guard interfaceNames.contains(where: { interface.matches($0) }) else { return false }

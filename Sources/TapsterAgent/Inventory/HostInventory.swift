@@ -33,8 +33,22 @@ public struct HostInventory: Sendable, Hashable {
                 interfaceReport.ips = interface.ips
                 return interfaceReport
             }
+            if let platform = workload.platform { report.platform = platform.wireReport }
             return report
         }
         return inventory
+    }
+}
+
+extension PlatformIdentity {
+    /// The `PlatformReport` of a workload's report.
+    var wireReport: Tapster_Agent_V1_PlatformReport {
+        var report = Tapster_Agent_V1_PlatformReport()
+        report.runtime = runtime
+        report.namespace = namespace
+        report.uid = uid
+        report.image = image
+        report.hostNetwork = hostNetwork
+        return report
     }
 }

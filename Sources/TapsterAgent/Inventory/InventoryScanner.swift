@@ -3,28 +3,37 @@ import Glibc
 import TapsterCore
 
 /// Finds what this agent can tap on its host: the host's own interfaces (one `host` workload each), the
-/// named namespaces under /var/run/netns the configuration assigns to it, and the namespaces of running
-/// processes (deduplicated by namespace, leaving out the agent's own and the named ones) — each with its
-/// interfaces, MACs and addresses, and the labels the configuration gives it.
+/// pods and containers its container runtimes report (``PlatformInventory``), the named namespaces under
+/// /var/run/netns the configuration assigns to it, and the namespaces of running processes (deduplicated by
+/// namespace, leaving out the agent's own, the pods' and containers', and the named ones) — each with its
+/// interfaces, MACs and addresses, and the labels the configuration (and, for pods and containers, the
+/// runtime) gives it.
 ///
-/// A scan runs on a dedicated short-lived thread, which enters each namespace in turn (setns(2) is per
-/// thread) and reads its interfaces with getifaddrs(3); a namespace that disappears meanwhile is left out.
+/// The runtimes are asked first (they are asked over sockets, asynchronously); then the scan runs on a
+/// dedicated short-lived thread, which enters each namespace in turn (setns(2) is per thread) and reads its
+/// interfaces with getifaddrs(3); a namespace that disappears meanwhile is left out.
 public struct InventoryScanner: Sendable {
     /// Labels and scope.
     public var configuration: AgentConfiguration
+    /// The container runtimes asked for pods and containers at each scan.
+    public var platforms: PlatformAnswers
 
-    /// A scanner applying `configuration`.
-    public init(configuration: AgentConfiguration = AgentConfiguration()) {
+    /// A scanner applying `configuration`, asking `platforms` (none unless given).
+    public init(configuration: AgentConfiguration = AgentConfiguration(), platforms: PlatformAnswers = PlatformAnswers(platforms: [])) {
         self.configuration = configuration
+        self.platforms = platforms
     }
 
     /// Scans the host.
     /// - Throws: ``InventoryError`` when the agent's own namespace or its interfaces cannot be read.
     public func scan() async throws(InventoryError) -> HostInventory {
         let scanner = self
+        let platformWorkloads = await platforms.forScan()
         do {
             // The thread starts in the agent's own namespace, then visits each namespace in turn.
-            return try await NetworkNamespace.host.run { () throws(InventoryError) in try scanner.scanOnDedicatedThread() }
+            return try await NetworkNamespace.host.run { () throws(InventoryError) in
+                try scanner.scanOnDedicatedThread(platformWorkloads: platformWorkloads)
+            }
         } catch let error as InventoryError {
             throw error
         } catch let error as NamespaceError {
@@ -36,7 +45,7 @@ public struct InventoryScanner: Sendable {
 
     /// The scan itself, on a thread that is in the agent's own namespace; it moves the thread between
     /// namespaces, so only a thread made for it may call it.
-    func scanOnDedicatedThread() throws(InventoryError) -> HostInventory {
+    func scanOnDedicatedThread(platformWorkloads: [PlatformWorkload] = []) throws(InventoryError) -> HostInventory {
         let hostPath = NetworkNamespace.host.filePath
         guard let hostIdentity = NamespaceIdentity(path: hostPath) else {
             throw InventoryError("reading the agent's namespace \(hostPath)", errorNumber: errno)
@@ -50,6 +59,14 @@ public struct InventoryScanner: Sendable {
             }
         }
         var excluded: Set<NamespaceIdentity> = [hostIdentity]
+        // Process namespace paths reported (a pod's may be its sandbox's `/proc/<pid>/ns/net`), which a capture
+        // enters only while they still lead to the namespace recorded here.
+        var recorded: [String: ProcessNamespaceRecord.Recorded] = [:]
+        for platformWorkload in platformWorkloads {
+            guard let workload = self.workload(of: platformWorkload, hostIdentity: hostIdentity,
+                                               excluding: &excluded, recording: &recorded) else { continue }
+            workloads.append(workload)
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.namedDirectory)) ?? []
         for name in names.sorted() {
             let namespace = NetworkNamespace.named(name)
@@ -58,7 +75,6 @@ public struct InventoryScanner: Sendable {
             workloads.append(namespaceWorkload(name: name, netns: name, origin: .namedNamespace(name), interfaces: interfaces))
         }
         if configuration.reportsProcessNamespaces {
-            var recorded: [String: ProcessNamespaceRecord.Recorded] = [:]
             for process in ProcessNamespaces.list(excluding: excluded) {
                 // Entered only if the path still leads to the namespace listed, not a successor's of the pid.
                 let expected = ProcessNamespaceRecord.Recorded(workload: process.workloadName, identity: process.namespace)
@@ -67,9 +83,39 @@ public struct InventoryScanner: Sendable {
                 workloads.append(namespaceWorkload(name: process.workloadName, netns: process.namespacePath,
                                                    origin: .process(process.identity), interfaces: interfaces))
             }
-            ProcessNamespaceRecord.shared.replace(with: recorded)
         }
+        ProcessNamespaceRecord.shared.replace(with: recorded)
         return HostInventory(workloads: workloads)
+    }
+
+    /// A pod's or container's workload: its own namespace entered for its interfaces (and left out of the
+    /// named and process namespaces), or none for one on the host's network; nil when its namespace has gone.
+    private func workload(of platformWorkload: PlatformWorkload, hostIdentity: NamespaceIdentity,
+                          excluding excluded: inout Set<NamespaceIdentity>,
+                          recording recorded: inout [String: ProcessNamespaceRecord.Recorded]) -> DiscoveredWorkload? {
+        var platform = platformWorkload.platform
+        var netns = ""
+        var interfaces: [DiscoveredInterface] = []
+        if !platform.hostNetwork, let path = platformWorkload.networkNamespacePath {
+            guard let identity = NamespaceIdentity(path: path) else { return nil }
+            if identity == hostIdentity {
+                // A runtime may name the host's own namespace for a container on the host's network.
+                platform.hostNetwork = true
+            } else {
+                let expected = ProcessNamespaceRecord.Recorded(workload: platformWorkload.name, identity: identity)
+                guard let found = Self.interfaces(in: .path(path), expecting: expected) else { return nil }
+                if ProcessNamespaceRecord.isProcessNamespacePath(path) { recorded[path] = expected }
+                excluded.insert(identity)
+                netns = path
+                interfaces = found
+            }
+        } else {
+            platform.hostNetwork = true
+        }
+        let labels = configuration.labels(of: .platform, interfaceNames: interfaces.map(\.name))
+            .merging(platformWorkload.labels) { _, runtimeValue in runtimeValue }
+        return DiscoveredWorkload(name: platformWorkload.name, kind: platformWorkload.kind, netns: netns,
+                                  labels: labels, interfaces: interfaces, platform: platform)
     }
 
     private func namespaceWorkload(name: String, netns: String, origin: WorkloadOrigin,

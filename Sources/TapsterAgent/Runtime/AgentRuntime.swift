@@ -35,7 +35,10 @@ public struct AgentRuntime: Service {
         let board = InventoryBoard()
         let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
                                     inventory: board, logger: logger)
-        let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: settings.inventoryInterval)
+        let platforms = try ConfiguredPlatforms.platforms(settings: settings, configuration: configuration)
+        for platform in platforms { logger.info("asking \(platform.description) for its workloads") }
+        let scanner = InventoryScanner(configuration: configuration, platforms: PlatformAnswers(platforms: platforms, logger: logger))
+        let watcher = InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
         // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in

@@ -18,6 +18,10 @@ public struct AgentSettings: Sendable {
     public var inventoryInterval: Duration
     /// How often per-tap status and counters are reported.
     public var statusInterval: Duration
+    /// The Docker Engine API's socket (`--docker-socket`); wins over the configuration file's `docker-socket`.
+    public var dockerSocket: String?
+    /// The CRI socket asked for pods (`--cri-socket`); wins over the configuration file's `cri-socket`.
+    public var criSocket: String?
 
     public init(servers: ServerList, joinToken: String? = nil, name: String, dataDirectory: URL,
                 configurationPath: String? = nil, tunnelAddress: String? = nil,

@@ -33,6 +33,9 @@ extension DesiredTapsPlanner {
         case .agent(let name, _):
             let ports = portTargets(in: inputs)
             return reach(of: { ports.contains($0.target) }, in: inputs, holding: holding).union([name])
+        case .namespaceMapping:
+            // Its pods' own workload changes name their hosts.
+            return []
         }
     }
 

@@ -10,7 +10,9 @@ import TapsterWire
 /// workload has an interface of that name. A workload an admin registered on the host under the same
 /// name is taken over by the agent (same ids); the admin's other workloads stay as they are.
 ///
-/// A workload's tenant is its `tenant` label, when a tenant of that name exists.
+/// A workload's tenant and the labels the server sets are ``WorkloadTenancy``'s decision: a pod's tenant comes
+/// from the namespace mappings of its Kubernetes namespace only; any other workload's is its `tenant` label,
+/// when a tenant of that name exists.
 enum InventoryMerge {
     /// The writes a report needs, and the workloads it described wrongly (skipped, with why).
     struct Changes: Sendable, Equatable {
@@ -22,13 +24,10 @@ enum InventoryMerge {
         var isEmpty: Bool { inserted.isEmpty && updated.isEmpty && deleted.isEmpty }
     }
 
-    /// The label whose value names a workload's tenant.
-    static let tenantLabel = "tenant"
-
     /// - Parameters:
     ///   - existing: the workloads now stored on the agent's host (`host == agent`).
-    ///   - tenants: the names of the tenants that exist.
-    static func merge(_ inventory: Tapster_Agent_V1_Inventory, agent: String, existing: [Workload], tenants: Set<String>,
+    ///   - tenancy: the tenants that exist and the namespace mappings.
+    static func merge(_ inventory: Tapster_Agent_V1_Inventory, agent: String, existing: [Workload], tenancy: WorkloadTenancy,
                       now: Date) -> Changes {
         var changes = Changes()
         let stored = Dictionary(existing.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -41,7 +40,7 @@ enum InventoryMerge {
             let previous = stored[report.name]
             let spec: WorkloadSpec
             do {
-                spec = try self.spec(of: report, agent: agent, previous: previous, tenants: tenants)
+                spec = try self.spec(of: report, agent: agent, previous: previous, tenancy: tenancy)
             } catch {
                 changes.rejected.append("\(report.name.isEmpty ? "(no name)" : report.name): \(error.message)")
                 continue
@@ -62,7 +61,7 @@ enum InventoryMerge {
 
     /// The stored spec of one reported workload, validated as the API validates a registration.
     static func spec(of report: Tapster_Agent_V1_WorkloadReport, agent: String, previous: Workload?,
-                     tenants: Set<String>) throws(TapsterError) -> WorkloadSpec {
+                     tenancy: WorkloadTenancy) throws(TapsterError) -> WorkloadSpec {
         guard let kind = WorkloadKind(rawValue: report.kind) else {
             throw TapsterError.invalid("kind", "\"\(report.kind)\" is not one of \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -81,9 +80,16 @@ enum InventoryMerge {
             let id = previous?.interfaces.first { $0.name == interface.name }?.id ?? Identifier.make()
             interfaces.append(WorkloadInterface(id: id, name: interface.name, mac: interface.mac.isEmpty ? nil : interface.mac, ips: ips))
         }
-        let labels = report.labels
-        let tenant = labels[tenantLabel].flatMap { tenants.contains($0) ? $0 : nil }
-        return try WorkloadSpec(name: report.name, kind: kind, host: agent, tenant: tenant, labels: labels,
-                                netns: report.netns.isEmpty ? nil : report.netns, interfaces: interfaces, reportedBy: agent).validated()
+        let spec = WorkloadSpec(name: report.name, kind: kind, host: agent, labels: report.labels,
+                                netns: report.netns.isEmpty ? nil : report.netns, interfaces: interfaces, reportedBy: agent,
+                                platform: report.hasPlatform ? platform(of: report.platform) : nil)
+        return try tenancy.applied(to: spec).validated()
+    }
+
+    /// The runtime's account of a pod or container; empty fields are absent.
+    static func platform(of report: Tapster_Agent_V1_PlatformReport) -> WorkloadPlatform {
+        func present(_ text: String) -> String? { text.isEmpty ? nil : text }
+        return WorkloadPlatform(runtime: report.runtime, namespace: present(report.namespace), uid: present(report.uid),
+                                image: present(report.image), hostNetwork: report.hostNetwork)
     }
 }

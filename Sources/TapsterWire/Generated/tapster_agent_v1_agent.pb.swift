@@ -206,7 +206,7 @@ public nonisolated struct Tapster_Agent_V1_WorkloadReport: Sendable {
   /// it), the namespace's name for a named namespace, `pid-<pid>-<comm>` for a process's namespace.
   public var name: String = String()
 
-  /// `host` or `netns` (the values of the API's workload kind).
+  /// `host`, `netns`, `pod` or `container` (the values of the API's workload kind).
   public var kind: String = String()
 
   /// The namespace to enter: a name under /var/run/netns, or a path such as /proc/123/ns/net;
@@ -217,6 +217,45 @@ public nonisolated struct Tapster_Agent_V1_WorkloadReport: Sendable {
   public var labels: Dictionary<String,String> = [:]
 
   public var interfaces: [Tapster_Agent_V1_InterfaceReport] = []
+
+  /// For `pod` and `container` workloads: what their container runtime says about them.
+  public var platform: Tapster_Agent_V1_PlatformReport {
+    get {_platform ?? Tapster_Agent_V1_PlatformReport()}
+    set {_platform = newValue}
+  }
+  /// Returns true if `platform` has been explicitly set.
+  public var hasPlatform: Bool {self._platform != nil}
+  /// Clears the value of `platform`. Subsequent reads from it will return its default value.
+  public mutating func clearPlatform() {self._platform = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _platform: Tapster_Agent_V1_PlatformReport? = nil
+}
+
+/// What a container runtime says about a workload it runs: a Kubernetes pod (through the CRI) or a
+/// container (through the Docker Engine API).
+public nonisolated struct Tapster_Agent_V1_PlatformReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `cri` (a Kubernetes pod, through the CRI) or `docker` (Docker Engine API; Podman serves it too).
+  public var runtime: String = String()
+
+  /// Pods: the Kubernetes namespace (the server maps it to a tenant).
+  public var namespace: String = String()
+
+  /// The pod's uid, or the container's id.
+  public var uid: String = String()
+
+  /// Containers: the image.
+  public var image: String = String()
+
+  /// Shares the host's network namespace (no interfaces of its own).
+  public var hostNetwork: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -957,7 +996,7 @@ nonisolated extension Tapster_Agent_V1_Inventory: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tapster_Agent_V1_WorkloadReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkloadReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}netns\0\u{1}labels\0\u{1}interfaces\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{1}netns\0\u{1}labels\0\u{1}interfaces\0\u{1}platform\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -970,12 +1009,17 @@ nonisolated extension Tapster_Agent_V1_WorkloadReport: SwiftProtobuf.Message, Sw
       case 3: try { try decoder.decodeSingularStringField(value: &self.netns) }()
       case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.interfaces) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._platform) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
@@ -991,6 +1035,9 @@ nonisolated extension Tapster_Agent_V1_WorkloadReport: SwiftProtobuf.Message, Sw
     if !self.interfaces.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.interfaces, fieldNumber: 5)
     }
+    try { if let v = self._platform {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1000,6 +1047,57 @@ nonisolated extension Tapster_Agent_V1_WorkloadReport: SwiftProtobuf.Message, Sw
     if lhs.netns != rhs.netns {return false}
     if lhs.labels != rhs.labels {return false}
     if lhs.interfaces != rhs.interfaces {return false}
+    if lhs._platform != rhs._platform {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_PlatformReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlatformReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}runtime\0\u{1}namespace\0\u{1}uid\0\u{1}image\0\u{3}host_network\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.runtime) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.uid) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.image) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.hostNetwork) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.runtime.isEmpty {
+      try visitor.visitSingularStringField(value: self.runtime, fieldNumber: 1)
+    }
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 2)
+    }
+    if !self.uid.isEmpty {
+      try visitor.visitSingularStringField(value: self.uid, fieldNumber: 3)
+    }
+    if !self.image.isEmpty {
+      try visitor.visitSingularStringField(value: self.image, fieldNumber: 4)
+    }
+    if self.hostNetwork != false {
+      try visitor.visitSingularBoolField(value: self.hostNetwork, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_PlatformReport, rhs: Tapster_Agent_V1_PlatformReport) -> Bool {
+    if lhs.runtime != rhs.runtime {return false}
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.uid != rhs.uid {return false}
+    if lhs.image != rhs.image {return false}
+    if lhs.hostNetwork != rhs.hostNetwork {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

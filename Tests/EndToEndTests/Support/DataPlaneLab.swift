@@ -36,12 +36,14 @@ final class DataPlaneLab: @unchecked Sendable {
     /// The join token the first agent enrolled with (used up).
     private(set) var firstJoinToken = ""
     private var agentStarts = 0
+    /// More of each agent's configuration file (e.g. `docker-socket: …`), after the lab's own keys.
+    private let agentYAML: String
 
     /// Builds the lab, runs `body`, and tears everything down — also when `body` throws. `hosts` lists the
     /// roles each simulated host (each with its own agent) owns; by default one host owns them all.
-    /// `serverArguments` are added to `tapster serve`'s.
+    /// `serverArguments` are added to `tapster serve`'s, `agentYAML` to each agent's configuration file.
     static func with(roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil, serverArguments: [String] = [],
-                     _ body: (DataPlaneLab) async throws -> Void) async throws {
+                     agentYAML: String = "", _ body: (DataPlaneLab) async throws -> Void) async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
         let topology = try NetnsTopology(roles: roles)
         defer { topology.remove() }
@@ -49,7 +51,7 @@ final class DataPlaneLab: @unchecked Sendable {
         defer { scratch.remove() }
         try await ServerProcess.with(binary: binary, arguments: serverArguments) { server in
             let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, adminToken: server.adminToken,
-                                   agentServers: server.agentAddress, hosts: hosts ?? [roles])
+                                   agentServers: server.agentAddress, hosts: hosts ?? [roles], agentYAML: agentYAML)
             try await lab.run(body, servers: [server])
         }
     }
@@ -66,7 +68,9 @@ final class DataPlaneLab: @unchecked Sendable {
         let scratch = try ScratchDirectory(label: "e2e")
         defer { scratch.remove() }
         try await TestDatabase.with(.postgres) { database in
-            try await ReplicaCluster.with(binary: binary, databaseURL: database.databaseURL, count: count) { cluster in
+            // Debug logs: a failing replica test shows each desired set the replicas sent, and why.
+            try await ReplicaCluster.with(binary: binary, databaseURL: database.databaseURL, count: count,
+                                          arguments: ["--log-level", "debug"]) { cluster in
                 let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: cluster.replicas[apiReplica],
                                        adminToken: cluster.adminToken, agentServers: agentServers(cluster), hosts: hosts ?? [roles])
                 try await lab.run({ try await body($0, cluster) }, servers: cluster.replicas)
@@ -89,7 +93,7 @@ final class DataPlaneLab: @unchecked Sendable {
     }
 
     private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess, adminToken: String,
-                 agentServers: String, hosts: [[String]]) {
+                 agentServers: String, hosts: [[String]], agentYAML: String = "") {
         self.binary = binary
         self.topology = topology
         self.scratch = scratch
@@ -97,6 +101,7 @@ final class DataPlaneLab: @unchecked Sendable {
         self.adminToken = adminToken
         self.agentServers = agentServers
         self.hosts = hosts
+        self.agentYAML = agentYAML
         adminCLI = CLI(binary: binary, home: scratch.url.path + "/admin-home", server: server.url)
         ownerCLI = CLI(binary: binary, home: scratch.url.path + "/owner-home", server: server.url)
         agentNames = hosts.indices.map { "\(topology.prefix)-node\($0 + 1)" }
@@ -162,6 +167,7 @@ final class DataPlaneLab: @unchecked Sendable {
             process_namespaces: false
             workloads:
             \(workloads.joined(separator: "\n"))
+            \(agentYAML)
             """
     }
 

@@ -195,9 +195,9 @@ extension FleetService {
     @discardableResult
     func reportInventory(_ name: String, _ inventory: Tapster_Agent_V1_Inventory) async throws -> [String] {
         let changes = try await store.transaction { session in
+            let tenancy = try await WorkloadTenancy.load(from: session)
             let existing = try await session.listWorkloads(onHost: name)
-            let tenants = Set(try await session.list(.tenants, tenants: nil).map(\.name))
-            let changes = InventoryMerge.merge(inventory, agent: name, existing: existing, tenants: tenants, now: now)
+            let changes = InventoryMerge.merge(inventory, agent: name, existing: existing, tenancy: tenancy, now: now)
             // Every change is audited: a workload's tenant and labels decide who may tap it.
             let actor = Self.agentActor(name)
             let before = Dictionary(existing.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+import TapsterCore
+
+/// The running containers of a Docker Engine — or of Podman, which serves the same API — as workloads of
+/// kind `container`: each named as the engine names it, with its labels exactly, its image, its id, and its
+/// network namespace (`/proc/<pid>/ns/net`, or none when it shares the host's network).
+///
+/// Each call lists the running containers (`GET /containers/json`) and inspects only the ones it has not
+/// seen yet or whose process has gone (a restart keeps the id, not the pid): what inspection tells —
+/// pid, image, labels, network mode — does not change while a container runs, and the scanner asks every
+/// second.
+public struct DockerEngineInventory: PlatformInventory {
+    /// The engine's unix socket.
+    public let socketPath: String
+    private let client: DockerEngineClient
+    private let seen = Seen()
+
+    /// The engine listening on `socketPath`.
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+        client = DockerEngineClient(socketPath: socketPath)
+    }
+
+    /// `docker unix:///var/run/docker.sock`.
+    public var description: String { "docker unix://\(socketPath)" }
+
+    /// The sockets used when none is configured (Docker's, then rootful Podman's), in that order.
+    public static let defaultSocketPaths = ["/var/run/docker.sock", "/run/podman/podman.sock"]
+
+    /// The engines the agent asks: the one at `socket` when one is configured (`--docker-socket`, else
+    /// `docker-socket` in agent.yaml) — asked even while it is missing, so that a wrong path is logged —
+    /// and otherwise one for each default socket that exists on this host.
+    public static func configured(socket: String?) -> [DockerEngineInventory] {
+        if let socket { return [DockerEngineInventory(socketPath: socket)] }
+        return defaultSocketPaths.filter { FileManager.default.fileExists(atPath: $0) }.map { DockerEngineInventory(socketPath: $0) }
+    }
+
+    /// The running containers now, by name.
+    /// - Throws: ``DockerEngineError`` when the engine cannot be listed. A container that stops between the
+    ///   list and its inspection is left out.
+    public func workloads() async throws -> [PlatformWorkload] {
+        let running = try await client.get("/containers/json", as: [DockerEngineContainers.Summary].self)
+        var current: [String: DockerEngineContainers.Inspection] = [:]
+        for summary in running {
+            if let known = seen.inspection(of: summary.id), Self.isAlive(known.state.pid) {
+                current[summary.id] = known
+            } else if let inspection = try await inspect(summary.id) {
+                current[summary.id] = inspection
+            }
+        }
+        seen.replace(with: current)
+        return running.compactMap { summary in current[summary.id].map { Self.workload(summary, $0) } }.sorted { $0.name < $1.name }
+    }
+
+    /// `GET /containers/{id}/json`; nil when the container is no longer there or no longer runs.
+    private func inspect(_ id: String) async throws(DockerEngineError) -> DockerEngineContainers.Inspection? {
+        let inspection: DockerEngineContainers.Inspection
+        do {
+            inspection = try await client.get("/containers/\(id)/json", as: DockerEngineContainers.Inspection.self)
+        } catch let error where error.problem.isNotFound {
+            return nil
+        }
+        return inspection.state.running && inspection.state.pid > 0 ? inspection : nil
+    }
+
+    /// The workload of a running container. Its current name comes from the list (a rename keeps the id).
+    static func workload(_ summary: DockerEngineContainers.Summary, _ inspection: DockerEngineContainers.Inspection) -> PlatformWorkload {
+        let name = summary.names?.first ?? inspection.name
+        let hostNetwork = inspection.hostConfig?.networkMode == "host"
+        return PlatformWorkload(
+            name: name.hasPrefix("/") ? String(name.dropFirst()) : name,
+            kind: .container,
+            labels: inspection.config.labels ?? [:],
+            networkNamespacePath: hostNetwork ? nil : "/proc/\(inspection.state.pid)/ns/net",
+            platform: PlatformIdentity(runtime: "docker", uid: inspection.id, image: inspection.config.image, hostNetwork: hostNetwork))
+    }
+
+    /// Whether a process with this pid still exists (the container's, unless the pid was reused meanwhile).
+    private static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// What earlier calls inspected, by container id: only the containers running at the last call.
+    private final class Seen: Sendable {
+        private let inspections = Mutex<[String: DockerEngineContainers.Inspection]>([:])
+
+        func inspection(of id: String) -> DockerEngineContainers.Inspection? {
+            inspections.withLock { $0[id] }
+        }
+
+        func replace(with current: [String: DockerEngineContainers.Inspection]) {
+            inspections.withLock { $0 = current }
+        }
+    }
+}
+
+extension DockerEngineError.Problem {
+    /// A 404: the container named is not (or no longer) there.
+    var isNotFound: Bool {
+        if case .status(404, _) = self { return true }
+        return false
+    }
+}

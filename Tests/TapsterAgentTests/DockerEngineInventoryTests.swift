@@ -1,0 +1,111 @@
+import Foundation
+import TapsterSystemTestSupport
+import Testing
+@testable import TapsterAgent
+import TapsterCore
+
+/// The Docker Engine API as Podman serves it (`podman system service`, the test run's one ``Podman``):
+/// containers started with `podman run` are the workloads ``DockerEngineInventory`` reports, and a real scan
+/// enters their namespaces. Serialized: each test lists the engine's containers and finds its own by name.
+@Suite("Docker Engine API inventory", .serialized)
+struct DockerEngineInventoryTests {
+    static func inventory() throws -> DockerEngineInventory {
+        DockerEngineInventory(socketPath: try Podman.socket())
+    }
+
+    /// The engine's answer for `container`, if it lists it.
+    static func reported(_ container: PodmanContainer, by inventory: DockerEngineInventory) async throws -> PlatformWorkload? {
+        try await inventory.workloads().first { $0.name == container.name }
+    }
+
+    @Test("a running container is reported by its name with its labels exactly, its image, its id and its process's network namespace")
+    func runningContainer() async throws {
+        let web = try PodmanContainer(name: "web", labels: ["app": "web", "tier": "front"], command: ["sleep", "600"])
+        defer { web.remove() }
+
+        let reported = try await Self.reported(web, by: try Self.inventory())
+
+        #expect(reported == PlatformWorkload(
+            name: web.name, kind: .container, labels: ["app": "web", "tier": "front"],
+            networkNamespacePath: "/proc/\(try web.pid())/ns/net",
+            platform: PlatformIdentity(runtime: "docker", uid: web.id, image: Podman.image)))
+    }
+
+    @Test("a container on the host's network is reported without a network namespace of its own")
+    func hostNetworkContainer() async throws {
+        let agent = try PodmanContainer(name: "hostnet", labels: ["app": "node-agent"], hostNetwork: true, command: ["sleep", "600"])
+        defer { agent.remove() }
+
+        let reported = try await Self.reported(agent, by: try Self.inventory())
+
+        #expect(reported?.networkNamespacePath == nil)
+        #expect(reported?.platform == PlatformIdentity(runtime: "docker", uid: agent.id, image: Podman.image, hostNetwork: true))
+    }
+
+    @Test("a stopped container is no longer reported")
+    func stoppedContainer() async throws {
+        let web = try PodmanContainer(name: "web", command: ["sleep", "600"])
+        defer { web.remove() }
+        let inventory = try Self.inventory()
+        #expect(try await Self.reported(web, by: inventory) != nil)
+
+        try web.stop()
+
+        #expect(try await Self.reported(web, by: inventory) == nil)
+    }
+
+    @Test("a restarted container keeps its id and is reported with its new process's namespace")
+    func restartedContainer() async throws {
+        let web = try PodmanContainer(name: "web", command: ["sleep", "600"])
+        defer { web.remove() }
+        let inventory = try Self.inventory()
+        let before = try web.pid()
+        #expect(try await Self.reported(web, by: inventory)?.networkNamespacePath == "/proc/\(before)/ns/net")
+
+        try Podman.run(["restart", "-t", "0", web.name])
+        let after = try web.pid()
+
+        #expect(after != before)
+        #expect(try await Self.reported(web, by: inventory)?.networkNamespacePath == "/proc/\(after)/ns/net")
+    }
+
+    @Test("no socket at the path: an error naming the socket")
+    func missingSocket() async throws {
+        let path = "/nonexistent/docker.sock"
+        let error = await #expect(throws: DockerEngineError.self) { try await DockerEngineInventory(socketPath: path).workloads() }
+
+        #expect(error?.problem == .noSocket)
+        #expect(error?.description == "Docker Engine API at unix:///nonexistent/docker.sock: no socket at /nonexistent/docker.sock")
+    }
+
+    @Test("a path that is not a unix socket: an error saying so")
+    func notASocket() async throws {
+        let directory = try ScratchDirectory(label: "docker-socket")
+        defer { directory.remove() }
+        let path = directory.path + "/docker.sock"
+        try "not a socket".write(toFile: path, atomically: true, encoding: .utf8)
+
+        let error = await #expect(throws: DockerEngineError.self) { try await DockerEngineInventory(socketPath: path).workloads() }
+
+        #expect(error?.description == "Docker Engine API at unix://\(path): \(path) is not a unix socket")
+    }
+
+    @Test("a real scan reports a container as a container workload with its eth0, MAC and IP, and not again as a process namespace")
+    func scannedContainer() async throws {
+        let web = try PodmanContainer(name: "web", labels: ["app": "web"], command: ["sleep", "600"])
+        defer { web.remove() }
+        let address = try web.address()
+        let mac = try Podman.run(["exec", web.name, "cat", "/sys/class/net/eth0/address"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let scanner = InventoryScanner(
+            configuration: try AgentConfiguration(yaml: "labels: { zone: a }\nnamespaces: []\nhost_interfaces: false\n", file: "test.yaml"),
+            platforms: PlatformAnswers(platforms: [try Self.inventory()]))
+
+        let inventory = try await scanner.scan()
+
+        #expect(inventory.workload(named: web.name) == DiscoveredWorkload(
+            name: web.name, kind: .container, netns: "/proc/\(try web.pid())/ns/net", labels: ["zone": "a", "app": "web"],
+            interfaces: [DiscoveredInterface(name: "eth0", mac: mac, ips: [address])],
+            platform: PlatformIdentity(runtime: "docker", uid: web.id, image: Podman.image)))
+        #expect(inventory.workloads.filter { $0.interfaces.contains { $0.ips.contains(address) } }.map(\.name) == [web.name])
+    }
+}
