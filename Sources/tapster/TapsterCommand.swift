@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TapsterAgent
 import TapsterClient
 
 /// The `tapster` executable: the server (`serve`) and the client verbs.
@@ -13,11 +14,13 @@ struct TapsterCommand: AsyncParsableCommand {
             $TAPSTER_TOKEN, or the saved login). Exit status: 0 done, 1 refused or failed, 2 bad command \
             line, 3 server unreachable.
             """,
+        // The one version of the executable: the agent reports it to the server, the image is tagged with it.
+        version: AgentVersion.current,
         subcommands: [
             ServeCommand.self,
             LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
             TapCommand.self, CaptureCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
-            TenantCommand.self, UserCommand.self, TokenCommand.self,
+            TenantCommand.self, NamespaceMappingCommand.self, UserCommand.self, TokenCommand.self,
             WorkloadCommand.self, AgentCommand.self, AuditCommand.self,
         ]
     )
