@@ -99,6 +99,7 @@ public enum TapsterServer {
         TapRoutes(taps: controlPlane.taps, creation: controlPlane.tapCreation).register(on: api)
         CaptureRoutes(captures: controlPlane.captures).register(on: api)
         InventoryRoutes(catalog: controlPlane.catalog, fleet: controlPlane.fleet).register(on: api)
+        NamespaceMappingRoutes(catalog: controlPlane.catalog).register(on: api)
         AgentRoutes(fleet: controlPlane.fleet).register(on: api)
         AuditRoutes(audit: controlPlane.audit).register(on: api)
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).

@@ -24,6 +24,7 @@ enum Migrations {
         Migration(version: 7, name: "capture readers", statements: captureReaders),
         Migration(version: 8, name: "replicas", statements: replicas),
         Migration(version: 9, name: "capture replicas", statements: captureReplicas),
+        Migration(version: 10, name: "namespace mappings", statements: namespaceMappings),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -264,4 +265,8 @@ enum Migrations {
         "ALTER TABLE captures ADD COLUMN replica TEXT",
         "CREATE INDEX captures_replica ON captures (replica)",
     ]
+
+    /// Admins' rules giving Kubernetes namespaces to tenants: a record table (name = the pattern). A pod's
+    /// platform identity (runtime, namespace, uid, image) is part of the workload's JSON body, like its labels.
+    private static let namespaceMappings: [SQLQueryString] = recordTable("namespace_mappings")
 }

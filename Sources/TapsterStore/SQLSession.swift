@@ -133,8 +133,8 @@ enum StoredJSON {
 }
 
 extension RecordCollection {
-    /// The singular of the collection, for messages: `target` for `targets`.
+    /// The singular of the collection, for messages: `target` for `targets`, `namespace mapping` for `namespace_mappings`.
     var kind: String {
-        table.hasSuffix("s") ? String(table.dropLast()) : table
+        (table.hasSuffix("s") ? String(table.dropLast()) : table).replacingOccurrences(of: "_", with: " ")
     }
 }

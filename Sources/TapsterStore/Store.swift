@@ -36,6 +36,11 @@ extension RecordCollection where Spec == GrantSpec {
     public static let grants = RecordCollection(table: "grants", name: { _ in nil }, tenant: { $0.tenant })
 }
 
+extension RecordCollection where Spec == NamespaceMappingSpec {
+    /// Named by their pattern (unique), scoped by the tenant they give namespaces to.
+    public static let namespaceMappings = RecordCollection(table: "namespace_mappings", name: { $0.pattern }, tenant: { $0.tenant })
+}
+
 extension RecordCollection where Spec == WorkloadSpec {
     /// Workload names are unique per host: the stored name is `host/name`.
     public static let workloads = RecordCollection(table: "workloads", name: { "\($0.host)/\($0.name)" }, tenant: { $0.tenant })
@@ -146,6 +151,11 @@ public protocol StoreSession: Sendable {
     /// The workloads on `host` (an agent's inventory), ordered by name then id: without reading the
     /// other hosts' (an agent's report must not cost the whole fleet's workloads).
     func listWorkloads(onHost host: String) async throws -> [Workload]
+    /// Takes the lock of the rules that decide workloads' tenants until the transaction ends: `exclusive` to
+    /// change them (a namespace mapping, then every pod it moves), shared to apply them (an inventory report),
+    /// so that no pod is written with the rules of before a change that has already re-decided the stored ones.
+    /// (PostgreSQL advisory locks; SQLite's transactions already take turns.)
+    func lockTenancyRules(exclusive: Bool) async throws
 
     // MARK: Users and credentials
 

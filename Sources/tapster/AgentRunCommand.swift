@@ -25,6 +25,11 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Join token for the first start (or $TAPSTER_JOIN_TOKEN).")
     var joinToken: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A file holding the join token, read when neither --join-token nor $TAPSTER_JOIN_TOKEN gives one; a missing file means no token.",
+        discussion: "For a Kubernetes Secret with one token per node, mounted as a directory: --join-token-file /etc/tapster/join-tokens/$(NODE_NAME)."))
+    var joinTokenFile: String?
+
     @Option(name: .long, help: "The agent's name, unique among the server's agents (default: the host name).")
     var name: String?
 
@@ -36,6 +41,12 @@ struct AgentRunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "IPv4 address on this host where other hosts' agents send frames for `port` targets.")
     var tunnelAddress: String?
+
+    @Option(name: .long, help: "The Docker Engine API's unix socket (Docker or Podman), whose running containers are reported (default: `docker-socket` in --config, else /var/run/docker.sock and /run/podman/podman.sock when they exist).")
+    var dockerSocket: String?
+
+    @Option(name: .long, help: "The container runtime's CRI socket, whose pods are reported (default: `cri-socket` in --config, else /run/containerd/containerd.sock, /run/crio/crio.sock and /var/run/cri-dockerd.sock when they exist).")
+    var criSocket: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -57,13 +68,16 @@ struct AgentRunCommand: AsyncParsableCommand {
         }
         let name = self.name ?? AgentSettings.hostName
         let environment = ProcessInfo.processInfo.environment
-        let settings = AgentSettings(
+        var settings = AgentSettings(
             servers: servers,
-            joinToken: joinToken ?? environment["TAPSTER_JOIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            joinToken: try joinToken ?? environment["TAPSTER_JOIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? joinTokenFile.flatMap(Self.joinToken(inFile:)),
             name: name,
             dataDirectory: URL(fileURLWithPath: dataDir ?? "/var/lib/tapster/agent-\(name)"),
             configurationPath: config,
             tunnelAddress: tunnelAddress)
+        settings.dockerSocket = dockerSocket
+        settings.criSocket = criSocket
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster-agent")
         logger.logLevel = logLevel
@@ -72,5 +86,17 @@ struct AgentRunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+
+    /// The token in `path`, trimmed; nil when the file does not exist (an enrolled agent needs none, and its
+    /// node's key may since have left the Secret) or is empty.
+    private static func joinToken(inFile path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return token.isEmpty ? nil : token
+        } catch {
+            throw ValidationError("cannot read the join token file \(path): \(error.localizedDescription)")
+        }
     }
 }

@@ -11,6 +11,7 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
         discussion: """
             tapster capture -l app=web -i eth0 -s 256 -c 10000 --for 60s -w web.pcapng 'tcp port 443'
             tapster capture -l app=web -w - | tshark -r -          (or: | wireshark -k -i -)
+            tapster capture -l app=checkout -n shop -w shop.pcapng  (the pods of Kubernetes namespace shop)
             Through a grant whose target is `stream` (or `store`, with --store); -F picks the grant's filter when \
             you have several. Ctrl-C stops the capture; the file still ends with its statistics.
             """,
@@ -26,6 +27,8 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
         @Option(name: [.customShort("l"), .customLong("selector")], help: "Only workloads whose labels also match, e.g. app=web.",
                 transform: Parse.selector)
         var selector: LabelSelector?
+        @Option(name: [.customShort("n"), .long], help: "Only the pods of this Kubernetes namespace (adds k8s.namespace=NAMESPACE to -l).")
+        var namespace: String?
         @Option(name: [.customShort("i"), .long], help: "Only this interface of each workload, e.g. eth0.") var interface: String?
         @Option(name: [.customShort("s"), .long], help: "Bytes kept of each packet (capped by the target's payload).") var snaplen: Int?
         @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.") var count: UInt64?
@@ -48,6 +51,9 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
 
         func validate() throws {
             if store, write != nil { throw ValidationError("--store and -w exclude each other: a stored capture is fetched with 'tapster capture download'") }
+            if let namespace, !KubernetesNamespace.isValid(namespace) {
+                throw ValidationError("-n \"\(namespace)\" is not a Kubernetes namespace name (lowercase letters, digits and '-')")
+            }
         }
 
         func run() async throws {
@@ -62,13 +68,19 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
                 throw ValidationError("say where the capture goes: -w FILE, or -w - to pipe it (| tshark -r -, | wireshark -k -i -), or --store")
             }
             let request = CaptureRequest(
-                filter: filter, target: target, selector: selector, interface: interface, snaplen: snaplen,
+                filter: filter, target: target, selector: narrowedSelector(), interface: interface, snaplen: snaplen,
                 bpf: expression.isEmpty ? nil : expression.joined(separator: " "), count: count, byteLimit: maxBytes?.bytes,
                 duration: duration, store: store ? true : nil, tenant: tenant, description: description)
             let progress = isatty(STDERR_FILENO) == 1
             try await connection.run { session in
                 try await session.capture(request, to: destination, showProgress: progress)
             }
+        }
+
+        /// `-l` with `-n`'s namespace added as the selector key the server sets on every pod.
+        private func narrowedSelector() -> LabelSelector? {
+            guard let namespace else { return selector }
+            return LabelSelector(requirements: (selector?.requirements ?? []) + [.equals(key: WorkloadTenancy.namespaceLabel, value: namespace)])
         }
     }
 

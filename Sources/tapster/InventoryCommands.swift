@@ -11,17 +11,19 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
         aliases: ["workloads"])
     static let collection = Resources.workloads
 
-    /// `tapster workload list [-l SELECTOR] [--host H]`.
+    /// `tapster workload list [-l SELECTOR] [--host H] [-n NAMESPACE]`.
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List workloads.", aliases: ["ls"])
         @Option(name: [.customShort("l"), .long], help: "Only workloads matching this label selector.", transform: Parse.selector)
         var selector: LabelSelector?
         @Option(help: "Only workloads on this host.") var host: String?
+        @Option(name: [.customShort("n"), .long], help: "Only the pods of this Kubernetes namespace (as -l k8s.namespace=NAMESPACE).")
+        var namespace: String?
         @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
         func run(_ session: CommandSession) async throws {
-            try await session.list(Resources.workloads, query: APIPath.query(["selector": selector?.description, "host": host]),
+            try await session.list(Resources.workloads, query: APIPath.query(["selector": selector?.description, "host": host, "namespace": namespace]),
                                    paging: paging.paging)
         }
     }
@@ -32,8 +34,9 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
         @Option(help: "The workload's name.") var name: String
         @Option(help: "What it is.") var kind: WorkloadKind
         @Option(help: "The host (agent) it runs on.") var host: String
-        @Option(help: "The tenant that owns it.") var tenant: String?
+        @Option(help: "The tenant that owns it (not for a pod: the namespace mappings decide).") var tenant: String?
         @Option(help: "The network namespace's name or path.") var netns: String?
+        @Option(help: "A pod's Kubernetes namespace.") var namespace: String?
         @Option(name: .customLong("label"), help: "A label key=value (repeat for several).", transform: Parse.label) var labels: [Label] = []
         @Option(name: .customLong("interface"), help: "NAME,mac=MAC,ip=IP[,ip=IP…][,id=UUID] (repeat for several).", transform: Parse.interface)
         var interfaces: [WorkloadInterface] = []
@@ -42,7 +45,8 @@ struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {
         func run(_ session: CommandSession) async throws {
             let labels = Dictionary(self.labels.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
             try await session.create(Resources.workloads, WorkloadSpec(
-                name: name, kind: kind, host: host, tenant: tenant, labels: labels, netns: netns, interfaces: interfaces))
+                name: name, kind: kind, host: host, tenant: tenant, labels: labels, netns: netns, interfaces: interfaces,
+                platform: namespace.map { WorkloadPlatform(runtime: WorkloadPlatform.cri, namespace: $0) }))
         }
     }
 }

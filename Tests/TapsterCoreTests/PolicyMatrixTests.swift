@@ -24,6 +24,7 @@ struct PolicyMatrixTests {
         (.admin,   .workload,      ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .agent,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .audit,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (.admin,   .namespaceMapping, ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
 
         // Owners: read what is visible, open/stop/reactivate taps, manage their own tokens and
         // account; everything not visible to them is hidden (404), whatever the action.
@@ -38,6 +39,8 @@ struct PolicyMatrixTests {
         (.owner,   .workload,      ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .agent,         ["FFH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         (.owner,   .audit,         ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
+        // Owners read the mappings of their own tenants (which namespaces' pods are theirs), change none.
+        (.owner,   .namespaceMapping, ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
 
         // Auditors: read everything (nothing is hidden from them), change nothing but their
         // own tokens and their own password (a visible token/user object is their own).
@@ -52,6 +55,7 @@ struct PolicyMatrixTests {
         (.auditor, .workload,      ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .agent,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .audit,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+        (.auditor, .namespaceMapping, ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ]
 
     struct Cell: Sendable, CustomTestStringConvertible {
@@ -96,7 +100,7 @@ struct PolicyMatrixTests {
         let rows = Self.matrix.map { "\($0.0.rawValue)/\($0.1.rawValue)" }
         let all = Role.allCases.flatMap { r in ResourceKind.allCases.map { "\(r.rawValue)/\($0.rawValue)" } }
         #expect(rows.sorted() == all.sorted())
-        #expect(Self.cells.count == 3 * 11 * 6 * 3)
+        #expect(Self.cells.count == 3 * 12 * 6 * 3)
     }
 
     @Test("each cell of the matrix is decided as written", arguments: PolicyMatrixTests.cells)

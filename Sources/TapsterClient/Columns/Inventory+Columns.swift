@@ -7,7 +7,9 @@ extension WorkloadSpec: RenderableSpec {
     public static var recordColumns: [Column<Workload>] {
         [
             Column("ID") { $0.id },
-            Column("NAME") { $0.name },
+            // Pods as kubectl shows them: the namespace, then the pod's name in it.
+            Column("NAMESPACE") { $0.kubernetesNamespace ?? "" },
+            Column("NAME") { $0.nameInNamespace },
             Column("KIND") { $0.kind.rawValue },
             Column("HOST") { $0.host },
             Column("TENANT") { $0.tenant ?? "" },

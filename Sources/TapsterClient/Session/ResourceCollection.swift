@@ -29,6 +29,7 @@ public enum Resources {
     public static let taps = ResourceCollection<Tap>(path: "taps")
     public static let captures = ResourceCollection<Capture>(path: "captures")
     public static let workloads = ResourceCollection<Workload>(path: "workloads")
+    public static let namespaceMappings = ResourceCollection<NamespaceMapping>(path: "namespace-mappings")
     public static let agents = ResourceCollection<Agent>(path: "agents")
     public static let agentTokens = ResourceCollection<AgentJoinToken>(path: "agent-tokens")
     public static let audit = ResourceCollection<AuditEvent>(path: "audit")

@@ -53,9 +53,12 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
     /// The agent that reports this workload (its inventory replaces it); absent for a workload an
     /// admin registered. Set by the server only.
     public var reportedBy: String?
+    /// For a `pod` or `container`: what its container runtime says about it (a pod's Kubernetes namespace).
+    public var platform: WorkloadPlatform?
 
     public init(name: String, kind: WorkloadKind, host: String, tenant: String? = nil, labels: [String: String] = [:],
-                netns: String? = nil, interfaces: [WorkloadInterface] = [], reportedBy: String? = nil) {
+                netns: String? = nil, interfaces: [WorkloadInterface] = [], reportedBy: String? = nil,
+                platform: WorkloadPlatform? = nil) {
         self.name = name
         self.kind = kind
         self.host = host
@@ -64,9 +67,10 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         self.netns = netns
         self.interfaces = interfaces
         self.reportedBy = reportedBy
+        self.platform = platform
     }
 
-    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces, reportedBy }
+    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces, reportedBy, platform }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -78,6 +82,19 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         netns = try c.decodeIfPresent(String.self, forKey: .netns)
         interfaces = try c.decodeIfPresent([WorkloadInterface].self, forKey: .interfaces) ?? []
         reportedBy = try c.decodeIfPresent(String.self, forKey: .reportedBy)
+        platform = try c.decodeIfPresent(WorkloadPlatform.self, forKey: .platform)
+    }
+
+    /// The Kubernetes namespace of a pod (its platform's namespace); `nil` for every other kind.
+    public var kubernetesNamespace: String? {
+        kind == .pod ? platform?.namespace : nil
+    }
+
+    /// The name as `kubectl` shows it beside the namespace: a pod's name without the `<namespace>/` its agent
+    /// puts in front (workload names are unique per host, pod names per namespace); the name otherwise.
+    public var nameInNamespace: String {
+        guard let namespace = kubernetesNamespace, name.hasPrefix(namespace + "/") else { return name }
+        return String(name.dropFirst(namespace.count + 1))
     }
 
     public func validated() throws(TapsterError) -> WorkloadSpec {
@@ -103,6 +120,7 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
             }
         }
         var v = self
+        v.platform = try platform?.validated()
         v.interfaces = interfaces.map { var i = $0; i.mac = i.mac?.lowercased(); return i }
         return v
     }

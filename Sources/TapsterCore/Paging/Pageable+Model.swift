@@ -9,6 +9,8 @@ public protocol NamedRecordSpec {
 extension TenantSpec: NamedRecordSpec { public var recordName: String { name } }
 extension TargetSpec: NamedRecordSpec { public var recordName: String { name } }
 extension FilterSpec: NamedRecordSpec { public var recordName: String { name } }
+/// A namespace mapping is named by its pattern.
+extension NamespaceMappingSpec: NamedRecordSpec { public var recordName: String { pattern } }
 /// Workload names are unique per host only; the store names a workload `host/name`.
 extension WorkloadSpec: NamedRecordSpec { public var recordName: String { "\(host)/\(name)" } }
 /// Grants have no name: they are ordered by id.

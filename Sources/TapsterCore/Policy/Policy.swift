@@ -1,6 +1,8 @@
 /// The kinds of object the policy rules over.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case tenant, user, token, target, filter, grant, tap, capture, workload, agent, audit
+    /// A rule giving Kubernetes namespaces to a tenant (read by owners of that tenant, made by admins).
+    case namespaceMapping = "namespace-mapping"
 }
 
 /// What a principal wants to do.
@@ -31,7 +33,8 @@ public enum Decision: Sendable, Equatable {
 /// - admins may do everything;
 /// - auditors may read everything and change nothing (but their own API tokens);
 /// - owners read what is visible to them, create and stop taps, run, stop and delete captures, manage their own tokens
-///   and password, and may not create targets, filters, grants, tenants or users.
+///   and password, and may not create targets, filters, grants, tenants, users or namespace mappings (they read the
+///   mappings of their own tenants).
 public enum Policy {
     public static func decide(_ principal: Principal, _ action: Action, _ kind: ResourceKind, _ subject: Subject) -> Decision {
         if case .object(visible: false) = subject, principal.role == .owner { return .hidden }
@@ -60,7 +63,7 @@ public enum Policy {
         case (.user, .read), (.user, .update):
             if case .collection = subject, action == .update { return .forbidden("owners change only their own account") }
             return .allow
-        case (.tenant, .read), (.target, .read), (.filter, .read), (.grant, .read), (.workload, .read), (.audit, .read):
+        case (.tenant, .read), (.target, .read), (.filter, .read), (.grant, .read), (.workload, .read), (.audit, .read), (.namespaceMapping, .read):
             return .allow
         case (.agent, _):
             return .forbidden("only admins and auditors see agents")

@@ -20,6 +20,9 @@ public enum Change: Sendable, Hashable {
     case workload(id: String, host: String, Kind)
     /// An agent (by name): enrolled, connected, disconnected, revoked, deleted.
     case agent(name: String, Kind)
+    /// A namespace mapping (by pattern): created or deleted. The pods it moved to another tenant are
+    /// published as workload changes beside it.
+    case namespaceMapping(pattern: String, Kind)
     /// Anything may have changed: changes may have been missed (this replica's connection to the
     /// other replicas' changes was lost and is back, or their feed fell behind). Subscribers re-read
     /// everything they depend on from the store, as for ``ChangeFeed/Event/resync``.

@@ -75,6 +75,7 @@ public struct ChangeNotification: Sendable, Equatable {
         case .target(let name, let kind): ["target", name, kind.code]
         case .workload(let id, let host, let kind): ["workload", id, host, kind.code]
         case .agent(let name, let kind): ["agent", name, kind.code]
+        case .namespaceMapping(let pattern, let kind): ["namespace-mapping", pattern, kind.code]
         case .everything: ["everything"]
         }
     }
@@ -86,6 +87,7 @@ public struct ChangeNotification: Sendable, Equatable {
         case ("target", 3): Change.Kind(code: element[2]).map { .target(name: element[1], $0) } ?? .everything
         case ("workload", 4): Change.Kind(code: element[3]).map { .workload(id: element[1], host: element[2], $0) } ?? .everything
         case ("agent", 3): Change.Kind(code: element[2]).map { .agent(name: element[1], $0) } ?? .everything
+        case ("namespace-mapping", 3): Change.Kind(code: element[2]).map { .namespaceMapping(pattern: element[1], $0) } ?? .everything
         default: .everything
         }
     }

@@ -30,9 +30,11 @@ extension RouterGroup where Context == TapsterRequestContext {
 }
 
 extension TapsterRequestContext {
-    /// A path parameter that the route pattern guarantees.
+    /// A path parameter that the route pattern guarantees, percent-decoded (the client escapes every reference:
+    /// a namespace mapping's pattern `shop-*` arrives as `shop-%2A`).
     func parameter(_ name: String) throws -> String {
-        try parameters.require(name)
+        let raw = try parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
     }
 }
 

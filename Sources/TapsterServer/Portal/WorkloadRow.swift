@@ -1,8 +1,9 @@
 import TapsterCore
 
-/// A workload as the filter previews and the inventory list it.
+/// A workload as the filter previews and the inventory list it: a pod by its Kubernetes namespace and name.
 struct WorkloadRow: Sendable {
     let host: String
+    let namespace: String
     let name: String
     let kind: String
     let tenant: String
@@ -11,7 +12,8 @@ struct WorkloadRow: Sendable {
 
     init(_ workload: Workload) {
         host = workload.host
-        name = workload.name
+        namespace = workload.kubernetesNamespace ?? "–"
+        name = workload.nameInNamespace
         kind = workload.kind.rawValue
         tenant = workload.tenant ?? "–"
         labels = workload.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")

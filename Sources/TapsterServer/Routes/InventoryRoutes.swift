@@ -12,7 +12,7 @@ struct InventoryRoutes {
             do { selector = try request.query("selector").map { text throws(TapsterError) in try LabelSelector(parsing: text) } } catch let error as TapsterError {
                 throw TapsterError(.badRequest, error.message)
             }
-            return try await catalog.listWorkloads(p, selector: selector, host: request.query("host"))
+            return try await catalog.listWorkloads(p, selector: selector, host: request.query("host"), namespace: request.query("namespace"))
         }
         api.endpoint(.post, "workloads", status: .created) { request, context, p in
             try await catalog.registerWorkload(p, try await request.json(WorkloadSpec.self, context: context))

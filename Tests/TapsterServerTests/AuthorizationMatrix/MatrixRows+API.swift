@@ -143,6 +143,17 @@ extension MatrixRow {
         MatrixRow(.delete, "/api/v1/workloads/{id}", adminChangesInTenantA(204)) { world, _ in
             MatrixRequest(path: "/api/v1/workloads/\(try await world.shopWorkload())")
         },
+        // Namespace mappings: admins make them; owners read those of their tenants.
+        MatrixRow(.get, "/api/v1/namespace-mappings", .api(everyone: 200)),
+        MatrixRow(.post, "/api/v1/namespace-mappings", adminOnly(201)) { _, _ in
+            MatrixRequest(path: "/api/v1/namespace-mappings", json: #"{"pattern": "\#(MatrixWorld.unique("ns"))-*", "tenant": "shop"}"#)
+        },
+        MatrixRow(.get, "/api/v1/namespace-mappings/{ref}", readInTenantA) { world, _ in
+            MatrixRequest(path: "/api/v1/namespace-mappings/\(try await shopMapping(world))")
+        },
+        MatrixRow(.delete, "/api/v1/namespace-mappings/{ref}", adminChangesInTenantA(204)) { world, _ in
+            MatrixRequest(path: "/api/v1/namespace-mappings/\(try await shopMapping(world))")
+        },
         MatrixRow(.get, "/api/v1/agents", .console(auditor: 200, admin: 200)),
         MatrixRow(.get, "/api/v1/agents/{ref}", .console(auditor: 404, admin: 404), path: "/api/v1/agents/node-404"),
         MatrixRow(.post, "/api/v1/agents/{ref}/revoke", adminOnly(404), path: "/api/v1/agents/node-404/revoke"),

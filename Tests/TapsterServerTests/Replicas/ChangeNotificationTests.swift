@@ -6,7 +6,8 @@ import Testing
 @Suite struct ChangeNotificationTests {
     @Test func aBatchTravelsAsOnePayloadAndComesBackWithItsReplicaAndInstance() throws {
         let changes: [Change] = [.tap(id: "t1", .created), .filter(name: "web", .updated), .target(name: "ids", .deleted),
-                                 .workload(id: "w1", host: "node-1", .created), .agent(name: "node-1", .updated), .everything]
+                                 .workload(id: "w1", host: "node-1", .created), .agent(name: "node-1", .updated),
+                                 .namespaceMapping(pattern: "shop-*", .deleted), .everything]
         let payloads = ChangeNotification.payloads(replica: "replica-1", instance: "abc", changes: changes)
         #expect(payloads.count == 1)
         let decoded = try #require(ChangeNotification(payload: payloads[0]))

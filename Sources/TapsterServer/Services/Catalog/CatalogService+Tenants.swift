@@ -59,6 +59,7 @@ extension CatalogService {
                 ("targets", try await session.list(.targets, tenants: [name]).map(\.name)),
                 ("filters", try await session.list(.filters, tenants: [name]).map(\.name)),
                 ("grants", try await session.list(.grants, tenants: [name]).map(\.id)),
+                ("namespace mappings", try await session.list(.namespaceMappings, tenants: [name]).map(\.pattern)),
                 ("live taps", try await session.listTaps(TapQuery(tenants: [name], states: [.pending, .active])).map(\.id)),
             ].filter { !$0.1.isEmpty }
             if let (kind, names) = dependents.first {

@@ -2,11 +2,14 @@ import TapsterCore
 import TapsterStore
 
 extension CatalogService {
-    /// Workloads visible to the principal (owners: their tenants'), narrowed by selector and host.
-    public func listWorkloads(_ p: Principal, selector: LabelSelector? = nil, host: String? = nil) async throws -> [Workload] {
+    /// Workloads visible to the principal (owners: their tenants'), narrowed by selector, host and the
+    /// Kubernetes namespace of pods (`namespace`: only pods of that namespace).
+    public func listWorkloads(_ p: Principal, selector: LabelSelector? = nil, host: String? = nil,
+                              namespace: String? = nil) async throws -> [Workload] {
         try Policy.require(p, .read, .workload, .collection)
         return try await store.list(.workloads, tenants: Policy.tenantScope(of: p)).filter {
             (selector?.matches($0.labels) ?? true) && (host == nil || $0.host == host)
+                && (namespace == nil || $0.kubernetesNamespace == namespace)
         }
     }
 
@@ -18,15 +21,17 @@ extension CatalogService {
         return workload
     }
 
-    /// Registers a workload by hand (agents report theirs; this is for admins and tests).
+    /// Registers a workload by hand (agents report theirs; this is for admins and tests). A pod's tenant comes
+    /// from the namespace mappings, as a reported pod's does (``WorkloadTenancy/registered(_:)``).
     public func registerWorkload(_ p: Principal, _ spec: WorkloadSpec) async throws -> Workload {
         try Policy.require(p, .create, .workload, .collection)
-        let spec = try spec.validated()
-        guard spec.reportedBy == nil else {
+        let requested = try spec.validated()
+        guard requested.reportedBy == nil else {
             throw TapsterError.invalid("reported_by", "is set by the agent that reports a workload, not by hand")
         }
         return try await transaction(publishing: { [.workload(id: $0.id, host: $0.host, .created)] }) { session in
-            if let tenant = spec.tenant { try await requireTenantsExist([tenant], field: "tenant", session: session) }
+            let spec = try await WorkloadTenancy.load(from: session).registered(requested)
+            if let tenant = spec.tenant, spec.kind != .pod { try await requireTenantsExist([tenant], field: "tenant", session: session) }
             for interface in spec.interfaces {
                 if let other = try await workload(owningPort: interface.id, session: session) {
                     throw TapsterError(.alreadyExists, "interface id \(interface.id) already belongs to workload \(other.host)/\(other.name)")
