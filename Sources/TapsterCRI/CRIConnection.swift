@@ -81,9 +81,6 @@ public struct CRIError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    /// Whether the runtime said the object asked about does not exist (it went meanwhile).
-    public var isNotFound: Bool { reason.hasPrefix("notFound") }
-
     /// `CRI ListPodSandbox on unix:///run/containerd/containerd.sock failed: unavailable: …`.
     public var description: String { "CRI \(operation) on unix://\(socketPath) failed: \(reason)" }
 }

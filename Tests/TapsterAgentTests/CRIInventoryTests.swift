@@ -11,8 +11,9 @@ import Testing
 /// Pods from a real containerd's CRI, created as kubelet creates them, found by real scans of the host.
 ///
 /// Each test uses a Kubernetes namespace of its own (`shop-<hex>`), so tests running side by side on the
-/// run's one containerd never see each other's pods.
-@Suite("CRI inventory")
+/// run's one containerd never see each other's pods. A scan is repeated until it has the pod the test made:
+/// a new pod's status may be asked a poll later when the runtime is slow (under the whole suite's load).
+@Suite("CRI inventory", .serialized)
 struct CRIInventoryTests {
     /// A scanner of pods only (no host interfaces, process or named namespaces) asking the test containerd.
     static func podScanner(logger: RecordingLogHandler.Messages? = nil) throws -> InventoryScanner {
@@ -23,12 +24,22 @@ struct CRIInventoryTests {
         return InventoryScanner(configuration: configuration, platforms: answers)
     }
 
+    /// The first inventory `scanner` finds with a workload named `name` (scanning every 200 ms).
+    static func scan(_ scanner: InventoryScanner, until name: String) async throws -> HostInventory {
+        try await eventually(every: .milliseconds(200), "a scan with \(name)") { () -> HostInventory? in
+            let inventory = try await scanner.scan()
+            return inventory.workload(named: name) == nil ? nil : inventory
+        }
+    }
+
     @Test("pods web and db are reported as kind pod named namespace/name, with their labels, uid, netns and IP on eth0")
     func podsAreReported() async throws {
         try await CRIPod.withWebAndDB { namespace, web, db in
             let (webAddress, dbAddress) = (try await web.address(), try await db.address())
 
-            let inventory = try await Self.podScanner().scan()
+            let scanner = try Self.podScanner()
+            _ = try await Self.scan(scanner, until: "\(namespace)/web")
+            let inventory = try await Self.scan(scanner, until: "\(namespace)/db")
 
             for (pod, address, app) in [(web, webAddress, "web"), (db, dbAddress, "db")] {
                 let workload = try #require(inventory.workload(named: "\(namespace)/\(app)"))
@@ -52,7 +63,7 @@ struct CRIInventoryTests {
             var scanner = try Self.podScanner()
             scanner.configuration = try AgentConfiguration(yaml: "host_interfaces: false\n", file: "test.yaml")
 
-            let inventory = try await scanner.scan()
+            let inventory = try await Self.scan(scanner, until: "\(namespace)/web")
 
             let carrying = inventory.workloads.filter { $0.interfaces.contains { $0.ips.contains(address) } }
             #expect(carrying.map(\.name) == ["\(namespace)/web"])
@@ -63,7 +74,8 @@ struct CRIInventoryTests {
     func wireReportCarriesPlatform() async throws {
         let namespace = CRIPod.freshNamespace()
         try await CRIPod.with(name: "web", namespace: namespace, labels: ["app": "web"]) { web in
-            let report = try #require(try await Self.podScanner().scan().wireInventory.workloads.first { $0.name == "\(namespace)/web" })
+            let inventory = try await Self.scan(try Self.podScanner(), until: "\(namespace)/web")
+            let report = try #require(inventory.wireInventory.workloads.first { $0.name == "\(namespace)/web" })
 
             #expect(report.kind == "pod")
             #expect(report.platform.runtime == "cri")
@@ -78,7 +90,7 @@ struct CRIInventoryTests {
     func hostNetworkPod() async throws {
         let namespace = CRIPod.freshNamespace()
         try await CRIPod.with(name: "node-agent", namespace: namespace, labels: ["app": "node-agent"], hostNetwork: true) { agent in
-            let inventory = try await Self.podScanner().scan()
+            let inventory = try await Self.scan(try Self.podScanner(), until: "\(namespace)/node-agent")
 
             #expect(inventory.workload(named: "\(namespace)/node-agent") == DiscoveredWorkload(
                 name: "\(namespace)/node-agent", kind: .pod, netns: "", labels: ["app": "node-agent"], interfaces: [],
@@ -94,7 +106,7 @@ struct CRIInventoryTests {
             scanner.configuration = try AgentConfiguration(
                 yaml: "labels: { zone: a, rack: r1 }\nnamespaces: []\nhost_interfaces: false\nprocess_namespaces: false\n", file: "test.yaml")
 
-            let inventory = try await scanner.scan()
+            let inventory = try await Self.scan(scanner, until: "\(namespace)/web")
 
             #expect(inventory.workload(named: "\(namespace)/web")?.labels == ["app": "web", "zone": "pod-zone", "rack": "r1"])
         }
@@ -147,7 +159,12 @@ struct CRIInventoryTests {
         try await CRIPod.withWebAndDB { namespace, web, db in
             try await db.stop()
 
-            let workloads = try await CRIInventory(socketPath: try Containerd.socket()).workloads().filter { $0.platform.namespace == namespace }
+            let inventory = try CRIInventory(socketPath: try Containerd.socket())
+            // Until the runtime answers (a call may time out under the suite's load) with web's status asked.
+            let workloads = try await eventually(every: .milliseconds(200), "web listed") { () -> [PlatformWorkload]? in
+                let listed = (try? await inventory.workloads())?.filter { $0.platform.namespace == namespace }
+                return listed?.contains { $0.name == "\(namespace)/web" } == true ? listed : nil
+            }
 
             #expect(workloads.map(\.name) == ["\(namespace)/web"])
             #expect(workloads.first?.platform.uid == web.uid)

@@ -5,25 +5,35 @@ import Synchronization
 /// poll between scans, and remembers what the last scan was given, so that the poll can tell a change.
 ///
 /// A platform that cannot be asked is logged once when it starts failing (with the reason) and once when
-/// it answers again, not at every poll; its workloads are left out meanwhile and the rest of the inventory
-/// is still reported.
+/// it answers again, not at every poll. Its last answer stands in for up to ``staleAnswerLimit`` — a
+/// runtime that restarts or answers one call late leaves its pods running, and the scanner drops any
+/// whose namespace has gone — and after that its workloads are left out; the rest of the inventory is
+/// reported throughout.
 public final class PlatformAnswers: Sendable {
     /// The platforms, in the order configured.
     public let platforms: [any PlatformInventory]
+    /// How long a failing platform's last answer stands in for it.
+    public let staleAnswerLimit: Duration
     private let logger: Logger
     private struct State {
         /// Whether each platform's last answer was a failure (one log line per failure streak).
         var failing: [Bool]
-        /// What each platform answered for the last scan (nil: it failed).
+        /// Each platform's last successful answer and when it was given.
+        var lastAnswered: [(workloads: [PlatformWorkload], at: ContinuousClock.Instant)?]
+        /// What each platform answered for the last scan (nil: it failed with no answer standing in).
         var lastScanned: [[PlatformWorkload]?]?
     }
     private let state: Mutex<State>
 
-    /// Answers from `platforms`; failures are logged to `logger`.
-    public init(platforms: [any PlatformInventory], logger: Logger = Logger(label: "tapster.agent.inventory")) {
+    /// Answers from `platforms`; failures are logged to `logger`, and a failing platform's last answer
+    /// stands in for `staleAnswerLimit` (30 s unless given).
+    public init(platforms: [any PlatformInventory], staleAnswerLimit: Duration = .seconds(30),
+                logger: Logger = Logger(label: "tapster.agent.inventory")) {
         self.platforms = platforms
+        self.staleAnswerLimit = staleAnswerLimit
         self.logger = logger
-        state = Mutex(State(failing: Array(repeating: false, count: platforms.count), lastScanned: nil))
+        state = Mutex(State(failing: Array(repeating: false, count: platforms.count),
+                            lastAnswered: Array(repeating: nil, count: platforms.count), lastScanned: nil))
     }
 
     /// The workloads of every platform that answers now, for a scan (which the next ``waitForChange(every:)``
@@ -46,7 +56,7 @@ public final class PlatformAnswers: Sendable {
         }
     }
 
-    /// Each platform's answer (nil when it failed), asked concurrently.
+    /// Each platform's answer, asked concurrently: when it fails, its last answer if that is recent enough, else nil.
     private func ask() async -> [[PlatformWorkload]?] {
         guard !platforms.isEmpty else { return [] }
         let results = await withTaskGroup(of: (Int, Result<[PlatformWorkload], any Error>).self) { group in
@@ -59,18 +69,26 @@ public final class PlatformAnswers: Sendable {
             for await (index, result) in group { results[index] = result }
             return results
         }
+        let now = ContinuousClock.now
         return results.enumerated().map { index, result -> [PlatformWorkload]? in
             switch result {
             case .success(let workloads)?:
-                if state.withLock({ state in defer { state.failing[index] = false }; return state.failing[index] }) {
-                    logger.notice("\(platforms[index].description) answers again; its workloads are reported")
+                let recovered = state.withLock { state in
+                    defer { state.failing[index] = false; state.lastAnswered[index] = (workloads, now) }
+                    return state.failing[index]
                 }
+                if recovered { logger.notice("\(platforms[index].description) answers again; its workloads are reported") }
                 return workloads
             case .failure(let error)?:
-                if state.withLock({ state in defer { state.failing[index] = true }; return !state.failing[index] }) {
-                    logger.warning("\(platforms[index].description) cannot be asked for its workloads (the rest of the inventory is still reported; logged once until it answers): \(error)")
+                let (started, standing) = state.withLock { state in
+                    defer { state.failing[index] = true }
+                    let standing = state.lastAnswered[index].flatMap { now - $0.at <= staleAnswerLimit ? $0.workloads : nil }
+                    return (!state.failing[index], standing)
                 }
-                return nil
+                if started {
+                    logger.warning("\(platforms[index].description) cannot be asked for its workloads (its last answer stands for \(staleAnswerLimit), the rest of the inventory is still reported; logged once until it answers): \(error)")
+                }
+                return standing
             case nil:
                 return nil
             }

@@ -8,7 +8,8 @@ import TapsterCore
 /// Kubernetes namespace, and its network namespace (none for a host-network pod).
 ///
 /// Each poll is one `ListPodSandbox`; a sandbox's network (`PodSandboxStatus`, verbose) is asked once and
-/// kept while the sandbox is listed, since a sandbox keeps its network namespace for its whole life.
+/// kept while the sandbox is listed, since a sandbox keeps its network namespace for its whole life; a
+/// sandbox whose status cannot be asked yet is listed at a later poll.
 public final class CRIInventory: PlatformInventory {
     /// The runtime's socket.
     public let socketPath: String
@@ -55,7 +56,7 @@ public final class CRIInventory: PlatformInventory {
         for sandbox in ready {
             if let network = known[sandbox.id] {
                 current[sandbox.id] = network
-            } else if let network = try await network(ofSandbox: sandbox.id) {
+            } else if let network = await network(ofSandbox: sandbox.id) {
                 current[sandbox.id] = network
             }
         }
@@ -65,8 +66,10 @@ public final class CRIInventory: PlatformInventory {
         }.sorted { $0.name < $1.name }
     }
 
-    /// The sandbox's network from its verbose status; nil when the sandbox went meanwhile.
-    private func network(ofSandbox id: String) async throws(CRIError) -> SandboxNetwork? {
+    /// The sandbox's network from its verbose status; nil when the sandbox went meanwhile or its status
+    /// could not be asked now — a new pod is then listed at a later poll, rather than the whole answer
+    /// failing (and every known pod leaving the inventory) because one call was slow.
+    private func network(ofSandbox id: String) async -> SandboxNetwork? {
         var request = Runtime_V1_PodSandboxStatusRequest()
         request.podSandboxID = id
         request.verbose = true
@@ -75,7 +78,7 @@ public final class CRIInventory: PlatformInventory {
                 try await runtime.podSandboxStatus(request, options: options)
             }
             return SandboxNetwork(status: response.status, info: response.info)
-        } catch where error.isNotFound {
+        } catch {
             return nil
         }
     }
