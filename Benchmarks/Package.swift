@@ -2,6 +2,7 @@
 // PacketKit benchmarks: merge throughput against `mergecap -w`, encapsulation cost per packet.
 // Run with ./run.sh (release build, scratch path /var/cache/tapster/bench-build).
 // The fleet benchmark: N simulated agents against a real `tapster serve`; run with ./fleet/run.sh.
+// cri-pods makes pods through the CRI for ./pods/run.sh (the agent's cost of watching the runtime).
 import PackageDescription
 
 let package = Package(
@@ -22,6 +23,12 @@ let package = Package(
                 .product(name: "TapsterSystemTestSupport", package: "tapster"),
             ],
             path: "fleet",
+            exclude: ["run.sh"]
+        ),
+        .executableTarget(
+            name: "cri-pods",
+            dependencies: [.product(name: "TapsterSystemTestSupport", package: "tapster")],
+            path: "pods",
             exclude: ["run.sh"]
         ),
     ]

@@ -149,8 +149,14 @@ public final class CRIPod: Sendable {
         await Self.removeSandbox(sandboxID)
     }
 
+    /// Leaves the pod running when this value goes (a benchmark's command that made it exits; it removes the
+    /// pod later with ``removeSandbox(_:)``).
+    public func keepRunning() {
+        removed.withLock { $0 = true }
+    }
+
     /// Stops and removes the sandbox `id` (StopPodSandbox, RemovePodSandbox), as kubelet does; errors are ignored.
-    private static func removeSandbox(_ id: String) async {
+    public static func removeSandbox(_ id: String) async {
         guard let connection = try? Containerd.connection() else { return }
         var stopRequest = Runtime_V1_StopPodSandboxRequest()
         stopRequest.podSandboxID = id

@@ -50,9 +50,12 @@ struct ProcessNamespaceEntryTests {
         defer { process.stop(grace: .seconds(1)) }
         let path = "/proc/\(pid)/ns/net"
         let scanner = InventoryScanner(configuration: try AgentConfiguration(yaml: "namespaces: []\nhost_interfaces: false\n", file: "test.yaml"))
-        _ = try await eventually("pid-\(pid)-sleep in the inventory") { try await scanner.scan().workload(named: "pid-\(pid)-sleep") }
-
-        let inside = try await NetworkNamespace.path(path).run { NamespaceIdentity(path: "/proc/thread-self/ns/net") }
+        // Scanned and entered again until both happen with no other test's scan between them: the record of
+        // the last scan is one per process, and tests running side by side scan too.
+        let inside = try await eventually("pid-\(pid)-sleep scanned, then entered") { () -> NamespaceIdentity? in
+            guard try await scanner.scan().workload(named: "pid-\(pid)-sleep") != nil else { return nil }
+            return try? await NetworkNamespace.path(path).run { NamespaceIdentity(path: "/proc/thread-self/ns/net") }
+        }
 
         #expect(inside == NamespaceIdentity(path: path))
     }

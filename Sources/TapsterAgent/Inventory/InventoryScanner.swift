@@ -11,17 +11,23 @@ import TapsterCore
 ///
 /// The runtimes are asked first (they are asked over sockets, asynchronously); then the scan runs on a
 /// dedicated short-lived thread, which enters each namespace in turn (setns(2) is per thread) and reads its
-/// interfaces with getifaddrs(3); a namespace that disappears meanwhile is left out.
+/// interfaces with getifaddrs(3); a namespace that disappears meanwhile is left out. A namespace read less
+/// than `interfaceRefresh` ago is not entered again (``InterfaceReadings``): a new one is read at once.
 public struct InventoryScanner: Sendable {
     /// Labels and scope.
     public var configuration: AgentConfiguration
     /// The container runtimes asked for pods and containers at each scan.
     public var platforms: PlatformAnswers
+    /// The interfaces read in each namespace by recent scans.
+    let readings: InterfaceReadings
 
-    /// A scanner applying `configuration`, asking `platforms` (none unless given).
-    public init(configuration: AgentConfiguration = AgentConfiguration(), platforms: PlatformAnswers = PlatformAnswers(platforms: [])) {
+    /// A scanner applying `configuration`, asking `platforms` (none unless given), and entering a namespace
+    /// it has read again only once its reading is `interfaceRefresh` old (5 s unless given).
+    public init(configuration: AgentConfiguration = AgentConfiguration(), platforms: PlatformAnswers = PlatformAnswers(platforms: []),
+                interfaceRefresh: Duration = .seconds(5)) {
         self.configuration = configuration
         self.platforms = platforms
+        readings = InterfaceReadings(refreshInterval: interfaceRefresh)
     }
 
     /// Scans the host.
@@ -59,32 +65,36 @@ public struct InventoryScanner: Sendable {
             }
         }
         var excluded: Set<NamespaceIdentity> = [hostIdentity]
+        var read = ScanReadings(previous: readings, now: .now)
         // Process namespace paths reported (a pod's may be its sandbox's `/proc/<pid>/ns/net`), which a capture
         // enters only while they still lead to the namespace recorded here.
         var recorded: [String: ProcessNamespaceRecord.Recorded] = [:]
         for platformWorkload in platformWorkloads {
             guard let workload = self.workload(of: platformWorkload, hostIdentity: hostIdentity,
-                                               excluding: &excluded, recording: &recorded) else { continue }
+                                               excluding: &excluded, recording: &recorded, reading: &read) else { continue }
             workloads.append(workload)
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.namedDirectory)) ?? []
         for name in names.sorted() {
             let namespace = NetworkNamespace.named(name)
             guard let identity = NamespaceIdentity(path: namespace.filePath), excluded.insert(identity).inserted,
-                  configuration.owns(namespace: name), let interfaces = Self.interfaces(in: namespace) else { continue }
+                  configuration.owns(namespace: name),
+                  let interfaces = read.interfaces(in: namespace, identity: identity, expecting: nil) else { continue }
             workloads.append(namespaceWorkload(name: name, netns: name, origin: .namedNamespace(name), interfaces: interfaces))
         }
         if configuration.reportsProcessNamespaces {
             for process in ProcessNamespaces.list(excluding: excluded) {
                 // Entered only if the path still leads to the namespace listed, not a successor's of the pid.
                 let expected = ProcessNamespaceRecord.Recorded(workload: process.workloadName, identity: process.namespace)
-                guard let interfaces = Self.interfaces(in: .path(process.namespacePath), expecting: expected) else { continue }
+                guard let interfaces = read.interfaces(in: .path(process.namespacePath), identity: process.namespace,
+                                                       expecting: expected) else { continue }
                 recorded[process.namespacePath] = expected
                 workloads.append(namespaceWorkload(name: process.workloadName, netns: process.namespacePath,
                                                    origin: .process(process.identity), interfaces: interfaces))
             }
         }
         ProcessNamespaceRecord.shared.replace(with: recorded)
+        readings.replace(with: read.current)
         return HostInventory(workloads: workloads)
     }
 
@@ -92,7 +102,8 @@ public struct InventoryScanner: Sendable {
     /// named and process namespaces), or none for one on the host's network; nil when its namespace has gone.
     private func workload(of platformWorkload: PlatformWorkload, hostIdentity: NamespaceIdentity,
                           excluding excluded: inout Set<NamespaceIdentity>,
-                          recording recorded: inout [String: ProcessNamespaceRecord.Recorded]) -> DiscoveredWorkload? {
+                          recording recorded: inout [String: ProcessNamespaceRecord.Recorded],
+                          reading read: inout ScanReadings) -> DiscoveredWorkload? {
         var platform = platformWorkload.platform
         var netns = ""
         var interfaces: [DiscoveredInterface] = []
@@ -103,7 +114,7 @@ public struct InventoryScanner: Sendable {
                 platform.hostNetwork = true
             } else {
                 let expected = ProcessNamespaceRecord.Recorded(workload: platformWorkload.name, identity: identity)
-                guard let found = Self.interfaces(in: .path(path), expecting: expected) else { return nil }
+                guard let found = read.interfaces(in: .path(path), identity: identity, expecting: expected) else { return nil }
                 if ProcessNamespaceRecord.isProcessNamespacePath(path) { recorded[path] = expected }
                 excluded.insert(identity)
                 netns = path
@@ -125,13 +136,36 @@ public struct InventoryScanner: Sendable {
                            interfaces: interfaces)
     }
 
-    /// Enters `namespace` (checked against `expected` when given) and reads its interfaces; nil when it
-    /// cannot be entered (it has gone) or read.
-    private static func interfaces(in namespace: NetworkNamespace,
-                                   expecting expected: ProcessNamespaceRecord.Recorded? = nil) -> [DiscoveredInterface]? {
+}
+
+/// One scan's interface readings: the recent ones it reuses and the namespaces it entered, which become the
+/// readings of the next scan.
+struct ScanReadings {
+    let previous: InterfaceReadings
+    let now: ContinuousClock.Instant
+    /// Every namespace this scan reported, with its reading.
+    private(set) var current: [InterfaceReadings.Key: InterfaceReadings.Reading] = [:]
+
+    init(previous: InterfaceReadings, now: ContinuousClock.Instant) {
+        self.previous = previous
+        self.now = now
+    }
+
+    /// The interfaces of `namespace`, whose identity the scan found to be `identity`: a recent reading, or
+    /// those read after entering it (checked against `expected` when given); nil when it cannot be entered
+    /// (it has gone) or read.
+    mutating func interfaces(in namespace: NetworkNamespace, identity: NamespaceIdentity,
+                             expecting expected: ProcessNamespaceRecord.Recorded?) -> [DiscoveredInterface]? {
+        let key = InterfaceReadings.Key(path: namespace.filePath, identity: identity)
+        if let reading = previous.fresh(key, at: now) {
+            current[key] = reading
+            return reading.interfaces
+        }
         do {
             try namespace.enterOnCurrentThread(expecting: expected)
-            return try InterfaceAddresses.read()
+            let interfaces = try InterfaceAddresses.read()
+            current[key] = InterfaceReadings.Reading(interfaces: interfaces, readAt: now)
+            return interfaces
         } catch {
             return nil
         }

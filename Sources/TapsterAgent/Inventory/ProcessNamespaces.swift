@@ -29,7 +29,10 @@ enum ProcessNamespaces {
         var seen = excluded
         var entries: [Entry] = []
         for pid in pids {
-            guard let started = startTime(pid: pid),
+            // Most processes are in a namespace already seen (a pod's, the host's): one stat(2) tells, and only
+            // the others are read, between two reads of the start time.
+            guard let glimpsed = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), !seen.contains(glimpsed),
+                  let started = startTime(pid: pid),
                   let namespace = NamespaceIdentity(path: "/proc/\(pid)/ns/net"), !seen.contains(namespace),
                   let command = readSmallFile("/proc/\(pid)/comm"),
                   let status = readSmallFile("/proc/\(pid)/status"), let uid = realUserID(status: status) else { continue }
