@@ -177,6 +177,57 @@ struct CRIPodEndToEndTests {
         } } } }
     }
 
+    @Test("Scale up: a replica joining a running capture of app=web gets its own interface in the same pcapng, while the first replica's capture runs on untouched — started once, and a conversation spanning the join is complete")
+    func aJoiningReplicaLeavesTheOthersCaptureRunning() async throws {
+        let namespace = CRIPod.freshNamespace()
+        try await CRIPod.with(name: "web-1", namespace: namespace, labels: ["app": "web"]) { web1 in
+        try await CRIPod.with(name: "client", namespace: namespace, labels: ["app": "client"]) { client in try await Self.withLab { lab in
+            try await lab.admin(["namespace-mapping", "create", "shop-*", "--tenant", "shop"])
+            try await lab.admin(["target", "create", "live", "--kind", "stream"])
+            try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
+            try await lab.grant(filter: "web", target: "live")
+            _ = try await eventually(every: .milliseconds(500), "\(namespace)/web-1 in tenant shop") {
+                try await lab.workloads().first { $0.name == "\(namespace)/web-1" && $0.tenant == "shop" }
+            }
+            let path = lab.scratch.path + "/scaled.pcapng"
+            let (capture, tap) = try await CaptureEndToEndTests.startCapture(
+                lab, ["-l", "app=web", "-i", "eth0", "--for", "5m", "-w", path, "tcp", "port", "8080"])
+            defer { capture.stop() }
+            let (address, webNamespace, clientNamespace) = (try await web1.address(), try await web1.namespacePath(), try await client.namespacePath())
+            let listener = try await TCPTraffic.listen(on: address, port: 8080, namespacePath: webNamespace, directory: lab.scratch)
+            defer { listener.stop() }
+            let reference = try await LiveTshark(name: "reference-web-1", namespacePath: webNamespace, interface: "eth0",
+                                                 captureFilter: "tcp port 8080", fields: DataPlaneLab.segmentFields, directory: lab.scratch)
+            defer { reference.stop() }
+
+            // One conversation with web-1 of about 9 s, while web-2 starts and joins the capture.
+            let spanning = Task {
+                try await TCPTraffic.send(to: address, port: 8080, chunks: 300, size: 200, gap: 0.03,
+                                          fromNamespacePath: clientNamespace, directory: lab.scratch)
+            }
+            defer { spanning.cancel() }
+            try await CRIPod.with(name: "web-2", namespace: namespace, labels: ["app": "web"]) { web2 in
+                try await eventually(every: .milliseconds(500), "the tap to capture on web-2") { () -> Bool? in
+                    ReplicaEndToEndTests.logLines(lab.agent, "capture started", ["tap=\(tap)", "\(namespace)/web-2/eth0"]).isEmpty ? nil : true
+                }
+                try await spanning.value
+                let first = try await reference.settledSegments()
+                let second = try await Self.exchange(lab, from: client, to: web2, peer: client, label: "web-2")
+
+                try await lab.owner(["tap", "stop", tap])
+                #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
+                let file = try CaptureEndToEndTests.CaptureFile(path: path)
+                let (one, two) = ("\(lab.agentName)/\(namespace)/web-1/eth0", "\(lab.agentName)/\(namespace)/web-2/eth0")
+                #expect(file.interfaces.map(\.name) == [one, two])
+                #expect(!first.isEmpty && !second.isEmpty)
+                #expect(file.segments[one] == first)
+                #expect(file.segments[two] == second)
+                #expect(ReplicaEndToEndTests.logLines(lab.agent, "capture started", ["tap=\(tap)", "\(namespace)/web-1/eth0"]).count == 1)
+                #expect(ReplicaEndToEndTests.logLines(lab.agent, "tap stopped", ["tap=\(tap)", "reason=changed"]).isEmpty)
+            }
+        } } }
+    }
+
     /// Sends 10 chunks from `client` (and, with `alsoFrom`, 10 more from that pod) to `server`:8080 and
     /// returns the segments between `server` and `peer` that tshark saw in `server`'s namespace.
     private static func exchange(_ lab: DataPlaneLab, from client: CRIPod, to server: CRIPod, peer: CRIPod, alsoFrom stranger: CRIPod? = nil,

@@ -56,30 +56,25 @@ public final class PlatformAnswers: Sendable {
         }
     }
 
-    /// Each platform's answer, asked concurrently: when it fails, its last answer if that is recent enough, else nil.
+    /// Each platform's answer, asked in turn (a host has one or two; each call has its own deadline): when
+    /// it fails, its last answer if that is recent enough, else nil.
     private func ask() async -> [[PlatformWorkload]?] {
-        guard !platforms.isEmpty else { return [] }
-        let results = await withTaskGroup(of: (Int, Result<[PlatformWorkload], any Error>).self) { group in
-            for (index, platform) in platforms.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await platform.workloads())) } catch { return (index, .failure(error)) }
-                }
-            }
-            var results = [Result<[PlatformWorkload], any Error>?](repeating: nil, count: platforms.count)
-            for await (index, result) in group { results[index] = result }
-            return results
+        // Not a task group: release builds of this one trapped in the group's result loop (Swift 6.3).
+        var results: [Result<[PlatformWorkload], any Error>] = []
+        for platform in platforms {
+            do { results.append(.success(try await platform.workloads())) } catch { results.append(.failure(error)) }
         }
         let now = ContinuousClock.now
         return results.enumerated().map { index, result -> [PlatformWorkload]? in
             switch result {
-            case .success(let workloads)?:
+            case .success(let workloads):
                 let recovered = state.withLock { state in
                     defer { state.failing[index] = false; state.lastAnswered[index] = (workloads, now) }
                     return state.failing[index]
                 }
                 if recovered { logger.notice("\(platforms[index].description) answers again; its workloads are reported") }
                 return workloads
-            case .failure(let error)?:
+            case .failure(let error):
                 let (started, standing) = state.withLock { state in
                     defer { state.failing[index] = true }
                     let standing = state.lastAnswered[index].flatMap { now - $0.at <= staleAnswerLimit ? $0.workloads : nil }
@@ -89,8 +84,6 @@ public final class PlatformAnswers: Sendable {
                     logger.warning("\(platforms[index].description) cannot be asked for its workloads (its last answer stands for \(staleAnswerLimit), the rest of the inventory is still reported; logged once until it answers): \(error)")
                 }
                 return standing
-            case nil:
-                return nil
             }
         }
     }

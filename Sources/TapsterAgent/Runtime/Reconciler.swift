@@ -5,16 +5,29 @@ import TapsterWire
 
 /// Brings the captures on this host in line with the server's desired set: starts what is new, stops what is
 /// gone, restarts what changed, and leaves the rest alone — so applying the same set twice changes nothing.
-/// Each capture enforces its tap's deadline by itself; the reconciler only reports it.
+/// A tap whose only change is its sources (a workload joined or left: a new replica, a rescheduled pod) keeps
+/// its running captures and upload: the new sources start, the departed ones stop, and nothing on the others
+/// is missed. Each capture enforces its tap's deadline by itself; the reconciler only reports it.
 actor Reconciler {
     /// A tap this host is running: its assignment as received, a session per source that started, and the
     /// sources that could not.
     private struct RunningTap {
         var assignment: DesiredTap
-        var sessions: [CaptureSession]
-        var failures: [String]
+        /// The session of each source of the assignment that started.
+        var current: [CapturePlan: CaptureSession] = [:]
+        /// Sessions of sources the tap no longer has (ended): their counters still count.
+        var retired: [CaptureSession] = []
+        /// Why each source of the assignment that did not start could not.
+        var failures: [CapturePlan: String] = [:]
+        /// The capture interface index the next source gets (never reused within the tap).
+        var nextIndex: UInt32 = 0
         /// For `stream` taps: what sends the packets to the server.
         var uploader: CaptureUploader?
+
+        init(assignment: DesiredTap) { self.assignment = assignment }
+
+        /// Every session, current and retired.
+        var sessions: [CaptureSession] { Array(current.values) + retired }
     }
 
     private let hostName: String
@@ -41,7 +54,11 @@ actor Reconciler {
         var wanted: [String: DesiredTap] = [:]
         for assignment in desired.taps where wanted[assignment.tapID] == nil { wanted[assignment.tapID] = assignment }
         for (id, tap) in running where wanted[id] != tap.assignment {
-            await end(id, reason: wanted[id] == nil ? "removed" : "changed")
+            if let next = wanted[id], Self.canResize(tap, to: next) {
+                await resize(id, to: next)
+            } else {
+                await end(id, reason: wanted[id] == nil ? "removed" : "changed")
+            }
         }
         for (id, assignment) in wanted.sorted(by: { $0.key < $1.key }) where running[id] == nil {
             await start(assignment)
@@ -66,7 +83,7 @@ actor Reconciler {
     }
 
     private func start(_ assignment: DesiredTap) async {
-        var tap = RunningTap(assignment: assignment, sessions: [], failures: [])
+        var tap = RunningTap(assignment: assignment)
         var upload: CaptureUpload?
         if case .serverStream(let captureID, let replicaAddress) = assignment.destination {
             upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID, replicaAddress: replicaAddress,
@@ -74,18 +91,13 @@ actor Reconciler {
         }
         var indexed: [(index: UInt32, session: CaptureSession)] = []
         if assignment.deadline > Date() {
-            for (index, plan) in assignment.capturePlans.enumerated() {
-                do {
-                    let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
-                    let sink = try await sinks.makeSink(for: assignment.destination, plan: plan, localMAC: mac, upload: upload, index: index)
-                    let session = CaptureSession(plan: plan, sink: sink, logger: logger)
-                    try await session.start()
-                    tap.sessions.append(session)
-                    indexed.append((UInt32(index), session))
-                } catch {
-                    tap.failures.append("\(plan.source.workload)/\(plan.source.interface): \(error)")
-                }
+            for plan in assignment.capturePlans {
+                let index = tap.nextIndex
+                tap.nextIndex += 1
+                if let session = await startSession(plan, index: index, of: &tap, upload: upload) { indexed.append((index, session)) }
             }
+        } else {
+            tap.nextIndex = UInt32(assignment.sources.count)
         }
         if let upload {
             let uploader = CaptureUploader(upload: upload, connector: connector, logger: logger)
@@ -94,18 +106,76 @@ actor Reconciler {
         }
         running[assignment.tapID] = tap
         logger.info("tap applied", metadata: [
-            "tap": "\(assignment.tapID)", "captures": "\(tap.sessions.count)", "failed": "\(tap.failures.count)",
+            "tap": "\(assignment.tapID)", "captures": "\(tap.current.count)", "failed": "\(tap.failures.count)",
             "deadline": "\(assignment.deadline)",
         ])
-        for failure in tap.failures { logger.warning("capture failed", metadata: ["tap": "\(assignment.tapID)", "reason": "\(failure)"]) }
+        for failure in tap.failures.values { logger.warning("capture failed", metadata: ["tap": "\(assignment.tapID)", "reason": "\(failure)"]) }
+    }
+
+    /// Whether `tap` can become `next` by starting and stopping sources: only the sources differ, some remain,
+    /// and a capture still runs (so a stream's upload is still open to describe the new interfaces).
+    private static func canResize(_ tap: RunningTap, to next: DesiredTap) -> Bool {
+        var same = tap.assignment
+        same.sources = next.sources
+        return same == next && !next.sources.isEmpty && next.deadline > Date()
+            && tap.current.values.contains { !$0.state.hasEnded }
+    }
+
+    /// Starts the sources `next` adds and then stops those it no longer has (in that order, so a stream's
+    /// upload never sees every capture ended in between), keeping every other capture running.
+    private func resize(_ id: String, to next: DesiredTap) async {
+        guard var tap = running[id] else { return }
+        let plans = next.capturePlans
+        let wanted = Set(plans)
+        tap.assignment = next
+        tap.failures = tap.failures.filter { wanted.contains($0.key) }
+        var joined = 0
+        for plan in plans where tap.current[plan] == nil {
+            tap.failures[plan] = nil
+            let index = tap.nextIndex
+            tap.nextIndex += 1
+            // The description goes first: the upload sends it before any chunk of the new source.
+            tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index))
+            if let session = await startSession(plan, index: index, of: &tap, upload: tap.uploader?.upload) {
+                tap.uploader?.add(session, index: index)
+                joined += 1
+            }
+        }
+        let leaving = tap.current.filter { !wanted.contains($0.key) }
+        for (_, session) in leaving { session.stop() }
+        for (plan, session) in leaving {
+            _ = try? await session.ended()
+            tap.current[plan] = nil
+            tap.retired.append(session)
+        }
+        running[id] = tap
+        logger.info("tap sources changed", metadata: [
+            "tap": "\(id)", "joined": "\(joined)", "left": "\(leaving.count)", "captures": "\(tap.current.count)",
+            "failed": "\(tap.failures.count)",
+        ])
+    }
+
+    /// Starts the capture of `plan` as the tap's interface `index`; records why when it cannot start.
+    private func startSession(_ plan: CapturePlan, index: UInt32, of tap: inout RunningTap, upload: CaptureUpload?) async -> CaptureSession? {
+        do {
+            let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
+            let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index))
+            let session = CaptureSession(plan: plan, sink: sink, logger: logger)
+            try await session.start()
+            tap.current[plan] = session
+            return session
+        } catch {
+            tap.failures[plan] = "\(plan.source.workload)/\(plan.source.interface): \(error)"
+            return nil
+        }
     }
 
     /// Stops a tap's captures and records its final status once they have ended (each within ~100 ms), so the
     /// last round's packets and drops are in it.
     private func end(_ id: String, reason: String) async {
         guard let tap = running.removeValue(forKey: id) else { return }
-        for session in tap.sessions { session.stop() }
-        for session in tap.sessions { _ = try? await session.ended() }
+        for session in tap.current.values { session.stop() }
+        for session in tap.current.values { _ = try? await session.ended() }
         var final = status(of: tap)
         if final.state != .failed { final.state = .stopped }
         finished.append(final)
@@ -115,8 +185,6 @@ actor Reconciler {
     private func status(of tap: RunningTap) -> Tapster_Agent_V1_TapStatus {
         var status = Tapster_Agent_V1_TapStatus()
         status.tapID = tap.assignment.tapID
-        var failures = tap.failures
-        var ended = 0
         for session in tap.sessions {
             let counters = session.counters
             status.packets += counters.packets
@@ -124,6 +192,11 @@ actor Reconciler {
             status.kernelDrops += counters.kernelDrops
             status.capDrops += counters.capDrops
             status.sendDrops += counters.sendDrops
+        }
+        // Only the current sources say how the tap fares: one that left (its pod deleted) may have failed as it went.
+        var failures = tap.failures.values.sorted()
+        var ended = 0
+        for session in tap.current.values {
             switch session.state {
             case .failed(let error):
                 failures.append("\(session.plan.source.workload)/\(session.plan.source.interface): \(error)")
@@ -135,7 +208,7 @@ actor Reconciler {
         if !failures.isEmpty {
             status.state = .failed
             status.reason = failures.joined(separator: "; ")
-        } else if tap.assignment.deadline <= Date() || (!tap.sessions.isEmpty && ended == tap.sessions.count) {
+        } else if tap.assignment.deadline <= Date() || (!tap.current.isEmpty && ended == tap.current.count) {
             status.state = .stopped
             status.reason = tap.assignment.deadline <= Date() ? "deadline" : ""
         } else {

@@ -57,15 +57,18 @@ final actor SinkFactory {
 
     /// The interface descriptions of a stream tap's sources, `host/workload/interface`.
     nonisolated func captureInterfaces(for assignment: DesiredTap) -> [Tapster_Agent_V1_CaptureInterface] {
-        assignment.capturePlans.enumerated().map { index, plan in
-            var interface = Tapster_Agent_V1_CaptureInterface()
-            interface.index = UInt32(index)
-            interface.name = "\(hostName)/\(plan.source.workload)/\(plan.source.interface)"
-            interface.filter = plan.bpf
-            interface.linkType = 1
-            interface.snaplen = UInt32(plan.effectiveSnaplen)
-            return interface
-        }
+        assignment.capturePlans.enumerated().map { index, plan in captureInterface(for: plan, index: UInt32(index)) }
+    }
+
+    /// The description of the interface `plan` captures, as the capture's interface `index`.
+    nonisolated func captureInterface(for plan: CapturePlan, index: UInt32) -> Tapster_Agent_V1_CaptureInterface {
+        var interface = Tapster_Agent_V1_CaptureInterface()
+        interface.index = index
+        interface.name = "\(hostName)/\(plan.source.workload)/\(plan.source.interface)"
+        interface.filter = plan.bpf
+        interface.linkType = 1
+        interface.snaplen = UInt32(plan.effectiveSnaplen)
+        return interface
     }
 
     /// Makes this host's port receptions exactly `receptions`, starting the receiver on first need.

@@ -20,10 +20,11 @@ final class CaptureUpload: Sendable {
     let tapID: String
     /// The agent endpoint of the replica that runs the capture (its plan's); nil: the control channel's.
     let replicaAddress: String?
-    /// The interfaces of this capture, indexed as the blocks' interface ids.
-    let interfaces: [Tapster_Agent_V1_CaptureInterface]
     /// The most bytes waiting at once.
     let capacity: Int
+    /// The interfaces of this capture, indexed as the blocks' interface ids, in the order they were described
+    /// (a workload that joins a running tap adds one).
+    private let described: Mutex<[Tapster_Agent_V1_CaptureInterface]>
 
     private struct Queue {
         var chunks: Deque<Chunk> = []
@@ -36,8 +37,19 @@ final class CaptureUpload: Sendable {
         self.captureID = captureID
         self.tapID = tapID
         self.replicaAddress = replicaAddress
-        self.interfaces = interfaces
+        self.described = Mutex(interfaces)
         self.capacity = capacity
+    }
+
+    /// Adds an interface; describe it before its source offers a chunk, so the uploader sends the description
+    /// no later than the chunk.
+    func describe(_ interface: Tapster_Agent_V1_CaptureInterface) {
+        described.withLock { $0.append(interface) }
+    }
+
+    /// The interfaces described after the first `count`.
+    func interfaces(after count: Int) -> [Tapster_Agent_V1_CaptureInterface] {
+        described.withLock { Array($0.dropFirst(count)) }
     }
 
     /// Queues a chunk; false (and nothing queued) when it does not fit.

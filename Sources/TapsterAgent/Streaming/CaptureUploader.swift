@@ -5,8 +5,9 @@ import Synchronization
 import TapsterWire
 
 /// Sends one tap's captured packets to the server (`SendPackets`): the capture's interfaces first, then the
-/// queued chunks every 20 ms, the interfaces' counters every second, and — once every capture of the tap has
-/// ended (deadline, stop) — the rest with the final counters and `last`. The packets go to the replica that
+/// queued chunks every 20 ms (with the description of any interface added meanwhile, ahead of its packets),
+/// the interfaces' counters every second, and — once every capture of the tap has ended (deadline, stop) —
+/// the rest with the final counters and `last`. The packets go to the replica that
 /// runs the capture (``CaptureUpload/replicaAddress``: a connection of their own, with the agent's identity,
 /// wherever the control channel is). A failed connection is retried with backoff; chunks offered meanwhile
 /// wait in the bounded queue or are dropped and counted.
@@ -28,6 +29,12 @@ final class CaptureUploader: Sendable {
         self.sessions.withLock { $0 = sessions }
         let running = Task { await self.run() }
         task.withLock { $0 = running }
+    }
+
+    /// Sends for one more session (a source that joined the running tap), whose interface the upload
+    /// describes already.
+    func add(_ session: CaptureSession, index: UInt32) {
+        sessions.withLock { $0.append((index, session)) }
     }
 
     /// Whether every session has ended (stopped by the reconciler, at the deadline, or failed): the uploader
@@ -58,14 +65,26 @@ final class CaptureUploader: Sendable {
     }
 
     private func send(to writer: RPCWriter<Tapster_Agent_V1_PacketBatch>) async throws {
+        // Every stream opens with all the interfaces so far (the server takes a repeat on a new stream as
+        // the sign of a resumed one); later ones are described once, on the stream they appear.
         var first = batch()
-        first.interfaces = upload.interfaces
+        first.interfaces = upload.interfaces(after: 0)
+        var described = first.interfaces.count
         try await writer.write(first)
         let clock = ContinuousClock()
         var nextCounters = clock.now
         while true {
             let ended = allEnded
-            for chunk in upload.takeAll() {
+            // Chunks first, then the interfaces: a chunk taken here has its interface described already.
+            let chunks = upload.takeAll()
+            let added = upload.interfaces(after: described)
+            if !added.isEmpty {
+                var message = batch()
+                message.interfaces = added
+                try await writer.write(message)
+                described += added.count
+            }
+            for chunk in chunks {
                 var message = batch()
                 message.blocks = chunk.blocks
                 try await writer.write(message)

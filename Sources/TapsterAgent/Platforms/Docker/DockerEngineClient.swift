@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreFoundation  // stat's fields, under MemberImportVisibility in release builds
 import Foundation
 import Glibc
 import NIOCore
@@ -55,7 +56,7 @@ struct DockerEngineClient: Sendable {
 
     /// Whether the socket path is missing or not a socket: said plainly, rather than as a connect(2) error.
     private func socketProblem() -> DockerEngineError.Problem? {
-        var status = stat()
+        var status = Glibc.stat()
         guard stat(socketPath, &status) == 0 else {
             return errno == ENOENT ? .noSocket : .transport("\(socketPath): \(String(cString: strerror(errno)))")
         }
