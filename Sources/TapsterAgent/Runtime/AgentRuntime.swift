@@ -38,7 +38,11 @@ public struct AgentRuntime: Service {
         let platforms = try ConfiguredPlatforms.platforms(settings: settings, configuration: configuration)
         for platform in platforms { logger.info("asking \(platform.description) for its workloads") }
         let scanner = InventoryScanner(configuration: configuration, platforms: PlatformAnswers(platforms: platforms, logger: logger))
-        let watcher = InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
+        // With container runtimes, what changes most (pods, containers) is noticed by polling them each interval,
+        // which rescans at once; the full rescan (every process and namespace) then runs every other interval.
+        let watcher = platforms.isEmpty
+            ? InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
+            : InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval * 2, platformPollInterval: settings.inventoryInterval)
         // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
