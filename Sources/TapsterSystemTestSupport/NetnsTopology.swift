@@ -77,6 +77,13 @@ public final class NetnsTopology: @unchecked Sendable {
         try addNamespace(bridgeNamespace)
         try ip("-n", bridgeNamespace, "link", "add", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0")
         try ip("-n", bridgeNamespace, "link", "set", "br0", "up")
+        // A plain switch: once anything on the machine loads br_netfilter (the CNI bridge plugin, podman), new
+        // namespaces hand bridged IP packets to netfilter, which changes what the workloads' oversized
+        // (segmentation-offloaded) frames look like on the wire.
+        if FileManager.default.fileExists(atPath: "/proc/sys/net/bridge/bridge-nf-call-iptables") {
+            try ip("netns", "exec", bridgeNamespace, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0",
+                   "net.bridge.bridge-nf-call-ip6tables=0", "net.bridge.bridge-nf-call-arptables=0")
+        }
         for role in roles {
             let host = self[role]
             try addNamespace(host.namespace)

@@ -21,7 +21,7 @@ struct CRIInventoryTests {
         let platforms: [any PlatformInventory] = [try CRIInventory(socketPath: try Containerd.socket())]
         let answers = logger.map { PlatformAnswers(platforms: platforms, logger: RecordingLogHandler.logger($0)) }
             ?? PlatformAnswers(platforms: platforms)
-        return InventoryScanner(configuration: configuration, platforms: answers)
+        return InventoryScanner(configuration: configuration, platforms: answers, recordingInto: ProcessNamespaceRecord())
     }
 
     /// The first inventory `scanner` finds with a workload named `name` (scanning every 200 ms).
@@ -142,7 +142,8 @@ struct CRIInventoryTests {
         let scanner = InventoryScanner(
             configuration: try AgentConfiguration(
                 yaml: "namespaces: [\"\(topology.prefix)-web\"]\nhost_interfaces: false\nprocess_namespaces: false\n", file: "test.yaml"),
-            platforms: PlatformAnswers(platforms: [try CRIInventory(socketPath: missing)], logger: RecordingLogHandler.logger(messages)))
+            platforms: PlatformAnswers(platforms: [try CRIInventory(socketPath: missing)], logger: RecordingLogHandler.logger(messages)),
+            recordingInto: ProcessNamespaceRecord())
 
         let first = try await scanner.scan()
         let second = try await scanner.scan()

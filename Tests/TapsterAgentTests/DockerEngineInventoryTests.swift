@@ -98,7 +98,7 @@ struct DockerEngineInventoryTests {
         let mac = try Podman.run(["exec", web.name, "cat", "/sys/class/net/eth0/address"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let scanner = InventoryScanner(
             configuration: try AgentConfiguration(yaml: "labels: { zone: a }\nnamespaces: []\nhost_interfaces: false\n", file: "test.yaml"),
-            platforms: PlatformAnswers(platforms: [try Self.inventory()]))
+            platforms: PlatformAnswers(platforms: [try Self.inventory()]), recordingInto: ProcessNamespaceRecord())
 
         let inventory = try await scanner.scan()
 

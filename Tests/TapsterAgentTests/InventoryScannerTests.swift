@@ -14,12 +14,18 @@ struct InventoryScannerTests {
         try AgentConfiguration(yaml: yaml, file: "test.yaml")
     }
 
+    /// A scanner applying `configuration` that keeps its own record of process namespaces (these tests enter
+    /// none; the agent's one record is ProcessNamespaceEntryTests').
+    static func scanner(_ configuration: AgentConfiguration) -> InventoryScanner {
+        InventoryScanner(configuration: configuration, recordingInto: ProcessNamespaceRecord())
+    }
+
     @Test("a named namespace is reported with its veth's MAC and IP and the labels of its rule")
     func namedNamespace() async throws {
         let topology = try NetnsTopology(roles: ["web"])
         defer { topology.remove() }
         let web = topology["web"]
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
               - match: { netns: "\(topology.prefix)-w*" }
@@ -44,7 +50,7 @@ struct InventoryScannerTests {
     func scope() async throws {
         let topology = try NetnsTopology(roles: ["web"])
         defer { topology.remove() }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             namespaces: ["\(topology.prefix)-web", "\(topology.prefix)-nothing*"]
             host_interfaces: false
             process_namespaces: false
@@ -59,7 +65,7 @@ struct InventoryScannerTests {
     func hostInterfaces() async throws {
         let topology = try NetnsTopology(roles: ["web"])
         defer { topology.remove() }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
               - match: { interface: "\(topology.rootInterface)" }
@@ -85,7 +91,7 @@ struct InventoryScannerTests {
         let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
         defer { process.stop(grace: .seconds(1)) }
         let pid = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
               - match: { process: { uid: 0, exe: "/usr/*/sleep" } }
@@ -113,7 +119,7 @@ struct InventoryScannerTests {
                                             directory: directory)
         defer { process.stop(grace: .seconds(1)) }
         let pid = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
               - match: { netns: "web*" }
@@ -140,7 +146,7 @@ struct InventoryScannerTests {
                              "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
         defer { nobody.stop(grace: .seconds(1)) }
         let pid = try await eventually("the unshared shell to print its pid") { Int(nobody.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
               - match: { process: { uid: 0, exe: "/usr/*/sleep" } }
@@ -162,7 +168,7 @@ struct InventoryScannerTests {
     func processInNamedNamespace() async throws {
         try await Sleepers.withOneInNamed { topology, _, pid in
             for namespaces in ["[\"\(topology.prefix)-*\"]", "[]"] {
-                let scanner = InventoryScanner(configuration: try Self.configuration("namespaces: \(namespaces)\nhost_interfaces: false\n"))
+                let scanner = Self.scanner(try Self.configuration("namespaces: \(namespaces)\nhost_interfaces: false\n"))
                 let inventory = try await scanner.scan()
                 #expect(!inventory.workloads.contains { $0.netns == "/proc/\(pid)/ns/net" }, "with namespaces: \(namespaces)")
             }
@@ -176,7 +182,7 @@ struct InventoryScannerTests {
         let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
         defer { process.stop(grace: .seconds(1)) }
         _ = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        let scanner = InventoryScanner(configuration: try Self.configuration("process_namespaces: false\nhost_interfaces: false\nnamespaces: []\n"))
+        let scanner = Self.scanner(try Self.configuration("process_namespaces: false\nhost_interfaces: false\nnamespaces: []\n"))
 
         #expect(try await scanner.scan().workloads == [])
     }
@@ -185,7 +191,7 @@ struct InventoryScannerTests {
     func stable() async throws {
         let topology = try NetnsTopology(roles: ["web", "db"])
         defer { topology.remove() }
-        let scanner = InventoryScanner(configuration: try Self.configuration("""
+        let scanner = Self.scanner(try Self.configuration("""
             namespaces: ["\(topology.prefix)-*"]
             process_namespaces: false
             host_interfaces: false

@@ -37,7 +37,7 @@ struct InventoryWatcherTests {
             host_interfaces: false
             process_namespaces: false
             """, file: "test.yaml")
-        let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration), interval: .seconds(1))
+        let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration, recordingInto: ProcessNamespaceRecord()), interval: .seconds(1))
         let recorder = Recorder()
         let consumer = Task {
             for await inventory in watcher.updates() { recorder.record(inventory) }

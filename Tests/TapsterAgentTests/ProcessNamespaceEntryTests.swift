@@ -6,8 +6,9 @@ import Testing
 
 /// Entering a process's namespace by its `/proc/<pid>/ns/net` path only when that path still opens the
 /// namespace the last inventory scan recorded for the workload: a pid that went to another process must
-/// not lead the agent into that process's namespace. Real processes in real namespaces.
-@Suite("Process namespace entry")
+/// not lead the agent into that process's namespace. Real processes in real namespaces. These tests use the
+/// agent's one record and run one at a time; other suites' scanners keep records of their own.
+@Suite("Process namespace entry", .serialized)
 struct ProcessNamespaceEntryTests {
     @Test("a process's path that opens another namespace than the one recorded for the workload is refused")
     func otherNamespaceRefused() async throws {

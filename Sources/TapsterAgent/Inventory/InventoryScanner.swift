@@ -20,14 +20,24 @@ public struct InventoryScanner: Sendable {
     public var platforms: PlatformAnswers
     /// The interfaces read in each namespace by recent scans.
     let readings: InterfaceReadings
+    /// Where each scan records the process namespaces it reported (the agent's one record, which entering a
+    /// process namespace checks; a test's scanner that enters none may keep its own).
+    let processRecord: ProcessNamespaceRecord
 
     /// A scanner applying `configuration`, asking `platforms` (none unless given), and entering a namespace
     /// it has read again only once its reading is `interfaceRefresh` old (5 s unless given).
     public init(configuration: AgentConfiguration = AgentConfiguration(), platforms: PlatformAnswers = PlatformAnswers(platforms: []),
                 interfaceRefresh: Duration = .seconds(5)) {
+        self.init(configuration: configuration, platforms: platforms, interfaceRefresh: interfaceRefresh, recordingInto: .shared)
+    }
+
+    /// A scanner as above that records the process namespaces it reports into `record`.
+    init(configuration: AgentConfiguration = AgentConfiguration(), platforms: PlatformAnswers = PlatformAnswers(platforms: []),
+         interfaceRefresh: Duration = .seconds(5), recordingInto record: ProcessNamespaceRecord) {
         self.configuration = configuration
         self.platforms = platforms
         readings = InterfaceReadings(refreshInterval: interfaceRefresh)
+        processRecord = record
     }
 
     /// Scans the host.
@@ -93,7 +103,7 @@ public struct InventoryScanner: Sendable {
                                                    origin: .process(process.identity), interfaces: interfaces))
             }
         }
-        ProcessNamespaceRecord.shared.replace(with: recorded)
+        processRecord.replace(with: recorded)
         readings.replace(with: read.current)
         return HostInventory(workloads: workloads)
     }
