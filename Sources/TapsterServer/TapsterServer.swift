@@ -78,6 +78,7 @@ public enum TapsterServer {
             services: [ExpiryScheduler(taps: controlPlane.taps, captures: controlPlane.captures, identity: controlPlane.identity,
                                        refusals: controlPlane.refusals, logger: logger), AgentHubService(hub: controlPlane.agentHub),
                        CaptureBrokerService(captures: controlPlane.captures, logger: logger),
+                       AgentPresenceService(fleet: controlPlane.fleet, logger: logger),
                        CaptureRetentionSweeper(captures: controlPlane.captures, logger: logger)] + services,
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -14,9 +14,10 @@ import TapsterStore
 /// agents the change concerns (``DesiredTapsPlanner/agents(concernedBy:in:holding:)``: a tap's hosts, a
 /// workload's host, the hosts of the taps using a filter or target). A burst of changes is one such step.
 /// It sends each concerned, connected agent its set when it differs from what it was last sent.
-/// ``Change/everything``, the feed's resync (this hub fell behind) and the periodic resync (every
-/// ``AgentHubService/defaultResync``) read everything again, plan every agent, and — the periodic one —
-/// send every connected agent its current set again (same set, same revision: idempotent).
+/// ``Change/everything`` and the feed's resync (this hub fell behind) read everything again and plan
+/// every agent. The periodic resync (every ``AgentHubService/defaultResync``) plans every agent from the
+/// model and sends every connected agent its current set again (same set, same revision: idempotent);
+/// every ``reloadEvery``-th one reads everything again first.
 /// Revisions strictly increase, across restarts too: each new one is `max(last + 1, now in Unix
 /// milliseconds)`, and the last is kept in the store's settings.
 public actor AgentHub {
@@ -73,6 +74,9 @@ public actor AgentHub {
 
     /// Names of the agents with an open control channel.
     var connectedAgents: [String] { sessions.keys.sorted() }
+
+    /// Each agent with an open control channel, and that channel's id (a reconnection is a new id).
+    var connectedChannels: [String: UUID] { sessions.mapValues(\.id) }
 
     // MARK: Channels
 
@@ -138,7 +142,7 @@ public actor AgentHub {
         model = working
         // Workload and agent changes alone, while no tap reads other hosts' workloads, concern only their
         // own hosts: then only those hosts' workloads are planned over (not the whole fleet's).
-        let hosts = changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
+        let hosts = resend ? nil : changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
         let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
                                     onHosts: working.readsOtherHosts ? nil : hosts)
         if let changes, !resend {
@@ -204,18 +208,45 @@ public actor AgentHub {
         return holding
     }
 
-    /// Every agent's plan from the store as it is now, remembered in ``assignments`` (for
-    /// ``assignments(of:to:refresh:)``: read apart from the hub's model, which only its plans update).
-    private func currentPlans() async throws -> [String: AgentPlan] {
-        let inputs = try await DesiredTapsPlanner.Inputs(
-            taps: store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))),
-            filters: store.list(.filters, tenants: nil), targets: store.list(.targets, tenants: nil),
-            workloads: store.list(.workloads, tenants: nil), agents: store.listAgents(), now: clock(),
-            tunnelKeySecret: TunnelKeys.secret(in: store))
-        let plans = DesiredTapsPlanner.plan(inputs)
-        assignments.record(plans, at: clock())
-        return plans
+    /// Plans `agent` afresh, remembered in ``assignments``: from the model, with `taps` and the agent's own
+    /// host read again from the store first (what an assignment is asked about may be newer than the
+    /// model: a workload that just joined a capture, a tap whose change is still on its way from another
+    /// replica). A few small reads, never the whole fleet's: after a restart every agent's first status
+    /// report asks, and reading everything for each was a reconnect storm's whole cost.
+    private func planAfresh(_ agent: String, taps: Set<String>) async throws {
+        var working = pendingEverything ? try await PlanningModel.load(from: store) : try await currentModel()
+        // The refreshed copy is not kept: a plan running meanwhile keeps the model, and its changes must
+        // not be overwritten by this older copy. What the next plan will apply, this one applies too.
+        for change in pending { try await working.refresh(change, from: store) }
+        for id in taps.sorted() {
+            try await working.refresh(.tap(id: id, .updated), from: store)
+            // A tap's filter and target may be newer than the model as well.
+            guard let tap = working.tap(id) else { continue }
+            try await working.refresh(.filter(name: tap.filter, .updated), from: store)
+            try await working.refresh(.target(name: tap.target, .updated), from: store)
+        }
+        try await working.refresh(host: agent, from: store)
+        let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
+                                    onHosts: working.readsOtherHosts ? nil : [agent])
+        assignments.record(DesiredTapsPlanner.plan(inputs, for: [agent]), at: clock())
     }
+
+    /// The model, read from the store once when there is none yet (one read shared by every caller
+    /// meanwhile: a reconnecting fleet asks a thousand times at once).
+    private func currentModel() async throws -> PlanningModel {
+        if let model { return model }
+        if let modelLoad { return try await modelLoad.value }
+        let load = Task { [store] in try await PlanningModel.load(from: store) }
+        modelLoad = load
+        defer { modelLoad = nil }
+        let loaded = try await load.value
+        // Kept only when no plan has made a model meanwhile (a plan's model is as new or newer).
+        if model == nil { model = loaded }
+        return loaded
+    }
+
+    /// The read of ``currentModel()`` under way, if any.
+    private var modelLoad: Task<PlanningModel, any Error>?
 
     // MARK: What agents may send
 
@@ -223,9 +254,9 @@ public actor AgentHub {
     private var assignments = TapAssignments()
 
     /// `tapID` as planned for `agent` now or within ``TapAssignments/grace`` (its last batches and final
-    /// status come after it leaves the plan); `nil` when it is not. Planned afresh from the store when the
-    /// answer is not known here (an agent whose control channel is on another replica, or a plan not yet
-    /// made since a restart), or when `refresh`.
+    /// status come after it leaves the plan); `nil` when it is not. The agent is planned afresh
+    /// (``planAfresh(_:taps:)``) when the answer is not known here (an agent whose control channel is on
+    /// another replica, or a plan not yet made since a restart), or when `refresh`.
     func assignment(of tapID: String, to agent: String, refresh: Bool = false) async throws -> TapAssignments.Assignment? {
         try await assignments(of: [tapID], to: agent, refresh: refresh)[tapID]
     }
@@ -239,7 +270,7 @@ public actor AgentHub {
         }
         let found = known()
         if !refresh, found.count == Set(tapIDs).count { return found }
-        _ = try await currentPlans()
+        try await planAfresh(agent, taps: Set(tapIDs))
         return known()
     }
 
@@ -339,7 +370,9 @@ public actor AgentHub {
             if Task.isCancelled { break }
             let resend = resyncRequested
             let changes = pending
-            let everything = pendingEverything || resend
+            // A periodic resync plans from the model; every ``reloadEvery``-th one reads the store again.
+            if resend { resyncs += 1 }
+            let everything = pendingEverything || (resend && resyncs % Self.reloadEvery == 1)
             (resyncRequested, pending, pendingEverything) = (false, [], false)
             do {
                 try await plan(changes: everything ? nil : changes, resend: resend)
@@ -356,6 +389,13 @@ public actor AgentHub {
     }
 
     private var resyncRequested = false
+    /// Periodic resyncs so far (the first one reads the store).
+    private var resyncs = 0
+    /// Every how many periodic resyncs the model is read again from the store, as the safety net under
+    /// the change feed (which already carries every committed change, the other replicas' included, and
+    /// asks for everything after it lost any). Reading a fleet's every workload each resync was most
+    /// of what a large idle fleet cost.
+    static let reloadEvery = 8
 
     /// Queues a change heard on the feed for the next plan.
     private func enqueue(_ event: ChangeFeed.Event) {

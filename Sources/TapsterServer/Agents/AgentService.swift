@@ -173,12 +173,12 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                 throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
             case .inventory(let inventory)?:
                 try await controlPlane.fleet.reportInventory(name, inventory)
-                try await controlPlane.fleet.agentSeen(name)
+                controlPlane.fleet.agentSeen(name)
             case .status(let report)?:
                 try await controlPlane.fleet.reportStatus(name, report, address: address)
-                try await controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
+                controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
             case nil:
-                try await controlPlane.fleet.agentSeen(name)
+                controlPlane.fleet.agentSeen(name)
             }
         }
     }

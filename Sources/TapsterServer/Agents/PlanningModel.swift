@@ -30,6 +30,9 @@ struct PlanningModel: Sendable {
         return model
     }
 
+    /// Live tap `id`, as last read.
+    func tap(_ id: String) -> Tap? { taps[id] }
+
     /// Reads again the one object `change` names (``Change/everything`` is the caller's: ``load(from:)``).
     mutating func refresh(_ change: Change, from store: any Store) async throws {
         switch change {
@@ -58,12 +61,7 @@ struct PlanningModel: Sendable {
     /// a moment later) instead of leaving it running.
     mutating func refreshForFirstSets(hosts attached: Set<String>, from store: any Store) async throws {
         guard !attached.isEmpty else { return }
-        for host in attached.sorted() {
-            for id in workloads[host]?.keys.map({ $0 }) ?? [] { hosts[id] = nil }
-            workloads[host] = nil
-            for workload in try await store.listWorkloads(onHost: host) { keep(workload) }
-            agents[host] = try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil }
-        }
+        for host in attached.sorted() { try await refresh(host: host, from: store) }
         taps = Self.byKey(try await store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))), \.id)
         try await readReferences(of: Array(taps.values), from: store)
     }
@@ -76,6 +74,14 @@ struct PlanningModel: Sendable {
             if filters[tap.filter] == nil { try await refresh(.filter(name: tap.filter, .updated), from: store) }
             if targets[tap.target] == nil { try await refresh(.target(name: tap.target, .updated), from: store) }
         }
+    }
+
+    /// Reads again host `host`'s agent and workloads.
+    mutating func refresh(host: String, from store: any Store) async throws {
+        for id in workloads[host]?.keys.map({ $0 }) ?? [] { hosts[id] = nil }
+        workloads[host] = nil
+        for workload in try await store.listWorkloads(onHost: host) { keep(workload) }
+        agents[host] = try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil }
     }
 
     /// The planner's inputs at `now`: with every workload, or only those on `hosts` (enough to plan those

@@ -141,7 +141,9 @@ extension FleetService {
         let at = now
         try await store.transaction { session in
             guard var agent = try await session.lockAgent(named: name), agent.state != .revoked else { return }
-            if let tunnel, let holder = try await session.listAgents().first(where: {
+            // Checked when the address changes (a reconnecting fleet costs no scan of every agent): an
+            // address kept is still this agent's, since no other agent could claim it while this one held it.
+            if let tunnel, tunnel != agent.tunnelAddress, let holder = try await session.listAgents().first(where: {
                 $0.name != name && $0.state != .revoked && $0.tunnelAddress == tunnel
             }) {
                 throw TapsterError.invalid("tunnel_address", "the tunnel address \(tunnel) is agent \(holder.name)'s; each host needs its own")
@@ -170,21 +172,36 @@ extension FleetService {
                                 tenant: nil, details: change)
             }
         }
+        presence.connected(name, at: at, appliedRevision: hello.appliedRevision)
+        tapCounters.forget(agent: name)
         changes.publish(.agent(name: name, .updated))
     }
 
-    /// Records that a message arrived from `name` (so it is connected); a status report also tells the
-    /// revision it applied.
-    func agentSeen(_ name: String, appliedRevision: UInt64? = nil) async throws {
-        try await updateAgent(name) { agent, at in
-            agent.state = .connected
-            agent.lastSeenAt = at
-            if let appliedRevision { agent.appliedRevision = appliedRevision }
+    /// Records that a message arrived from `name`; a status report also tells the revision it applied.
+    /// Kept in memory and written in batches (``AgentPresence``, ``flushPresence()``).
+    func agentSeen(_ name: String, appliedRevision: UInt64? = nil) {
+        presence.seen(name, at: now, appliedRevision: appliedRevision)
+    }
+
+    /// Writes every agent's "last seen" and applied revision the store is behind on, in one transaction;
+    /// only to agents still connected (a disconnect written meanwhile stays).
+    func flushPresence() async throws {
+        let due = presence.due()
+        guard !due.isEmpty else { return }
+        try await store.transaction { session in
+            for (name, sighting) in due.sorted(by: { $0.key < $1.key }) {
+                guard var agent = try await session.lockAgent(named: name), agent.state == .connected else { continue }
+                agent.lastSeenAt = max(agent.lastSeenAt ?? sighting.seenAt, sighting.seenAt)
+                if let revision = sighting.appliedRevision { agent.appliedRevision = revision }
+                try await session.upsertAgent(agent)
+            }
         }
+        presence.stored(due)
     }
 
     /// Records that `name`'s control channel closed.
     func agentDisconnected(_ name: String) async throws {
+        presence.disconnected(name)
         try await updateAgent(name) { agent, at in
             if agent.state == .connected { agent.state = .disconnected }
         }
@@ -242,10 +259,19 @@ extension FleetService {
         guard !reported.isEmpty else { return }
         let planned = try await agentHub.assignments(of: reported.map(\.tapID), to: name)
         let at = now
+        // A status the same as the one last stored is not written again (an idle tap reports the same
+        // counters every second): only its time moves, in memory.
+        let changed = reported.filter { tap in
+            let status = Self.status(of: tap, agent: name, at: at)
+            guard planned[tap.tapID] != nil, tapCounters.holds(tapID: tap.tapID, status) else { return true }
+            tapCounters.record(tapID: tap.tapID, status)
+            return false
+        }
+        guard !changed.isEmpty else { return }
         let (statuses, refused) = try await store.transaction { session in
             var stored: [(String, TapAgentStatus)] = []
             var refused: String?
-            for tap in reported {
+            for tap in changed {
                 guard let found = try await session.findTap(id: tap.tapID) else { continue }
                 guard planned[tap.tapID] != nil else {
                     if found.state.isLive, refused == nil { refused = tap.tapID }

@@ -12,4 +12,6 @@ public struct FleetService: ContextualService {
     let tapCounters: TapCounters
     /// Audits refused enrolments and reports, rate-limited.
     let refusals: RefusalAuditor
+    /// When each agent connected here was last heard from, written in batches.
+    let presence = AgentPresence()
 }
