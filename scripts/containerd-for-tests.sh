@@ -30,6 +30,8 @@ image=docker.io/library/tapster-busybox:1
 ready_deadline_seconds=${TAPSTER_CONTAINERD_START_TIMEOUT:-60}
 
 say() { echo "containerd-for-tests: $*" >&2; }
+# shellcheck source=lib/test-service.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/test-service.sh"
 die() { say "$*"; exit 1; }
 
 require() {
@@ -153,22 +155,7 @@ start() {
     echo "$socket"
 }
 
-wait_ready() {
-    local deadline=$((SECONDS + ready_deadline_seconds))
-    until is_ready; do
-        if ! is_running; then
-            say "containerd stopped while starting; the end of $log:"
-            tail -n 20 "$log" >&2 || true
-            exit 1
-        fi
-        if ((SECONDS >= deadline)); then
-            say "not ready after ${ready_deadline_seconds}s; the end of $log:"
-            tail -n 20 "$log" >&2 || true
-            exit 1
-        fi
-        sleep 0.2
-    done
-}
+wait_ready() { wait_until_ready is_ready is_running "containerd" "$log" "$ready_deadline_seconds"; }
 
 # Stops and removes every pod (through the CRI's containers and tasks), so no namespace, mount or shim outlives it.
 remove_pods() {
@@ -198,14 +185,7 @@ stop() {
     rm -rf "$base"
 }
 
-status() {
-    if is_running && is_ready; then
-        say "running at $socket"
-    else
-        say "not running"
-        return 1
-    fi
-}
+status() { report_status is_running is_ready "$socket"; }
 
 case "${1:-}" in
     start) start ;;

@@ -31,6 +31,8 @@ image=localhost/tapster-busybox:test
 ready_deadline_seconds=${TAPSTER_PODMAN_START_TIMEOUT:-60}
 
 say() { echo "podman-for-tests: $*" >&2; }
+# shellcheck source=lib/test-service.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/test-service.sh"
 die() { say "$*"; exit 1; }
 
 # podman as a client of our service (everything the tests do goes through its API).
@@ -104,14 +106,7 @@ EOF
 EOF
 }
 
-wait_ready() {
-    local deadline=$((SECONDS + ready_deadline_seconds))
-    until answers; do
-        is_running || { say "podman system service stopped while starting; the end of $log:"; tail -n 20 "$log" >&2 || true; exit 1; }
-        ((SECONDS < deadline)) || { say "no answer on $socket after ${ready_deadline_seconds}s; the end of $log:"; tail -n 20 "$log" >&2 || true; exit 1; }
-        sleep 0.2
-    done
-}
+wait_ready() { wait_until_ready answers is_running "podman system service" "$log" "$ready_deadline_seconds"; }
 
 # The test image: busybox-static's one binary and its applets, as an OCI archive (scripts/oci-image.sh).
 ensure_image() {
@@ -173,14 +168,7 @@ stop() {
     rm -rf "$base"
 }
 
-status() {
-    if is_running && answers; then
-        say "running on $socket"
-    else
-        say "not running"
-        return 1
-    fi
-}
+status() { report_status is_running answers "$socket"; }
 
 case "${1:-}" in
     start) start ;;

@@ -30,6 +30,8 @@ ready_deadline_seconds=${TAPSTER_PG_START_TIMEOUT:-60}
 max_connections=${TAPSTER_PG_MAX_CONNECTIONS:-500}
 
 say() { echo "postgres-for-tests: $*" >&2; }
+# shellcheck source=lib/test-service.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/test-service.sh"
 die() { say "$*"; exit 1; }
 
 # Runs a command as the cluster's owner.
@@ -136,22 +138,7 @@ start() {
     echo "$url"
 }
 
-wait_ready() {
-    local deadline=$((SECONDS + ready_deadline_seconds))
-    until is_ready; do
-        if ! is_ours_running; then
-            say "PostgreSQL stopped while starting; the end of $log:"
-            tail -n 20 "$log" >&2 || true
-            exit 1
-        fi
-        if ((SECONDS >= deadline)); then
-            say "not ready after ${ready_deadline_seconds}s; the end of $log:"
-            tail -n 20 "$log" >&2 || true
-            exit 1
-        fi
-        sleep 0.2
-    done
-}
+wait_ready() { wait_until_ready is_ready is_ours_running "PostgreSQL" "$log" "$ready_deadline_seconds"; }
 
 stop() {
     if [[ -f $data/PG_VERSION ]] && [[ -x $bin/pg_ctl ]]; then
@@ -163,14 +150,7 @@ stop() {
     rm -rf "$base"
 }
 
-status() {
-    if is_ours_running && is_ready; then
-        say "running at $url"
-    else
-        say "not running"
-        return 1
-    fi
-}
+status() { report_status is_ours_running is_ready "$url"; }
 
 case "${1:-}" in
     start) start ;;
