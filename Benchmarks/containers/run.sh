@@ -56,24 +56,15 @@ YAML
 start_agent "$prefix-node" agent
 agent_pid=$started_pid
 
-# listed SELECTOR: how many workloads the server lists for SELECTOR.
-listed() {
-    curl -sf -H "Authorization: Bearer $TAPSTER_TOKEN" --get --data-urlencode "selector=$1" --data-urlencode "limit=1000" \
-        "$TAPSTER_SERVER/api/v1/workloads" | "$py" "$tapjson" count
-}
 all_idle_listed() { [[ $(listed "bench=$prefix,app=idle") -ge $containers ]]; }
 wait_for 300 "$containers containers listed" all_idle_listed
 
-# cpu_ticks PID: its user + system time so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
 say "idle for ${idle_seconds}s with $containers containers"
 agent_before=$(cpu_ticks "$agent_pid") engine_before=$(cpu_ticks "$engine_pid")
 sleep "$idle_seconds"
 agent_after=$(cpu_ticks "$agent_pid") engine_after=$(cpu_ticks "$engine_pid")
-percent() { "$py" -c "print(f'{100 * ($2 - $1) / $ticks_per_second / $idle_seconds:.2f}%')"; }
-echo "idle: agent CPU $(percent "$agent_before" "$agent_after") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
-    "podman service CPU $(percent "$engine_before" "$engine_after") of a core ($containers containers)"
+echo "idle: agent CPU $(cpu_percent "$agent_before" "$agent_after" "$idle_seconds") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
+    "podman service CPU $(cpu_percent "$engine_before" "$engine_after" "$idle_seconds") of a core ($containers containers)"
 
 now() { date +%s.%N; }
 appear=() disappear=()
@@ -90,12 +81,5 @@ for index in $(seq "$samples"); do
     until [[ $(listed "bench=$prefix,app=probe") -eq 0 ]]; do sleep 0.05; done
     disappear+=("$("$py" -c "print($(now) - $removed)")")
 done
-summary() {
-    "$py" -c '
-import sys
-values = sorted(float(v) for v in sys.argv[1:])
-def at(q): return values[min(len(values) - 1, int(q * len(values)))]
-print(f"p50 {at(0.5):.2f} s, p99 {at(0.99):.2f} s, max {values[-1]:.2f} s")' "$@"
-}
-echo "appear (podman run -> listed by the server): $(summary "${appear[@]}")"
-echo "disappear (podman rm -> no longer listed):   $(summary "${disappear[@]}")"
+echo "appear (podman run -> listed by the server): $(delay_summary "${appear[@]}")"
+echo "disappear (podman rm -> no longer listed):   $(delay_summary "${disappear[@]}")"

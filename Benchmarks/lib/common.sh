@@ -246,3 +246,24 @@ hold_forever() {
     echo "  $1"
     while true; do sleep 1; done
 }
+
+# listed SELECTOR: how many workloads the server lists for SELECTOR (up to 1000).
+listed() {
+    curl -sf -H "Authorization: Bearer $TAPSTER_TOKEN" --get --data-urlencode "selector=$1" --data-urlencode "limit=1000" \
+        "$TAPSTER_SERVER/api/v1/workloads" | "$py" "$tapjson" count
+}
+
+# cpu_ticks PID: its user + system time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# cpu_percent BEFORE AFTER SECONDS: the share of one core that BEFORE..AFTER clock ticks are over SECONDS.
+cpu_percent() { "$py" -c "print(f'{100 * ($2 - $1) / $(getconf CLK_TCK) / $3:.2f}%')"; }
+
+# delay_summary SECONDS...: p50, p99 and max of the values.
+delay_summary() {
+    "$py" -c '
+import sys
+values = sorted(float(v) for v in sys.argv[1:])
+def at(q): return values[min(len(values) - 1, int(q * len(values)))]
+print(f"p50 {at(0.5):.2f} s, p99 {at(0.99):.2f} s, max {values[-1]:.2f} s")' "$@"
+}

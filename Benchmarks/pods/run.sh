@@ -58,24 +58,15 @@ YAML
 start_agent "$prefix-node" agent
 agent_pid=$started_pid
 
-# listed SELECTOR: how many workloads the server lists for SELECTOR.
-listed() {
-    curl -sf -H "Authorization: Bearer $TAPSTER_TOKEN" --get --data-urlencode "selector=$1" --data-urlencode "limit=1000" \
-        "$TAPSTER_SERVER/api/v1/workloads" | "$py" "$tapjson" count
-}
 all_idle_listed() { [[ $(listed "k8s.namespace=$namespace,app=idle") -ge $pods ]]; }
 wait_for 300 "$pods pods listed" all_idle_listed
 
-# cpu_ticks PID: its user + system time so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
 say "idle for ${idle_seconds}s with $pods pods"
 agent_before=$(cpu_ticks "$agent_pid") runtime_before=$(cpu_ticks "$runtime_pid")
 sleep "$idle_seconds"
 agent_after=$(cpu_ticks "$agent_pid") runtime_after=$(cpu_ticks "$runtime_pid")
-percent() { "$py" -c "print(f'{100 * ($2 - $1) / $ticks_per_second / $idle_seconds:.2f}%')"; }
-echo "idle: agent CPU $(percent "$agent_before" "$agent_after") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
-    "containerd CPU $(percent "$runtime_before" "$runtime_after") of a core ($pods pods)"
+echo "idle: agent CPU $(cpu_percent "$agent_before" "$agent_after" "$idle_seconds") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
+    "containerd CPU $(cpu_percent "$runtime_before" "$runtime_after" "$idle_seconds") of a core ($pods pods)"
 
 # A live tap on the probes' label, mirrored to a VXLAN tool on loopback: "covered" is the agent capturing on the pod.
 "$bin" filter create probe --selector app=probe >/dev/null
@@ -98,12 +89,5 @@ for index in $(seq "$samples"); do
     unset 'sandboxes[-1]'
     until [[ $(listed "k8s.namespace=$namespace,app=probe") -eq 0 ]]; do sleep 0.05; done
 done
-summary() {
-    "$py" -c '
-import sys
-values = sorted(float(v) for v in sys.argv[1:])
-def at(q): return values[min(len(values) - 1, int(q * len(values)))]
-print(f"p50 {at(0.5):.2f} s, p99 {at(0.99):.2f} s, max {values[-1]:.2f} s")' "$@"
-}
-echo "listed  (StartContainer -> listed by the server):      $(summary "${listed_delays[@]}")"
-echo "covered (StartContainer -> the tap captures on eth0):  $(summary "${covered_delays[@]}")"
+echo "listed  (StartContainer -> listed by the server):      $(delay_summary "${listed_delays[@]}")"
+echo "covered (StartContainer -> the tap captures on eth0):  $(delay_summary "${covered_delays[@]}")"
