@@ -42,6 +42,19 @@ struct DockerEngineInventoryTests {
         #expect(reported?.platform == PlatformIdentity(runtime: "docker", uid: agent.id, image: Podman.image, hostNetwork: true))
     }
 
+    @Test("a container cri-dockerd made for a Kubernetes pod is not reported (its labels are the pod author's; the pod is the CRI's)")
+    func kubernetesContainerIsLeftOut() async throws {
+        let pod = try PodmanContainer(name: "k8s_POD_web", labels: ["io.kubernetes.docker.type": "podsandbox", "tenant": "victim"],
+                                      command: ["sleep", "600"])
+        defer { pod.remove() }
+        let plain = try PodmanContainer(name: "plain", command: ["sleep", "600"])
+        defer { plain.remove() }
+        let inventory = try Self.inventory()
+
+        #expect(try await Self.reported(plain, by: inventory) != nil)
+        #expect(try await Self.reported(pod, by: inventory) == nil)
+    }
+
     @Test("a stopped container is no longer reported")
     func stoppedContainer() async throws {
         let web = try PodmanContainer(name: "web", command: ["sleep", "600"])

@@ -5,8 +5,8 @@ import Synchronization
 /// asking the kernel for its interfaces is most of a scan's cost on a node with hundreds of pods.
 ///
 /// A reading is kept under the path the namespace was reached at together with the namespace's identity,
-/// so a new pod, container or process (a new path) or a namespace replaced under its name (a new identity)
-/// is read at once. What may be reported late is a change inside a namespace that stays — an address
+/// so a new pod, container or process (a new path) is read at once; named namespaces, whose path a new
+/// namespace may take with a reused inode number, are not kept (the scanner reads them every time). What may be reported late is a change inside a namespace that stays — an address
 /// added to a running pod's interface, say — by at most `refreshInterval`.
 final class InterfaceReadings: Sendable {
     /// Where a namespace was reached and which namespace it was.

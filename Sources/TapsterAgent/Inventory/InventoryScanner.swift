@@ -89,7 +89,7 @@ public struct InventoryScanner: Sendable {
             let namespace = NetworkNamespace.named(name)
             guard let identity = NamespaceIdentity(path: namespace.filePath), excluded.insert(identity).inserted,
                   configuration.owns(namespace: name),
-                  let interfaces = read.interfaces(in: namespace, identity: identity, expecting: nil) else { continue }
+                  let interfaces = read.interfaces(in: namespace, identity: identity, expecting: nil, reusing: false) else { continue }
             workloads.append(namespaceWorkload(name: name, netns: name, origin: .namedNamespace(name), interfaces: interfaces))
         }
         if configuration.reportsProcessNamespaces {
@@ -161,13 +161,14 @@ struct ScanReadings {
         self.now = now
     }
 
-    /// The interfaces of `namespace`, whose identity the scan found to be `identity`: a recent reading, or
-    /// those read after entering it (checked against `expected` when given); nil when it cannot be entered
-    /// (it has gone) or read.
+    /// The interfaces of `namespace`, whose identity the scan found to be `identity`: a recent reading (when
+    /// `reusing`), or those read after entering it (checked against `expected` when given); nil when it cannot
+    /// be entered (it has gone) or read. Named namespaces are always read: `ip netns del x; ip netns add x`
+    /// gives the same path, and the kernel may give the new namespace the old one's inode number.
     mutating func interfaces(in namespace: NetworkNamespace, identity: NamespaceIdentity,
-                             expecting expected: ProcessNamespaceRecord.Recorded?) -> [DiscoveredInterface]? {
+                             expecting expected: ProcessNamespaceRecord.Recorded?, reusing: Bool = true) -> [DiscoveredInterface]? {
         let key = InterfaceReadings.Key(path: namespace.filePath, identity: identity)
-        if let reading = previous.fresh(key, at: now) {
+        if reusing, let reading = previous.fresh(key, at: now) {
             current[key] = reading
             return reading.interfaces
         }

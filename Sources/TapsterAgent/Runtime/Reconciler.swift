@@ -19,8 +19,20 @@ actor Reconciler {
         var retired: [CaptureSession] = []
         /// Why each source of the assignment that did not start could not.
         var failures: [CapturePlan: String] = [:]
-        /// The capture interface index the next source gets (never reused within the tap).
+        /// The capture interface index of each source the tap has had (a source keeps its index, so one that
+        /// failed and is tried again is not described again; a new source gets the next).
+        var indexes: [CapturePlan: UInt32] = [:]
+        /// The capture interface index the next new source gets (never reused within the tap).
         var nextIndex: UInt32 = 0
+
+        /// The index of `plan`'s interface, and whether it is new (not described yet).
+        mutating func index(of plan: CapturePlan) -> (index: UInt32, new: Bool) {
+            if let index = indexes[plan] { return (index, false) }
+            let index = nextIndex
+            indexes[plan] = index
+            nextIndex += 1
+            return (index, true)
+        }
         /// For `stream` taps: what sends the packets to the server.
         var uploader: CaptureUploader?
 
@@ -54,11 +66,11 @@ actor Reconciler {
         var wanted: [String: DesiredTap] = [:]
         for assignment in desired.taps where wanted[assignment.tapID] == nil { wanted[assignment.tapID] = assignment }
         for (id, tap) in running where wanted[id] != tap.assignment {
-            if let next = wanted[id], Self.canResize(tap, to: next) {
-                await resize(id, to: next)
-            } else {
-                await end(id, reason: wanted[id] == nil ? "removed" : "changed")
-            }
+            if let next = wanted[id], Self.canResize(tap, to: next), await resize(id, to: next) { continue }
+            let uploader = await end(id, reason: wanted[id] == nil ? "removed" : "changed")
+            // Restarting: the old stream sends its last packets before the new one opens (the server would take
+            // a second stream describing the same interfaces for the first one resuming).
+            if wanted[id] != nil { await uploader?.finished(within: .seconds(5)) }
         }
         for (id, assignment) in wanted.sorted(by: { $0.key < $1.key }) where running[id] == nil {
             await start(assignment)
@@ -92,12 +104,11 @@ actor Reconciler {
         var indexed: [(index: UInt32, session: CaptureSession)] = []
         if assignment.deadline > Date() {
             for plan in assignment.capturePlans {
-                let index = tap.nextIndex
-                tap.nextIndex += 1
+                let index = tap.index(of: plan).index
                 if let session = await startSession(plan, index: index, of: &tap, upload: upload) { indexed.append((index, session)) }
             }
         } else {
-            tap.nextIndex = UInt32(assignment.sources.count)
+            for plan in assignment.capturePlans { _ = tap.index(of: plan) }
         }
         if let upload {
             let uploader = CaptureUploader(upload: upload, connector: connector, logger: logger)
@@ -122,9 +133,12 @@ actor Reconciler {
     }
 
     /// Starts the sources `next` adds and then stops those it no longer has (in that order, so a stream's
-    /// upload never sees every capture ended in between), keeping every other capture running.
-    private func resize(_ id: String, to next: DesiredTap) async {
-        guard var tap = running[id] else { return }
+    /// upload never sees every capture ended in between), keeping every other capture running. False (and
+    /// nothing changed) when the tap's upload has already decided to finish: the tap must start over.
+    private func resize(_ id: String, to next: DesiredTap) async -> Bool {
+        guard var tap = running[id] else { return false }
+        if let uploader = tap.uploader, !uploader.beginJoin() { return false }
+        defer { tap.uploader?.endJoin() }
         let plans = next.capturePlans
         let wanted = Set(plans)
         tap.assignment = next
@@ -132,10 +146,9 @@ actor Reconciler {
         var joined = 0
         for plan in plans where tap.current[plan] == nil {
             tap.failures[plan] = nil
-            let index = tap.nextIndex
-            tap.nextIndex += 1
+            let (index, new) = tap.index(of: plan)
             // The description goes first: the upload sends it before any chunk of the new source.
-            tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index))
+            if new { tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index)) }
             if let session = await startSession(plan, index: index, of: &tap, upload: tap.uploader?.upload) {
                 tap.uploader?.add(session, index: index)
                 joined += 1
@@ -153,6 +166,7 @@ actor Reconciler {
             "tap": "\(id)", "joined": "\(joined)", "left": "\(leaving.count)", "captures": "\(tap.current.count)",
             "failed": "\(tap.failures.count)",
         ])
+        return true
     }
 
     /// Starts the capture of `plan` as the tap's interface `index`; records why when it cannot start.
@@ -171,15 +185,17 @@ actor Reconciler {
     }
 
     /// Stops a tap's captures and records its final status once they have ended (each within ~100 ms), so the
-    /// last round's packets and drops are in it.
-    private func end(_ id: String, reason: String) async {
-        guard let tap = running.removeValue(forKey: id) else { return }
+    /// last round's packets and drops are in it. Returns the tap's uploader, which sends its last batch next.
+    @discardableResult
+    private func end(_ id: String, reason: String) async -> CaptureUploader? {
+        guard let tap = running.removeValue(forKey: id) else { return nil }
         for session in tap.current.values { session.stop() }
         for session in tap.current.values { _ = try? await session.ended() }
         var final = status(of: tap)
         if final.state != .failed { final.state = .stopped }
         finished.append(final)
         logger.info("tap stopped", metadata: ["tap": "\(id)", "reason": "\(reason)", "packets": "\(final.packets)"])
+        return tap.uploader
     }
 
     private func status(of tap: RunningTap) -> Tapster_Agent_V1_TapStatus {

@@ -15,7 +15,14 @@ final class CaptureUploader: Sendable {
     let upload: CaptureUpload
     private let connector: AgentConnector
     private let logger: Logger
-    private let sessions = Mutex<[(index: UInt32, session: CaptureSession)]>([])
+    private struct Sessions {
+        var all: [(index: UInt32, session: CaptureSession)] = []
+        /// Sources being added (``beginJoin()`` without its ``endJoin()``): the upload stays open for them.
+        var joining = 0
+        /// Set once the uploader decided every session has ended: it sends `last` and takes no more sessions.
+        var closing = false
+    }
+    private let sessions = Mutex(Sessions())
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(upload: CaptureUpload, connector: AgentConnector, logger: Logger) {
@@ -26,21 +33,52 @@ final class CaptureUploader: Sendable {
 
     /// Starts sending, for these sessions with their interface indexes (sources that failed have none).
     func start(sessions: [(index: UInt32, session: CaptureSession)]) {
-        self.sessions.withLock { $0 = sessions }
+        self.sessions.withLock { $0.all = sessions }
         let running = Task { await self.run() }
         task.withLock { $0 = running }
     }
 
-    /// Sends for one more session (a source that joined the running tap), whose interface the upload
-    /// describes already.
-    func add(_ session: CaptureSession, index: UInt32) {
-        sessions.withLock { $0.append((index, session)) }
+    /// Keeps the upload open for a source about to join the running tap; false when the uploader has already
+    /// decided to finish (every session ended), and the tap must start over instead.
+    func beginJoin() -> Bool {
+        sessions.withLock { sessions in
+            guard !sessions.closing else { return false }
+            sessions.joining += 1
+            return true
+        }
     }
 
-    /// Whether every session has ended (stopped by the reconciler, at the deadline, or failed): the uploader
-    /// then sends the rest and the last batch, and returns.
+    /// Sends for one more session that joined the running tap (between ``beginJoin()`` and ``endJoin()``),
+    /// whose interface the upload describes already.
+    func add(_ session: CaptureSession, index: UInt32) {
+        sessions.withLock { $0.all.append((index, session)) }
+    }
+
+    /// Ends a ``beginJoin()``.
+    func endJoin() {
+        sessions.withLock { $0.joining -= 1 }
+    }
+
+    /// Whether every session has ended (stopped by the reconciler, at the deadline, or failed) and none is
+    /// joining: the uploader then sends the rest and the last batch, and returns — decided once, under the
+    /// lock a joining source takes too.
     private var allEnded: Bool {
-        sessions.withLock { $0.allSatisfy { $0.session.state.hasEnded } }
+        sessions.withLock { sessions in
+            if sessions.closing { return true }
+            sessions.closing = sessions.joining == 0 && sessions.all.allSatisfy { $0.session.state.hasEnded }
+            return sessions.closing
+        }
+    }
+
+    /// Returns once the uploader has sent its last batch and closed its stream (or gave up), or after `limit`.
+    func finished(within limit: Duration) async {
+        guard let running = task.withLock({ $0 }) else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await running.value }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     private func run() async {
@@ -110,7 +148,7 @@ final class CaptureUploader: Sendable {
 
     private func counters() -> [Tapster_Agent_V1_InterfaceCounters] {
         sessions.withLock { sessions in
-            sessions.map { index, session in
+            sessions.all.map { index, session in
                 let counters = session.counters
                 var interface = Tapster_Agent_V1_InterfaceCounters()
                 interface.index = index

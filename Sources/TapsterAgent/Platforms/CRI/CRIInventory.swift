@@ -14,8 +14,8 @@ public final class CRIInventory: PlatformInventory {
     /// The runtime's socket.
     public let socketPath: String
     private let connection: CRIConnection
-    /// The network of each sandbox seen, by sandbox id.
-    private let networks = Mutex<[String: SandboxNetwork]>([:])
+    /// The network of each sandbox seen, by sandbox id (nil: its status names none).
+    private let networks = Mutex<[String: SandboxNetwork?]>([:])
 
     /// Asks the runtime at `socketPath` (a path, or a `unix://` URL).
     public init(socketPath: String) throws(CRIError) {
@@ -52,7 +52,7 @@ public final class CRIInventory: PlatformInventory {
         }
         let ready = sandboxes.filter { $0.state == .sandboxReady }
         let known = networks.withLock { $0 }
-        var current: [String: SandboxNetwork] = [:]
+        var current: [String: SandboxNetwork?] = [:]
         for sandbox in ready {
             if let network = known[sandbox.id] {
                 current[sandbox.id] = network
@@ -62,14 +62,16 @@ public final class CRIInventory: PlatformInventory {
         }
         networks.withLock { $0 = current }
         return ready.compactMap { sandbox in
-            current[sandbox.id].map { Self.workload(sandbox, network: $0) }
+            current[sandbox.id].flatMap { $0 }.map { Self.workload(sandbox, network: $0) }
         }.sorted { $0.name < $1.name }
     }
 
-    /// The sandbox's network from its verbose status; nil when the sandbox went meanwhile or its status
-    /// could not be asked now — a new pod is then listed at a later poll, rather than the whole answer
-    /// failing (and every known pod leaving the inventory) because one call was slow.
-    private func network(ofSandbox id: String) async -> SandboxNetwork? {
+    /// The sandbox's network from its verbose status: `.some(nil)` when the status names no network
+    /// namespace (a runtime without verbose info, such as cri-dockerd: the pod cannot be entered, is not
+    /// listed, and is not asked again); nil when the sandbox went meanwhile or its status could not be asked
+    /// now — a new pod is then listed at a later poll, rather than the whole answer failing (and every known
+    /// pod leaving the inventory) because one call was slow.
+    private func network(ofSandbox id: String) async -> SandboxNetwork?? {
         var request = Runtime_V1_PodSandboxStatusRequest()
         request.podSandboxID = id
         request.verbose = true
@@ -77,7 +79,7 @@ public final class CRIInventory: PlatformInventory {
             let response = try await connection.call("PodSandboxStatus") { runtime, options in
                 try await runtime.podSandboxStatus(request, options: options)
             }
-            return SandboxNetwork(status: response.status, info: response.info)
+            return .some(SandboxNetwork(status: response.status, info: response.info))
         } catch {
             return nil
         }

@@ -38,20 +38,28 @@ public struct DockerEngineInventory: PlatformInventory {
 
     /// The running containers now, by name.
     /// - Throws: ``DockerEngineError`` when the engine cannot be listed. A container that stops between the
-    ///   list and its inspection is left out.
+    ///   list and its inspection is left out, and so is one whose inspection fails now (it is asked again at
+    ///   the next call), rather than failing the whole answer. Containers Kubernetes made through cri-dockerd
+    ///   (labelled `io.kubernetes.docker.type`) are left out: they are pods, whose labels are the pod author's
+    ///   and whose tenant only a namespace mapping decides.
     public func workloads() async throws -> [PlatformWorkload] {
         let running = try await client.get("/containers/json", as: [DockerEngineContainers.Summary].self)
         var current: [String: DockerEngineContainers.Inspection] = [:]
         for summary in running {
             if let known = seen.inspection(of: summary.id), Self.isAlive(known.state.pid) {
                 current[summary.id] = known
-            } else if let inspection = try await inspect(summary.id) {
+            } else if let inspection = try? await inspect(summary.id) {
                 current[summary.id] = inspection
             }
         }
         seen.replace(with: current)
-        return running.compactMap { summary in current[summary.id].map { Self.workload(summary, $0) } }.sorted { $0.name < $1.name }
+        return running.compactMap { summary in current[summary.id].map { Self.workload(summary, $0) } }
+            .filter { $0.labels[Self.kubernetesContainerLabel] == nil }
+            .sorted { $0.name < $1.name }
     }
+
+    /// The label cri-dockerd puts on the containers it makes for Kubernetes pods (`podsandbox`, `container`).
+    static let kubernetesContainerLabel = "io.kubernetes.docker.type"
 
     /// `GET /containers/{id}/json`; nil when the container is no longer there or no longer runs.
     private func inspect(_ id: String) async throws(DockerEngineError) -> DockerEngineContainers.Inspection? {
