@@ -25,10 +25,12 @@ struct DockerEngineInventoryTests {
 
         let reported = try await Self.reported(web, by: try Self.inventory())
 
+        let pid = try web.pid()
         #expect(reported == PlatformWorkload(
             name: web.name, kind: .container, labels: ["app": "web", "tier": "front"],
-            networkNamespacePath: "/proc/\(try web.pid())/ns/net",
-            platform: PlatformIdentity(runtime: "docker", uid: web.id, image: Podman.image)))
+            networkNamespacePath: "/proc/\(pid)/ns/net",
+            platform: PlatformIdentity(runtime: "docker", uid: web.id, image: Podman.image),
+            processStartTime: ProcessNamespaces.startTime(pid: pid)))
     }
 
     @Test("a container on the host's network is reported without a network namespace of its own")

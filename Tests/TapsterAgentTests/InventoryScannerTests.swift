@@ -223,4 +223,36 @@ struct InventoryScannerTests {
         #expect(wire.workloads[1].interfaces.first?.mac == "02:00:00:00:00:01")
         #expect(wire.workloads[1].interfaces.first?.ips == ["10.0.0.1", "fd00::1"])
     }
+
+    /// A runtime that names one workload in the namespace of `pid`, as it saw that process start at `startTime`.
+    struct OneProcessPlatform: PlatformInventory {
+        let pid: Int32
+        let startTime: UInt64?
+        var description: String { "docker unix:///scripted.sock" }
+        func workloads() async throws -> [PlatformWorkload] {
+            [PlatformWorkload(name: "web", kind: .container, labels: ["app": "web"], networkNamespacePath: "/proc/\(pid)/ns/net",
+                              platform: PlatformIdentity(runtime: "docker", uid: "c1"), processStartTime: startTime)]
+        }
+    }
+
+    @Test("a runtime's /proc/<pid>/ns/net is the workload's only while the pid is the process the runtime named: another start time leaves it out")
+    func reusedPidIsLeftOut() async throws {
+        let directory = try ScratchDirectory(label: "reused-pid")
+        defer { directory.remove() }
+        let (process, pid) = try await Sleepers.unshared(directory, name: "container")
+        defer { process.stop(grace: .seconds(1)) }
+        let started = try #require(ProcessNamespaces.startTime(pid: pid))
+        let configuration = try Self.configuration("namespaces: []\nhost_interfaces: false\nprocess_namespaces: false\n")
+        func scan(startTime: UInt64) async throws -> HostInventory {
+            try await InventoryScanner(configuration: configuration,
+                                       platforms: PlatformAnswers(platforms: [OneProcessPlatform(pid: pid, startTime: startTime)]),
+                                       recordingInto: ProcessNamespaceRecord()).scan()
+        }
+
+        let same = try await scan(startTime: started)
+        let other = try await scan(startTime: started + 1)
+
+        #expect(same.workloads.map(\.name) == ["web"])
+        #expect(other.workloads.isEmpty)
+    }
 }

@@ -118,7 +118,11 @@ public struct InventoryScanner: Sendable {
         var netns = ""
         var interfaces: [DiscoveredInterface] = []
         if !platform.hostNetwork, let path = platformWorkload.networkNamespacePath {
-            guard let identity = NamespaceIdentity(path: path) else { return nil }
+            // A runtime's `/proc/<pid>/ns/net` is the workload's only while that pid is still the process the
+            // runtime named: its start time is checked around reading the namespace's identity.
+            let sameProcess = { platformWorkload.processStartTime == nil
+                || PlatformWorkload.pid(ofNamespacePath: path).flatMap(ProcessNamespaces.startTime(pid:)) == platformWorkload.processStartTime }
+            guard sameProcess(), let identity = NamespaceIdentity(path: path), sameProcess() else { return nil }
             if identity == hostIdentity {
                 // A runtime may name the host's own namespace for a container on the host's network.
                 platform.hostNetwork = true

@@ -47,7 +47,7 @@ enum ProcessNamespaces {
 
     /// When the process `pid` started (`/proc/<pid>/stat` field 22, in clock ticks since boot): the same
     /// pid with another start time is another process.
-    private static func startTime(pid: Int32) -> UInt64? {
+    static func startTime(pid: Int32) -> UInt64? {
         readSmallFile("/proc/\(pid)/stat").flatMap(startTime(stat:))
     }
 

@@ -23,15 +23,26 @@ public struct PlatformWorkload: Sendable, Hashable {
     public var networkNamespacePath: String?
     /// What the runtime says about the workload, carried to the server unchanged.
     public var platform: PlatformIdentity
+    /// When ``networkNamespacePath`` is `/proc/<pid>/ns/net`: the start time of that pid's process when the
+    /// runtime named it (`/proc/<pid>/stat` field 22). The scanner leaves the workload out when the pid now
+    /// has another start time — the process ended and its pid went to another, whose namespace it is.
+    public var processStartTime: UInt64?
 
     /// Describes a workload its runtime reported.
     public init(name: String, kind: WorkloadKind, labels: [String: String] = [:], networkNamespacePath: String?,
-                platform: PlatformIdentity) {
+                platform: PlatformIdentity, processStartTime: UInt64? = nil) {
         self.name = name
         self.kind = kind
         self.labels = labels
         self.networkNamespacePath = networkNamespacePath
         self.platform = platform
+        self.processStartTime = processStartTime
+    }
+
+    /// The pid of a `/proc/<pid>/ns/net` path; nil for any other.
+    static func pid(ofNamespacePath path: String) -> Int32? {
+        guard ProcessNamespaceRecord.isProcessNamespacePath(path) else { return nil }
+        return Int32(path.split(separator: "/")[1])
     }
 }
 

@@ -14,8 +14,13 @@ public final class CRIInventory: PlatformInventory {
     /// The runtime's socket.
     public let socketPath: String
     private let connection: CRIConnection
-    /// The network of each sandbox seen, by sandbox id (nil: its status names none).
-    private let networks = Mutex<[String: SandboxNetwork?]>([:])
+    /// The network of each sandbox seen, by sandbox id (nil: its status names none), with the start time of
+    /// the process whose `/proc/<pid>/ns/net` it is, when it is one.
+    private let networks = Mutex<[String: Known]>([:])
+    private struct Known: Sendable {
+        var network: SandboxNetwork?
+        var startTime: UInt64?
+    }
 
     /// Asks the runtime at `socketPath` (a path, or a `unix://` URL).
     public init(socketPath: String) throws(CRIError) {
@@ -52,17 +57,18 @@ public final class CRIInventory: PlatformInventory {
         }
         let ready = sandboxes.filter { $0.state == .sandboxReady }
         let known = networks.withLock { $0 }
-        var current: [String: SandboxNetwork?] = [:]
+        var current: [String: Known] = [:]
         for sandbox in ready {
             if let network = known[sandbox.id] {
                 current[sandbox.id] = network
             } else if let network = await network(ofSandbox: sandbox.id) {
-                current[sandbox.id] = network
+                let pid = network?.namespacePath.flatMap(PlatformWorkload.pid(ofNamespacePath:))
+                current[sandbox.id] = Known(network: network, startTime: pid.flatMap(ProcessNamespaces.startTime(pid:)))
             }
         }
         networks.withLock { $0 = current }
         return ready.compactMap { sandbox in
-            current[sandbox.id].flatMap { $0 }.map { Self.workload(sandbox, network: $0) }
+            current[sandbox.id].flatMap { known in known.network.map { Self.workload(sandbox, network: $0, startTime: known.startTime) } }
         }.sorted { $0.name < $1.name }
     }
 
@@ -86,13 +92,14 @@ public final class CRIInventory: PlatformInventory {
     }
 
     /// The workload of a READY sandbox.
-    static func workload(_ sandbox: Runtime_V1_PodSandbox, network: SandboxNetwork) -> PlatformWorkload {
+    static func workload(_ sandbox: Runtime_V1_PodSandbox, network: SandboxNetwork, startTime: UInt64? = nil) -> PlatformWorkload {
         let metadata = sandbox.metadata
         return PlatformWorkload(
             name: "\(metadata.namespace)/\(metadata.name)", kind: .pod, labels: podLabels(sandbox.labels),
             networkNamespacePath: network.namespacePath,
             platform: PlatformIdentity(runtime: "cri", namespace: metadata.namespace, uid: metadata.uid,
-                                       hostNetwork: network.hostNetwork))
+                                       hostNetwork: network.hostNetwork),
+            processStartTime: startTime)
     }
 
     /// The pod's own labels: the sandbox's, without the three kubelet adds to every sandbox (the pod's

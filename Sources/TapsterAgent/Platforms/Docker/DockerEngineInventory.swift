@@ -44,16 +44,17 @@ public struct DockerEngineInventory: PlatformInventory {
     ///   and whose tenant only a namespace mapping decides.
     public func workloads() async throws -> [PlatformWorkload] {
         let running = try await client.get("/containers/json", as: [DockerEngineContainers.Summary].self)
-        var current: [String: DockerEngineContainers.Inspection] = [:]
+        var current: [String: Seen.Entry] = [:]
         for summary in running {
-            if let known = seen.inspection(of: summary.id), Self.isAlive(known.state.pid) {
+            if let known = seen.entry(of: summary.id), known.startTime != nil,
+               ProcessNamespaces.startTime(pid: known.inspection.state.pid) == known.startTime {
                 current[summary.id] = known
             } else if let inspection = try? await inspect(summary.id) {
-                current[summary.id] = inspection
+                current[summary.id] = Seen.Entry(inspection: inspection, startTime: ProcessNamespaces.startTime(pid: inspection.state.pid))
             }
         }
         seen.replace(with: current)
-        return running.compactMap { summary in current[summary.id].map { Self.workload(summary, $0) } }
+        return running.compactMap { summary in current[summary.id].map { Self.workload(summary, $0.inspection, startTime: $0.startTime) } }
             .filter { $0.labels[Self.kubernetesContainerLabel] == nil }
             .sorted { $0.name < $1.name }
     }
@@ -73,7 +74,8 @@ public struct DockerEngineInventory: PlatformInventory {
     }
 
     /// The workload of a running container. Its current name comes from the list (a rename keeps the id).
-    static func workload(_ summary: DockerEngineContainers.Summary, _ inspection: DockerEngineContainers.Inspection) -> PlatformWorkload {
+    static func workload(_ summary: DockerEngineContainers.Summary, _ inspection: DockerEngineContainers.Inspection,
+                         startTime: UInt64? = nil) -> PlatformWorkload {
         let name = summary.names?.first ?? inspection.name
         let hostNetwork = inspection.hostConfig?.networkMode == "host"
         return PlatformWorkload(
@@ -81,24 +83,25 @@ public struct DockerEngineInventory: PlatformInventory {
             kind: .container,
             labels: inspection.config.labels ?? [:],
             networkNamespacePath: hostNetwork ? nil : "/proc/\(inspection.state.pid)/ns/net",
-            platform: PlatformIdentity(runtime: "docker", uid: inspection.id, image: inspection.config.image, hostNetwork: hostNetwork))
+            platform: PlatformIdentity(runtime: "docker", uid: inspection.id, image: inspection.config.image, hostNetwork: hostNetwork),
+            processStartTime: hostNetwork ? nil : startTime)
     }
 
-    /// Whether a process with this pid still exists (the container's, unless the pid was reused meanwhile).
-    private static func isAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
-    }
-
-    /// What earlier calls inspected, by container id: only the containers running at the last call.
+    /// What earlier calls inspected, by container id: only the containers running at the last call, each
+    /// with its process's start time then (the same pid with another start time is another process).
     private final class Seen: Sendable {
-        private let inspections = Mutex<[String: DockerEngineContainers.Inspection]>([:])
+        struct Entry: Sendable {
+            var inspection: DockerEngineContainers.Inspection
+            var startTime: UInt64?
+        }
+        private let entries = Mutex<[String: Entry]>([:])
 
-        func inspection(of id: String) -> DockerEngineContainers.Inspection? {
-            inspections.withLock { $0[id] }
+        func entry(of id: String) -> Entry? {
+            entries.withLock { $0[id] }
         }
 
-        func replace(with current: [String: DockerEngineContainers.Inspection]) {
-            inspections.withLock { $0 = current }
+        func replace(with current: [String: Entry]) {
+            entries.withLock { $0 = current }
         }
     }
 }
