@@ -179,7 +179,8 @@ stop() {
     local shim
     for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $socket" 2>/dev/null); do kill -KILL "$shim" 2>/dev/null || true; done
     if [[ -d $base ]]; then
-        grep -F " $base/" /proc/self/mounts | awk '{ print $2 }' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+        # `|| true`: with no mount left grep fails, and under pipefail that would end the clean-up here.
+        { grep -F " $base/" /proc/self/mounts || true; } | awk '{ print $2 }' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
     fi
     ip link delete tapcri0 2>/dev/null || true
     rm -rf "$base"
