@@ -47,24 +47,10 @@ for index in $(seq "$containers"); do
 done
 
 start_server
-cat >"$work/agent.yaml" <<YAML
-namespaces: []
-host_interfaces: false
-process_namespaces: false
-docker-socket: $socket
-YAML
-start_agent "$prefix-node" agent
-agent_pid=$started_pid
-
+start_platform_agent docker-socket "$socket"
 all_idle_listed() { [[ $(listed "bench=$prefix,app=idle") -ge $containers ]]; }
 wait_for 300 "$containers containers listed" all_idle_listed
-
-say "idle for ${idle_seconds}s with $containers containers"
-agent_before=$(cpu_ticks "$agent_pid") engine_before=$(cpu_ticks "$engine_pid")
-sleep "$idle_seconds"
-agent_after=$(cpu_ticks "$agent_pid") engine_after=$(cpu_ticks "$engine_pid")
-echo "idle: agent CPU $(cpu_percent "$agent_before" "$agent_after" "$idle_seconds") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
-    "podman service CPU $(cpu_percent "$engine_before" "$engine_after" "$idle_seconds") of a core ($containers containers)"
+measure_idle "$engine_pid" "podman service" "$containers containers"
 
 now() { date +%s.%N; }
 appear=() disappear=()

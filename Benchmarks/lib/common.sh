@@ -267,3 +267,28 @@ values = sorted(float(v) for v in sys.argv[1:])
 def at(q): return values[min(len(values) - 1, int(q * len(values)))]
 print(f"p50 {at(0.5):.2f} s, p99 {at(0.99):.2f} s, max {values[-1]:.2f} s")' "$@"
 }
+
+# start_platform_agent KEY SOCKET: starts `tapster agent` named $prefix-node whose only workloads come from the
+# runtime at SOCKET (KEY: cri-socket or docker-socket); sets agent_pid.
+start_platform_agent() {
+    cat >"$work/agent.yaml" <<YAML
+namespaces: []
+host_interfaces: false
+process_namespaces: false
+$1: $2
+YAML
+    start_agent "$prefix-node" agent
+    agent_pid=$started_pid
+}
+
+# measure_idle RUNTIME_PID RUNTIME_NAME WHAT: prints the agent's CPU share and RSS and the runtime's CPU share over
+# idle_seconds of nothing changing (WHAT names what runs, e.g. "200 pods").
+measure_idle() {
+    local agent_before agent_after runtime_before runtime_after
+    say "idle for ${idle_seconds}s with $3"
+    agent_before=$(cpu_ticks "$agent_pid") runtime_before=$(cpu_ticks "$1")
+    sleep "$idle_seconds"
+    agent_after=$(cpu_ticks "$agent_pid") runtime_after=$(cpu_ticks "$1")
+    echo "idle: agent CPU $(cpu_percent "$agent_before" "$agent_after" "$idle_seconds") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
+        "$2 CPU $(cpu_percent "$runtime_before" "$runtime_after" "$idle_seconds") of a core ($3)"
+}

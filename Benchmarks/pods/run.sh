@@ -49,24 +49,10 @@ for index in $(seq "$pods"); do
 done
 
 start_server
-cat >"$work/agent.yaml" <<YAML
-namespaces: []
-host_interfaces: false
-process_namespaces: false
-cri-socket: $socket
-YAML
-start_agent "$prefix-node" agent
-agent_pid=$started_pid
-
+start_platform_agent cri-socket "$socket"
 all_idle_listed() { [[ $(listed "k8s.namespace=$namespace,app=idle") -ge $pods ]]; }
 wait_for 300 "$pods pods listed" all_idle_listed
-
-say "idle for ${idle_seconds}s with $pods pods"
-agent_before=$(cpu_ticks "$agent_pid") runtime_before=$(cpu_ticks "$runtime_pid")
-sleep "$idle_seconds"
-agent_after=$(cpu_ticks "$agent_pid") runtime_after=$(cpu_ticks "$runtime_pid")
-echo "idle: agent CPU $(cpu_percent "$agent_before" "$agent_after" "$idle_seconds") of a core, RSS $(( $(status_field "$agent_pid" VmRSS) / 1024 )) MiB;" \
-    "containerd CPU $(cpu_percent "$runtime_before" "$runtime_after" "$idle_seconds") of a core ($pods pods)"
+measure_idle "$runtime_pid" containerd "$pods pods"
 
 # A live tap on the probes' label, mirrored to a VXLAN tool on loopback: "covered" is the agent capturing on the pod.
 "$bin" filter create probe --selector app=probe >/dev/null

@@ -7,7 +7,8 @@ import TapsterCore
 /// network namespace (`/proc/<pid>/ns/net`, or none when it shares the host's network).
 ///
 /// Each call lists the running containers (`GET /containers/json`) and inspects only the ones it has not
-/// seen yet or whose process has gone (a restart keeps the id, not the pid): what inspection tells —
+/// seen yet or whose process is gone or was replaced (a restart keeps the id, not the pid; a reused
+/// pid has another start time): what inspection tells —
 /// pid, image, labels, network mode — does not change while a container runs, and the scanner asks every
 /// second.
 public struct DockerEngineInventory: PlatformInventory {
