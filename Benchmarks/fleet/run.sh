@@ -26,7 +26,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/fleet-bench-build.XXXXXX")
 trap 'rm -f "$log"' EXIT
 # build PRODUCT: the release build of PRODUCT (of this package or the tapster package it depends on).
 build() {
-    swift build -c release --package-path "$here/.." --scratch-path "$scratch" --product "$1" >"$log" 2>&1 \
+    swift build -c release --package-path "$here/.." --scratch-path "$scratch" --product "$1" --disable-build-manifest-caching >"$log" 2>&1 \
         || { tail -n 30 "$log" >&2; echo "fleet-bench: the release build of $1 failed" >&2; exit 1; }
 }
 build fleet-bench

@@ -36,9 +36,11 @@ extension SQLSession {
     }
 
     func listAgents() async throws -> [Agent] {
-        try await perform("list agents") {
-            try await rows("SELECT body, replica FROM agents ORDER BY \(dialect.byteOrder("name"))").map(Self.agent)
-        }
+        try await fetchAgents().values()
+    }
+
+    func fetchAgents() async throws -> FetchedRows<Agent> {
+        try await fetch("list agents", "SELECT body, replica FROM agents ORDER BY \(dialect.byteOrder("name"))", as: Self.agent)
     }
 
     func deleteAgent(id: String) async throws -> Bool {

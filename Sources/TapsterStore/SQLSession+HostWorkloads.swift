@@ -5,19 +5,22 @@ import TapsterCore
 /// the prefix compares names alone, so only that host's bodies are read and decoded.
 extension SQLSession {
     func listWorkloads(onHost host: String) async throws -> [Workload] {
+        try await fetchWorkloads(onHost: host).values().filter { $0.host == host }
+    }
+
+    func fetchWorkloads(onHost host: String) async throws -> FetchedRows<Workload> {
         let prefix = host + "/"
-        return try await perform("list workloads of a host") {
-            try await rows("""
-                SELECT body FROM workloads
-                WHERE substr(name, 1, CAST(\(bind: prefix.count) AS INTEGER)) = \(bind: prefix)
-                ORDER BY \(dialect.byteOrder("name")), \(dialect.byteOrder("id"))
-                """).map { try $0.body(Workload.self) }.filter { $0.host == host }
-        }
+        return try await fetch("list workloads of a host", """
+            SELECT body FROM workloads
+            WHERE substr(name, 1, CAST(\(bind: prefix.count) AS INTEGER)) = \(bind: prefix)
+            ORDER BY \(dialect.byteOrder("name")), \(dialect.byteOrder("id"))
+            """) { try $0.body(Workload.self) }
     }
 }
 
 extension SQLStore {
     public func listWorkloads(onHost host: String) async throws -> [Workload] {
-        try await onConnection { try await $0.listWorkloads(onHost: host) }
+        // Decoded once the connection is free again (``FetchedRows``).
+        try await onConnection { try await $0.fetchWorkloads(onHost: host) }.values().filter { $0.host == host }
     }
 }

@@ -50,13 +50,15 @@ extension SQLSession {
     }
 
     func list<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> [Record<Spec>] {
-        try await perform("list \(collection.table)") {
-            var sql: SQLQueryString = "SELECT body FROM \(ident: collection.table)"
-            if let tenants {
-                sql += tenants.isEmpty ? " WHERE 1 = 0" : " WHERE tenant IN \(bindList(tenants))"
-            }
-            sql += " ORDER BY \(dialect.byteOrder("name")), \(dialect.byteOrder("id"))"
-            return try await rows(sql).map { try $0.body(Record<Spec>.self) }
+        try await fetchList(collection, tenants: tenants).values()
+    }
+
+    func fetchList<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> FetchedRows<Record<Spec>> {
+        var sql: SQLQueryString = "SELECT body FROM \(ident: collection.table)"
+        if let tenants {
+            sql += tenants.isEmpty ? " WHERE 1 = 0" : " WHERE tenant IN \(bindList(tenants))"
         }
+        sql += " ORDER BY \(dialect.byteOrder("name")), \(dialect.byteOrder("id"))"
+        return try await fetch("list \(collection.table)", sql) { try $0.body(Record<Spec>.self) }
     }
 }

@@ -26,15 +26,17 @@ extension SQLSession {
 
     /// Newest first. With tenants: the taps of those tenants, and the owner's taps whatever their tenant.
     func listTaps(_ query: TapQuery) async throws -> [Tap] {
-        try await perform("list taps") {
-            var conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
-            if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
-            if let target = query.target { conditions.append("target_name = \(bind: target)") }
-            var sql: SQLQueryString = "SELECT body, owner_id FROM taps"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
-            return try await rows(sql).map(SQLSession.tap)
-        }
+        try await fetchTaps(query).values()
+    }
+
+    func fetchTaps(_ query: TapQuery) async throws -> FetchedRows<Tap> {
+        var conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
+        if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
+        if let target = query.target { conditions.append("target_name = \(bind: target)") }
+        var sql: SQLQueryString = "SELECT body, owner_id FROM taps"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
+        return try await fetch("list taps", sql, as: SQLSession.tap)
     }
 
     /// Compare-and-set on the state: writes only when the stored tap is still in `expected`.

@@ -2,7 +2,7 @@ import Foundation
 import TapsterCore
 
 /// ``SQLStore``'s own operations: each runs the ``SQLSession`` operation of the same name on a
-/// connection of its own.
+/// connection of its own. Listings decode their rows once the connection is released (``FetchedRows``).
 extension SQLStore {
     public func insert<Spec>(_ record: Record<Spec>, into collection: RecordCollection<Spec>) async throws {
         try await onConnection { try await $0.insert(record, into: collection) }
@@ -23,7 +23,7 @@ extension SQLStore {
     }
 
     public func list<Spec>(_ collection: RecordCollection<Spec>, tenants: Set<String>?) async throws -> [Record<Spec>] {
-        try await onConnection { try await $0.list(collection, tenants: tenants) }
+        try await onConnection { try await $0.fetchList(collection, tenants: tenants) }.values()
     }
 
     public func insertUser(_ user: User, passwordHash: String?) async throws {
@@ -100,7 +100,7 @@ extension SQLStore {
     }
 
     public func listTaps(_ query: TapQuery) async throws -> [Tap] {
-        try await onConnection { try await $0.listTaps(query) }
+        try await onConnection { try await $0.fetchTaps(query) }.values()
     }
 
     public func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool {
@@ -136,7 +136,7 @@ extension SQLStore {
     }
 
     public func listAgents() async throws -> [Agent] {
-        try await onConnection { try await $0.listAgents() }
+        try await onConnection { try await $0.fetchAgents() }.values()
     }
 
     public func lockAgent(named name: String) async throws -> Agent? {

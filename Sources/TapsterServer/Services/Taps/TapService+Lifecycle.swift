@@ -44,11 +44,14 @@ extension TapService {
 
     /// Admits and inserts a tap. A capture's tap carries its narrowing, and `alongside` writes the
     /// capture's own record in the same transaction.
+    ///
+    /// The workloads the tap selects are counted once it is committed (``recordMatches(of:filter:)``): the
+    /// count reads every workload in the tap's scope, and agents are sent the tap without waiting for it.
     func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
               description: String?, reactivating earlier: Tap?, capture: CaptureNarrowing? = nil,
               alongside: (@Sendable (any StoreSession, Tap) async throws -> Void)? = nil) async throws -> TapView {
-        return try await admissions.run {
-            try await transaction(publishing: { [.tap(id: $0.tap.id, .created)] }) { session in
+        let opened = try await admissions.run {
+            try await transaction(publishing: { [.tap(id: $0.id, .created)] }) { session in
                 let grants = try await session.list(.grants, tenants: nil).filter { $0.filter == filter.name && $0.target == target.name }
                 // The owner's row lock serialises admissions of one owner across replicas (the semaphore only within this one).
                 let quota = try await session.lockUser(id: p.userID)?.spec.effectiveQuota ?? UserSpec.defaultQuota
@@ -56,12 +59,9 @@ extension TapService {
                 let admitted = try TapAdmission.admit(
                     p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
                     liveTaps: live, quota: quota)
-                var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
+                let tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
                               capture: capture)
-                let matched = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: session)
-                    .filter { capture?.selects($0.spec) ?? true }.count
-                tap.matchedWorkloads = matched
                 try await session.insertTap(tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
                                "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]
@@ -69,13 +69,31 @@ extension TapService {
                 try await audit(session, p, earlier == nil ? AuditAction.tapCreated : AuditAction.tapReactivated, .tap,
                                 id: tap.id, name: nil, tenant: tap.tenant, details: details)
                 try await alongside?(session, tap)
-                var warnings: [String] = []
-                if matched == 0 {
-                    warnings.append("filter \"\(filter.name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")
-                }
-                return TapView(tap: tap, warnings: warnings)
+                return tap
             }
         }
+        let tap = try await recordMatches(of: opened, filter: filter.spec)
+        var warnings: [String] = []
+        if tap.matchedWorkloads == 0 {
+            warnings.append("filter \"\(filter.name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")
+        }
+        return TapView(tap: tap, warnings: warnings)
+    }
+
+    /// Counts the workloads committed tap `tap` selects (its filter `filter`, its tenant scope, a capture's
+    /// narrowing) and records the count on the tap, as "matched at start". A tap that changed meanwhile
+    /// (stopped, expired) keeps its new state and gets the count too.
+    func recordMatches(of tap: Tap, filter: FilterSpec) async throws -> Tap {
+        let matched = try await CatalogService.workloads(selectedBy: filter, for: tap, in: store)
+            .filter { tap.capture?.selects($0.spec) ?? true }.count
+        for _ in 0..<3 {
+            guard var current = try await store.findTap(id: tap.id) else { break }
+            current.matchedWorkloads = matched
+            if try await store.updateTap(current, ifStateIs: current.state) { return current }
+        }
+        var counted = tap
+        counted.matchedWorkloads = matched
+        return counted
     }
 
     /// Stops a live tap: `stopped_by` is `admin` when an admin stops it, `user` otherwise.
