@@ -83,13 +83,16 @@ struct FleetRun {
             }
         }
         let healthy = Date().timeIntervalSince(restart)
+        try await server.waitUntilReady()
+        let ready = Date().timeIntervalSince(restart)
         guard let restarted = server.pid else { throw BenchError("the server did not restart") }
         meter = ProcessMeter(pid: restarted)
         let reconnected = try await waitForAll("agents to reconnect", since: restart) { fleet.ledger.established(since: restart) }
-        let afterHealthy = fleet.ledger.failures(since: restart.addingTimeInterval(healthy))
-        let reasons = Dictionary(grouping: afterHealthy, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
+        let afterReady = fleet.ledger.failures(since: restart.addingTimeInterval(ready))
+        let reasons = Dictionary(grouping: afterReady, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
         report("reconnect", "all \(agents) agents reconnected \(seconds(reconnected)) after the restart (server healthy after \(seconds(healthy)), "
-               + "server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); \(afterHealthy.count) channel errors after healthy"
+               + "ready (/readyz: agent port open) after \(seconds(ready)), server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); "
+               + "\(afterReady.count) channel errors after ready"
                + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")))
         let errors = server.log.split(separator: "\n").filter { $0.contains(" error tapster") }
         report("server log", "\(errors.count) error lines" + (errors.first.map { "; the first: \($0.prefix(300))" } ?? ""))

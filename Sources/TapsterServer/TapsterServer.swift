@@ -25,7 +25,7 @@ public enum TapsterServer {
             let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
             let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings, logger: logger)
-            let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications)
+            let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications, servesAgents: true)
             // Subscribed before anything is published, so that the other replicas hear every change.
             let relay: [any Service] = store.carriesNotifications
                 ? [ChangeRelay(store: store, feed: controlPlane.changes, replica: replica, logger: logger)] : []
@@ -47,6 +47,7 @@ public enum TapsterServer {
             }
             let agentChannel = AgentChannel(controlPlane: controlPlane, pki: pki, configuration: configuration.agentChannel, logger: logger) { address in
                 banner.printAgentChannel(address: address, fingerprint: pki.authority.fingerprint.description)
+                replica.agentChannelListens()
             }
             let app = makeApplication(controlPlane: controlPlane, configuration: configuration, replica: replica, logger: logger,
                                       services: [agentChannel, heartbeat, revocations] + relay + alongside(controlPlane)) { port in

@@ -77,6 +77,22 @@ public final class ServerProcess: @unchecked Sendable {
     /// `kill -9`: the server vanishes without cleaning up.
     public func kill() { process?.killNow() }
 
+    /// Waits until `/readyz` answers 200: the database answers, the feed listens and agents can connect
+    /// (`/healthz` answers before the agent port is open).
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if let status = process?.status {
+                throw ServerFailed(message: "tapster serve exited with status \(status):\n\(log)")
+            }
+            let ready = (try? await APIClient.with(server: url, token: nil) { try await $0.ready() }) != nil
+            if ready { return }
+            guard clock.now < deadline else { throw ServerFailed(message: "tapster serve not ready after \(timeout):\n\(log)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// SIGTERM and wait.
     public func stop() { process?.stop() }
 

@@ -72,6 +72,12 @@ extension APIClient {
     public func health() async throws {
         _ = try await send(.GET, "/healthz", authenticated: false)
     }
+
+    /// `GET /readyz`: returns when the server answers that it is ready (its database answers, it hears the
+    /// other replicas, agents can connect); throws while it answers 503.
+    public func ready() async throws {
+        _ = try await send(.GET, "/readyz", authenticated: false)
+    }
 }
 
 /// `{"items": [...], "continue": "…"}` of items that need only be decodable.

@@ -4,7 +4,7 @@ import Synchronization
 import TapsterStore
 
 /// `GET /readyz`: whether this replica should receive traffic — which replica answers, whether its
-/// database answers and whether it hears the other replicas' changes. Unauthenticated (load balancers
+/// database answers, whether it hears the other replicas' changes and whether its agent channel listens. Unauthenticated (load balancers
 /// and orchestrators ask it), so it says nothing else. 200 when ready, 503 with the same body when not.
 struct ReadinessRoutes {
     /// The answer, for people and probes alike.
@@ -15,10 +15,13 @@ struct ReadinessRoutes {
         var database: String
         /// ``ReplicaState/FeedState``: `listening`, `not_needed` (SQLite), `connecting` or `lost`.
         var changeFeed: String
+        /// `listening`, `starting` (agents cannot connect yet) or `not_served`.
+        var agentChannel: String
 
         enum CodingKeys: String, CodingKey {
             case ready, replica, database
             case changeFeed = "change_feed"
+            case agentChannel = "agent_channel"
         }
     }
 
@@ -38,8 +41,10 @@ struct ReadinessRoutes {
     func check() async -> Readiness {
         let reachable = await databaseAnswers()
         let feed = replica.feedState
-        return Readiness(ready: reachable && (feed == .listening || feed == .notNeeded), replica: replica.identity.name,
-                         database: reachable ? "reachable" : "unreachable", changeFeed: feed.rawValue)
+        let agents = replica.agentChannelReady
+        return Readiness(ready: reachable && (feed == .listening || feed == .notNeeded) && agents, replica: replica.identity.name,
+                         database: reachable ? "reachable" : "unreachable", changeFeed: feed.rawValue,
+                         agentChannel: !replica.servesAgents ? "not_served" : agents ? "listening" : "starting")
     }
 
     /// Whether the store answers within ``databaseTimeout``. The ping is left behind when it is late

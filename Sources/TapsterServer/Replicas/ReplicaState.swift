@@ -23,13 +23,25 @@ public final class ReplicaState: Sendable {
     private let sent = Atomic<UInt64>(0)
     private let received = Atomic<UInt64>(0)
     private let reconnects = Atomic<UInt64>(0)
+    /// Whether this replica serves agents (`tapster serve` does; an application made in a test may not).
+    public let servesAgents: Bool
+    private let agentsListening = Atomic<Bool>(false)
 
-    /// - Parameter relayed: whether changes cross to other replicas (PostgreSQL).
-    public init(identity: ReplicaIdentity, relayed: Bool) {
+    /// - Parameters:
+    ///   - relayed: whether changes cross to other replicas (PostgreSQL).
+    ///   - servesAgents: whether it is ready only once its agent channel listens.
+    public init(identity: ReplicaIdentity, relayed: Bool, servesAgents: Bool = false) {
         self.identity = identity
         self.instance = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16).description
         self.feed = Mutex(relayed ? .connecting : .notNeeded)
+        self.servesAgents = servesAgents
     }
+
+    /// Whether agents can connect: its agent channel listens, or it serves none.
+    public var agentChannelReady: Bool { !servesAgents || agentsListening.load(ordering: .relaxed) }
+
+    /// Records that the agent channel listens (a restarted server's agents can reconnect from now on).
+    func agentChannelListens() { agentsListening.store(true, ordering: .relaxed) }
 
     /// A replica alone (tests, tools): SQLite-like, nothing to hear.
     public static func standalone(name: String = "local") -> ReplicaState {

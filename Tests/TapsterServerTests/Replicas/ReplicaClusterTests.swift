@@ -20,6 +20,7 @@ struct ReplicaClusterTests {
         var replica: String
         var database: String
         var changeFeed: String
+        var agentChannel: String
     }
 
     /// Runs `body` with `count` replicas on a fresh database, each listening to the others' changes.
@@ -41,11 +42,12 @@ struct ReplicaClusterTests {
         try await APIClient.with(server: replica.url, token: nil) { try await $0.call(.GET, "/readyz", authenticated: false, as: Readiness.self).value }
     }
 
-    @Test func everyReplicaIsReadyAndSaysWhichReplicaItIsThatItsDatabaseAnswersAndThatItHearsTheOthers() async throws {
+    @Test func everyReplicaIsReadyAndSaysWhichReplicaItIsThatItsDatabaseAnswersThatItHearsTheOthersAndThatAgentsCanConnect() async throws {
         try await withCluster(2) { cluster in
             for (index, replica) in cluster.replicas.enumerated() {
                 let readiness = try await Self.readiness(replica)
-                #expect(readiness == Readiness(ready: true, replica: ReplicaCluster.name(index), database: "reachable", changeFeed: "listening"))
+                #expect(readiness == Readiness(ready: true, replica: ReplicaCluster.name(index), database: "reachable", changeFeed: "listening",
+                                               agentChannel: "listening"))
             }
         }
     }
