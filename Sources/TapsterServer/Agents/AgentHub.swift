@@ -188,11 +188,12 @@ public actor AgentHub {
     private static func hosts(namedBy changes: Set<Change>) -> Set<String>? {
         var hosts: Set<String> = []
         for change in changes {
-            switch change {
-            case .workload(_, let host, _): hosts.insert(host)
-            case .agent(let name, _): hosts.insert(name)
-            case .namespaceMapping: continue
-            case .tap, .filter, .target, .everything: return nil
+            if let host = change.host {
+                hosts.insert(host)
+            } else if case .namespaceMapping = change {
+                continue
+            } else {
+                return nil
             }
         }
         return hosts
@@ -213,11 +214,17 @@ public actor AgentHub {
     /// model: a workload that just joined a capture, a tap whose change is still on its way from another
     /// replica). A few small reads, never the whole fleet's: after a restart every agent's first status
     /// report asks, and reading everything for each was a reconnect storm's whole cost.
+    ///
+    /// Of the changes pending for the next plan it applies the taps', filters' and targets' (they may
+    /// concern any agent), and other hosts' only when a live tap reads other hosts: a restarted server's
+    /// pending changes name every reconnecting agent, and each of a thousand first reports re-reading a
+    /// thousand agents (on a copy of the model each) starved the store and the hub's first plan for minutes.
     private func planAfresh(_ agent: String, taps: Set<String>) async throws {
         var working = pendingEverything ? try await PlanningModel.load(from: store) : try await currentModel()
         // The refreshed copy is not kept: a plan running meanwhile keeps the model, and its changes must
         // not be overwritten by this older copy. What the next plan will apply, this one applies too.
-        for change in pending { try await working.refresh(change, from: store) }
+        let hostChanges = pending.filter { $0.host != nil }
+        for change in pending where change.host == nil { try await working.refresh(change, from: store) }
         for id in taps.sorted() {
             try await working.refresh(.tap(id: id, .updated), from: store)
             // A tap's filter and target may be newer than the model as well.
@@ -225,9 +232,14 @@ public actor AgentHub {
             try await working.refresh(.filter(name: tap.filter, .updated), from: store)
             try await working.refresh(.target(name: tap.target, .updated), from: store)
         }
-        try await working.refresh(host: agent, from: store)
+        let readsOtherHosts = working.readsOtherHosts
+        if readsOtherHosts {
+            for change in hostChanges { try await working.refresh(change, from: store) }
+        }
+        // The agent's own host as committed now, in place of the model's (no copy of the model to change).
+        let reading = try await PlanningModel.HostReading.read(agent, from: store)
         let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
-                                    onHosts: working.readsOtherHosts ? nil : [agent])
+                                    onHosts: readsOtherHosts ? nil : [agent], replacing: reading)
         assignments.record(DesiredTapsPlanner.plan(inputs, for: [agent]), at: clock())
     }
 

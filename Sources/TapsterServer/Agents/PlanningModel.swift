@@ -76,25 +76,46 @@ struct PlanningModel: Sendable {
         }
     }
 
+    /// One host's agent and workloads as committed when read.
+    struct HostReading: Sendable {
+        var host: String
+        var agent: Agent?
+        var workloads: [Workload]
+
+        static func read(_ host: String, from store: any Store) async throws -> HostReading {
+            HostReading(host: host, agent: try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil },
+                        workloads: try await store.listWorkloads(onHost: host))
+        }
+    }
+
     /// Reads again host `host`'s agent and workloads.
     mutating func refresh(host: String, from store: any Store) async throws {
+        let reading = try await HostReading.read(host, from: store)
         for id in workloads[host]?.keys.map({ $0 }) ?? [] { hosts[id] = nil }
         workloads[host] = nil
-        for workload in try await store.listWorkloads(onHost: host) { keep(workload) }
-        agents[host] = try await store.findAgent(host).flatMap { $0.name == host ? $0 : nil }
+        for workload in reading.workloads { keep(workload) }
+        agents[host] = reading.agent
     }
 
     /// The planner's inputs at `now`: with every workload, or only those on `hosts` (enough to plan those
-    /// hosts as long as no tap ``readsOtherHosts``).
-    func inputs(now: Date, tunnelKeySecret: SymmetricKey, onHosts hosts: Set<String>? = nil) -> DesiredTapsPlanner.Inputs {
-        let workloads: [Workload]
+    /// hosts as long as no tap ``readsOtherHosts``); with `reading`, that host's agent and workloads are
+    /// the reading's instead of the model's (without copying the model to change it).
+    func inputs(now: Date, tunnelKeySecret: SymmetricKey, onHosts hosts: Set<String>? = nil,
+                replacing reading: HostReading? = nil) -> DesiredTapsPlanner.Inputs {
+        func kept(_ host: String) -> Bool { host != reading?.host }
+        var workloads: [Workload]
         if let hosts {
-            workloads = hosts.flatMap { self.workloads[$0].map { Array($0.values) } ?? [] }
+            workloads = hosts.filter(kept).flatMap { self.workloads[$0].map { Array($0.values) } ?? [] }
         } else {
-            workloads = self.workloads.values.flatMap(\.values)
+            workloads = self.workloads.filter { kept($0.key) }.values.flatMap(\.values)
+        }
+        var agents = reading == nil ? Array(self.agents.values) : self.agents.values.filter { kept($0.name) }
+        if let reading {
+            workloads += reading.workloads
+            if let agent = reading.agent { agents.append(agent) }
         }
         return DesiredTapsPlanner.Inputs(taps: Array(taps.values), filters: Array(filters.values), targets: Array(targets.values),
-                                         workloads: workloads, agents: Array(agents.values), now: now, tunnelKeySecret: tunnelKeySecret)
+                                         workloads: workloads, agents: agents, now: now, tunnelKeySecret: tunnelKeySecret)
     }
 
     /// Whether a live tap's plan on one host depends on other hosts' workloads: a peer selector (their

@@ -28,3 +28,14 @@ public enum Change: Sendable, Hashable {
     /// everything they depend on from the store, as for ``ChangeFeed/Event/resync``.
     case everything
 }
+
+extension Change {
+    /// The host a workload or agent change is about; `nil` for the others, which may concern any host.
+    var host: String? {
+        switch self {
+        case .workload(_, let host, _): host
+        case .agent(let name, _): name
+        case .tap, .filter, .target, .namespaceMapping, .everything: nil
+        }
+    }
+}

@@ -39,7 +39,11 @@ struct ReadinessRoutes {
     }
 
     func check() async -> Readiness {
-        let reachable = await databaseAnswers()
+        Self.readiness(databaseReachable: await databaseAnswers(), of: replica)
+    }
+
+    /// The answer of `replica` whose database answered (`databaseReachable`) or not.
+    static func readiness(databaseReachable reachable: Bool, of replica: ReplicaState) -> Readiness {
         let feed = replica.feedState
         let agents = replica.agentChannelReady
         return Readiness(ready: reachable && (feed == .listening || feed == .notNeeded) && agents, replica: replica.identity.name,
