@@ -83,7 +83,9 @@ struct FleetRun {
             }
         }
         let healthy = Date().timeIntervalSince(restart)
-        try await server.waitUntilReady()
+        // Ready also means the database answers the readiness probe within 2 s, which a storm of N agents
+        // can delay: waited for as long as any other step.
+        try await server.waitUntilReady(timeout: timeout)
         let ready = Date().timeIntervalSince(restart)
         guard let restarted = server.pid else { throw BenchError("the server did not restart") }
         meter = ProcessMeter(pid: restarted)

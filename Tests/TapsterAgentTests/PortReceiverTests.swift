@@ -122,8 +122,9 @@ struct PortReceiverTests {
                 lab.receiver.receptions.map(\.tapID) == ["marker"] ? true : nil
             }
             // Frames past the deadline are refused frame by frame (checked below); the reception's removal is
-            // bounded by the thread's 100 ms poll, plus scheduling delay on a loaded 2-core machine.
-            #expect(Date().timeIntervalSince(short.deadline) < 3, "ended within seconds of its deadline")
+            // bounded by the thread's 100 ms poll, plus scheduling delay on a loaded 2-core machine (3.7 s was
+            // seen with the whole suite running): the bound tells "by itself at its deadline" from a late sweep.
+            #expect(Date().timeIntervalSince(short.deadline) < 10, "ended within seconds of its deadline")
             try lab.send(3..<6, key: expiring)   // after the deadline: dropped
             try lab.send(6..<7, key: marker)     // delivered, after the dropped ones
 
