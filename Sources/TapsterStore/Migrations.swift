@@ -25,6 +25,7 @@ enum Migrations {
         Migration(version: 8, name: "replicas", statements: replicas),
         Migration(version: 9, name: "capture replicas", statements: captureReplicas),
         Migration(version: 10, name: "namespace mappings", statements: namespaceMappings),
+        Migration(version: 11, name: "tap match counts", statements: tapMatchCounts),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -269,4 +270,11 @@ enum Migrations {
     /// Admins' rules giving Kubernetes namespaces to tenants: a record table (name = the pattern). A pod's
     /// platform identity (runtime, namespace, uid, image) is part of the workload's JSON body, like its labels.
     private static let namespaceMappings: [SQLQueryString] = recordTable("namespace_mappings")
+
+    /// How many workloads a tap matched at its start, in a column of its own: it is counted after the tap is
+    /// committed (``StoreSession/recordMatchedWorkloads(_:tapID:)``), and a stop or expiry rewriting the body
+    /// from an earlier read must not set it back.
+    private static let tapMatchCounts: [SQLQueryString] = [
+        "ALTER TABLE taps ADD COLUMN matched_workloads BIGINT",
+    ]
 }

@@ -3,7 +3,8 @@ import SQLKit
 import TapsterCore
 
 /// Taps: the tap's JSON in `body` (without per-agent status, kept apart), and the columns the
-/// scheduler and listings search: tenant, owner, state, filter, target, created and deadline times.
+/// scheduler and listings search: tenant, owner, state, filter, target, created and deadline times; and
+/// the workloads it matched at its start, counted after its commit.
 extension SQLSession {
     static let liveStates: SQLQueryString = "('pending', 'active')"
 
@@ -20,7 +21,7 @@ extension SQLSession {
 
     func findTap(id: String) async throws -> Tap? {
         try await perform("find tap") {
-            try await row("SELECT body, owner_id FROM taps WHERE id = \(bind: id)").map(SQLSession.tap)
+            try await row("SELECT body, owner_id, matched_workloads FROM taps WHERE id = \(bind: id)").map(SQLSession.tap)
         }
     }
 
@@ -33,7 +34,7 @@ extension SQLSession {
         var conditions = visibilityConditions(tenants: query.tenants, ownerID: query.ownerID, states: query.states?.map(\.rawValue))
         if let filter = query.filter { conditions.append("filter_name = \(bind: filter)") }
         if let target = query.target { conditions.append("target_name = \(bind: target)") }
-        var sql: SQLQueryString = "SELECT body, owner_id FROM taps"
+        var sql: SQLQueryString = "SELECT body, owner_id, matched_workloads FROM taps"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY created_at_ms DESC, \(dialect.byteOrder("id")) DESC"
         return try await fetch("list taps", sql, as: SQLSession.tap)
@@ -58,7 +59,7 @@ extension SQLSession {
     func dueTaps(at now: Date) async throws -> [Tap] {
         try await perform("read due taps") {
             try await rows("""
-                SELECT body, owner_id FROM taps
+                SELECT body, owner_id, matched_workloads FROM taps
                 WHERE state IN \(SQLSession.liveStates) AND deadline_ms <= \(bind: now.millisecondsSince1970)
                 ORDER BY deadline_ms, \(dialect.byteOrder("id"))
                 """).map(SQLSession.tap)
@@ -105,7 +106,15 @@ extension SQLSession {
     private static func tap(_ row: any SQLRow) throws -> Tap {
         var tap = try row.body(Tap.self)
         tap.ownerID = try row.optionalText("owner_id")
+        if !(try row.decodeNil(column: "matched_workloads")) { tap.matchedWorkloads = Int(try row.integer("matched_workloads")) }
         return tap
+    }
+
+    /// Records how many workloads tap `tapID` matched at its start; only that column (see migration 11).
+    func recordMatchedWorkloads(_ count: Int, tapID: String) async throws {
+        try await perform("record a tap's matched workloads") {
+            try await execute("UPDATE taps SET matched_workloads = \(bind: Int64(count)) WHERE id = \(bind: tapID)")
+        }
     }
 
     private static func tapBody(_ tap: Tap) throws -> String {

@@ -103,6 +103,10 @@ extension SQLStore {
         try await onConnection { try await $0.fetchTaps(query) }.values()
     }
 
+    public func recordMatchedWorkloads(_ count: Int, tapID: String) async throws {
+        try await onConnection { try await $0.recordMatchedWorkloads(count, tapID: tapID) }
+    }
+
     public func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool {
         try await onConnection { try await $0.updateTap(tap, ifStateIs: expected) }
     }

@@ -197,6 +197,9 @@ public protocol StoreSession: Sendable {
     /// Writes `tap` only if the stored tap is still in `expected` state (compare-and-set);
     /// returns whether it was written. This is how two replicas never both expire a tap.
     func updateTap(_ tap: Tap, ifStateIs expected: TapState) async throws -> Bool
+    /// Records how many workloads tap `tapID` matched at its start (counted after its commit); a later
+    /// ``updateTap(_:ifStateIs:)`` keeps it.
+    func recordMatchedWorkloads(_ count: Int, tapID: String) async throws
     /// Live (pending or active) taps whose deadline is at or before `now`.
     func dueTaps(at now: Date) async throws -> [Tap]
     /// The earliest deadline among live taps.

@@ -30,6 +30,21 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func aTapsMatchCountRecordedAfterItsCommitIsKeptByAStopWrittenFromAnEarlierRead(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let tap = Fixtures.tap(state: .active)
+            try await db.store.insertTap(tap)
+            let readBeforeTheCount = try #require(try await db.store.findTap(id: tap.id))
+            try await db.store.recordMatchedWorkloads(7, tapID: tap.id)
+            let stopped = try readBeforeTheCount.applying(.stop(by: .user, actor: "alice"), at: Fixtures.at(601))
+            #expect(try await db.store.updateTap(stopped, ifStateIs: .active) == true)
+            let stored = try #require(try await db.store.findTap(id: tap.id))
+            #expect(stored.state == .stopped)
+            #expect(stored.matchedWorkloads == 7)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func listTapsIsNewestFirst(kind: StoreKind) async throws {
         try await TestDatabase.with(kind) { db in
             let old = Fixtures.tap(createdAt: Fixtures.at(0))

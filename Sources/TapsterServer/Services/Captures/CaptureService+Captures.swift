@@ -51,7 +51,8 @@ extension CaptureService {
         let replica = broker.settings.replica
         narrowing.replica = replica
         let opened = try await taps.open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
-                                    description: request.description, reactivating: nil, capture: narrowing) { session, tap in
+                                    description: request.description, reactivating: nil, capture: narrowing,
+                                    countingMatches: false) { session, tap in
             var capture = Capture(
                 id: tap.id, tenant: tap.tenant, owner: tap.owner, ownerID: tap.ownerID, filter: tap.filter, target: tap.target, mode: mode,
                 createdAt: tap.createdAt, deadline: tap.deadline, objectKey: mode == .store ? Self.objectKey(tap) : nil,
@@ -65,15 +66,17 @@ extension CaptureService {
         }
         let tap = opened.tap
         let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
-        let hosts = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store)
-            .filter { narrowing.selects($0.spec) }.map(\.host)
+        let selected = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store).filter { narrowing.selects($0.spec) }
+        let hosts = selected.map(\.host)
         await broker.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
             objectKey: mode == .store ? Self.objectKey(tap) : nil, tags: Self.objectTags(tap), expectedAgents: Set(hosts),
             snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
             storedBytesAllowance: allowance))
+        // Counted from the same scan, once the session runs (its agents have the tap since the commit).
+        let counted = await taps.recordMatched(selected.count, of: tap, filter: filter.name)
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
-        return CaptureView(capture: capture, warnings: warnings + opened.warnings)
+        return CaptureView(capture: capture, warnings: warnings + counted.warnings)
     }
 
     // MARK: Reading

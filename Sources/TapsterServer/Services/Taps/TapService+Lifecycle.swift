@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TapsterAPI
 import TapsterCore
 import TapsterStore
@@ -47,8 +48,9 @@ extension TapService {
     ///
     /// The workloads the tap selects are counted once it is committed (``recordMatches(of:filter:)``): the
     /// count reads every workload in the tap's scope, and agents are sent the tap without waiting for it.
+    /// A capture counts them itself (`countingMatches: false`), after its session has begun.
     func open(_ p: Principal, filter: Filter, target: Target, duration: TapDuration, tenant: String?,
-              description: String?, reactivating earlier: Tap?, capture: CaptureNarrowing? = nil,
+              description: String?, reactivating earlier: Tap?, capture: CaptureNarrowing? = nil, countingMatches: Bool = true,
               alongside: (@Sendable (any StoreSession, Tap) async throws -> Void)? = nil) async throws -> TapView {
         let opened = try await admissions.run {
             try await transaction(publishing: { [.tap(id: $0.id, .created)] }) { session in
@@ -72,28 +74,40 @@ extension TapService {
                 return tap
             }
         }
-        let tap = try await recordMatches(of: opened, filter: filter.spec)
-        var warnings: [String] = []
-        if tap.matchedWorkloads == 0 {
-            warnings.append("filter \"\(filter.name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")
-        }
-        return TapView(tap: tap, warnings: warnings)
+        guard countingMatches else { return TapView(tap: opened, warnings: []) }
+        return await recordMatches(of: opened, filter: filter.spec)
     }
 
     /// Counts the workloads committed tap `tap` selects (its filter `filter`, its tenant scope, a capture's
-    /// narrowing) and records the count on the tap, as "matched at start". A tap that changed meanwhile
-    /// (stopped, expired) keeps its new state and gets the count too.
-    func recordMatches(of tap: Tap, filter: FilterSpec) async throws -> Tap {
-        let matched = try await CatalogService.workloads(selectedBy: filter, for: tap, in: store)
-            .filter { tap.capture?.selects($0.spec) ?? true }.count
-        for _ in 0..<3 {
-            guard var current = try await store.findTap(id: tap.id) else { break }
-            current.matchedWorkloads = matched
-            if try await store.updateTap(current, ifStateIs: current.state) { return current }
+    /// narrowing) and records the count, as "matched at start". Never throws: the tap is committed and
+    /// its agents have it, so a failure here is logged and the answer says the count is unknown (a client
+    /// seeing an error would retry, and open a second tap).
+    func recordMatches(of tap: Tap, filter: FilterSpec) async -> TapView {
+        do {
+            let matched = try await CatalogService.workloads(selectedBy: filter, for: tap, in: store)
+                .filter { tap.capture?.selects($0.spec) ?? true }.count
+            return await recordMatched(matched, of: tap, filter: filter.name)
+        } catch {
+            logger.warning("counting a new tap's workloads failed", metadata: ["tap": "\(tap.id)", "error": "\(error)"])
+            return TapView(tap: tap, warnings: ["the workloads filter \"\(filter.name)\" matches could not be counted (\(error)); the tap runs"])
         }
+    }
+
+    /// Records `matched` as the workloads committed tap `tap` matched at its start (its own column: a stop
+    /// or expiry meanwhile keeps it); 0 is a warning. Never throws, as ``recordMatches(of:filter:)``.
+    func recordMatched(_ matched: Int, of tap: Tap, filter name: String) async -> TapView {
         var counted = tap
         counted.matchedWorkloads = matched
-        return counted
+        do {
+            try await store.recordMatchedWorkloads(matched, tapID: tap.id)
+        } catch {
+            logger.warning("recording a new tap's matched workloads failed", metadata: ["tap": "\(tap.id)", "error": "\(error)"])
+        }
+        var warnings: [String] = []
+        if matched == 0 {
+            warnings.append("filter \"\(name)\" matches no known workload yet; packets flow as soon as agents report matching workloads")
+        }
+        return TapView(tap: counted, warnings: warnings)
     }
 
     /// Stops a live tap: `stopped_by` is `admin` when an admin stops it, `user` otherwise.
