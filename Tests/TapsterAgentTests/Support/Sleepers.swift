@@ -5,7 +5,7 @@ import Foundation
 enum Sleepers {
     /// A `sleep` in a network namespace of its own (a process namespace scans report).
     static func unshared(_ directory: ScratchDirectory, name: String) async throws -> (BackgroundProcess, Int32) {
-        let process = try BackgroundProcess(name: name, ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+        let process = try BackgroundProcess(name: name, ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 600"], directory: directory)
         return (process, try await pid(of: process))
     }
 
@@ -13,7 +13,7 @@ enum Sleepers {
     /// its processes).
     static func inNamed(_ namespace: String, of topology: NetnsTopology, _ directory: ScratchDirectory) async throws
         -> (BackgroundProcess, Int32) {
-        let process = try topology.spawn(in: namespace, name: "sleeper", ["sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+        let process = try topology.spawn(in: namespace, name: "sleeper", ["sh", "-c", "echo $$; exec sleep 600"], directory: directory)
         return (process, try await pid(of: process))
     }
 
