@@ -6,7 +6,14 @@ import TapsterCore
 struct Migration: Sendable {
     let version: Int64
     let name: String
+    /// The statements on SQLite, and on PostgreSQL unless ``postgresStatements`` says otherwise.
     let statements: [SQLQueryString]
+    /// PostgreSQL's own text, for the rare step the two cannot share (an index in byte order).
+    var postgresStatements: [SQLQueryString]? = nil
+
+    func statements(for dialect: Dialect) -> [SQLQueryString] {
+        dialect == .postgres ? postgresStatements ?? statements : statements
+    }
 }
 
 /// The schema, as the list of its migrations, in order. Never edit a released migration: append one.
@@ -26,6 +33,7 @@ enum Migrations {
         Migration(version: 9, name: "capture replicas", statements: captureReplicas),
         Migration(version: 10, name: "namespace mappings", statements: namespaceMappings),
         Migration(version: 11, name: "tap match counts", statements: tapMatchCounts),
+        Migration(version: 12, name: "workloads by host", statements: [], postgresStatements: workloadNamesInByteOrder),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -42,7 +50,7 @@ enum Migrations {
                     """)
                 let applied = Set(try await session.rows("SELECT version FROM schema_migrations").map { try $0.integer("version") })
                 for migration in all where !applied.contains(migration.version) {
-                    for statement in migration.statements {
+                    for statement in migration.statements(for: session.dialect) {
                         try await session.execute(statement)
                     }
                     try await session.execute("""
@@ -276,5 +284,12 @@ enum Migrations {
     /// from an earlier read must not set it back.
     private static let tapMatchCounts: [SQLQueryString] = [
         "ALTER TABLE taps ADD COLUMN matched_workloads BIGINT",
+    ]
+
+    /// A host's workloads are a range of names in byte order (`host/` up to `host0`,
+    /// ``SQLSession/fetchWorkloads(onHost:)``). SQLite's unique index on `name` is already in byte order;
+    /// PostgreSQL's follows the database's collation, so it gets one in byte order too.
+    private static let workloadNamesInByteOrder: [SQLQueryString] = [
+        "CREATE INDEX workloads_name_bytes ON workloads (name COLLATE \"C\")",
     ]
 }

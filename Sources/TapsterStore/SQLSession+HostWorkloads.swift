@@ -1,18 +1,20 @@
 import SQLKit
 import TapsterCore
 
-/// The workloads of one host. A workload's `name` column is `host/name` (``RecordCollection/workloads``):
-/// the prefix compares names alone, so only that host's bodies are read and decoded.
+/// The workloads of one host. A workload's `name` column is `host/name` (``RecordCollection/workloads``), so a
+/// host's workloads are the names from `host/` up to (not including) `host0` in byte order — `0` follows `/` —
+/// a range an index answers: an agent's inventory and the hub's reading of one host cost that host's rows,
+/// not a scan of the fleet's (migration 12 gives PostgreSQL the index in byte order).
 extension SQLSession {
     func listWorkloads(onHost host: String) async throws -> [Workload] {
         try await fetchWorkloads(onHost: host).values().filter { $0.host == host }
     }
 
     func fetchWorkloads(onHost host: String) async throws -> FetchedRows<Workload> {
-        let prefix = host + "/"
+        let name = dialect.byteOrder("name")
         return try await fetch("list workloads of a host", """
             SELECT body FROM workloads
-            WHERE substr(name, 1, CAST(\(bind: prefix.count) AS INTEGER)) = \(bind: prefix)
+            WHERE \(name) >= \(bind: host + "/") AND \(name) < \(bind: host + "0")
             ORDER BY \(dialect.byteOrder("name")), \(dialect.byteOrder("id"))
             """) { try $0.body(Workload.self) }
     }

@@ -5,7 +5,8 @@ import Testing
 
 /// Pods on a Kubernetes node: the test creates pods through the CRI of the run's one containerd exactly as
 /// kubelet does (``CRIPod``), a real `tapster agent` asks the same socket, and a real `tapster serve` lists
-/// what it reports. Each test's pods live in a Kubernetes namespace of their own (`shop-<hex>`).
+/// what it reports. Each test's pods live in a Kubernetes namespace of their own (`shop-<hex>`), and only that
+/// namespace is given to tenant `shop`: other suites' pods in the same containerd (`app=web` too) stay out of its captures.
 @Suite("Pods end to end (CRI)", .serialized, .timeLimit(.minutes(5)))
 struct CRIPodEndToEndTests {
     /// A lab whose one agent asks `criSocket` (by default the test containerd's) and reports no namespaces of the lab's own.
@@ -85,7 +86,7 @@ struct CRIPodEndToEndTests {
     @Test("CRI as kubelet uses it: an owner of tenant shop captures -l app=web tcp port 8080 and gets exactly the web↔db segments tshark saw in the pod; another tenant's owner gets 404")
     func captureOfAPod() async throws {
         try await CRIPod.withWebAndDB { namespace, web, db in try await Self.withLab { lab in
-            try await lab.admin(["namespace-mapping", "create", "shop-*", "--tenant", "shop"])
+            try await lab.admin(["namespace-mapping", "create", namespace, "--tenant", "shop"])
             try await lab.admin(["target", "create", "live", "--kind", "stream"])
             try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
             try await lab.grant(filter: "web", target: "live")
@@ -131,7 +132,7 @@ struct CRIPodEndToEndTests {
         try await CRIPod.with(name: "web-1", namespace: namespace, labels: ["app": "web"]) { web1 in
         try await CRIPod.with(name: "db-1", namespace: namespace, labels: ["app": "db"]) { db1 in
         try await CRIPod.with(name: "other", namespace: namespace, labels: ["app": "other"]) { other in try await Self.withLab { lab in
-            try await lab.admin(["namespace-mapping", "create", "shop-*", "--tenant", "shop"])
+            try await lab.admin(["namespace-mapping", "create", namespace, "--tenant", "shop"])
             try await lab.admin(["target", "create", "live", "--kind", "stream"])
             try await lab.admin(["filter", "create", "web", "--selector", "app=web", "--peer-selector", "app=db"])
             try await lab.grant(filter: "web", target: "live")
@@ -182,7 +183,7 @@ struct CRIPodEndToEndTests {
         let namespace = CRIPod.freshNamespace()
         try await CRIPod.with(name: "web-1", namespace: namespace, labels: ["app": "web"]) { web1 in
         try await CRIPod.with(name: "client", namespace: namespace, labels: ["app": "client"]) { client in try await Self.withLab { lab in
-            try await lab.admin(["namespace-mapping", "create", "shop-*", "--tenant", "shop"])
+            try await lab.admin(["namespace-mapping", "create", namespace, "--tenant", "shop"])
             try await lab.admin(["target", "create", "live", "--kind", "stream"])
             try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
             try await lab.grant(filter: "web", target: "live")

@@ -52,7 +52,9 @@ import Testing
     func theWorkloadsOfAHostAreItsOwnOnlyNotThoseOfAHostWhoseNameItPrefixes(kind: StoreKind) async throws {
         try await TestDatabase.with(kind) { db in
             let web = Fixtures.workload("web-1", host: "host-a"), db1 = Fixtures.workload("db-1", host: "host-a")
-            for workload in [web, db1, Fixtures.workload("web-1", host: "host-ab"), Fixtures.workload("web-2", host: "host-b")] {
+            // Hosts just around `host-a`'s range in byte order: `host-a.` before it, `host-a0` at its end.
+            let neighbours = ["host-ab", "host-a0", "host-a.", "host-b"].map { Fixtures.workload("web-1", host: $0) }
+            for workload in [web, db1] + neighbours {
                 try await db.store.insert(workload, into: .workloads)
             }
             #expect(try await db.store.listWorkloads(onHost: "host-a") == [db1, web])

@@ -45,7 +45,8 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
             throw RPCError(code: .unauthenticated, message: "connect with the certificate issued at enrolment, not a bootstrap certificate")
         }
         do {
-            _ = try await controlPlane.fleet.admitAgent(name: name, serial: serial)
+            let fleet = controlPlane.fleet
+            _ = try await inChildTask { try await fleet.admitAgent(name: name, serial: serial) }
         } catch {
             throw Self.rpcError(error)
         }
@@ -157,29 +158,44 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         var greeted = false
         for try await message in request {
             switch message.kind {
-            case .hello(let hello)?:
+            case .hello?:
                 guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
                 greeted = true
-                do {
-                    try await controlPlane.fleet.agentConnected(name, hello: hello, address: address)
-                } catch {
-                    logger.notice("agent's Hello refused", metadata: ["agent": "\(name)", "peer": "\(address ?? "?")", "error": "\(error)"])
-                    throw error
-                }
-                let id = await controlPlane.agentHub.attach(name, outbound: outbound)
-                session.id.withLock { $0 = id }
-                logger.info("agent connected", metadata: ["agent": "\(name)", "version": "\(hello.version)", "peer": "\(address ?? "?")"])
             case let kind? where !greeted:
                 throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
-            case .inventory(let inventory)?:
-                try await controlPlane.fleet.reportInventory(name, inventory)
-                controlPlane.fleet.agentSeen(name)
-            case .status(let report)?:
-                try await controlPlane.fleet.reportStatus(name, report, address: address)
-                controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
-            case nil:
-                controlPlane.fleet.agentSeen(name)
+            default:
+                break
             }
+            // This loop lives as long as the channel: each message's store work runs on a task of its own.
+            try await inChildTask {
+                try await handle(message, from: name, address: address, outbound: outbound, session: session)
+            }
+        }
+    }
+
+    /// One message of an agent that has sent its Hello (or that Hello).
+    private func handle(_ message: Tapster_Agent_V1_AgentMessage, from name: String, address: String?,
+                        outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation,
+                        session: SessionMark) async throws {
+        switch message.kind {
+        case .hello(let hello)?:
+            do {
+                try await controlPlane.fleet.agentConnected(name, hello: hello, address: address)
+            } catch {
+                logger.notice("agent's Hello refused", metadata: ["agent": "\(name)", "peer": "\(address ?? "?")", "error": "\(error)"])
+                throw error
+            }
+            let id = await controlPlane.agentHub.attach(name, outbound: outbound)
+            session.id.withLock { $0 = id }
+            logger.info("agent connected", metadata: ["agent": "\(name)", "version": "\(hello.version)", "peer": "\(address ?? "?")"])
+        case .inventory(let inventory)?:
+            try await controlPlane.fleet.reportInventory(name, inventory)
+            controlPlane.fleet.agentSeen(name)
+        case .status(let report)?:
+            try await controlPlane.fleet.reportStatus(name, report, address: address)
+            controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
+        case nil:
+            controlPlane.fleet.agentSeen(name)
         }
     }
 
