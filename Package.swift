@@ -65,6 +65,17 @@ let package = Package(
             dependencies: ["TapsterCore"],
             swiftSettings: swiftSettings
         ),
+        // OpenID Connect and JOSE, pure: JWTs checked against a provider's JWKS (signature, issuer, audience,
+        // times, nonce), discovery documents, PKCE. The server's identity service and the CLI's login use it.
+        .target(
+            name: "TapsterOIDC",
+            dependencies: [
+                "TapsterCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Persistence: one SQL code path over SQLite and PostgreSQL, with migrations.
         .target(
             name: "TapsterStore",
@@ -98,8 +109,10 @@ let package = Package(
         .target(
             name: "TapsterServer",
             dependencies: [
-                "TapsterCore", "TapsterAPI", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore",
+                "TapsterCore", "TapsterAPI", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore", "TapsterOIDC",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Identity providers: OpenID Connect discovery, keys, tokens and userinfo; Keystone's token validation.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -116,7 +129,7 @@ let package = Package(
         .target(
             name: "TapsterClient",
             dependencies: [
-                "TapsterCore", "TapsterAPI",
+                "TapsterCore", "TapsterAPI", "TapsterOIDC",
                 "PacketKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,6 +234,11 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterAPI", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TapsterOIDCTests", dependencies: [
+            "TapsterOIDC", "TapsterCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "PacketKitTests", dependencies: ["PacketKit", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TapsterStoreTests",

@@ -1,3 +1,5 @@
+import TapsterCore
+
 /// A decoded API answer together with the JSON document it came from.
 ///
 /// Tables are drawn from ``value``; `-o json` and `-o yaml` print ``json`` unchanged, so they

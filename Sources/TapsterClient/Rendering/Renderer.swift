@@ -1,4 +1,5 @@
 import Foundation
+import TapsterCore
 
 /// Prints objects in the chosen ``OutputFormat``: the one renderer every command uses.
 public struct Renderer: Sendable {

@@ -1,3 +1,4 @@
+import TapsterCore
 import Yams
 
 extension JSONValue {

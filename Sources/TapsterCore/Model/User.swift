@@ -70,15 +70,19 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var mustChangePassword: Bool
     /// A disabled user cannot sign in, and has no live taps, tokens or sessions (disabling ends them).
     public var disabled: Bool
+    /// The person at their identity provider, for a user created at sign-in (OpenID Connect, Keystone); such a
+    /// user has no password, and their role and tenants follow the provider's claims at each sign-in.
+    public var external: ExternalIdentity?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(id: String = Identifier.make(), spec: UserSpec, mustChangePassword: Bool = false, disabled: Bool = false,
-                createdAt: Date, updatedAt: Date? = nil) {
+                external: ExternalIdentity? = nil, createdAt: Date, updatedAt: Date? = nil) {
         self.id = id
         self.spec = spec
         self.mustChangePassword = mustChangePassword
         self.disabled = disabled
+        self.external = external
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }
@@ -86,7 +90,7 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var name: String { spec.name }
     public var role: Role { spec.role }
 
-    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, disabled, createdAt, updatedAt }
+    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, disabled, external, createdAt, updatedAt }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -94,6 +98,7 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         spec = try UserSpec(from: decoder)
         mustChangePassword = try c.decodeIfPresent(Bool.self, forKey: .mustChangePassword) ?? false
         disabled = try c.decodeIfPresent(Bool.self, forKey: .disabled) ?? false
+        external = try c.decodeIfPresent(ExternalIdentity.self, forKey: .external)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
@@ -104,13 +109,21 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         try spec.encode(to: encoder)
         try c.encode(mustChangePassword, forKey: .mustChangePassword)
         try c.encode(disabled, forKey: .disabled)
+        try c.encodeIfPresent(external, forKey: .external)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
     }
 
     /// The identity this user acts with in policy decisions.
     public var principal: Principal {
-        Principal(userID: id, name: spec.name, role: spec.role, tenants: Set(spec.tenants))
+        Principal(userID: id, name: spec.name, role: spec.role, tenants: Set(spec.tenants), identity: external)
+    }
+
+    /// The identity this user acts with, authenticated by `method`.
+    public func principal(authenticatedBy method: AuthenticationMethod) -> Principal {
+        var principal = principal
+        principal.method = method
+        return principal
     }
 }
 

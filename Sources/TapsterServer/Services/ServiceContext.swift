@@ -39,12 +39,13 @@ extension ContextualService {
         return result
     }
 
-    /// Appends an audit event in `session`.
+    /// Appends an audit event in `session`, with how the principal authenticated and who they are at their
+    /// identity provider (``Principal/auditDetails``; the event's own details win a clash).
     func audit(_ session: any StoreSession, _ principal: Principal, _ action: String, _ type: ResourceKind,
                id: String?, name: String?, tenant: String?, details: [String: String] = [:]) async throws {
         _ = try await session.appendAudit(
             AuditEntry(actor: principal.name, action: action, objectType: type.rawValue, objectId: id,
-                       objectName: name, tenant: tenant, details: details),
+                       objectName: name, tenant: tenant, details: details.merging(principal.auditDetails) { own, _ in own }),
             at: now)
     }
 
