@@ -224,3 +224,21 @@ public struct TapView: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// An identity provider people sign in with (`GET /api/v1/auth/providers`, open to anyone): what the CLI's
+/// `tapster login --oidc` needs to start a sign-in, and no secret.
+public struct IdentityProviderInfo: Codable, Sendable, Equatable {
+    /// The provider's name here: `tapster login --oidc NAME`, the portal's "Sign in with NAME".
+    public var name: String
+    public var issuer: String
+    /// The client the CLI signs in as (a public client: PKCE, no secret).
+    public var clientId: String
+    public var scopes: [String]
+
+    public init(name: String, issuer: String, clientId: String, scopes: [String]) {
+        self.name = name
+        self.issuer = issuer
+        self.clientId = clientId
+        self.scopes = scopes
+    }
+}

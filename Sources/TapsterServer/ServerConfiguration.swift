@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     /// `HOST:PORT` agents reach this replica's agent channel at (`--agent-advertise-address`); `nil`: the
     /// agent channel's listen address. See ``replicaIdentity``.
     public var agentAdvertiseAddress: String?
+    /// The identity providers trusted besides local accounts and API tokens (`--identity-config`, `--keystone-url`).
+    public var identity: IdentityConfiguration = .localOnly
 
     public init(host: String = "127.0.0.1", port: Int = ServerConfiguration.defaultPort, dataDirectory: String = "./tapster-data",
                 databaseURL: String? = nil, initialAdminToken: String? = nil,

@@ -24,7 +24,8 @@ public enum TapsterServer {
             try DataDirectory.secure(configuration.dataDirectory)  // the database's files, now that they exist
             let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
-            let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings, logger: logger)
+            let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings,
+                                            identityConfiguration: configuration.identity, logger: logger)
             let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications, servesAgents: true)
             // Subscribed before anything is published, so that the other replicas hear every change.
             let relay: [any Service] = store.carriesNotifications

@@ -34,6 +34,7 @@ enum Migrations {
         Migration(version: 10, name: "namespace mappings", statements: namespaceMappings),
         Migration(version: 11, name: "tap match counts", statements: tapMatchCounts),
         Migration(version: 12, name: "workloads by host", statements: [], postgresStatements: workloadNamesInByteOrder),
+        Migration(version: 13, name: "users of identity providers", statements: externalIdentities),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -291,5 +292,12 @@ enum Migrations {
     /// PostgreSQL's follows the database's collation, so it gets one in byte order too.
     private static let workloadNamesInByteOrder: [SQLQueryString] = [
         "CREATE INDEX workloads_name_bytes ON workloads (name COLLATE \"C\")",
+    ]
+
+    /// A user signed in through an identity provider is found again by its issuer and subject
+    /// (``ExternalIdentity/key``), whatever their name or email became.
+    private static let externalIdentities: [SQLQueryString] = [
+        "ALTER TABLE users ADD COLUMN external_key TEXT",
+        "CREATE UNIQUE INDEX users_external_key ON users (external_key)",
     ]
 }

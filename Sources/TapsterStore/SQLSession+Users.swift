@@ -8,9 +8,10 @@ extension SQLSession {
     func insertUser(_ user: User, passwordHash: String?) async throws {
         try await perform("insert user", conflict: { .alreadyExists("user", user.name) }) {
             try await execute("""
-                INSERT INTO users (id, name, created_at_ms, updated_at_ms, password_hash, body)
+                INSERT INTO users (id, name, created_at_ms, updated_at_ms, password_hash, external_key, body)
                 VALUES (\(bind: user.id), \(bind: user.name), \(bind: user.createdAt.millisecondsSince1970),
-                        \(bind: user.updatedAt.millisecondsSince1970), \(nullable(passwordHash)), \(bind: try StoredJSON.encode(user)))
+                        \(bind: user.updatedAt.millisecondsSince1970), \(nullable(passwordHash)), \(nullable(user.external?.key)),
+                        \(bind: try StoredJSON.encode(user)))
                 """)
         }
     }
@@ -20,7 +21,8 @@ extension SQLSession {
             try await row("""
                 UPDATE users
                 SET name = \(bind: user.name), created_at_ms = \(bind: user.createdAt.millisecondsSince1970),
-                    updated_at_ms = \(bind: user.updatedAt.millisecondsSince1970), body = \(bind: try StoredJSON.encode(user))
+                    updated_at_ms = \(bind: user.updatedAt.millisecondsSince1970), external_key = \(nullable(user.external?.key)),
+                    body = \(bind: try StoredJSON.encode(user))
                 WHERE id = \(bind: user.id)
                 RETURNING id
                 """) != nil
@@ -45,6 +47,12 @@ extension SQLSession {
                 ORDER BY CASE WHEN id = \(bind: reference) THEN 0 ELSE 1 END
                 LIMIT 1
                 """).map { try $0.body(User.self) }
+        }
+    }
+
+    func findUser(externalKey: String) async throws -> User? {
+        try await perform("find user by identity") {
+            try await row("SELECT body FROM users WHERE external_key = \(bind: externalKey)").map { try $0.body(User.self) }
         }
     }
 

@@ -44,6 +44,10 @@ extension SQLStore {
         try await onConnection { try await $0.findUser(reference) }
     }
 
+    public func findUser(externalKey: String) async throws -> User? {
+        try await onConnection { try await $0.findUser(externalKey: externalKey) }
+    }
+
     public func lockUser(id: String) async throws -> User? {
         try await onConnection { try await $0.lockUser(id: id) }
     }

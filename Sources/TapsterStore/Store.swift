@@ -166,6 +166,8 @@ public protocol StoreSession: Sendable {
     func deleteUser(id: String) async throws -> Bool
     /// Finds by id or name.
     func findUser(_ reference: String) async throws -> User?
+    /// The user signed in through an identity provider as ``ExternalIdentity/key``.
+    func findUser(externalKey: String) async throws -> User?
     /// The user with id `id`, its row locked until the transaction ends (PostgreSQL `FOR UPDATE`), so that a
     /// decision taken on it cannot race a change of the user.
     func lockUser(id: String) async throws -> User?

@@ -72,6 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Set it when agents reach this replica through another address (NAT, a per-replica DNS name)."))
     var agentAdvertiseAddress: String?
 
+    @Option(name: .customLong("identity-config"), help: ArgumentHelp(
+        "A YAML file naming the OpenID Connect providers people sign in with, the rules mapping their claims to roles and tenants, and Keystone.",
+        discussion: "See docs/identity.md. Local accounts and API tokens keep working beside them."))
+    var identityConfig: String?
+
     @Flag(name: .customLong("with-agent"), help: ArgumentHelp(
         "Also run this host's agent in the same process (needs root), enrolled by the server itself.",
         discussion: "Its name is the host name unless --agent-name says otherwise; its key and certificate live in <data-dir>/agent."))
@@ -110,6 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.agentAdvertiseAddress = agentAdvertiseAddress
         do {
             configured.externalURL = try externalURL.map(ExternalURL.init(parsing:))
+            configured.identity = try identityConfig.map { path throws(TapsterError) in try IdentityConfiguration.load(path: path) } ?? .localOnly
             _ = try configured.replicaIdentity
         } catch {
             throw ValidationError(error.message)

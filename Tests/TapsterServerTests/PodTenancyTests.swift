@@ -158,7 +158,7 @@ import TapsterWire
                                                       token: Self.admin).items
             let moved = try #require(events.first { $0.action == "workload.updated" })
             #expect(moved.tenant == "shop")
-            #expect(moved.details == ["via": "namespace-mapping", "namespace_mapping": "shop-a (created)", "tenant": "shop", "previous_tenant": ""])
+            #expect(moved.details == ["via": "namespace-mapping", "namespace_mapping": "shop-a (created)", "tenant": "shop", "previous_tenant": "", "auth": "api_token"])
             await stream.close()
         }
     }

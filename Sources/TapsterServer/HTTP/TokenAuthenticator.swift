@@ -13,7 +13,7 @@ struct TokenAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = Self.token(in: request) else { return try await next(request, context) }
-        let authentication = try await identity.authenticate(token: secret)
+        let authentication = try await identity.authenticate(token: secret, source: context.remoteAddress)
         if authentication.passwordChangeOnly, !Self.changesOwnPassword(request, authentication.user) {
             throw TapsterError(.passwordChangeRequired,
                                "\(authentication.user.name)'s password is one-time: this session may only change it "

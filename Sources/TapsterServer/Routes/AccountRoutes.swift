@@ -12,6 +12,9 @@ struct AccountRoutes {
             let login = try await request.json(LoginRequest.self, context: context)
             return try JSONCoding.response(try await identity.login(login, source: context.remoteAddress), status: .created)
         }
+        api.get("auth/providers") { _, _ in
+            try JSONCoding.response(ItemList(items: identity.providers.oidc.map(\.info)))
+        }
         api.endpoint(.get, "whoami") { _, _, p in try await identity.user(p, p.userID) }
 
         api.list("tenants") { _, _, p in try await catalog.listTenants(p) }

@@ -46,8 +46,10 @@ public struct ControlPlane: Sendable {
     ///   - passwordCost: bcrypt's work factor for new password hashes.
     ///   - agentPKI: the agent channel's CA and revocation list, when the server runs the agent channel.
     ///   - captureSettings: the capture broker's budget and timings, the capture store, the download URL key.
+    ///   - identityConfiguration: the identity providers trusted besides Tapster's own accounts.
     public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11,
-                agentPKI: AgentPKI? = nil, captureSettings: CaptureSettings = CaptureSettings(), logger: Logger) {
+                agentPKI: AgentPKI? = nil, captureSettings: CaptureSettings = CaptureSettings(),
+                identityConfiguration: IdentityConfiguration = .localOnly, logger: Logger) {
         let context = ServiceContext(store: store, clock: clock, changes: ChangeFeed(), logger: logger)
         self.context = context
         self.agentHub = AgentHub(store: store, changes: context.changes, clock: clock, logger: logger)
@@ -64,7 +66,8 @@ public struct ControlPlane: Sendable {
         self.captures = captures
         self.tapCreation = TapCreation(context: context, catalog: catalog, taps: taps, captures: captures)
         self.identity = IdentityService(context: context, passwords: PasswordHasher(cost: passwordCost), loginThrottle: LoginThrottle(clock: clock),
-                                        taps: taps, captures: captures)
+                                        taps: taps, captures: captures, catalog: catalog,
+                                        providers: IdentityProviders.make(identityConfiguration, clock: clock, logger: logger))
         self.fleet = FleetService(context: context, agentHub: agentHub, agentPKI: agentPKI, tapCounters: TapCounters(), refusals: refusals)
         self.audit = AuditService(context: context)
         self.neutron = NeutronService(context: context, catalog: catalog, taps: taps, filterCompiler: filterCompiler)

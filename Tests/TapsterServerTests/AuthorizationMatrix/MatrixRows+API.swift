@@ -22,6 +22,7 @@ extension MatrixRow {
         MatrixRow(.get, "/readyz", .public(200)),
         MatrixRow(.get, "/api/v1/openapi.yaml", .public(200)),
         MatrixRow(.get, "/api/v1/openapi.json", .public(200)),
+        MatrixRow(.get, "/api/v1/auth/providers", .public(200)),
         MatrixRow(.post, "/api/v1/login", .public(401)) { _, caller in
             MatrixRequest(path: "/api/v1/login", json: #"{"name": "nobody-\#(caller.rawValue)", "password": "wrong-password"}"#)
         },

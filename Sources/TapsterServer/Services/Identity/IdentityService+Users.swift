@@ -1,6 +1,7 @@
 import Foundation
 import TapsterAPI
 import TapsterCore
+import TapsterOIDC
 import TapsterStore
 
 extension IdentityService {
@@ -205,16 +206,27 @@ extension IdentityService {
     public struct Authentication: Sendable {
         public var principal: Principal
         public var user: User
-        public var token: APIToken
+        /// The Tapster API token or portal session; `nil` for an identity provider's token.
+        public var token: APIToken?
         /// A session opened with a one-time password, before the password was changed: it may do nothing else.
-        public var passwordChangeOnly: Bool { token.scope == .passwordChange && user.mustChangePassword }
+        public var passwordChangeOnly: Bool { token?.scope == .passwordChange && user.mustChangePassword }
     }
 
-    /// The principal a bearer token acts as; throws `unauthenticated` for unknown or expired tokens and disabled users.
-    public func authenticate(token secret: String) async throws -> Authentication {
-        guard let (token, user) = try await store.findToken(secretHash: PasswordHasher.tokenHash(secret)) else {
-            throw TapsterError(.unauthenticated, "the API token is not valid")
+    /// The principal a bearer token acts as: a Tapster API token or portal session, or else a token of one of
+    /// the trusted identity providers (``IdentityProviders``), whose person is provisioned at its first use.
+    /// Throws `unauthenticated` for unknown or expired tokens and disabled users, `forbidden` for a person
+    /// the role mapping gives no access.
+    public func authenticate(token secret: String, source: String = "-") async throws -> Authentication {
+        // Tapster's own secrets never look like a JWT: those go to the providers without a store lookup.
+        if providers.isEmpty || !TapsterOIDC.JSONWebToken.looksLikeJWT(secret),
+           let (token, user) = try await store.findToken(secretHash: PasswordHasher.tokenHash(secret)) {
+            return try await authenticate(token, of: user)
         }
+        guard !providers.isEmpty else { throw TapsterError(.unauthenticated, "the API token is not valid") }
+        return try await authenticateExternal(secret, source: source)
+    }
+
+    private func authenticate(_ token: APIToken, of user: User) async throws -> Authentication {
         let at = now
         if let expiry = token.expiresAt, expiry <= at {
             throw TapsterError(.unauthenticated, "the API token expired at \(TapsterJSON.formatTime(expiry))")
@@ -223,7 +235,41 @@ extension IdentityService {
         if token.lastUsedAt.map({ at.timeIntervalSince($0) > 60 }) ?? true {
             try await store.touchToken(id: token.id, at: at)
         }
-        return Authentication(principal: user.principal, user: user, token: token)
+        // A portal session of a user who has no password was opened through their identity provider.
+        let method: AuthenticationMethod = token.name != Self.portalSessionTokenName ? .apiToken
+            : user.external.map { .openIDConnect(provider: $0.provider) } ?? .password
+        return Authentication(principal: user.principal(authenticatedBy: method), user: user, token: token)
+    }
+
+    /// A provider's token: remembered, or verified by the first verifier that knows its kind and provisioned.
+    private func authenticateExternal(_ secret: String, source: String) async throws -> Authentication {
+        let key = RememberedBearers.key(secret)
+        switch await providers.remembered.lookup(key) {
+        case .user(let id, let method, _):
+            guard let user = try await store.findUser(id), !user.disabled else {
+                throw TapsterError(.unauthenticated, "the token's user is disabled or deleted")
+            }
+            return Authentication(principal: user.principal(authenticatedBy: method), user: user, token: nil)
+        case .unknown:
+            throw TapsterError(.unauthenticated, "the token is not valid")
+        case nil:
+            break
+        }
+        for verifier in providers.verifiers {
+            let signIn: ExternalSignIn?
+            do {
+                signIn = try await verifier.verify(bearer: secret)
+            } catch let error as TapsterError where error.code == .unauthenticated {
+                await providers.remembered.rememberUnknown(key)
+                throw error
+            }
+            guard let signIn else { continue }
+            let user = try await provision(signIn, source: source)
+            await providers.remembered.remember(key, .user(id: user.id, method: signIn.method, until: signIn.validUntil))
+            return Authentication(principal: user.principal(authenticatedBy: signIn.method), user: user, token: nil)
+        }
+        await providers.remembered.rememberUnknown(key)
+        throw TapsterError(.unauthenticated, "the token is not valid: not a Tapster API token, and no identity provider vouches for it")
     }
 
     /// Checks a name and password; audits failures, and refuses (and audits) further attempts

@@ -12,4 +12,8 @@ public struct IdentityService: ContextualService {
     let taps: TapService
     /// Ends the capture reader entitlements a user may no longer hold.
     let captures: CaptureService
+    /// Creates the tenants a sign-in through an identity provider brings.
+    let catalog: CatalogService
+    /// The identity providers trusted besides Tapster's own accounts (OpenID Connect, Keystone).
+    let providers: IdentityProviders
 }
