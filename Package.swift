@@ -65,14 +65,19 @@ let package = Package(
             dependencies: ["TapsterCore"],
             swiftSettings: swiftSettings
         ),
-        // OpenID Connect and JOSE, pure: JWTs checked against a provider's JWKS (signature, issuer, audience,
-        // times, nonce), discovery documents, PKCE. The server's identity service and the CLI's login use it.
+        // OpenID Connect and JOSE: JWTs checked against a provider's JWKS (signature, issuer, audience, times,
+        // nonce), discovery documents, PKCE, and the provider's token endpoints (code, refresh, device grant).
+        // The server's identity service and the CLI's login use it.
         .target(
             name: "TapsterOIDC",
             dependencies: [
                 "TapsterCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                // The provider's endpoints: discovery, keys, tokens, device authorization, userinfo.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

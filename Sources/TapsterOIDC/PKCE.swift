@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TapsterCore
 
 /// Proof Key for Code Exchange (RFC 7636) with `S256`: a random verifier kept by whoever starts the sign-in,
 /// and its challenge sent with the authorization request.

@@ -21,9 +21,13 @@ enum CSRF {
     /// Whether `submitted` is the token of `secret`, compared in constant time.
     static func isValid(_ submitted: String?, secret: String) -> Bool {
         guard let submitted else { return false }
-        let expected = Array(token(for: secret).utf8)
-        let given = Array(submitted.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEqual(submitted, token(for: secret))
+    }
+
+    /// Whether two secrets are equal, in time that does not depend on where they differ.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

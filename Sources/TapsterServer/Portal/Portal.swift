@@ -18,6 +18,8 @@ struct Portal: Sendable {
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
+    /// The server's own URL (`--external-url`): single sign-on sends people back to it.
+    let externalURL: ExternalURL?
     let logger: Logger
 
     /// - Parameter servedOverTLS: whether browsers reach the portal over HTTPS (cookies then carry `Secure`).
@@ -32,7 +34,11 @@ struct Portal: Sendable {
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
         self.cookies = PortalCookies(servedOverTLS: servedOverTLS)
+        self.externalURL = controlPlane.broker.settings.externalURL
     }
+
+    /// The single sign-on flow and its provider's logout.
+    var singleSignOn: SingleSignOnPages { SingleSignOnPages(portal: self, externalURL: externalURL) }
 
     /// The services' clock, for the times pages show.
     var now: Date { catalog.now }
@@ -43,6 +49,7 @@ struct Portal: Sendable {
         assets.register(on: router)
         let routes = PortalRoutes(portal: self, router: router)
         SessionPages(portal: self).register(routes)
+        singleSignOn.register(routes)
         TapPages(portal: self).register(routes)
         LiveTapEndpoint(portal: self).register(routes)
         ConsoleTapPages(portal: self).register(routes)

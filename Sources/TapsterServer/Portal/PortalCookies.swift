@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TapsterCore
 
 /// The portal's cookies, all `HttpOnly; SameSite=Strict; Path=/` (and `Secure` over TLS):
 /// the session secret, the login form's CSRF nonce, and a one-shot notice shown after a redirect.
@@ -32,17 +33,13 @@ struct PortalCookies: Sendable {
 
     /// A notice cookie for the page after a redirect.
     func notice(_ text: String, for request: Request) -> Cookie {
-        let encoded = Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return cookie(Self.notice, encoded, maxAge: 60, for: request)
+        cookie(Self.notice, Base64URL.encode(Data(text.utf8)), maxAge: 60, for: request)
     }
 
     /// The notice a request carries, if any.
     static func notice(in request: Request) -> String? {
         guard let value = request.cookies[notice]?.value, !value.isEmpty else { return nil }
-        var base64 = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+        return Base64URL.decode(value).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     /// A cookie's value, if present and non-empty.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import TapsterAPI
 import TapsterCore
+import TapsterOIDC
 
 /// `/` (to the right home page), `/login`, `/logout` and `/account/password`.
 ///
@@ -17,6 +18,22 @@ struct SessionPages {
     /// What the `login` template shows.
     struct LoginContent: Sendable {
         let form: FormView
+        /// "Sign in with <provider>" links, one per OpenID Connect provider.
+        let providers: [ProviderLink]
+        /// Stored, not computed: templates read values by reflection.
+        let hasProviders: Bool
+
+        init(form: FormView, providers: [ProviderLink]) {
+            self.form = form
+            self.providers = providers
+            self.hasProviders = !providers.isEmpty
+        }
+    }
+
+    /// A provider's sign-in link on the login page.
+    struct ProviderLink: Sendable {
+        let name: String
+        let href: String
     }
 
     /// What the `password` template shows.
@@ -40,7 +57,10 @@ struct SessionPages {
         routes.action("logout", duringPasswordChange: true) { request, _ in
             try await portal.identity.closePortalSession(
                 PortalCookies.value(PortalCookies.session, in: request.request) ?? "", source: request.context.remoteAddress)
-            var response = portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
+            // A user of an identity provider signs out there too, when the provider offers it.
+            let providerLogout = await portal.singleSignOn.endSessionLocation(for: request.visitor.user)
+            var response = providerLogout.map { Response.redirect(to: $0) }
+                ?? portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
             response.setCookie(portal.cookies.expired(PortalCookies.session, for: request.request))
             return response
         }
@@ -96,7 +116,9 @@ struct SessionPages {
         ]).filled(from: form)
         if let next = Self.safeNext(form["next"]) { view.hidden = [HiddenField(name: "next", value: next)] }
         if let error { view = view.failed(error) }
-        var response = portal.render("login", title: "Sign in", content: LoginContent(form: view), request: request, visitor: nil,
+        let next = Self.safeNext(form["next"]).map { "?next=" + FormEncoding.escape($0) } ?? ""
+        let providers = portal.identity.providers.oidc.map { ProviderLink(name: $0.name, href: "/login/oidc/\($0.name)" + next) }
+        var response = portal.render("login", title: "Sign in", content: LoginContent(form: view, providers: providers), request: request, visitor: nil,
                                      csrf: CSRF.token(for: nonce), status: error.map(\.httpStatus) ?? .ok)
         if existing == nil { response.setCookie(portal.cookies.cookie(PortalCookies.login, nonce, maxAge: nil, for: request)) }
         return response

@@ -29,6 +29,21 @@ extension IdentityService {
         return (issued.token, user)
     }
 
+    /// Signs someone in to the portal whom an identity provider vouched for (the ID token of the portal's
+    /// single sign-on): provisions them (``provision(_:source:)`` refuses and audits a person no rule maps),
+    /// audits the login and issues a session token like a password login's.
+    func openPortalSession(_ signIn: ExternalSignIn, source: String) async throws -> (secret: String, user: User) {
+        let user = try await provision(signIn, source: source)
+        let principal = user.principal(authenticatedBy: signIn.method)
+        let issued = try await store.transaction { session in
+            try await audit(session, principal, AuditAction.loginSucceeded, .user, id: user.id, name: user.name, tenant: nil,
+                            details: ["source": source, "via": "portal"])
+            return try await issueToken(for: user, name: Self.portalSessionTokenName, expiresIn: Self.portalSessionLifetime,
+                                        by: principal, session: session)
+        }
+        return (issued.token, user)
+    }
+
     /// Ends a portal session: deletes its token and audits the logout. Unknown secrets are ignored.
     func closePortalSession(_ secret: String, source: String) async throws {
         guard let (token, user) = try await store.findToken(secretHash: PasswordHasher.tokenHash(secret)) else { return }

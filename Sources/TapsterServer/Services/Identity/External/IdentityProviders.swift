@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import TapsterCore
+import TapsterOIDC
 
 /// The identity providers this server trusts besides its own accounts: the OpenID Connect providers, the
 /// role mapping their claims go through, and the bearer verifiers (OpenID Connect, Keystone) tried in turn

@@ -40,17 +40,12 @@ actor OIDCProvider {
     /// The discovery document, fetched on first use (and again after a failure).
     func discovery() async throws -> ProviderMetadata {
         if let metadata { return metadata }
-        let url = ProviderMetadata.discoveryURL(issuer: configuration.issuer)
-        let answer = try await http.get(url)
-        guard answer.status == 200 else {
-            throw TapsterError(.unavailable, "provider \(name): \(url) answered \(answer.status)")
-        }
         do {
-            let fetched = try ProviderMetadata(data: answer.body, expectedIssuer: configuration.issuer)
+            let fetched = try await OAuthClient.discover(issuer: configuration.issuer, http: http)
             metadata = fetched
             return fetched
-        } catch {
-            throw TapsterError(.unavailable, "provider \(name): \(error.reason)")
+        } catch let error as TapsterError {
+            throw TapsterError(error.code, "provider \(name): \(error.message)")
         }
     }
 
@@ -104,44 +99,14 @@ actor OIDCProvider {
         return claims
     }
 
-    /// What a token endpoint answers.
-    struct TokenResponse: Decodable, Sendable {
-        var idToken: String?
-        var accessToken: String?
-        var refreshToken: String?
-        var expiresIn: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case idToken = "id_token", accessToken = "access_token", refreshToken = "refresh_token", expiresIn = "expires_in"
-        }
-    }
-
     /// Exchanges an authorization code (with its PKCE verifier) for tokens, as the portal's confidential client.
     func exchange(code: String, verifier: String, redirectURI: String) async throws -> TokenResponse {
-        guard let endpoint = try await discovery().tokenEndpoint else {
-            throw TapsterError(.unavailable, "provider \(name) has no token endpoint")
-        }
-        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", verifier),
-                    ("client_id", configuration.clientID)]
-        var headers: [(String, String)] = []
-        if let secret = configuration.clientSecret {
-            let methods = try await discovery().tokenEndpointAuthMethodsSupported ?? ["client_secret_basic"]
-            if methods.contains("client_secret_basic") {
-                let credentials = FormEncoding.escape(configuration.clientID) + ":" + FormEncoding.escape(secret)
-                headers.append(("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString()))
-            } else {
-                form.append(("client_secret", secret))
-            }
-        }
-        let answer = try await http.postForm(endpoint, form, headers: headers)
-        guard answer.status == 200 else {
-            let error = (try? JSONValue(data: answer.body))?["error"]?.string ?? "status \(answer.status)"
-            throw TapsterError(.unauthenticated, "provider \(name) refused the sign-in's code: \(error)")
-        }
+        let client = OAuthClient(metadata: try await discovery(), clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+                                 http: http)
         do {
-            return try JSONDecoder().decode(TokenResponse.self, from: answer.body)
-        } catch {
-            throw TapsterError(.unavailable, "provider \(name)'s token endpoint answered something that is not a token response")
+            return try await client.exchange(code: code, verifier: verifier, redirectURI: redirectURI)
+        } catch let error as TapsterError {
+            throw TapsterError(error.code, "provider \(name): \(error.message)")
         }
     }
 }

@@ -6,31 +6,35 @@ import TapsterCore
 
 /// The few HTTP calls identity providers need (discovery, keys, tokens, userinfo, Keystone), with a deadline and
 /// a size limit so that a slow or hostile provider cannot hold a request or the server's memory.
-struct ProviderHTTP: Sendable {
+public struct ProviderHTTP: Sendable {
     /// What came back: the status, the body, and the headers Keystone answers in.
-    struct Answer: Sendable {
-        var status: Int
-        var body: Data
-        var headers: HTTPHeaders
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
+        public var headers: HTTPHeaders
     }
 
     let client: HTTPClient
     var timeout: TimeAmount = .seconds(10)
     var maximumBytes = 1 << 20
 
-    static let shared = ProviderHTTP(client: .shared)
+    public init(client: HTTPClient) {
+        self.client = client
+    }
 
-    func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer {
+    public static let shared = ProviderHTTP(client: .shared)
+
+    public func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer {
         try await send(url, method: .GET, headers: headers, body: nil)
     }
 
     /// A form POST (`application/x-www-form-urlencoded`), as token endpoints take.
-    func postForm(_ url: String, _ form: [(String, String)], headers: [(String, String)] = []) async throws -> Answer {
+    public func postForm(_ url: String, _ form: [(String, String)], headers: [(String, String)] = []) async throws -> Answer {
         try await send(url, method: .POST, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
                        body: Data(FormEncoding.encode(form).utf8))
     }
 
-    func postJSON(_ url: String, _ body: Data, headers: [(String, String)] = []) async throws -> Answer {
+    public func postJSON(_ url: String, _ body: Data, headers: [(String, String)] = []) async throws -> Answer {
         try await send(url, method: .POST, headers: headers + [("Content-Type", "application/json")], body: body)
     }
 
@@ -56,18 +60,18 @@ struct ProviderHTTP: Sendable {
     }
 
     /// A URL for messages: its query may carry a token or a secret.
-    static func withoutQuery(_ url: String) -> String {
+    public static func withoutQuery(_ url: String) -> String {
         url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
     }
 }
 
 /// `application/x-www-form-urlencoded`.
-enum FormEncoding {
-    static func encode(_ pairs: [(String, String)]) -> String {
+public enum FormEncoding {
+    public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Base64url without padding (RFC 7515 §2), as every part of a JWT and every JWK member is written.
-enum Base64URL {
+/// Base64url without padding (RFC 7515 §2), as every part of a JWT and every JWK member is written, and as
+/// the portal's cookie values are (they cannot hold `+`, `/` or `=` safely).
+public enum Base64URL {
     /// The bytes `text` encodes; `nil` for anything but unpadded base64url (padding, `+`, `/`, whitespace).
-    static func decode(_ text: some StringProtocol) -> Data? {
+    public static func decode(_ text: some StringProtocol) -> Data? {
         guard text.utf8.allSatisfy({ byte in
             (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F
         }) else { return nil }
@@ -17,7 +18,7 @@ enum Base64URL {
         return Data(base64Encoded: base64)
     }
 
-    static func encode(_ bytes: some DataProtocol) -> String {
+    public static func encode(_ bytes: some DataProtocol) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
