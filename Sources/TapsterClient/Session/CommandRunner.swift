@@ -12,7 +12,11 @@ public enum CommandRunner {
     ) async -> Int32 {
         do {
             let file = ConfigFile.location(environment: environment)
-            let saved = try file?.load()
+            var saved = try file?.load()
+            // A saved sign-in at an identity provider gets fresh tokens before they run out (unless another token is given).
+            if let login = saved, let file, token == nil, (environment["TAPSTER_TOKEN"] ?? "").isEmpty {
+                saved = await OIDCLoginRefresh.refreshed(login, file: file) { Console.error("warning: " + $0) }
+            }
             let configuration: ClientConfiguration
             do {
                 configuration = try ClientConfiguration.resolve(serverFlag: server, tokenFlag: token, environment: environment, saved: saved)

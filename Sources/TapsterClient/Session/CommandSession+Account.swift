@@ -33,7 +33,7 @@ extension CommandSession {
         try saveLogin(StoredLogin(server: configuration.server, token: token, user: me.name), user: me)
     }
 
-    private func saveLogin(_ login: StoredLogin, user: User?) throws {
+    func saveLogin(_ login: StoredLogin, user: User?) throws {
         guard let configFile else {
             throw CommandFailure("no_config_dir", "neither XDG_CONFIG_HOME nor HOME is set: there is nowhere to save the login")
         }
