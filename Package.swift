@@ -107,7 +107,13 @@ let package = Package(
         // network namespaces, temporary directories. Tests only.
         .target(
             name: "TapsterSystemTestSupport",
-            dependencies: ["TapsterClient", "TapsterAPI", "TapsterCRI"],
+            dependencies: [
+                "TapsterClient", "TapsterAPI", "TapsterCRI",
+                // The test identity provider's endpoints (OpenIDProvider).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // HTTP API (native v1 and Neutron TaaS), auth, scheduler.
@@ -280,7 +286,9 @@ let package = Package(
         // Whole-system tests: real `tapster serve` and `tapster agent` processes, network namespaces, tshark.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport", "TapsterTestSupport"],
+            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport", "TapsterTestSupport",
+                           // A token signed by a key the identity provider never had.
+                           .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -226,19 +226,22 @@ public struct TapView: Codable, Sendable, Equatable {
 }
 
 /// An identity provider people sign in with (`GET /api/v1/auth/providers`, open to anyone): what the CLI's
-/// `tapster login --oidc` needs to start a sign-in, and no secret.
+/// `tapster login --oidc` needs to start a sign-in, and no secret of the server's.
 public struct IdentityProviderInfo: Codable, Sendable, Equatable {
     /// The provider's name here: `tapster login --oidc NAME`, the portal's "Sign in with NAME".
     public var name: String
     public var issuer: String
     /// The client the CLI signs in as (a public client: PKCE, no secret).
     public var clientId: String
+    /// For a provider that wants a secret even from installed applications: not a secret, every CLI gets it.
+    public var clientSecret: String?
     public var scopes: [String]
 
-    public init(name: String, issuer: String, clientId: String, scopes: [String]) {
+    public init(name: String, issuer: String, clientId: String, clientSecret: String? = nil, scopes: [String]) {
         self.name = name
         self.issuer = issuer
         self.clientId = clientId
+        self.clientSecret = clientSecret
         self.scopes = scopes
     }
 }

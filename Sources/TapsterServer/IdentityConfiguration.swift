@@ -14,7 +14,10 @@ import Yams
 ///     scopes: [openid, profile, email, groups]
 ///     username_claim: preferred_username
 ///     cli_client_id: tapster-cli      # a public client for `tapster login --oidc` (PKCE, no secret)
+///     cli_client_secret: ...          # only for providers that want one even from installed apps (it is public:
+///                                     # every CLI gets it from GET /api/v1/auth/providers, as with Google's)
 ///     audiences: []                   # more accepted `aud` values for bearer tokens
+///     clock_skew_seconds: 60          # how far clocks may disagree on exp, nbf, iat
 /// role_mappings:
 ///   - {claim: groups, value: net-admins, role: admin}
 ///   - {claim: groups, value: team-shop, role: owner, tenant: shop}
@@ -104,12 +107,17 @@ public struct OIDCProviderConfiguration: Sendable, Equatable {
     public var usernameClaim: String
     /// A public client for the CLI's sign-in (PKCE, no secret); `nil`: the CLI uses ``clientID``.
     public var cliClientID: String?
+    /// The "secret" of the CLI's client, for providers that want one even from installed applications. It is
+    /// not secret: every CLI receives it (`GET /api/v1/auth/providers`), as with Google's installed-app clients.
+    public var cliClientSecret: String?
     /// More `aud` values accepted on bearer tokens (e.g. a JWT access token's API audience).
     public var extraAudiences: [String]
+    /// How far this server's clock and the provider's may disagree (`exp`, `nbf`, `iat`).
+    public var clockSkew: TimeInterval
 
     public init(name: String, issuer: String, clientID: String, clientSecret: String? = nil,
                 scopes: [String] = ["openid", "profile", "email"], usernameClaim: String = "preferred_username",
-                cliClientID: String? = nil, extraAudiences: [String] = []) {
+                cliClientID: String? = nil, extraAudiences: [String] = [], clockSkew: TimeInterval = 60, cliClientSecret: String? = nil) {
         self.name = name
         self.issuer = issuer
         self.clientID = clientID
@@ -118,6 +126,8 @@ public struct OIDCProviderConfiguration: Sendable, Equatable {
         self.usernameClaim = usernameClaim
         self.cliClientID = cliClientID
         self.extraAudiences = extraAudiences
+        self.clockSkew = clockSkew
+        self.cliClientSecret = cliClientSecret
     }
 
     /// Every audience a token of this provider may carry to be accepted here.
@@ -179,11 +189,13 @@ private struct IdentityConfigurationFile: Decodable {
         var scopes: [String]?
         var usernameClaim: String?
         var cliClientId: String?
+        var cliClientSecret: String?
         var audiences: [String]?
+        var clockSkewSeconds: Int?
 
         enum CodingKeys: String, CodingKey {
             case name, issuer, clientId = "client_id", clientSecret = "client_secret", clientSecretFile = "client_secret_file", scopes
-            case usernameClaim = "username_claim", cliClientId = "cli_client_id", audiences
+            case usernameClaim = "username_claim", cliClientId = "cli_client_id", cliClientSecret = "cli_client_secret", audiences, clockSkewSeconds = "clock_skew_seconds"
         }
 
         func resolved(environment: [String: String], origin: String) throws(TapsterError) -> OIDCProviderConfiguration {
@@ -204,7 +216,8 @@ private struct IdentityConfigurationFile: Decodable {
             if !scopes.contains("openid") { scopes.insert("openid", at: 0) }
             return OIDCProviderConfiguration(name: name, issuer: issuer, clientID: clientId, clientSecret: secret, scopes: scopes,
                                              usernameClaim: usernameClaim ?? "preferred_username", cliClientID: cliClientId,
-                                             extraAudiences: audiences ?? [])
+                                             extraAudiences: audiences ?? [], clockSkew: TimeInterval(clockSkewSeconds ?? 60),
+                                             cliClientSecret: cliClientSecret)
         }
     }
 

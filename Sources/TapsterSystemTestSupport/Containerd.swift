@@ -44,9 +44,4 @@ public enum Containerd {
 
     private static let started = Mutex<String?>(nil)
     private static let connectionSlot = Mutex<CRIConnection?>(nil)
-
-    /// The clone this support library was built from (its sources are at `Sources/TapsterSystemTestSupport/`).
-    private static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
 }

@@ -29,11 +29,6 @@ public enum Podman {
     }
 
     private static let started = Mutex<String?>(nil)
-
-    /// The clone this support library was built from (its sources are at `Sources/TapsterSystemTestSupport/`).
-    private static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
 }
 
 /// A container a test runs on the test ``Podman``, named `<name>-<6 hex digits>` so that tests running side

@@ -29,14 +29,17 @@ public struct StoredOIDCLogin: Codable, Sendable, Equatable {
     public var issuer: String
     /// The CLI's public client at the provider.
     public var clientId: String
+    /// Its published "secret", for providers that want one from installed applications.
+    public var clientSecret: String?
     public var refreshToken: String?
     /// When the ID token in ``StoredLogin/token`` expires.
     public var expiresAt: Date
 
-    public init(provider: String, issuer: String, clientId: String, refreshToken: String?, expiresAt: Date) {
+    public init(provider: String, issuer: String, clientId: String, clientSecret: String? = nil, refreshToken: String?, expiresAt: Date) {
         self.provider = provider
         self.issuer = issuer
         self.clientId = clientId
+        self.clientSecret = clientSecret
         self.refreshToken = refreshToken
         self.expiresAt = expiresAt
     }

@@ -25,7 +25,7 @@ extension CommandSession {
                                               as: ItemList<IdentityProviderInfo>.self).value.items
         let provider = try Self.choose(name, among: providers, server: configuration.server)
         let metadata = try await OAuthClient.discover(issuer: provider.issuer)
-        let oauth = OAuthClient(metadata: metadata, clientID: provider.clientId)
+        let oauth = OAuthClient(metadata: metadata, clientID: provider.clientId, clientSecret: provider.clientSecret)
         let flow = requested ?? (metadata.supportsDeviceFlow ? .device : .browser)
         let tokens: TokenResponse
         switch flow {
@@ -44,7 +44,8 @@ extension CommandSession {
             try await client.get(APIPath.api("whoami"), as: User.self).value
         }
         let oidc = StoredOIDCLogin(provider: provider.name, issuer: provider.issuer, clientId: provider.clientId,
-                                   refreshToken: tokens.refreshToken, expiresAt: Date(timeIntervalSince1970: expires))
+                                   clientSecret: provider.clientSecret, refreshToken: tokens.refreshToken,
+                                   expiresAt: Date(timeIntervalSince1970: expires))
         try saveLogin(StoredLogin(server: configuration.server, token: idToken, user: me.name, oidc: oidc), user: me)
     }
 
@@ -108,7 +109,7 @@ public enum OIDCLoginRefresh {
               let refreshToken = oidc.refreshToken else { return saved }
         do {
             let metadata = try await OAuthClient.discover(issuer: oidc.issuer)
-            let tokens = try await OAuthClient(metadata: metadata, clientID: oidc.clientId).refresh(refreshToken)
+            let tokens = try await OAuthClient(metadata: metadata, clientID: oidc.clientId, clientSecret: oidc.clientSecret).refresh(refreshToken)
             guard let idToken = tokens.idToken, let expires = (try? JSONWebToken(compact: idToken))?.claims["exp"]?.number else { return saved }
             var updated = saved
             updated.token = idToken

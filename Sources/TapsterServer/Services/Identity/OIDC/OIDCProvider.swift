@@ -8,9 +8,9 @@ import TapsterOIDC
 /// needed and kept; tokens verified against them; codes exchanged at its token endpoint; opaque access
 /// tokens read through its userinfo endpoint.
 ///
-/// Keys rotate: a token naming a `kid` the kept set lacks makes the set be fetched again — at most once per
-/// ``keyRefetchInterval``, so that tokens with made-up key ids cannot turn the server into a load on the
-/// provider.
+/// Keys rotate: a token the kept keys do not verify, naming a `kid` they lack (or none), makes the set be
+/// fetched again — at most once per ``keyRefetchInterval`` after the last such refetch, so that made-up tokens
+/// cannot turn the server into a load on the provider.
 actor OIDCProvider {
     nonisolated let configuration: OIDCProviderConfiguration
     private let http: ProviderHTTP
@@ -18,7 +18,8 @@ actor OIDCProvider {
     private let logger: Logger
     private var metadata: ProviderMetadata?
     private var keys: JSONWebKeySet?
-    private var keysFetchedAt: Date?
+    /// When an unknown `kid` last made the keys be fetched again.
+    private var keysRefetchedAt: Date?
 
     static let keyRefetchInterval: TimeInterval = 10
 
@@ -34,7 +35,7 @@ actor OIDCProvider {
     /// What anyone may learn of this provider, to sign in with it.
     nonisolated var info: IdentityProviderInfo {
         IdentityProviderInfo(name: configuration.name, issuer: configuration.issuer, clientId: configuration.cliClient,
-                             scopes: configuration.scopes)
+                             clientSecret: configuration.cliClientSecret, scopes: configuration.scopes)
     }
 
     /// The discovery document, fetched on first use (and again after a failure).
@@ -52,22 +53,22 @@ actor OIDCProvider {
     /// The provider's keys; fetched again when `refetch` and the last fetch is older than ``keyRefetchInterval``.
     private func signingKeys(refetch: Bool) async throws -> JSONWebKeySet {
         if let keys, !refetch { return keys }
-        if let keys, let fetched = keysFetchedAt, clock().timeIntervalSince(fetched) < Self.keyRefetchInterval { return keys }
+        if let keys, let refetched = keysRefetchedAt, clock().timeIntervalSince(refetched) < Self.keyRefetchInterval { return keys }
         let url = try await discovery().jwksURI
         let answer = try await http.get(url)
         guard answer.status == 200 else { throw TapsterError(.unavailable, "provider \(name): \(url) answered \(answer.status)") }
         do {
             let fetched = try JSONWebKeySet(data: answer.body)
-            if keys != nil { logger.info("fetched the provider's keys again", metadata: ["provider": "\(name)", "keys": "\(fetched.keys.count)"]) }
+            if keys != nil { logger.info("fetched the provider's keys again for a token the kept ones do not verify", metadata: ["provider": "\(name)", "keys": "\(fetched.keys.count)"]) }
+            if keys != nil { keysRefetchedAt = clock() }
             keys = fetched
-            keysFetchedAt = clock()
             return fetched
         } catch {
             throw TapsterError(.unavailable, "provider \(name): \(error.reason)")
         }
     }
 
-    /// Checks a JWT's signature (refetching the keys for an unknown `kid`) and its claims; returns the claims
+    /// Checks a JWT's signature (``checkSignature(of:)``) and its claims; returns the claims
     /// and when the token expires. Throws `unauthenticated` with the reason for a token that fails.
     func verify(_ compact: String, audiences: Set<String>, nonce: String? = nil) async throws -> (claims: JSONValue, expires: Date) {
         let token: JSONWebToken
@@ -76,17 +77,28 @@ actor OIDCProvider {
         } catch {
             throw TapsterError(.unauthenticated, "provider \(name): \(error.reason)")
         }
-        var keys = try await signingKeys(refetch: false)
-        if let kid = token.keyID, !keys.contains(keyID: kid) {
-            keys = try await signingKeys(refetch: true)
-        }
         do {
-            try keys.verify(token)
-            let validation = TokenValidation(issuer: configuration.issuer, audiences: audiences, nonce: nonce)
+            try await checkSignature(of: token)
+            let validation = TokenValidation(issuer: configuration.issuer, audiences: audiences, clockSkew: configuration.clockSkew, nonce: nonce)
             let expires = try validation.check(token.claims, at: clock())
             return (token.claims, expires)
-        } catch {
-            throw TapsterError(.unauthenticated, "provider \(name): \(error.reason)")
+        } catch let rejection as TokenRejection {
+            throw TapsterError(.unauthenticated, "provider \(name): \(rejection.reason)")
+        }
+    }
+
+    /// Checks the signature with the kept keys, and — when they fail a token that names an unknown `kid`, or
+    /// names none (providers with one key often leave it out) — with the provider's current set: the kept
+    /// keys may be the ones it rotated away from.
+    private func checkSignature(of token: JSONWebToken) async throws {
+        let kept = try await signingKeys(refetch: false)
+        do {
+            try kept.verify(token)
+        } catch let rejection {
+            let mayBeNewKey = JSONWebKeySet.acceptedAlgorithms.contains(token.algorithm)
+                && token.keyID.map { !kept.contains(keyID: $0) } ?? true
+            guard mayBeNewKey else { throw rejection }
+            try await signingKeys(refetch: true).verify(token)
         }
     }
 
