@@ -112,6 +112,11 @@ public struct OpenIDProvider: Sendable {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    /// A browser's `GET` (without following redirects).
+    public static func get(_ url: String) async throws -> Answer {
+        try await send(.GET, url)
+    }
+
     /// One request without following redirects (a test reads where the browser would go).
     public static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = nil,
                             headers: [(String, String)] = []) async throws -> Answer {

@@ -102,6 +102,17 @@ public enum OIDCLoginRefresh {
     /// How long before expiry the token is refreshed.
     static let margin: TimeInterval = 60
 
+    /// The token the CLI sends and when it expires: the ID token (its `exp`), else the access token (`expires_in`).
+    static func bearer(from tokens: TokenResponse, now: Date) -> (String, Date)? {
+        if let idToken = tokens.idToken, let expiry = (try? JSONWebToken(compact: idToken))?.claims["exp"]?.number {
+            return (idToken, Date(timeIntervalSince1970: expiry))
+        }
+        if let accessToken = tokens.accessToken {
+            return (accessToken, now.addingTimeInterval(TimeInterval(tokens.expiresIn ?? 300)))
+        }
+        return nil
+    }
+
     /// The saved login with fresh tokens (saved to `file`), or as it was when it needs no refresh or the provider
     /// refuses (the server will then say the token expired; `warn` says what to do).
     public static func refreshed(_ saved: StoredLogin, file: ConfigFile, now: Date = Date(), warn: (String) -> Void) async -> StoredLogin {
@@ -110,11 +121,16 @@ public enum OIDCLoginRefresh {
         do {
             let metadata = try await OAuthClient.discover(issuer: oidc.issuer)
             let tokens = try await OAuthClient(metadata: metadata, clientID: oidc.clientId, clientSecret: oidc.clientSecret).refresh(refreshToken)
-            guard let idToken = tokens.idToken, let expires = (try? JSONWebToken(compact: idToken))?.claims["exp"]?.number else { return saved }
+            // A refresh need not bring a new ID token (OpenID Connect Core §12.2): the access token then stands in
+            // for it, which the server accepts through the provider's userinfo.
+            guard let (token, expires) = Self.bearer(from: tokens, now: now) else {
+                warn("\(oidc.provider) refreshed the sign-in without an ID or access token; run 'tapster login --oidc \(oidc.provider)' again")
+                return saved
+            }
             var updated = saved
-            updated.token = idToken
+            updated.token = token
             updated.oidc?.refreshToken = tokens.refreshToken ?? refreshToken
-            updated.oidc?.expiresAt = Date(timeIntervalSince1970: expires)
+            updated.oidc?.expiresAt = expires
             try file.save(updated)
             return updated
         } catch {
