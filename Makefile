@@ -78,12 +78,15 @@ test: deps check-openapi build-tests
 	@stop_postgres() { scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true; }; \
 	stop_podman() { scripts/podman-for-tests.sh stop >/dev/null 2>&1 || true; }; \
 	stop_containerd() { scripts/containerd-for-tests.sh stop >/dev/null 2>&1 || true; }; \
-	trap 'stop_postgres; stop_podman; stop_containerd' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	stop_oidc() { scripts/oidc-provider-for-tests.sh stop >/dev/null 2>&1 || true; }; \
+	trap 'stop_postgres; stop_podman; stop_containerd; stop_oidc' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	url=$$(scripts/postgres-for-tests.sh start); \
 	podman_socket=$$(scripts/podman-for-tests.sh start); \
 	echo "Podman for the tests (Docker Engine API): unix://$$podman_socket"; \
 	export TAPSTER_TEST_CONTAINERD_SOCKET=$$(scripts/containerd-for-tests.sh start); \
 	echo "containerd for the tests (CRI): unix://$$TAPSTER_TEST_CONTAINERD_SOCKET"; \
+	export TAPSTER_TEST_OIDC_ISSUER=$$(scripts/oidc-provider-for-tests.sh start); \
+	echo "OpenID Provider for the tests (oidc-provider-mock): $$TAPSTER_TEST_OIDC_ISSUER"; \
 	export TAPSTER_TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)'; \
 	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
 	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \

@@ -30,11 +30,11 @@ WAIT = 10  # seconds any one expected thing may take to appear
 class Server:
     """`tapster serve` on a free loopback port (it prints the URL), with a temporary data directory."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, listen="127.0.0.1:0", extra_args=()):
         self.data_dir = tempfile.mkdtemp(prefix="tapster-portal-")
         self.lines = []
         self.process = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir, "--log-level", "warning"],
+            [binary, "serve", "--listen", listen, "--data-dir", self.data_dir, "--log-level", "warning", *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=dict(os.environ, TAPSTER_ADMIN_TOKEN=ADMIN_TOKEN))
         threading.Thread(target=self._read, daemon=True).start()
@@ -112,6 +112,14 @@ class API:
         if status not in expect:
             raise AssertionError("%s %s answered %s: %s" % (method, path, status, text))
         return json.loads(text) if text else None
+
+
+def free_port():
+    """A loopback port free a moment ago (for a server that must know its own URL before it starts)."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def raw_get(url, cookie=None, headers=None):
