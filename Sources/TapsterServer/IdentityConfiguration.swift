@@ -83,11 +83,15 @@ public struct IdentityConfiguration: Sendable, Equatable {
     }
 
     private static func describe(_ error: any Error) -> String {
+        /// `oidc_providers[0].client_id`.
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { text, key in key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue) }
+        }
         switch error {
         case DecodingError.keyNotFound(let key, let context):
-            return "\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing"
+            return "\(path(context.codingPath + [key])) is missing"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+            return "\(path(context.codingPath)): \(context.debugDescription)"
         default:
             return "\(error)"
         }

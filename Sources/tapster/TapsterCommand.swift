@@ -21,7 +21,7 @@ struct TapsterCommand: AsyncParsableCommand {
             LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
             TapCommand.self, CaptureCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
             TenantCommand.self, NamespaceMappingCommand.self, UserCommand.self, TokenCommand.self,
-            WorkloadCommand.self, AgentCommand.self, AuditCommand.self,
+            WorkloadCommand.self, AgentCommand.self, AuditCommand.self, AuthCommand.self,
         ]
     )
 
