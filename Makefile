@@ -4,7 +4,8 @@
 #   make test    install what tests need, check the OpenAPI document, build, and run every test
 #                (PostgreSQL is started on 127.0.0.1:55432 for the store tests, and Podman's API service for the
 #                container tests, scripts/podman-for-tests.sh, and containerd's CRI for the pod tests,
-#                scripts/containerd-for-tests.sh; all are stopped afterwards)
+#                scripts/containerd-for-tests.sh, and Keystone for the Keystone token tests,
+#                scripts/keystone-for-tests.sh; all are stopped afterwards)
 #
 # Variables (override on the command line, e.g. `make run ARGS="--listen 127.0.0.1:9090"`):
 #   SCRATCH      SwiftPM build folder, outside the clone so builds are reused (default /var/cache/tapster/build,
@@ -79,7 +80,8 @@ test: deps check-openapi build-tests
 	stop_podman() { scripts/podman-for-tests.sh stop >/dev/null 2>&1 || true; }; \
 	stop_containerd() { scripts/containerd-for-tests.sh stop >/dev/null 2>&1 || true; }; \
 	stop_oidc() { scripts/oidc-provider-for-tests.sh stop >/dev/null 2>&1 || true; }; \
-	trap 'stop_postgres; stop_podman; stop_containerd; stop_oidc' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	stop_keystone() { scripts/keystone-for-tests.sh stop >/dev/null 2>&1 || true; }; \
+	trap 'stop_postgres; stop_podman; stop_containerd; stop_oidc; stop_keystone' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	url=$$(scripts/postgres-for-tests.sh start); \
 	podman_socket=$$(scripts/podman-for-tests.sh start); \
 	echo "Podman for the tests (Docker Engine API): unix://$$podman_socket"; \
@@ -87,6 +89,8 @@ test: deps check-openapi build-tests
 	echo "containerd for the tests (CRI): unix://$$TAPSTER_TEST_CONTAINERD_SOCKET"; \
 	export TAPSTER_TEST_OIDC_ISSUER=$$(scripts/oidc-provider-for-tests.sh start); \
 	echo "OpenID Provider for the tests (oidc-provider-mock): $$TAPSTER_TEST_OIDC_ISSUER"; \
+	export TAPSTER_TEST_KEYSTONE_URL=$$(scripts/keystone-for-tests.sh start); \
+	echo "Keystone for the tests: $$TAPSTER_TEST_KEYSTONE_URL"; \
 	export TAPSTER_TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)'; \
 	[[ -n $$TAPSTER_TEST_POSTGRES_URL ]] || TAPSTER_TEST_POSTGRES_URL=$$url; \
 	echo "PostgreSQL for the tests: $$TAPSTER_TEST_POSTGRES_URL"; \

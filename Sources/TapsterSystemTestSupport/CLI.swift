@@ -27,26 +27,9 @@ public struct CLI: Sendable {
 
     /// Runs `tapster <arguments>`; `token` becomes `TAPSTER_TOKEN`; `input` is standard input.
     public func run(_ arguments: [String], token: String? = nil, input: String? = nil) async throws -> CLIResult {
-        let scratch = try ScratchDirectory(label: "tapster-cli-run")
-        defer { scratch.remove() }
-        let inPath = scratch.path + "/stdin", outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
-        // Spawned as every other test process is (``ChildProcess``, posix_spawn): Foundation's `Process.run()`
-        // crashed in the suite (a bad pointer in its memcpy) while many tests started processes at once.
-        let child = try ChildProcess(["/usr/bin/env", "-i"] + Self.assignments(environment(token: token)) + [binary] + arguments,
-                                     stdinPath: inPath, stdoutPath: outPath, stderrPath: errPath)
-        // Polled, not waited for: a blocking wait would hold one of the cooperative pool's two threads.
-        while child.status == nil {
-            do {
-                try await Task.sleep(for: .milliseconds(5))
-            } catch {
-                child.terminate(grace: .seconds(1))
-                throw error
-            }
-        }
-        return CLIResult(status: child.status ?? -1,
-                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        let output = try await ProcessRunner.output(["/usr/bin/env", "-i"] + Self.assignments(environment(token: token)) + [binary] + arguments,
+                                                    input: input ?? "")
+        return CLIResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// This CLI's environment with `token` as `TAPSTER_TOKEN`.

@@ -35,6 +35,31 @@ public enum ProcessRunner {
         return output
     }
 
+    /// Runs `arguments` to completion, feeding it `input`, without holding a thread: the child is polled, not
+    /// waited for (a blocking wait would hold one of the cooperative pool's two threads, and every other test
+    /// with it). For commands that take seconds (`tapster`, `openstack`). Never throws for a non-zero exit:
+    /// the status is in the output. Cancelling the task stops the command.
+    public static func output(_ arguments: [String], input: String = "") async throws -> Output {
+        let scratch = try ScratchDirectory(label: "run")
+        defer { scratch.remove() }
+        let inPath = scratch.path + "/stdin", outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data(input.utf8))
+        // Spawned as every other test process is (``ChildProcess``, posix_spawn): Foundation's `Process.run()`
+        // crashed in the suite (a bad pointer in its memcpy) while many tests started processes at once.
+        let child = try ChildProcess(arguments, stdinPath: inPath, stdoutPath: outPath, stderrPath: errPath)
+        while child.status == nil {
+            do {
+                try await Task.sleep(for: .milliseconds(5))
+            } catch {
+                child.terminate(grace: .seconds(1))
+                throw error
+            }
+        }
+        return Output(status: child.status ?? -1,
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
     /// The environment commands get: ours, with ``systemPath``.
     public static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment

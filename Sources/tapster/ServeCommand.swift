@@ -77,6 +77,22 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "See docs/identity.md. Local accounts and API tokens keep working beside them."))
     var identityConfig: String?
 
+    @Option(name: .customLong("keystone-url"), help: ArgumentHelp(
+        "Accept OpenStack users' Keystone tokens (X-Auth-Token), validated at this Keystone (e.g. http://keystone:5000/v3).",
+        discussion: "Replaces keystone.url of --identity-config. See docs/identity.md."))
+    var keystoneURL: String?
+
+    @Option(name: .customLong("keystone-service-user"), help: ArgumentHelp(
+        "The Keystone user Tapster validates tokens as (needs the service role in --keystone-service-project).",
+        discussion: "Its password: --keystone-service-password-file, or TAPSTER_KEYSTONE_SERVICE_PASSWORD."))
+    var keystoneServiceUser: String?
+
+    @Option(name: .customLong("keystone-service-password-file"), help: "A file holding the Keystone service user's password.")
+    var keystoneServicePasswordFile: String?
+
+    @Option(name: .customLong("keystone-service-project"), help: "The project the service user's token is scoped to (default: service).")
+    var keystoneServiceProject: String?
+
     @Flag(name: .customLong("with-agent"), help: ArgumentHelp(
         "Also run this host's agent in the same process (needs root), enrolled by the server itself.",
         discussion: "Its name is the host name unless --agent-name says otherwise; its key and certificate live in <data-dir>/agent."))
@@ -115,7 +131,9 @@ struct ServeCommand: AsyncParsableCommand {
         configured.agentAdvertiseAddress = agentAdvertiseAddress
         do {
             configured.externalURL = try externalURL.map(ExternalURL.init(parsing:))
-            configured.identity = try identityConfig.map { path throws(TapsterError) in try IdentityConfiguration.load(path: path) } ?? .localOnly
+            configured.identity = try (identityConfig.map { path throws(TapsterError) in try IdentityConfiguration.load(path: path) } ?? .localOnly)
+                .applyingKeystoneOptions(url: keystoneURL, serviceUser: keystoneServiceUser, servicePasswordFile: keystoneServicePasswordFile,
+                                         serviceProject: keystoneServiceProject, environment: environment)
             _ = try configured.replicaIdentity
         } catch {
             throw ValidationError(error.message)

@@ -3,7 +3,7 @@ import TapsterCore
 
 /// The Neutron TaaS compatibility API (see `docs/neutron.md`): version discovery at `/` and
 /// `/v2.0`, read-only `/v2.0/ports`, and `/v2.0/taas/tap_services`, `tap_flows`, `tap_mirrors`
-/// (also spelled with `-`). Authentication: `X-Auth-Token: <Tapster API token>`.
+/// (also spelled with `-`). Authentication: `X-Auth-Token: <Tapster API token>`, or a Keystone token with `--keystone-url`.
 struct NeutronRoutes {
     let neutron: NeutronService
     /// The server's external URL, for the links of paged listings.

@@ -35,6 +35,8 @@ final class IdentityProviders: Sendable {
         let oidc = configuration.providers.map { OIDCProvider(configuration: $0, http: http, clock: clock, logger: logger) }
         var verifiers: [any BearerVerifier] = []
         if !oidc.isEmpty { verifiers.append(OIDCBearerVerifier(providers: oidc, roleMapping: configuration.roleMapping)) }
+        // After OpenID Connect's, which takes the JWTs: Keystone's tokens are the other kind.
+        if let keystone = configuration.keystone { verifiers.append(KeystoneBearerVerifier(configuration: keystone, http: http, clock: clock, logger: logger)) }
         return IdentityProviders(oidc: oidc, roleMapping: configuration.roleMapping, verifiers: verifiers, clock: clock)
     }
 
