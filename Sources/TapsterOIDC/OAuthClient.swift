@@ -52,16 +52,38 @@ public struct OAuthClient: Sendable {
         self.http = http
     }
 
-    /// Fetches and checks an issuer's discovery document.
-    public static func discover(issuer: String, http: ProviderHTTP = .shared) async throws -> ProviderMetadata {
+    /// Fetches and checks an issuer's discovery document (its issuer, and every endpoint against `policy`).
+    public static func discover(issuer: String, http: ProviderHTTP = .shared, policy: ProviderURLPolicy = ProviderURLPolicy()) async throws -> ProviderMetadata {
         let url = ProviderMetadata.discoveryURL(issuer: issuer)
+        guard policy.permits(url) else { throw TapsterError(.unavailable, "\(issuer) is not https") }
         let answer = try await http.get(url)
         guard answer.status == 200 else { throw TapsterError(.unavailable, "\(url) answered \(answer.status)") }
         do {
-            return try ProviderMetadata(data: answer.body, expectedIssuer: issuer)
+            let metadata = try ProviderMetadata(data: answer.body, expectedIssuer: issuer)
+            try policy.check(metadata)
+            return metadata
         } catch {
             throw TapsterError(.unavailable, error.reason)
         }
+    }
+
+    /// RFC 7662 introspection of a token, authenticated as this client: the provider's answer, or `nil`
+    /// when it has no introspection endpoint.
+    public func introspect(_ token: String) async throws -> JSONValue? {
+        guard let endpoint = metadata.introspectionEndpoint else { return nil }
+        let answer = try await http.postForm(endpoint, [("token", token)] + (clientSecret == nil ? [("client_id", clientID)] : []),
+                                             headers: clientAuthorization)
+        guard answer.status == 200, let json = try? JSONValue(data: answer.body) else {
+            throw TapsterError(.unavailable, "\(metadata.issuer)'s introspection answered \(Self.errorText(answer))")
+        }
+        return json
+    }
+
+    /// `Authorization: Basic` for a confidential client.
+    private var clientAuthorization: [(String, String)] {
+        guard let clientSecret else { return [] }
+        let credentials = FormEncoding.escape(clientID) + ":" + FormEncoding.escape(clientSecret)
+        return [("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString())]
     }
 
     /// The authorization code grant, with the PKCE verifier of the request that got the code.
@@ -116,8 +138,7 @@ public struct OAuthClient: Sendable {
         var headers: [(String, String)] = []
         if let clientSecret {
             if (metadata.tokenEndpointAuthMethodsSupported ?? ["client_secret_basic"]).contains("client_secret_basic") {
-                let credentials = FormEncoding.escape(clientID) + ":" + FormEncoding.escape(clientSecret)
-                headers.append(("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString()))
+                headers = clientAuthorization
             } else {
                 form.append(("client_secret", clientSecret))
             }

@@ -35,6 +35,10 @@ public struct TokenValidation: Sendable {
             throw TokenRejection("the token's aud \(audience.joined(separator: ",")) is none of this server's client ids "
                                  + audiences.sorted().joined(separator: ","))
         }
+        // The party the token was issued to (OpenID Connect Core §2): when named, one of this server's clients.
+        if let party = claims["azp"]?.string, !audiences.contains(party) {
+            throw TokenRejection("the token was issued to \(party) (azp), none of this server's client ids")
+        }
         guard let expiry = claims["exp"]?.number else { throw TokenRejection("the token has no exp claim") }
         let expires = Date(timeIntervalSince1970: expiry)
         guard now.timeIntervalSince(expires) < clockSkew else {

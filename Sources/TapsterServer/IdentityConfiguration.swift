@@ -1,5 +1,6 @@
 import Foundation
 import TapsterCore
+import TapsterOIDC
 import Yams
 
 /// Who else may vouch for people (`--identity-config FILE`): OpenID Connect providers, the rules that turn
@@ -18,7 +19,9 @@ import Yams
 ///                                     # every CLI gets it from GET /api/v1/auth/providers, as with Google's)
 ///     audiences: []                   # more accepted `aud` values for bearer tokens
 ///     clock_skew_seconds: 60          # how far clocks may disagree on exp, nbf, iat
-/// role_mappings:
+///     opaque_access_tokens: introspection   # or userinfo (no audience check: opt-in), or refuse
+///     allow_insecure_http: false      # http:// only for loopback issuers unless this says so
+/// role_mappings:                      # `provider: NAME` on each rule once there are several providers
 ///   - {claim: groups, value: net-admins, role: admin}
 ///   - {claim: groups, value: team-shop, role: owner, tenant: shop}
 ///   - {claim: groups, value: auditors, role: auditor}
@@ -75,6 +78,16 @@ public struct IdentityConfiguration: Sendable, Equatable {
                 throw TapsterError.invalid("role_mappings[\(index)].\(error.field ?? "")", "\(origin): \(error.message)")
             }
         }
+        for (index, rule) in rules.enumerated() {
+            if let provider = rule.provider {
+                guard providers.contains(where: { $0.name == provider }) else {
+                    throw TapsterError.invalid("role_mappings[\(index)].provider", "\(origin): no provider is named \(provider)")
+                }
+            } else if providers.count > 1 {
+                throw TapsterError.invalid("role_mappings[\(index)].provider",
+                                           "\(origin): with several providers each rule names the one whose claims it reads")
+            }
+        }
         let keystone = try file.keystone.map { entry throws(TapsterError) in try entry.resolved(environment: environment, origin: origin) }
         if !providers.isEmpty, rules.isEmpty {
             throw TapsterError.invalid("role_mappings", "\(origin): OpenID Connect providers need role mappings; without one nobody could sign in")
@@ -118,10 +131,15 @@ public struct OIDCProviderConfiguration: Sendable, Equatable {
     public var extraAudiences: [String]
     /// How far this server's clock and the provider's may disagree (`exp`, `nbf`, `iat`).
     public var clockSkew: TimeInterval
+    /// How an opaque (non-JWT) access token of this provider is checked.
+    public var opaqueAccessTokens: OpaqueAccessTokenCheck
+    /// Which of the provider's URLs are talked to (`https`, loopback `http`).
+    public var urlPolicy: ProviderURLPolicy
 
     public init(name: String, issuer: String, clientID: String, clientSecret: String? = nil,
                 scopes: [String] = ["openid", "profile", "email"], usernameClaim: String = "preferred_username",
-                cliClientID: String? = nil, extraAudiences: [String] = [], clockSkew: TimeInterval = 60, cliClientSecret: String? = nil) {
+                cliClientID: String? = nil, extraAudiences: [String] = [], clockSkew: TimeInterval = 60, cliClientSecret: String? = nil,
+                opaqueAccessTokens: OpaqueAccessTokenCheck = .introspection, urlPolicy: ProviderURLPolicy = ProviderURLPolicy()) {
         self.name = name
         self.issuer = issuer
         self.clientID = clientID
@@ -132,6 +150,8 @@ public struct OIDCProviderConfiguration: Sendable, Equatable {
         self.extraAudiences = extraAudiences
         self.clockSkew = clockSkew
         self.cliClientSecret = cliClientSecret
+        self.opaqueAccessTokens = opaqueAccessTokens
+        self.urlPolicy = urlPolicy
     }
 
     /// Every audience a token of this provider may carry to be accepted here.
@@ -141,6 +161,18 @@ public struct OIDCProviderConfiguration: Sendable, Equatable {
 
     /// The client the CLI signs in with.
     public var cliClient: String { cliClientID ?? clientID }
+}
+
+/// How a provider's opaque access tokens (not JWTs) are checked.
+public enum OpaqueAccessTokenCheck: String, Sendable, Equatable, Decodable {
+    /// RFC 7662 introspection with the portal's client: the token must be active and issued to one of this
+    /// server's clients. Refused when the provider offers no introspection endpoint.
+    case introspection
+    /// The userinfo endpoint: who the token belongs to, but not which client it was issued to — any other
+    /// application of the same provider holding a user's token could use it here. An admin's explicit choice.
+    case userinfo
+    /// Only JWTs (ID tokens, JWT access tokens).
+    case refuse
 }
 
 /// Keystone, whose tokens the Neutron and native APIs accept (`X-Auth-Token`).
@@ -196,16 +228,30 @@ private struct IdentityConfigurationFile: Decodable {
         var cliClientSecret: String?
         var audiences: [String]?
         var clockSkewSeconds: Int?
+        var opaqueAccessTokens: OpaqueAccessTokenCheck?
+        var allowInsecureHttp: Bool?
 
         enum CodingKeys: String, CodingKey {
             case name, issuer, clientId = "client_id", clientSecret = "client_secret", clientSecretFile = "client_secret_file", scopes
             case usernameClaim = "username_claim", cliClientId = "cli_client_id", cliClientSecret = "cli_client_secret", audiences, clockSkewSeconds = "clock_skew_seconds"
+            case opaqueAccessTokens = "opaque_access_tokens", allowInsecureHttp = "allow_insecure_http"
         }
 
         func resolved(environment: [String: String], origin: String) throws(TapsterError) -> OIDCProviderConfiguration {
             try ResourceName.validate(name, field: "oidc_providers.name")
             guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
                 throw TapsterError.invalid("oidc_providers.\(name).issuer", "\(origin): \(issuer) is not an http(s) URL")
+            }
+            // Keys and tokens in clear text let anyone on the path forge an admin's token.
+            guard ProviderURLPolicy(allowInsecureHTTP: allowInsecureHttp ?? false).permits(issuer) else {
+                throw TapsterError.invalid("oidc_providers.\(name).issuer",
+                                           "\(origin): \(issuer) is plain http on a non-loopback host; use https (or allow_insecure_http: true for a lab)")
+            }
+            if let cliClientSecret {
+                guard let cliClientId, cliClientId != clientId, cliClientSecret != clientSecret else {
+                    throw TapsterError.invalid("oidc_providers.\(name).cli_client_secret",
+                                               "\(origin): is published to every CLI, so it belongs to a cli_client_id of its own, never to the portal's client")
+                }
             }
             let variable = "TAPSTER_OIDC_\(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined())_CLIENT_SECRET"
             var secret = clientSecret ?? environment[variable]
@@ -221,7 +267,8 @@ private struct IdentityConfigurationFile: Decodable {
             return OIDCProviderConfiguration(name: name, issuer: issuer, clientID: clientId, clientSecret: secret, scopes: scopes,
                                              usernameClaim: usernameClaim ?? "preferred_username", cliClientID: cliClientId,
                                              extraAudiences: audiences ?? [], clockSkew: TimeInterval(clockSkewSeconds ?? 60),
-                                             cliClientSecret: cliClientSecret)
+                                             cliClientSecret: cliClientSecret, opaqueAccessTokens: opaqueAccessTokens ?? .introspection,
+                                             urlPolicy: ProviderURLPolicy(allowInsecureHTTP: allowInsecureHttp ?? false))
         }
     }
 

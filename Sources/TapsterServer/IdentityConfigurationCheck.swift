@@ -22,17 +22,11 @@ public enum IdentityConfigurationCheck {
         }
         for rule in configuration.roleMapping.rules {
             let target = rule.tenant.map { "\(rule.role.rawValue) in tenant \($0)" } ?? rule.role.rawValue
-            findings.append(Finding(ok: true, text: "mapping: \(rule.claim) = \(rule.value) → \(target)"))
+            findings.append(Finding(ok: true, text: "mapping: \(rule.claim) = \(rule.value)\(rule.provider.map { " at \($0)" } ?? "") → \(target)"))
         }
         if let keystone = configuration.keystone {
-            do {
-                let answer = try await http.get(keystone.v3)
-                findings.append(Finding(ok: answer.status == 200, text: "keystone: \(keystone.v3) answered \(answer.status)"))
-            } catch let error as TapsterError {
-                findings.append(Finding(ok: false, text: "keystone: \(error.message)"))
-            } catch {
-                findings.append(Finding(ok: false, text: "keystone: \(error)"))
-            }
+            let (ok, text) = await KeystoneServiceToken.check(keystone, http: http)
+            findings.append(Finding(ok: ok, text: text))
         }
         return findings
     }

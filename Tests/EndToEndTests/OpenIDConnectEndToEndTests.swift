@@ -85,15 +85,56 @@ struct OpenIDConnectEndToEndTests {
         }
     }
 
-    @Test func theProvidersOpaqueAccessTokenIsAcceptedThroughUserinfo() async throws {
+    @Test func theProvidersOpaqueAccessTokenIsAcceptedThroughUserinfoWhereTheAdminChoseIt() async throws {
         let provider = try OpenIDProvider.shared()
-        try await Self.withServer([("corp", provider.issuer, "")]) { server in
+        try await Self.withServer([("corp", provider.issuer, "    opaque_access_tokens: userinfo")]) { server in
             let sub = Self.subject()
             try await provider.setClaims(of: sub, ["preferred_username": "bob-\(sub)", "groups": ["net-admins"]])
             let tokens = try await provider.tokens(for: sub, clientID: "tapster-cli")
             #expect(!tokens.accessToken.hasPrefix("eyJ"), "this provider's access tokens are opaque: \(tokens.accessToken.prefix(12))")
             let user = try await Self.whoami(server, token: tokens.accessToken)
             #expect(user.name == "bob-\(sub)" && user.role == .admin)
+        }
+    }
+
+    @Test func anOpaqueAccessTokenIsRefusedByDefaultWhereTheProviderCannotSayWhomItWasIssuedTo() async throws {
+        let provider = try OpenIDProvider.shared()
+        try await Self.withServer([("corp", provider.issuer, "")]) { server in
+            let sub = Self.subject()
+            try await provider.setClaims(of: sub, ["groups": ["net-admins"]])
+            // No introspection endpoint at this provider, and userinfo was not chosen: any other application
+            // holding this user's access token could otherwise use it here.
+            let error = try await Self.refusal(server, token: provider.tokens(for: sub, clientID: "another-app").accessToken)
+            #expect(error.code == .unauthenticated)
+        }
+    }
+
+    @Test func aProviderUsersAPITokensLiveADayAtMostAndTheirRoleIsNotAnAdminsToChange() async throws {
+        let provider = try OpenIDProvider.shared()
+        try await Self.withServer([("corp", provider.issuer, "")]) { server in
+            let sub = Self.subject()
+            try await provider.setClaims(of: sub, ["preferred_username": "ivy-\(sub)", "groups": ["team-shop"]])
+            let token = try await provider.tokens(for: sub, clientID: "tapster").idToken
+            try await APIClient.with(server: server.url, token: token) { ivy in
+                let issued = try await ivy.post(APIPath.api("users", "ivy-\(sub)", "tokens"), body: TokenRequest(name: "ci"), as: IssuedToken.self).value
+                let lifetime = try #require(issued.tokenInfo.expiresAt).timeIntervalSince(issued.tokenInfo.createdAt)
+                #expect(lifetime == 24 * 3600)
+                do {
+                    _ = try await ivy.post(APIPath.api("users", "ivy-\(sub)", "tokens"), body: TokenRequest(name: "forever", expiresIn: TapDuration(seconds: 7 * 86_400)),
+                                          as: IssuedToken.self)
+                    Issue.record("a week-long token was issued")
+                } catch let error as TapsterError {
+                    #expect(error.code == .invalidArgument && error.field == "expires_in")
+                }
+            }
+            do {
+                _ = try await APIClient.with(server: server.url, token: server.adminToken) {
+                    try await $0.patch(APIPath.api("users", "ivy-\(sub)"), body: UserPatch(role: .admin), as: User.self)
+                }
+                Issue.record("an admin changed a provider user's role")
+            } catch let error as TapsterError {
+                #expect(error.code == .invalidArgument && error.message.contains("follow their groups at corp"), "\(error.message)")
+            }
         }
     }
 
@@ -109,6 +150,12 @@ struct OpenIDConnectEndToEndTests {
             let events = try await APIClient.with(server: server.url, token: server.adminToken) {
                 try await $0.get(APIPath.api("audit") + "?limit=50", as: AuditPage.self).value.items
             }
+            // The same token again: refused again, without another audit event (a script cannot flood the log).
+            #expect(try await Self.refusal(server, token: tokens.idToken).code == .forbidden)
+            let refusals = try await APIClient.with(server: server.url, token: server.adminToken) {
+                try await $0.get(APIPath.api("audit") + "?limit=50", as: AuditPage.self).value.items
+            }.filter { $0.action == "user.sign_in_refused" }
+            #expect(refusals.count == 1)
             let refused = try #require(events.first { $0.action == "user.sign_in_refused" })
             #expect(refused.actor == "mallory-\(sub)")
             #expect(refused.details["reason"] == "no role mapping matched")

@@ -16,7 +16,7 @@ struct AuthCheckCLITests {
               - {name: corp, issuer: "\(provider.issuer)", client_id: tapster, client_secret: s}
               - {name: gone, issuer: "http://127.0.0.1:\(unreachable)", client_id: tapster, client_secret: s}
             role_mappings:
-              - {claim: groups, value: team-shop, role: owner, tenant: shop}
+              - {claim: groups, value: team-shop, role: owner, tenant: shop, provider: corp}
             """.write(toFile: scratch.path + "/identity.yaml", atomically: true, encoding: .utf8)
         let result = try await CLI(binary: binary, home: scratch.path, server: nil).run(["auth", "check", "--identity-config", scratch.path + "/identity.yaml"])
         #expect(result.status == 1, "\(result)")
@@ -25,6 +25,6 @@ struct AuthCheckCLITests {
         #expect(lines.contains("ok    provider corp: CLI sign-in by browser and loopback redirect, userinfo yes, end session yes"), "\(result)")
         #expect(lines.contains { $0.hasPrefix("FAIL  provider gone: discovery at http://127.0.0.1:\(unreachable)/.well-known/openid-configuration failed") },
                 "\(result)")
-        #expect(lines.contains("ok    mapping: groups = team-shop → owner in tenant shop"), "\(result)")
+        #expect(lines.contains("ok    mapping: groups = team-shop at corp → owner in tenant shop"), "\(result)")
     }
 }

@@ -25,6 +25,7 @@ struct OIDCLoginCLITests {
                 client_secret: portal-secret
                 cli_client_id: tapster-cli
                 cli_client_secret: published-cli-secret
+                opaque_access_tokens: userinfo   # its refresh brings an access token only
             role_mappings:
               - {claim: groups, value: team-shop, role: owner, tenant: shop}
             """.write(toFile: config, atomically: true, encoding: .utf8)

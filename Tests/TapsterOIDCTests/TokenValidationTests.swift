@@ -59,3 +59,11 @@ struct TokenValidationTests {
         }
     }
 }
+
+extension TokenValidationTests {
+    @Test func aTokenIssuedToAnotherClientIsRefusedEvenWhenItsAudienceIncludesThisServer() throws {
+        #expect(throws: TokenRejection("the token was issued to grafana (azp), none of this server's client ids")) {
+            try validation.check(claims(["aud": ["tapster", "grafana"], "azp": "grafana"]), at: now)
+        }
+    }
+}

@@ -66,4 +66,35 @@ struct IdentityConfigurationTests {
         }
         #expect(error?.field == "oidc_providers.corp.issuer")
     }
+
+    @Test func aPlainHTTPIssuerIsRefusedUnlessOnLoopbackOrAllowed() throws {
+        let mapping = "role_mappings: [{claim: groups, value: a, role: admin}]\n"
+        #expect(throws: TapsterError.self) {
+            try IdentityConfiguration.parse("oidc_providers: [{name: corp, issuer: 'http://idp.example.com', client_id: t}]\n" + mapping)
+        }
+        _ = try IdentityConfiguration.parse("oidc_providers: [{name: corp, issuer: 'http://127.0.0.1:5556', client_id: t}]\n" + mapping)
+        _ = try IdentityConfiguration.parse("oidc_providers: [{name: corp, issuer: 'http://idp.lab', client_id: t, allow_insecure_http: true}]\n" + mapping)
+    }
+
+    @Test func aCLISecretIsAcceptedOnlyForAClientOfItsOwn() {
+        let error = #expect(throws: TapsterError.self) {
+            try IdentityConfiguration.parse("""
+                oidc_providers: [{name: corp, issuer: "https://idp.example.com", client_id: tapster, client_secret: s, cli_client_secret: s}]
+                role_mappings: [{claim: groups, value: a, role: admin}]
+                """)
+        }
+        #expect(error?.field == "oidc_providers.corp.cli_client_secret")
+    }
+
+    @Test func withSeveralProvidersEachRuleNamesItsProvider() {
+        let error = #expect(throws: TapsterError.self) {
+            try IdentityConfiguration.parse("""
+                oidc_providers:
+                  - {name: corp, issuer: "https://idp.example.com", client_id: t}
+                  - {name: partner, issuer: "https://dex.partner.example", client_id: t}
+                role_mappings: [{claim: groups, value: net-admins, role: admin}]
+                """)
+        }
+        #expect(error?.field == "role_mappings[0].provider")
+    }
 }

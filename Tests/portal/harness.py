@@ -237,3 +237,48 @@ class Page:
     def session_cookie(self):
         cookie = self.driver.get_cookie("tapster_session")
         return "tapster_session=" + cookie["value"] if cookie else None
+
+
+def run_scenario(make_world, tests, artifacts, fresh_browsers=False, before_close=None):
+    """Runs `tests` in order on one world (a failed test is reported and the others still run), with screenshots
+    of every browser of a failed test in `artifacts`; prints `N passed, N failed` and returns the exit status.
+    `fresh_browsers` quits a test's browsers after it; `before_close(world)` runs before the world closes."""
+    import traceback
+    os.makedirs(artifacts, exist_ok=True)
+    passed = failed = 0
+    world = None
+    try:
+        world = make_world()
+        for test in tests:
+            started = time.monotonic()
+            try:
+                test(world)
+                passed += 1
+                print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
+            except Exception:  # noqa: BLE001 - a failed test is reported, and the others still run
+                failed += 1
+                print("FAIL %s\n%s" % (test.__name__, traceback.format_exc()), flush=True)
+                for index, driver in enumerate(world.drivers):
+                    suffix = "" if index == 0 else "-%d" % index
+                    try:
+                        driver.save_screenshot(os.path.join(artifacts, "%s%s.png" % (test.__name__, suffix)))
+                    except Exception:  # noqa: BLE001
+                        pass
+            finally:
+                if fresh_browsers:
+                    for driver in world.drivers:
+                        driver.quit()
+                    world.drivers.clear()
+    except Exception:  # noqa: BLE001 - the server, a provider or a browser did not start
+        failed += 1
+        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
+    finally:
+        if world is not None:
+            if before_close:
+                before_close(world)
+            if failed:
+                print("--- tapster serve output ---\n" + "\n".join(world.server.lines[-40:]))
+            world.close()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+

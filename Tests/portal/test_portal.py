@@ -17,11 +17,10 @@ import argparse
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import API, Page, Server, browser, raw_get  # noqa: E402
+from harness import API, Page, Server, browser, raw_get, run_scenario  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 ARTIFACTS = os.path.join("test-artifacts", "portal")
@@ -415,39 +414,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
     arguments = parser.parse_args()
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    passed = failed = 0
-    world = None
-    try:
-        world = World(arguments.binary)
-        for test in TESTS:
-            started = time.monotonic()
-            try:
-                test(world)
-                passed += 1
-                print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            except Exception:  # noqa: BLE001 - a failed test is reported, and the others still run
-                failed += 1
-                print("FAIL %s\n%s" % (test.__name__, traceback.format_exc()), flush=True)
-                for index, driver in enumerate(world.drivers):
-                    suffix = "" if index == 0 else "-%d" % index
-                    try:
-                        driver.save_screenshot(os.path.join(ARTIFACTS, "%s%s.png" % (test.__name__, suffix)))
-                    except Exception:  # noqa: BLE001
-                        pass
-    except Exception:  # noqa: BLE001 - the server or a browser did not start
-        failed += 1
-        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
-    finally:
-        if world is not None and os.environ.get("PORTAL_TOUR"):
+
+    def tour_first(world):
+        if os.environ.get("PORTAL_TOUR"):
             from tour import tour
             tour(world, ADMIN_PASSWORD, os.path.join(ARTIFACTS, "tour"))
-        if world is not None:
-            if failed:
-                print("--- tapster serve output ---\n" + "\n".join(world.server.lines[-40:]))
-            world.close()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+
+    return run_scenario(lambda: World(arguments.binary), TESTS, ARTIFACTS, before_close=tour_first)
 
 
 if __name__ == "__main__":

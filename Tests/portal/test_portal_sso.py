@@ -18,14 +18,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import API, Page, Server, browser, free_port, raw_get  # noqa: E402
+from harness import API, Page, Server, browser, free_port, raw_get, run_scenario  # noqa: E402
 
 ARTIFACTS = os.path.join("test-artifacts", "portal")
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -202,39 +200,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
     arguments = parser.parse_args()
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    passed = failed = 0
-    world = None
-    try:
-        world = World(arguments.binary)
-        for test in TESTS:
-            started = time.monotonic()
-            try:
-                test(world)
-                passed += 1
-                print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            except Exception:  # noqa: BLE001 - a failed test is reported, and the others still run
-                failed += 1
-                print("FAIL %s\n%s" % (test.__name__, traceback.format_exc()), flush=True)
-                if world.drivers:
-                    try:
-                        world.drivers[-1].save_screenshot(os.path.join(ARTIFACTS, "%s.png" % test.__name__))
-                    except Exception:  # noqa: BLE001
-                        pass
-            finally:
-                for driver in world.drivers:
-                    driver.quit()
-                world.drivers.clear()
-    except Exception:  # noqa: BLE001 - the server, the provider or a browser did not start
-        failed += 1
-        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
-    finally:
-        if world is not None:
-            if failed:
-                print("--- tapster serve output ---\n" + "\n".join(world.server.lines[-40:]))
-            world.close()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_scenario(lambda: World(arguments.binary), TESTS, ARTIFACTS, fresh_browsers=True)
 
 
 if __name__ == "__main__":

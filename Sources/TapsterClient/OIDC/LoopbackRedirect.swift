@@ -20,15 +20,16 @@ final class LoopbackRedirect: Sendable {
         self.redirectURI = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)/callback"
     }
 
-    /// Starts listening.
-    static func listen() async throws -> LoopbackRedirect {
+    /// Starts listening for the redirect that carries `state`; other requests (another sign-in, a page probing
+    /// local ports) are answered 400 and ignored.
+    static func listen(state: String) async throws -> LoopbackRedirect {
         let group = MultiThreadedEventLoopGroup.singleton
         let received = group.next().makePromise(of: [URLQueryItem].self)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(CallbackHandler(received: received))
+                    channel.pipeline.addHandler(CallbackHandler(received: received, state: state))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -49,27 +50,29 @@ final class LoopbackRedirect: Sendable {
         try? await channel.close()
     }
 
-    /// Answers `/callback` once and completes the promise with its query; anything else is 404.
+    /// Answers `/callback` with this sign-in's state once and completes the promise with its query; anything else is 400.
     private final class CallbackHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let received: EventLoopPromise<[URLQueryItem]>
+        let state: String
 
-        init(received: EventLoopPromise<[URLQueryItem]>) {
+        init(received: EventLoopPromise<[URLQueryItem]>, state: String) {
             self.received = received
+            self.state = state
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .head(let head) = unwrapInboundIn(data) else { return }
             let components = URLComponents(string: head.uri)
-            let isCallback = components?.path == "/callback"
+            let isCallback = components?.path == "/callback" && components?.queryItems?.first(where: { $0.name == "state" })?.value == state
             let page = isCallback
                 ? "<!doctype html><title>Tapster</title><p>Signed in to Tapster. You can close this window and return to the terminal.</p>"
-                : "not found"
+                : "not this sign-in"
             var headers = HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Connection", "close"),
                                        ("Content-Length", String(page.utf8.count))])
             headers.add(name: "Cache-Control", value: "no-store")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: isCallback ? .ok : .notFound, headers: headers))),
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: isCallback ? .ok : .badRequest, headers: headers))),
                           promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: page)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }

@@ -62,6 +62,8 @@ extension CommandSession {
         }
         saved.token = nil
         saved.tokenId = nil
+        // A provider's refresh token would sign in again without the person: it goes too.
+        saved.oidc = nil
         try configFile.save(saved)
         say("Logged out of \(saved.server).")
     }

@@ -65,10 +65,10 @@ extension CommandSession {
 
     /// The authorization code flow with PKCE through the person's browser and a loopback redirect.
     private func browserSignIn(_ oauth: OAuthClient, provider: IdentityProviderInfo) async throws -> TokenResponse {
-        let redirect = try await LoopbackRedirect.listen()
+        let state = randomToken()
+        let redirect = try await LoopbackRedirect.listen(state: state)
         do {
             let pkce = PKCE.random()
-            let state = randomToken()
             guard var url = URLComponents(string: oauth.metadata.authorizationEndpoint) else {
                 throw CommandFailure("oidc_bad_provider", "\(provider.name)'s authorization endpoint is not a URL")
             }
@@ -83,7 +83,10 @@ extension CommandSession {
             await redirect.close()
             func parameter(_ name: String) -> String? { query.first { $0.name == name }?.value }
             if let error = parameter("error") {
-                throw CommandFailure("oidc_refused", "\(provider.name) did not sign you in: \(error)" + (parameter("error_description").map { " (\($0))" } ?? ""))
+                // The provider's words, without anything a terminal would take as a control sequence.
+                func printable(_ text: String) -> String { String(text.unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint && $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }.prefix(200)) }
+                throw CommandFailure("oidc_refused", "\(provider.name) did not sign you in: \(printable(error))"
+                                     + (parameter("error_description").map { " (\(printable($0)))" } ?? ""))
             }
             guard parameter("state") == state else {
                 throw CommandFailure("oidc_state", "the browser came back with another sign-in's state; run the login again")

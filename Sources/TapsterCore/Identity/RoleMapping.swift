@@ -8,12 +8,16 @@ public struct RoleMappingRule: Codable, Sendable, Equatable {
     public var role: Role
     /// The tenant an owner rule makes the person a member of; none for admin and auditor rules.
     public var tenant: String?
+    /// The provider whose claims the rule reads; `nil`: any (allowed only while one provider is configured,
+    /// so that a second provider's users — or its admins — cannot claim the first one's groups).
+    public var provider: String?
 
-    public init(claim: String, value: String, role: Role, tenant: String? = nil) {
+    public init(claim: String, value: String, role: Role, tenant: String? = nil, provider: String? = nil) {
         self.claim = claim
         self.value = value
         self.role = role
         self.tenant = tenant
+        self.provider = provider
     }
 
     /// Checks that the rule can be used: a claim and a value, a tenant exactly for owner rules.
@@ -60,10 +64,13 @@ public struct RoleMapping: Sendable, Equatable {
         self.rules = rules
     }
 
-    /// The role and tenants `claims` earn, or `nil` when no rule matches.
-    public func access(for claims: JSONValue) -> MappedAccess? {
+    /// The role and tenants `claims` of `provider` earn, or `nil` when no rule matches. A rule on `email` matches
+    /// only a verified address (`email_verified: true`): many providers let people type their own.
+    public func access(for claims: JSONValue, provider: String) -> MappedAccess? {
         let matching = rules.filter { rule in
-            claims.value(atPath: rule.claim)?.strings.contains(rule.value) ?? false
+            guard rule.provider.map({ $0 == provider }) ?? true else { return false }
+            if rule.claim == "email", claims["email_verified"] != .bool(true) { return false }
+            return claims.value(atPath: rule.claim)?.strings.contains(rule.value) ?? false
         }
         if matching.contains(where: { $0.role == .admin }) { return MappedAccess(role: .admin) }
         if matching.contains(where: { $0.role == .auditor }) { return MappedAccess(role: .auditor) }

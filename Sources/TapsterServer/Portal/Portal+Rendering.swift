@@ -15,19 +15,16 @@ struct ErrorContent: Sendable {
 }
 
 extension Portal {
-    /// Only this server's own files, no framing, no inline script or style. Forms post only here — and, for the
-    /// sign-out form, whose answer may send the browser on to an identity provider's end-session endpoint,
-    /// to the trusted providers (`formTargets`, their origins: browsers apply `form-action` to redirects too).
-    static func securityHeaders(formTargets: [String]) -> HTTPFields {
-        let formAction = (["'self'"] + formTargets).joined(separator: " ")
-        return [
-            .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action \(formAction); frame-ancestors 'none'",
-            .xContentTypeOptions: "nosniff",
-            HTTPField.Name("Referrer-Policy")!: "same-origin",
-            .cacheControl: "no-store",
-            .contentType: "text/html; charset=utf-8",
-        ]
-    }
+    /// Only this server's own files, no framing, no inline script or style, forms posted only here (the sign-out
+    /// that goes on to a provider answers a page of its own that moves on: browsers apply `form-action` to a
+    /// form's redirects too).
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        .cacheControl: "no-store",
+        .contentType: "text/html; charset=utf-8",
+    ]
 
     /// Renders `template` with `content` inside the layout; consumes the notice cookie.
     /// `csrf` is the token the page's forms carry (the visitor's, or the login form's).
@@ -42,7 +39,7 @@ extension Portal {
             return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: "the portal template \(template) is missing")))
         }
-        var response = Response(status: status, headers: securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+        var response = Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
         if notice != nil { response.setCookie(cookies.expired(PortalCookies.notice, for: request)) }
         return response
     }

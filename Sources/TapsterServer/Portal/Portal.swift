@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Logging
 import TapsterCore
@@ -21,8 +20,6 @@ struct Portal: Sendable {
     let cookies: PortalCookies
     /// The server's own URL (`--external-url`): single sign-on sends people back to it.
     let externalURL: ExternalURL?
-    /// Every page's security headers (``securityHeaders(formTargets:)``).
-    let securityHeaders: HTTPFields
     let logger: Logger
 
     /// - Parameter servedOverTLS: whether browsers reach the portal over HTTPS (cookies then carry `Secure`).
@@ -38,11 +35,6 @@ struct Portal: Sendable {
         self.pages = PageRenderer(assets: assets, logger: logger)
         self.cookies = PortalCookies(servedOverTLS: servedOverTLS)
         self.externalURL = controlPlane.broker.settings.externalURL
-        let providerOrigins = controlPlane.identity.providers.oidc.compactMap { provider -> String? in
-            guard let url = URLComponents(string: provider.configuration.issuer), let scheme = url.scheme, let host = url.host else { return nil }
-            return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
-        }
-        self.securityHeaders = Self.securityHeaders(formTargets: Array(Set(providerOrigins)).sorted())
     }
 
     /// The single sign-on flow and its provider's logout.

@@ -30,6 +30,12 @@ struct SessionPages {
         }
     }
 
+    /// What the `signed-out` template shows: the way on to the provider's end-session endpoint.
+    struct SignedOutContent: Sendable {
+        let provider: String
+        let location: String
+    }
+
     /// A provider's sign-in link on the login page.
     struct ProviderLink: Sendable {
         let name: String
@@ -58,9 +64,16 @@ struct SessionPages {
             try await portal.identity.closePortalSession(
                 PortalCookies.value(PortalCookies.session, in: request.request) ?? "", source: request.context.remoteAddress)
             // A user of an identity provider signs out there too, when the provider offers it.
-            let providerLogout = await portal.singleSignOn.endSessionLocation(for: request.visitor.user)
-            var response = providerLogout.map { Response.redirect(to: $0) }
-                ?? portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
+            var response: Response
+            if let location = await portal.singleSignOn.endSessionLocation(for: request.visitor.user),
+               let provider = request.visitor.user.external?.provider {
+                // A page of this server's that moves on to the provider (a redirect would be the form's, which the
+                // policy keeps on this origin).
+                response = portal.render("signed-out", title: "Signing out", content: SignedOutContent(provider: provider, location: location),
+                                         request: request.request, visitor: nil)
+            } else {
+                response = portal.redirect(to: Self.loginPath, notice: "You have signed out.", request: request.request)
+            }
             response.setCookie(portal.cookies.expired(PortalCookies.session, for: request.request))
             return response
         }

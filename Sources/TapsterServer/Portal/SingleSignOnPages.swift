@@ -81,15 +81,17 @@ struct SingleSignOnPages {
         let query = request.uri.queryParameters
         var response: Response
         do {
-            if let error = query.get("error") {
-                let description = query.get("error_description").map { ": \($0)" } ?? ""
-                throw TapsterError(.unauthenticated, "provider \(name) did not sign you in (\(error)\(description))")
-            }
+            // This browser's own sign-in first: nothing a stranger's link carries is shown or acted on before.
             guard let flow = PortalCookies.value(Self.cookie, in: request).flatMap(Flow.decode), flow.provider == name else {
                 throw TapsterError.forbidden("this sign-in was not started in this browser, or it took longer than ten minutes; sign in again")
             }
             guard let state = query.get("state"), CSRF.constantTimeEqual(state, flow.state) else {
                 throw TapsterError.forbidden("the provider's answer does not belong to this browser's sign-in (state differs); sign in again")
+            }
+            if let error = query.get("error") {
+                // The error code only (RFC 6749 §4.1.2.1 limits it to a few ASCII characters); its description is the provider's text.
+                let code = String(error.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0 == "_") }.prefix(64))
+                throw TapsterError(.unauthenticated, "provider \(name) did not sign you in (\(code))")
             }
             guard let code = query.get("code"), !code.isEmpty else { throw TapsterError(.unauthenticated, "provider \(name) sent no code") }
             let tokens = try await provider.exchange(code: code, verifier: flow.verifier, redirectURI: try redirectURI(name))
@@ -98,7 +100,7 @@ struct SingleSignOnPages {
             let signIn = OIDCBearerVerifier.signIn(claims, configuration: provider.configuration, roleMapping: portal.identity.providers.roleMapping,
                                                    until: expires)
             let (secret, user) = try await portal.identity.openPortalSession(signIn, source: context.remoteAddress)
-            response = Response.redirect(to: flow.next ?? Visitor.home(for: user.role))
+            response = Response.redirect(to: flow.next.flatMap(SessionPages.safeNext) ?? Visitor.home(for: user.role))
             response.setCookie(portal.cookies.cookie(PortalCookies.session, secret, maxAge: Int(IdentityService.portalSessionLifetime.seconds), for: request))
         } catch let error as TapsterError {
             response = portal.errorPage(error.code == .forbidden || error.code == .unauthenticated

@@ -43,7 +43,7 @@ extension Portal {
     func visitor(of request: Request) async throws -> Visitor? {
         guard let secret = PortalCookies.value(PortalCookies.session, in: request) else { return nil }
         do {
-            let user = try await identity.authenticate(token: secret).user
+            let user = try await identity.authenticateSession(secret).user
             return Visitor(user: user, csrf: CSRF.token(for: secret))
         } catch let error as TapsterError where error.code == .unauthenticated {
             return nil

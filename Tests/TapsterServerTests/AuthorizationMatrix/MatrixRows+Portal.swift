@@ -19,6 +19,9 @@ extension MatrixRow {
                                                                .ownerWithoutGrant: 303, .auditor: 303, .owner: 303, .admin: 303])),
         // Without the login form's cookie the sign-in is refused, whoever asks.
         MatrixRow(.post, "/login", .open(403)) { _, _ in MatrixRequest(path: "/login", form: ["name": "alice", "password": "password-of-alice"]) },
+        // Single sign-on starts and ends only at a configured provider (this world has none).
+        MatrixRow(.get, "/login/oidc/{provider}", .open(404), path: "/login/oidc/corp"),
+        MatrixRow(.get, "/login/oidc/{provider}/callback", .open(404), path: "/login/oidc/corp/callback?code=c&state=s"),
         MatrixRow(.post, "/logout", .open(303)) { world, caller in
             MatrixRequest(path: "/logout", form: [:], session: try await world.freshSession(caller))
         },

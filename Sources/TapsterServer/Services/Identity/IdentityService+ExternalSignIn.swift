@@ -22,20 +22,19 @@ extension IdentityService {
                                 + (signIn.refusalDetail.isEmpty ? "" : " (\(signIn.refusalDetail))")
                                 + "; an admin maps the provider's groups or roles to Tapster roles")
         }
-        for tenant in access.tenants where try await store.find(tenant, in: .tenants) == nil {
-            do {
-                _ = try await catalog.createTenant(.system, TenantSpec(name: tenant, description: "created at the sign-in of \(signIn.userName) (\(identity.provider))"))
-            } catch let error as TapsterError where error.code == .alreadyExists {
-                // Created by a sign-in beside this one.
-            }
-        }
-        if let existing = try await store.findUser(externalKey: identity.key) {
-            return try await bringInLine(existing, with: signIn, access: access, source: source)
-        }
-        if let holder = try await store.findUser(signIn.userName) {
+        let existing = try await store.findUser(externalKey: identity.key)
+        if existing == nil, let holder = try await store.findUser(signIn.userName) {
             let whose = holder.external.map { "a user of \($0.provider)" } ?? "a local account"
             try await refuse(signIn, source: source, reason: "name taken",
                              message: "the user name \(signIn.userName) belongs to \(whose) in Tapster; an admin renames one of them")
+        }
+        if let existing, existing.disabled {
+            try await refuse(signIn, source: source, reason: "disabled", message: "user \(existing.name) is disabled in Tapster")
+        }
+        // Only once the person is admitted: a refused sign-in creates nothing.
+        try await createMissingTenants(access.tenants, for: signIn)
+        if let existing {
+            return try await bringInLine(existing, with: signIn, access: access, source: source)
         }
         let spec = try UserSpec(name: signIn.userName, role: access.role, tenants: access.tenants).validated()
         let user = User(spec: spec, external: identity, createdAt: now)
@@ -52,6 +51,16 @@ extension IdentityService {
             return try await bringInLine(created, with: signIn, access: access, source: source)
         }
         return user
+    }
+
+    private func createMissingTenants(_ tenants: [String], for signIn: ExternalSignIn) async throws {
+        for tenant in tenants where try await store.find(tenant, in: .tenants) == nil {
+            do {
+                _ = try await catalog.createTenant(.system, TenantSpec(name: tenant, description: "created at the sign-in of \(signIn.userName) (\(signIn.identity.provider))"))
+            } catch let error as TapsterError where error.code == .alreadyExists {
+                // Created by a sign-in beside this one.
+            }
+        }
     }
 
     /// An existing user of the provider, with the role, tenants, name and email the sign-in carries.

@@ -55,6 +55,11 @@ extension IdentityService {
         var disabling = false
         if changesAccount {
             guard p.isAdmin else { throw TapsterError.forbidden("only admins change roles, tenants, quotas and whether a user is disabled") }
+            // A provider's user gets role and tenants from its claims at each sign-in (``provision(_:source:)``, as the server).
+            if let external = user.external, patch.role != nil || patch.tenants != nil, p != .system {
+                throw TapsterError.invalid(patch.role != nil ? "role" : "tenants",
+                                           "\(user.name)'s role and tenants follow their groups at \(external.provider); change the groups or the role mappings")
+            }
             if let role = patch.role { user.spec.role = role; details["role"] = role.rawValue }
             if let tenants = patch.tenants { user.spec.tenants = tenants; details["tenants"] = tenants.joined(separator: ",") }
             if let quota = patch.quota { user.spec.quota = quota; details["quota"] = String(quota) }
@@ -162,12 +167,25 @@ extension IdentityService {
         return try await store.listTokens(userID: user.id)
     }
 
+    /// The longest an API token of a user of an identity provider lives: their access follows the provider's
+    /// claims only when they sign in again, so a token may not outlast a day of offboarding.
+    static let externalUserTokenLifetime = TapDuration(seconds: 24 * 3_600)
+
     public func createToken(_ p: Principal, user reference: String, _ request: TokenRequest) async throws -> IssuedToken {
         let user = try await tokenOwner(p, reference, .create)
         try Validation.text(request.name, field: "name", maximum: 128)
         guard !request.name.isEmpty else { throw TapsterError.invalid("name", "must not be empty") }
+        var lifetime = request.expiresIn
+        if user.external != nil {
+            let longest = Self.externalUserTokenLifetime
+            if let asked = lifetime, asked.seconds > longest.seconds {
+                throw TapsterError.invalid("expires_in", "\(user.name) signs in through \(user.external?.provider ?? "a provider"): their tokens live at most 24h")
+            }
+            lifetime = lifetime ?? longest
+        }
+        let expiresIn = lifetime
         return try await store.transaction { session in
-            try await issueToken(for: user, name: request.name, expiresIn: request.expiresIn, by: p, session: session)
+            try await issueToken(for: user, name: request.name, expiresIn: expiresIn, by: p, session: session)
         }
     }
 
@@ -226,6 +244,14 @@ extension IdentityService {
         return try await authenticateExternal(secret, source: source)
     }
 
+    /// The principal of a portal session's secret: Tapster's own tokens only, never sent to a provider.
+    func authenticateSession(_ secret: String) async throws -> Authentication {
+        guard let (token, user) = try await store.findToken(secretHash: PasswordHasher.tokenHash(secret)) else {
+            throw TapsterError(.unauthenticated, "the session is not valid")
+        }
+        return try await authenticate(token, of: user)
+    }
+
     private func authenticate(_ token: APIToken, of user: User) async throws -> Authentication {
         let at = now
         if let expiry = token.expiresAt, expiry <= at {
@@ -252,6 +278,8 @@ extension IdentityService {
             return Authentication(principal: user.principal(authenticatedBy: method), user: user, token: nil)
         case .unknown:
             throw TapsterError(.unauthenticated, "the token is not valid")
+        case .refused(let error, _):
+            throw error
         case nil:
             break
         }
@@ -264,7 +292,13 @@ extension IdentityService {
                 throw error
             }
             guard let signIn else { continue }
-            let user = try await provision(signIn, source: source)
+            let user: User
+            do {
+                user = try await provision(signIn, source: source)
+            } catch let error as TapsterError where error.code == .forbidden {
+                await providers.remembered.remember(key, .refused(error, until: min(signIn.validUntil, now.addingTimeInterval(RememberedBearers.refusedFor))))
+                throw error
+            }
             await providers.remembered.remember(key, .user(id: user.id, method: signIn.method, until: signIn.validUntil))
             return Authentication(principal: user.principal(authenticatedBy: signIn.method), user: user, token: nil)
         }

@@ -52,6 +52,15 @@ actor RememberedBearers {
     enum Entry {
         case user(id: String, method: AuthenticationMethod, until: Date)
         case unknown(until: Date)
+        /// A person the sign-in refused (no mapping, disabled, name taken): the same token is refused again
+        /// without a provider call or another audit event until ``refusedFor`` has passed.
+        case refused(TapsterError, until: Date)
+
+        var until: Date {
+            switch self {
+            case .user(_, _, let until), .unknown(let until), .refused(_, let until): until
+            }
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -59,6 +68,7 @@ actor RememberedBearers {
     /// A bound on memory whatever clients send: past it, expired entries go, then the oldest half.
     static let capacity = 20_000
     static let unknownFor: TimeInterval = 5
+    static let refusedFor: TimeInterval = 300
 
     init(clock: @escaping @Sendable () -> Date) {
         self.clock = clock
@@ -70,12 +80,9 @@ actor RememberedBearers {
 
     func lookup(_ key: String) -> Entry? {
         guard let entry = entries[key] else { return nil }
-        switch entry {
-        case .user(_, _, let until), .unknown(let until):
-            if until <= clock() {
-                entries[key] = nil
-                return nil
-            }
+        if entry.until <= clock() {
+            entries[key] = nil
+            return nil
         }
         return entry
     }
@@ -83,12 +90,12 @@ actor RememberedBearers {
     func remember(_ key: String, _ entry: Entry) {
         if entries.count >= Self.capacity {
             let now = clock()
-            entries = entries.filter { _, entry in
-                switch entry {
-                case .user(_, _, let until), .unknown(let until): until > now
-                }
+            entries = entries.filter { $0.value.until > now }
+            if entries.count >= Self.capacity {
+                // Those that would end soonest go first; the half that lasts longest stays.
+                let kept = entries.sorted { $0.value.until > $1.value.until }.prefix(Self.capacity / 2)
+                entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
             }
-            if entries.count >= Self.capacity { entries = Dictionary(uniqueKeysWithValues: entries.prefix(Self.capacity / 2).map { ($0.key, $0.value) }) }
         }
         entries[key] = entry
     }

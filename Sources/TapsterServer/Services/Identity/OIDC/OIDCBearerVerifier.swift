@@ -4,13 +4,16 @@ import TapsterOIDC
 
 /// Bearer tokens of the OpenID Connect providers: JWTs (ID tokens, and access tokens where the provider
 /// issues JWTs) checked against the provider their `iss` names, as the Kubernetes API server does for
-/// kubectl's OIDC login; opaque access tokens through each provider's userinfo endpoint.
+/// kubectl's OIDC login; opaque access tokens at the providers that accept them, by introspection (or, where
+/// an admin chose it, userinfo).
 struct OIDCBearerVerifier: BearerVerifier {
     let providers: [OIDCProvider]
     let roleMapping: RoleMapping
 
-    /// How long an opaque access token's userinfo answer is trusted (it carries no expiry).
-    static let opaqueTokenTrust: TimeInterval = 60
+    /// How Tapster's own API tokens begin (``PasswordHasher/newTokenSecret()``).
+    static let tapsterTokenPrefix = "tap_"
+    /// How Keystone's Fernet tokens begin (version byte 0x80, base64url): Keystone's to check, not a provider's.
+    static let fernetTokenPrefix = "gAAAAA"
 
     func verify(bearer token: String) async throws -> ExternalSignIn? {
         if JSONWebToken.looksLikeJWT(token) {
@@ -23,14 +26,16 @@ struct OIDCBearerVerifier: BearerVerifier {
             let (claims, expires) = try await provider.verify(token, audiences: provider.configuration.audiences)
             return signIn(claims, provider: provider, until: expires)
         }
-        for provider in providers {
-            guard let claims = try? await provider.userinfo(accessToken: token), let subject = claims["sub"]?.string, !subject.isEmpty else { continue }
+        // Tapster's own secrets (a revoked or mistyped one) and Keystone's Fernet tokens never go to a provider.
+        guard !token.hasPrefix(Self.tapsterTokenPrefix), !token.hasPrefix(Self.fernetTokenPrefix) else { return nil }
+        for provider in providers where provider.configuration.opaqueAccessTokens != .refuse {
+            guard let (claims, until) = try await provider.opaqueTokenClaims(token), let subject = claims["sub"]?.string, !subject.isEmpty else { continue }
             var withIssuer = claims
             if case .object(var members) = claims {
                 members["iss"] = .string(provider.configuration.issuer)
                 withIssuer = .object(members)
             }
-            return signIn(withIssuer, provider: provider, until: Date().addingTimeInterval(Self.opaqueTokenTrust))
+            return signIn(withIssuer, provider: provider, until: until)
         }
         return nil
     }
@@ -50,7 +55,7 @@ struct OIDCBearerVerifier: BearerVerifier {
         let claimNames = Set(roleMapping.rules.map(\.claim)).sorted()
         let seen = claimNames.map { name in "\(name)=\((claims.value(atPath: name)?.strings ?? []).joined(separator: ","))" }
         return ExternalSignIn(identity: identity, userName: ResourceName.made(from: named) ?? ResourceName.made(from: subject) ?? "user",
-                              access: roleMapping.access(for: claims), method: .openIDConnect(provider: configuration.name),
+                              access: roleMapping.access(for: claims, provider: configuration.name), method: .openIDConnect(provider: configuration.name),
                               validUntil: until, refusalDetail: seen.joined(separator: "; "))
     }
 }

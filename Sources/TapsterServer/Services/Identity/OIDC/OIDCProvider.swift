@@ -18,8 +18,14 @@ actor OIDCProvider {
     private let logger: Logger
     private var metadata: ProviderMetadata?
     private var keys: JSONWebKeySet?
-    /// When an unknown `kid` last made the keys be fetched again.
+    /// When an unknown `kid` last made the keys be fetched again (set before the fetch, so that tokens
+    /// arriving during it do not start more).
     private var keysRefetchedAt: Date?
+    /// When the kept keys were fetched: they are fetched again after ``keyLifetime``, so that a key the
+    /// provider withdrew (compromised) stops verifying without a restart.
+    private var keysFetchedAt: Date?
+
+    static let keyLifetime: TimeInterval = 3_600
 
     static let keyRefetchInterval: TimeInterval = 10
 
@@ -42,7 +48,7 @@ actor OIDCProvider {
     func discovery() async throws -> ProviderMetadata {
         if let metadata { return metadata }
         do {
-            let fetched = try await OAuthClient.discover(issuer: configuration.issuer, http: http)
+            let fetched = try await OAuthClient.discover(issuer: configuration.issuer, http: http, policy: configuration.urlPolicy)
             metadata = fetched
             return fetched
         } catch let error as TapsterError {
@@ -50,18 +56,24 @@ actor OIDCProvider {
         }
     }
 
-    /// The provider's keys; fetched again when `refetch` and the last fetch is older than ``keyRefetchInterval``.
+    /// The provider's keys: the kept ones, unless older than ``keyLifetime``, or `refetch` asks for the current
+    /// set and no refetch happened in the last ``keyRefetchInterval``.
     private func signingKeys(refetch: Bool) async throws -> JSONWebKeySet {
-        if let keys, !refetch { return keys }
-        if let keys, let refetched = keysRefetchedAt, clock().timeIntervalSince(refetched) < Self.keyRefetchInterval { return keys }
+        let now = clock()
+        let stale = keysFetchedAt.map { now.timeIntervalSince($0) > Self.keyLifetime } ?? true
+        if let keys, !stale {
+            guard refetch else { return keys }
+            if let refetched = keysRefetchedAt, now.timeIntervalSince(refetched) < Self.keyRefetchInterval { return keys }
+            keysRefetchedAt = now
+        }
         let url = try await discovery().jwksURI
         let answer = try await http.get(url)
         guard answer.status == 200 else { throw TapsterError(.unavailable, "provider \(name): \(url) answered \(answer.status)") }
         do {
             let fetched = try JSONWebKeySet(data: answer.body)
-            if keys != nil { logger.info("fetched the provider's keys again for a token the kept ones do not verify", metadata: ["provider": "\(name)", "keys": "\(fetched.keys.count)"]) }
-            if keys != nil { keysRefetchedAt = clock() }
+            if keys != nil, refetch { logger.info("fetched the provider's keys again for a token the kept ones do not verify", metadata: ["provider": "\(name)", "keys": "\(fetched.keys.count)"]) }
             keys = fetched
+            keysFetchedAt = clock()
             return fetched
         } catch {
             throw TapsterError(.unavailable, "provider \(name): \(error.reason)")
@@ -102,13 +114,29 @@ actor OIDCProvider {
         }
     }
 
-    /// The claims the userinfo endpoint answers for an opaque access token (`nil` when the provider has none,
-    /// or refuses the token).
-    func userinfo(accessToken: String) async throws -> JSONValue? {
-        guard let endpoint = try await discovery().userinfoEndpoint else { return nil }
-        let answer = try await http.get(endpoint, headers: [("Authorization", "Bearer " + accessToken)])
-        guard answer.status == 200, let claims = try? JSONValue(data: answer.body), case .object = claims else { return nil }
-        return claims
+    /// The claims an opaque access token stands for, checked as ``OIDCProviderConfiguration/opaqueAccessTokens``
+    /// says, with when to check it again; `nil` when this provider does not vouch for it.
+    func opaqueTokenClaims(_ accessToken: String) async throws -> (claims: JSONValue, until: Date)? {
+        switch configuration.opaqueAccessTokens {
+        case .refuse:
+            return nil
+        case .introspection:
+            let client = OAuthClient(metadata: try await discovery(), clientID: configuration.clientID, clientSecret: configuration.clientSecret, http: http)
+            guard let answer = try await client.introspect(accessToken), answer["active"] == .bool(true) else { return nil }
+            // Issued to one of this server's clients, not to another application of the same provider.
+            let issuedTo = (answer["client_id"]?.strings ?? []) + (answer["aud"]?.strings ?? [])
+            guard issuedTo.contains(where: configuration.audiences.contains) else { return nil }
+            let expires = answer["exp"]?.number.map { Date(timeIntervalSince1970: $0) } ?? clock().addingTimeInterval(60)
+            return (answer, min(expires, clock().addingTimeInterval(300)))
+        case .userinfo:
+            guard let endpoint = try await discovery().userinfoEndpoint else { return nil }
+            let answer = try await http.get(endpoint, headers: [("Authorization", "Bearer " + accessToken)])
+            if answer.status == 401 || answer.status == 403 { return nil }
+            guard answer.status == 200, let claims = try? JSONValue(data: answer.body), case .object = claims else {
+                throw TapsterError(.unavailable, "provider \(name): userinfo answered \(answer.status)")
+            }
+            return (claims, clock().addingTimeInterval(60))
+        }
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens, as the portal's confidential client.
