@@ -140,13 +140,14 @@ start() {
     setup
     write_config # this start's token lifetime
     say "starting Keystone on $url (log: $log, Keystone's own: $base/keystone.log)"
-    # uWSGI's HTTP router (--http) in front of one worker with 4 threads: it keeps connections alive and answers
-    # requests in parallel. With --http-socket instead, the worker closes each connection after one answer without
+    # uWSGI's HTTP router (--http) in front of one worker with one thread: it keeps connections alive, and requests
+    # take turns, because SQLite answers concurrent writers (every password sign-in updates the user's
+    # last_active_at) "database is locked" and uWSGI then answers nothing. With --http-socket instead, the worker closes each connection after one answer without
     # saying so, and a client that reuses it (python-requests does) gets "connection reset" now and then; with
     # --http11-socket each idle kept-alive connection holds a thread. setsid: its own session. 9>&-: the server does
     # not inherit our lock.
     OS_KEYSTONE_CONFIG_FILES=$config setsid "$venv/bin/uwsgi" --http "127.0.0.1:$port" --http-keepalive \
-        --module "$app_module" --master --processes 1 --threads 4 --die-on-term --need-app \
+        --module "$app_module" --master --processes 1 --threads 1 --die-on-term --need-app \
         --buffer-size 65535 </dev/null >>"$log" 2>&1 9>&- &
     echo $! >"$pidfile"
     wait_ready
