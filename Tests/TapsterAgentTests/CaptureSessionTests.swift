@@ -136,4 +136,43 @@ struct CaptureSessionTests {
             remaining = remaining[(index + 1)...]
         }
     }
+
+    @Test("A bandwidth cap is one budget per tap per host: the tap's captures of two interfaces together stay within it")
+    func bandwidthCapIsSharedByTheTapsInterfaces() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (_, tool) = try await lab.watch()
+        let cap: UInt64 = 100_000
+        let budget = BandwidthBudget(bitsPerSecond: cap)
+        let eth0 = CaptureSession(plan: lab.plan(bandwidthCap: cap), sink: try lab.sink(.erspanII(sessionID: 6)), budget: budget)
+        let loopback = CaptureSession(plan: lab.plan(bandwidthCap: cap, interface: "lo"), sink: try lab.sink(.erspanII(sessionID: 7)),
+                                      budget: budget)
+        try await eth0.start()
+        defer { eth0.stop() }
+        try await loopback.start()
+        defer { loopback.stop() }
+        // About 150 kB on each interface at once: each alone could fill a whole burst (64 KiB) of its own.
+        let started = Date()
+        async let tcp: Void = lab.send(chunks: 150, size: 1000, gap: 0.001)
+        let udp = try lab.topology.spawn(in: lab.web.namespace, name: "udp-on-lo", ["python3", "-c", """
+            import socket, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for _ in range(150):
+                s.sendto(b"x" * 1000, ("127.0.0.1", 9)); time.sleep(0.001)
+            """], directory: lab.directory)
+        try await tcp
+        #expect(try await udp.waitForExit() == 0, "\(udp.stderr)")
+        let seconds = Date().timeIntervalSince(started)
+        try await eventually(timeout: .seconds(30), "both captures to have seen their traffic and the tool all they forwarded") { () -> Bool? in
+            let (a, b) = (eth0.counters, loopback.counters)
+            return a.packets >= 150 && b.packets >= 150 && UInt64(tool.rows.count) == a.forwarded + b.forwarded ? true : nil
+        }
+        let (a, b) = (eth0.counters, loopback.counters)
+        #expect(a.capDrops > 0 && b.capDrops > 0, "both interfaces over the one budget: \(a.capDrops), \(b.capDrops)")
+        #expect(a.packets == a.forwarded + a.capDrops && b.packets == b.forwarded + b.capDrops)
+        let forwardedBytes = tool.rows.reduce(0) { $0 + (Int($1["frame.len"] ?? "") ?? 0) - (14 + 20 + ERSPANTypeIIEncapsulator.headerLength) }
+        let oneBudget = Double(TokenBucket.defaultBurst(for: cap)) / 8 + Double(cap) / 8 * seconds
+        #expect(Double(forwardedBytes) <= oneBudget, "\(forwardedBytes) bytes forwarded over two interfaces in \(seconds) s; one budget allows \(oneBudget)")
+    }
 }
+

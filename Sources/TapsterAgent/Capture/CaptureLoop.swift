@@ -16,7 +16,8 @@ final class CaptureLoop: @unchecked Sendable {
     private let shared: CaptureShared
     private let logger: Logger
     private let deadline: UInt64
-    private var bucket: TokenBucket?
+    /// The tap's budget on this host, shared with its other interfaces' captures; nil without a cap.
+    private let budget: BandwidthBudget?
     private var handle: OpaquePointer?
 
     // Thread-local counters, published to `shared` after each round.
@@ -36,13 +37,13 @@ final class CaptureLoop: @unchecked Sendable {
     /// How often kernel drop counters are read.
     static let statisticsInterval: UInt64 = 1_000_000_000
 
-    init(plan: CapturePlan, sink: any PacketSink, shared: CaptureShared, logger: Logger) {
+    init(plan: CapturePlan, sink: any PacketSink, shared: CaptureShared, budget: BandwidthBudget?, logger: Logger) {
         self.plan = plan
         self.sink = sink
         self.shared = shared
         self.logger = logger
         self.deadline = plan.deadlineNanoseconds
-        self.bucket = plan.bandwidthCap.map { TokenBucket(bitsPerSecond: max($0, 1)) }
+        self.budget = budget
     }
 
     /// The thread's whole life.
@@ -253,7 +254,7 @@ final class CaptureLoop: @unchecked Sendable {
         let original = Int(header.pointee.len)
         packets &+= 1
         bytes &+= UInt64(original)
-        if bucket != nil, bucket!.admit(bytes: captured, now: timestamp) == false {
+        if let budget, !budget.admit(bytes: captured, now: timestamp) {
             capDrops &+= 1
             return
         }

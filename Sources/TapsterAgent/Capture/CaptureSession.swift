@@ -13,7 +13,8 @@ import Synchronization
 /// `poll` on libpcap's descriptor and a wake-up eventfd with a timeout of at most 100 ms (and never past
 /// the deadline), then non-blocking `pcap_dispatch` rounds, each followed by the sink's `flush`. Packets
 /// reach the sink through a context object passed to libpcap's callback: nothing is allocated or
-/// captured per packet. A bandwidth cap is a ``TokenBucket`` fed with capture timestamps.
+/// captured per packet. A bandwidth cap is a ``BandwidthBudget`` fed with capture timestamps, shared by the
+/// tap's captures on this host.
 ///
 /// Counters (``counters``) are published with atomic stores after each round and read without locks.
 ///
@@ -29,6 +30,7 @@ public final class CaptureSession: Sendable {
     /// What this session captures.
     public let plan: CapturePlan
     private let shared: CaptureShared
+    private let budget: BandwidthBudget?
     private let pendingSink: Mutex<(any PacketSink)?>
     private let logger: Logger
 
@@ -37,9 +39,13 @@ public final class CaptureSession: Sendable {
     ///   - plan: what to capture.
     ///   - sink: where packets go. The session's thread becomes its only user; it is flushed and closed
     ///     when the capture ends (or when the session is dropped without being started).
+    ///   - budget: the tap's bandwidth budget on this host, shared by its captures of other interfaces; `nil`:
+    ///     a budget of the plan's own ``CapturePlan/bandwidthCap``, when it has one.
     ///   - logger: for the session's start and end (nothing is logged per packet).
-    public init(plan: CapturePlan, sink: sending any PacketSink, logger: Logger = Logger(label: "tapster.capture")) {
+    public init(plan: CapturePlan, sink: sending any PacketSink, budget: BandwidthBudget? = nil,
+                logger: Logger = Logger(label: "tapster.capture")) {
         self.plan = plan
+        self.budget = budget ?? plan.bandwidthCap.map(BandwidthBudget.init(bitsPerSecond:))
         self.shared = CaptureShared()
         self.pendingSink = Mutex(sink)
         var logger = logger
@@ -141,7 +147,7 @@ public final class CaptureSession: Sendable {
             shared.finish(.failed(CaptureError(stage: .thread, reason: "the session's sink is gone", source: plan.source)))
             return
         }
-        let loop = CaptureLoop(plan: plan, sink: sink, shared: shared, logger: logger)
+        let loop = CaptureLoop(plan: plan, sink: sink, shared: shared, budget: budget, logger: logger)
         let thread = Thread { loop.run() }
         thread.name = "tapster-capture"
         thread.start()

@@ -35,8 +35,14 @@ actor Reconciler {
         }
         /// For `stream` taps: what sends the packets to the server.
         var uploader: CaptureUploader?
+        /// The tap's bandwidth cap on this host, one budget for all its sources (the cap does not change while
+        /// the tap runs: a different cap makes a new tap, ``canResize(_:to:)``).
+        let budget: BandwidthBudget?
 
-        init(assignment: DesiredTap) { self.assignment = assignment }
+        init(assignment: DesiredTap) {
+            self.assignment = assignment
+            self.budget = assignment.bandwidthCapBitsPerSecond.map(BandwidthBudget.init(bitsPerSecond:))
+        }
 
         /// Every session, current and retired.
         var sessions: [CaptureSession] { Array(current.values) + retired }
@@ -174,7 +180,7 @@ actor Reconciler {
         do {
             let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
             let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index))
-            let session = CaptureSession(plan: plan, sink: sink, logger: logger)
+            let session = CaptureSession(plan: plan, sink: sink, budget: tap.budget, logger: logger)
             try await session.start()
             tap.current[plan] = session
             return session
