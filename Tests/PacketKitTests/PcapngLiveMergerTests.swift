@@ -39,6 +39,28 @@ struct PcapngLiveMergerTests {
         #expect(merger.bufferedCount == 0 && merger.latePackets == 0)
     }
 
+    @Test("an idle source's watermark releases the others' packets before it at once, not after the window")
+    func watermarkOfAnIdleSource() throws {
+        var merger = PcapngLiveMerger(reorderWindow: Self.window)
+        let busy = merger.addSource(), idle = merger.addSource()
+        _ = try merger.addInterface(PcapngInterfaceDescription(name: "a/eth0"), source: busy)
+        _ = try merger.addInterface(PcapngInterfaceDescription(name: "b/eth0"), source: idle)
+        try push(&merger, busy, at: Self.t0 + 100)
+        try push(&merger, busy, at: Self.t0 + 300)
+        _ = drain(&merger)
+        merger.advance(idle, to: Self.t0 + 200)
+        #expect(timestamps(drain(&merger)) == [Self.t0 + 100], "up to the watermark, no further")
+        merger.advance(idle, to: Self.t0 + 150)
+        #expect(timestamps(drain(&merger)).isEmpty, "an older watermark takes nothing back and releases nothing")
+        merger.advance(idle, to: Self.t0 + 301)
+        #expect(timestamps(drain(&merger)) == [Self.t0 + 300])
+        // A packet at the watermark itself is still in order.
+        try push(&merger, idle, at: Self.t0 + 301)
+        try push(&merger, busy, at: Self.t0 + 400)
+        #expect(timestamps(drain(&merger)) == [Self.t0 + 301])
+        #expect(merger.latePackets == 0)
+    }
+
     @Test("a silent source holds the others back by at most the window")
     func windowBound() throws {
         var merger = PcapngLiveMerger(reorderWindow: Self.window)

@@ -15,8 +15,9 @@
 ///
 /// ## When a packet is released
 /// A buffered packet with timestamp *t* is released, in (timestamp, arrival) order, as soon as any holds:
-/// - every open source has pushed something at or after *t* (each source's own packets are taken to be
-///   in order, so nothing earlier can still come: exact order with minimal delay) — unless sources may
+/// - every open source has pushed something at or after *t*, or said by a watermark (``advance(_:to:)``) that
+///   it is past *t* (each source's own packets are taken to be in order, so nothing earlier can still come:
+///   exact order with minimal delay) — unless sources may
 ///   join late (``sourcesMayJoin``): then a source not added yet could still bring earlier packets;
 /// - the newest timestamp seen, or the clock given to ``advanceClock(to:)``, is at least the reorder
 ///   window past *t* (a stalled or silent source holds the others back by at most the window);
@@ -201,6 +202,18 @@ public struct PcapngLiveMerger: Sendable {
             try pushStatistics(block, source: source)
         case .other:
             break
+        }
+    }
+
+    /// Declares that `source` will push nothing older than `watermark` (an idle agent's "nothing before T from
+    /// me"): packets up to it are released without waiting for the reorder window, as if the source had pushed
+    /// a packet there. A watermark older than what the source already passed changes nothing.
+    public mutating func advance(_ source: SourceID, to watermark: UInt64) {
+        guard sources.indices.contains(source.rawValue), sources[source.rawValue].open, watermark > 0 else { return }
+        let passed = watermark - 1
+        if sources[source.rawValue].latest.map({ passed > $0 }) ?? true {
+            sources[source.rawValue].latest = passed
+            cachedBound = nil
         }
     }
 

@@ -27,3 +27,11 @@ public enum PcapngBlock: Hashable, Sendable {
     /// The byte-order magic of a Section Header Block, as a number.
     public static let byteOrderMagic: UInt32 = 0x1A2B_3C4D
 }
+
+extension PcapngBlock {
+    /// The Enhanced Packet Block this is, if it is one.
+    public var packet: PcapngEnhancedPacket? {
+        if case .enhancedPacket(let packet) = self { return packet }
+        return nil
+    }
+}

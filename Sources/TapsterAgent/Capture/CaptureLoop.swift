@@ -186,9 +186,14 @@ final class CaptureLoop: @unchecked Sendable {
                 continue
             }
             let events = Int32(descriptors[0].revents)
+            // Read before the rounds: a packet stamped before `woke − the ring's retire time` sits in a block
+            // the kernel has handed over, which the rounds below drain.
+            let woke = WallClock.nanoseconds()
             // On a timeout too: a ring block the kernel retired without waking poll is read all the same.
             if events & Int32(POLLIN) != 0 || ready == 0 {
-                try dispatchRounds(handle, context: context)
+                if try dispatchRounds(handle, context: context) {
+                    publishWatermark(woke)
+                }
             }
             if events & Int32(POLLERR | POLLHUP | POLLNVAL) != 0 {
                 try drainAfterError(handle, context: context)
@@ -203,15 +208,29 @@ final class CaptureLoop: @unchecked Sendable {
         }
     }
 
-    /// Dispatches rounds until libpcap has nothing more (or a bounded number), flushing after each.
-    private func dispatchRounds(_ handle: OpaquePointer, context: UnsafeMutablePointer<UInt8>) throws(CaptureError) {
+    /// Dispatches rounds until libpcap has nothing more (or a bounded number), flushing after each; true when
+    /// the ring was drained (libpcap had nothing more).
+    @discardableResult
+    private func dispatchRounds(_ handle: OpaquePointer, context: UnsafeMutablePointer<UInt8>) throws(CaptureError) -> Bool {
         for _ in 0..<Self.roundsPerWake {
             let count = pcap_dispatch(handle, Self.packetsPerRound, captureCallback, context)
             flushAndPublish()
-            if count == PCAP_ERROR_BREAK || reachedDeadline { return }
+            if count == PCAP_ERROR_BREAK || reachedDeadline { return false }
             if count < 0 { throw fail(.capture, pcapMessage("pcap_dispatch failed")) }
-            if count < Self.packetsPerRound { return }
+            if count < Self.packetsPerRound { return true }
         }
+        return false
+    }
+
+    /// How far behind the wake-up the watermark stays: the ring's retire time (the delivery timeout), with
+    /// room for the kernel's timer granularity and a late timer.
+    static let watermarkLag: UInt64 = UInt64(CapturePlan.deliveryTimeoutMilliseconds) * 1_000_000 + 20_000_000
+
+    /// After a drained wake-up at `woke`: every packet stamped before `woke − watermarkLag` has been flushed.
+    private func publishWatermark(_ woke: UInt64) {
+        guard woke > Self.watermarkLag else { return }
+        let mark = woke - Self.watermarkLag
+        if mark > shared.watermark.load(ordering: .relaxed) { shared.watermark.store(mark, ordering: .releasing) }
     }
 
     /// At the deadline, packets captured just before it may still be in the ring: the kernel hands a block

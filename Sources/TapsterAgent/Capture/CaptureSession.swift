@@ -54,6 +54,10 @@ public final class CaptureSession: Sendable {
         self.logger = logger
     }
 
+    /// Every packet captured before this time (ns since the epoch) has reached the sink; 0 before the capture's
+    /// first wake-up (see ``CaptureShared/watermark``).
+    var watermark: UInt64 { shared.watermark.load(ordering: .acquiring) }
+
     /// A session nobody holds any more cannot be stopped or read: dropping it stops its capture. A session
     /// never started closes its sink, which no thread ever took.
     deinit {

@@ -13,6 +13,11 @@ final class CaptureShared: Sendable {
     let capDrops = Atomic<UInt64>(0)
     let sendDrops = Atomic<UInt64>(0)
     let stopRequested = Atomic<Bool>(false)
+    /// Every packet captured before this time (ns since the epoch) has been handed to the sink and flushed:
+    /// what an idle stream tells the server's merge ("nothing older will come from me"). 0 until the first
+    /// wake-up. Stored with release ordering after the flush, so a reader that loads it (acquiring) and then
+    /// takes the upload's queue has every packet before it.
+    let watermark = Atomic<UInt64>(0)
     /// An eventfd the thread polls beside libpcap's descriptor; `stop()` makes it readable. -1 when the
     /// system refused one (the thread then fails at once). Closed when both session and thread are done.
     let wakeDescriptor: Int32

@@ -6,7 +6,8 @@ import TapsterWire
 
 /// Sends one tap's captured packets to the server (`SendPackets`): the capture's interfaces first, then the
 /// queued chunks every 20 ms (with the description of any interface added meanwhile, ahead of its packets),
-/// the interfaces' counters every second, and — once every capture of the tap has ended (deadline, stop) —
+/// a watermark every 50 ms (every packet before it has been sent: the server's merge need not wait for this
+/// host when it is idle), the interfaces' counters every second, and — once every capture of the tap has ended (deadline, stop) —
 /// the rest with the final counters and `last`. The packets go to the replica that
 /// runs the capture (``CaptureUpload/replicaAddress``: a connection of their own, with the agent's identity,
 /// wherever the control channel is). A failed connection is retried with backoff; chunks offered meanwhile
@@ -111,8 +112,12 @@ final class CaptureUploader: Sendable {
         try await writer.write(first)
         let clock = ContinuousClock()
         var nextCounters = clock.now
+        var nextWatermark = clock.now
+        var lastWatermark: UInt64 = 0
         while true {
             let ended = allEnded
+            // Read before the chunks are taken: every packet before it is in the queue by now.
+            let mark = watermark()
             // Chunks first, then the interfaces: a chunk taken here has its interface described already.
             let chunks = upload.takeAll()
             let added = upload.interfaces(after: described)
@@ -127,6 +132,13 @@ final class CaptureUploader: Sendable {
                 message.blocks = chunk.blocks
                 try await writer.write(message)
             }
+            if !ended, clock.now >= nextWatermark, let mark, mark > lastWatermark {
+                var message = batch()
+                message.watermarkNs = mark
+                try await writer.write(message)
+                lastWatermark = mark
+                nextWatermark = clock.now.advanced(by: Self.watermarkInterval)
+            }
             if ended || clock.now >= nextCounters {
                 var message = batch()
                 message.counters = counters()
@@ -136,6 +148,19 @@ final class CaptureUploader: Sendable {
                 if ended { return }
             }
             try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// How often an upload tells the server how far its host has sent everything.
+    static let watermarkInterval: Duration = .milliseconds(50)
+
+    /// The oldest watermark of the tap's running captures (each has flushed every packet before its own);
+    /// nil while one has not woken yet, or when none runs.
+    private func watermark() -> UInt64? {
+        sessions.withLock { sessions in
+            let running = sessions.all.filter { !$0.session.state.hasEnded }.map(\.session.watermark)
+            guard let oldest = running.min(), oldest > 0 else { return nil }
+            return oldest
         }
     }
 

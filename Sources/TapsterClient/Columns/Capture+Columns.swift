@@ -77,6 +77,7 @@ public enum CaptureFormat {
             text += " (kernel \(sum(\.kernelDrops)), agent \(sum(\.agentDrops)), server \(sum(\.serverDrops)))"
         }
         for absence in capture.absences ?? [] { text += ", " + Self.absence(absence) }
+        if let late = capture.outOfOrderPackets, late > 0 { text += ", \(late) out of order" }
         return text
     }
 

@@ -125,6 +125,9 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// Stretches during which a host sent nothing (its agent was killed or cut off): what it would have
     /// captured then is missing and counted nowhere else. Absent (nil) when there were none.
     public var absences: [CaptureAbsence]?
+    /// Packets that reached the merge after a later one had been written (beyond its reorder window, or behind
+    /// a host's watermark): written at once, so the file goes back in time there. Absent (nil) when none.
+    public var outOfOrderPackets: UInt64?
     /// Users other than its owner an admin entitled to read its packets (``Policy/mayReadPackets(_:of:)``),
     /// by user id. Kept apart from the record in the store, so deleting a user ends theirs; filled in on
     /// every read (an empty list when there are none).

@@ -136,6 +136,9 @@ struct CaptureMerge {
         }
         if case .failure = outcome { damagedBatches += 1 }
         if !batch.counters.isEmpty { count(batch.counters, of: &source) }
+        // An idle host's "nothing older from me": the others' packets before it go out now, not after the
+        // window. (A watermark ahead of the agent's own later packets only makes those late: counted, kept.)
+        if batch.watermarkNs > 0, !batch.last { merger.advance(source.id, to: batch.watermarkNs) }
         if batch.last {
             source.finished = true
             merger.closeSource(source.id)
@@ -222,7 +225,7 @@ struct CaptureMerge {
             interfaces[index].received = interfaces[index].interfaceReceived
         }
         return CaptureSummary(packets: packets, size: bytesWritten, drops: drops, interfaces: interfaces,
-                              absences: absences(at: now.unixNanoseconds), reason: reason, at: now)
+                              absences: absences(at: now.unixNanoseconds), outOfOrderPackets: merger.latePackets, reason: reason, at: now)
     }
 
     // MARK: Parts
@@ -363,6 +366,8 @@ struct CaptureSummary: Sendable, Equatable {
     var interfaces: [CaptureInterfaceStatistics]
     /// Hosts absent meanwhile (see ``CaptureAbsence``).
     var absences: [CaptureAbsence] = []
+    /// Packets written out of time order (``Capture/outOfOrderPackets``).
+    var outOfOrderPackets: UInt64 = 0
     /// Why it ended, once it has.
     var reason: CaptureEndReason?
     var at: Date

@@ -688,6 +688,11 @@ public nonisolated struct Tapster_Agent_V1_PacketBatch: Sendable {
   /// No more batches follow for this capture from this agent.
   public var last: Bool = false
 
+  /// Nothing this agent sends later for this capture is older than this (ns since the epoch): sent at least
+  /// every 100 ms while the capture runs, so that the server's merge need not wait out its reorder window for
+  /// a host with nothing to send. 0: none.
+  public var watermarkNs: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1737,7 +1742,7 @@ nonisolated extension Tapster_Agent_V1_PortReception: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tapster_Agent_V1_PacketBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PacketBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}capture_id\0\u{3}tap_id\0\u{1}interfaces\0\u{1}blocks\0\u{1}counters\0\u{1}last\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}capture_id\0\u{3}tap_id\0\u{1}interfaces\0\u{1}blocks\0\u{1}counters\0\u{1}last\0\u{3}watermark_ns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1751,6 +1756,7 @@ nonisolated extension Tapster_Agent_V1_PacketBatch: SwiftProtobuf.Message, Swift
       case 4: try { try decoder.decodeSingularBytesField(value: &self.blocks) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.counters) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.watermarkNs) }()
       default: break
       }
     }
@@ -1775,6 +1781,9 @@ nonisolated extension Tapster_Agent_V1_PacketBatch: SwiftProtobuf.Message, Swift
     if self.last != false {
       try visitor.visitSingularBoolField(value: self.last, fieldNumber: 6)
     }
+    if self.watermarkNs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.watermarkNs, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1785,6 +1794,7 @@ nonisolated extension Tapster_Agent_V1_PacketBatch: SwiftProtobuf.Message, Swift
     if lhs.blocks != rhs.blocks {return false}
     if lhs.counters != rhs.counters {return false}
     if lhs.last != rhs.last {return false}
+    if lhs.watermarkNs != rhs.watermarkNs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -60,10 +60,3 @@ enum SampleCaptures {
         return writer.bytes
     }
 }
-
-extension PcapngBlock {
-    var packet: PcapngEnhancedPacket? {
-        if case .enhancedPacket(let packet) = self { return packet }
-        return nil
-    }
-}

@@ -422,6 +422,7 @@ extension Capture {
         drops = summary.drops
         interfaces = summary.interfaces
         absences = summary.absences.isEmpty ? nil : summary.absences
+        outOfOrderPackets = summary.outOfOrderPackets == 0 ? nil : summary.outOfOrderPackets
     }
 }
 
