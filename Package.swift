@@ -198,7 +198,7 @@ let package = Package(
         .target(
             name: "TapsterAgent",
             dependencies: [
-                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "TapsterCRI",
+                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "CTrafficControl", "TapsterCRI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,6 +239,8 @@ let package = Package(
         ),
         // setns(2), getifaddrs(3) and raw sockets, for the agent.
         .target(name: "CNetns"),
+        // rtnetlink for in-kernel mirrors: VXLAN and veth devices, clsact, cls_bpf filters with police and mirred.
+        .target(name: "CTrafficControl"),
         .systemLibrary(
             name: "CPcap",
             pkgConfig: "libpcap",

@@ -48,6 +48,10 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The container runtime's CRI socket, whose pods are reported (default: `cri-socket` in --config, else /run/containerd/containerd.sock, /run/crio/crio.sock and /var/run/cri-dockerd.sock when they exist).")
     var criSocket: String?
 
+    @Option(name: .long, help: ArgumentHelp("Where taps are mirrored: auto (in the kernel where the tap and the kernel allow it) or userspace (always through libpcap).",
+        discussion: "In the kernel: VXLAN targets with whole packets, as a clsact filter running the tap's BPF program and a mirred action to a VXLAN device; `tapster tap get` shows each agent's datapath and why not the kernel's."))
+    var datapath: DatapathPreference = .auto
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -78,6 +82,7 @@ struct AgentRunCommand: AsyncParsableCommand {
             tunnelAddress: tunnelAddress)
         settings.dockerSocket = dockerSocket
         settings.criSocket = criSocket
+        settings.datapath = datapath
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster-agent")
         logger.logLevel = logLevel
@@ -100,3 +105,5 @@ struct AgentRunCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension DatapathPreference: ExpressibleByArgument {}

@@ -1,7 +1,9 @@
 import Glibc
 
 /// Reads the interfaces of the calling thread's network namespace with getifaddrs(3): names, Ethernet
-/// addresses (from the `AF_PACKET` entries) and IPv4/IPv6 addresses. `lo` is left out.
+/// addresses (from the `AF_PACKET` entries) and IPv4/IPv6 addresses. `lo` is left out, and so are the
+/// devices of the agent's own in-kernel mirrors (``KernelMirrorNames/isMirrorInterface(_:)``): they are not
+/// the workload's.
 ///
 /// getifaddrs asks the kernel over a netlink socket it opens itself, so it sees the namespace the calling
 /// thread is in — call it on a dedicated thread that entered the namespace.
@@ -17,7 +19,7 @@ enum InterfaceAddresses {
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
             let name = String(cString: entry.pointee.ifa_name)
-            guard name != "lo" else { continue }
+            guard name != "lo", !KernelMirrorNames.isMirrorInterface(name) else { continue }
             if addresses[name] == nil { addresses[name] = [] }
             guard let address = entry.pointee.ifa_addr else { continue }
             switch Int32(address.pointee.sa_family) {

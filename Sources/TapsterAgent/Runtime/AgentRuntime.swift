@@ -33,8 +33,11 @@ public struct AgentRuntime: Service {
         }
         let connector = AgentConnector(rotation: rotation, keyStore: keyStore, enrolled: enrolled)
         let board = InventoryBoard()
+        // What a killed run left in the kernel goes before any tap is applied (in workload namespaces once
+        // the first scan has named them).
+        KernelMirrorSweep.sweepHost(logger: logger)
         let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
-                                    inventory: board, logger: logger)
+                                    inventory: board, datapath: settings.datapath, logger: logger)
         let platforms = try ConfiguredPlatforms.platforms(settings: settings, configuration: configuration)
         for platform in platforms { logger.info("asking \(platform.description) for its workloads") }
         let scanner = InventoryScanner(configuration: configuration, platforms: PlatformAnswers(platforms: platforms, logger: logger))
@@ -47,7 +50,15 @@ public struct AgentRuntime: Service {
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await inventory in watcher.updates() { await board.publish(inventory.wireInventory) }
+                    var swept = false
+                    for await inventory in watcher.updates() {
+                        let wire = inventory.wireInventory
+                        if !swept {
+                            await KernelMirrorSweep.sweepWorkloads(of: wire, logger: logger)
+                            swept = true
+                        }
+                        await board.publish(wire)
+                    }
                 }
                 group.addTask {
                     await keepConnected(connector: connector, reconciler: reconciler, board: board)

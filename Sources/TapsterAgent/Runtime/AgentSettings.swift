@@ -22,6 +22,8 @@ public struct AgentSettings: Sendable {
     public var dockerSocket: String?
     /// The CRI socket asked for pods (`--cri-socket`); wins over the configuration file's `cri-socket`.
     public var criSocket: String?
+    /// Whether taps may be mirrored in the kernel (`--datapath`).
+    public var datapath: DatapathPreference = .auto
 
     public init(servers: ServerList, joinToken: String? = nil, name: String, dataDirectory: URL,
                 configurationPath: String? = nil, tunnelAddress: String? = nil,

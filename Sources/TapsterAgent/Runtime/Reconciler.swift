@@ -8,15 +8,23 @@ import TapsterWire
 /// A tap whose only change is its sources (a workload joined or left: a new replica, a rescheduled pod) keeps
 /// its running captures and upload: the new sources start, the departed ones stop, and nothing on the others
 /// is missed. Each capture enforces its tap's deadline by itself; the reconciler only reports it.
+///
+/// A tap's packets take one path on this host, chosen when it starts (``Datapath/choose(for:preference:)``):
+/// mirrored in the kernel (``KernelMirror``) where the tap and the kernel allow it, otherwise captured by
+/// libpcap (``CaptureSession``). The status says which, and why not the kernel's.
 actor Reconciler {
     /// A tap this host is running: its assignment as received, a session per source that started, and the
     /// sources that could not.
     private struct RunningTap {
         var assignment: DesiredTap
         /// The session of each source of the assignment that started.
-        var current: [CapturePlan: CaptureSession] = [:]
+        var current: [CapturePlan: any SourceCapture] = [:]
         /// Sessions of sources the tap no longer has (ended): their counters still count.
-        var retired: [CaptureSession] = []
+        var retired: [any SourceCapture] = []
+        /// The path the tap's packets take on this host.
+        var datapath: Datapath
+        /// For taps mirrored in the kernel: the tap's tunnel and veths.
+        var kernel: KernelMirror?
         /// Why each source of the assignment that did not start could not.
         var failures: [CapturePlan: String] = [:]
         /// The capture interface index of each source the tap has had (a source keeps its index, so one that
@@ -39,13 +47,14 @@ actor Reconciler {
         /// the tap runs: a different cap makes a new tap, ``canResize(_:to:)``).
         let budget: BandwidthBudget?
 
-        init(assignment: DesiredTap) {
+        init(assignment: DesiredTap, datapath: Datapath) {
             self.assignment = assignment
+            self.datapath = datapath
             self.budget = assignment.bandwidthCapBitsPerSecond.map(BandwidthBudget.init(bitsPerSecond:))
         }
 
         /// Every session, current and retired.
-        var sessions: [CaptureSession] { Array(current.values) + retired }
+        var sessions: [any SourceCapture] { Array(current.values) + retired }
     }
 
     private let hostName: String
@@ -53,14 +62,17 @@ actor Reconciler {
     private let sinks: SinkFactory
     private let connector: AgentConnector
     private let inventory: InventoryBoard
+    private let datapathPreference: DatapathPreference
     private var running: [String: RunningTap] = [:]
     /// Final statuses of taps that ended since the last report.
     private var finished: [Tapster_Agent_V1_TapStatus] = []
     /// The revision of the last desired set applied (0 until the first).
     private(set) var appliedRevision: UInt64 = 0
 
-    init(hostName: String, tunnelAddress: String?, connector: AgentConnector, inventory: InventoryBoard, logger: Logger) {
+    init(hostName: String, tunnelAddress: String?, connector: AgentConnector, inventory: InventoryBoard,
+         datapath: DatapathPreference = .auto, logger: Logger) {
         self.inventory = inventory
+        self.datapathPreference = datapath
         self.hostName = hostName
         self.logger = logger
         self.sinks = SinkFactory(hostName: hostName, tunnelAddress: tunnelAddress, logger: logger)
@@ -101,7 +113,15 @@ actor Reconciler {
     }
 
     private func start(_ assignment: DesiredTap) async {
-        var tap = RunningTap(assignment: assignment)
+        var tap = RunningTap(assignment: assignment, datapath: Datapath.choose(for: assignment, preference: datapathPreference))
+        if case .kernel(let tunnel) = tap.datapath, assignment.deadline > Date() {
+            do {
+                tap.kernel = try KernelMirror(tapID: assignment.tapID, tunnel: tunnel, deadline: assignment.deadline,
+                                              bandwidthCap: assignment.bandwidthCapBitsPerSecond)
+            } catch {
+                tap.datapath = .userspace(reason: "the kernel could not mirror: \(error)")
+            }
+        }
         var upload: CaptureUpload?
         if case .serverStream(let captureID, let replicaAddress) = assignment.destination {
             upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID, replicaAddress: replicaAddress,
@@ -111,7 +131,9 @@ actor Reconciler {
         if assignment.deadline > Date() {
             for plan in assignment.capturePlans {
                 let index = tap.index(of: plan).index
-                if let session = await startSession(plan, index: index, of: &tap, upload: upload) { indexed.append((index, session)) }
+                if let session = await startSession(plan, index: index, of: &tap, upload: upload) as? CaptureSession {
+                    indexed.append((index, session))
+                }
             }
         } else {
             for plan in assignment.capturePlans { _ = tap.index(of: plan) }
@@ -124,7 +146,7 @@ actor Reconciler {
         running[assignment.tapID] = tap
         logger.info("tap applied", metadata: [
             "tap": "\(assignment.tapID)", "captures": "\(tap.current.count)", "failed": "\(tap.failures.count)",
-            "deadline": "\(assignment.deadline)",
+            "deadline": "\(assignment.deadline)", "datapath": "\(tap.datapath.name)", "why": "\(tap.datapath.reason ?? "")",
         ])
         for failure in tap.failures.values { logger.warning("capture failed", metadata: ["tap": "\(assignment.tapID)", "reason": "\(failure)"]) }
     }
@@ -156,7 +178,7 @@ actor Reconciler {
             // The description goes first: the upload sends it before any chunk of the new source.
             if new { tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index)) }
             if let session = await startSession(plan, index: index, of: &tap, upload: tap.uploader?.upload) {
-                tap.uploader?.add(session, index: index)
+                if let session = session as? CaptureSession { tap.uploader?.add(session, index: index) }
                 joined += 1
             }
         }
@@ -175,8 +197,24 @@ actor Reconciler {
         return true
     }
 
-    /// Starts the capture of `plan` as the tap's interface `index`; records why when it cannot start.
-    private func startSession(_ plan: CapturePlan, index: UInt32, of tap: inout RunningTap, upload: CaptureUpload?) async -> CaptureSession? {
+    /// Starts the capture of `plan` as the tap's interface `index` on the tap's path; records why when it
+    /// cannot start. When the kernel turns out to lack a piece before any source of the tap is mirrored, the
+    /// tap moves to the userspace path.
+    private func startSession(_ plan: CapturePlan, index: UInt32, of tap: inout RunningTap, upload: CaptureUpload?) async -> (any SourceCapture)? {
+        if let kernel = tap.kernel {
+            do {
+                let source = try await kernel.add(plan)
+                tap.current[plan] = source
+                return source
+            } catch where error.kernelLacksSupport && tap.sessions.isEmpty {
+                kernel.close()
+                tap.kernel = nil
+                tap.datapath = .userspace(reason: "the kernel could not mirror: \(error)")
+            } catch {
+                tap.failures[plan] = "\(plan.source.workload)/\(plan.source.interface): \(error)"
+                return nil
+            }
+        }
         do {
             let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
             let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index))
@@ -198,6 +236,7 @@ actor Reconciler {
         for session in tap.current.values { session.stop() }
         for session in tap.current.values { _ = try? await session.ended() }
         var final = status(of: tap)
+        tap.kernel?.close()
         if final.state != .failed { final.state = .stopped }
         finished.append(final)
         logger.info("tap stopped", metadata: ["tap": "\(id)", "reason": "\(reason)", "packets": "\(final.packets)"])
@@ -215,6 +254,13 @@ actor Reconciler {
             status.capDrops += counters.capDrops
             status.sendDrops += counters.sendDrops
         }
+        if let kernel = tap.kernel {
+            let counters = kernel.counters
+            status.capDrops += counters.capDrops
+            status.sendDrops += counters.sendDrops
+        }
+        status.datapath = tap.datapath.name
+        status.datapathReason = tap.datapath.reason ?? ""
         // Only the current sources say how the tap fares: one that left (its pod deleted) may have failed as it went.
         var failures = tap.failures.values.sorted()
         var ended = 0

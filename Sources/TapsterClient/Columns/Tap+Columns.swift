@@ -28,8 +28,11 @@ extension Tap: TableRenderable {
             Column("PACKETS") { String($0.packets) },
             Column("BYTES") { String($0.bytes) },
             Column("DROPS") { String($0.drops) },
+            Column("DATAPATH") { $0.datapath?.rawValue ?? "" },
             Column("UPDATED") { status, now in RelativeTime.age(of: status.updatedAt, now: now) + " ago" },
-            Column("REASON") { $0.reason ?? "" },
+            Column("REASON") { status in
+                [status.reason, status.datapathReason.map { "userspace: \($0)" }].compactMap { $0 }.joined(separator: "; ")
+            },
         ]
         return [TableSection(title: "Agents", table: agents.table(columns, now: now))]
     }

@@ -138,10 +138,24 @@ public struct TapAgentStatus: Codable, Sendable, Equatable {
     public var drops: UInt64
     /// The drops by cause, when the agent reported them.
     public var dropsByCause: DropCounts?
+    /// The path the tap's packets take on this host, when the agent reported it.
+    public var datapath: Datapath?
+    /// Why not in the kernel, for ``Datapath/userspace``.
+    public var datapathReason: String?
     public var updatedAt: Date
 
+    /// Where an agent's copies of a tap's packets are made.
+    public enum Datapath: String, Codable, Sendable {
+        /// Inside the kernel: a classifier running the tap's BPF program and a mirror action to a tunnel device.
+        case kernel
+        /// By libpcap in the agent, which sends them on.
+        case userspace
+    }
+
     public init(agent: String, state: State, reason: String? = nil, packets: UInt64 = 0, bytes: UInt64 = 0, drops: UInt64 = 0,
-                dropsByCause: DropCounts? = nil, updatedAt: Date) {
+                dropsByCause: DropCounts? = nil, datapath: Datapath? = nil, datapathReason: String? = nil, updatedAt: Date) {
+        self.datapath = datapath
+        self.datapathReason = datapathReason
         self.agent = agent
         self.state = state
         self.reason = reason

@@ -322,6 +322,13 @@ public nonisolated struct Tapster_Agent_V1_TapStatus: Sendable {
 
   public var bufferDrops: UInt64 = 0
 
+  /// The path the tap's packets take on this host: "kernel" (mirrored in the kernel) or "userspace"
+  /// (captured by libpcap); empty from agents before 0.4.
+  public var datapath: String = String()
+
+  /// Why not in the kernel, for "userspace".
+  public var datapathReason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -1185,7 +1192,7 @@ nonisolated extension Tapster_Agent_V1_StatusReport: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TapStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{1}state\0\u{1}reason\0\u{1}packets\0\u{1}bytes\0\u{3}kernel_drops\0\u{3}cap_drops\0\u{3}send_drops\0\u{3}buffer_drops\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{1}state\0\u{1}reason\0\u{1}packets\0\u{1}bytes\0\u{3}kernel_drops\0\u{3}cap_drops\0\u{3}send_drops\0\u{3}buffer_drops\0\u{1}datapath\0\u{3}datapath_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1202,6 +1209,8 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.capDrops) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.sendDrops) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.bufferDrops) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.datapath) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.datapathReason) }()
       default: break
       }
     }
@@ -1235,6 +1244,12 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
     if self.bufferDrops != 0 {
       try visitor.visitSingularUInt64Field(value: self.bufferDrops, fieldNumber: 9)
     }
+    if !self.datapath.isEmpty {
+      try visitor.visitSingularStringField(value: self.datapath, fieldNumber: 10)
+    }
+    if !self.datapathReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.datapathReason, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1248,6 +1263,8 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
     if lhs.capDrops != rhs.capDrops {return false}
     if lhs.sendDrops != rhs.sendDrops {return false}
     if lhs.bufferDrops != rhs.bufferDrops {return false}
+    if lhs.datapath != rhs.datapath {return false}
+    if lhs.datapathReason != rhs.datapathReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

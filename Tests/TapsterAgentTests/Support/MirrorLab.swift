@@ -1,7 +1,7 @@
 import TapsterSystemTestSupport
 import Foundation
 import PacketKit
-import TapsterAgent
+@testable import TapsterAgent
 import TapsterCore
 import Testing
 
@@ -92,7 +92,7 @@ final class MirrorLab: @unchecked Sendable {
     ///
     /// `mirrored` says which of the tool's rows are mirrored packets: all of them, unless IP fragments are
     /// expected (see ``reassembled(_:)``).
-    func settle(_ session: CaptureSession, reference: LiveTshark, tool: LiveTshark, connections: Int = 1,
+    func settle(_ session: any SourceCapture, reference: LiveTshark, tool: LiveTshark, connections: Int = 1,
                 expected: @escaping (LiveTshark.Row) -> Bool = { _ in true },
                 mirrored: (LiveTshark) -> [LiveTshark.Row] = { $0.rows }) async throws -> [LiveTshark.Row] {
         let rows = try await eventually(timeout: .seconds(60), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in

@@ -313,7 +313,9 @@ extension FleetService {
         }
         let drops = DropCounts(kernel: tap.kernelDrops, cap: tap.capDrops, send: tap.sendDrops, buffer: tap.bufferDrops)
         return TapAgentStatus(agent: agent, state: state, reason: tap.reason.isEmpty ? nil : String(tap.reason.prefix(1024)),
-                              packets: tap.packets, bytes: tap.bytes, drops: drops.total, dropsByCause: drops, updatedAt: at)
+                              packets: tap.packets, bytes: tap.bytes, drops: drops.total, dropsByCause: drops,
+                              datapath: TapAgentStatus.Datapath(rawValue: tap.datapath),
+                              datapathReason: tap.datapathReason.isEmpty ? nil : String(tap.datapathReason.prefix(512)), updatedAt: at)
     }
 
     // MARK: Parts

@@ -1,0 +1,651 @@
+// rtnetlink for the agent's in-kernel mirrors; see include/ctc.h. Requests are built in a fixed buffer
+// (no allocation), sent with NLM_F_ACK, and answered by the kernel's error message; dumps are read until
+// NLMSG_DONE.
+#define _GNU_SOURCE
+#include "ctc.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/gen_stats.h>
+#include <linux/veth.h>
+#include <linux/tc_act/tc_mirred.h>
+
+#ifndef TCA_POLICE_RATE64
+#define TCA_POLICE_RATE64 8
+#endif
+
+/// A request under construction: the message, then its attributes.
+struct ctc_message {
+    union {
+        struct nlmsghdr header;
+        char bytes[16384];
+    };
+};
+
+static void *ctc_tail(struct ctc_message *m) { return m->bytes + NLMSG_ALIGN(m->header.nlmsg_len); }
+
+/// Starts a request of `type` whose fixed part is `size` bytes (zeroed) and returns that part.
+static void *ctc_begin(struct ctc_message *m, uint16_t type, uint16_t flags, size_t size) {
+    memset(m->bytes, 0, NLMSG_LENGTH(size));
+    m->header.nlmsg_type = type;
+    m->header.nlmsg_flags = NLM_F_REQUEST | flags;
+    m->header.nlmsg_len = NLMSG_LENGTH(size);
+    return NLMSG_DATA(&m->header);
+}
+
+/// Appends an attribute; returns it (NULL when the buffer is full).
+static struct rtattr *ctc_put(struct ctc_message *m, uint16_t type, const void *data, size_t length) {
+    size_t total = NLMSG_ALIGN(m->header.nlmsg_len) + RTA_ALIGN(RTA_LENGTH(length));
+    if (total > sizeof m->bytes) return NULL;
+    struct rtattr *attribute = ctc_tail(m);
+    attribute->rta_type = type;
+    attribute->rta_len = RTA_LENGTH(length);
+    if (length) memcpy(RTA_DATA(attribute), data, length);
+    m->header.nlmsg_len = total;
+    return attribute;
+}
+
+static void ctc_put_string(struct ctc_message *m, uint16_t type, const char *text) {
+    ctc_put(m, type, text, strlen(text) + 1);
+}
+
+static void ctc_put_u32(struct ctc_message *m, uint16_t type, uint32_t value) { ctc_put(m, type, &value, sizeof value); }
+
+/// Opens a nested attribute; close it with ``ctc_nest_end``.
+static struct rtattr *ctc_nest(struct ctc_message *m, uint16_t type) { return ctc_put(m, type | NLA_F_NESTED, NULL, 0); }
+
+static void ctc_nest_end(struct ctc_message *m, struct rtattr *nest) {
+    if (nest) nest->rta_len = (unsigned short)((char *)ctc_tail(m) - (char *)nest);
+}
+
+int ctc_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return -1;
+    struct sockaddr_nl local = {.nl_family = AF_NETLINK};
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    int one = 1;
+    // Errors carry the kernel's extended acknowledgement but not the request (smaller answers).
+    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    return fd;
+}
+
+static uint32_t ctc_sequence(void) {
+    static _Thread_local uint32_t sequence;
+    return ++sequence;
+}
+
+/// Sends `m` and returns its first answer message in `answer` (an NLMSG_ERROR of 0 for an acknowledged
+/// request, or the object asked for). -1 with errno from the kernel's error.
+static ssize_t ctc_transact(int fd, struct ctc_message *m, char *answer, size_t capacity) {
+    m->header.nlmsg_seq = ctc_sequence();
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+    do {
+        sent = sendto(fd, m->bytes, m->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return -1;
+    for (;;) {
+        ssize_t length;
+        do {
+            length = recv(fd, answer, capacity, 0);
+        } while (length < 0 && errno == EINTR);
+        if (length < 0) return -1;
+        struct nlmsghdr *header = (struct nlmsghdr *)answer;
+        if (!NLMSG_OK(header, (size_t)length)) {
+            errno = EPROTO;
+            return -1;
+        }
+        // An answer to an earlier request that timed out or was abandoned: skip it.
+        if (header->nlmsg_seq != m->header.nlmsg_seq) continue;
+        if (header->nlmsg_type == NLMSG_ERROR) {
+            struct nlmsgerr *error = NLMSG_DATA(header);
+            if (error->error) {
+                errno = -error->error;
+                return -1;
+            }
+        }
+        return length;
+    }
+}
+
+/// Sends `m` with NLM_F_ACK and waits for the acknowledgement.
+static int ctc_request(int fd, struct ctc_message *m) {
+    m->header.nlmsg_flags |= NLM_F_ACK;
+    char answer[4096];
+    return ctc_transact(fd, m, answer, sizeof answer) < 0 ? -1 : 0;
+}
+
+/// Sends the dump request `m` and calls `each` for every message of the answer; stops early (and returns
+/// -1, errno set) when `each` returns non-zero after reading the rest.
+static int ctc_dump(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context) {
+    m->header.nlmsg_flags |= NLM_F_DUMP;
+    m->header.nlmsg_seq = ctc_sequence();
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(fd, m->bytes, m->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return -1;
+    static _Thread_local char answer[65536];
+    int failed = 0;
+    for (;;) {
+        ssize_t length;
+        do {
+            length = recv(fd, answer, sizeof answer, 0);
+        } while (length < 0 && errno == EINTR);
+        if (length < 0) return -1;
+        for (struct nlmsghdr *header = (struct nlmsghdr *)answer; NLMSG_OK(header, (size_t)length);
+             header = NLMSG_NEXT(header, length)) {
+            if (header->nlmsg_seq != m->header.nlmsg_seq) continue;
+            if (header->nlmsg_type == NLMSG_DONE) return failed ? -1 : 0;
+            if (header->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *error = NLMSG_DATA(header);
+                errno = error->error ? -error->error : EPROTO;
+                return -1;
+            }
+            if (!failed && each(header, context) != 0) failed = 1;
+        }
+    }
+}
+
+// MARK: Links
+
+static struct ifinfomsg *ctc_begin_link(struct ctc_message *m, uint16_t type, uint16_t flags, int ifindex) {
+    struct ifinfomsg *info = ctc_begin(m, type, flags, sizeof(struct ifinfomsg));
+    info->ifi_family = AF_UNSPEC;
+    info->ifi_index = ifindex;
+    return info;
+}
+
+int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port) {
+    struct ctc_message m;
+    struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    info->ifi_flags = IFF_UP;
+    info->ifi_change = IFF_UP;
+    ctc_put_string(&m, IFLA_IFNAME, name);
+    ctc_put_u32(&m, IFLA_MTU, 65000);
+    struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);
+    ctc_put_string(&m, IFLA_INFO_KIND, "vxlan");
+    struct rtattr *data = ctc_nest(&m, IFLA_INFO_DATA);
+    ctc_put_u32(&m, IFLA_VXLAN_ID, vni);
+    ctc_put(&m, IFLA_VXLAN_GROUP, &remote, sizeof remote);
+    uint16_t port_be = htons(port);
+    ctc_put(&m, IFLA_VXLAN_PORT, &port_be, sizeof port_be);
+    uint8_t no = 0;
+    ctc_put(&m, IFLA_VXLAN_LEARNING, &no, sizeof no);
+    ctc_nest_end(&m, data);
+    ctc_nest_end(&m, linkinfo);
+    if (ctc_request(fd, &m) < 0) return -1;
+    return ctc_link_find(fd, name, NULL, NULL);
+}
+
+int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd) {
+    struct ctc_message m;
+    struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    info->ifi_flags = IFF_UP;
+    info->ifi_change = IFF_UP;
+    ctc_put_string(&m, IFLA_IFNAME, name);
+    ctc_put_u32(&m, IFLA_MTU, 65535);
+    struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);
+    ctc_put_string(&m, IFLA_INFO_KIND, "veth");
+    struct rtattr *data = ctc_nest(&m, IFLA_INFO_DATA);
+    struct rtattr *peer = ctc_nest(&m, VETH_INFO_PEER);
+    // The peer's own ifinfomsg, then its attributes.
+    // The peer is brought up by the caller, in its own namespace: the kernel refuses (ENOTCONN) to change
+    // the flags of a peer it is moving.
+    struct ifinfomsg peer_info = {.ifi_family = AF_UNSPEC};
+    if (NLMSG_ALIGN(m.header.nlmsg_len) + NLMSG_ALIGN(sizeof peer_info) > sizeof m.bytes) {
+        errno = ENOBUFS;
+        return -1;
+    }
+    memcpy(ctc_tail(&m), &peer_info, sizeof peer_info);
+    m.header.nlmsg_len = NLMSG_ALIGN(m.header.nlmsg_len) + NLMSG_ALIGN(sizeof peer_info);
+    ctc_put_string(&m, IFLA_IFNAME, peer_name);
+    ctc_put_u32(&m, IFLA_MTU, 65535);
+    if (peer_netns_fd >= 0) ctc_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+    ctc_nest_end(&m, peer);
+    ctc_nest_end(&m, data);
+    ctc_nest_end(&m, linkinfo);
+    if (ctc_request(fd, &m) < 0) return -1;
+    return ctc_link_find(fd, name, NULL, NULL);
+}
+
+int ctc_link_up(int fd, int ifindex) {
+    struct ctc_message m;
+    struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, 0, ifindex);
+    info->ifi_flags = IFF_UP;
+    info->ifi_change = IFF_UP;
+    return ctc_request(fd, &m);
+}
+
+int ctc_link_set_alias(int fd, int ifindex, const char *alias) {
+    struct ctc_message m;
+    ctc_begin_link(&m, RTM_NEWLINK, 0, ifindex);
+    ctc_put_string(&m, IFLA_IFALIAS, alias);
+    return ctc_request(fd, &m);
+}
+
+/// Copies a string attribute into `out` (`capacity` bytes), always terminated.
+static void ctc_copy_string(struct rtattr *attribute, char *out, size_t capacity) {
+    size_t length = RTA_PAYLOAD(attribute);
+    if (length >= capacity) length = capacity - 1;
+    memcpy(out, RTA_DATA(attribute), length);
+    out[length] = 0;
+}
+
+/// Reads a link message's index, kind, alias and 64-bit transmit failures.
+static int ctc_parse_link(struct nlmsghdr *header, char *kind, char *alias, uint64_t *tx_failures) {
+    struct ifinfomsg *info = NLMSG_DATA(header);
+    if (kind) kind[0] = 0;
+    if (alias) alias[0] = 0;
+    int remaining = (int)IFLA_PAYLOAD(header);
+    for (struct rtattr *attribute = IFLA_RTA(info); RTA_OK(attribute, remaining); attribute = RTA_NEXT(attribute, remaining)) {
+        if (attribute->rta_type == IFLA_IFALIAS && alias) ctc_copy_string(attribute, alias, 128);
+        if (attribute->rta_type == IFLA_STATS64 && tx_failures && RTA_PAYLOAD(attribute) >= sizeof(struct rtnl_link_stats64)) {
+            struct rtnl_link_stats64 stats;
+            memcpy(&stats, RTA_DATA(attribute), sizeof stats);
+            *tx_failures = stats.tx_dropped + stats.tx_errors;
+        }
+        if (attribute->rta_type == IFLA_LINKINFO && kind) {
+            int nested = (int)RTA_PAYLOAD(attribute);
+            for (struct rtattr *inner = RTA_DATA(attribute); RTA_OK(inner, nested); inner = RTA_NEXT(inner, nested)) {
+                if (inner->rta_type == IFLA_INFO_KIND) ctc_copy_string(inner, kind, 32);
+            }
+        }
+    }
+    return info->ifi_index;
+}
+
+/// Asks for one link by name or index.
+static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char *alias, uint64_t *tx_failures) {
+    struct ctc_message m;
+    ctc_begin_link(&m, RTM_GETLINK, 0, ifindex);
+    if (name) {
+        if (strlen(name) >= IFNAMSIZ) {
+            errno = ENODEV;
+            return -1;
+        }
+        ctc_put_string(&m, IFLA_IFNAME, name);
+    }
+    static _Thread_local char answer[32768];
+    if (ctc_transact(fd, &m, answer, sizeof answer) < 0) return -1;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (header->nlmsg_type != RTM_NEWLINK) {
+        errno = EPROTO;
+        return -1;
+    }
+    return ctc_parse_link(header, kind, alias, tx_failures);
+}
+
+int ctc_link_find(int fd, const char *name, char *kind, char *alias) {
+    return ctc_get_link(fd, name, 0, kind, alias, NULL);
+}
+
+int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out) {
+    *out = 0;
+    return ctc_get_link(fd, NULL, ifindex, NULL, NULL, out) < 0 ? -1 : 0;
+}
+
+int ctc_link_delete(int fd, int ifindex) {
+    struct ctc_message m;
+    ctc_begin_link(&m, RTM_DELLINK, 0, ifindex);
+    return ctc_request(fd, &m);
+}
+
+// MARK: Qdisc and filters
+
+static struct tcmsg *ctc_begin_tc(struct ctc_message *m, uint16_t type, uint16_t flags, int ifindex) {
+    struct tcmsg *tc = ctc_begin(m, type, flags, sizeof(struct tcmsg));
+    tc->tcm_family = AF_UNSPEC;
+    tc->tcm_ifindex = ifindex;
+    return tc;
+}
+
+static uint32_t ctc_hook(int egress) {
+    return TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+}
+
+int ctc_clsact_add(int fd, int ifindex) {
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex);
+    tc->tcm_parent = TC_H_CLSACT;
+    tc->tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+    ctc_put_string(&m, TCA_KIND, "clsact");
+    if (ctc_request(fd, &m) == 0) return 1;
+    return errno == EEXIST ? 0 : -1;
+}
+
+int ctc_clsact_delete(int fd, int ifindex) {
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELQDISC, 0, ifindex);
+    tc->tcm_parent = TC_H_CLSACT;
+    tc->tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+    ctc_put_string(&m, TCA_KIND, "clsact");
+    return ctc_request(fd, &m);
+}
+
+/// What a walk over one hook's filters collects.
+struct ctc_filter_walk {
+    int count;
+    /// Priorities in use, as a bitmap of the first 4096.
+    uint64_t used[64];
+};
+
+static int ctc_note_filter(struct nlmsghdr *header, void *context) {
+    struct ctc_filter_walk *walk = context;
+    if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
+    struct tcmsg *tc = NLMSG_DATA(header);
+    uint32_t priority = TC_H_MAJ(tc->tcm_info) >> 16;
+    if (priority < 4096) walk->used[priority / 64] |= 1ULL << (priority % 64);
+    // The dump lists each classifier instance once with handle 0, then its filters.
+    if (tc->tcm_handle != 0) walk->count++;
+    return 0;
+}
+
+static int ctc_walk_hook(int fd, int ifindex, int egress, struct ctc_filter_walk *walk) {
+    memset(walk, 0, sizeof *walk);
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, ifindex);
+    tc->tcm_parent = ctc_hook(egress);
+    return ctc_dump(fd, &m, ctc_note_filter, walk);
+}
+
+int ctc_filter_count(int fd, int ifindex, int egress) {
+    struct ctc_filter_walk walk;
+    if (ctc_walk_hook(fd, ifindex, egress, &walk) < 0) return errno == EINVAL || errno == ENOENT ? 0 : -1;
+    return walk.count;
+}
+
+int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority) {
+    struct ctc_filter_walk walk;
+    if (ctc_walk_hook(fd, ifindex, egress, &walk) < 0) return -1;
+    for (uint16_t candidate = 1; candidate < 4096; candidate++) {
+        if (!(walk.used[candidate / 64] & (1ULL << (candidate % 64)))) {
+            *priority = candidate;
+            return 0;
+        }
+    }
+    errno = ENOSPC;
+    return -1;
+}
+
+/// Appends one action (`order` in the chain) of `kind` carrying `cookie`; its options are written by the caller
+/// between ``ctc_action_begin`` and ``ctc_action_end``.
+static struct rtattr *ctc_action_begin(struct ctc_message *m, uint16_t order, const char *kind, struct rtattr **options) {
+    struct rtattr *action = ctc_nest(m, order);
+    ctc_put_string(m, TCA_ACT_KIND, kind);
+    *options = ctc_nest(m, TCA_ACT_OPTIONS);
+    return action;
+}
+
+static void ctc_action_end(struct ctc_message *m, struct rtattr *action, struct rtattr *options, const uint8_t *cookie) {
+    ctc_nest_end(m, options);
+    if (cookie) ctc_put(m, TCA_ACT_COOKIE, cookie, 16);
+    ctc_nest_end(m, action);
+}
+
+int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, const struct sock_filter *ops,
+                          uint16_t count, const struct ctc_mirror_actions *actions) {
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex);
+    tc->tcm_parent = ctc_hook(egress);
+    tc->tcm_handle = 1;
+    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
+    ctc_put_string(&m, TCA_KIND, "bpf");
+    struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
+    ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
+    ctc_put(&m, TCA_BPF_OPS, ops, (size_t)count * sizeof *ops);
+    struct rtattr *list = ctc_nest(&m, TCA_BPF_ACT);
+    uint16_t order = 1;
+    if (actions->police_rate || actions->police_index) {
+        struct rtattr *police_options;
+        struct rtattr *police = ctc_action_begin(&m, order++, "police", &police_options);
+        struct tc_police parameters;
+        memset(&parameters, 0, sizeof parameters);
+        parameters.index = actions->police_index;
+        // Over the rate: the chain ends here (no mirror) and classification goes on.
+        parameters.action = TC_ACT_UNSPEC;
+        uint64_t rate = actions->police_rate ? actions->police_rate : 1;
+        parameters.rate.rate = rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+        // The kernel takes the rate from the ratespec (and RATE64) but insists on a rate table: any cell_log.
+        parameters.rate.cell_log = 3;
+        parameters.rate.linklayer = TC_LINKLAYER_ETHERNET;
+        // The burst is in scheduler ticks of 64 ns.
+        uint64_t burst_ns = (uint64_t)actions->police_burst * 1000000000ULL / rate;
+        parameters.burst = (uint32_t)((burst_ns >> 6) > UINT32_MAX ? UINT32_MAX : (burst_ns >> 6));
+        // No packet is over the limit by its size alone (segmentation offload hands the hook 64 kB packets).
+        parameters.mtu = UINT32_MAX;
+        ctc_put(&m, TCA_POLICE_TBF, &parameters, sizeof parameters);
+        static const uint32_t table[256];
+        ctc_put(&m, TCA_POLICE_RATE, table, sizeof table);
+        if (rate >= UINT32_MAX) ctc_put(&m, TCA_POLICE_RATE64, &rate, sizeof rate);
+        ctc_put_u32(&m, TCA_POLICE_RESULT, TC_ACT_PIPE);
+        ctc_action_end(&m, police, police_options, actions->cookie);
+    }
+    struct rtattr *mirred_options;
+    struct rtattr *mirred = ctc_action_begin(&m, order, "mirred", &mirred_options);
+    struct tc_mirred parameters;
+    memset(&parameters, 0, sizeof parameters);
+    parameters.eaction = actions->mirror ? TCA_EGRESS_MIRROR : TCA_EGRESS_REDIR;
+    parameters.action = actions->mirror ? TC_ACT_UNSPEC : TC_ACT_STOLEN;
+    parameters.ifindex = (uint32_t)actions->target_ifindex;
+    ctc_put(&m, TCA_MIRRED_PARMS, &parameters, sizeof parameters);
+    ctc_action_end(&m, mirred, mirred_options, actions->cookie);
+    ctc_nest_end(&m, list);
+    ctc_nest_end(&m, options);
+    return ctc_request(fd, &m);
+}
+
+int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority) {
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, ifindex);
+    tc->tcm_parent = ctc_hook(egress);
+    tc->tcm_handle = 1;
+    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
+    ctc_put_string(&m, TCA_KIND, "bpf");
+    return ctc_request(fd, &m);
+}
+
+/// Reads TCA_ACT_STATS into packets, bytes and failures (drops + overlimits).
+static void ctc_parse_action_stats(struct rtattr *stats, uint64_t *packets, uint64_t *bytes, uint64_t *failures) {
+    int remaining = (int)RTA_PAYLOAD(stats);
+    uint64_t packets64 = 0;
+    int has64 = 0;
+    for (struct rtattr *item = RTA_DATA(stats); RTA_OK(item, remaining); item = RTA_NEXT(item, remaining)) {
+        if (item->rta_type == TCA_STATS_BASIC && RTA_PAYLOAD(item) >= sizeof(struct gnet_stats_basic)) {
+            struct gnet_stats_basic basic;
+            memcpy(&basic, RTA_DATA(item), sizeof basic);
+            *bytes = basic.bytes;
+            *packets = basic.packets;
+        } else if (item->rta_type == TCA_STATS_PKT64 && RTA_PAYLOAD(item) >= sizeof(uint64_t)) {
+            memcpy(&packets64, RTA_DATA(item), sizeof packets64);
+            has64 = 1;
+        } else if (item->rta_type == TCA_STATS_QUEUE && RTA_PAYLOAD(item) >= sizeof(struct gnet_stats_queue)) {
+            struct gnet_stats_queue queue;
+            memcpy(&queue, RTA_DATA(item), sizeof queue);
+            *failures = (uint64_t)queue.drops + queue.overlimits;
+        }
+    }
+    if (has64) *packets = packets64;
+}
+
+/// Calls `each` for every action of a cls_bpf filter message, with its kind, options, stats and cookie
+/// (each NULL when absent).
+static void ctc_each_action(struct nlmsghdr *header,
+                            void (*each)(const char *kind, struct rtattr *options, struct rtattr *stats,
+                                         struct rtattr *cookie, void *context),
+                            void *context) {
+    struct tcmsg *tc = NLMSG_DATA(header);
+    int remaining = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *tc));
+    for (struct rtattr *attribute = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof *tc)); RTA_OK(attribute, remaining);
+         attribute = RTA_NEXT(attribute, remaining)) {
+        if (attribute->rta_type != TCA_OPTIONS) continue;
+        int in_options = (int)RTA_PAYLOAD(attribute);
+        for (struct rtattr *option = RTA_DATA(attribute); RTA_OK(option, in_options); option = RTA_NEXT(option, in_options)) {
+            if ((option->rta_type & NLA_TYPE_MASK) != TCA_BPF_ACT) continue;
+            int in_list = (int)RTA_PAYLOAD(option);
+            for (struct rtattr *action = RTA_DATA(option); RTA_OK(action, in_list); action = RTA_NEXT(action, in_list)) {
+                char kind[16] = {0};
+                struct rtattr *options = NULL, *stats = NULL, *cookie = NULL;
+                int in_action = (int)RTA_PAYLOAD(action);
+                for (struct rtattr *part = RTA_DATA(action); RTA_OK(part, in_action); part = RTA_NEXT(part, in_action)) {
+                    switch (part->rta_type & NLA_TYPE_MASK) {
+                    case TCA_ACT_KIND: ctc_copy_string(part, kind, sizeof kind); break;
+                    case TCA_ACT_OPTIONS: options = part; break;
+                    case TCA_ACT_STATS: stats = part; break;
+                    case TCA_ACT_COOKIE: cookie = part; break;
+                    default: break;
+                    }
+                }
+                each(kind, options, stats, cookie, context);
+            }
+        }
+    }
+}
+
+static void ctc_collect_stats(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
+    struct ctc_mirror_stats *out = context;
+    if (strcmp(kind, "police") == 0) {
+        if (stats) ctc_parse_action_stats(stats, &out->police_packets, &out->police_bytes, &out->police_exceeded);
+        if (options) {
+            int remaining = (int)RTA_PAYLOAD(options);
+            for (struct rtattr *item = RTA_DATA(options); RTA_OK(item, remaining); item = RTA_NEXT(item, remaining)) {
+                if (item->rta_type == TCA_POLICE_TBF && RTA_PAYLOAD(item) >= sizeof(struct tc_police)) {
+                    struct tc_police parameters;
+                    memcpy(&parameters, RTA_DATA(item), sizeof parameters);
+                    out->police_index = parameters.index;
+                }
+            }
+        }
+    } else if (strcmp(kind, "mirred") == 0) {
+        if (stats) ctc_parse_action_stats(stats, &out->mirred_packets, &out->mirred_bytes, &out->mirred_failures);
+        if (cookie && RTA_PAYLOAD(cookie) >= 16) memcpy(out->cookie, RTA_DATA(cookie), 16);
+    }
+}
+
+int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, struct ctc_mirror_stats *out) {
+    memset(out, 0, sizeof *out);
+    struct ctc_message m;
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, ifindex);
+    tc->tcm_parent = ctc_hook(egress);
+    tc->tcm_handle = 1;
+    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
+    ctc_put_string(&m, TCA_KIND, "bpf");
+    static _Thread_local char answer[32768];
+    if (ctc_transact(fd, &m, answer, sizeof answer) < 0) return -1;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (header->nlmsg_type != RTM_NEWTFILTER) {
+        errno = EPROTO;
+        return -1;
+    }
+    ctc_each_action(header, ctc_collect_stats, out);
+    return 0;
+}
+
+// MARK: Sweep
+
+/// What a sweep deletes: filters found during a dump are deleted after it (a dump cannot be interleaved
+/// with requests on the same socket).
+struct ctc_sweep_state {
+    const uint8_t *magic;
+    int magic_length;
+    const char *alias_prefix;
+    int current_is_ours;
+    int count;
+    struct {
+        int ifindex;
+        int egress;
+        uint16_t priority;
+        uint32_t handle;
+        uint16_t protocol;
+    } filters[256];
+    int links[256];
+    int link_count;
+    int ifindexes[1024];
+    int ifindex_count;
+};
+
+static void ctc_match_cookie(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
+    (void)kind;
+    (void)options;
+    (void)stats;
+    struct ctc_sweep_state *state = context;
+    if (cookie && (int)RTA_PAYLOAD(cookie) >= state->magic_length
+        && memcmp(RTA_DATA(cookie), state->magic, (size_t)state->magic_length) == 0) {
+        state->current_is_ours = 1;
+    }
+}
+
+static int ctc_sweep_filter(struct nlmsghdr *header, void *context) {
+    struct ctc_sweep_state *state = context;
+    if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
+    struct tcmsg *tc = NLMSG_DATA(header);
+    if (tc->tcm_handle == 0 || state->count >= 256) return 0;
+    state->current_is_ours = 0;
+    ctc_each_action(header, ctc_match_cookie, state);
+    if (!state->current_is_ours) return 0;
+    state->filters[state->count].ifindex = tc->tcm_ifindex;
+    state->filters[state->count].egress = tc->tcm_parent == ctc_hook(1);
+    state->filters[state->count].priority = (uint16_t)(TC_H_MAJ(tc->tcm_info) >> 16);
+    state->filters[state->count].protocol = (uint16_t)TC_H_MIN(tc->tcm_info);
+    state->filters[state->count].handle = tc->tcm_handle;
+    state->count++;
+    return 0;
+}
+
+static int ctc_sweep_link(struct nlmsghdr *header, void *context) {
+    struct ctc_sweep_state *state = context;
+    if (header->nlmsg_type != RTM_NEWLINK) return 0;
+    char kind[32], alias[128];
+    int ifindex = ctc_parse_link(header, kind, alias, NULL);
+    if (state->ifindex_count < 1024) state->ifindexes[state->ifindex_count++] = ifindex;
+    size_t prefix = strlen(state->alias_prefix);
+    if (prefix && strncmp(alias, state->alias_prefix, prefix) == 0 && state->link_count < 256) {
+        state->links[state->link_count++] = ifindex;
+    }
+    return 0;
+}
+
+int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix) {
+    static _Thread_local struct ctc_sweep_state state;
+    memset(&state, 0, sizeof state);
+    state.magic = magic;
+    state.magic_length = magic_length;
+    state.alias_prefix = alias_prefix;
+    struct ctc_message m;
+    ctc_begin_link(&m, RTM_GETLINK, 0, 0);
+    if (ctc_dump(fd, &m, ctc_sweep_link, &state) < 0) return -1;
+    for (int i = 0; i < state.ifindex_count; i++) {
+        for (int egress = 0; egress <= 1; egress++) {
+            struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, state.ifindexes[i]);
+            tc->tcm_parent = ctc_hook(egress);
+            // An interface without clsact answers EINVAL: nothing of ours there.
+            (void)ctc_dump(fd, &m, ctc_sweep_filter, &state);
+        }
+    }
+    int deleted = 0;
+    for (int i = 0; i < state.count; i++) {
+        struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, state.filters[i].ifindex);
+        tc->tcm_parent = ctc_hook(state.filters[i].egress);
+        tc->tcm_handle = state.filters[i].handle;
+        tc->tcm_info = TC_H_MAKE((uint32_t)state.filters[i].priority << 16, state.filters[i].protocol);
+        ctc_put_string(&m, TCA_KIND, "bpf");
+        if (ctc_request(fd, &m) == 0) deleted++;
+    }
+    for (int i = 0; i < state.link_count; i++) {
+        // Deleting one end of a veth deletes the other: a second end found here is already gone (ENODEV).
+        if (ctc_link_delete(fd, state.links[i]) == 0) deleted++;
+    }
+    return deleted;
+}

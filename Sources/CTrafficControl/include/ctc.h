@@ -1,0 +1,100 @@
+#ifndef CTC_H
+#define CTC_H
+#include <stdint.h>
+#include <linux/filter.h>
+
+/// rtnetlink requests for the agent's in-kernel mirrors: VXLAN and veth devices, a `clsact` qdisc, and
+/// `cls_bpf` filters running a classic BPF program with `police` and `mirred` actions — what
+/// `ip link add … type vxlan|veth` and `tc filter add … bpf bytecode … action mirred …` do, without iproute2.
+///
+/// Every function takes a NETLINK_ROUTE socket from ``ctc_open``: the socket acts in the network namespace
+/// it was opened in, whichever thread uses it later. Functions return 0 (or a count, or an index), or -1
+/// with errno set from the kernel's answer.
+
+/// Opens a NETLINK_ROUTE socket (close-on-exec) in the calling thread's network namespace.
+int ctc_open(void);
+
+/// Creates the VXLAN device `name`, up, with VNI `vni`, sending to `remote` (IPv4, network byte order) on UDP
+/// port `port` (host byte order), without learning, MTU 65000. Returns its index. EEXIST when the name is taken.
+int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port);
+
+/// Creates the veth pair `name` (here, up) and `peer_name` (down, for ``ctc_link_up`` where it lands), both with
+/// MTU 65535; the peer goes to the namespace open at `peer_netns_fd` (-1: stays here). Returns the index of `name`.
+int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd);
+
+/// Brings the interface `ifindex` up.
+int ctc_link_up(int fd, int ifindex);
+
+/// Sets the interface's alias (IFLA_IFALIAS): how the agent recognises its devices after a restart.
+int ctc_link_set_alias(int fd, int ifindex, const char *alias);
+
+/// The index of the interface `name`; -1 with errno ENODEV when there is none. `kind` (32 bytes, or NULL)
+/// receives IFLA_INFO_KIND and `alias` (128 bytes, or NULL) IFLA_IFALIAS, empty when absent.
+int ctc_link_find(int fd, const char *name, char *kind, char *alias);
+
+/// The transmit drops and errors of the interface `ifindex` (IFLA_STATS64), added together.
+int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out);
+
+/// Deletes the interface with index `ifindex`.
+int ctc_link_delete(int fd, int ifindex);
+
+/// Adds a `clsact` qdisc to `ifindex`: returns 1 when added, 0 when the interface already had one.
+int ctc_clsact_add(int fd, int ifindex);
+
+/// Deletes the `clsact` qdisc of `ifindex` (and with it every filter on its hooks).
+int ctc_clsact_delete(int fd, int ifindex);
+
+/// How many filters (anyone's) hang on `ifindex`'s clsact hook (`egress` 0: ingress, 1: egress).
+int ctc_filter_count(int fd, int ifindex, int egress);
+
+/// The smallest filter priority, from 1, that no filter on the hook uses.
+int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority);
+
+/// What a mirror filter does with the packets its program matches.
+struct ctc_mirror_actions {
+    /// Packets go to the egress of this interface.
+    int target_ifindex;
+    /// 1: a copy goes and the packet itself goes on (mirred mirror, then "continue" to the next filter);
+    /// 0: the packet itself goes (mirred redirect, stolen).
+    int mirror;
+    /// Bytes per second of a `police` action before the mirred one (0: none). Packets over it are dropped —
+    /// only use it where the packet is a copy. `police_index` (when not 0) binds an existing police action.
+    uint64_t police_rate;
+    uint32_t police_burst;
+    uint32_t police_index;
+    /// 16 bytes carried by every action: how ``ctc_sweep`` recognises them.
+    const uint8_t *cookie;
+};
+
+/// Adds on `ifindex`'s clsact hook, at `priority` with handle 1, a `cls_bpf` filter running the classic BPF
+/// program `ops` (`count` instructions, for Ethernet frames) with `actions` on what it matches.
+int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, const struct sock_filter *ops,
+                          uint16_t count, const struct ctc_mirror_actions *actions);
+
+/// Deletes the filter at `priority`, handle 1, on `ifindex`'s clsact hook.
+int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority);
+
+/// The statistics of a mirror filter's actions.
+struct ctc_mirror_stats {
+    /// The police action's packets and bytes, and those over its rate; its index. Zero without one.
+    uint64_t police_packets;
+    uint64_t police_bytes;
+    uint64_t police_exceeded;
+    uint32_t police_index;
+    /// The mirred action's packets and bytes, and those it could not send.
+    uint64_t mirred_packets;
+    uint64_t mirred_bytes;
+    uint64_t mirred_failures;
+    /// The cookie of the mirred action (to check the filter is still the agent's).
+    uint8_t cookie[16];
+};
+
+/// Reads the statistics of the filter at `priority`, handle 1 (ENOENT when it is gone).
+int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, struct ctc_mirror_stats *out);
+
+/// Deletes, on every interface of the socket's namespace, each cls_bpf filter of a clsact hook whose
+/// actions carry a cookie starting with the `magic_length` bytes of `magic`, then each interface whose alias
+/// starts with `alias_prefix`. Returns how many filters and interfaces it deleted.
+int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix);
+
+#endif

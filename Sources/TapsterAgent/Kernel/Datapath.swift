@@ -1,0 +1,66 @@
+import PacketKit
+import TapsterCore
+
+/// Whether the agent may mirror in the kernel (`tapster agent --datapath`).
+public enum DatapathPreference: String, Sendable, CaseIterable {
+    /// In the kernel wherever the tap and the kernel allow it, otherwise in userspace.
+    case auto
+    /// Always through libpcap in userspace.
+    case userspace
+}
+
+/// Which path carries a tap's packets on this host, and why not the kernel's when it is not.
+enum Datapath: Equatable, Sendable {
+    /// Mirrored in the kernel to this tunnel (``KernelMirror``).
+    case kernel(KernelMirror.Tunnel)
+    /// Captured by libpcap and sent by the agent; `reason` says why not in the kernel.
+    case userspace(reason: String)
+
+    /// `kernel` or `userspace`, as tap statuses report it.
+    var name: String {
+        switch self {
+        case .kernel: "kernel"
+        case .userspace: "userspace"
+        }
+    }
+
+    /// Why the tap is not mirrored in the kernel; nil when it is.
+    var reason: String? {
+        switch self {
+        case .kernel: nil
+        case .userspace(let reason): reason
+        }
+    }
+
+    /// Filter words whose meaning the kernel's hook does not see as libpcap compiles them: a VLAN tag is
+    /// taken off the frame (into the packet's metadata) before the hook runs, and the rest sit behind one.
+    static let userspaceOnlyFilterWords: Set<String> = ["vlan", "mpls", "pppoes", "geneve"]
+
+    /// The path for `assignment`: the kernel's for a VXLAN destination with whole packets and a filter the
+    /// hook can run, unless the agent was told otherwise.
+    static func choose(for assignment: DesiredTap, preference: DatapathPreference) -> Datapath {
+        guard preference == .auto else { return .userspace(reason: "the agent runs with --datapath userspace") }
+        let tunnel: KernelMirror.Tunnel
+        switch assignment.destination {
+        case .vxlan(let address, let vni, let port):
+            guard let remote = IPv4Address(address) else { return .userspace(reason: "\(address) is not an IPv4 address") }
+            tunnel = KernelMirror.Tunnel(remote: remote, vni: vni, port: port)
+        case .erspanII, .erspanIII, .gre:
+            return .userspace(reason: "GRE and ERSPAN are encapsulated by the agent (in-kernel mirroring covers VXLAN)")
+        case .port:
+            return .userspace(reason: "monitor ports are delivered by the agent, through the veth's other end")
+        case .serverStream:
+            return .userspace(reason: "streams are written by the agent")
+        case .unsupported(let reason):
+            return .userspace(reason: reason)
+        }
+        if assignment.snaplen > 0, Int(assignment.snaplen) < CapturePlan.wholePacketSnaplen {
+            return .userspace(reason: "headers:\(assignment.snaplen) truncation is done by the agent")
+        }
+        let words = assignment.bpf.lowercased().split { !$0.isLetter }.map(String.init)
+        if let word = words.first(where: userspaceOnlyFilterWords.contains) {
+            return .userspace(reason: "the filter's '\(word)' is matched by the agent (the kernel's hook sees frames without their tags)")
+        }
+        return .kernel(tunnel)
+    }
+}

@@ -1,0 +1,222 @@
+import CTrafficControl
+import Foundation
+import Glibc
+import PacketKit
+import Synchronization
+
+/// A tap's in-kernel mirror on this host: the packets its program matches are copied inside the kernel and
+/// sent to the tool through a kernel tunnel device — never to userspace.
+///
+/// What it adds, all named and marked for the tap (``KernelMirrorNames``):
+/// - in the host's namespace, the VXLAN device (`tpv…`) sending to the tool, routed like the agent's own
+///   packets — one per tool, shared by the taps sending there (``KernelTunnelDevices``);
+/// - per namespace of its sources, a veth pair: `tpa…` in the workload's namespace, `tpb…` in the host's,
+///   whose ingress hook redirects everything to the VXLAN device, through the tap's `police` action when it
+///   has a bandwidth cap (one action for all its namespaces: one budget per tap per host). Crossing the
+///   veth between namespaces drops the copy's route, so the tunnel never lowers the workload's own path MTU;
+/// - per source, on its interface's `clsact` hooks (ingress for `in`, egress for `out`, both for `both`),
+///   a `cls_bpf` filter running the tap's libpcap-compiled program whose action mirrors matches to `tpa…`
+///   and then lets classification continue, so filters after it (anyone's) still see every packet.
+///
+/// Everything is removed at the deadline (a task of its own: the server need not be reachable), on
+/// ``close()``, and by ``KernelMirrorSweep`` at agent start for what a killed agent left.
+final class KernelMirror: Sendable {
+    /// Where the tap's copies go.
+    struct Tunnel: Hashable, Sendable {
+        var remote: IPv4Address
+        var vni: UInt32
+        var port: UInt16
+    }
+
+    /// One namespace's veth pair.
+    private struct Leg {
+        let route: NetlinkRoute
+        let workloadEnd: Int32
+        let hostEnd: Int32
+        let hostPriority: UInt16
+    }
+
+    private struct State {
+        var legs: [NetworkNamespace: Leg] = [:]
+        var sources: [KernelMirrorSource] = []
+        var policeIndex: UInt32 = 0
+        var closed = false
+    }
+
+    let names: KernelMirrorNames
+    let deadline: Date
+    let tunnel: Tunnel
+    private let host: NetlinkRoute
+    private let tunnelIndex: Int32
+    private let bandwidthCap: UInt64?
+    private let state = Mutex(State())
+
+    /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
+    /// thread of the cooperative pool is) and starts the deadline's clock.
+    /// - Parameter bandwidthCap: bits per second, or nil.
+    /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/kernelLacksSupport`` when the kernel has no VXLAN.
+    init(tapID: String, tunnel: Tunnel, deadline: Date, bandwidthCap: UInt64?) throws(KernelMirrorError) {
+        let names = KernelMirrorNames(tapID: tapID)
+        let host = try NetlinkRoute(subject: "host")
+        let index = try KernelTunnelDevices.shared.acquire(tunnel, on: host)
+        self.names = names
+        self.tunnel = tunnel
+        self.deadline = deadline
+        self.host = host
+        self.tunnelIndex = index
+        self.bandwidthCap = bandwidthCap
+        let seconds = deadline.timeIntervalSinceNow
+        Task { [weak self] in
+            if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
+            self?.close(reason: .deadline)
+        }
+    }
+
+    /// Mirrors `plan`'s source.
+    /// - Throws: ``KernelMirrorError`` (nothing of the source is left behind).
+    func add(_ plan: CapturePlan) async throws(KernelMirrorError) -> KernelMirrorSource {
+        let program: BPFProgram
+        do {
+            program = try BPFProgram.compile(plan.bpf, linkType: .ethernet)
+        } catch {
+            throw KernelMirrorError(.program, subject: plan.bpf, detail: error.message)
+        }
+        let leg = try await leg(for: plan.source.namespace)
+        let source = try KernelMirrorSource.install(plan: plan, program: program, route: leg.route, mirrorTo: leg.workloadEnd,
+                                                    cookie: names.cookie)
+        let added = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.sources.append(source)
+            return true
+        }
+        if !added { source.remove(as: .stopped(.deadline)) }
+        return source
+    }
+
+    /// Packets the tap's bandwidth cap kept from the tunnel, and those the host's side could not send.
+    var counters: CaptureCounters {
+        let legs = state.withLock { Array($0.legs.values) }
+        var counters = CaptureCounters()
+        var stats = ctc_mirror_stats()
+        for (position, leg) in legs.enumerated() where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, &stats) == 0 {
+            // The police action is one for the tap: its count is read once.
+            if position == 0 { counters.capDrops = stats.police_exceeded }
+            counters.sendDrops &+= stats.mirred_failures
+        }
+        // The device is the tool's, shared by the taps sending there: its failures count for each of them.
+        counters.sendDrops &+= KernelTunnelDevices.shared.transmitFailures(tunnel, on: host)
+        return counters
+    }
+
+    /// Removes everything the mirror added; its sources end as ``CaptureState/StopReason/requested``.
+    func close() { close(reason: .requested) }
+
+    private func close(reason: CaptureState.StopReason) {
+        let (sources, legs) = state.withLock { state -> ([KernelMirrorSource], [Leg]) in
+            guard !state.closed else { return ([], []) }
+            state.closed = true
+            defer { state.sources = []; state.legs = [:] }
+            return (state.sources, Array(state.legs.values))
+        }
+        for source in sources { source.remove(as: .stopped(reason)) }
+        // Deleting the host's end of a veth deletes the workload's end too.
+        for leg in legs { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
+        KernelTunnelDevices.shared.release(tunnel, on: host)
+    }
+
+    /// The veth pair of `namespace`, made on first use.
+    private func leg(for namespace: NetworkNamespace) async throws(KernelMirrorError) -> Leg {
+        if let leg = state.withLock({ $0.legs[namespace] }) { return leg }
+        let names = (self.names.veth(for: namespace.reference), self.names.alias)
+        let made: (NetlinkRoute, Int32)
+        do {
+            made = try await namespace.run { () throws -> (NetlinkRoute, Int32) in
+                let route = try NetlinkRoute(subject: "\(namespace)")
+                KernelMirrorNames.deleteOwn(names.0.workload, on: route)
+                // /proc/self names the main thread, which stays in the host's namespace.
+                let hostNamespace = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
+                guard hostNamespace >= 0 else { throw KernelMirrorError(.veth, subject: names.0.host, code: errno) }
+                defer { Glibc.close(hostNamespace) }
+                let index = ctc_veth_add(route.descriptor, names.0.workload, names.0.host, hostNamespace)
+                guard index >= 0 else { throw KernelMirrorError(.veth, subject: "\(names.0.workload) in \(namespace)", code: errno) }
+                _ = ctc_link_set_alias(route.descriptor, index, names.1)
+                return (route, index)
+            }
+        } catch let error as KernelMirrorError {
+            throw error
+        } catch {
+            throw KernelMirrorError(.namespace, subject: "\(namespace)", detail: "\(error)")
+        }
+        let hostEnd = ctc_link_find(host.descriptor, names.0.host, nil, nil)
+        guard hostEnd >= 0 else { throw KernelMirrorError(.veth, subject: names.0.host, code: errno) }
+        _ = ctc_link_set_alias(host.descriptor, hostEnd, names.1)
+        guard ctc_link_up(host.descriptor, hostEnd) == 0 else {
+            let code = errno
+            _ = ctc_link_delete(host.descriptor, hostEnd)
+            throw KernelMirrorError(.veth, subject: names.0.host, code: code)
+        }
+        do {
+            let priority = try redirect(from: hostEnd, subject: names.0.host)
+            let leg = Leg(route: made.0, workloadEnd: made.1, hostEnd: hostEnd, hostPriority: priority)
+            let kept = state.withLock { state -> Leg? in
+                if let existing = state.legs[namespace] { return existing }
+                guard !state.closed else { return nil }
+                state.legs[namespace] = leg
+                return leg
+            }
+            guard let kept, kept.hostEnd == hostEnd else {
+                _ = ctc_link_delete(host.descriptor, hostEnd)
+                if let kept { return kept }
+                throw KernelMirrorError(.veth, subject: names.0.host, code: ECANCELED)
+            }
+            return kept
+        } catch let error as KernelMirrorError {
+            _ = ctc_link_delete(host.descriptor, hostEnd)
+            throw error
+        } catch {
+            _ = ctc_link_delete(host.descriptor, hostEnd)
+            throw KernelMirrorError(.veth, subject: names.0.host, detail: "\(error)")
+        }
+    }
+
+    /// On the host's end of a veth: everything arriving goes to the tunnel, through the tap's police action.
+    private func redirect(from hostEnd: Int32, subject: String) throws(KernelMirrorError) -> UInt16 {
+        guard ctc_clsact_add(host.descriptor, hostEnd) >= 0 else { throw KernelMirrorError(.qdisc, subject: subject, code: errno) }
+        let everything = [BPFInstruction(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: UInt32(BPFProgram.defaultSnaplen))]
+        let cookie = names.cookie
+        let priority: UInt16 = 1
+        let policeIndex = state.withLock { $0.policeIndex }
+        let status = everything.map(\.socketFilter).withUnsafeBufferPointer { program in
+            cookie.withUnsafeBufferPointer { cookie in
+                var actions = ctc_mirror_actions()
+                actions.target_ifindex = tunnelIndex
+                actions.mirror = 0
+                if let bandwidthCap {
+                    actions.police_rate = max(bandwidthCap / 8, 1)
+                    actions.police_burst = UInt32(min(TokenBucket.defaultBurst(for: bandwidthCap) / 8, UInt64(UInt32.max)))
+                    actions.police_index = policeIndex
+                }
+                actions.cookie = cookie.baseAddress
+                return ctc_mirror_filter_add(host.descriptor, hostEnd, 0, priority, program.baseAddress, UInt16(program.count), &actions)
+            }
+        }
+        guard status == 0 else { throw KernelMirrorError(.filter, subject: subject, code: errno) }
+        if bandwidthCap != nil, policeIndex == 0 {
+            var stats = ctc_mirror_stats()
+            if ctc_mirror_filter_stats(host.descriptor, hostEnd, 0, priority, &stats) == 0 {
+                state.withLock { if $0.policeIndex == 0 { $0.policeIndex = stats.police_index } }
+            }
+        }
+        return priority
+    }
+}
+
+extension BPFInstruction {
+    /// The instruction as the kernel's classic BPF takes it.
+    var socketFilter: sock_filter { sock_filter(code: code, jt: jt, jf: jf, k: k) }
+}
+
+extension IPv4Address {
+    /// The address as a 32-bit value in network byte order (as `in_addr.s_addr`).
+    var networkOrder: UInt32 { rawValue.bigEndian }
+}

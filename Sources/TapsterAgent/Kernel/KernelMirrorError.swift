@@ -1,0 +1,47 @@
+import Glibc
+
+/// Why an in-kernel mirror could not be set up, read or removed: the step, what it concerned, and the
+/// kernel's errno.
+struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
+    /// The step that failed.
+    enum Step: String, Sendable {
+        case netlink = "opening rtnetlink"
+        case tunnel = "creating the tunnel device"
+        case veth = "creating the veth pair"
+        case interface = "finding the interface"
+        case qdisc = "adding the clsact qdisc"
+        case filter = "adding the mirror filter"
+        case program = "compiling the filter"
+        case statistics = "reading the mirror's counters"
+        case namespace = "entering the namespace"
+    }
+
+    let step: Step
+    /// What the step concerned: an interface, a device name, a namespace.
+    let subject: String
+    /// The kernel's errno (0 when the failure is not the kernel's).
+    let code: Int32
+    /// Any more detail (libpcap's message for a filter).
+    let detail: String?
+
+    init(_ step: Step, subject: String, code: Int32 = 0, detail: String? = nil) {
+        self.step = step
+        self.subject = subject
+        self.code = code
+        self.detail = detail
+    }
+
+    /// Whether the failure says the kernel lacks a piece (a device kind, a classifier or an action not built
+    /// in): the tap then takes the userspace path instead of failing.
+    var kernelLacksSupport: Bool {
+        [EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT].contains(code) || (step == .tunnel && code == EINVAL)
+            || ((step == .filter || step == .qdisc) && code == ENOENT)
+    }
+
+    var description: String {
+        var text = "\(step.rawValue) (\(subject))"
+        if code != 0 { text += ": \(String(cString: strerror(code)))" }
+        if let detail { text += ": \(detail)" }
+        return text
+    }
+}

@@ -1,0 +1,74 @@
+import CTrafficControl
+
+/// The names and marks of what the agent adds to the kernel for one tap, derived from the tap's id, so a
+/// restarted agent recognises — and removes — what an earlier run left, and never anything else.
+///
+/// Interface names have 15 characters at most: a three-letter kind and 12 hex digits of a 64-bit FNV-1a hash.
+struct KernelMirrorNames: Sendable {
+    /// The first 8 bytes of every action cookie the agent sets: filters carrying it are the agent's.
+    static let cookieMagic: [UInt8] = Array("tapster1".utf8)
+    /// The start of every alias of an interface the agent creates.
+    static let aliasPrefix = "tapster mirror "
+
+    let tapID: String
+    private let tapHash: UInt64
+
+    init(tapID: String) {
+        self.tapID = tapID
+        self.tapHash = Self.fnv1a(tapID)
+    }
+
+    /// The VXLAN device to `tunnel`, in the host's namespace (shared by the taps sending there).
+    static func tunnel(for tunnel: KernelMirror.Tunnel) -> String {
+        "tpv" + hex(fnv1a("\(tunnel.remote) \(tunnel.vni) \(tunnel.port)"))
+    }
+
+    /// The alias of the VXLAN device to `tunnel`.
+    static func tunnelAlias(for tunnel: KernelMirror.Tunnel) -> String {
+        aliasPrefix + "vxlan \(tunnel.remote) vni \(tunnel.vni) port \(tunnel.port)"
+    }
+
+    /// Deletes the interface `name` when it is the agent's (its alias says so); leaves anything else alone.
+    static func deleteOwn(_ name: String, on route: NetlinkRoute) {
+        var found = [CChar](repeating: 0, count: 128)
+        let index = ctc_link_find(route.descriptor, name, nil, &found)
+        guard index >= 0, String(cString: found).hasPrefix(aliasPrefix) else { return }
+        _ = ctc_link_delete(route.descriptor, index)
+    }
+
+    /// The ends of the veth pair that carries the copies out of `namespace` (its reference): the host's
+    /// end and the end in the workload's namespace.
+    func veth(for namespace: String) -> (host: String, workload: String) {
+        let hash = Self.hex(Self.fnv1a(tapID + "\u{0}" + namespace))
+        return ("tpb" + hash, "tpa" + hash)
+    }
+
+    /// The alias of every interface made for the tap.
+    var alias: String { Self.aliasPrefix + tapID }
+
+    /// The cookie of every action made for the tap: the magic, then the tap's hash.
+    var cookie: [UInt8] {
+        Self.cookieMagic + (0..<8).map { UInt8(truncatingIfNeeded: tapHash >> (56 - 8 * UInt64($0))) }
+    }
+
+    /// Whether `name` is one of the interfaces the agent makes for mirrors: `tpv`, `tpa` or `tpb` and 12 hex digits.
+    static func isMirrorInterface(_ name: String) -> Bool {
+        let utf8 = Array(name.utf8)
+        guard utf8.count == 15, ["tpv", "tpa", "tpb"].contains(String(decoding: utf8[0..<3], as: UTF8.self)) else { return false }
+        return utf8[3...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String((String(repeating: "0", count: max(0, 16 - digits.count)) + digits).prefix(12))
+    }
+
+    private static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}

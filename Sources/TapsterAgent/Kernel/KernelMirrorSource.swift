@@ -1,0 +1,141 @@
+import CTrafficControl
+import Glibc
+import PacketKit
+import Synchronization
+import TapsterCore
+
+/// One source of an in-kernel mirror: the `cls_bpf` filters on its interface's `clsact` hooks (one per
+/// direction) that copy what the tap's program matches to the tap's veth, and the `clsact` qdisc when the
+/// agent had to add it.
+///
+/// Its counters are the kernel's: the mirror action's packets and bytes, and the copies it could not send.
+/// Reading them also checks the filters are still there with the tap's cookie: one removed by someone else
+/// (anyone with `CAP_NET_ADMIN` in the workload's namespace) fails the source, so a tap never shows as
+/// running while nothing is mirrored.
+final class KernelMirrorSource: SourceCapture {
+    /// One filter: on which hook, at which priority.
+    private struct Hook {
+        let egress: Bool
+        let priority: UInt16
+    }
+
+    let plan: CapturePlan
+    private let route: NetlinkRoute
+    private let interface: Int32
+    private let hooks: [Hook]
+    private let addedQdisc: Bool
+    private let cookie: [UInt8]
+    private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
+
+    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], addedQdisc: Bool, cookie: [UInt8]) {
+        self.plan = plan
+        self.route = route
+        self.interface = interface
+        self.hooks = hooks
+        self.addedQdisc = addedQdisc
+        self.cookie = cookie
+    }
+
+    /// Adds the filters of `plan` on its interface, in the namespace `route` was opened in, mirroring to the
+    /// interface `mirrorTo` of that namespace.
+    /// - Throws: ``KernelMirrorError``; whatever was added is removed first.
+    static func install(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, mirrorTo: Int32,
+                        cookie: [UInt8]) throws(KernelMirrorError) -> KernelMirrorSource {
+        let subject = "\(plan.source)"
+        let interface = ctc_link_find(route.descriptor, plan.source.interface, nil, nil)
+        guard interface >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
+        let added = ctc_clsact_add(route.descriptor, interface)
+        guard added >= 0 else { throw KernelMirrorError(.qdisc, subject: subject, code: errno) }
+        var hooks: [Hook] = []
+        let instructions = program.instructions.map(\.socketFilter)
+        for egress in Self.egressHooks(for: plan.direction) {
+            var priority: UInt16 = 0
+            let status = instructions.withUnsafeBufferPointer { program in
+                cookie.withUnsafeBufferPointer { cookie in
+                    guard ctc_free_priority(route.descriptor, interface, egress ? 1 : 0, &priority) == 0 else { return Int32(-1) }
+                    var actions = ctc_mirror_actions()
+                    actions.target_ifindex = mirrorTo
+                    actions.mirror = 1
+                    actions.cookie = cookie.baseAddress
+                    return ctc_mirror_filter_add(route.descriptor, interface, egress ? 1 : 0, priority, program.baseAddress,
+                                                 UInt16(program.count), &actions)
+                }
+            }
+            guard status == 0 else {
+                let code = errno
+                Self.remove(hooks, on: interface, route: route, qdisc: added == 1)
+                throw KernelMirrorError(.filter, subject: subject, code: code)
+            }
+            hooks.append(Hook(egress: egress, priority: priority))
+        }
+        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, addedQdisc: added == 1, cookie: cookie)
+    }
+
+    /// `in` is what the workload receives (the ingress hook), `out` what it sends (egress).
+    private static func egressHooks(for direction: Direction) -> [Bool] {
+        switch direction {
+        case .in: [false]
+        case .out: [true]
+        case .both: [false, true]
+        }
+    }
+
+    var state: CaptureState { current.withLock { $0.state } }
+
+    var counters: CaptureCounters {
+        if current.withLock({ $0.state.hasEnded }) { return current.withLock { $0.last } }
+        var counters = CaptureCounters()
+        var stats = ctc_mirror_stats()
+        for hook in hooks {
+            guard ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, &stats) == 0,
+                  withUnsafeBytes(of: stats.cookie, { Array($0) }) == cookie else {
+                let reason = "the mirror filter on \(plan.source.interface) (\(hook.egress ? "egress" : "ingress"), priority "
+                    + "\(hook.priority)) was removed by someone else"
+                fail(reason)
+                return current.withLock { $0.last }
+            }
+            counters.packets &+= stats.mirred_packets
+            // At the ingress hook the kernel counts from the network header: add the Ethernet header, so bytes
+            // are wire lengths as on the userspace path.
+            counters.bytes &+= stats.mirred_bytes &+ (hook.egress ? 0 : stats.mirred_packets &* 14)
+            counters.sendDrops &+= stats.mirred_failures
+        }
+        current.withLock { if !$0.state.hasEnded { $0.last = counters } }
+        return counters
+    }
+
+    func stop() { remove(as: .stopped(.requested)) }
+
+    /// Removes the filters (and the qdisc the agent added, once no filter is left on it) and ends as `final`.
+    func remove(as final: CaptureState) {
+        let last = counters
+        let first = current.withLock { current -> Bool in
+            guard !current.state.hasEnded else { return false }
+            current.state = final
+            current.last = last
+            return true
+        }
+        guard first else { return }
+        Self.remove(hooks, on: interface, route: route, qdisc: addedQdisc)
+    }
+
+    func ended() async throws -> CaptureState { state }
+
+    private func fail(_ reason: String) {
+        let error = CaptureError(stage: .capture, reason: reason, source: plan.source)
+        let first = current.withLock { current -> Bool in
+            guard !current.state.hasEnded else { return false }
+            current.state = .failed(error)
+            return true
+        }
+        if first { Self.remove(hooks, on: interface, route: route, qdisc: addedQdisc) }
+    }
+
+    private static func remove(_ hooks: [Hook], on interface: Int32, route: NetlinkRoute, qdisc: Bool) {
+        for hook in hooks { _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority) }
+        // The qdisc the agent added goes once nothing hangs on it — another tap's filters, or anyone's, keep it.
+        if qdisc, ctc_filter_count(route.descriptor, interface, 0) == 0, ctc_filter_count(route.descriptor, interface, 1) == 0 {
+            _ = ctc_clsact_delete(route.descriptor, interface)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import CTrafficControl
+import Glibc
+import Synchronization
+
+/// The VXLAN devices of this host's in-kernel mirrors, one per tool (address, VNI, port) and shared by every
+/// tap sending there: the kernel allows one VXLAN device per VNI and port in a namespace. The last tap to
+/// release a device deletes it.
+///
+/// A device exists to send: whoever can reach the host's VXLAN port must not get frames into the host through
+/// it. It has no address and no route, and the agent sets its strict reverse-path filter (every IPv4 packet
+/// arriving on it is dropped: nothing routes back through it), turns IPv6 off on it and has it answer no ARP.
+/// (A drop filter would be simpler; `act_gact` is missing from kernels such as this machine's.)
+final class KernelTunnelDevices: Sendable {
+    /// The agent's devices.
+    static let shared = KernelTunnelDevices()
+
+    private struct Entry {
+        var index: Int32
+        var users: Int
+    }
+
+    private let entries = Mutex<[KernelMirror.Tunnel: Entry]>([:])
+
+    /// The device of `tunnel`, created on first use (any leftover of the same name with the agent's alias
+    /// first deleted), counted as used once more.
+    func acquire(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) throws(KernelMirrorError) -> Int32 {
+        let result: Result<Int32, KernelMirrorError> = entries.withLock { entries in
+            if var entry = entries[tunnel] {
+                entry.users += 1
+                entries[tunnel] = entry
+                return .success(entry.index)
+            }
+            let name = KernelMirrorNames.tunnel(for: tunnel)
+            KernelMirrorNames.deleteOwn(name, on: host)
+            let index = ctc_vxlan_add(host.descriptor, name, tunnel.vni, tunnel.remote.networkOrder, tunnel.port)
+            guard index >= 0 else { return .failure(KernelMirrorError(.tunnel, subject: name, code: errno)) }
+            _ = ctc_link_set_alias(host.descriptor, index, KernelMirrorNames.tunnelAlias(for: tunnel))
+            Self.refuseInput(on: name)
+            entries[tunnel] = Entry(index: index, users: 1)
+            return .success(index)
+        }
+        return try result.get()
+    }
+
+    /// The interface's settings that keep what arrives on it out of the host (see the type's notes).
+    private static func refuseInput(on name: String) {
+        for (path, value) in [("ipv4/conf/\(name)/rp_filter", "1"), ("ipv4/conf/\(name)/arp_ignore", "8"),
+                              ("ipv6/conf/\(name)/disable_ipv6", "1")] {
+            let descriptor = open("/proc/sys/net/" + path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            _ = value.withCString { write(descriptor, $0, strlen($0)) }
+            close(descriptor)
+        }
+    }
+
+    /// One use of `tunnel`'s device fewer; the last deletes it.
+    func release(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) {
+        entries.withLock { entries in
+            guard var entry = entries[tunnel] else { return }
+            entry.users -= 1
+            if entry.users > 0 {
+                entries[tunnel] = entry
+            } else {
+                entries[tunnel] = nil
+                _ = ctc_link_delete(host.descriptor, entry.index)
+            }
+        }
+    }
+
+    /// The device's transmit drops and errors (shared by the taps sending there).
+    func transmitFailures(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) -> UInt64 {
+        guard let index = entries.withLock({ $0[tunnel]?.index }) else { return 0 }
+        var failures: UInt64 = 0
+        return ctc_link_tx_failures(host.descriptor, index, &failures) == 0 ? failures : 0
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import PacketKit
+@testable import TapsterAgent
+import TapsterCore
+import TapsterSystemTestSupport
+import TapsterWire
+import Logging
+import Testing
+
+/// In-kernel mirrors in real namespaces: the tool receives, as VXLAN from the host, exactly the packets
+/// tshark saw on the tapped interface; the counters are the kernel's; and nothing the agent added outlives
+/// the mirror — at its close, at its deadline, or after a killed agent's restart — while others' filters stay.
+@Suite("In-kernel mirrors", .serialized)
+struct KernelMirrorTests {
+    /// A mirror of the lab's tool on VXLAN `vni`.
+    private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) throws -> KernelMirror {
+        let tunnel = KernelMirror.Tunnel(remote: try #require(IPv4Address(lab.topology.tool.address)), vni: vni, port: 4789)
+        return try KernelMirror(tapID: "tap-\(lab.topology.prefix)", tunnel: tunnel, deadline: deadline ?? Date().addingTimeInterval(60),
+                                bandwidthCap: cap)
+    }
+
+    /// `ip -o link` of the host's namespace, or of `namespace`: the interface names.
+    private static func links(in namespace: String? = nil) throws -> [String] {
+        let arguments = namespace.map { ["ip", "-n", $0, "-o", "link"] } ?? ["ip", "-o", "link"]
+        return try ProcessRunner.run(arguments).stdout.split(separator: "\n").compactMap { line in
+            line.split(separator: ":").dropFirst().first.map { String($0.trimmingCharacters(in: .whitespaces).split(separator: "@")[0]) }
+        }
+    }
+
+    /// `tc filter show` on a hook of web's interface (empty when there is no clsact).
+    private static func filters(_ lab: MirrorLab, _ hook: String) throws -> String {
+        try ProcessRunner.run(["tc", "-n", lab.web.namespace, "filter", "show", "dev", lab.web.interface, hook], allowFailure: true).stdout
+    }
+
+    private static func qdiscs(_ lab: MirrorLab) throws -> String {
+        try ProcessRunner.run(["tc", "-n", lab.web.namespace, "qdisc", "show", "dev", lab.web.interface]).stdout
+    }
+
+    @Test("The tool receives, as VXLAN, exactly the packets that crossed the tapped interface, counted by the kernel")
+    func mirrorsEveryPacketThroughTheKernel() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let mirror = try Self.mirror(lab)
+        defer { mirror.close() }
+        let source = try await mirror.add(lab.plan())
+        try await lab.send()
+        let expected = try await lab.settle(source, reference: reference, tool: tool)
+
+        #expect(expected.count >= 20)
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+        #expect(Set(tool.rows.map { $0["vxlan.vni"] ?? "" }) == ["4242"])
+        #expect(source.counters.bytes == expected.reduce(0) { $0 + (UInt64($1["frame.len"] ?? "") ?? 0) }, "bytes count wire lengths")
+        #expect(source.state == .running)
+    }
+
+    @Test("Direction in mirrors only what the workload receives (the ingress hook), out only what it sends", arguments: [Direction.in, .out])
+    func directionPicksTheHook(_ direction: Direction) async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let mirror = try Self.mirror(lab)
+        defer { mirror.close() }
+        let source = try await mirror.add(lab.plan(direction: direction))
+        try await lab.send()
+        let web = lab.web.mac
+        let key = direction == .in ? "eth.dst" : "eth.src"
+        let expected = try await lab.settle(source, reference: reference, tool: tool) { $0[key] == web }
+
+        #expect(expected.count >= 8)
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+        #expect(try Self.filters(lab, direction == .in ? "egress" : "ingress").isEmpty)
+    }
+
+    @Test("The tap's BPF program runs in the kernel: traffic with another peer is not mirrored")
+    func bpfSelectsInTheKernel() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (reference, tool) = try await lab.watch()
+        let mirror = try Self.mirror(lab)
+        defer { mirror.close() }
+        let source = try await mirror.add(lab.plan(bpf: "host \(lab.db.address)"))
+        try await lab.send(to: lab.peer)
+        try await lab.send(to: lab.db)
+        let db = lab.db.address
+        let expected = try await lab.settle(source, reference: reference, tool: tool, connections: 2) { $0["ip.src"] == db || $0["ip.dst"] == db }
+
+        #expect(reference.rows.contains { $0["ip.dst"] == lab.peer.address })
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+    }
+
+    @Test("Closing removes the filters, the qdisc it added, the veths and the tunnel device")
+    func closeRemovesEverything() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try Self.mirror(lab)
+        let source = try await mirror.add(lab.plan())
+        let names = mirror.names
+        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        let veth = names.veth(for: lab.web.namespace)
+        #expect(try Self.links().contains(tunnel))
+        #expect(try Self.links().contains(veth.host))
+        #expect(try Self.links(in: lab.web.namespace).contains(veth.workload))
+        #expect(try Self.filters(lab, "ingress").contains("bpf"))
+        #expect(try Self.filters(lab, "egress").contains("bpf"))
+
+        mirror.close()
+
+        #expect(source.state == .stopped(.requested))
+        #expect(try !Self.links().contains(tunnel))
+        #expect(try !Self.links().contains(veth.host))
+        #expect(try !Self.links(in: lab.web.namespace).contains(veth.workload))
+        #expect(try !Self.qdiscs(lab).contains("clsact"))
+    }
+
+    @Test("At its deadline the mirror removes itself, with no one asking")
+    func deadlineRemovesTheMirror() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try Self.mirror(lab, deadline: Date().addingTimeInterval(2))
+        let source = try await mirror.add(lab.plan())
+        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }
+
+        #expect(source.state == .stopped(.deadline))
+        #expect(try Self.filters(lab, "ingress").isEmpty)
+        // The tunnel goes right after the sources, in the same close.
+        try await eventually("the tunnel device to go") { try Self.links().contains(tunnel) ? nil : true }
+    }
+
+    @Test("Someone else's filter on the interface keeps its place, its packets and its qdisc")
+    func othersFiltersAreLeftAlone() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        try lab.topology.run(in: lab.web.namespace, ["tc", "qdisc", "add", "dev", lab.web.interface, "clsact"])
+        // Theirs matches every packet, copies it to lo and lets classification continue (as a monitoring filter does).
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "1",
+                                                    "bpf", "bytecode", "1,6 0 0 4294967295", "action", "mirred", "egress", "mirror",
+                                                    "dev", "lo", "continue"])
+        let (reference, tool) = try await lab.watch()
+        let mirror = try Self.mirror(lab)
+        let source = try await mirror.add(lab.plan())
+        try await lab.send()
+        let expected = try await lab.settle(source, reference: reference, tool: tool)
+        #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
+
+        mirror.close()
+
+        let remaining = try Self.filters(lab, "ingress")
+        #expect(remaining.contains("pref 1 bpf"))
+        #expect(!remaining.contains("pref 2"))
+        #expect(try Self.qdiscs(lab).contains("clsact"))
+    }
+
+    @Test("A filter removed behind the agent's back fails the source instead of showing it running")
+    func aRemovedFilterFailsTheSource() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try Self.mirror(lab)
+        defer { mirror.close() }
+        let source = try await mirror.add(lab.plan(direction: .in))
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "del", "dev", lab.web.interface, "ingress"])
+
+        _ = source.counters
+
+        guard case .failed(let error) = source.state else {
+            Issue.record("the source is \(source.state)")
+            return
+        }
+        #expect(error.reason.hasSuffix("was removed by someone else"))
+    }
+
+    @Test("The sweep at agent start removes what a killed agent left, in the host's namespace and the workload's")
+    func sweepRemovesLeftovers() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        // A mirror never closed: what an agent killed with SIGKILL leaves.
+        let mirror = try Self.mirror(lab)
+        _ = try await mirror.add(lab.plan())
+        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        var inventory = Tapster_Agent_V1_Inventory()
+        var workload = Tapster_Agent_V1_WorkloadReport()
+        workload.netns = lab.web.namespace
+        inventory.workloads = [workload]
+
+        let host = KernelMirrorSweep.sweepHost(logger: .init(label: "test"))
+        let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, logger: .init(label: "test"))
+
+        #expect(host == 3, "the veth's redirect filter, the veth and the tunnel")
+        #expect(workloads == 2, "the filters on both hooks")
+        #expect(try !Self.links().contains(tunnel))
+        #expect(try Self.filters(lab, "ingress").isEmpty)
+        #expect(try Self.filters(lab, "egress").isEmpty)
+    }
+
+    @Test("A bandwidth cap is a police action before the tunnel; a kernel without act_police says so, and the tap goes to userspace")
+    func bandwidthCapNeedsThePoliceAction() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let policeProbe = try ProcessRunner.run(["sh", "-c", "ip link add tpprobe0 type veth peer name tpprobe1 && tc qdisc add dev tpprobe0 clsact "
+            + "&& tc filter add dev tpprobe0 ingress bpf bytecode '1,6 0 0 4294967295' action police rate 1mbit burst 64k conform-exceed continue/pipe; "
+            + "status=$?; ip link del tpprobe0; exit $status"], allowFailure: true)
+        let mirror = try Self.mirror(lab, cap: 64_000)
+        defer { mirror.close() }
+        guard policeProbe.status == 0 else {
+            // This machine's kernel: no act_police.
+            do {
+                _ = try await mirror.add(lab.plan())
+                Issue.record("a capped mirror was set up without a police action")
+            } catch {
+                #expect(error.kernelLacksSupport, "\(error)")
+                #expect(error.step == .filter)
+            }
+            return
+        }
+        let (_, tool) = try await lab.watch()
+        let source = try await mirror.add(lab.plan())
+        try await lab.send(chunks: 200, size: 1400, gap: 0)
+        // Copies over 1 450 bytes reach the tool as two IP fragments: count reassembled packets.
+        try await eventually("the tool to receive every copy within the cap") { () -> Bool? in
+            let capped = mirror.counters.capDrops
+            return capped > 0 && UInt64(MirrorLab.reassembled(tool).count) + capped == source.counters.packets ? true : nil
+        }
+    }
+}
