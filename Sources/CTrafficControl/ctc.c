@@ -171,8 +171,7 @@ static struct ifinfomsg *ctc_begin_link(struct ctc_message *m, uint16_t type, ui
 int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port) {
     struct ctc_message m;
     struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    info->ifi_flags = IFF_UP;
-    info->ifi_change = IFF_UP;
+    // Created down: the caller turns IPv6 off first, so the device never sends a solicitation of its own.
     ctc_put_string(&m, IFLA_IFNAME, name);
     ctc_put_u32(&m, IFLA_MTU, 65000);
     struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);
@@ -193,8 +192,7 @@ int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint1
 int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd) {
     struct ctc_message m;
     struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    info->ifi_flags = IFF_UP;
-    info->ifi_change = IFF_UP;
+    // Created down: the caller turns IPv6 off first, so the device never sends a solicitation of its own.
     ctc_put_string(&m, IFLA_IFNAME, name);
     ctc_put_u32(&m, IFLA_MTU, 65535);
     struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);

@@ -14,11 +14,11 @@
 /// Opens a NETLINK_ROUTE socket (close-on-exec) in the calling thread's network namespace.
 int ctc_open(void);
 
-/// Creates the VXLAN device `name`, up, with VNI `vni`, sending to `remote` (IPv4, network byte order) on UDP
+/// Creates the VXLAN device `name`, down (see ``ctc_link_up``), with VNI `vni`, sending to `remote` (IPv4, network byte order) on UDP
 /// port `port` (host byte order), without learning, MTU 65000. Returns its index. EEXIST when the name is taken.
 int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port);
 
-/// Creates the veth pair `name` (here, up) and `peer_name` (down, for ``ctc_link_up`` where it lands), both with
+/// Creates the veth pair `name` (here) and `peer_name`, both down (for ``ctc_link_up`` where each lands), with
 /// MTU 65535; the peer goes to the namespace open at `peer_netns_fd` (-1: stays here). Returns the index of `name`.
 int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd);
 

@@ -36,14 +36,21 @@ final class KernelTunnelDevices: Sendable {
             guard index >= 0 else { return .failure(KernelMirrorError(.tunnel, subject: name, code: errno)) }
             _ = ctc_link_set_alias(host.descriptor, index, KernelMirrorNames.tunnelAlias(for: tunnel))
             Self.refuseInput(on: name)
+            guard ctc_link_up(host.descriptor, index) == 0 else {
+                let code = errno
+                _ = ctc_link_delete(host.descriptor, index)
+                return .failure(KernelMirrorError(.tunnel, subject: name, code: code))
+            }
             entries[tunnel] = Entry(index: index, users: 1)
             return .success(index)
         }
         return try result.get()
     }
 
-    /// The interface's settings that keep what arrives on it out of the host (see the type's notes).
-    private static func refuseInput(on name: String) {
+    /// The interface's settings that keep what arrives on it out of the host (see the type's notes) and keep
+    /// it from sending anything of its own (IPv6 router solicitations and listener reports would reach the tool).
+    /// Applies to the calling thread's namespace.
+    static func refuseInput(on name: String) {
         for (path, value) in [("ipv4/conf/\(name)/rp_filter", "1"), ("ipv4/conf/\(name)/arp_ignore", "8"),
                               ("ipv6/conf/\(name)/disable_ipv6", "1")] {
             let descriptor = open("/proc/sys/net/" + path, O_WRONLY | O_CLOEXEC)
