@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "TapsterFleetSimulator", targets: ["TapsterFleetSimulator"]),
         // For the benchmarks (Benchmarks/fleet starts and restarts a real server with it).
         .library(name: "TapsterSystemTestSupport", targets: ["TapsterSystemTestSupport"]),
+        // For Benchmarks/allocations: the hot paths and the counting malloc (which it brings into the executable).
+        .library(name: "TapsterAllocationCounting", targets: ["TapsterAllocationCounting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -237,6 +239,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Counts heap allocations per thread by defining malloc & co. (forwarding to glibc's) in the executable that
+        // links it: only the allocation benchmark and the test binary, through TapsterAllocationCounting.
+        .target(name: "CAllocationCounter"),
+        // The data plane's hot paths driven packet by packet, and their allocations counted over N and 10×N packets.
+        .target(
+            name: "TapsterAllocationCounting",
+            dependencies: ["CAllocationCounter", "TapsterAgent", "PacketKit"],
+            swiftSettings: swiftSettings
+        ),
         // setns(2), getifaddrs(3) and raw sockets, for the agent.
         .target(name: "CNetns"),
         // rtnetlink for in-kernel mirrors: VXLAN and veth devices, clsact, cls_bpf filters with police and mirred.
@@ -282,6 +293,13 @@ let package = Package(
             name: "TapsterAgentTests",
             dependencies: ["TapsterAgent", "TapsterWire", "PacketKit", "TapsterCore", "TapsterSystemTestSupport", "TapsterCRI",
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // No allocation per packet: each hot path's allocations over N and 10×N packets (malloc is counted in the whole
+        // test binary, per thread, forwarding to glibc's).
+        .testTarget(
+            name: "AllocationCountTests",
+            dependencies: ["TapsterAllocationCounting", "TapsterServer", "TapsterWire", "PacketKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TapsterObjectStoreTests", dependencies: ["TapsterObjectStore", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),

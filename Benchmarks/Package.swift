@@ -3,6 +3,7 @@
 // Run with ./run.sh (release build, scratch path /var/cache/tapster/bench-build).
 // The fleet benchmark: N simulated agents against a real `tapster serve`; run with ./fleet/run.sh.
 // cri-pods makes pods through the CRI for ./pods/run.sh (the agent's cost of watching the runtime).
+// allocation-bench counts the hot paths' heap allocations over N and 10×N packets; run with ./allocations/run.sh.
 import PackageDescription
 
 let package = Package(
@@ -23,6 +24,12 @@ let package = Package(
                 .product(name: "TapsterSystemTestSupport", package: "tapster"),
             ],
             path: "fleet",
+            exclude: ["run.sh"]
+        ),
+        .executableTarget(
+            name: "allocation-bench",
+            dependencies: [.product(name: "TapsterAllocationCounting", package: "tapster")],
+            path: "allocations",
             exclude: ["run.sh"]
         ),
         .executableTarget(

@@ -9,7 +9,9 @@ struct MinHeap<Element: Comparable>: Sendable where Element: Sendable {
 
     var count: Int { storage.count }
     var isEmpty: Bool { storage.isEmpty }
-    var minimum: Element? { storage.first }
+    /// Read by index, not through `first`: Collection's generic `first` allocates a coroutine frame per call
+    /// where it is not specialised (debug builds), and the merger reads this once per packet.
+    var minimum: Element? { storage.isEmpty ? nil : storage[0] }
 
     mutating func push(_ element: Element) {
         storage.append(element)

@@ -324,7 +324,10 @@ public struct PcapngLiveMerger: Sendable {
         var anyOpen = false
         var everyOpenHasPushed = true
         var oldestLatest = UInt64.max
-        for source in sources where source.open {
+        // By index: iterating the array itself allocates an accessor frame per element where the iteration is
+        // not specialised (debug builds), and this runs once per batch (Tests/AllocationCountTests).
+        for index in sources.indices where sources[index].open {
+            let source = sources[index]
             anyOpen = true
             if let latest = source.latest { oldestLatest = min(oldestLatest, latest) } else { everyOpenHasPushed = false }
         }

@@ -5,12 +5,13 @@ import Synchronization
 import TapsterWire
 
 /// Sends one tap's captured packets to the server (`SendPackets`): the capture's interfaces first, then the
-/// queued chunks every 20 ms (with the description of any interface added meanwhile, ahead of its packets),
+/// queued blocks every 20 ms, in batches of at most ``PacketBatchPieces/maximumBytes`` (with the description of any
+/// interface added meanwhile, ahead of its packets),
 /// a watermark every 50 ms (every packet before it has been sent: the server's merge need not wait for this
 /// host when it is idle), the interfaces' counters every second, and — once every capture of the tap has ended (deadline, stop) —
 /// the rest with the final counters and `last`. The packets go to the replica that
 /// runs the capture (``CaptureUpload/replicaAddress``: a connection of their own, with the agent's identity,
-/// wherever the control channel is). A failed connection is retried with backoff; chunks offered meanwhile
+/// wherever the control channel is). A failed connection is retried with backoff; blocks offered meanwhile
 /// wait in the bounded queue or are dropped and counted.
 final class CaptureUploader: Sendable {
     let upload: CaptureUpload
@@ -97,7 +98,7 @@ final class CaptureUploader: Sendable {
                 return
             } catch {
                 logger.warning("capture upload failed: \(error)", metadata: ["tap": "\(upload.tapID)", "server": "\(server)"])
-                if allEnded, upload.takeAll().isEmpty { return }
+                if allEnded, upload.discardQueued() == 0 { return }
                 try? await Task.sleep(for: backoff.nextDelay())
             }
         }
@@ -114,12 +115,14 @@ final class CaptureUploader: Sendable {
         var nextCounters = clock.now
         var nextWatermark = clock.now
         var lastWatermark: UInt64 = 0
+        // Exchanged with the upload's queue on every take: the two buffers keep their capacity.
+        var taken: [UInt8] = []
         while true {
             let ended = allEnded
-            // Read before the chunks are taken: every packet before it is in the queue by now.
+            // Read before the blocks are taken: every packet before it is in the queue by now.
             let mark = watermark()
-            // Chunks first, then the interfaces: a chunk taken here has its interface described already.
-            let chunks = upload.takeAll()
+            // Blocks first, then the interfaces: a block taken here has its interface described already.
+            upload.take(into: &taken)
             let added = upload.interfaces(after: described)
             if !added.isEmpty {
                 var message = batch()
@@ -127,9 +130,10 @@ final class CaptureUploader: Sendable {
                 try await writer.write(message)
                 described += added.count
             }
-            for chunk in chunks {
+            var pieces = PacketBatchPieces()
+            while let piece = pieces.next(in: taken) {
                 var message = batch()
-                message.blocks = chunk.blocks
+                message.blocks = Data(taken[piece])
                 try await writer.write(message)
             }
             if !ended, clock.now >= nextWatermark, let mark, mark > lastWatermark {

@@ -1,11 +1,11 @@
-import Foundation
 import PacketKit
 
 /// Sends a capture's packets to the server's capture broker: each packet becomes a pcapng Enhanced Packet Block
 /// (nanosecond timestamps, interface id = this source's index in the capture) in a reusable buffer, and each
-/// flush offers the batch to the tap's ``CaptureUpload``. A batch the upload queue has no room for is dropped,
-/// and `flush` reports its packets, which the session counts as drops.
-final class StreamSink: PacketSink, @unchecked Sendable {
+/// flush copies the batch into the tap's ``CaptureUpload`` queue. A batch the queue has no room for is dropped,
+/// and `flush` reports its packets, which the session counts as drops. Neither allocates once the buffers have
+/// grown (Benchmarks/allocations, Tests/AllocationCountTests).
+package final class StreamSink: PacketSink, @unchecked Sendable {
     private let upload: CaptureUpload
     private let interfaceIndex: UInt32
     private var writer: PcapngWriter
@@ -13,7 +13,7 @@ final class StreamSink: PacketSink, @unchecked Sendable {
     /// Packets refused by the writer since the last flush (only longer than pcapng allows).
     private var refused = 0
 
-    init(upload: CaptureUpload, interfaceIndex: UInt32, snaplen: UInt32) throws {
+    package init(upload: CaptureUpload, interfaceIndex: UInt32, snaplen: UInt32) throws {
         self.upload = upload
         self.interfaceIndex = interfaceIndex
         // The writer numbers interfaces in order of description: open a section and describe 0…index once (ns
@@ -28,7 +28,7 @@ final class StreamSink: PacketSink, @unchecked Sendable {
         self.writer = writer
     }
 
-    func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
+    package func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
         do {
             try writer.writeEnhancedPacket(interfaceID: interfaceIndex, timestamp: timestampNanoseconds,
                                            originalLength: originalLength, data: bytes)
@@ -38,16 +38,17 @@ final class StreamSink: PacketSink, @unchecked Sendable {
         }
     }
 
-    func flush() -> Int {
+    package func flush() -> Int {
         let refusedNow = refused
         refused = 0
         guard pending > 0 else { return refusedNow }
         let packets = pending
         pending = 0
-        let chunk = CaptureUpload.Chunk(interfaceIndex: interfaceIndex, blocks: Data(writer.bytes))
+        // Copied into the upload's queue, not into a new buffer: a flush allocates nothing either.
+        let queued = writer.bytes.withUnsafeBytes { upload.offer($0) }
         writer.removeAll()
-        return refusedNow + (upload.offer(chunk) ? 0 : packets)
+        return refusedNow + (queued ? 0 : packets)
     }
 
-    func close() {}
+    package func close() {}
 }
