@@ -44,7 +44,7 @@ struct DatapathChoiceTests {
 
     @Test("The agent's mirror interfaces are not the workload's: the inventory leaves them out")
     func mirrorInterfacesAreRecognised() {
-        #expect(KernelMirrorNames.isMirrorInterface(KernelMirrorNames(tapID: "t1").veth(for: "web").workload))
+        #expect(KernelMirrorNames.isMirrorInterface(KernelMirrorNames(owner: KernelMirrorOwner(agent: "node-1"), tapID: "t1").veth(for: "web").workload))
         #expect(!KernelMirrorNames.isMirrorInterface("eth0"))
         #expect(!KernelMirrorNames.isMirrorInterface("tpa-not-hex-xyz"))
     }

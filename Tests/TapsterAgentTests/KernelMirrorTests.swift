@@ -15,9 +15,12 @@ struct KernelMirrorTests {
     /// A mirror of the lab's tool on VXLAN `vni`.
     private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) throws -> KernelMirror {
         let tunnel = KernelMirror.Tunnel(remote: try #require(IPv4Address(lab.topology.tool.address)), vni: vni, port: 4789)
-        return try KernelMirror(tapID: "tap-\(lab.topology.prefix)", tunnel: tunnel, deadline: deadline ?? Date().addingTimeInterval(60),
+        return try KernelMirror(owner: owner(lab), tapID: "tap-\(lab.topology.prefix)", tunnel: tunnel, deadline: deadline ?? Date().addingTimeInterval(60),
                                 bandwidthCap: cap)
     }
+
+    /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
+    private static func owner(_ lab: MirrorLab) -> KernelMirrorOwner { KernelMirrorOwner(agent: "test-\(lab.topology.prefix)") }
 
     /// `ip -o link` of the host's namespace, or of `namespace`: the interface names.
     private static func links(in namespace: String? = nil) throws -> [String] {
@@ -96,7 +99,7 @@ struct KernelMirrorTests {
         let mirror = try Self.mirror(lab)
         let source = try await mirror.add(lab.plan())
         let names = mirror.names
-        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
         let veth = names.veth(for: lab.web.namespace)
         #expect(try Self.links().contains(tunnel))
         #expect(try Self.links().contains(veth.host))
@@ -119,7 +122,7 @@ struct KernelMirrorTests {
         defer { lab.tearDown() }
         let mirror = try Self.mirror(lab, deadline: Date().addingTimeInterval(2))
         let source = try await mirror.add(lab.plan())
-        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
         try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }
 
         #expect(source.state == .stopped(.deadline))
@@ -170,22 +173,24 @@ struct KernelMirrorTests {
         #expect(error.reason.hasSuffix("was removed by someone else"))
     }
 
-    @Test("The sweep at agent start removes what a killed agent left, in the host's namespace and the workload's")
+    @Test("The sweep at agent start removes what a killed run of the agent left, in the host's namespace and the workload's, and no other agent's")
     func sweepRemovesLeftovers() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         // A mirror never closed: what an agent killed with SIGKILL leaves.
         let mirror = try Self.mirror(lab)
         _ = try await mirror.add(lab.plan())
-        let tunnel = KernelMirrorNames.tunnel(for: mirror.tunnel)
+        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
         var inventory = Tapster_Agent_V1_Inventory()
         var workload = Tapster_Agent_V1_WorkloadReport()
         workload.netns = lab.web.namespace
         inventory.workloads = [workload]
 
-        let host = KernelMirrorSweep.sweepHost(logger: .init(label: "test"))
-        let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, logger: .init(label: "test"))
+        let other = KernelMirrorSweep.sweepHost(owner: KernelMirrorOwner(agent: "another-\(lab.topology.prefix)"), logger: .init(label: "test"))
+        let host = KernelMirrorSweep.sweepHost(owner: Self.owner(lab), logger: .init(label: "test"))
+        let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
 
+        #expect(other == 0, "another agent's sweep leaves them alone")
         #expect(host == 3, "the veth's redirect filter, the veth and the tunnel")
         #expect(workloads == 2, "the filters on both hooks")
         #expect(try !Self.links().contains(tunnel))

@@ -55,10 +55,10 @@ final class KernelMirror: Sendable {
     /// thread of the cooperative pool is) and starts the deadline's clock.
     /// - Parameter bandwidthCap: bits per second, or nil.
     /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/kernelLacksSupport`` when the kernel has no VXLAN.
-    init(tapID: String, tunnel: Tunnel, deadline: Date, bandwidthCap: UInt64?) throws(KernelMirrorError) {
-        let names = KernelMirrorNames(tapID: tapID)
+    init(owner: KernelMirrorOwner, tapID: String, tunnel: Tunnel, deadline: Date, bandwidthCap: UInt64?) throws(KernelMirrorError) {
+        let names = KernelMirrorNames(owner: owner, tapID: tapID)
         let host = try NetlinkRoute(subject: "host")
-        let index = try KernelTunnelDevices.shared.acquire(tunnel, on: host)
+        let index = try KernelTunnelDevices.shared.acquire(tunnel, owner: owner, on: host)
         self.names = names
         self.tunnel = tunnel
         self.deadline = deadline
@@ -104,7 +104,7 @@ final class KernelMirror: Sendable {
             counters.sendDrops &+= stats.mirred_failures
         }
         // The device is the tool's, shared by the taps sending there: its failures count for each of them.
-        counters.sendDrops &+= KernelTunnelDevices.shared.transmitFailures(tunnel, on: host)
+        counters.sendDrops &+= KernelTunnelDevices.shared.transmitFailures(tunnel, owner: names.owner, on: host)
         return counters
     }
 
@@ -121,18 +121,19 @@ final class KernelMirror: Sendable {
         for source in sources { source.remove(as: .stopped(reason)) }
         // Deleting the host's end of a veth deletes the workload's end too.
         for leg in legs { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
-        KernelTunnelDevices.shared.release(tunnel, on: host)
+        KernelTunnelDevices.shared.release(tunnel, owner: names.owner, on: host)
     }
 
     /// The veth pair of `namespace`, made on first use.
     private func leg(for namespace: NetworkNamespace) async throws(KernelMirrorError) -> Leg {
         if let leg = state.withLock({ $0.legs[namespace] }) { return leg }
         let names = (self.names.veth(for: namespace.reference), self.names.alias)
+        let owner = self.names.owner
         let made: (NetlinkRoute, Int32)
         do {
             made = try await namespace.run { () throws -> (NetlinkRoute, Int32) in
                 let route = try NetlinkRoute(subject: "\(namespace)")
-                KernelMirrorNames.deleteOwn(names.0.workload, on: route)
+                owner.deleteOwn(names.0.workload, on: route)
                 // /proc/self names the main thread, which stays in the host's namespace.
                 let hostNamespace = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
                 guard hostNamespace >= 0 else { throw KernelMirrorError(.veth, subject: names.0.host, code: errno) }

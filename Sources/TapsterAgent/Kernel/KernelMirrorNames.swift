@@ -1,54 +1,76 @@
 import CTrafficControl
 
-/// The names and marks of what the agent adds to the kernel for one tap, derived from the tap's id, so a
-/// restarted agent recognises — and removes — what an earlier run left, and never anything else.
-///
-/// Interface names have 15 characters at most: a three-letter kind and 12 hex digits of a 64-bit FNV-1a hash.
-struct KernelMirrorNames: Sendable {
-    /// The first 8 bytes of every action cookie the agent sets: filters carrying it are the agent's.
+/// Whose kernel mirrors these are: one agent's marks. Several agents may share a host's namespace (tests run
+/// many; a node runs one), so every name, alias and cookie carries the agent's name's hash, and an agent's
+/// sweep (``KernelMirrorSweep``) never removes another agent's mirrors.
+struct KernelMirrorOwner: Sendable {
+    /// The first 8 bytes of every action cookie any agent sets.
     static let cookieMagic: [UInt8] = Array("tapster1".utf8)
-    /// The start of every alias of an interface the agent creates.
-    static let aliasPrefix = "tapster mirror "
 
-    let tapID: String
-    private let tapHash: UInt64
+    let agent: String
+    let agentHash: UInt64
 
-    init(tapID: String) {
-        self.tapID = tapID
-        self.tapHash = Self.fnv1a(tapID)
+    init(agent: String) {
+        self.agent = agent
+        self.agentHash = KernelMirrorNames.fnv1a(agent)
     }
 
-    /// The VXLAN device to `tunnel`, in the host's namespace (shared by the taps sending there).
-    static func tunnel(for tunnel: KernelMirror.Tunnel) -> String {
-        "tpv" + hex(fnv1a("\(tunnel.remote) \(tunnel.vni) \(tunnel.port)"))
+    /// The start of every cookie of this agent's actions: the magic, then 4 bytes of the agent's hash.
+    var cookiePrefix: [UInt8] { Self.cookieMagic + KernelMirrorNames.bytes(agentHash, count: 4) }
+
+    /// The start of every alias of an interface this agent creates.
+    var aliasPrefix: String { "tapster mirror \(agent): " }
+
+    /// The VXLAN device to `tunnel`, in the host's namespace (shared by this agent's taps sending there).
+    func tunnelName(for tunnel: KernelMirror.Tunnel) -> String {
+        "tpv" + KernelMirrorNames.hex(KernelMirrorNames.fnv1a("\(agent)\u{0}\(tunnel.remote) \(tunnel.vni) \(tunnel.port)"))
     }
 
     /// The alias of the VXLAN device to `tunnel`.
-    static func tunnelAlias(for tunnel: KernelMirror.Tunnel) -> String {
+    func tunnelAlias(for tunnel: KernelMirror.Tunnel) -> String {
         aliasPrefix + "vxlan \(tunnel.remote) vni \(tunnel.vni) port \(tunnel.port)"
     }
 
-    /// Deletes the interface `name` when it is the agent's (its alias says so); leaves anything else alone.
-    static func deleteOwn(_ name: String, on route: NetlinkRoute) {
+    /// Deletes the interface `name` when it is this agent's (its alias says so); leaves anything else alone.
+    func deleteOwn(_ name: String, on route: NetlinkRoute) {
         var found = [CChar](repeating: 0, count: 128)
         let index = ctc_link_find(route.descriptor, name, nil, &found)
         guard index >= 0, String(cString: found).hasPrefix(aliasPrefix) else { return }
         _ = ctc_link_delete(route.descriptor, index)
     }
+}
+
+/// The names and marks of what an agent adds to the kernel for one tap, derived from the agent's name and the
+/// tap's id, so a restarted agent recognises — and removes — what an earlier run left, and never anything else.
+///
+/// Interface names have 15 characters at most: a three-letter kind and 12 hex digits of a 64-bit FNV-1a hash.
+struct KernelMirrorNames: Sendable {
+    let owner: KernelMirrorOwner
+    let tapID: String
+    private let tapHash: UInt64
+
+    init(owner: KernelMirrorOwner, tapID: String) {
+        self.owner = owner
+        self.tapID = tapID
+        self.tapHash = Self.fnv1a(tapID)
+    }
 
     /// The ends of the veth pair that carries the copies out of `namespace` (its reference): the host's
     /// end and the end in the workload's namespace.
     func veth(for namespace: String) -> (host: String, workload: String) {
-        let hash = Self.hex(Self.fnv1a(tapID + "\u{0}" + namespace))
+        let hash = Self.hex(Self.fnv1a(owner.agent + "\u{0}" + tapID + "\u{0}" + namespace))
         return ("tpb" + hash, "tpa" + hash)
     }
 
     /// The alias of every interface made for the tap.
-    var alias: String { Self.aliasPrefix + tapID }
+    var alias: String { owner.aliasPrefix + "tap " + tapID }
 
-    /// The cookie of every action made for the tap: the magic, then the tap's hash.
-    var cookie: [UInt8] {
-        Self.cookieMagic + (0..<8).map { UInt8(truncatingIfNeeded: tapHash >> (56 - 8 * UInt64($0))) }
+    /// The cookie of every action made for the tap: the agent's prefix, then 4 bytes of the tap's hash.
+    var cookie: [UInt8] { owner.cookiePrefix + Self.bytes(tapHash, count: 4) }
+
+    /// The first `count` bytes of `value`, most significant first.
+    static func bytes(_ value: UInt64, count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }
     }
 
     /// Whether `name` is one of the interfaces the agent makes for mirrors: `tpv`, `tpa` or `tpb` and 12 hex digits.
@@ -58,12 +80,12 @@ struct KernelMirrorNames: Sendable {
         return utf8[3...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
     }
 
-    private static func hex(_ value: UInt64) -> String {
+    static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String((String(repeating: "0", count: max(0, 16 - digits.count)) + digits).prefix(12))
     }
 
-    private static func fnv1a(_ text: String) -> UInt64 {
+    static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

@@ -3,35 +3,35 @@ import Glibc
 import Logging
 import TapsterWire
 
-/// Removes what an earlier run of the agent added to the kernel for its mirrors and did not remove (it was
+/// Removes what an earlier run of this agent (``KernelMirrorOwner``: another agent's are left alone) added to the kernel for its mirrors and did not remove (it was
 /// killed): in the host's namespace the tunnel devices and veths (the veths' other ends go with them), and
 /// in each workload's namespace the filters whose actions carry the agent's cookie
-/// (``KernelMirrorNames/cookieMagic``). Nothing without the agent's marks is touched.
+/// (``KernelMirrorOwner/cookiePrefix``). Nothing without this agent's marks is touched.
 ///
 /// Run at agent start, before the first desired set is applied: a tap still wanted is set up again at once.
 enum KernelMirrorSweep {
     /// Sweeps the host's namespace (the calling thread's: any thread of the cooperative pool).
     /// - Returns: how many filters and devices were removed.
     @discardableResult
-    static func sweepHost(logger: Logger) -> Int {
-        sweep(in: "host", logger: logger)
+    static func sweepHost(owner: KernelMirrorOwner, logger: Logger) -> Int {
+        sweep(owner, in: "host", logger: logger)
     }
 
     /// Sweeps each namespace the inventory names (a thread per namespace, which enters it).
     @discardableResult
-    static func sweepWorkloads(of inventory: Tapster_Agent_V1_Inventory, logger: Logger) async -> Int {
+    static func sweepWorkloads(of inventory: Tapster_Agent_V1_Inventory, owner: KernelMirrorOwner, logger: Logger) async -> Int {
         var removed = 0
         for reference in Set(inventory.workloads.map(\.netns)) where !reference.isEmpty {
             let namespace = NetworkNamespace(reference: reference)
-            removed += (try? await namespace.run { sweep(in: "\(namespace)", logger: logger) }) ?? 0
+            removed += (try? await namespace.run { sweep(owner, in: "\(namespace)", logger: logger) }) ?? 0
         }
         return removed
     }
 
-    private static func sweep(in place: String, logger: Logger) -> Int {
+    private static func sweep(_ owner: KernelMirrorOwner, in place: String, logger: Logger) -> Int {
         guard let route = try? NetlinkRoute(subject: place) else { return 0 }
-        let removed = KernelMirrorNames.cookieMagic.withUnsafeBufferPointer { magic in
-            ctc_sweep(route.descriptor, magic.baseAddress, Int32(magic.count), KernelMirrorNames.aliasPrefix)
+        let removed = owner.cookiePrefix.withUnsafeBufferPointer { prefix in
+            ctc_sweep(route.descriptor, prefix.baseAddress, Int32(prefix.count), owner.aliasPrefix)
         }
         if removed > 0 {
             logger.notice("removed what an earlier run left of its in-kernel mirrors", metadata: ["where": "\(place)", "removed": "\(removed)"])

@@ -19,29 +19,41 @@ final class KernelTunnelDevices: Sendable {
         var users: Int
     }
 
-    private let entries = Mutex<[KernelMirror.Tunnel: Entry]>([:])
+    /// A device is one agent's (names and aliases carry the agent) to one tool.
+    private struct Key: Hashable {
+        var agent: String
+        var tunnel: KernelMirror.Tunnel
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
 
     /// The device of `tunnel`, created on first use (any leftover of the same name with the agent's alias
     /// first deleted), counted as used once more.
-    func acquire(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) throws(KernelMirrorError) -> Int32 {
+    func acquire(_ tunnel: KernelMirror.Tunnel, owner: KernelMirrorOwner, on host: NetlinkRoute) throws(KernelMirrorError) -> Int32 {
+        let key = Key(agent: owner.agent, tunnel: tunnel)
         let result: Result<Int32, KernelMirrorError> = entries.withLock { entries in
-            if var entry = entries[tunnel] {
+            if var entry = entries[key] {
                 entry.users += 1
-                entries[tunnel] = entry
+                entries[key] = entry
                 return .success(entry.index)
             }
-            let name = KernelMirrorNames.tunnel(for: tunnel)
-            KernelMirrorNames.deleteOwn(name, on: host)
+            let name = owner.tunnelName(for: tunnel)
+            owner.deleteOwn(name, on: host)
             let index = ctc_vxlan_add(host.descriptor, name, tunnel.vni, tunnel.remote.networkOrder, tunnel.port)
-            guard index >= 0 else { return .failure(KernelMirrorError(.tunnel, subject: name, code: errno)) }
-            _ = ctc_link_set_alias(host.descriptor, index, KernelMirrorNames.tunnelAlias(for: tunnel))
+            guard index >= 0 else {
+                let code = errno
+                // The kernel keeps one VXLAN device per VNI and port in a namespace, whatever its remote.
+                let detail = code == EEXIST ? "another VXLAN device on this host uses VNI \(tunnel.vni) on port \(tunnel.port)" : nil
+                return .failure(KernelMirrorError(.tunnel, subject: name, code: code, detail: detail))
+            }
+            _ = ctc_link_set_alias(host.descriptor, index, owner.tunnelAlias(for: tunnel))
             Self.refuseInput(on: name)
             guard ctc_link_up(host.descriptor, index) == 0 else {
                 let code = errno
                 _ = ctc_link_delete(host.descriptor, index)
                 return .failure(KernelMirrorError(.tunnel, subject: name, code: code))
             }
-            entries[tunnel] = Entry(index: index, users: 1)
+            entries[key] = Entry(index: index, users: 1)
             return .success(index)
         }
         return try result.get()
@@ -61,22 +73,23 @@ final class KernelTunnelDevices: Sendable {
     }
 
     /// One use of `tunnel`'s device fewer; the last deletes it.
-    func release(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) {
+    func release(_ tunnel: KernelMirror.Tunnel, owner: KernelMirrorOwner, on host: NetlinkRoute) {
+        let key = Key(agent: owner.agent, tunnel: tunnel)
         entries.withLock { entries in
-            guard var entry = entries[tunnel] else { return }
+            guard var entry = entries[key] else { return }
             entry.users -= 1
             if entry.users > 0 {
-                entries[tunnel] = entry
+                entries[key] = entry
             } else {
-                entries[tunnel] = nil
+                entries[key] = nil
                 _ = ctc_link_delete(host.descriptor, entry.index)
             }
         }
     }
 
     /// The device's transmit drops and errors (shared by the taps sending there).
-    func transmitFailures(_ tunnel: KernelMirror.Tunnel, on host: NetlinkRoute) -> UInt64 {
-        guard let index = entries.withLock({ $0[tunnel]?.index }) else { return 0 }
+    func transmitFailures(_ tunnel: KernelMirror.Tunnel, owner: KernelMirrorOwner, on host: NetlinkRoute) -> UInt64 {
+        guard let index = entries.withLock({ $0[Key(agent: owner.agent, tunnel: tunnel)]?.index }) else { return 0 }
         var failures: UInt64 = 0
         return ctc_link_tx_failures(host.descriptor, index, &failures) == 0 ? failures : 0
     }

@@ -35,7 +35,8 @@ public struct AgentRuntime: Service {
         let board = InventoryBoard()
         // What a killed run left in the kernel goes before any tap is applied (in workload namespaces once
         // the first scan has named them).
-        KernelMirrorSweep.sweepHost(logger: logger)
+        let mirrorOwner = KernelMirrorOwner(agent: settings.name)
+        KernelMirrorSweep.sweepHost(owner: mirrorOwner, logger: logger)
         let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
                                     inventory: board, datapath: settings.datapath, logger: logger)
         let platforms = try ConfiguredPlatforms.platforms(settings: settings, configuration: configuration)
@@ -54,7 +55,7 @@ public struct AgentRuntime: Service {
                     for await inventory in watcher.updates() {
                         let wire = inventory.wireInventory
                         if !swept {
-                            await KernelMirrorSweep.sweepWorkloads(of: wire, logger: logger)
+                            await KernelMirrorSweep.sweepWorkloads(of: wire, owner: mirrorOwner, logger: logger)
                             swept = true
                         }
                         await board.publish(wire)

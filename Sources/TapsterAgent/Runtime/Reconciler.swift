@@ -116,7 +116,8 @@ actor Reconciler {
         var tap = RunningTap(assignment: assignment, datapath: Datapath.choose(for: assignment, preference: datapathPreference))
         if case .kernel(let tunnel) = tap.datapath, assignment.deadline > Date() {
             do {
-                tap.kernel = try KernelMirror(tapID: assignment.tapID, tunnel: tunnel, deadline: assignment.deadline,
+                tap.kernel = try KernelMirror(owner: KernelMirrorOwner(agent: hostName), tapID: assignment.tapID, tunnel: tunnel,
+                                              deadline: assignment.deadline,
                                               bandwidthCap: assignment.bandwidthCapBitsPerSecond)
             } catch {
                 tap.datapath = .userspace(reason: "the kernel could not mirror: \(error)")

@@ -1,0 +1,84 @@
+import Foundation
+import TapsterCore
+import TapsterSystemTestSupport
+import Testing
+
+/// In-kernel mirroring with a real server and agent: a VXLAN tap is mirrored by the kernel and says so in
+/// `tapster tap get`, an ERSPAN tap says why it is not, and a kernel mirror ends at its deadline with the
+/// server gone.
+@Suite("In-kernel mirroring end to end", .serialized, .timeLimit(.minutes(5)))
+struct KernelMirrorEndToEndTests {
+    /// Filter `web` (app=web, tcp port 5432) → target `tool` of `kind` arguments, granted to alice.
+    private func mirrorWebToTool(_ lab: DataPlaneLab, _ kind: [String]) async throws {
+        try await lab.admin(["filter", "create", "web", "--selector", "app=web", "--bpf", "tcp port 5432"])
+        try await lab.admin(["target", "create", "tool", "--destination", lab.topology.tool.address] + kind)
+        try await lab.grant(filter: "web", target: "tool")
+    }
+
+    @Test func aVXLANTapIsMirroredInTheKernelAndTapGetSaysSo() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6001"])
+            let listeners = try await lab.listen(["db"])
+            defer { listeners.forEach { $0.stop() } }
+            let tap = try await lab.createTap(filter: "web", target: "tool")
+            let status = try await lab.waitForTap(tap, state: .applied)
+            let tool = try await lab.toolCapture(captureFilter: "udp port 4789", extra: ["vxlan.vni"])
+            defer { tool.stop() }
+
+            try await lab.send(from: "web", to: "db", chunks: 20)
+            let mirrored = await tool.segments(atLeast: 25)
+            let shown = try await lab.admin(["tap", "get", tap])
+
+            #expect(status.datapath == .kernel)
+            #expect(status.datapathReason == nil)
+            #expect(mirrored.count >= 25)
+            #expect(tool.rows.allSatisfy { $0["vxlan.vni"] == "6001" })
+            let row = try #require(shown.stdout.split(separator: "\n").first { $0.contains(lab.agentName) && $0.contains("applied") })
+            #expect(row.contains(" kernel "), "\(shown.stdout)")
+            let counted = try await eventually("the agent to report the mirrored packets") { () -> UInt64? in
+                let packets = try await lab.agentStatus(tap: tap)?.packets ?? 0
+                return packets >= UInt64(mirrored.count) ? packets : nil
+            }
+            #expect(counted == UInt64(tool.rows.count), "the kernel's count is what the tool received")
+        }
+    }
+
+    @Test func anERSPANTapRunsInUserspaceAndSaysWhy() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab, ["--kind", "erspan", "--session-id", "4"])
+            let tap = try await lab.createTap(filter: "web", target: "tool")
+            let status = try await lab.waitForTap(tap, state: .applied)
+
+            #expect(status.datapath == .userspace)
+            #expect(status.datapathReason == "GRE and ERSPAN are encapsulated by the agent (in-kernel mirroring covers VXLAN)")
+        }
+    }
+
+    @Test func aKernelMirrorEndsAtItsDeadlineWhenTheServerIsGone() async throws {
+        try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6002"])
+            let listeners = try await lab.listen(["db"])
+            defer { listeners.forEach { $0.stop() } }
+            let tool = try await lab.toolCapture(captureFilter: "udp port 4789", extra: ["frame.time_epoch"])
+            defer { tool.stop() }
+            let tap = try await lab.createTap(filter: "web", target: "tool", duration: "30s")
+            let deadline = try await lab.tap(tap).deadline
+            #expect(try await lab.waitForTap(tap, state: .applied).datapath == .kernel)
+            lab.server.kill()
+            // Steady traffic from now until 3 s past the deadline: one connection per second.
+            while Date() < deadline.addingTimeInterval(3) {
+                try await lab.send(from: "web", to: "db", chunks: 5)
+                try await Task.sleep(for: .seconds(1))
+            }
+
+            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
+            #expect(times.count > 10, "packets were mirrored before the deadline")
+            let late = try #require(times.max()) - deadline.timeIntervalSince1970
+            #expect(late <= 1, "last packet \(late) s after the deadline")
+            #expect(late >= -2, "the mirror stopped \(-late) s before the deadline")
+            let tunnels = try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
+                .filter { $0.contains("alias tapster mirror vxlan \(lab.topology.tool.address) vni 6002 ") }
+            #expect(tunnels.isEmpty, "the tunnel device is gone: \(tunnels)")
+        }
+    }
+}
