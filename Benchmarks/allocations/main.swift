@@ -14,22 +14,30 @@ guard AllocationCounter.isCounting else {
     exit(2)
 }
 
-/// The paths, each made on demand: a GRE-based tunnel without root is reported and skipped.
-let paths: [() throws(HotPathError) -> any HotPath] = TunnelHotPath.Tunnel.allCases.map { tunnel in
-    { () throws(HotPathError) in try TunnelHotPath(tunnel) }
-} + [
-    { () throws(HotPathError) in try StreamHotPath() },
-    { () throws(HotPathError) in try MergeHotPath() },
-]
+/// The paths, each made when its turn comes: a GRE-based tunnel without root is reported and skipped. (A
+/// switch, not an array of typed-throwing closures: Swift 6.3 crashes on those in a top-level array.)
+enum PathKind: CaseIterable {
+    case tunnel(TunnelHotPath.Tunnel), stream, merge
+
+    static var allCases: [PathKind] { TunnelHotPath.Tunnel.allCases.map { .tunnel($0) } + [.stream, .merge] }
+
+    func make() throws(HotPathError) -> any HotPath {
+        switch self {
+        case .tunnel(let tunnel): try TunnelHotPath(tunnel)
+        case .stream: try StreamHotPath()
+        case .merge: try MergeHotPath()
+        }
+    }
+}
 
 print("allocations on the calling thread, N = \(packets) and 10N = \(10 * packets) packets of \(CapturedFrame.bytes.count) bytes, "
     + "after a warm-up; fewest of \(repeats) runs")
 print("path".padding(toLength: 62, withPad: " ", startingAt: 0)
     + "     N allocs  per packet    10N allocs  per packet   extra  allowed  verdict")
 var failed = false
-for make in paths {
+for kind in PathKind.allCases {
     do {
-        let path = try make()
+        let path = try kind.make()
         let growth = try AllocationGrowth.measure(path, packets: packets, repeats: repeats)
         let verdict = growth.passes ? "ok" : growth.grows ? "GROWS WITH N" : "LOST PACKETS"
         print(growth.path.padding(toLength: 62, withPad: " ", startingAt: 0)
