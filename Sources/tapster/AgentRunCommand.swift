@@ -56,6 +56,8 @@ struct AgentRunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // Before any thread or event loop starts: this process is an agent, not a server on every core.
+        AgentProcessMemory.configureProcess()
         let servers: ServerList
         do {
             if let text = self.server {

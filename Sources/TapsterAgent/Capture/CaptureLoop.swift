@@ -36,6 +36,9 @@ final class CaptureLoop: @unchecked Sendable {
     static let pollInterval: UInt64 = 100_000_000
     /// How often kernel drop counters are read.
     static let statisticsInterval: UInt64 = 1_000_000_000
+    /// The capture thread's stack: libpcap's activation and filter compiler, and a loop that allocates
+    /// nothing, need far less than the default 8 MiB (the stack limit), which every capture would reserve.
+    static let threadStackSize = 512 << 10
 
     init(plan: CapturePlan, sink: any PacketSink, shared: CaptureShared, budget: BandwidthBudget?, logger: Logger) {
         self.plan = plan

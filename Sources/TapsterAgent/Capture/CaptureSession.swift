@@ -154,6 +154,7 @@ public final class CaptureSession: Sendable {
         let loop = CaptureLoop(plan: plan, sink: sink, shared: shared, budget: budget, logger: logger)
         let thread = Thread { loop.run() }
         thread.name = "tapster-capture"
+        thread.stackSize = CaptureLoop.threadStackSize
         thread.start()
     }
 }
