@@ -94,7 +94,7 @@ public enum TapsterServer {
         router.add(middleware: APIErrorMiddleware(render: ErrorRendering.render, routeMethods: routeMethods))
         router.add(middleware: TokenAuthenticator(identity: controlPlane.identity))
         DocumentRoutes().register(on: router)
-        MetricsRoutes(fleet: controlPlane.fleet, replica: replica).register(on: router)
+        MetricsRoutes(fleet: controlPlane.fleet, broker: controlPlane.broker, replica: replica).register(on: router)
         ReadinessRoutes(store: controlPlane.store, replica: replica).register(on: router)
         let api = router.group("api/v1")
         AccountRoutes(identity: controlPlane.identity, catalog: controlPlane.catalog).register(on: api)

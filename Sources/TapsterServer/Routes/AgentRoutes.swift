@@ -22,14 +22,19 @@ struct AgentRoutes {
 /// (`Authorization: Bearer`; Prometheus: `authorization: {credentials_file: …}`): it names taps and hosts.
 struct MetricsRoutes {
     let fleet: FleetService
+    /// This replica's live captures and the memory each holds; nil: no capture series.
+    var broker: CaptureBroker?
     /// This replica's own series (name, change-feed traffic), appended to the control plane's.
     var replica: ReplicaState = .standalone()
 
     func register(on router: Router<TapsterRequestContext>) {
-        let (fleet, replica) = (fleet, replica)
+        let (fleet, broker, replica) = (fleet, broker, replica)
         router.get("metrics") { _, context in
-            Response(status: .ok, headers: [.contentType: MetricsExposition.contentType],
-                     body: .init(byteBuffer: ByteBuffer(string: try await fleet.metrics(try context.requirePrincipal()) + replica.exposition())))
+            // The fleet's series first: they refuse whoever may not read /metrics.
+            let control = try await fleet.metrics(try context.requirePrincipal())
+            let captures = await broker?.metricsExposition() ?? ""
+            return Response(status: .ok, headers: [.contentType: MetricsExposition.contentType],
+                            body: .init(byteBuffer: ByteBuffer(string: control + captures + replica.exposition())))
         }
     }
 }
