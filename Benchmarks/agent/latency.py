@@ -31,8 +31,9 @@ SCM_TIMESTAMPNS = SO_TIMESTAMPNS
 CLONE_NEWNET = 0x40000000
 
 
-def raw_gre_socket_in(netns: str) -> socket.socket:
-    """A raw socket for GRE opened inside `netns`; the thread returns to its namespace afterwards."""
+def raw_gre_socket_in(netns: str, udp_port=None) -> socket.socket:
+    """A raw socket for GRE (or a UDP socket on `udp_port`, for VXLAN) opened inside `netns`; the thread returns
+    to its namespace afterwards."""
     libc = ctypes.CDLL(None, use_errno=True)
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     target = os.open(f"/var/run/netns/{netns}", os.O_RDONLY)
@@ -40,7 +41,11 @@ def raw_gre_socket_in(netns: str) -> socket.socket:
         if libc.setns(target, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), f"setns into {netns}")
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+            if udp_port:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sock.bind(("0.0.0.0", udp_port))
+            else:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
             sock.setblocking(False)
@@ -129,6 +134,7 @@ def main() -> None:
     parser.add_argument("--server", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--tool-netns", required=True)
+    parser.add_argument("--udp-port", type=int, help="receive VXLAN on this UDP port instead of GRE")
     parser.add_argument("--filter", required=True)
     parser.add_argument("--target", required=True)
     parser.add_argument("--taps", type=int, default=100)
@@ -138,7 +144,7 @@ def main() -> None:
     parser.add_argument("--samples")
     args = parser.parse_args()
 
-    receiver = Receiver(raw_gre_socket_in(args.tool_netns))
+    receiver = Receiver(raw_gre_socket_in(args.tool_netns, args.udp_port))
     api = API(args.server, args.token)
     activation, response, stopping, missed = [], [], [], 0
     samples = open(args.samples, "w") if args.samples else None

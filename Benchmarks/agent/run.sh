@@ -5,7 +5,7 @@
 #   1. activation latency: `POST /api/v1/taps` -> first ERSPAN packet at the tool, p50/p99/max over TAPS taps
 #      (web sends 2000 UDP packets/s to a neighbour; goal p99 < 100 ms);
 #   2. capture + forward rate: the same tcpreplay bursts at rising rates captured by `tcpdump -w /dev/null`
-#      and by the agent (ERSPAN II to the tool); the highest rate without loss for each, and their ratio
+#      and by the agent (ERSPAN II to the tool, or VXLAN with TARGET=vxlan); the highest rate without loss for each, and their ratio
 #      agent/tcpdump (goal >= 1.0);
 #   3. the agent's resident memory (VmRSS), idle (enrolled, no tap) and under load (peak during the fastest
 #      burst, VmHWM after resetting it).
@@ -25,6 +25,9 @@
 #   FRAME_SIZE      bytes per generated Ethernet frame (default 128)
 #   LOSS_THRESHOLD  a burst is lossy when more than this fraction of it is lost (default 0.001)
 #   PAYLOAD         the target's payload: full (default) or headers:<snaplen>
+#   TARGET          the target's kind: erspan (default, ERSPAN II: the agent encapsulates in userspace) or vxlan
+#                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md)
+#   DATAPATH        the agent's --datapath: auto (default) or userspace
 #   IMMEDIATE=1     also sweep `tcpdump --immediate-mode` (libpcap's TPACKET_V2 ring, as the agent opens it)
 #   PROFILE=1       also record `perf` system-wide during one more agent burst at top speed and print the
 #                   hottest symbols
@@ -93,11 +96,20 @@ api() { # METHOD PATH [JSON]
 }
 
 write_agent_config agent "$prefix-*" "$web_ns"
+target_kind=${TARGET:-erspan}
+[[ $target_kind == erspan || $target_kind == vxlan ]] || die "TARGET is erspan or vxlan"
+AGENT_ARGS=(--datapath "${DATAPATH:-auto}")
 start_agent "$prefix-host" agent
 agent_pid=$started_pid
 wait_for 30 "the agent to enrol and report the web workload" webs_reported 1
 "$bin" filter create web --selector app=web >/dev/null
-"$bin" target create tool --kind erspan --session-id 7 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
+if [[ $target_kind == vxlan ]]; then
+    "$bin" target create tool --kind vxlan --vni 77 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
+    receiver=(--udp-port 4789)
+else
+    "$bin" target create tool --kind erspan --session-id 7 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
+    receiver=()
+fi
 
 sleep 3  # let the agent settle after enrolment and its first inventory
 idle_rss=$(status_field "$agent_pid" VmRSS)
@@ -113,7 +125,7 @@ if [[ ${SKIP_LATENCY:-0} != 1 ]]; then
     steady_pid=$!
     track $steady_pid
     "$py" "$here/latency.py" --server "$TAPSTER_SERVER" --token "$TAPSTER_TOKEN" --tool-netns "$tool_ns" \
-        --filter web --target tool --taps "$taps" --warmup 2 --samples "$work/latency.tsv" >"$work/latency.out"
+        --filter web --target tool --taps "$taps" --warmup 2 --samples "$work/latency.tsv" "${receiver[@]}" >"$work/latency.out"
     kill -TERM $steady_pid; wait $steady_pid 2>/dev/null || true
     untrack $steady_pid
     latency_summary=$(cat "$work/latency.out")
@@ -221,7 +233,7 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
     say "capture + forward rate: ${burst_seconds}s bursts of ${frame_size}-byte frames into web's eth0 (loss > $loss_threshold = LOSS)"
     # The tool's GRE receiver: without one, its kernel tries an ICMP "protocol unreachable" per packet, on
     # the agent's CPU (veth delivers in the sender's context).
-    ip netns exec "$tool_ns" "$py" "$here/gresink.py" &
+    ip netns exec "$tool_ns" "$py" "$here/gresink.py" "${receiver[@]}" &
     sink_pid=$!
     track $sink_pid
     printf '   %-11s %10s %10s %10s %10s %9s %8s %10s %8s\n' tool requested achieved offered captured "k.drops" "a.drops" delivered lost
@@ -245,7 +257,7 @@ fi
 final_rss=$(status_field "$agent_pid" VmRSS)
 echo
 echo "================================ tapster agent benchmark ================================"
-echo "machine            $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; payload ${PAYLOAD:-full}; tapster $bin"
+echo "machine            $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; payload ${PAYLOAD:-full}; target $target_kind, agent --datapath ${DATAPATH:-auto}; tapster $bin"
 if [[ -n $latency_summary ]]; then
     printf 'activation latency p50 %s ms, p99 %s ms, max %s ms over %s taps (goal p99 < 100 ms: %s)\n' \
         "$(lat activation_p50_ms)" "$(lat activation_p99_ms)" "$(lat activation_max_ms)" "$(lat taps)" \
@@ -265,7 +277,7 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         read -r immediate_clean immediate_lossy <<<"$(onset tcpdump-imm)"
         echo "tcpdump --immediate-mode  $(describe "$immediate_clean" "$immediate_lossy")"
     fi
-    echo "agent (ERSPAN II)     $(describe "$agent_clean" "$agent_lossy")"
+    echo "agent ($(if [[ $target_kind == vxlan ]]; then echo "VXLAN   "; else echo "ERSPAN II"; fi))     $(describe "$agent_clean" "$agent_lossy")"
     ratio=$("$py" -c "print(f'{$agent_clean / max($tcpdump_clean, 1):.2f}')")
     qualifier=$(ratio_qualifier "$tcpdump_lossy" "$agent_lossy")
     echo "ratio agent/tcpdump   ${qualifier}${ratio} (goal >= 1.0)"

@@ -174,11 +174,12 @@ YAML
 
 # start_agent NAME STEM: enrols a `tapster agent` named NAME with a new join token (config $work/STEM.yaml, data
 # $work/STEM, log $work/STEM.log); sets started_pid.
+# AGENT_ARGS (an array, when set) are added to the agent's arguments.
 start_agent() {
     local join_token
     join_token=$("$bin" agent token create "$1" -o json | "$py" "$tapjson" field token)
     "$bin" agent --server "127.0.0.1:$agent_port" --join-token "$join_token" --name "$1" \
-        --data-dir "$work/$2" --config "$work/$2.yaml" >"$work/$2.log" 2>&1 &
+        --data-dir "$work/$2" --config "$work/$2.yaml" ${AGENT_ARGS[@]+"${AGENT_ARGS[@]}"} >"$work/$2.log" 2>&1 &
     started_pid=$!
     track "$started_pid"
     disown
