@@ -168,15 +168,23 @@ static struct ifinfomsg *ctc_begin_link(struct ctc_message *m, uint16_t type, ui
     return info;
 }
 
+/// Starts the creation of the link `name` of `kind` with `mtu`, down (the caller turns IPv6 off first, so the
+/// device never sends a solicitation of its own); returns the IFLA_LINKINFO nest in `linkinfo` and the open
+/// IFLA_INFO_DATA nest, both for ``ctc_nest_end`` (data first).
+static struct rtattr *ctc_begin_new_link(struct ctc_message *m, const char *name, uint32_t mtu, const char *kind,
+                                         struct rtattr **linkinfo) {
+    ctc_begin_link(m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    ctc_put_string(m, IFLA_IFNAME, name);
+    ctc_put_u32(m, IFLA_MTU, mtu);
+    *linkinfo = ctc_nest(m, IFLA_LINKINFO);
+    ctc_put_string(m, IFLA_INFO_KIND, kind);
+    return ctc_nest(m, IFLA_INFO_DATA);
+}
+
 int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port) {
     struct ctc_message m;
-    struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    // Created down: the caller turns IPv6 off first, so the device never sends a solicitation of its own.
-    ctc_put_string(&m, IFLA_IFNAME, name);
-    ctc_put_u32(&m, IFLA_MTU, 65000);
-    struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);
-    ctc_put_string(&m, IFLA_INFO_KIND, "vxlan");
-    struct rtattr *data = ctc_nest(&m, IFLA_INFO_DATA);
+    struct rtattr *linkinfo;
+    struct rtattr *data = ctc_begin_new_link(&m, name, 65000, "vxlan", &linkinfo);
     ctc_put_u32(&m, IFLA_VXLAN_ID, vni);
     ctc_put(&m, IFLA_VXLAN_GROUP, &remote, sizeof remote);
     uint16_t port_be = htons(port);
@@ -191,13 +199,8 @@ int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint1
 
 int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd) {
     struct ctc_message m;
-    struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    // Created down: the caller turns IPv6 off first, so the device never sends a solicitation of its own.
-    ctc_put_string(&m, IFLA_IFNAME, name);
-    ctc_put_u32(&m, IFLA_MTU, 65535);
-    struct rtattr *linkinfo = ctc_nest(&m, IFLA_LINKINFO);
-    ctc_put_string(&m, IFLA_INFO_KIND, "veth");
-    struct rtattr *data = ctc_nest(&m, IFLA_INFO_DATA);
+    struct rtattr *linkinfo;
+    struct rtattr *data = ctc_begin_new_link(&m, name, 65535, "veth", &linkinfo);
     struct rtattr *peer = ctc_nest(&m, VETH_INFO_PEER);
     // The peer's own ifinfomsg, then its attributes.
     // The peer is brought up by the caller, in its own namespace: the kernel refuses (ENOTCONN) to change

@@ -140,14 +140,8 @@ final class KernelMirror: Sendable {
                 defer { Glibc.close(hostNamespace) }
                 let index = ctc_veth_add(route.descriptor, names.0.workload, names.0.host, hostNamespace)
                 guard index >= 0 else { throw KernelMirrorError(.veth, subject: "\(names.0.workload) in \(namespace)", code: errno) }
-                _ = ctc_link_set_alias(route.descriptor, index, names.1)
                 // The workload's end sends nothing of its own to the tool (no IPv6 solicitations), then goes up.
-                KernelTunnelDevices.refuseInput(on: names.0.workload)
-                guard ctc_link_up(route.descriptor, index) == 0 else {
-                    let code = errno
-                    _ = ctc_link_delete(route.descriptor, index)
-                    throw KernelMirrorError(.veth, subject: names.0.workload, code: code)
-                }
+                try KernelTunnelDevices.bringUp(index, named: names.0.workload, alias: names.1, on: route, step: .veth)
                 return (route, index)
             }
         } catch let error as KernelMirrorError {
@@ -157,13 +151,7 @@ final class KernelMirror: Sendable {
         }
         let hostEnd = ctc_link_find(host.descriptor, names.0.host, nil, nil)
         guard hostEnd >= 0 else { throw KernelMirrorError(.veth, subject: names.0.host, code: errno) }
-        _ = ctc_link_set_alias(host.descriptor, hostEnd, names.1)
-        KernelTunnelDevices.refuseInput(on: names.0.host)
-        guard ctc_link_up(host.descriptor, hostEnd) == 0 else {
-            let code = errno
-            _ = ctc_link_delete(host.descriptor, hostEnd)
-            throw KernelMirrorError(.veth, subject: names.0.host, code: code)
-        }
+        try KernelTunnelDevices.bringUp(hostEnd, named: names.0.host, alias: names.1, on: host, step: .veth)
         do {
             let priority = try redirect(from: hostEnd, subject: names.0.host)
             let leg = Leg(route: made.0, workloadEnd: made.1, hostEnd: hostEnd, hostPriority: priority)

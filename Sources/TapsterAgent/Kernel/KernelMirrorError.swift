@@ -12,7 +12,6 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
         case qdisc = "adding the clsact qdisc"
         case filter = "adding the mirror filter"
         case program = "compiling the filter"
-        case statistics = "reading the mirror's counters"
         case namespace = "entering the namespace"
     }
 

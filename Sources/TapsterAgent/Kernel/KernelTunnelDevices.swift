@@ -46,17 +46,28 @@ final class KernelTunnelDevices: Sendable {
                 let detail = code == EEXIST ? "another VXLAN device on this host uses VNI \(tunnel.vni) on port \(tunnel.port)" : nil
                 return .failure(KernelMirrorError(.tunnel, subject: name, code: code, detail: detail))
             }
-            _ = ctc_link_set_alias(host.descriptor, index, owner.tunnelAlias(for: tunnel))
-            Self.refuseInput(on: name)
-            guard ctc_link_up(host.descriptor, index) == 0 else {
-                let code = errno
-                _ = ctc_link_delete(host.descriptor, index)
-                return .failure(KernelMirrorError(.tunnel, subject: name, code: code))
+            do throws(KernelMirrorError) {
+                try Self.bringUp(index, named: name, alias: owner.tunnelAlias(for: tunnel), on: host, step: .tunnel)
+            } catch {
+                return .failure(error)
             }
             entries[key] = Entry(index: index, users: 1)
             return .success(index)
         }
         return try result.get()
+    }
+
+    /// Names a device the agent just created (`alias`), sets it to refuse input (``refuseInput(on:)``) and brings
+    /// it up — or deletes it and throws when it cannot go up.
+    static func bringUp(_ index: Int32, named name: String, alias: String, on route: NetlinkRoute,
+                        step: KernelMirrorError.Step) throws(KernelMirrorError) {
+        _ = ctc_link_set_alias(route.descriptor, index, alias)
+        refuseInput(on: name)
+        guard ctc_link_up(route.descriptor, index) == 0 else {
+            let code = errno
+            _ = ctc_link_delete(route.descriptor, index)
+            throw KernelMirrorError(step, subject: name, code: code)
+        }
     }
 
     /// The interface's settings that keep what arrives on it out of the host (see the type's notes) and keep
