@@ -27,7 +27,7 @@
 #   PAYLOAD         the target's payload: full (default) or headers:<snaplen>
 #   TARGET          the target's kind: erspan (default, ERSPAN II: the agent encapsulates in userspace) or vxlan
 #                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md)
-#   DATAPATH        the agent's --datapath: auto (default) or userspace
+#   DATAPATH        the agent's --datapath: kernel (default here; the agent's own default is userspace) or userspace
 #   IMMEDIATE=1     also sweep `tcpdump --immediate-mode` (libpcap's TPACKET_V2 ring, as the agent opens it)
 #   PROFILE=1       also record `perf` system-wide during one more agent burst at top speed and print the
 #                   hottest symbols
@@ -98,7 +98,7 @@ api() { # METHOD PATH [JSON]
 write_agent_config agent "$prefix-*" "$web_ns"
 target_kind=${TARGET:-erspan}
 [[ $target_kind == erspan || $target_kind == vxlan ]] || die "TARGET is erspan or vxlan"
-AGENT_ARGS=(--datapath "${DATAPATH:-auto}")
+AGENT_ARGS=(--datapath "${DATAPATH:-kernel}")
 start_agent "$prefix-host" agent
 agent_pid=$started_pid
 wait_for 30 "the agent to enrol and report the web workload" webs_reported 1
@@ -257,7 +257,7 @@ fi
 final_rss=$(status_field "$agent_pid" VmRSS)
 echo
 echo "================================ tapster agent benchmark ================================"
-echo "machine            $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; payload ${PAYLOAD:-full}; target $target_kind, agent --datapath ${DATAPATH:-auto}; tapster $bin"
+echo "machine            $(nproc) cores, kernel $(uname -r); ${frame_size}-byte frames; payload ${PAYLOAD:-full}; target $target_kind, agent --datapath ${DATAPATH:-kernel}; tapster $bin"
 if [[ -n $latency_summary ]]; then
     printf 'activation latency p50 %s ms, p99 %s ms, max %s ms over %s taps (goal p99 < 100 ms: %s)\n' \
         "$(lat activation_p50_ms)" "$(lat activation_p99_ms)" "$(lat activation_max_ms)" "$(lat taps)" \

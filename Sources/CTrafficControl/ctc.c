@@ -1,10 +1,17 @@
 // rtnetlink for the agent's in-kernel mirrors; see include/ctc.h. Requests are built in a fixed buffer
 // (no allocation), sent with NLM_F_ACK, and answered by the kernel's error message; dumps are read until
 // NLMSG_DONE.
+//
+// Every public function runs under one process-wide lock: a socket is shared by the threads of a mirror
+// (its deadline's task, the reconciler, status reports), and a request and its answer must not interleave
+// with another's on it — a thread would read the other's answer and wait for its own forever. The kernel
+// answers before `sendto` returns, so a call holds the lock for microseconds; a receive timeout bounds it
+// should an answer never come. The lock also lets the answer buffers be static rather than per thread.
 #define _GNU_SOURCE
 #include "ctc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <string.h>
@@ -24,12 +31,28 @@
 #define TCA_POLICE_RATE64 8
 #endif
 
-/// A request under construction: the message, then its attributes.
+/// Recursive: a public function may call another (``ctc_vxlan_add`` finds the link it made).
+static pthread_mutex_t ctc_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static void ctc_unlock(int *unused) {
+    (void)unused;
+    pthread_mutex_unlock(&ctc_lock);
+}
+
+/// Holds ``ctc_lock`` until the enclosing function returns (pthread_mutex_unlock leaves errno alone).
+#define CTC_LOCKED int ctc_guard __attribute__((cleanup(ctc_unlock), unused)) = pthread_mutex_lock(&ctc_lock)
+
+/// How long a request waits for the kernel's answer before failing with ETIMEDOUT.
+#define CTC_RECEIVE_TIMEOUT_SECONDS 5
+
+/// A request under construction: the message, then its attributes. `overflowed` is set when an attribute
+/// did not fit; such a request is never sent (EMSGSIZE) rather than sent without it.
 struct ctc_message {
     union {
         struct nlmsghdr header;
         char bytes[16384];
     };
+    int overflowed;
 };
 
 static void *ctc_tail(struct ctc_message *m) { return m->bytes + NLMSG_ALIGN(m->header.nlmsg_len); }
@@ -37,6 +60,7 @@ static void *ctc_tail(struct ctc_message *m) { return m->bytes + NLMSG_ALIGN(m->
 /// Starts a request of `type` whose fixed part is `size` bytes (zeroed) and returns that part.
 static void *ctc_begin(struct ctc_message *m, uint16_t type, uint16_t flags, size_t size) {
     memset(m->bytes, 0, NLMSG_LENGTH(size));
+    m->overflowed = 0;
     m->header.nlmsg_type = type;
     m->header.nlmsg_flags = NLM_F_REQUEST | flags;
     m->header.nlmsg_len = NLMSG_LENGTH(size);
@@ -46,7 +70,10 @@ static void *ctc_begin(struct ctc_message *m, uint16_t type, uint16_t flags, siz
 /// Appends an attribute; returns it (NULL when the buffer is full).
 static struct rtattr *ctc_put(struct ctc_message *m, uint16_t type, const void *data, size_t length) {
     size_t total = NLMSG_ALIGN(m->header.nlmsg_len) + RTA_ALIGN(RTA_LENGTH(length));
-    if (total > sizeof m->bytes) return NULL;
+    if (total > sizeof m->bytes) {
+        m->overflowed = 1;
+        return NULL;
+    }
     struct rtattr *attribute = ctc_tail(m);
     attribute->rta_type = type;
     attribute->rta_len = RTA_LENGTH(length);
@@ -81,29 +108,54 @@ int ctc_open(void) {
     int one = 1;
     // Errors carry the kernel's extended acknowledgement but not the request (smaller answers).
     setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    struct timeval timeout = {.tv_sec = CTC_RECEIVE_TIMEOUT_SECONDS};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
     return fd;
 }
 
+/// One counter for the process (under ``ctc_lock``): an answer is matched to its request by sequence, on
+/// whichever socket and thread.
 static uint32_t ctc_sequence(void) {
-    static _Thread_local uint32_t sequence;
+    static uint32_t sequence;
     return ++sequence;
+}
+
+/// Receives one datagram of answers; -1 with ETIMEDOUT when the kernel did not answer in time.
+static ssize_t ctc_receive(int fd, char *answer, size_t capacity) {
+    ssize_t length;
+    do {
+        length = recv(fd, answer, capacity, 0);
+    } while (length < 0 && errno == EINTR);
+    if (length < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;
+    return length;
+}
+
+/// Sends `m`; a request an attribute did not fit in is refused here.
+static int ctc_send(int fd, struct ctc_message *m) {
+    if (m->overflowed) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+    do {
+        sent = sendto(fd, m->bytes, m->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    } while (sent < 0 && errno == EINTR);
+    return sent < 0 ? -1 : 0;
 }
 
 /// Sends `m` and returns its first answer message in `answer` (an NLMSG_ERROR of 0 for an acknowledged
 /// request, or the object asked for). -1 with errno from the kernel's error.
 static ssize_t ctc_transact(int fd, struct ctc_message *m, char *answer, size_t capacity) {
     m->header.nlmsg_seq = ctc_sequence();
-    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    ssize_t sent;
-    do {
-        sent = sendto(fd, m->bytes, m->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
-    } while (sent < 0 && errno == EINTR);
-    if (sent < 0) return -1;
+    if (ctc_send(fd, m) < 0) return -1;
     for (;;) {
-        ssize_t length;
-        do {
-            length = recv(fd, answer, capacity, 0);
-        } while (length < 0 && errno == EINTR);
+        ssize_t length = ctc_receive(fd, answer, capacity);
         if (length < 0) return -1;
         struct nlmsghdr *header = (struct nlmsghdr *)answer;
         if (!NLMSG_OK(header, (size_t)length)) {
@@ -131,24 +183,34 @@ static int ctc_request(int fd, struct ctc_message *m) {
 }
 
 /// Sends the dump request `m` and calls `each` for every message of the answer; stops early (and returns
-/// -1, errno set) when `each` returns non-zero after reading the rest.
+/// -1, errno set) when `each` returns non-zero after reading the rest. A dump the kernel reports as
+/// inconsistent (the objects changed while it was read) fails with EAGAIN, as does one ending in an error.
 static int ctc_dump(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context) {
     m->header.nlmsg_flags |= NLM_F_DUMP;
     m->header.nlmsg_seq = ctc_sequence();
-    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    if (sendto(fd, m->bytes, m->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return -1;
-    static _Thread_local char answer[65536];
-    int failed = 0;
+    if (ctc_send(fd, m) < 0) return -1;
+    static char answer[65536];
+    int failed = 0, interrupted = 0;
     for (;;) {
-        ssize_t length;
-        do {
-            length = recv(fd, answer, sizeof answer, 0);
-        } while (length < 0 && errno == EINTR);
+        ssize_t length = ctc_receive(fd, answer, sizeof answer);
         if (length < 0) return -1;
         for (struct nlmsghdr *header = (struct nlmsghdr *)answer; NLMSG_OK(header, (size_t)length);
              header = NLMSG_NEXT(header, length)) {
             if (header->nlmsg_seq != m->header.nlmsg_seq) continue;
-            if (header->nlmsg_type == NLMSG_DONE) return failed ? -1 : 0;
+            if (header->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = 1;
+            if (header->nlmsg_type == NLMSG_DONE) {
+                int status = 0;
+                if (header->nlmsg_len >= NLMSG_LENGTH(sizeof status)) memcpy(&status, NLMSG_DATA(header), sizeof status);
+                if (status < 0) {
+                    errno = -status;
+                    return -1;
+                }
+                if (interrupted) {
+                    errno = EAGAIN;
+                    return -1;
+                }
+                return failed ? -1 : 0;
+            }
             if (header->nlmsg_type == NLMSG_ERROR) {
                 struct nlmsgerr *error = NLMSG_DATA(header);
                 errno = error->error ? -error->error : EPROTO;
@@ -182,6 +244,7 @@ static struct rtattr *ctc_begin_new_link(struct ctc_message *m, const char *name
 }
 
 int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint16_t port) {
+    CTC_LOCKED;
     struct ctc_message m;
     struct rtattr *linkinfo;
     struct rtattr *data = ctc_begin_new_link(&m, name, 65000, "vxlan", &linkinfo);
@@ -198,6 +261,7 @@ int ctc_vxlan_add(int fd, const char *name, uint32_t vni, uint32_t remote, uint1
 }
 
 int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns_fd) {
+    CTC_LOCKED;
     struct ctc_message m;
     struct rtattr *linkinfo;
     struct rtattr *data = ctc_begin_new_link(&m, name, 65535, "veth", &linkinfo);
@@ -223,6 +287,7 @@ int ctc_veth_add(int fd, const char *name, const char *peer_name, int peer_netns
 }
 
 int ctc_link_up(int fd, int ifindex) {
+    CTC_LOCKED;
     struct ctc_message m;
     struct ifinfomsg *info = ctc_begin_link(&m, RTM_NEWLINK, 0, ifindex);
     info->ifi_flags = IFF_UP;
@@ -231,6 +296,7 @@ int ctc_link_up(int fd, int ifindex) {
 }
 
 int ctc_link_set_alias(int fd, int ifindex, const char *alias) {
+    CTC_LOCKED;
     struct ctc_message m;
     ctc_begin_link(&m, RTM_NEWLINK, 0, ifindex);
     ctc_put_string(&m, IFLA_IFALIAS, alias);
@@ -268,8 +334,9 @@ static int ctc_parse_link(struct nlmsghdr *header, char *kind, char *alias, uint
     return info->ifi_index;
 }
 
-/// Asks for one link by name or index.
-static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char *alias, uint64_t *tx_failures) {
+/// Asks for one link by name or index; `type` (or NULL) receives its hardware type (ARPHRD_*).
+static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char *alias, uint64_t *tx_failures,
+                        unsigned short *type) {
     struct ctc_message m;
     ctc_begin_link(&m, RTM_GETLINK, 0, ifindex);
     if (name) {
@@ -279,26 +346,36 @@ static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char 
         }
         ctc_put_string(&m, IFLA_IFNAME, name);
     }
-    static _Thread_local char answer[32768];
+    static char answer[32768];
     if (ctc_transact(fd, &m, answer, sizeof answer) < 0) return -1;
     struct nlmsghdr *header = (struct nlmsghdr *)answer;
     if (header->nlmsg_type != RTM_NEWLINK) {
         errno = EPROTO;
         return -1;
     }
+    if (type) *type = ((struct ifinfomsg *)NLMSG_DATA(header))->ifi_type;
     return ctc_parse_link(header, kind, alias, tx_failures);
 }
 
 int ctc_link_find(int fd, const char *name, char *kind, char *alias) {
-    return ctc_get_link(fd, name, 0, kind, alias, NULL);
+    CTC_LOCKED;
+    return ctc_get_link(fd, name, 0, kind, alias, NULL, NULL);
+}
+
+int ctc_link_type(int fd, int ifindex) {
+    CTC_LOCKED;
+    unsigned short type = 0;
+    return ctc_get_link(fd, NULL, ifindex, NULL, NULL, NULL, &type) < 0 ? -1 : type;
 }
 
 int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out) {
+    CTC_LOCKED;
     *out = 0;
-    return ctc_get_link(fd, NULL, ifindex, NULL, NULL, out) < 0 ? -1 : 0;
+    return ctc_get_link(fd, NULL, ifindex, NULL, NULL, out, NULL) < 0 ? -1 : 0;
 }
 
 int ctc_link_delete(int fd, int ifindex) {
+    CTC_LOCKED;
     struct ctc_message m;
     ctc_begin_link(&m, RTM_DELLINK, 0, ifindex);
     return ctc_request(fd, &m);
@@ -318,6 +395,7 @@ static uint32_t ctc_hook(int egress) {
 }
 
 int ctc_clsact_add(int fd, int ifindex) {
+    CTC_LOCKED;
     struct ctc_message m;
     struct tcmsg *tc = ctc_begin_tc(&m, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex);
     tc->tcm_parent = TC_H_CLSACT;
@@ -328,6 +406,7 @@ int ctc_clsact_add(int fd, int ifindex) {
 }
 
 int ctc_clsact_delete(int fd, int ifindex) {
+    CTC_LOCKED;
     struct ctc_message m;
     struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELQDISC, 0, ifindex);
     tc->tcm_parent = TC_H_CLSACT;
@@ -363,12 +442,14 @@ static int ctc_walk_hook(int fd, int ifindex, int egress, struct ctc_filter_walk
 }
 
 int ctc_filter_count(int fd, int ifindex, int egress) {
+    CTC_LOCKED;
     struct ctc_filter_walk walk;
     if (ctc_walk_hook(fd, ifindex, egress, &walk) < 0) return errno == EINVAL || errno == ENOENT ? 0 : -1;
     return walk.count;
 }
 
 int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority) {
+    CTC_LOCKED;
     struct ctc_filter_walk walk;
     if (ctc_walk_hook(fd, ifindex, egress, &walk) < 0) return -1;
     for (uint16_t candidate = 1; candidate < 4096; candidate++) {
@@ -379,6 +460,15 @@ int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority) {
     }
     errno = ENOSPC;
     return -1;
+}
+
+/// Starts a request of `type` about the agent's `cls_bpf` filter at `priority`, handle 1, on `ifindex`'s hook.
+static void ctc_begin_filter(struct ctc_message *m, uint16_t type, uint16_t flags, int ifindex, int egress, uint16_t priority) {
+    struct tcmsg *tc = ctc_begin_tc(m, type, flags, ifindex);
+    tc->tcm_parent = ctc_hook(egress);
+    tc->tcm_handle = 1;
+    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
+    ctc_put_string(m, TCA_KIND, "bpf");
 }
 
 /// Appends one action (`order` in the chain) of `kind` carrying `cookie`; its options are written by the caller
@@ -398,12 +488,9 @@ static void ctc_action_end(struct ctc_message *m, struct rtattr *action, struct 
 
 int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, const struct sock_filter *ops,
                           uint16_t count, const struct ctc_mirror_actions *actions) {
+    CTC_LOCKED;
     struct ctc_message m;
-    struct tcmsg *tc = ctc_begin_tc(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex);
-    tc->tcm_parent = ctc_hook(egress);
-    tc->tcm_handle = 1;
-    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
-    ctc_put_string(&m, TCA_KIND, "bpf");
+    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority);
     struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
     ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
     ctc_put(&m, TCA_BPF_OPS, ops, (size_t)count * sizeof *ops);
@@ -415,8 +502,9 @@ int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, co
         struct tc_police parameters;
         memset(&parameters, 0, sizeof parameters);
         parameters.index = actions->police_index;
-        // Over the rate: the chain ends here (no mirror) and classification goes on.
-        parameters.action = TC_ACT_UNSPEC;
+        // Over the rate: the copy is dropped. (Ending the chain with classification going on would hand it
+        // to the host's stack on the veth it arrived by.)
+        parameters.action = TC_ACT_SHOT;
         uint64_t rate = actions->police_rate ? actions->police_rate : 1;
         parameters.rate.rate = rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
         // The kernel takes the rate from the ratespec (and RATE64) but insists on a rate table: any cell_log.
@@ -448,13 +536,25 @@ int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, co
     return ctc_request(fd, &m);
 }
 
-int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority) {
+int ctc_drop_filter_add(int fd, int ifindex, int egress, uint16_t priority) {
+    CTC_LOCKED;
     struct ctc_message m;
-    struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, ifindex);
-    tc->tcm_parent = ctc_hook(egress);
-    tc->tcm_handle = 1;
-    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
-    ctc_put_string(&m, TCA_KIND, "bpf");
+    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority);
+    struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
+    // In direct-action mode the program's result is the verdict: no action module (act_gact) is needed.
+    struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, TC_ACT_SHOT);
+    uint16_t count = 1;
+    ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
+    ctc_put(&m, TCA_BPF_OPS, &drop, sizeof drop);
+    ctc_put_u32(&m, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+    ctc_nest_end(&m, options);
+    return ctc_request(fd, &m);
+}
+
+int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority) {
+    CTC_LOCKED;
+    struct ctc_message m;
+    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, egress, priority);
     return ctc_request(fd, &m);
 }
 
@@ -536,14 +636,11 @@ static void ctc_collect_stats(const char *kind, struct rtattr *options, struct r
 }
 
 int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, struct ctc_mirror_stats *out) {
+    CTC_LOCKED;
     memset(out, 0, sizeof *out);
     struct ctc_message m;
-    struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, ifindex);
-    tc->tcm_parent = ctc_hook(egress);
-    tc->tcm_handle = 1;
-    tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
-    ctc_put_string(&m, TCA_KIND, "bpf");
-    static _Thread_local char answer[32768];
+    ctc_begin_filter(&m, RTM_GETTFILTER, 0, ifindex, egress, priority);
+    static char answer[32768];
     if (ctc_transact(fd, &m, answer, sizeof answer) < 0) return -1;
     struct nlmsghdr *header = (struct nlmsghdr *)answer;
     if (header->nlmsg_type != RTM_NEWTFILTER) {
@@ -618,21 +715,52 @@ static int ctc_sweep_link(struct nlmsghdr *header, void *context) {
     return 0;
 }
 
+/// ``ctc_dump`` again (a few times) while the kernel reports the dump inconsistent; `reset` clears what the
+/// interrupted attempt collected.
+static int ctc_dump_consistent(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context,
+                               void (*reset)(void *), void *reset_context) {
+    struct ctc_message request = *m;
+    for (int attempt = 0;; attempt++) {
+        *m = request;
+        int status = ctc_dump(fd, m, each, context);
+        if (status == 0 || errno != EAGAIN || attempt == 4) return status;
+        reset(reset_context);
+    }
+}
+
+static void ctc_sweep_forget_links(void *context) {
+    struct ctc_sweep_state *state = context;
+    state->link_count = 0;
+    state->ifindex_count = 0;
+}
+
+struct ctc_sweep_mark {
+    struct ctc_sweep_state *state;
+    int count;
+};
+
+static void ctc_sweep_forget_filters(void *context) {
+    struct ctc_sweep_mark *mark = context;
+    mark->state->count = mark->count;
+}
+
 int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix) {
-    static _Thread_local struct ctc_sweep_state state;
+    CTC_LOCKED;
+    static struct ctc_sweep_state state;
     memset(&state, 0, sizeof state);
     state.magic = magic;
     state.magic_length = magic_length;
     state.alias_prefix = alias_prefix;
     struct ctc_message m;
     ctc_begin_link(&m, RTM_GETLINK, 0, 0);
-    if (ctc_dump(fd, &m, ctc_sweep_link, &state) < 0) return -1;
+    if (ctc_dump_consistent(fd, &m, ctc_sweep_link, &state, ctc_sweep_forget_links, &state) < 0) return -1;
     for (int i = 0; i < state.ifindex_count; i++) {
         for (int egress = 0; egress <= 1; egress++) {
             struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, state.ifindexes[i]);
             tc->tcm_parent = ctc_hook(egress);
+            struct ctc_sweep_mark mark = {.state = &state, .count = state.count};
             // An interface without clsact answers EINVAL: nothing of ours there.
-            (void)ctc_dump(fd, &m, ctc_sweep_filter, &state);
+            (void)ctc_dump_consistent(fd, &m, ctc_sweep_filter, &state, ctc_sweep_forget_filters, &mark);
         }
     }
     int deleted = 0;

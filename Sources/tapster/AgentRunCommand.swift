@@ -48,9 +48,9 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The container runtime's CRI socket, whose pods are reported (default: `cri-socket` in --config, else /run/containerd/containerd.sock, /run/crio/crio.sock and /var/run/cri-dockerd.sock when they exist).")
     var criSocket: String?
 
-    @Option(name: .long, help: ArgumentHelp("Where taps are mirrored: auto (in the kernel where the tap and the kernel allow it) or userspace (always through libpcap).",
-        discussion: "In the kernel: VXLAN targets with whole packets, as a clsact filter running the tap's BPF program and a mirred action to a VXLAN device; `tapster tap get` shows each agent's datapath and why not the kernel's."))
-    var datapath: DatapathPreference = .auto
+    @Option(name: .long, help: ArgumentHelp("Where taps are mirrored: userspace (through libpcap, the default) or kernel (in the kernel where the tap and the kernel allow it).",
+        discussion: "In the kernel: VXLAN targets with whole packets from workload namespaces, as a clsact filter running the tap's BPF program and a mirred action to a VXLAN device; `tapster tap get` shows each agent's datapath and why not the kernel's. A process in a tapped workload with CAP_NET_RAW can add frames to the tool's stream through the kernel path's veth: opt in only where that is acceptable."))
+    var datapath: DatapathPreference = .userspace
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info

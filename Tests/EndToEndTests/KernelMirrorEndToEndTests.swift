@@ -16,7 +16,7 @@ struct KernelMirrorEndToEndTests {
     }
 
     @Test func aVXLANTapIsMirroredInTheKernelAndTapGetSaysSo() async throws {
-        try await DataPlaneLab.with { lab in
+        try await DataPlaneLab.with(agentArguments: ["--datapath", "kernel"]) { lab in
             try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6001"])
             let listeners = try await lab.listen(["db"])
             defer { listeners.forEach { $0.stop() } }
@@ -44,7 +44,7 @@ struct KernelMirrorEndToEndTests {
     }
 
     @Test func anERSPANTapRunsInUserspaceAndSaysWhy() async throws {
-        try await DataPlaneLab.with { lab in
+        try await DataPlaneLab.with(agentArguments: ["--datapath", "kernel"]) { lab in
             try await mirrorWebToTool(lab, ["--kind", "erspan", "--session-id", "4"])
             let tap = try await lab.createTap(filter: "web", target: "tool")
             let status = try await lab.waitForTap(tap, state: .applied)
@@ -55,7 +55,7 @@ struct KernelMirrorEndToEndTests {
     }
 
     @Test func aKernelMirrorEndsAtItsDeadlineWhenTheServerIsGone() async throws {
-        try await DataPlaneLab.with { lab in
+        try await DataPlaneLab.with(agentArguments: ["--datapath", "kernel"]) { lab in
             try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6002"])
             let listeners = try await lab.listen(["db"])
             defer { listeners.forEach { $0.stop() } }

@@ -9,7 +9,8 @@
 ///
 /// Every function takes a NETLINK_ROUTE socket from ``ctc_open``: the socket acts in the network namespace
 /// it was opened in, whichever thread uses it later. Functions return 0 (or a count, or an index), or -1
-/// with errno set from the kernel's answer.
+/// with errno set from the kernel's answer (ETIMEDOUT when none came within 5 seconds, EMSGSIZE when a
+/// request did not fit its buffer). They may be called from any thread: one lock serialises them.
 
 /// Opens a NETLINK_ROUTE socket (close-on-exec) in the calling thread's network namespace.
 int ctc_open(void);
@@ -31,6 +32,9 @@ int ctc_link_set_alias(int fd, int ifindex, const char *alias);
 /// The index of the interface `name`; -1 with errno ENODEV when there is none. `kind` (32 bytes, or NULL)
 /// receives IFLA_INFO_KIND and `alias` (128 bytes, or NULL) IFLA_IFALIAS, empty when absent.
 int ctc_link_find(int fd, const char *name, char *kind, char *alias);
+
+/// The hardware type (ARPHRD_*) of the interface `ifindex`: a mirror's program is compiled for Ethernet frames.
+int ctc_link_type(int fd, int ifindex);
 
 /// The transmit drops and errors of the interface `ifindex` (IFLA_STATS64), added together.
 int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out);
@@ -70,6 +74,10 @@ struct ctc_mirror_actions {
 /// program `ops` (`count` instructions, for Ethernet frames) with `actions` on what it matches.
 int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, const struct sock_filter *ops,
                           uint16_t count, const struct ctc_mirror_actions *actions);
+
+/// Adds on `ifindex`'s clsact hook, at `priority` with handle 1, a direct-action `cls_bpf` filter dropping every
+/// packet that reaches it: how the mirror's own devices refuse what was not sent through them by the agent.
+int ctc_drop_filter_add(int fd, int ifindex, int egress, uint16_t priority);
 
 /// Deletes the filter at `priority`, handle 1, on `ifindex`'s clsact hook.
 int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority);

@@ -2,11 +2,16 @@ import PacketKit
 import TapsterCore
 
 /// Whether the agent may mirror in the kernel (`tapster agent --datapath`).
+///
+/// Userspace is the default because of what the kernel path trusts: its copies reach the host's namespace
+/// through a veth whose other end is in the workload's namespace, so a process there with `CAP_NET_RAW` (in
+/// most container runtimes' default set) can add frames of its own to the tool's stream. Hosts whose
+/// workloads cannot, or whose tools can live with it, opt in for the kernel's speed.
 public enum DatapathPreference: String, Sendable, CaseIterable {
-    /// In the kernel wherever the tap and the kernel allow it, otherwise in userspace.
-    case auto
     /// Always through libpcap in userspace.
     case userspace
+    /// In the kernel wherever the tap and the kernel allow it, otherwise in userspace.
+    case kernel
 }
 
 /// Which path carries a tap's packets on this host, and why not the kernel's when it is not.
@@ -39,7 +44,7 @@ enum Datapath: Equatable, Sendable {
     /// The path for `assignment`: the kernel's for a VXLAN destination with whole packets and a filter the
     /// hook can run, unless the agent was told otherwise.
     static func choose(for assignment: DesiredTap, preference: DatapathPreference) -> Datapath {
-        guard preference == .auto else { return .userspace(reason: "the agent runs with --datapath userspace") }
+        guard preference == .kernel else { return .userspace(reason: "the agent runs with --datapath userspace") }
         let tunnel: KernelMirror.Tunnel
         switch assignment.destination {
         case .vxlan(let address, let vni, let port):
@@ -61,6 +66,12 @@ enum Datapath: Equatable, Sendable {
         if let word = words.first(where: userspaceOnlyFilterWords.contains) {
             return .userspace(reason: "the filter's '\(word)' is matched by the agent (the kernel's hook sees frames without their tags)")
         }
+        if assignment.capturePlans.contains(where: { $0.source.namespace == .host }) {
+            return .userspace(reason: hostInterfacesReason)
+        }
         return .kernel(tunnel)
     }
+
+    /// Why taps with a source in the host's namespace stay in userspace.
+    static let hostInterfacesReason = "host interfaces are mirrored from userspace (the tunnel's own packets would be mirrored again)"
 }

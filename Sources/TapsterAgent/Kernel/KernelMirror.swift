@@ -12,14 +12,19 @@ import Synchronization
 ///   packets — one per tool, shared by the taps sending there (``KernelTunnelDevices``);
 /// - per namespace of its sources, a veth pair: `tpa…` in the workload's namespace, `tpb…` in the host's,
 ///   whose ingress hook redirects everything to the VXLAN device, through the tap's `police` action when it
-///   has a bandwidth cap (one action for all its namespaces: one budget per tap per host). Crossing the
-///   veth between namespaces drops the copy's route, so the tunnel never lowers the workload's own path MTU;
+///   has a bandwidth cap (one action for all its namespaces: one budget per tap per host; copies over it are
+///   dropped). Crossing the veth between namespaces drops the copy's route, so the tunnel never lowers the
+///   workload's own path MTU. A process in the workload's namespace with `CAP_NET_RAW` can send frames into
+///   `tpa…` too, and they reach the tool like copies: why the kernel path is opt-in (`--datapath kernel`);
 /// - per source, on its interface's `clsact` hooks (ingress for `in`, egress for `out`, both for `both`),
 ///   a `cls_bpf` filter running the tap's libpcap-compiled program whose action mirrors matches to `tpa…`
 ///   and then lets classification continue, so filters after it (anyone's) still see every packet.
 ///
 /// Everything is removed at the deadline (a task of its own: the server need not be reachable), on
 /// ``close()``, and by ``KernelMirrorSweep`` at agent start for what a killed agent left.
+///
+/// Sources in the host's namespace are refused: the tunnel's own packets leave through the host's interfaces,
+/// and a copy of them would be mirrored again.
 final class KernelMirror: Sendable {
     /// Where the tap's copies go.
     struct Tunnel: Hashable, Sendable {
@@ -54,7 +59,7 @@ final class KernelMirror: Sendable {
     /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
     /// thread of the cooperative pool is) and starts the deadline's clock.
     /// - Parameter bandwidthCap: bits per second, or nil.
-    /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/kernelLacksSupport`` when the kernel has no VXLAN.
+    /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/needsUserspace`` when the kernel has no VXLAN.
     init(owner: KernelMirrorOwner, tapID: String, tunnel: Tunnel, deadline: Date, bandwidthCap: UInt64?) throws(KernelMirrorError) {
         let names = KernelMirrorNames(owner: owner, tapID: tapID)
         let host = try NetlinkRoute(subject: "host")
@@ -65,9 +70,14 @@ final class KernelMirror: Sendable {
         self.host = host
         self.tunnelIndex = index
         self.bandwidthCap = bandwidthCap
-        let seconds = deadline.timeIntervalSinceNow
         Task { [weak self] in
-            if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
+            // The deadline is the wall clock's, which may be stepped: it is looked at again at least every second.
+            while true {
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0 else { break }
+                try? await Task.sleep(for: .seconds(min(left, 1)))
+                if self == nil { return }
+            }
             self?.close(reason: .deadline)
         }
     }
@@ -75,6 +85,9 @@ final class KernelMirror: Sendable {
     /// Mirrors `plan`'s source.
     /// - Throws: ``KernelMirrorError`` (nothing of the source is left behind).
     func add(_ plan: CapturePlan) async throws(KernelMirrorError) -> KernelMirrorSource {
+        if plan.source.namespace == .host {
+            throw KernelMirrorError(.hostNamespace, subject: "\(plan.source)", detail: Datapath.hostInterfacesReason)
+        }
         let program: BPFProgram
         do {
             program = try BPFProgram.compile(plan.bpf, linkType: .ethernet)
@@ -150,7 +163,12 @@ final class KernelMirror: Sendable {
             throw KernelMirrorError(.namespace, subject: "\(namespace)", detail: "\(error)")
         }
         let hostEnd = ctc_link_find(host.descriptor, names.0.host, nil, nil)
-        guard hostEnd >= 0 else { throw KernelMirrorError(.veth, subject: names.0.host, code: errno) }
+        guard hostEnd >= 0 else {
+            let code = errno
+            // Deleting the workload's end deletes the pair, wherever the host's end went.
+            _ = ctc_link_delete(made.0.descriptor, made.1)
+            throw KernelMirrorError(.veth, subject: names.0.host, code: code)
+        }
         try KernelTunnelDevices.bringUp(hostEnd, named: names.0.host, alias: names.1, on: host, step: .veth)
         do {
             let priority = try redirect(from: hostEnd, subject: names.0.host)

@@ -9,10 +9,12 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
         case tunnel = "creating the tunnel device"
         case veth = "creating the veth pair"
         case interface = "finding the interface"
+        case linkType = "checking the interface's link type"
         case qdisc = "adding the clsact qdisc"
         case filter = "adding the mirror filter"
         case program = "compiling the filter"
         case namespace = "entering the namespace"
+        case hostNamespace = "mirroring in the host's namespace"
     }
 
     let step: Step
@@ -30,11 +32,13 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
         self.detail = detail
     }
 
-    /// Whether the failure says the kernel lacks a piece (a device kind, a classifier or an action not built
-    /// in): the tap then takes the userspace path instead of failing.
-    var kernelLacksSupport: Bool {
+    /// Whether the failure says the kernel cannot mirror this tap here — it lacks a piece (a device kind, a
+    /// classifier or an action not built in), the interface is not Ethernet, or the program is longer than the
+    /// kernel takes: the tap then takes the userspace path instead of failing.
+    var needsUserspace: Bool {
         [EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT].contains(code) || (step == .tunnel && code == EINVAL)
-            || ((step == .filter || step == .qdisc) && code == ENOENT)
+            || ((step == .filter || step == .qdisc) && code == ENOENT) || step == .linkType || step == .hostNamespace
+            || (step == .program && code == E2BIG)
     }
 
     var description: String {

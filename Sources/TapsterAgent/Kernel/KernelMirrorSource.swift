@@ -5,8 +5,8 @@ import Synchronization
 import TapsterCore
 
 /// One source of an in-kernel mirror: the `cls_bpf` filters on its interface's `clsact` hooks (one per
-/// direction) that copy what the tap's program matches to the tap's veth, and the `clsact` qdisc when the
-/// agent had to add it.
+/// direction) that copy what the tap's program matches to the tap's veth (the qdisc is ``KernelQdiscs``').
+/// Only Ethernet interfaces: the program is compiled for Ethernet frames.
 ///
 /// Its counters are the kernel's: the mirror action's packets and bytes, and the copies it could not send.
 /// Reading them also checks the filters are still there with the tap's cookie: one removed by someone else
@@ -19,20 +19,21 @@ final class KernelMirrorSource: SourceCapture {
         let priority: UInt16
     }
 
+    /// ARPHRD_ETHER.
+    private static let ethernet: Int32 = 1
+
     let plan: CapturePlan
     private let route: NetlinkRoute
     private let interface: Int32
     private let hooks: [Hook]
-    private let addedQdisc: Bool
     private let cookie: [UInt8]
     private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
 
-    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], addedQdisc: Bool, cookie: [UInt8]) {
+    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], cookie: [UInt8]) {
         self.plan = plan
         self.route = route
         self.interface = interface
         self.hooks = hooks
-        self.addedQdisc = addedQdisc
         self.cookie = cookie
     }
 
@@ -44,10 +45,26 @@ final class KernelMirrorSource: SourceCapture {
         let subject = "\(plan.source)"
         let interface = ctc_link_find(route.descriptor, plan.source.interface, nil, nil)
         guard interface >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
-        let added = ctc_clsact_add(route.descriptor, interface)
-        guard added >= 0 else { throw KernelMirrorError(.qdisc, subject: subject, code: errno) }
+        let type = ctc_link_type(route.descriptor, interface)
+        guard type >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
+        guard type == ethernet else { throw KernelMirrorError(.linkType, subject: subject, detail: "not Ethernet (ARPHRD \(type))") }
+        let hooks = try KernelQdiscs.shared.installing(on: interface, in: plan.source.namespace, route: route, subject: subject) {
+            () throws(KernelMirrorError) -> [Hook] in
+            try addFilters(plan: plan, program: program, route: route, interface: interface, mirrorTo: mirrorTo, cookie: cookie)
+        }
+        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, cookie: cookie)
+    }
+
+    /// Adds one filter per hook of `plan`'s direction; on failure removes those it added and throws.
+    private static func addFilters(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, interface: Int32, mirrorTo: Int32,
+                                   cookie: [UInt8]) throws(KernelMirrorError) -> [Hook] {
+        let subject = "\(plan.source)"
         var hooks: [Hook] = []
         let instructions = program.instructions.map(\.socketFilter)
+        guard let count = UInt16(exactly: instructions.count), count <= maximumInstructions else {
+            throw KernelMirrorError(.program, subject: plan.bpf, code: E2BIG,
+                                    detail: "\(instructions.count) instructions, the kernel takes \(maximumInstructions)")
+        }
         for egress in Self.egressHooks(for: plan.direction) {
             var priority: UInt16 = 0
             let status = instructions.withUnsafeBufferPointer { program in
@@ -58,18 +75,21 @@ final class KernelMirrorSource: SourceCapture {
                     actions.mirror = 1
                     actions.cookie = cookie.baseAddress
                     return ctc_mirror_filter_add(route.descriptor, interface, egress ? 1 : 0, priority, program.baseAddress,
-                                                 UInt16(program.count), &actions)
+                                                 count, &actions)
                 }
             }
             guard status == 0 else {
                 let code = errno
-                Self.remove(hooks, on: interface, route: route, qdisc: added == 1)
+                for hook in hooks { _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority) }
                 throw KernelMirrorError(.filter, subject: subject, code: code)
             }
             hooks.append(Hook(egress: egress, priority: priority))
         }
-        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, addedQdisc: added == 1, cookie: cookie)
+        return hooks
     }
+
+    /// BPF_MAXINSNS: the longest classic program the kernel takes.
+    static let maximumInstructions: UInt16 = 4096
 
     /// `in` is what the workload receives (the ingress hook), `out` what it sends (egress).
     private static func egressHooks(for direction: Direction) -> [Bool] {
@@ -116,7 +136,7 @@ final class KernelMirrorSource: SourceCapture {
             return true
         }
         guard first else { return }
-        Self.remove(hooks, on: interface, route: route, qdisc: addedQdisc)
+        removeFilters()
     }
 
     func ended() async throws -> CaptureState { state }
@@ -128,14 +148,18 @@ final class KernelMirrorSource: SourceCapture {
             current.state = .failed(error)
             return true
         }
-        if first { Self.remove(hooks, on: interface, route: route, qdisc: addedQdisc) }
+        if first { removeFilters() }
     }
 
-    private static func remove(_ hooks: [Hook], on interface: Int32, route: NetlinkRoute, qdisc: Bool) {
-        for hook in hooks { _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority) }
-        // The qdisc the agent added goes once nothing hangs on it — another tap's filters, or anyone's, keep it.
-        if qdisc, ctc_filter_count(route.descriptor, interface, 0) == 0, ctc_filter_count(route.descriptor, interface, 1) == 0 {
-            _ = ctc_clsact_delete(route.descriptor, interface)
+    /// Deletes the source's filters — each only while it still carries the tap's cookie: a priority the agent
+    /// used may since hold someone else's filter.
+    private func removeFilters() {
+        KernelQdiscs.shared.removing(on: interface, in: plan.source.namespace, route: route) {
+            var stats = ctc_mirror_stats()
+            for hook in hooks where ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, &stats) == 0
+                && withUnsafeBytes(of: stats.cookie, { Array($0) }) == cookie {
+                _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority)
+            }
         }
     }
 }

@@ -7,9 +7,8 @@ import Synchronization
 /// release a device deletes it.
 ///
 /// A device exists to send: whoever can reach the host's VXLAN port must not get frames into the host through
-/// it. It has no address and no route, and the agent sets its strict reverse-path filter (every IPv4 packet
-/// arriving on it is dropped: nothing routes back through it), turns IPv6 off on it and has it answer no ARP.
-/// (A drop filter would be simpler; `act_gact` is missing from kernels such as this machine's.)
+/// it. Its ingress hook drops every frame (a direct-action `cls_bpf` filter, so no `act_gact` is needed);
+/// besides, it has no address and no route, a strict reverse-path filter, IPv6 off and no ARP answers.
 final class KernelTunnelDevices: Sendable {
     /// The agent's devices.
     static let shared = KernelTunnelDevices()
@@ -57,16 +56,26 @@ final class KernelTunnelDevices: Sendable {
         return try result.get()
     }
 
-    /// Names a device the agent just created (`alias`), sets it to refuse input (``refuseInput(on:)``) and brings
-    /// it up — or deletes it and throws when it cannot go up.
+    /// The priority of a device's drop filter: the last on its ingress hook, after a veth's redirect.
+    static let dropPriority: UInt16 = .max
+
+    /// Names a device the agent just created (`alias`), sets it to refuse input (``refuseInput(on:)``, and a drop
+    /// filter at ``dropPriority`` on its ingress hook) and brings it up — or deletes it and throws.
     static func bringUp(_ index: Int32, named name: String, alias: String, on route: NetlinkRoute,
                         step: KernelMirrorError.Step) throws(KernelMirrorError) {
         _ = ctc_link_set_alias(route.descriptor, index, alias)
         refuseInput(on: name)
-        guard ctc_link_up(route.descriptor, index) == 0 else {
-            let code = errno
+        var failure: KernelMirrorError?
+        if ctc_clsact_add(route.descriptor, index) < 0 {
+            failure = KernelMirrorError(.qdisc, subject: name, code: errno)
+        } else if ctc_drop_filter_add(route.descriptor, index, 0, dropPriority) != 0 {
+            failure = KernelMirrorError(.filter, subject: name, code: errno, detail: "the drop filter on its ingress")
+        } else if ctc_link_up(route.descriptor, index) != 0 {
+            failure = KernelMirrorError(step, subject: name, code: errno)
+        }
+        if let failure {
             _ = ctc_link_delete(route.descriptor, index)
-            throw KernelMirrorError(step, subject: name, code: code)
+            throw failure
         }
     }
 

@@ -47,21 +47,27 @@ public struct AgentRuntime: Service {
         let watcher = platforms.isEmpty
             ? InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
             : InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval * 2, platformPollInterval: settings.inventoryInterval)
+        // The control channel opens once the workload namespaces are swept: a sweep running beside the first
+        // taps would take their filters (they carry this run's marks too).
+        let (swept, sweepDone) = AsyncStream<Never>.makeStream()
         // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    var swept = false
+                    defer { sweepDone.finish() }
+                    var first = true
                     for await inventory in watcher.updates() {
                         let wire = inventory.wireInventory
-                        if !swept {
+                        if first {
                             await KernelMirrorSweep.sweepWorkloads(of: wire, owner: mirrorOwner, logger: logger)
-                            swept = true
+                            sweepDone.finish()
+                            first = false
                         }
                         await board.publish(wire)
                     }
                 }
                 group.addTask {
+                    for await _ in swept {}
                     await keepConnected(connector: connector, reconciler: reconciler, board: board)
                 }
             }

@@ -23,7 +23,7 @@ public struct AgentSettings: Sendable {
     /// The CRI socket asked for pods (`--cri-socket`); wins over the configuration file's `cri-socket`.
     public var criSocket: String?
     /// Whether taps may be mirrored in the kernel (`--datapath`).
-    public var datapath: DatapathPreference = .auto
+    public var datapath: DatapathPreference = .userspace
 
     public init(servers: ServerList, joinToken: String? = nil, name: String, dataDirectory: URL,
                 configurationPath: String? = nil, tunnelAddress: String? = nil,

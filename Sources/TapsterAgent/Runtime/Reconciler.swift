@@ -70,7 +70,7 @@ actor Reconciler {
     private(set) var appliedRevision: UInt64 = 0
 
     init(hostName: String, tunnelAddress: String?, connector: AgentConnector, inventory: InventoryBoard,
-         datapath: DatapathPreference = .auto, logger: Logger) {
+         datapath: DatapathPreference = .userspace, logger: Logger) {
         self.inventory = inventory
         self.datapathPreference = datapath
         self.hostName = hostName
@@ -207,7 +207,7 @@ actor Reconciler {
                 let source = try await kernel.add(plan)
                 tap.current[plan] = source
                 return source
-            } catch where error.kernelLacksSupport && tap.sessions.isEmpty {
+            } catch where error.needsUserspace && tap.sessions.isEmpty {
                 kernel.close()
                 tap.kernel = nil
                 tap.datapath = .userspace(reason: "the kernel could not mirror: \(error)")

@@ -38,12 +38,15 @@ final class DataPlaneLab: @unchecked Sendable {
     private var agentStarts = 0
     /// More of each agent's configuration file (e.g. `docker-socket: …`), after the lab's own keys.
     private let agentYAML: String
+    /// More of each `tapster agent`'s arguments (e.g. `--datapath kernel`).
+    private let agentArguments: [String]
 
     /// Builds the lab, runs `body`, and tears everything down — also when `body` throws. `hosts` lists the
     /// roles each simulated host (each with its own agent) owns; by default one host owns them all.
-    /// `serverArguments` are added to `tapster serve`'s, `agentYAML` to each agent's configuration file.
+    /// `serverArguments` are added to `tapster serve`'s, `agentYAML` to each agent's configuration file and
+    /// `agentArguments` to each `tapster agent`'s.
     static func with(roles: [String] = ["web", "db", "peer", "mon"], hosts: [[String]]? = nil, serverArguments: [String] = [],
-                     agentYAML: String = "", _ body: (DataPlaneLab) async throws -> Void) async throws {
+                     agentYAML: String = "", agentArguments: [String] = [], _ body: (DataPlaneLab) async throws -> Void) async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
         let topology = try NetnsTopology(roles: roles)
         defer { topology.remove() }
@@ -51,7 +54,8 @@ final class DataPlaneLab: @unchecked Sendable {
         defer { scratch.remove() }
         try await ServerProcess.with(binary: binary, arguments: serverArguments) { server in
             let lab = DataPlaneLab(binary: binary, topology: topology, scratch: scratch, server: server, adminToken: server.adminToken,
-                                   agentServers: server.agentAddress, hosts: hosts ?? [roles], agentYAML: agentYAML)
+                                   agentServers: server.agentAddress, hosts: hosts ?? [roles], agentYAML: agentYAML,
+                                   agentArguments: agentArguments)
             try await lab.run(body, servers: [server])
         }
     }
@@ -93,7 +97,7 @@ final class DataPlaneLab: @unchecked Sendable {
     }
 
     private init(binary: String, topology: NetnsTopology, scratch: ScratchDirectory, server: ServerProcess, adminToken: String,
-                 agentServers: String, hosts: [[String]], agentYAML: String = "") {
+                 agentServers: String, hosts: [[String]], agentYAML: String = "", agentArguments: [String] = []) {
         self.binary = binary
         self.topology = topology
         self.scratch = scratch
@@ -102,6 +106,7 @@ final class DataPlaneLab: @unchecked Sendable {
         self.agentServers = agentServers
         self.hosts = hosts
         self.agentYAML = agentYAML
+        self.agentArguments = agentArguments
         adminCLI = CLI(binary: binary, home: scratch.url.path + "/admin-home", server: server.url)
         ownerCLI = CLI(binary: binary, home: scratch.url.path + "/owner-home", server: server.url)
         agentNames = hosts.indices.map { "\(topology.prefix)-node\($0 + 1)" }
@@ -180,6 +185,7 @@ final class DataPlaneLab: @unchecked Sendable {
         var arguments = [binary, "agent", "--server", agentServers, "--name", name,
                          "--data-dir", scratch.url.path + "/agent-data-\(name)", "--config", configuration]
         if let joinToken { arguments += ["--join-token", joinToken] }
+        arguments += agentArguments
         agents[name] = try BackgroundProcess(name: "agent-\(agentStarts)", arguments, directory: scratch)
     }
 
