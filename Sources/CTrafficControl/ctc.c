@@ -50,7 +50,8 @@ static void ctc_unlock(int *unused) {
 struct ctc_message {
     union {
         struct nlmsghdr header;
-        char bytes[16384];
+        // A filter carries its program (8 bytes an instruction, up to the kernel's 4096) and its actions.
+        char bytes[40960];
     };
     int overflowed;
 };
@@ -209,7 +210,11 @@ static int ctc_dump(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *
                     errno = EAGAIN;
                     return -1;
                 }
-                return failed ? -1 : 0;
+                if (failed) {
+                    errno = ECANCELED;
+                    return -1;
+                }
+                return 0;
             }
             if (header->nlmsg_type == NLMSG_ERROR) {
                 struct nlmsgerr *error = NLMSG_DATA(header);
@@ -462,11 +467,12 @@ int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority) {
     return -1;
 }
 
-/// Starts a request of `type` about the agent's `cls_bpf` filter at `priority`, handle 1, on `ifindex`'s hook.
-static void ctc_begin_filter(struct ctc_message *m, uint16_t type, uint16_t flags, int ifindex, int egress, uint16_t priority) {
+/// Starts a request of `type` about the `cls_bpf` filter at `priority` with `handle` on `ifindex`'s hook.
+static void ctc_begin_filter(struct ctc_message *m, uint16_t type, uint16_t flags, int ifindex, int egress, uint16_t priority,
+                             uint32_t handle) {
     struct tcmsg *tc = ctc_begin_tc(m, type, flags, ifindex);
     tc->tcm_parent = ctc_hook(egress);
-    tc->tcm_handle = 1;
+    tc->tcm_handle = handle;
     tc->tcm_info = TC_H_MAKE((uint32_t)priority << 16, htons(ETH_P_ALL));
     ctc_put_string(m, TCA_KIND, "bpf");
 }
@@ -490,7 +496,7 @@ int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, co
                           uint16_t count, const struct ctc_mirror_actions *actions) {
     CTC_LOCKED;
     struct ctc_message m;
-    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority);
+    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority, actions->handle ? actions->handle : 1);
     struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
     ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
     ctc_put(&m, TCA_BPF_OPS, ops, (size_t)count * sizeof *ops);
@@ -539,7 +545,7 @@ int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, co
 int ctc_drop_filter_add(int fd, int ifindex, int egress, uint16_t priority) {
     CTC_LOCKED;
     struct ctc_message m;
-    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority);
+    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, egress, priority, 1);
     struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
     // In direct-action mode the program's result is the verdict: no action module (act_gact) is needed.
     struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, TC_ACT_SHOT);
@@ -551,15 +557,15 @@ int ctc_drop_filter_add(int fd, int ifindex, int egress, uint16_t priority) {
     return ctc_request(fd, &m);
 }
 
-int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority) {
+int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority, uint32_t handle) {
     CTC_LOCKED;
     struct ctc_message m;
-    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, egress, priority);
+    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, egress, priority, handle);
     return ctc_request(fd, &m);
 }
 
-/// Reads TCA_ACT_STATS into packets, bytes and failures (drops + overlimits).
-static void ctc_parse_action_stats(struct rtattr *stats, uint64_t *packets, uint64_t *bytes, uint64_t *failures) {
+/// Reads TCA_ACT_STATS into packets, bytes, drops and overlimits.
+static void ctc_parse_action_stats(struct rtattr *stats, uint64_t *packets, uint64_t *bytes, uint64_t *drops, uint64_t *overlimits) {
     int remaining = (int)RTA_PAYLOAD(stats);
     uint64_t packets64 = 0;
     int has64 = 0;
@@ -575,7 +581,8 @@ static void ctc_parse_action_stats(struct rtattr *stats, uint64_t *packets, uint
         } else if (item->rta_type == TCA_STATS_QUEUE && RTA_PAYLOAD(item) >= sizeof(struct gnet_stats_queue)) {
             struct gnet_stats_queue queue;
             memcpy(&queue, RTA_DATA(item), sizeof queue);
-            *failures = (uint64_t)queue.drops + queue.overlimits;
+            *drops = queue.drops;
+            *overlimits = queue.overlimits;
         }
     }
     if (has64) *packets = packets64;
@@ -618,7 +625,10 @@ static void ctc_each_action(struct nlmsghdr *header,
 static void ctc_collect_stats(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
     struct ctc_mirror_stats *out = context;
     if (strcmp(kind, "police") == 0) {
-        if (stats) ctc_parse_action_stats(stats, &out->police_packets, &out->police_bytes, &out->police_exceeded);
+        // A packet over the rate is counted as over the limit and, since its verdict is to drop, as dropped too:
+        // it is one packet.
+        uint64_t dropped = 0;
+        if (stats) ctc_parse_action_stats(stats, &out->police_packets, &out->police_bytes, &dropped, &out->police_exceeded);
         if (options) {
             int remaining = (int)RTA_PAYLOAD(options);
             for (struct rtattr *item = RTA_DATA(options); RTA_OK(item, remaining); item = RTA_NEXT(item, remaining)) {
@@ -630,16 +640,18 @@ static void ctc_collect_stats(const char *kind, struct rtattr *options, struct r
             }
         }
     } else if (strcmp(kind, "mirred") == 0) {
-        if (stats) ctc_parse_action_stats(stats, &out->mirred_packets, &out->mirred_bytes, &out->mirred_failures);
+        uint64_t drops = 0, overlimits = 0;
+        if (stats) ctc_parse_action_stats(stats, &out->mirred_packets, &out->mirred_bytes, &drops, &overlimits);
+        out->mirred_failures = drops + overlimits;
         if (cookie && RTA_PAYLOAD(cookie) >= 16) memcpy(out->cookie, RTA_DATA(cookie), 16);
     }
 }
 
-int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, struct ctc_mirror_stats *out) {
+int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, uint32_t handle, struct ctc_mirror_stats *out) {
     CTC_LOCKED;
     memset(out, 0, sizeof *out);
     struct ctc_message m;
-    ctc_begin_filter(&m, RTM_GETTFILTER, 0, ifindex, egress, priority);
+    ctc_begin_filter(&m, RTM_GETTFILTER, 0, ifindex, egress, priority, handle);
     static char answer[32768];
     if (ctc_transact(fd, &m, answer, sizeof answer) < 0) return -1;
     struct nlmsghdr *header = (struct nlmsghdr *)answer;
@@ -719,9 +731,8 @@ static int ctc_sweep_link(struct nlmsghdr *header, void *context) {
 /// interrupted attempt collected.
 static int ctc_dump_consistent(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context,
                                void (*reset)(void *), void *reset_context) {
-    struct ctc_message request = *m;
+    // ctc_dump changes only the header's flags (idempotently) and sequence: the request can be sent again as it is.
     for (int attempt = 0;; attempt++) {
-        *m = request;
         int status = ctc_dump(fd, m, each, context);
         if (status == 0 || errno != EAGAIN || attempt == 4) return status;
         reset(reset_context);

@@ -68,9 +68,12 @@ struct ctc_mirror_actions {
     uint32_t police_index;
     /// 16 bytes carried by every action: how ``ctc_sweep`` recognises them.
     const uint8_t *cookie;
+    /// The filter's handle (0: 1). A handle of the tap's own means a delete by priority and handle can only
+    /// ever remove the tap's filter, even if someone replaced it at that priority.
+    uint32_t handle;
 };
 
-/// Adds on `ifindex`'s clsact hook, at `priority` with handle 1, a `cls_bpf` filter running the classic BPF
+/// Adds on `ifindex`'s clsact hook, at `priority` with `actions->handle`, a `cls_bpf` filter running the classic BPF
 /// program `ops` (`count` instructions, for Ethernet frames) with `actions` on what it matches.
 int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, const struct sock_filter *ops,
                           uint16_t count, const struct ctc_mirror_actions *actions);
@@ -79,8 +82,8 @@ int ctc_mirror_filter_add(int fd, int ifindex, int egress, uint16_t priority, co
 /// packet that reaches it: how the mirror's own devices refuse what was not sent through them by the agent.
 int ctc_drop_filter_add(int fd, int ifindex, int egress, uint16_t priority);
 
-/// Deletes the filter at `priority`, handle 1, on `ifindex`'s clsact hook.
-int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority);
+/// Deletes the filter at `priority` with `handle` on `ifindex`'s clsact hook.
+int ctc_filter_delete(int fd, int ifindex, int egress, uint16_t priority, uint32_t handle);
 
 /// The statistics of a mirror filter's actions.
 struct ctc_mirror_stats {
@@ -97,8 +100,8 @@ struct ctc_mirror_stats {
     uint8_t cookie[16];
 };
 
-/// Reads the statistics of the filter at `priority`, handle 1 (ENOENT when it is gone).
-int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, struct ctc_mirror_stats *out);
+/// Reads the statistics of the filter at `priority` with `handle` (ENOENT when it is gone).
+int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, uint32_t handle, struct ctc_mirror_stats *out);
 
 /// Deletes, on every interface of the socket's namespace, each cls_bpf filter of a clsact hook whose
 /// actions carry a cookie starting with the `magic_length` bytes of `magic`, then each interface whose alias

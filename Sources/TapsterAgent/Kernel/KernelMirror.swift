@@ -70,15 +70,16 @@ final class KernelMirror: Sendable {
         self.host = host
         self.tunnelIndex = index
         self.bandwidthCap = bandwidthCap
-        Task { [weak self] in
-            // The deadline is the wall clock's, which may be stepped: it is looked at again at least every second.
-            while true {
+        // The task holds the mirror until its deadline or its close, whichever comes first: a mirror dropped
+        // without close() is still removed at its deadline. The deadline is the wall clock's, which may be
+        // stepped: it is looked at again at least every second.
+        Task { [self] in
+            while !state.withLock({ $0.closed }) {
                 let left = deadline.timeIntervalSinceNow
                 guard left > 0 else { break }
                 try? await Task.sleep(for: .seconds(min(left, 1)))
-                if self == nil { return }
             }
-            self?.close(reason: .deadline)
+            close(reason: .deadline)
         }
     }
 
@@ -96,7 +97,7 @@ final class KernelMirror: Sendable {
         }
         let leg = try await leg(for: plan.source.namespace)
         let source = try KernelMirrorSource.install(plan: plan, program: program, route: leg.route, mirrorTo: leg.workloadEnd,
-                                                    cookie: names.cookie)
+                                                    cookie: names.cookie, handle: names.filterHandle)
         let added = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.sources.append(source)
@@ -111,7 +112,7 @@ final class KernelMirror: Sendable {
         let legs = state.withLock { Array($0.legs.values) }
         var counters = CaptureCounters()
         var stats = ctc_mirror_stats()
-        for (position, leg) in legs.enumerated() where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, &stats) == 0 {
+        for (position, leg) in legs.enumerated() where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 {
             // The police action is one for the tap: its count is read once.
             if position == 0 { counters.capDrops = stats.police_exceeded }
             counters.sendDrops &+= stats.mirred_failures
@@ -212,13 +213,14 @@ final class KernelMirror: Sendable {
                     actions.police_index = policeIndex
                 }
                 actions.cookie = cookie.baseAddress
+                actions.handle = names.filterHandle
                 return ctc_mirror_filter_add(host.descriptor, hostEnd, 0, priority, program.baseAddress, UInt16(program.count), &actions)
             }
         }
         guard status == 0 else { throw KernelMirrorError(.filter, subject: subject, code: errno) }
         if bandwidthCap != nil, policeIndex == 0 {
             var stats = ctc_mirror_stats()
-            if ctc_mirror_filter_stats(host.descriptor, hostEnd, 0, priority, &stats) == 0 {
+            if ctc_mirror_filter_stats(host.descriptor, hostEnd, 0, priority, names.filterHandle, &stats) == 0 {
                 state.withLock { if $0.policeIndex == 0 { $0.policeIndex = stats.police_index } }
             }
         }

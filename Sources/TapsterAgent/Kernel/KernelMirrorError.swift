@@ -38,7 +38,7 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
     var needsUserspace: Bool {
         [EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT].contains(code) || (step == .tunnel && code == EINVAL)
             || ((step == .filter || step == .qdisc) && code == ENOENT) || step == .linkType || step == .hostNamespace
-            || (step == .program && code == E2BIG)
+            || (step == .program && code == E2BIG) || (step == .filter && code == EMSGSIZE)
     }
 
     var description: String {

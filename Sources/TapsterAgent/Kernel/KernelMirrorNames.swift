@@ -68,6 +68,13 @@ struct KernelMirrorNames: Sendable {
     /// The cookie of every action made for the tap: the agent's prefix, then 4 bytes of the tap's hash.
     var cookie: [UInt8] { owner.cookiePrefix + Self.bytes(tapHash, count: 4) }
 
+    /// The handle of every filter made for the tap (the first 4 bytes of its hash, never 0 or 1 — 1 is the
+    /// drop filters'): a delete by priority and handle then only ever removes the tap's own filter.
+    var filterHandle: UInt32 {
+        let handle = UInt32(truncatingIfNeeded: tapHash >> 32)
+        return handle > 1 ? handle : handle + 2
+    }
+
     /// The first `count` bytes of `value`, most significant first.
     static func bytes(_ value: UInt64, count: Int) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }

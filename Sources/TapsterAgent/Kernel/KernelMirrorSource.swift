@@ -27,21 +27,23 @@ final class KernelMirrorSource: SourceCapture {
     private let interface: Int32
     private let hooks: [Hook]
     private let cookie: [UInt8]
+    private let handle: UInt32
     private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
 
-    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], cookie: [UInt8]) {
+    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], cookie: [UInt8], handle: UInt32) {
         self.plan = plan
         self.route = route
         self.interface = interface
         self.hooks = hooks
         self.cookie = cookie
+        self.handle = handle
     }
 
     /// Adds the filters of `plan` on its interface, in the namespace `route` was opened in, mirroring to the
     /// interface `mirrorTo` of that namespace.
     /// - Throws: ``KernelMirrorError``; whatever was added is removed first.
     static func install(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, mirrorTo: Int32,
-                        cookie: [UInt8]) throws(KernelMirrorError) -> KernelMirrorSource {
+                        cookie: [UInt8], handle: UInt32) throws(KernelMirrorError) -> KernelMirrorSource {
         let subject = "\(plan.source)"
         let interface = ctc_link_find(route.descriptor, plan.source.interface, nil, nil)
         guard interface >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
@@ -50,14 +52,14 @@ final class KernelMirrorSource: SourceCapture {
         guard type == ethernet else { throw KernelMirrorError(.linkType, subject: subject, detail: "not Ethernet (ARPHRD \(type))") }
         let hooks = try KernelQdiscs.shared.installing(on: interface, in: plan.source.namespace, route: route, subject: subject) {
             () throws(KernelMirrorError) -> [Hook] in
-            try addFilters(plan: plan, program: program, route: route, interface: interface, mirrorTo: mirrorTo, cookie: cookie)
+            try addFilters(plan: plan, program: program, route: route, interface: interface, mirrorTo: mirrorTo, cookie: cookie, handle: handle)
         }
-        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, cookie: cookie)
+        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, cookie: cookie, handle: handle)
     }
 
     /// Adds one filter per hook of `plan`'s direction; on failure removes those it added and throws.
     private static func addFilters(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, interface: Int32, mirrorTo: Int32,
-                                   cookie: [UInt8]) throws(KernelMirrorError) -> [Hook] {
+                                   cookie: [UInt8], handle: UInt32) throws(KernelMirrorError) -> [Hook] {
         let subject = "\(plan.source)"
         var hooks: [Hook] = []
         let instructions = program.instructions.map(\.socketFilter)
@@ -74,13 +76,14 @@ final class KernelMirrorSource: SourceCapture {
                     actions.target_ifindex = mirrorTo
                     actions.mirror = 1
                     actions.cookie = cookie.baseAddress
+                    actions.handle = handle
                     return ctc_mirror_filter_add(route.descriptor, interface, egress ? 1 : 0, priority, program.baseAddress,
                                                  count, &actions)
                 }
             }
             guard status == 0 else {
                 let code = errno
-                for hook in hooks { _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority) }
+                for hook in hooks { _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle) }
                 throw KernelMirrorError(.filter, subject: subject, code: code)
             }
             hooks.append(Hook(egress: egress, priority: priority))
@@ -107,11 +110,17 @@ final class KernelMirrorSource: SourceCapture {
         var counters = CaptureCounters()
         var stats = ctc_mirror_stats()
         for hook in hooks {
-            guard ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, &stats) == 0,
-                  withUnsafeBytes(of: stats.cookie, { Array($0) }) == cookie else {
+            switch read(hook, into: &stats) {
+            case .ours:
+                break
+            case .gone:
                 let reason = "the mirror filter on \(plan.source.interface) (\(hook.egress ? "egress" : "ingress"), priority "
                     + "\(hook.priority)) was removed by someone else"
                 fail(reason)
+                return current.withLock { $0.last }
+            case .unreadable:
+                // A request that failed (a timeout, no buffer): the filter is still there as far as anyone
+                // knows; the counters stay as last read until the next try.
                 return current.withLock { $0.last }
             }
             counters.packets &+= stats.mirred_packets
@@ -151,14 +160,26 @@ final class KernelMirrorSource: SourceCapture {
         if first { removeFilters() }
     }
 
-    /// Deletes the source's filters — each only while it still carries the tap's cookie: a priority the agent
-    /// used may since hold someone else's filter.
+    /// What reading a hook's filter found.
+    private enum Reading { case ours, gone, unreadable }
+
+    /// Reads the statistics of `hook`'s filter: the tap's (its handle and cookie), gone (the kernel has no
+    /// filter there, or one without the tap's cookie), or unreadable (the request failed otherwise).
+    private func read(_ hook: Hook, into stats: inout ctc_mirror_stats) -> Reading {
+        guard ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle, &stats) == 0 else {
+            return [ENOENT, EINVAL, ENODEV].contains(errno) ? .gone : .unreadable
+        }
+        return withUnsafeBytes(of: stats.cookie, { Array($0) }) == cookie ? .ours : .gone
+    }
+
+    /// Deletes the source's filters: by priority and the tap's own handle, so only the tap's filter can go,
+    /// and not when it is known to carry someone else's cookie (a filter the agent cannot read is deleted
+    /// anyway: leaving it would mirror past the tap's end).
     private func removeFilters() {
         KernelQdiscs.shared.removing(on: interface, in: plan.source.namespace, route: route) {
             var stats = ctc_mirror_stats()
-            for hook in hooks where ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, &stats) == 0
-                && withUnsafeBytes(of: stats.cookie, { Array($0) }) == cookie {
-                _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority)
+            for hook in hooks where read(hook, into: &stats) != .gone {
+                _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle)
             }
         }
     }

@@ -51,7 +51,10 @@ final class KernelQdiscs: Sendable {
         guard added.contains(key) else { return }
         let ingress = ctc_filter_count(route.descriptor, key.interface, 0)
         let egress = ctc_filter_count(route.descriptor, key.interface, 1)
-        if ingress == 0, egress == 0, ctc_clsact_delete(route.descriptor, key.interface) == 0 || errno == EINVAL || errno == ENOENT {
+        // The interface may be gone, and its qdisc with it.
+        if ingress < 0, errno == ENODEV {
+            added.remove(key)
+        } else if ingress == 0, egress == 0, ctc_clsact_delete(route.descriptor, key.interface) == 0 || [EINVAL, ENOENT, ENODEV].contains(errno) {
             added.remove(key)
         }
     }

@@ -47,9 +47,11 @@ public struct AgentRuntime: Service {
         let watcher = platforms.isEmpty
             ? InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
             : InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval * 2, platformPollInterval: settings.inventoryInterval)
-        // The control channel opens once the workload namespaces are swept: a sweep running beside the first
-        // taps would take their filters (they carry this run's marks too).
+        // With the kernel datapath, the control channel opens once the workload namespaces are swept (a sweep
+        // running beside the first taps would take their filters: they carry this run's marks too) — or after
+        // ``sweepWait`` when the first scan takes longer, so a scan that keeps failing cannot keep the agent away.
         let (swept, sweepDone) = AsyncStream<Never>.makeStream()
+        let waitsForSweep = settings.datapath == .kernel
         // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -67,13 +69,36 @@ public struct AgentRuntime: Service {
                     }
                 }
                 group.addTask {
-                    for await _ in swept {}
+                    if waitsForSweep, !(await Self.finished(swept, within: Self.sweepWait)) {
+                        logger.warning("connecting before the first inventory scan swept the workload namespaces",
+                                       metadata: ["waited": "\(Self.sweepWait)"])
+                    }
                     await keepConnected(connector: connector, reconciler: reconciler, board: board)
                 }
             }
         }
         logger.info("shutting down: stopping every capture")
         await reconciler.stopAll()
+    }
+
+    /// How long the control channel waits for the start-up sweep of workload namespaces (kernel datapath).
+    static let sweepWait: Duration = .seconds(30)
+
+    /// Whether `stream` finished within `timeout`.
+    private static func finished(_ stream: AsyncStream<Never>, within timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await _ in stream {}
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Runs the control channel until cancelled, reconnecting with backoff — each time to the rotation's
