@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// Stored captures are refused while the filesystem capture store has less free than this
     /// (`--capture-store-free-floor`); `nil`: ``CaptureSettings/storeFreeSpaceFloor``'s default.
     public var captureStoreFreeFloor: Int64?
+    /// How long flow records are kept (`--flow-retention`).
+    public var flowRetention: TimeInterval = FlowService.defaultRetention
     /// Where stored captures go: `s3://bucket/prefix?endpoint=…` (`--capture-store`); `nil` for the
     /// filesystem under ``capturesDirectory``.
     public var captureStore: String?

@@ -25,7 +25,8 @@ public enum TapsterServer {
             let pki = try await AgentPKI.load(directory: configuration.pkiDirectory, store: store)
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
             let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings,
-                                            identityConfiguration: configuration.identity, logger: logger)
+                                            identityConfiguration: configuration.identity, flowRetention: configuration.flowRetention,
+                                            logger: logger)
             let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications, servesAgents: true)
             // Subscribed before anything is published, so that the other replicas hear every change.
             let relay: [any Service] = store.carriesNotifications
@@ -81,7 +82,8 @@ public enum TapsterServer {
                                        refusals: controlPlane.refusals, logger: logger), AgentHubService(hub: controlPlane.agentHub),
                        CaptureBrokerService(captures: controlPlane.captures, logger: logger),
                        AgentPresenceService(fleet: controlPlane.fleet, logger: logger),
-                       CaptureRetentionSweeper(captures: controlPlane.captures, logger: logger)] + services,
+                       CaptureRetentionSweeper(captures: controlPlane.captures, logger: logger),
+                       FlowRetentionSweeper(flows: controlPlane.flows, logger: logger)] + services,
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
@@ -105,6 +107,7 @@ public enum TapsterServer {
         NamespaceMappingRoutes(catalog: controlPlane.catalog).register(on: api)
         AgentRoutes(fleet: controlPlane.fleet).register(on: api)
         AuditRoutes(audit: controlPlane.audit).register(on: api)
+        FlowRoutes(flows: controlPlane.flows).register(on: api)
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
         NeutronRoutes(neutron: controlPlane.neutron, externalURL: controlPlane.broker.settings.externalURL).register(on: router)
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).

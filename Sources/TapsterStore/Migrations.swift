@@ -35,6 +35,7 @@ enum Migrations {
         Migration(version: 11, name: "tap match counts", statements: tapMatchCounts),
         Migration(version: 12, name: "workloads by host", statements: [], postgresStatements: workloadNamesInByteOrder),
         Migration(version: 13, name: "users of identity providers", statements: externalIdentities),
+        Migration(version: 14, name: "flows", statements: flows),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -299,5 +300,32 @@ enum Migrations {
     private static let externalIdentities: [SQLQueryString] = [
         "ALTER TABLE users ADD COLUMN external_key TEXT",
         "CREATE UNIQUE INDEX users_external_key ON users (external_key)",
+    ]
+
+    /// Flow records of `flows` taps (``FlowStore``), one row per flow replaced by each newer record, and the HTTP
+    /// exchanges read from them. `workload` is `host/workload`; `tenant` the tapped workload's when recorded.
+    private static let flows: [SQLQueryString] = [
+        """
+        CREATE TABLE flows (
+            id TEXT PRIMARY KEY,
+            tap_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            workload TEXT NOT NULL,
+            tenant TEXT,
+            first_seen_ms BIGINT NOT NULL,
+            last_seen_ms BIGINT NOT NULL,
+            body TEXT NOT NULL)
+        """,
+        "CREATE INDEX flows_last_seen ON flows (last_seen_ms)",
+        "CREATE INDEX flows_tenant ON flows (tenant, last_seen_ms)",
+        """
+        CREATE TABLE http_exchanges (
+            flow_id TEXT NOT NULL,
+            tenant TEXT,
+            requested_at_ms BIGINT NOT NULL,
+            body TEXT NOT NULL)
+        """,
+        "CREATE INDEX http_exchanges_flow ON http_exchanges (flow_id)",
+        "CREATE INDEX http_exchanges_requested ON http_exchanges (requested_at_ms)",
     ]
 }

@@ -287,8 +287,8 @@ public protocol StoreSession: Sendable {
     func setSetting(_ key: String, _ value: String) async throws
 }
 
-/// A store: a ``StoreSession`` that can also run a group of operations in one transaction.
-public protocol Store: StoreSession {
+/// A store: a ``StoreSession`` that can also run a group of operations in one transaction, and keeps flows.
+public protocol Store: StoreSession, FlowStore {
     /// Creates or upgrades the schema. Idempotent.
     func migrate() async throws
     /// Runs `body` in one transaction on one connection; commits when it returns, rolls back when it throws.

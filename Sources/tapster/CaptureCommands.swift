@@ -99,20 +99,3 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
         }
     }
 }
-
-/// `--server` and `--token`, for verbs whose output is not a table (so `-o` is theirs).
-struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The Tapster server's URL.",
-                               discussion: "Default: $TAPSTER_SERVER, else the saved login, else \(ClientConfiguration.defaultServer).",
-                               valueName: "url"))
-    var server: String?
-
-    @Option(help: ArgumentHelp("The API token to use.", discussion: "Default: $TAPSTER_TOKEN, else the saved login.", valueName: "token"))
-    var token: String?
-
-    /// Runs `body` as ``ClientCommand`` does: one line on standard error and a non-zero exit on failure.
-    func run(_ body: (CommandSession) async throws -> Void) async throws {
-        let status = await CommandRunner.run(server: server, token: token, output: .table, body)
-        if status != ExitStatus.success { throw ExitCode(status) }
-    }
-}

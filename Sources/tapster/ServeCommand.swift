@@ -52,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
             transform: Parse.byteCount)
     var captureStoreFreeFloor: ByteCount?
 
+    @Option(name: .long, help: "How long flow records of `flows` taps are kept (e.g. 24h, the default).", transform: Parse.duration)
+    var flowRetention: TapDuration?
+
     @Option(name: .long, help: ArgumentHelp(
         "Where stored captures go: s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
         discussion: "Default: the filesystem under <data-dir>/captures."))
@@ -127,6 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.captureStore = captureStore
         configured.captureTotalBuffer = captureTotalBuffer.map { Int(clamping: $0.bytes) }
         configured.captureStoreFreeFloor = captureStoreFreeFloor.map { Int64(clamping: $0.bytes) }
+        if let flowRetention { configured.flowRetention = TimeInterval(flowRetention.seconds) }
         configured.replicaName = replicaName
         configured.agentAdvertiseAddress = agentAdvertiseAddress
         do {

@@ -79,6 +79,7 @@ struct FuzzAgentMessageTests {
                     switch message.kind {
                     case .inventory(let inventory)?: try await controlPlane.fleet.reportInventory(Self.agent, inventory)
                     case .status(let report)?: try await controlPlane.fleet.reportStatus(Self.agent, report)
+                    case .flows(let report)?: try await controlPlane.flows.record(agent: Self.agent, report.flows.map(FlowRecord.init))
                     case .hello?, nil: break
                     }
                 } catch {

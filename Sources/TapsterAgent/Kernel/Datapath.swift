@@ -56,6 +56,8 @@ enum Datapath: Equatable, Sendable {
             return .userspace(reason: "monitor ports are delivered by the agent, through the veth's other end")
         case .serverStream:
             return .userspace(reason: "streams are written by the agent")
+        case .flows:
+            return .userspace(reason: "flows are summarised by the agent")
         case .unsupported(let reason):
             return .userspace(reason: reason)
         }

@@ -45,6 +45,9 @@ final actor SinkFactory {
         case .serverStream:
             guard let upload else { throw SinkError.unsupportedDestination("stream without an upload") }
             return try StreamSink(upload: upload, interfaceIndex: UInt32(index), snaplen: UInt32(plan.effectiveSnaplen))
+        case .flows:
+            // WIRING IN PROGRESS (#13): replaced by the flow sink before this lands.
+            throw SinkError.unsupportedDestination("flow taps are not wired into this agent yet")
         case .unsupported(let reason):
             throw SinkError.unsupportedDestination(reason)
         }

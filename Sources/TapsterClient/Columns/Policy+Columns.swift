@@ -27,6 +27,7 @@ extension TargetSpec {
         case .port: portId.map { "port \($0)" } ?? ""
         case .stream: "requester (live stream)"
         case .store: "object storage"
+        case .flows: "flow records (no packets)"
         }
     }
 
@@ -40,7 +41,7 @@ extension TargetSpec {
             [vni.map { "vni \($0)" }, udpPort.map { "udp \($0)" }].compactMap { $0 }.joined(separator: ", ")
         case .gre: greKey.map { "key \($0)" } ?? ""
         case .store: retention.map { "retention \($0)" } ?? ""
-        case .port, .stream: ""
+        case .port, .stream, .flows: ""
         }
     }
 }

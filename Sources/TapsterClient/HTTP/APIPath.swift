@@ -22,6 +22,11 @@ public enum APIPath {
 
     /// `?key=value&…` for the parameters that have a value, in the given order; empty when none do.
     public static func query(_ parameters: KeyValuePairs<String, String?>) -> String {
+        query(parameters.map { ($0.key, $0.value) })
+    }
+
+    /// `?key=value&…` for the parameters that have a value, in the given order; empty when none do.
+    public static func query(_ parameters: [(key: String, value: String?)]) -> String {
         let pairs = parameters.compactMap { key, value in
             value.map { "\(escape(key))=\(escape($0))" }
         }

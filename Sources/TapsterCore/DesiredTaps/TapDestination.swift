@@ -15,6 +15,8 @@ public enum TapDestination: Hashable, Sendable {
     /// replica of the agent's control channel when nil. Packets go where the capture's reader is, never
     /// through the database.
     case serverStream(captureID: String, replicaAddress: String? = nil)
+    /// Summarised into flow records sent on the control channel: no packet leaves the host.
+    case flows
     /// A destination this agent cannot send to: none was given, or a kind or encapsulation newer than the
     /// agent. Kept rather than dropped, so the tap still runs and reports `reason` as its sources' failure.
     case unsupported(reason: String)

@@ -12,6 +12,8 @@ public enum TargetKind: String, Codable, Sendable, CaseIterable {
     case stream
     /// Written to object storage for later download.
     case store
+    /// Summarised by the agents into flow records (and the HTTP exchanges they carry): no packet leaves the host.
+    case flows
 
     /// Whether packets are encapsulated and sent to ``TargetSpec/destination``.
     public var isTunnel: Bool { self == .erspan || self == .vxlan || self == .gre }
@@ -115,6 +117,12 @@ public struct TargetSpec: Codable, Sendable, Equatable {
             guard Identifier.isIdentifier(port) else { throw TapsterError.invalid("port_id", "\"\(port)\" is not a port (interface) id") }
         } else {
             try Validation.absent(portId, field: "port_id", because: because)
+        }
+        if kind == .flows {
+            try Validation.absent(payload, field: "payload", because: because + " (it keeps no payload)")
+            try Validation.absent(bandwidthCap, field: "bandwidth_cap", because: because + " (no packet leaves the host)")
+            // The agent reads whole packets to summarise them; none is sent, so there is no payload to show.
+            v.payload = nil
         }
         if kind == .store {
             v.retention = retention ?? TargetSpec.defaultRetention

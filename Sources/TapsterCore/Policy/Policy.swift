@@ -1,6 +1,8 @@
 /// The kinds of object the policy rules over.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case tenant, user, token, target, filter, grant, tap, capture, workload, agent, audit
+    /// Flow records and the HTTP exchanges read from them (``FlowRecord``).
+    case flow
     /// A rule giving Kubernetes namespaces to a tenant (read by owners of that tenant, made by admins).
     case namespaceMapping = "namespace-mapping"
 }
@@ -63,7 +65,8 @@ public enum Policy {
         case (.user, .read), (.user, .update):
             if case .collection = subject, action == .update { return .forbidden("owners change only their own account") }
             return .allow
-        case (.tenant, .read), (.target, .read), (.filter, .read), (.grant, .read), (.workload, .read), (.audit, .read), (.namespaceMapping, .read):
+        case (.tenant, .read), (.target, .read), (.filter, .read), (.grant, .read), (.workload, .read), (.audit, .read), (.namespaceMapping, .read),
+             (.flow, .read):
             return .allow
         case (.agent, _):
             return .forbidden("only admins and auditors see agents")

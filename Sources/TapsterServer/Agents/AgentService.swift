@@ -194,6 +194,13 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         case .status(let report)?:
             try await controlPlane.fleet.reportStatus(name, report, address: address)
             controlPlane.fleet.agentSeen(name, appliedRevision: report.revision)
+        case .flows(let report)?:
+            let refused = try await controlPlane.flows.record(agent: name, report.flows.map(FlowRecord.init))
+            if refused > 0 {
+                logger.warning("flow records refused (not a flows tap, or a workload not on the agent's host)",
+                               metadata: ["agent": "\(name)", "refused": "\(refused)"])
+            }
+            controlPlane.fleet.agentSeen(name)
         case nil:
             controlPlane.fleet.agentSeen(name)
         }
@@ -241,6 +248,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         case .hello: "Hello"
         case .inventory: "Inventory"
         case .status: "StatusReport"
+        case .flows: "FlowReport"
         }
     }
 }

@@ -165,6 +165,8 @@ enum DesiredTapsPlanner {
                           udpPort: UInt16(truncatingIfNeeded: UInt32(clamping: target.spec.udpPort ?? TargetSpec.defaultVXLANPort)))
         case .gre:
             return .gre(address: address, key: target.spec.greKey)
+        case .flows:
+            return .flows
         case .stream, .store, .port:
             // To the replica that runs the capture (where its reader is), whichever replica plans.
             return .serverStream(captureID: tap.id, replicaAddress: tap.capture?.replica?.agentAddress)

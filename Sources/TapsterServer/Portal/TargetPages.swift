@@ -64,8 +64,11 @@ struct TargetPages {
         case .port: parts.append("into port \(spec.portId ?? "?")")
         case .stream: parts.append("streamed to the requester")
         case .store: parts.append("stored for \(spec.retention?.description ?? TargetSpec.defaultRetention.description)")
+        case .flows: parts.append("summarised into flow records; no packet leaves the host")
         }
-        parts.append(spec.effectivePayload == .full ? "full packets" : "headers only (\(spec.effectivePayload.snaplen) bytes)")
+        if spec.kind != .flows {
+            parts.append(spec.effectivePayload == .full ? "full packets" : "headers only (\(spec.effectivePayload.snaplen) bytes)")
+        }
         return parts.joined(separator: "; ")
     }
 

@@ -37,6 +37,8 @@ public struct ControlPlane: Sendable {
     public let refusals: RefusalAuditor
     /// The Neutron TaaS API's facade.
     public let neutron: NeutronService
+    /// Flow records of `flows` taps: agents' reports, listings, the map, observed APIs, retention.
+    public let flows: FlowService
 
     public var store: any Store { context.store }
     /// Every committed change to taps, filters, targets, workloads and agents, for whoever acts on them.
@@ -49,7 +51,8 @@ public struct ControlPlane: Sendable {
     ///   - identityConfiguration: the identity providers trusted besides Tapster's own accounts.
     public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11,
                 agentPKI: AgentPKI? = nil, captureSettings: CaptureSettings = CaptureSettings(),
-                identityConfiguration: IdentityConfiguration = .localOnly, logger: Logger) {
+                identityConfiguration: IdentityConfiguration = .localOnly, flowRetention: TimeInterval = FlowService.defaultRetention,
+                logger: Logger) {
         let context = ServiceContext(store: store, clock: clock, changes: ChangeFeed(), logger: logger)
         self.context = context
         self.agentHub = AgentHub(store: store, changes: context.changes, clock: clock, logger: logger)
@@ -71,5 +74,6 @@ public struct ControlPlane: Sendable {
         self.fleet = FleetService(context: context, agentHub: agentHub, agentPKI: agentPKI, tapCounters: TapCounters(), refusals: refusals)
         self.audit = AuditService(context: context)
         self.neutron = NeutronService(context: context, catalog: catalog, taps: taps, filterCompiler: filterCompiler)
+        self.flows = FlowService(context: context, retention: flowRetention)
     }
 }

@@ -149,12 +149,21 @@ public nonisolated struct Tapster_Agent_V1_AgentMessage: Sendable {
     set {kind = .status(newValue)}
   }
 
+  public var flows: Tapster_Agent_V1_FlowReport {
+    get {
+      if case .flows(let v)? = kind {return v}
+      return Tapster_Agent_V1_FlowReport()
+    }
+    set {kind = .flows(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case hello(Tapster_Agent_V1_Hello)
     case inventory(Tapster_Agent_V1_Inventory)
     case status(Tapster_Agent_V1_StatusReport)
+    case flows(Tapster_Agent_V1_FlowReport)
 
   }
 
@@ -329,6 +338,12 @@ public nonisolated struct Tapster_Agent_V1_TapStatus: Sendable {
   /// Why not in the kernel, for "userspace".
   public var datapathReason: String = String()
 
+  /// `flows` taps: flows the agent's bounded table had no room for, and HTTP messages it could not read
+  /// (since the tap started on this host).
+  public var flowsDropped: UInt64 = 0
+
+  public var httpUnparsed: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -378,6 +393,214 @@ public nonisolated struct Tapster_Agent_V1_TapStatus: Sendable {
     ]
 
   }
+
+  public init() {}
+}
+
+/// Flow summaries of `flows` taps: each live flow at least every 10 seconds and once when it ends. Counters
+/// are totals since the flow was first seen, so a record sent twice changes nothing. Never payload.
+public nonisolated struct Tapster_Agent_V1_FlowReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var flows: [Tapster_Agent_V1_FlowRecord] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tapster_Agent_V1_FlowRecord: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tapID: String {
+    get {_storage._tapID}
+    set {_uniqueStorage()._tapID = newValue}
+  }
+
+  /// The tapped workload and interface, on this host.
+  public var workload: String {
+    get {_storage._workload}
+    set {_uniqueStorage()._workload = newValue}
+  }
+
+  public var interface: String {
+    get {_storage._interface}
+    set {_uniqueStorage()._interface = newValue}
+  }
+
+  /// The IP protocol: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...
+  public var ipProtocol: UInt32 {
+    get {_storage._ipProtocol}
+    set {_uniqueStorage()._ipProtocol = newValue}
+  }
+
+  /// The side that opened the flow (sent the SYN, or the first packet), and the other.
+  public var clientAddress: String {
+    get {_storage._clientAddress}
+    set {_uniqueStorage()._clientAddress = newValue}
+  }
+
+  public var clientPort: UInt32 {
+    get {_storage._clientPort}
+    set {_uniqueStorage()._clientPort = newValue}
+  }
+
+  public var serverAddress: String {
+    get {_storage._serverAddress}
+    set {_uniqueStorage()._serverAddress = newValue}
+  }
+
+  public var serverPort: UInt32 {
+    get {_storage._serverPort}
+    set {_uniqueStorage()._serverPort = newValue}
+  }
+
+  public var packetsToServer: UInt64 {
+    get {_storage._packetsToServer}
+    set {_uniqueStorage()._packetsToServer = newValue}
+  }
+
+  public var bytesToServer: UInt64 {
+    get {_storage._bytesToServer}
+    set {_uniqueStorage()._bytesToServer = newValue}
+  }
+
+  public var packetsToClient: UInt64 {
+    get {_storage._packetsToClient}
+    set {_uniqueStorage()._packetsToClient = newValue}
+  }
+
+  public var bytesToClient: UInt64 {
+    get {_storage._bytesToClient}
+    set {_uniqueStorage()._bytesToClient = newValue}
+  }
+
+  /// TCP flags seen in each direction, OR-ed (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, ...).
+  public var tcpFlagsToServer: UInt32 {
+    get {_storage._tcpFlagsToServer}
+    set {_uniqueStorage()._tcpFlagsToServer = newValue}
+  }
+
+  public var tcpFlagsToClient: UInt32 {
+    get {_storage._tcpFlagsToClient}
+    set {_uniqueStorage()._tcpFlagsToClient = newValue}
+  }
+
+  public var firstSeenUnixNanos: Int64 {
+    get {_storage._firstSeenUnixNanos}
+    set {_uniqueStorage()._firstSeenUnixNanos = newValue}
+  }
+
+  public var lastSeenUnixNanos: Int64 {
+    get {_storage._lastSeenUnixNanos}
+    set {_uniqueStorage()._lastSeenUnixNanos = newValue}
+  }
+
+  /// Round-trip time from the TCP handshake, as seen on the tapped interface; 0 when unknown.
+  public var rttMicros: UInt64 {
+    get {_storage._rttMicros}
+    set {_uniqueStorage()._rttMicros = newValue}
+  }
+
+  public var end: Tapster_Agent_V1_FlowRecord.End {
+    get {_storage._end}
+    set {_uniqueStorage()._end = newValue}
+  }
+
+  /// HTTP/1.x exchanges completed on this flow since its previous record.
+  public var http: [Tapster_Agent_V1_HTTPExchange] {
+    get {_storage._http}
+    set {_uniqueStorage()._http = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum End: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Still open.
+    case live // = 0
+
+    /// TCP closed with FIN in both directions.
+    case fin // = 1
+
+    /// TCP reset.
+    case reset // = 2
+
+    /// Nothing seen for the idle timeout.
+    case idle // = 3
+
+    /// The tap stopped.
+    case stopped // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .live
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .live
+      case 1: self = .fin
+      case 2: self = .reset
+      case 3: self = .idle
+      case 4: self = .stopped
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .live: return 0
+      case .fin: return 1
+      case .reset: return 2
+      case .idle: return 3
+      case .stopped: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Tapster_Agent_V1_FlowRecord.End] = [
+      .live,
+      .fin,
+      .reset,
+      .idle,
+      .stopped,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One HTTP/1.x request and its response: never headers (other than Host), bodies, query values or cookies.
+public nonisolated struct Tapster_Agent_V1_HTTPExchange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var method: String = String()
+
+  /// The path with ids replaced by `{id}` (numbers, UUIDs, long hex), without the query.
+  public var pathTemplate: String = String()
+
+  public var host: String = String()
+
+  public var status: UInt32 = 0
+
+  /// From the request's first packet to the response's.
+  public var latencyMicros: UInt64 = 0
+
+  public var requestUnixNanos: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -516,14 +739,34 @@ public nonisolated struct Tapster_Agent_V1_Destination: Sendable {
     set {kind = .stream(newValue)}
   }
 
+  public var flows: Tapster_Agent_V1_Flows {
+    get {
+      if case .flows(let v)? = kind {return v}
+      return Tapster_Agent_V1_Flows()
+    }
+    set {kind = .flows(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case tunnel(Tapster_Agent_V1_Tunnel)
     case port(Tapster_Agent_V1_PortDelivery)
     case stream(Tapster_Agent_V1_ServerStream)
+    case flows(Tapster_Agent_V1_Flows)
 
   }
+
+  public init() {}
+}
+
+/// Summarise into flow records (FlowReport on the control channel); no packet leaves the host.
+public nonisolated struct Tapster_Agent_V1_Flows: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -849,7 +1092,7 @@ nonisolated extension Tapster_Agent_V1_EnrollResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Tapster_Agent_V1_AgentMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AgentMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}inventory\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}inventory\0\u{1}status\0\u{1}flows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -896,6 +1139,19 @@ nonisolated extension Tapster_Agent_V1_AgentMessage: SwiftProtobuf.Message, Swif
           self.kind = .status(v)
         }
       }()
+      case 4: try {
+        var v: Tapster_Agent_V1_FlowReport?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .flows(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .flows(v)
+        }
+      }()
       default: break
       }
     }
@@ -918,6 +1174,10 @@ nonisolated extension Tapster_Agent_V1_AgentMessage: SwiftProtobuf.Message, Swif
     case .status?: try {
       guard case .status(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .flows?: try {
+      guard case .flows(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
     case nil: break
     }
@@ -1192,7 +1452,7 @@ nonisolated extension Tapster_Agent_V1_StatusReport: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TapStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{1}state\0\u{1}reason\0\u{1}packets\0\u{1}bytes\0\u{3}kernel_drops\0\u{3}cap_drops\0\u{3}send_drops\0\u{3}buffer_drops\0\u{1}datapath\0\u{3}datapath_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{1}state\0\u{1}reason\0\u{1}packets\0\u{1}bytes\0\u{3}kernel_drops\0\u{3}cap_drops\0\u{3}send_drops\0\u{3}buffer_drops\0\u{1}datapath\0\u{3}datapath_reason\0\u{3}flows_dropped\0\u{3}http_unparsed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1211,6 +1471,8 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.bufferDrops) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.datapath) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.datapathReason) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.flowsDropped) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.httpUnparsed) }()
       default: break
       }
     }
@@ -1250,6 +1512,12 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
     if !self.datapathReason.isEmpty {
       try visitor.visitSingularStringField(value: self.datapathReason, fieldNumber: 11)
     }
+    if self.flowsDropped != 0 {
+      try visitor.visitSingularUInt64Field(value: self.flowsDropped, fieldNumber: 12)
+    }
+    if self.httpUnparsed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.httpUnparsed, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1265,6 +1533,8 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
     if lhs.bufferDrops != rhs.bufferDrops {return false}
     if lhs.datapath != rhs.datapath {return false}
     if lhs.datapathReason != rhs.datapathReason {return false}
+    if lhs.flowsDropped != rhs.flowsDropped {return false}
+    if lhs.httpUnparsed != rhs.httpUnparsed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1272,6 +1542,287 @@ nonisolated extension Tapster_Agent_V1_TapStatus: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tapster_Agent_V1_TapStatus.State: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}STATE_APPLIED\0\u{1}STATE_FAILED\0\u{1}STATE_STOPPED\0")
+}
+
+nonisolated extension Tapster_Agent_V1_FlowReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FlowReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}flows\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.flows) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.flows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.flows, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_FlowReport, rhs: Tapster_Agent_V1_FlowReport) -> Bool {
+    if lhs.flows != rhs.flows {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_FlowRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FlowRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{1}workload\0\u{1}interface\0\u{3}ip_protocol\0\u{3}client_address\0\u{3}client_port\0\u{3}server_address\0\u{3}server_port\0\u{3}packets_to_server\0\u{3}bytes_to_server\0\u{3}packets_to_client\0\u{3}bytes_to_client\0\u{3}tcp_flags_to_server\0\u{3}tcp_flags_to_client\0\u{3}first_seen_unix_nanos\0\u{3}last_seen_unix_nanos\0\u{3}rtt_micros\0\u{1}end\0\u{1}http\0")
+
+  fileprivate class _StorageClass {
+    var _tapID: String = String()
+    var _workload: String = String()
+    var _interface: String = String()
+    var _ipProtocol: UInt32 = 0
+    var _clientAddress: String = String()
+    var _clientPort: UInt32 = 0
+    var _serverAddress: String = String()
+    var _serverPort: UInt32 = 0
+    var _packetsToServer: UInt64 = 0
+    var _bytesToServer: UInt64 = 0
+    var _packetsToClient: UInt64 = 0
+    var _bytesToClient: UInt64 = 0
+    var _tcpFlagsToServer: UInt32 = 0
+    var _tcpFlagsToClient: UInt32 = 0
+    var _firstSeenUnixNanos: Int64 = 0
+    var _lastSeenUnixNanos: Int64 = 0
+    var _rttMicros: UInt64 = 0
+    var _end: Tapster_Agent_V1_FlowRecord.End = .live
+    var _http: [Tapster_Agent_V1_HTTPExchange] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tapID = source._tapID
+      _workload = source._workload
+      _interface = source._interface
+      _ipProtocol = source._ipProtocol
+      _clientAddress = source._clientAddress
+      _clientPort = source._clientPort
+      _serverAddress = source._serverAddress
+      _serverPort = source._serverPort
+      _packetsToServer = source._packetsToServer
+      _bytesToServer = source._bytesToServer
+      _packetsToClient = source._packetsToClient
+      _bytesToClient = source._bytesToClient
+      _tcpFlagsToServer = source._tcpFlagsToServer
+      _tcpFlagsToClient = source._tcpFlagsToClient
+      _firstSeenUnixNanos = source._firstSeenUnixNanos
+      _lastSeenUnixNanos = source._lastSeenUnixNanos
+      _rttMicros = source._rttMicros
+      _end = source._end
+      _http = source._http
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tapID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._workload) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._interface) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._ipProtocol) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._clientAddress) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._clientPort) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._serverAddress) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._serverPort) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._packetsToServer) }()
+        case 10: try { try decoder.decodeSingularUInt64Field(value: &_storage._bytesToServer) }()
+        case 11: try { try decoder.decodeSingularUInt64Field(value: &_storage._packetsToClient) }()
+        case 12: try { try decoder.decodeSingularUInt64Field(value: &_storage._bytesToClient) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._tcpFlagsToServer) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._tcpFlagsToClient) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._firstSeenUnixNanos) }()
+        case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._lastSeenUnixNanos) }()
+        case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._rttMicros) }()
+        case 18: try { try decoder.decodeSingularEnumField(value: &_storage._end) }()
+        case 19: try { try decoder.decodeRepeatedMessageField(value: &_storage._http) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._tapID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tapID, fieldNumber: 1)
+      }
+      if !_storage._workload.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._workload, fieldNumber: 2)
+      }
+      if !_storage._interface.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._interface, fieldNumber: 3)
+      }
+      if _storage._ipProtocol != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._ipProtocol, fieldNumber: 4)
+      }
+      if !_storage._clientAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._clientAddress, fieldNumber: 5)
+      }
+      if _storage._clientPort != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._clientPort, fieldNumber: 6)
+      }
+      if !_storage._serverAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serverAddress, fieldNumber: 7)
+      }
+      if _storage._serverPort != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._serverPort, fieldNumber: 8)
+      }
+      if _storage._packetsToServer != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._packetsToServer, fieldNumber: 9)
+      }
+      if _storage._bytesToServer != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._bytesToServer, fieldNumber: 10)
+      }
+      if _storage._packetsToClient != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._packetsToClient, fieldNumber: 11)
+      }
+      if _storage._bytesToClient != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._bytesToClient, fieldNumber: 12)
+      }
+      if _storage._tcpFlagsToServer != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._tcpFlagsToServer, fieldNumber: 13)
+      }
+      if _storage._tcpFlagsToClient != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._tcpFlagsToClient, fieldNumber: 14)
+      }
+      if _storage._firstSeenUnixNanos != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._firstSeenUnixNanos, fieldNumber: 15)
+      }
+      if _storage._lastSeenUnixNanos != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._lastSeenUnixNanos, fieldNumber: 16)
+      }
+      if _storage._rttMicros != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._rttMicros, fieldNumber: 17)
+      }
+      if _storage._end != .live {
+        try visitor.visitSingularEnumField(value: _storage._end, fieldNumber: 18)
+      }
+      if !_storage._http.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._http, fieldNumber: 19)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_FlowRecord, rhs: Tapster_Agent_V1_FlowRecord) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tapID != rhs_storage._tapID {return false}
+        if _storage._workload != rhs_storage._workload {return false}
+        if _storage._interface != rhs_storage._interface {return false}
+        if _storage._ipProtocol != rhs_storage._ipProtocol {return false}
+        if _storage._clientAddress != rhs_storage._clientAddress {return false}
+        if _storage._clientPort != rhs_storage._clientPort {return false}
+        if _storage._serverAddress != rhs_storage._serverAddress {return false}
+        if _storage._serverPort != rhs_storage._serverPort {return false}
+        if _storage._packetsToServer != rhs_storage._packetsToServer {return false}
+        if _storage._bytesToServer != rhs_storage._bytesToServer {return false}
+        if _storage._packetsToClient != rhs_storage._packetsToClient {return false}
+        if _storage._bytesToClient != rhs_storage._bytesToClient {return false}
+        if _storage._tcpFlagsToServer != rhs_storage._tcpFlagsToServer {return false}
+        if _storage._tcpFlagsToClient != rhs_storage._tcpFlagsToClient {return false}
+        if _storage._firstSeenUnixNanos != rhs_storage._firstSeenUnixNanos {return false}
+        if _storage._lastSeenUnixNanos != rhs_storage._lastSeenUnixNanos {return false}
+        if _storage._rttMicros != rhs_storage._rttMicros {return false}
+        if _storage._end != rhs_storage._end {return false}
+        if _storage._http != rhs_storage._http {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_FlowRecord.End: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0END_LIVE\0\u{1}END_FIN\0\u{1}END_RESET\0\u{1}END_IDLE\0\u{1}END_STOPPED\0")
+}
+
+nonisolated extension Tapster_Agent_V1_HTTPExchange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HTTPExchange"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}method\0\u{3}path_template\0\u{1}host\0\u{1}status\0\u{3}latency_micros\0\u{3}request_unix_nanos\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.method) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pathTemplate) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.status) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.latencyMicros) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.requestUnixNanos) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.method.isEmpty {
+      try visitor.visitSingularStringField(value: self.method, fieldNumber: 1)
+    }
+    if !self.pathTemplate.isEmpty {
+      try visitor.visitSingularStringField(value: self.pathTemplate, fieldNumber: 2)
+    }
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 3)
+    }
+    if self.status != 0 {
+      try visitor.visitSingularUInt32Field(value: self.status, fieldNumber: 4)
+    }
+    if self.latencyMicros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencyMicros, fieldNumber: 5)
+    }
+    if self.requestUnixNanos != 0 {
+      try visitor.visitSingularInt64Field(value: self.requestUnixNanos, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_HTTPExchange, rhs: Tapster_Agent_V1_HTTPExchange) -> Bool {
+    if lhs.method != rhs.method {return false}
+    if lhs.pathTemplate != rhs.pathTemplate {return false}
+    if lhs.host != rhs.host {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.latencyMicros != rhs.latencyMicros {return false}
+    if lhs.requestUnixNanos != rhs.requestUnixNanos {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
 
 nonisolated extension Tapster_Agent_V1_ServerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1471,7 +2022,7 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tapster_Agent_V1_Destination: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Destination"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tunnel\0\u{1}port\0\u{1}stream\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tunnel\0\u{1}port\0\u{1}stream\0\u{1}flows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1518,6 +2069,19 @@ nonisolated extension Tapster_Agent_V1_Destination: SwiftProtobuf.Message, Swift
           self.kind = .stream(v)
         }
       }()
+      case 4: try {
+        var v: Tapster_Agent_V1_Flows?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .flows(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .flows(v)
+        }
+      }()
       default: break
       }
     }
@@ -1541,6 +2105,10 @@ nonisolated extension Tapster_Agent_V1_Destination: SwiftProtobuf.Message, Swift
       guard case .stream(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     }()
+    case .flows?: try {
+      guard case .flows(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1548,6 +2116,25 @@ nonisolated extension Tapster_Agent_V1_Destination: SwiftProtobuf.Message, Swift
 
   public static func ==(lhs: Tapster_Agent_V1_Destination, rhs: Tapster_Agent_V1_Destination) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_Flows: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Flows"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_Flows, rhs: Tapster_Agent_V1_Flows) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -18,6 +18,7 @@ extension TapDestination {
         case .port(let port): self = .port(PortDelivery(port))
         case .stream(let stream):
             self = .serverStream(captureID: stream.captureID, replicaAddress: stream.replicaAddress.isEmpty ? nil : stream.replicaAddress)
+        case .flows: self = .flows
         case nil: self = .unsupported(reason: "the tap has no destination")
         }
     }
@@ -50,6 +51,7 @@ extension Tapster_Agent_V1_Destination {
                 $0.captureID = captureID
                 $0.replicaAddress = replicaAddress ?? ""
             }
+        case .flows: flows = Tapster_Agent_V1_Flows()
         case .unsupported: break
         }
     }

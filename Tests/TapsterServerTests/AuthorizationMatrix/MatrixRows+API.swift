@@ -168,5 +168,10 @@ extension MatrixRow {
         // Audit.
         MatrixRow(.get, "/api/v1/audit", .api(everyone: 200)),
         MatrixRow(.get, "/api/v1/audit/verify", .console(auditor: 200, admin: 200)),
+        // Flows: everyone reads, scoped to what they may see (the scope has tests of its own).
+        MatrixRow(.get, "/api/v1/flows", .api(everyone: 200)),
+        MatrixRow(.get, "/api/v1/flows/map", .api(everyone: 200)),
+        MatrixRow(.get, "/api/v1/apis", .api(everyone: 200)),
+        MatrixRow(.get, "/api/v1/apis/openapi", .api(everyone: 200)),
     ]
 }
