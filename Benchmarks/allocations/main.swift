@@ -17,14 +17,15 @@ guard AllocationCounter.isCounting else {
 /// The paths, each made when its turn comes: a GRE-based tunnel without root is reported and skipped. (A
 /// switch, not an array of typed-throwing closures: Swift 6.3 crashes on those in a top-level array.)
 enum PathKind: CaseIterable {
-    case tunnel(TunnelHotPath.Tunnel), stream, merge
+    case tunnel(TunnelHotPath.Tunnel), stream, flows, merge
 
-    static var allCases: [PathKind] { TunnelHotPath.Tunnel.allCases.map { .tunnel($0) } + [.stream, .merge] }
+    static var allCases: [PathKind] { TunnelHotPath.Tunnel.allCases.map { .tunnel($0) } + [.stream, .flows, .merge] }
 
     func make() throws(HotPathError) -> any HotPath {
         switch self {
         case .tunnel(let tunnel): try TunnelHotPath(tunnel)
         case .stream: try StreamHotPath()
+        case .flows: FlowHotPath()
         case .merge: try MergeHotPath()
         }
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # No allocation per packet: builds allocation-bench in release and counts the heap allocations of each
-# data-plane hot path (capture → tunnel sink for ERSPAN II/III, VXLAN, GRE-TEB; capture → stream sink;
+# data-plane hot path (capture → tunnel sink for ERSPAN II/III, VXLAN, GRE-TEB; capture → stream sink; capture → flow sink;
 # server merge → pcapng writer) over N and 10×N packets. Exits non-zero when a path's count grows with N.
 #
 #   Benchmarks/allocations/run.sh [N] [REPEATS]       default N = 100000, 3 repeats

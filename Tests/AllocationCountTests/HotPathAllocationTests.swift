@@ -38,6 +38,13 @@ struct HotPathAllocationTests {
         try Self.check(StreamHotPath())
     }
 
+    @Test("capture → flow sink (flow table, HTTP discovery, export queue): the count does not grow with N")
+    func flowSink() throws {
+        let path = FlowHotPath()
+        try Self.check(path)
+        #expect(path.recordsTaken > 0, "answered HTTP exchanges left in records: the path read them")
+    }
+
     @Test("server merge → pcapng writer (PacketKit's live merger): the count does not grow with N")
     func liveMerger() throws {
         try Self.check(MergeHotPath())

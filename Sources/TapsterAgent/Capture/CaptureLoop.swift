@@ -27,6 +27,8 @@ final class CaptureLoop: @unchecked Sendable {
     private var sendDrops: UInt64 = 0
     private var acceptedSinceFlush = 0
     private var reachedDeadline = false
+    /// When the sink was last flushed (monotonic ns), for the idle flush.
+    private var lastFlush: UInt64 = 0
 
     /// Packets per `pcap_dispatch` round: one round, one `flush`.
     static let packetsPerRound: Int32 = 128
@@ -36,6 +38,9 @@ final class CaptureLoop: @unchecked Sendable {
     static let pollInterval: UInt64 = 100_000_000
     /// How often kernel drop counters are read.
     static let statisticsInterval: UInt64 = 1_000_000_000
+    /// The longest a sink goes without a `flush` while no packets come: a sink with work that is due by the
+    /// clock rather than by packets (the flow sink's exports and idle timeouts) does it then.
+    static let idleFlushInterval: UInt64 = 1_000_000_000
     /// The capture thread's stack: libpcap's activation and filter compiler, and a loop that allocates
     /// nothing, need far less than the default 8 MiB (the stack limit), which every capture would reserve.
     static let threadStackSize = 512 << 10
@@ -204,6 +209,10 @@ final class CaptureLoop: @unchecked Sendable {
                 throw fail(.capture, socketError(pcapDescriptor, events: events))
             }
             let monotonic = WallClock.monotonicNanoseconds()
+            if monotonic &- lastFlush >= Self.idleFlushInterval {
+                sendDrops &+= UInt64(max(sink.flush(), 0))
+                lastFlush = monotonic
+            }
             if monotonic >= nextStatistics {
                 readStatistics(handle)
                 nextStatistics = monotonic &+ Self.statisticsInterval
@@ -288,6 +297,7 @@ final class CaptureLoop: @unchecked Sendable {
         if acceptedSinceFlush > 0 {
             sendDrops &+= UInt64(max(sink.flush(), 0))
             acceptedSinceFlush = 0
+            lastFlush = WallClock.monotonicNanoseconds()
         }
         shared.packets.store(packets, ordering: .relaxed)
         shared.bytes.store(bytes, ordering: .relaxed)

@@ -5,7 +5,9 @@
 /// its buffers without locks. `accept` runs once per packet and must not allocate; `flush` ends a batch
 /// (one `pcap_dispatch` round) and is where a sink makes its batched system call. ``CaptureSession``
 /// calls `flush` after every round that handed the sink at least one packet, so nothing waits in a sink
-/// between rounds, and `close` once when the capture ends (or when a session is dropped unstarted).
+/// between rounds; also about once a second while no packets come (`CaptureLoop.idleFlushInterval`), so a
+/// sink whose work is due by the clock gets to do it, and an empty flush must cost next to nothing; and
+/// `close` once when the capture ends (or when a session is dropped unstarted).
 ///
 /// A sink that opens sockets does so when it is made, on the caller's thread: a socket keeps the network
 /// namespace it was opened in, while the capture thread moves into the workload's.
