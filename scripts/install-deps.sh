@@ -33,6 +33,8 @@ test_packages+=(curl)
 moto_requirement='moto[server]==5.2.1'
 # scripts/schemathesis-tests.sh runs Schemathesis against a real server's OpenAPI document (it reads this pin).
 schemathesis_requirement='schemathesis==4.32.5'
+# The flow tests validate the OpenAPI sketch `tapster apis -o openapi` prints (scripts/check-openapi.sh uses it too).
+openapi_validator_requirement='openapi-spec-validator'
 
 # Portal browser tests. These python3-* packages are for Debian's /usr/bin/python3,
 # not for the pyenv `python3` that may come first on PATH: run the tests with /usr/bin/python3.
@@ -78,6 +80,10 @@ moto_present() {
     /usr/bin/env python3 -c 'import moto.server' >/dev/null 2>&1
 }
 
+openapi_validator_present() {
+    /usr/bin/env python3 -c 'import openapi_spec_validator' >/dev/null 2>&1
+}
+
 schemathesis_present() {
     [[ "$(/usr/bin/env python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" == "${schemathesis_requirement#*==}" ]]
 }
@@ -111,6 +117,7 @@ ensure_python_tools() {
     local status=0
     ensure_python_tool "$moto_requirement" moto_present || status=1
     ensure_python_tool "$schemathesis_requirement" schemathesis_present || status=1
+    ensure_python_tool "$openapi_validator_requirement" openapi_validator_present || status=1
     return $status
 }
 

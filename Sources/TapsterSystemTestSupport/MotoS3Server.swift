@@ -10,13 +10,7 @@ public final class MotoS3Server: @unchecked Sendable {
 
     /// The first `python3` on this process's `PATH` that imports `moto.server` (scripts/install-deps.sh
     /// pip-installs it there), if any.
-    public static let python: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").map { "\($0)/python3" }.first { candidate in
-            guard FileManager.default.isExecutableFile(atPath: candidate) else { return false }
-            return (try? ProcessRunner.run([candidate, "-c", "import moto.server"], allowFailure: true).status) == 0
-        }
-    }()
+    public static let python: String? = PythonInterpreter.importing("moto.server")
 
     /// Starts moto and waits (30 s at most) until it answers.
     public init(directory: ScratchDirectory) async throws {

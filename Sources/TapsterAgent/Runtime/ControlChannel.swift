@@ -71,6 +71,18 @@ struct ControlChannel {
                 var message = Tapster_Agent_V1_AgentMessage()
                 message.status = await reconciler.statusReport()
                 try await writer.write(message)
+                var batches = await reconciler.flowReports()[...]
+                while let batch = batches.first {
+                    var flows = Tapster_Agent_V1_AgentMessage()
+                    flows.flows.flows = batch.map(Tapster_Agent_V1_FlowRecord.init)
+                    do {
+                        try await writer.write(flows)
+                    } catch {
+                        await reconciler.requeue(Array(batches.joined()))
+                        throw error
+                    }
+                    batches = batches.dropFirst()
+                }
                 nextStatus = nextStatus.advanced(by: settings.statusInterval)
                 if nextStatus < clock.now { nextStatus = clock.now.advanced(by: settings.statusInterval) }
             }

@@ -43,6 +43,11 @@ actor Reconciler {
         }
         /// For `stream` taps: what sends the packets to the server.
         var uploader: CaptureUploader?
+        /// For `flows` taps: where the sources' flow records wait for the next report.
+        var flows: FlowExport?
+        /// For `flows` taps: the export's loss counters as last drained (totals).
+        var flowsDropped: UInt64 = 0
+        var httpUnparsed: UInt64 = 0
         /// The tap's bandwidth cap on this host, one budget for all its sources (the cap does not change while
         /// the tap runs: a different cap makes a new tap, ``canResize(_:to:)``).
         let budget: BandwidthBudget?
@@ -66,6 +71,8 @@ actor Reconciler {
     private var running: [String: RunningTap] = [:]
     /// Final statuses of taps that ended since the last report.
     private var finished: [Tapster_Agent_V1_TapStatus] = []
+    /// Flow records drained from taps that ended, for the next flow report.
+    private var finishedFlows: [FlowRecord] = []
     /// The revision of the last desired set applied (0 until the first).
     private(set) var appliedRevision: UInt64 = 0
 
@@ -106,6 +113,39 @@ actor Reconciler {
         return report
     }
 
+    /// The flow records of `flows` taps waiting since the last report (running taps' and those of taps that
+    /// ended), in batches of at most ``flowsPerReport`` records; empty when there are none. A batch the
+    /// channel could not send comes back through ``requeue(_:)``.
+    func flowReports() -> [[FlowRecord]] {
+        var records = finishedFlows
+        finishedFlows = []
+        for id in running.keys.sorted() {
+            guard var tap = running[id], let flows = tap.flows else { continue }
+            records += drain(flows, into: &tap)
+            running[id] = tap
+        }
+        return stride(from: 0, to: records.count, by: Self.flowsPerReport).map { start in
+            Array(records[start..<min(start + Self.flowsPerReport, records.count)])
+        }
+    }
+
+    /// Flow records that were not sent (the channel broke): they go first in the next report, on the next channel.
+    func requeue(_ records: [FlowRecord]) {
+        finishedFlows = records + finishedFlows
+    }
+
+    /// Records per flow report: a report stays well under gRPC's 4 MiB message limit (a record with its
+    /// HTTP exchanges is a few hundred bytes).
+    static let flowsPerReport = 2000
+
+    /// Takes `flows`' records and notes its loss counters on `tap`.
+    private func drain(_ flows: FlowExport, into tap: inout RunningTap) -> [FlowRecord] {
+        let batch = flows.drain()
+        tap.flowsDropped = batch.flowsDropped
+        tap.httpUnparsed = batch.httpUnparsed
+        return batch.records
+    }
+
     /// Stops every capture (the agent is shutting down).
     func stopAll() async {
         for id in running.keys { await end(id, reason: "agent shutting down") }
@@ -123,6 +163,7 @@ actor Reconciler {
                 tap.datapath = .userspace(reason: "the kernel could not mirror: \(error)")
             }
         }
+        if case .flows = assignment.destination { tap.flows = FlowExport(tapID: assignment.tapID) }
         var upload: CaptureUpload?
         if case .serverStream(let captureID, let replicaAddress) = assignment.destination {
             upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID, replicaAddress: replicaAddress,
@@ -218,7 +259,8 @@ actor Reconciler {
         }
         do {
             let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
-            let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index))
+            let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index),
+                                                flows: tap.flows)
             let session = CaptureSession(plan: plan, sink: sink, budget: tap.budget, logger: logger)
             try await session.start()
             tap.current[plan] = session
@@ -233,9 +275,11 @@ actor Reconciler {
     /// last round's packets and drops are in it. Returns the tap's uploader, which sends its last batch next.
     @discardableResult
     private func end(_ id: String, reason: String) async -> CaptureUploader? {
-        guard let tap = running.removeValue(forKey: id) else { return nil }
+        guard var tap = running.removeValue(forKey: id) else { return nil }
         for session in tap.current.values { session.stop() }
         for session in tap.current.values { _ = try? await session.ended() }
+        // The sinks closed with their flows' last records: they go in the next flow report.
+        if let flows = tap.flows { finishedFlows += drain(flows, into: &tap) }
         var final = status(of: tap)
         tap.kernel?.close()
         if final.state != .failed { final.state = .stopped }
@@ -262,6 +306,8 @@ actor Reconciler {
         }
         status.datapath = tap.datapath.name
         status.datapathReason = tap.datapath.reason ?? ""
+        status.flowsDropped = tap.flowsDropped
+        status.httpUnparsed = tap.httpUnparsed
         // Only the current sources say how the tap fares: one that left (its pod deleted) may have failed as it went.
         var failures = tap.failures.values.sorted()
         var ended = 0

@@ -22,9 +22,9 @@ final actor SinkFactory {
     }
 
     /// A sink for `plan`'s packets; `localMAC` (the tapped interface's) tells ERSPAN III which way a frame went. `upload` is the tap's upload for `stream` destinations, `index` the
-    /// source's interface index in it.
+    /// source's interface index in it; `flows` the tap's flow export for `flows` destinations.
     nonisolated func makeSink(for destination: TapDestination, plan: CapturePlan, localMAC: MACAddress?,
-                              upload: CaptureUpload?, index: Int) async throws -> any PacketSink {
+                              upload: CaptureUpload?, index: Int, flows: FlowExport? = nil) async throws -> any PacketSink {
         switch destination {
         case .erspanII(let address, let sessionID):
             return try TunnelSink(encapsulation: .erspanII(sessionID: sessionID), destination: try Self.address(address), localMAC: localMAC)
@@ -46,8 +46,8 @@ final actor SinkFactory {
             guard let upload else { throw SinkError.unsupportedDestination("stream without an upload") }
             return try StreamSink(upload: upload, interfaceIndex: UInt32(index), snaplen: UInt32(plan.effectiveSnaplen))
         case .flows:
-            // WIRING IN PROGRESS (#13): replaced by the flow sink before this lands.
-            throw SinkError.unsupportedDestination("flow taps are not wired into this agent yet")
+            guard let flows else { throw SinkError.unsupportedDestination("flows without a flow export") }
+            return FlowSink(plan: plan, export: flows)
         case .unsupported(let reason):
             throw SinkError.unsupportedDestination(reason)
         }

@@ -31,7 +31,9 @@ extension Tap: TableRenderable {
             Column("DATAPATH") { $0.datapath?.rawValue ?? "" },
             Column("UPDATED") { status, now in RelativeTime.age(of: status.updatedAt, now: now) + " ago" },
             Column("REASON") { status in
-                [status.reason, status.datapathReason.map { "userspace: \($0)" }].compactMap { $0 }.joined(separator: "; ")
+                [status.reason, status.datapathReason.map { "userspace: \($0)" },
+                 status.flowsDropped.map { "\($0) flows dropped (table full)" }, status.httpUnparsed.map { "\($0) HTTP messages unparsed" }]
+                    .compactMap { $0 }.joined(separator: "; ")
             },
         ]
         return [TableSection(title: "Agents", table: agents.table(columns, now: now))]

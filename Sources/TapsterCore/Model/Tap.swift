@@ -142,6 +142,10 @@ public struct TapAgentStatus: Codable, Sendable, Equatable {
     public var datapath: Datapath?
     /// Why not in the kernel, for ``Datapath/userspace``.
     public var datapathReason: String?
+    /// A `flows` tap's losses on this host, when there were any: flows its bounded table had no room for, and
+    /// HTTP messages it could not read.
+    public var flowsDropped: UInt64?
+    public var httpUnparsed: UInt64?
     public var updatedAt: Date
 
     /// Where an agent's copies of a tap's packets are made.
@@ -153,7 +157,10 @@ public struct TapAgentStatus: Codable, Sendable, Equatable {
     }
 
     public init(agent: String, state: State, reason: String? = nil, packets: UInt64 = 0, bytes: UInt64 = 0, drops: UInt64 = 0,
-                dropsByCause: DropCounts? = nil, datapath: Datapath? = nil, datapathReason: String? = nil, updatedAt: Date) {
+                dropsByCause: DropCounts? = nil, datapath: Datapath? = nil, datapathReason: String? = nil, flowsDropped: UInt64? = nil,
+                httpUnparsed: UInt64? = nil, updatedAt: Date) {
+        self.flowsDropped = flowsDropped
+        self.httpUnparsed = httpUnparsed
         self.datapath = datapath
         self.datapathReason = datapathReason
         self.agent = agent

@@ -315,7 +315,9 @@ extension FleetService {
         return TapAgentStatus(agent: agent, state: state, reason: tap.reason.isEmpty ? nil : String(tap.reason.prefix(1024)),
                               packets: tap.packets, bytes: tap.bytes, drops: drops.total, dropsByCause: drops,
                               datapath: TapAgentStatus.Datapath(rawValue: tap.datapath),
-                              datapathReason: tap.datapathReason.isEmpty ? nil : String(tap.datapathReason.prefix(512)), updatedAt: at)
+                              datapathReason: tap.datapathReason.isEmpty ? nil : String(tap.datapathReason.prefix(512)),
+                              flowsDropped: tap.flowsDropped == 0 ? nil : tap.flowsDropped, httpUnparsed: tap.httpUnparsed == 0 ? nil : tap.httpUnparsed,
+                              updatedAt: at)
     }
 
     // MARK: Parts
