@@ -25,6 +25,7 @@ struct PolicyMatrixTests {
         (.admin,   .agent,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .audit,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .namespaceMapping, ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (.admin,   .flow,          ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
 
         // Owners: read what is visible, open/stop/reactivate taps, manage their own tokens and
         // account; everything not visible to them is hidden (404), whatever the action.
@@ -41,6 +42,8 @@ struct PolicyMatrixTests {
         (.owner,   .audit,         ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         // Owners read the mappings of their own tenants (which namespaces' pods are theirs), change none.
         (.owner,   .namespaceMapping, ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
+        // Owners read the flows of their tenants' workloads (what of them, Policy.flowPeer decides); nobody writes flows.
+        (.owner,   .flow,          ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
 
         // Auditors: read everything (nothing is hidden from them), change nothing but their
         // own tokens and their own password (a visible token/user object is their own).
@@ -56,6 +59,7 @@ struct PolicyMatrixTests {
         (.auditor, .agent,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .audit,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .namespaceMapping, ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+        (.auditor, .flow,          ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ]
 
     struct Cell: Sendable, CustomTestStringConvertible {
@@ -100,7 +104,7 @@ struct PolicyMatrixTests {
         let rows = Self.matrix.map { "\($0.0.rawValue)/\($0.1.rawValue)" }
         let all = Role.allCases.flatMap { r in ResourceKind.allCases.map { "\(r.rawValue)/\($0.rawValue)" } }
         #expect(rows.sorted() == all.sorted())
-        #expect(Self.cells.count == 3 * 12 * 6 * 3)
+        #expect(Self.cells.count == 3 * 13 * 6 * 3)
     }
 
     @Test("each cell of the matrix is decided as written", arguments: PolicyMatrixTests.cells)
