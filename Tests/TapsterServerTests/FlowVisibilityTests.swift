@@ -144,9 +144,12 @@ import TapsterTestSupport
             let endpoints = try await api.expect(ItemList<APIEndpoint>.self, .get, "/api/v1/apis?selector=app%3Ddb", token: fixture.alice).items
             let sketch = try await api.expect(OpenAPISketch.self, .get, "/api/v1/apis/openapi", token: fixture.alice)
 
-            #expect(endpoints.map { "\($0.server) \($0.method) \($0.pathTemplate) \($0.calls) \($0.statusClasses) \($0.callers)" } == [
-                #"db-1 POST /users 1 ["5xx": 1] ["web-1"]"#,
-                #"db-1 GET /users/{id} 2 ["2xx": 1, "4xx": 1] ["web-1"]"#,
+            #expect(endpoints.map { endpoint in
+                let classes = endpoint.statusClasses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                return "\(endpoint.server) \(endpoint.method) \(endpoint.pathTemplate) \(endpoint.calls) \(classes) \(endpoint.callers)"
+            } == [
+                #"db-1 POST /users 1 5xx=1 ["web-1"]"#,
+                #"db-1 GET /users/{id} 2 2xx=1,4xx=1 ["web-1"]"#,
             ])
             #expect(endpoints.map(\.latencyP99Microseconds) == [2000, 900])
             #expect(Set(sketch.paths.keys) == ["/users", "/users/{id}"])
