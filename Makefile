@@ -43,6 +43,9 @@ TEST_FLAGS ?=
 TEST_POSTGRES_URL ?=
 
 SWIFT_FLAGS := --scratch-path $(SCRATCH) --jobs $(JOBS)
+# Release builds: the Swift runtime and Foundation linked statically, lld with packed relative relocations
+# (scripts/release-swift-flags says why; the same flags in scripts/build-image.sh and the benchmarks).
+RELEASE_FLAGS := -c release $(shell grep -v '^\#' scripts/release-swift-flags)
 
 .PHONY: help run build build-debug test build-tests check-openapi deps deps-run clean distclean
 
@@ -59,7 +62,7 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps-run
-	$(SWIFT) build -c release $(SWIFT_FLAGS) --product tapster
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product tapster
 
 build-debug: deps-run
 	$(SWIFT) build $(SWIFT_FLAGS)

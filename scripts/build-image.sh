@@ -4,7 +4,8 @@
 #
 #   scripts/build-image.sh [--binary PATH] [--tag NAME:TAG] [--output PATH]
 #
-#   --binary PATH   the tapster executable to package (default: `swift build -c release --product tapster`,
+#   --binary PATH   the tapster executable to package (default: `swift build -c release --product tapster` with
+#                   scripts/release-swift-flags,
 #                   incremental, in the Makefile's build folder $SCRATCH); its *.resources bundles beside it go too
 #   --tag NAME:TAG  the image's name (default tapster:<the binary's --version>)
 #   --output PATH   the archive (default $SCRATCH/images/tapster-<version>.tar)
@@ -41,9 +42,11 @@ if [[ -z ${SCRATCH:-} ]]; then
 fi
 if [[ -z $binary ]]; then
     [[ -x /opt/swift/usr/bin/swift ]] && export PATH=/opt/swift/usr/bin:$PATH
-    say "building the release binary (swift build -c release --product tapster)"
-    swift build -c release --scratch-path "$SCRATCH" --product tapster >&2
-    binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/tapster
+    # The Makefile's release flags (static Swift runtime and Foundation, lld, packed relocations).
+    read -ra release_flags <<<"$(grep -v '^#' scripts/release-swift-flags | tr '\n' ' ')"
+    say "building the release binary (swift build -c release ${release_flags[*]} --product tapster)"
+    swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --product tapster >&2
+    binary=$(swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --show-bin-path)/tapster
 fi
 [[ -f $binary && -x $binary ]] || die "no executable at $binary"
 binary=$(realpath "$binary")

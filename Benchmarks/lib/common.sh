@@ -84,14 +84,18 @@ wait_for() {
     done
 }
 
-# build_tapster: sets bin to TAPSTER_BIN, or builds tapster in release (in scratch) and sets bin to it.
+# build_tapster: sets bin to TAPSTER_BIN, or builds tapster in release (in scratch, with scripts/release-swift-flags)
+# and sets bin to it.
 build_tapster() {
     if [[ -n ${TAPSTER_BIN:-} ]]; then
         bin=$TAPSTER_BIN
     else
         say "building tapster (release, scratch $scratch)"
+        # The release flags of `make build` (scripts/release-swift-flags: static Swift runtime and Foundation, lld).
+        local release_flags
+        read -ra release_flags <<<"$(grep -v '^#' "$repo/scripts/release-swift-flags" | tr '\n' ' ')"
         # shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS is a list of arguments
-        (cd "$repo" && swift build -c release --product tapster --scratch-path "$scratch" ${SWIFT_BUILD_FLAGS:-}) >"$work/build.log" 2>&1 \
+        (cd "$repo" && swift build -c release "${release_flags[@]}" --product tapster --scratch-path "$scratch" ${SWIFT_BUILD_FLAGS:-}) >"$work/build.log" 2>&1 \
             || { tail -n 30 "$work/build.log" >&2; die "the release build failed"; }
         bin=$scratch/release/tapster
     fi
