@@ -80,6 +80,29 @@ class Server:
                        "ON CONFLICT (tap_id, agent) DO UPDATE SET updated_at_ms = excluded.updated_at_ms, body = excluded.body",
                        (tap_id, agent, int(now.timestamp() * 1000), json.dumps(body)))
 
+    def flow(self, tenant, workload, client, server, protocol=6, packets=(10, 8), octets=(1000, 2000), end="fin", host="host-a",
+             tap_id="portal-flows-tap", seconds_ago=5):
+        """Stands in for a host's agent reporting a `flows` tap's record of one flow from `client` to `server`
+        (`(address, port)` each) seen on `workload`, of `tenant`: writes the row the store keeps, in the store's JSON."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        first = now - datetime.timedelta(seconds=seconds_ago)
+
+        def stamp(moment):
+            return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+        flags = 0x02 | 0x10 | (0x04 if end == "reset" else 0x01)  # SYN, ACK, and FIN or RST
+        body = {"tap_id": tap_id, "host": host, "workload": workload, "interface": "eth0", "ip_protocol": protocol,
+                "client": {"address": client[0], "port": client[1]}, "server": {"address": server[0], "port": server[1]},
+                "to_server": {"packets": packets[0], "bytes": octets[0]}, "to_client": {"packets": packets[1], "bytes": octets[1]},
+                "tcp_flags_to_server": flags, "tcp_flags_to_client": flags, "first_seen": stamp(first), "last_seen": stamp(now),
+                "end": end, "http": []}
+        key = "|".join([tap_id, host, workload, "eth0", str(protocol), "%s:%d" % client, "%s:%d" % server,
+                        str(int(first.timestamp() * 1000))])
+        with sqlite3.connect(os.path.join(self.data_dir, "tapster.sqlite"), timeout=10) as db:
+            db.execute("INSERT INTO flows (id, tap_id, host, workload, tenant, first_seen_ms, last_seen_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (key, tap_id, host, host + "/" + workload, tenant, int(first.timestamp() * 1000), int(now.timestamp() * 1000),
+                        json.dumps(body)))
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()
@@ -237,6 +260,48 @@ class Page:
     def session_cookie(self):
         cookie = self.driver.get_cookie("tapster_session")
         return "tapster_session=" + cookie["value"] if cookie else None
+
+
+class World:
+    """What a scenario's world stands on: its server, the API as the admin, and the browsers its tests opened
+    (quit when it closes). A scenario's subclass creates what its tests share in `setup`."""
+
+    def __init__(self, server):
+        self.server = server
+        self.api = API(server.url)
+        self.drivers = []
+        try:
+            self.setup()
+        except Exception:
+            self.close()
+            raise
+
+    def setup(self):
+        pass
+
+    def page(self, **options):
+        driver = browser(**options)
+        self.drivers.append(driver)
+        return Page(driver, self.server.url)
+
+    def close(self):
+        for driver in self.drivers:
+            try:
+                driver.quit()
+            except Exception:  # noqa: BLE001 - closing whatever is left
+                pass
+        self.server.stop()
+
+
+def scenario_main(doc, make_world, namespace, artifacts, **options):
+    """A scenario script's `main`: reads `--binary`, runs the `test_*` functions of `namespace` in order on
+    `make_world(binary)` (``run_scenario``, with `options`) and returns the exit status."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
+    arguments = parser.parse_args()
+    tests = [value for name, value in list(namespace.items()) if name.startswith("test_")]
+    return run_scenario(lambda: make_world(arguments.binary), tests, artifacts, **options)
 
 
 def run_scenario(make_world, tests, artifacts, fresh_browsers=False, before_close=None):

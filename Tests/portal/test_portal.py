@@ -13,14 +13,13 @@ the server. On failure a screenshot goes to test-artifacts/portal/<test>.png.
 Prints `N passed, N failed` and exits non-zero on any failure.
 """
 
-import argparse
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import API, Page, Server, browser, raw_get, run_scenario  # noqa: E402
+from harness import API, Server, World, raw_get, scenario_main  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 ARTIFACTS = os.path.join("test-artifacts", "portal")
@@ -28,29 +27,15 @@ ADMIN_PASSWORD = "admin-password-42"
 OWNER_PASSWORD = "olive-password-42"
 
 
-class World:
+class PortalWorld(World):
     """What the tests share: the server, its API, the browsers, and what earlier tests created."""
 
-    def __init__(self, binary):
-        self.server = Server(binary)
-        self.api = API(self.server.url)
-        self.drivers = []
-        self.admin = self.page()
-        self.owner = self.page()
-        self.tap_id = self.second_id = self.third_id = None
-        try:
-            self.setup()
-        except Exception:
-            self.close()
-            raise
-
-    def page(self, **options):
-        driver = browser(**options)
-        self.drivers.append(driver)
-        return Page(driver, self.server.url)
+    tap_id = second_id = third_id = None
 
     def setup(self):
         """Through the API: what the portal tests do not create themselves."""
+        self.admin = self.page()
+        self.owner = self.page()
         for tenant in ("shop", "bank"):
             self.api.call("POST", "/tenants", {"name": tenant, "description": "tenant " + tenant})
         self.api.call("POST", "/users", {"name": "olive", "role": "owner", "tenants": ["shop"], "password": OWNER_PASSWORD})
@@ -64,14 +49,6 @@ class World:
         self.api.call("POST", "/grants", {"user": "bob", "filter": "bank-db", "target": "bank-recorder", "max_duration": "2h"})
         bob = API(self.server.url, self.api.call("POST", "/login", {"name": "bob", "password": "bob-password-42"})["token"])
         self.bob_tap = bob.call("POST", "/taps", {"filter": "bank-db", "target": "bank-recorder", "duration": "30m"})["id"]
-
-    def close(self):
-        for driver in self.drivers:
-            try:
-                driver.quit()
-            except Exception:  # noqa: BLE001 - closing whatever is left
-                pass
-        self.server.stop()
 
 
 # ---- The first admin ----------------------------------------------------------------------------
@@ -407,21 +384,11 @@ def test_sign_out_ends_the_session(w):
     assert status == 303 and headers["Location"].startswith("/login"), (status, headers)
 
 
-TESTS = [value for name, value in list(globals().items()) if name.startswith("test_")]
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
-    arguments = parser.parse_args()
-
-    def tour_first(world):
-        if os.environ.get("PORTAL_TOUR"):
-            from tour import tour
-            tour(world, ADMIN_PASSWORD, os.path.join(ARTIFACTS, "tour"))
-
-    return run_scenario(lambda: World(arguments.binary), TESTS, ARTIFACTS, before_close=tour_first)
+def tour_first(world):
+    if os.environ.get("PORTAL_TOUR"):
+        from tour import tour
+        tour(world, ADMIN_PASSWORD, os.path.join(ARTIFACTS, "tour"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(scenario_main(__doc__, lambda binary: PortalWorld(Server(binary)), globals(), ARTIFACTS, before_close=tour_first))

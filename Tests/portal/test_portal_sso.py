@@ -12,7 +12,6 @@ end-session endpoint. Screenshots: test-artifacts/portal/sso-*.png (kept), and <
 Prints `N passed, N failed` and exits non-zero on any failure.
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -23,7 +22,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import API, Page, Server, browser, free_port, raw_get, run_scenario  # noqa: E402
+from harness import API, Page, Server, browser, free_port, raw_get, scenario_main  # noqa: E402
 
 ARTIFACTS = os.path.join("test-artifacts", "portal")
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -193,15 +192,5 @@ def test_sign_out_ends_the_session_and_goes_on_to_the_providers_end_session(w):
     assert status == 303 and headers["Location"].startswith("/login"), (status, headers.get("Location"))
 
 
-TESTS = [value for name, value in list(globals().items()) if name.startswith("test_")]
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default=os.environ.get("TAPSTER_BIN", "/var/cache/tapster/build/debug/tapster"))
-    arguments = parser.parse_args()
-    return run_scenario(lambda: World(arguments.binary), TESTS, ARTIFACTS, fresh_browsers=True)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(scenario_main(__doc__, World, globals(), ARTIFACTS, fresh_browsers=True))

@@ -27,9 +27,10 @@ struct PageChrome: Sendable {
         var links: [(String, String)]
         if visitor.usesConsole {
             links = [("/admin/taps", "Taps"), ("/admin/targets", "Targets"), ("/admin/filters", "Filters"), ("/admin/grants", "Grants"),
-                     ("/admin/tenants", "Tenants"), ("/admin/users", "Users"), ("/admin/inventory", "Inventory"), ("/admin/audit", "Audit log")]
+                     ("/admin/tenants", "Tenants"), ("/admin/users", "Users"), ("/admin/inventory", "Inventory"), (FlowMapPages.path, "Flow map"),
+                     ("/admin/audit", "Audit log")]
         } else {
-            links = [("/taps", "My taps")]
+            links = [("/taps", "My taps"), (FlowMapPages.path, "Flow map")]
         }
         links.append((SessionPages.passwordPath, "Password"))
         return links.map { href, label in

@@ -6,7 +6,7 @@ import TapsterCore
 /// The web portal: the owners' self-service page and the network team's console.
 ///
 /// Server-rendered HTML (Mustache templates shipped as resources of this module); every form
-/// works without JavaScript, which only refreshes tap counters. Every action goes through the
+/// works without JavaScript, which only refreshes tap counters and the flow map. Every action goes through the
 /// service whose area the page renders, so policy, validation and audit are the API's own.
 struct Portal: Sendable {
     let identity: IdentityService
@@ -15,6 +15,7 @@ struct Portal: Sendable {
     let tapCreation: TapCreation
     let fleet: FleetService
     let audit: AuditService
+    let flows: FlowService
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
@@ -30,6 +31,7 @@ struct Portal: Sendable {
         self.tapCreation = controlPlane.tapCreation
         self.fleet = controlPlane.fleet
         self.audit = controlPlane.audit
+        self.flows = controlPlane.flows
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
@@ -60,5 +62,6 @@ struct Portal: Sendable {
         routes.register(UserPages(portal: self).area)
         InventoryPages(portal: self).register(routes)
         AuditPages(portal: self).register(routes)
+        FlowMapPages(portal: self).register(routes)
     }
 }

@@ -52,6 +52,9 @@ extension MatrixRow {
             MatrixRequest(path: "/taps/\(try await world.stoppedAliceTap())/reactivate", form: ["duration": "10m"])
         },
 
+        // Every role's map of who talks to whom (each sees what FlowService lets them), and the part its script refreshes.
+        MatrixRow(.get, "/flows/map", .portal(everyone: 200)),
+
         // The network team's console.
         MatrixRow(.get, "/admin/taps", consolePage),
         MatrixRow(.get, "/admin/audit", consolePage),

@@ -1,6 +1,6 @@
 // Tapster portal: the only script. Every page works without it; it refreshes tap state,
-// time left and per-host counters in place (polling /live/taps every 2 s), and previews
-// a filter's matches while an admin types.
+// time left and per-host counters in place (polling /live/taps every 2 s), previews
+// a filter's matches while an admin types, and redraws the flow map every 5 s.
 (function () {
   "use strict";
 
@@ -176,8 +176,37 @@
     form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(preview, 400); });
   }
 
+  // ---- Flow map -----------------------------------------------------------------------
+
+  var MAP_REFRESH_MS = 5000;
+
+  // The server renders the map (SVG and table); this swaps in its newer version, fetched from the
+  // region's data-refresh URL (the same search with fragment=map), while the tab is visible.
+  function startFlowMap() {
+    if (!document.getElementById("flow-map")) return;
+    var busy = false, refreshes = 0;
+    setInterval(function () {
+      var region = document.getElementById("flow-map");
+      if (busy || document.hidden || !region) return;
+      busy = true;
+      fetch(region.getAttribute("data-refresh"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("flow-map");
+          if (!fresh) return;
+          fresh = document.importNode(fresh, true);
+          fresh.setAttribute("data-refreshes", String(++refreshes));
+          region.replaceWith(fresh);
+        })
+        .catch(function () { /* the next refresh tries again */ })
+        .then(function () { busy = false; });
+    }, MAP_REFRESH_MS);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     startLiveTaps();
     startFilterPreview();
+    startFlowMap();
   });
 })();
