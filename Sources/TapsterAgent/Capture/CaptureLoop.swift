@@ -324,6 +324,9 @@ final class CaptureLoop: @unchecked Sendable {
             let detail = code == ENETDOWN ? "the interface went down or was removed" : "the capture socket failed"
             return "\(plan.source.interface): \(detail) (\(String(cString: strerror(code))))"
         }
+        // The error was taken (libpcap reads it too) before it could be asked: an interface that is gone from
+        // the thread's namespace is what libpcap would have said.
+        if if_nametoindex(plan.source.interface) == 0 { return "The interface disappeared" }
         return "\(plan.source.interface): the capture socket reported poll events 0x\(String(events, radix: 16))"
     }
 
