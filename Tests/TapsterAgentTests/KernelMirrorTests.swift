@@ -17,9 +17,21 @@ import Testing
 struct KernelMirrorTests {
     /// A mirror of the lab's tool on VXLAN `vni`.
     private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) throws -> KernelMirror {
+        removeTestDevicesLeftByKilledRuns()
         let tunnel = KernelMirror.Tunnel(remote: try #require(IPv4Address(lab.topology.tool.address)), vni: vni, port: 4789)
         return try KernelMirror(owner: owner(lab), tapID: "tap-\(lab.topology.prefix)", tunnel: tunnel, deadline: deadline ?? Date().addingTimeInterval(60),
                                 bandwidthCap: cap)
+    }
+
+    /// Deletes tunnel devices an earlier, killed run of these tests left (their owners were per-lab agents no
+    /// sweep knows): the kernel keeps one VXLAN device per VNI and port, and they would hold this suite's VNIs.
+    /// The suite is serialized, so no device of this run is alive when a test begins.
+    private static func removeTestDevicesLeftByKilledRuns() {
+        let shown = (try? ProcessRunner.run(["ip", "-o", "link", "show", "type", "vxlan"]).stdout) ?? ""
+        for line in shown.split(separator: "\n") where line.contains("alias tapster mirror test-") {
+            let name = line.split(separator: ":").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if !name.isEmpty { _ = try? ProcessRunner.run(["ip", "link", "del", name], allowFailure: true) }
+        }
     }
 
     /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
