@@ -4,6 +4,7 @@
 // The fleet benchmark: N simulated agents against a real `tapster serve`; run with ./fleet/run.sh.
 // cri-pods makes pods through the CRI for ./pods/run.sh (the agent's cost of watching the runtime).
 // allocation-bench counts the hot paths' heap allocations over N and 10×N packets; run with ./allocations/run.sh.
+// flow-bench feeds a pcapng file through the agent's FlowSink against `tshark -z conv,tcp`; run with ./flows/run.sh.
 import PackageDescription
 
 let package = Package(
@@ -30,6 +31,17 @@ let package = Package(
             name: "allocation-bench",
             dependencies: [.product(name: "TapsterAllocationCounting", package: "tapster")],
             path: "allocations",
+            exclude: ["run.sh"]
+        ),
+        .executableTarget(
+            name: "flow-bench",
+            // TapsterAgent (FlowSink, FlowExport) is reached through the allocation benchmark's product, the one
+            // the tapster package exports that links it.
+            dependencies: [
+                .product(name: "TapsterAllocationCounting", package: "tapster"),
+                .product(name: "PacketKit", package: "tapster"),
+            ],
+            path: "flows",
             exclude: ["run.sh"]
         ),
         .executableTarget(

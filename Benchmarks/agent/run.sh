@@ -5,8 +5,8 @@
 #   1. activation latency: `POST /api/v1/taps` -> first ERSPAN packet at the tool, p50/p99/max over TAPS taps
 #      (web sends 2000 UDP packets/s to a neighbour; goal p99 < 100 ms);
 #   2. capture + forward rate: the same tcpreplay bursts at rising rates captured by `tcpdump -w /dev/null`
-#      and by the agent (ERSPAN II to the tool, or VXLAN with TARGET=vxlan); the highest rate without loss for each, and their ratio
-#      agent/tcpdump (goal >= 1.0);
+#      and by the agent (ERSPAN II to the tool, VXLAN with TARGET=vxlan, or summarised into flow records with
+#      TARGET=flows); the highest rate without loss for each, and their ratio agent/tcpdump (goal >= 1.0);
 #   3. the agent's resident memory (VmRSS), idle (enrolled, no tap) and under load (peak during the fastest
 #      burst, VmHWM after resetting it).
 #
@@ -25,8 +25,10 @@
 #   FRAME_SIZE      bytes per generated Ethernet frame (default 128)
 #   LOSS_THRESHOLD  a burst is lossy when more than this fraction of it is lost (default 0.001)
 #   PAYLOAD         the target's payload: full (default) or headers:<snaplen>
-#   TARGET          the target's kind: erspan (default, ERSPAN II: the agent encapsulates in userspace) or vxlan
-#                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md)
+#   TARGET          the target's kind: erspan (default, ERSPAN II: the agent encapsulates in userspace), vxlan
+#                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md) or flows
+#                   (`--kind flows`: the agent summarises the burst into flow records, docs/flows.md; a burst's
+#                   "delivered" is the packets its tap's records count; no activation latency, no tool traffic)
 #   DATAPATH        the agent's --datapath: kernel (default here; the agent's own default is userspace) or userspace
 #   IMMEDIATE=1     also sweep `tcpdump --immediate-mode` (libpcap's TPACKET_V2 ring, as the agent opens it)
 #   PROFILE=1       also record `perf` system-wide during one more agent burst at top speed and print the
@@ -97,13 +99,16 @@ api() { # METHOD PATH [JSON]
 
 write_agent_config agent "$prefix-*" "$web_ns"
 target_kind=${TARGET:-erspan}
-[[ $target_kind == erspan || $target_kind == vxlan ]] || die "TARGET is erspan or vxlan"
+[[ $target_kind == erspan || $target_kind == vxlan || $target_kind == flows ]] || die "TARGET is erspan, vxlan or flows"
 AGENT_ARGS=(--datapath "${DATAPATH:-kernel}")
 start_agent "$prefix-host" agent
 agent_pid=$started_pid
 wait_for 30 "the agent to enrol and report the web workload" webs_reported 1
 "$bin" filter create web --selector app=web >/dev/null
-if [[ $target_kind == vxlan ]]; then
+if [[ $target_kind == flows ]]; then
+    "$bin" target create tool --kind flows >/dev/null
+    receiver=()
+elif [[ $target_kind == vxlan ]]; then
     "$bin" target create tool --kind vxlan --vni 77 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
     receiver=(--udp-port 4789)
 else
@@ -119,7 +124,9 @@ say "namespaces $web_ns, $nbr_ns, $tool_ns; agent pid $agent_pid, idle VmRSS ${i
 
 # ------------------------------------------------------------------------------------ 1. activation latency
 latency_summary=""
-if [[ ${SKIP_LATENCY:-0} != 1 ]]; then
+if [[ $target_kind == flows && ${SKIP_LATENCY:-0} != 1 ]]; then
+    say "activation latency: skipped (TARGET=flows: a flow tap sends records, not packets, to no tool)"
+elif [[ ${SKIP_LATENCY:-0} != 1 ]]; then
     say "activation latency: $taps taps (after 2 warm-up taps), web -> neighbour at 2000 packets/s"
     ip netns exec "$web_ns" "$py" "$here/steady.py" "$nbr_ip" --pps 2000 &
     steady_pid=$!
@@ -153,10 +160,29 @@ replay() {
 
 tap_counters() { api GET "/api/v1/taps/$1" | "$py" "$here/tapjson.py" counters; }
 tap_state_is() { [[ $(tap_counters "$1" | cut -d' ' -f1) == "$2" ]]; }
+flow_packets() { api GET "/api/v1/flows?limit=10000" | "$py" "$here/tapjson.py" flowpackets "$1"; }
+
+# flow_delivered TAP: after the flows tap TAP stopped, waits (up to 15 s) until its records have arrived — none
+# still `live`, and the packets they count unchanged over two reads 0.3 s apart — and sets delivered to those
+# packets and flow_records to how many records there are.
+flow_delivered() {
+    local records=0 packets=-1 live=1 previous=-2 deadline=$((SECONDS + 15))
+    while (( SECONDS < deadline )); do
+        read -r records packets live < <(flow_packets "$1")
+        if (( records > 0 && live == 0 && packets == previous )); then break; fi
+        previous=$packets
+        sleep 0.3
+    done
+    (( live == 0 && packets == previous )) || say "tap $1: flow records not settled after 15 s ($records records, $live live)"
+    delivered=$packets flow_records=$records
+}
 
 trials=()          # "tool achieved lossy" per burst
 declare -A top=()  # tool -> "achieved offered delivered" of its burst at top speed
 load_rss="" load_hwm="" load_rate=0
+flow_notes=()      # TARGET=flows: per agent burst, its records and the tap's flow counters
+declare -A top_cpu=()  # tool -> its CPU time per offered packet in its burst at top speed (printed with TARGET=flows)
+tool_ticks=0
 # trial TOOL RATE: one burst captured by TOOL (tcpdump | agent); prints a table row and sets lossy=0|1.
 trial() {
     local tool=$1 rate=$2 offered captured kernel send=0 delivered lost verdict
@@ -172,6 +198,7 @@ trial() {
         wait_for 10 "tcpdump to listen" grep -q 'listening on' "$work/tcpdump.err"
         replay "$rate"
         sleep 1.5   # tcpdump reads TPACKET_V3 blocks, retired at the latest after its 1 s timeout
+        tool_ticks=$(cpu_ticks $tcpdump_pid)   # all its CPU: it started just before the burst
         kill -INT $tcpdump_pid
         wait $tcpdump_pid 2>/dev/null || true
         untrack $tcpdump_pid
@@ -188,6 +215,8 @@ trial() {
             local perf_pid=$!
             track $perf_pid
         fi
+        local ticks_before
+        ticks_before=$(cpu_ticks "$agent_pid")
         replay "$rate"
         local rss hwm
         rss=$(status_field "$agent_pid" VmRSS)
@@ -196,12 +225,21 @@ trial() {
         # Kernel drops are read once a second by the capture thread, and the agent reports once a second:
         # let both pass before stopping, then take the final counters the agent reports for the stopped tap.
         sleep 1.3
+        tool_ticks=$(( $(cpu_ticks "$agent_pid") - ticks_before ))   # the burst and 1.3 s after it, the whole agent
         api POST "/api/v1/taps/$id/stop" '{}' >/dev/null
         wait_for 10 "the agent to report tap $id stopped" tap_state_is "$id" stopped
         read -r _ packets kernel cap send buffer < <(tap_counters "$id")
         captured=$packets
         send=$((send + cap + buffer))
-        delivered=$(( $(rx_packets "$tool_ns") - before_tool ))
+        if [[ $target_kind == flows ]]; then
+            local flows_dropped http_unparsed
+            flow_delivered "$id"
+            read -r flows_dropped http_unparsed < <(api GET "/api/v1/taps/$id" | "$py" "$here/tapjson.py" flowdrops)
+            send=$((send + flows_dropped))   # a packet of a flow the table had no room for is in no record
+            flow_notes+=("$rate: $flow_records records, $flows_dropped flows dropped, $http_unparsed HTTP unparsed")
+        else
+            delivered=$(( $(rx_packets "$tool_ns") - before_tool ))
+        fi
         if (( achieved >= load_rate )); then load_rate=$achieved load_rss=$rss load_hwm=$hwm; fi
     fi
     offered=$(( $(rx_packets "$web_ns") - before_web ))
@@ -211,7 +249,10 @@ trial() {
     printf '   %-11s %10s %10s %10s %10s %9s %8s %10s %8s  %s\n' "$tool" "$rate" "$achieved" "$offered" "$captured" \
         "$kernel" "$send" "$delivered" "$("$py" -c "print(f'{100 * $lost / max($offered, 1):.3f}%')")" "$verdict"
     trials+=("$tool $achieved $lossy")
-    if [[ $rate == max ]]; then top[$tool]="$achieved $offered $delivered"; fi
+    if [[ $rate == max ]]; then
+        top[$tool]="$achieved $offered $delivered"
+        top_cpu[$tool]=$("$py" -c "print(f'{$tool_ticks / $(getconf CLK_TCK) * 1e6 / max($offered, 1):.2f} µs per packet ({$tool_ticks / $(getconf CLK_TCK):.2f} s of CPU)')")
+    fi
 }
 
 # onset TOOL: "CLEAN LOSSY" — the highest achieved rate without loss, the lowest with (or "-").
@@ -232,10 +273,13 @@ onset() {
 if [[ ${SKIP_RATE:-0} != 1 ]]; then
     say "capture + forward rate: ${burst_seconds}s bursts of ${frame_size}-byte frames into web's eth0 (loss > $loss_threshold = LOSS)"
     # The tool's GRE receiver: without one, its kernel tries an ICMP "protocol unreachable" per packet, on
-    # the agent's CPU (veth delivers in the sender's context).
-    ip netns exec "$tool_ns" "$py" "$here/gresink.py" "${receiver[@]}" &
-    sink_pid=$!
-    track $sink_pid
+    # the agent's CPU (veth delivers in the sender's context). A flows tap sends nothing to the tool.
+    sink_pid=""
+    if [[ $target_kind != flows ]]; then
+        ip netns exec "$tool_ns" "$py" "$here/gresink.py" "${receiver[@]}" &
+        sink_pid=$!
+        track $sink_pid
+    fi
     printf '   %-11s %10s %10s %10s %10s %9s %8s %10s %8s\n' tool requested achieved offered captured "k.drops" "a.drops" delivered lost
     sweep tcpdump
     [[ ${IMMEDIATE:-0} == 1 ]] && sweep tcpdump-imm
@@ -248,9 +292,15 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         perf report -i "$work/perf.data" --stdio --no-children --sort comm,dso,symbol 2>/dev/null \
             | grep -v '^#' | grep -v '^$' | grep '%' | head -n 40 || true
     fi
-    kill -TERM $sink_pid
-    wait $sink_pid 2>/dev/null || true
-    untrack $sink_pid
+    if [[ -n $sink_pid ]]; then
+        kill -TERM $sink_pid
+        wait $sink_pid 2>/dev/null || true
+        untrack $sink_pid
+    fi
+    if [[ $target_kind == flows ]]; then
+        say "flow records per agent burst (requested rate: records, the tap's flows_dropped and http_unparsed)"
+        printf '   %s\n' "${flow_notes[@]}"
+    fi
 fi
 
 # ------------------------------------------------------------------------------------------------ summary
@@ -277,17 +327,25 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         read -r immediate_clean immediate_lossy <<<"$(onset tcpdump-imm)"
         echo "tcpdump --immediate-mode  $(describe "$immediate_clean" "$immediate_lossy")"
     fi
-    echo "agent ($(if [[ $target_kind == vxlan ]]; then echo "VXLAN   "; else echo "ERSPAN II"; fi))     $(describe "$agent_clean" "$agent_lossy")"
+    case $target_kind in vxlan) agent_kind="VXLAN   " ;; flows) agent_kind="flows    " ;; *) agent_kind="ERSPAN II" ;; esac
+    echo "agent ($agent_kind)     $(describe "$agent_clean" "$agent_lossy")"
     ratio=$("$py" -c "print(f'{$agent_clean / max($tcpdump_clean, 1):.2f}')")
     qualifier=$(ratio_qualifier "$tcpdump_lossy" "$agent_lossy")
     echo "ratio agent/tcpdump   ${qualifier}${ratio} (goal >= 1.0)"
     for tool in tcpdump tcpdump-imm agent; do
         [[ -n ${top[$tool]:-} ]] || continue
         read -r achieved offered delivered <<<"${top[$tool]}"
-        where="written by $tool"; [[ $tool == agent ]] && where="received by the tool from the agent"
+        where="written by $tool"
+        if [[ $tool == agent && $target_kind == flows ]]; then where="counted in the agent's flow records"
+        elif [[ $tool == agent ]]; then where="received by the tool from the agent"; fi
         printf 'at top speed       %s packets/s offered: %s of %s %s (%s lost)\n' "$achieved" "$delivered" "$offered" \
             "$where" "$(percent_lost "$offered" "$delivered")"
     done
+    if [[ $target_kind == flows ]]; then
+        for tool in tcpdump agent; do
+            if [[ -n ${top_cpu[$tool]:-} ]]; then printf 'CPU at top speed   %-8s %s\n' "$tool" "${top_cpu[$tool]}"; fi
+        done
+    fi
 fi
 echo "agent memory       idle VmRSS ${idle_rss} kB; under load (${load_rate:-0} packets/s) VmRSS ${load_rss:-?} kB, peak VmHWM ${load_hwm:-?} kB; at the end ${final_rss} kB"
 echo "=========================================================================================="

@@ -6,6 +6,11 @@
     tapjson.py counters       a tap's per-agent status summed over agents:
                               `STATE PACKETS KERNEL_DROPS CAP_DROPS SEND_DROPS BUFFER_DROPS`
                               (STATE is `none` before any agent reported, else the agents' states joined by `,`)
+    tapjson.py flowdrops      a flows tap's `FLOWS_DROPPED HTTP_UNPARSED`, summed over its agents
+    tapjson.py flowpackets TAP
+                              a `GET /api/v1/flows` answer: `RECORDS PACKETS LIVE` of the records whose
+                              flow.tap_id is TAP — how many, the packets they count (to_server + to_client), and
+                              how many still say `live` (0 once the stopped tap's last records arrived)
 """
 import json
 import sys
@@ -28,6 +33,20 @@ def main() -> None:
             for index, cause in enumerate(("kernel", "cap", "send", "buffer"), start=1):
                 totals[index] += causes.get(cause, 0)
         print(states, *totals)
+    elif mode == "flowdrops":
+        agents = document.get("agents") or []
+        print(sum(agent.get("flows_dropped") or 0 for agent in agents),
+              sum(agent.get("http_unparsed") or 0 for agent in agents))
+    elif mode == "flowpackets":
+        records = packets = live = 0
+        for item in document.get("items", []):
+            flow = item.get("flow") or {}
+            if flow.get("tap_id") != sys.argv[2]:
+                continue
+            records += 1
+            packets += (flow.get("to_server") or {}).get("packets", 0) + (flow.get("to_client") or {}).get("packets", 0)
+            live += flow.get("end") == "live"
+        print(records, packets, live)
     else:
         raise SystemExit(f"tapjson: unknown mode {mode!r}")
 
