@@ -46,9 +46,9 @@ struct MapCommand: AsyncParsableCommand {
     func run() async throws {
         var query = selection.query
         query["group_by"] = groupBy
-        let (format, query2) = (output, query)
-        try await connection.run(output: output == .json ? .json : .table) { session in
-            try await session.showMap(query: query2, format: format)
+        let format = output
+        try await connection.run(output: output == .json ? .json : .table) { [query] session in
+            try await session.showMap(query: query, format: format)
         }
     }
 }
@@ -64,7 +64,8 @@ struct APIsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (format, query) = (output, selection.query)
-        try await connection.run(output: .table) { session in
+        // table, json and yaml are the session's own formats; openapi is printed as the server answers it.
+        try await connection.run(output: OutputFormat(rawValue: output.rawValue) ?? .json) { session in
             try await session.listAPIs(query: query, format: format)
         }
     }

@@ -305,19 +305,14 @@ struct KernelMirrorTests {
         return UInt64(shown[dropped.upperBound...].prefix { $0.isNumber })
     }
 
-    /// A VXLAN payload (header and inner Ethernet frame) carrying a UDP datagram from `source` to `destination`.
+    /// A VXLAN payload (header and inner Ethernet frame, addressed to `innerDestination`) carrying a UDP datagram
+    /// from `source` to `destination`.
     private static func vxlan(vni: UInt32, innerDestination: [UInt8], from source: String, to destination: String) -> [UInt8] {
         let header: [UInt8] = [0x08, 0, 0, 0, UInt8(vni >> 16), UInt8((vni >> 8) & 0xFF), UInt8(vni & 0xFF), 0]
-        let ethernet = innerDestination + [0x02, 0, 0, 0, 0, 0x99, 0x08, 0x00]
         let octets = { (text: String) in text.split(separator: ".").map { UInt8($0) ?? 0 } }
-        var ip: [UInt8] = [0x45, 0, 0, 32, 0, 1, 0x40, 0, 64, 17, 0, 0] + octets(source) + octets(destination)
-        var sum: UInt32 = 0
-        for index in stride(from: 0, to: ip.count, by: 2) { sum += UInt32(ip[index]) << 8 | UInt32(ip[index + 1]) }
-        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-        ip[10] = UInt8((~sum >> 8) & 0xFF)
-        ip[11] = UInt8(~sum & 0xFF)
-        let udp: [UInt8] = [0x30, 0x39, 0x30, 0x39, 0, 12, 0, 0, 0x74, 0x61, 0x70, 0x21]
-        return header + ethernet + ip + udp
+        var inner = SyntheticFrames.udp(from: octets(source), 12345, to: octets(destination), 12345, payload: Array("tap!".utf8))
+        inner.replaceSubrange(0..<6, with: innerDestination)
+        return header + inner
     }
 
     @Test("A bandwidth cap is a police action before the tunnel; a kernel without act_police says so, and the tap goes to userspace")

@@ -58,7 +58,8 @@ extension CommandSession {
         }
     }
 
-    /// Prints the HTTP endpoints observed on the flows the query selects, or their OpenAPI sketch.
+    /// Prints the HTTP endpoints observed on the flows the query selects (in the session's format), or their
+    /// OpenAPI sketch.
     public func listAPIs(query: [String: String], format: APIsFormat) async throws {
         if format == .openapi {
             let answer = try await client.get(APIPath.api("apis", "openapi") + Self.query(query), as: OpenAPISketch.self)
@@ -66,10 +67,7 @@ extension CommandSession {
             return
         }
         let answer = try await client.get(APIPath.api("apis") + Self.query(query), as: ItemList<APIEndpoint>.self)
-        let rendering = CommandSession(configuration: configuration, client: client,
-                                       renderer: Renderer(format: OutputFormat(rawValue: format.rawValue) ?? .table),
-                                       configFile: configFile, environment: environment)
-        try rendering.show(APIResponse(value: answer.value.items, json: answer.json["items"] ?? .array([])))
+        try show(APIResponse(value: answer.value.items, json: answer.json["items"] ?? .array([])))
     }
 
     private static func query(_ parameters: [String: String]) -> String {

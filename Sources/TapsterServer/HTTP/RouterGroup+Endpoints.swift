@@ -57,6 +57,17 @@ extension Request {
         return nil
     }
 
+    /// A time query parameter (`since`, `until`): an ISO 8601 time, or a duration ago such as `1h`; nil when
+    /// absent, 400 naming the parameter when it is neither.
+    func timeQuery(_ name: String, now: Date) throws(TapsterError) -> Date? {
+        guard let text = query(name) else { return nil }
+        if let date = TapsterJSON.parseTime(text) { return date }
+        guard let ago = try? TapDuration(parsing: text) else {
+            throw TapsterError(.badRequest, "\(name): \"\(text)\" is neither an ISO 8601 time nor a duration such as 1h")
+        }
+        return now.addingTimeInterval(-TimeInterval(ago.seconds))
+    }
+
     private static func formDecoded(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced

@@ -21,8 +21,8 @@ struct AuditRoutes {
     /// `limit` (default 500, at most 10000).
     static func query(_ request: Request, now: Date) throws(TapsterError) -> AuditQuery {
         var query = AuditQuery(newestFirst: true, limit: 500)
-        query.since = try time(request.query("since"), name: "since", now: now)
-        query.until = try time(request.query("until"), name: "until", now: now)
+        query.since = try request.timeQuery("since", now: now)
+        query.until = try request.timeQuery("until", now: now)
         query.actor = request.query("actor")
         query.action = request.query("action")
         if let tap = request.query("tap") {
@@ -51,15 +51,6 @@ struct AuditRoutes {
             query.limit = value
         }
         return query
-    }
-
-    private static func time(_ text: String?, name: String, now: Date) throws(TapsterError) -> Date? {
-        guard let text else { return nil }
-        if let date = TapsterJSON.parseTime(text) { return date }
-        guard let ago = try? TapDuration(parsing: text) else {
-            throw TapsterError(.badRequest, "\(name): \"\(text)\" is neither an ISO 8601 time nor a duration such as 1h")
-        }
-        return now.addingTimeInterval(-TimeInterval(ago.seconds))
     }
 }
 

@@ -30,15 +30,7 @@ struct FlowRoutes {
         var selection = FlowSelection()
         selection.selector = try selector(request.query("selector"), name: "selector")
         selection.peer = try selector(request.query("peer"), name: "peer")
-        if let since = request.query("since") {
-            if let date = TapsterJSON.parseTime(since) {
-                selection.since = date
-            } else if let ago = try? TapDuration(parsing: since) {
-                selection.since = now.addingTimeInterval(-TimeInterval(ago.seconds))
-            } else {
-                throw TapsterError(.badRequest, "since: \"\(since)\" is neither an ISO 8601 time nor a duration such as 5m")
-            }
-        }
+        selection.since = try request.timeQuery("since", now: now)
         if let limit = request.query("limit") {
             guard let value = Int(limit), (1...FlowSelection.maximumLimit).contains(value) else {
                 throw TapsterError(.badRequest, "limit: \"\(limit)\" is not 1–\(FlowSelection.maximumLimit)")
