@@ -155,6 +155,23 @@ struct HTTPDiscoveryTests {
         #expect(http.count == 1 && batch.httpUnparsed == 1)
     }
 
+    @Test("a closed connection frees its HTTP state at once: short connections one after another are all read within the close linger")
+    func closedConnectionsFreeTheirState() {
+        let driver = FlowDriver(limits: FlowLimits(httpConnections: 2))
+        for port: UInt16 in 1001...1006 {
+            let tcp = TCPConversation(driver, clientPort: port)
+            tcp.handshake()
+            tcp.clientSends("GET /c/\(port) HTTP/1.1\r\nHost: api\r\n\r\n")
+            tcp.serverSends(response("200 OK"))
+            tcp.close()
+        }
+        #expect(driver.sink.flowCount == 6, "every flow still lingers")
+        let (http, batch) = exchanges(driver)
+        #expect(http.map(\.pathTemplate) == Array(repeating: "/c/{id}", count: 6))
+        #expect(batch.httpUnparsed == 0)
+        #expect(batch.records.filter { !$0.http.isEmpty }.map(\.end) == Array(repeating: .fin, count: 6))
+    }
+
     @Test("a pipeline deeper than the ring: the extra request is counted and its response skipped, pairing stays in order")
     func pipelineBound() {
         let driver = FlowDriver(limits: FlowLimits(exchangesPerConnection: 2))

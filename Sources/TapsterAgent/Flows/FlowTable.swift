@@ -181,6 +181,8 @@ final class FlowTable {
         if entry.pointee.closedAt == 0, entry.pointee.reset || (entry.pointee.finFromClient && entry.pointee.finFromServer) {
             entry.pointee.closedAt = max(time, 1)
         }
+        // After this segment is read (it may carry the last response along with the FIN).
+        defer { if entry.pointee.closedAt != 0, entry.pointee.http >= 0 { releaseHTTP(position, at: time) } }
         guard headers.payloadLength > 0 else { return }
         let payload = headers.capturedPayload(in: frame)
         if !entry.pointee.httpDecided {
@@ -197,6 +199,16 @@ final class FlowTable {
         if fromClient, http.isFilling(connection) { _ = exportRecord(position, end: .live, now: time) }
         http.feed(connection, fromClient: fromClient, sequence: headers.sequenceNumber, wireLength: headers.payloadLength,
                   captured: payload, at: time)
+    }
+
+    /// A closed connection gives its HTTP state back at once, its answered exchanges leaving in a record:
+    /// held through the close linger, the states would cap a source at `httpConnections` new connections per
+    /// linger (about 128 a second), and the rest would go unread. When the export queue is full the state
+    /// stays until the flow leaves the table.
+    private func releaseHTTP(_ position: Int, at time: UInt64) {
+        guard exportRecord(position, end: entries[position].end(open: .fin), now: time) else { return }
+        http.close(entries[position].http)
+        entries[position].http = -1
     }
 
     // MARK: Records

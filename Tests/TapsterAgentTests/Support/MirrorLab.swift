@@ -95,11 +95,21 @@ final class MirrorLab: @unchecked Sendable {
     func settle(_ session: any SourceCapture, reference: LiveTshark, tool: LiveTshark, connections: Int = 1,
                 expected: @escaping (LiveTshark.Row) -> Bool = { _ in true },
                 mirrored: (LiveTshark) -> [LiveTshark.Row] = { $0.rows }) async throws -> [LiveTshark.Row] {
-        let rows = try await eventually(timeout: .seconds(60), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
+        let rows: [LiveTshark.Row]
+        do {
+            rows = try await eventually(timeout: .seconds(60), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
+                let rows = reference.rows
+                let fins = rows.filter { Self.flags($0) & 0x001 != 0 }.count
+                guard fins == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
+                return rows
+            }
+        } catch let timeout as TimedOut {
+            // What the reference saw instead: a reset, a lost FIN, or tshark falling behind read differently.
             let rows = reference.rows
-            let fins = rows.filter { Self.flags($0) & 0x001 != 0 }.count
-            guard fins == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
-            return rows
+            let flags = rows.suffix(6).map { String(Self.flags($0), radix: 16) }
+            throw TimedOut(what: timeout.what + "; the reference has \(rows.count) rows, "
+                + "\(rows.filter { Self.flags($0) & 0x001 != 0 }.count) with FIN, \(rows.filter { Self.flags($0) & 0x004 != 0 }.count) with RST, "
+                + "the last flags \(flags), warnings \(reference.warnings)", timeout: timeout.timeout)
         }
         let selected = rows.filter(expected)
         do {
