@@ -203,10 +203,11 @@ final class FlowTable {
 
     /// A closed connection gives its HTTP state back at once, its answered exchanges leaving in a record:
     /// held through the close linger, the states would cap a source at `httpConnections` new connections per
-    /// linger (about 128 a second), and the rest would go unread. When the export queue is full the state
-    /// stays until the flow leaves the table.
+    /// linger (about 128 a second), and the rest would go unread. The record is an interim one (`live`): the
+    /// flow's one final record still leaves with the linger, with the trailing ACK in it. When the export
+    /// queue is full the state stays until the flow leaves the table.
     private func releaseHTTP(_ position: Int, at time: UInt64) {
-        guard exportRecord(position, end: entries[position].end(open: .fin), now: time) else { return }
+        guard exportRecord(position, end: .live, now: time) else { return }
         http.close(entries[position].http)
         entries[position].http = -1
     }
