@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var captureStoreFreeFloor: Int64?
     /// How long flow records are kept (`--flow-retention`).
     public var flowRetention: TimeInterval = FlowService.defaultRetention
+    /// How long a tap waiting for approval waits before it expires unanswered (`--approval-timeout`).
+    public var approvalTimeout: TapDuration = ApprovalPolicy.defaultTimeout
     /// Where stored captures go: `s3://bucket/prefix?endpoint=…` (`--capture-store`); `nil` for the
     /// filesystem under ``capturesDirectory``.
     public var captureStore: String?

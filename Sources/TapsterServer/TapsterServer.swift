@@ -26,7 +26,7 @@ public enum TapsterServer {
             let captureSettings = try await CaptureSettings.forServer(configuration, logger: logger)
             let controlPlane = ControlPlane(store: store, agentPKI: pki, captureSettings: captureSettings,
                                             identityConfiguration: configuration.identity, flowRetention: configuration.flowRetention,
-                                            logger: logger)
+                                            approvalTimeout: configuration.approvalTimeout, logger: logger)
             let replica = ReplicaState(identity: try configuration.replicaIdentity, relayed: store.carriesNotifications, servesAgents: true)
             // Subscribed before anything is published, so that the other replicas hear every change.
             let relay: [any Service] = store.carriesNotifications
@@ -102,6 +102,7 @@ public enum TapsterServer {
         AccountRoutes(identity: controlPlane.identity, catalog: controlPlane.catalog).register(on: api)
         PolicyRoutes(catalog: controlPlane.catalog).register(on: api)
         TapRoutes(taps: controlPlane.taps, creation: controlPlane.tapCreation).register(on: api)
+        ApprovalRoutes(taps: controlPlane.taps).register(on: api)
         CaptureRoutes(captures: controlPlane.captures).register(on: api)
         InventoryRoutes(catalog: controlPlane.catalog, fleet: controlPlane.fleet).register(on: api)
         NamespaceMappingRoutes(catalog: controlPlane.catalog).register(on: api)

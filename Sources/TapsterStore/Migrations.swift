@@ -36,6 +36,7 @@ enum Migrations {
         Migration(version: 12, name: "workloads by host", statements: [], postgresStatements: workloadNamesInByteOrder),
         Migration(version: 13, name: "users of identity providers", statements: externalIdentities),
         Migration(version: 14, name: "flows", statements: flows),
+        Migration(version: 15, name: "tap approvals", statements: tapApprovals),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -280,6 +281,19 @@ enum Migrations {
     /// Admins' rules giving Kubernetes namespaces to tenants: a record table (name = the pattern). A pod's
     /// platform identity (runtime, namespace, uid, image) is part of the workload's JSON body, like its labels.
     private static let namespaceMappings: [SQLQueryString] = recordTable("namespace_mappings")
+
+    /// Four-eyes approval of taps: where a tap's request stands, who decided it, when and why, in columns beside
+    /// the body's copy (as the tap's other searched fields), so that the approval queue and an incident review
+    /// query them. A pending request's deadline column is when it expires unanswered (the expiry scheduler's).
+    private static let tapApprovals: [SQLQueryString] = [
+        "ALTER TABLE taps ADD COLUMN approval_state TEXT",
+        "ALTER TABLE taps ADD COLUMN requested_at_ms BIGINT",
+        "ALTER TABLE taps ADD COLUMN approver_id TEXT",
+        "ALTER TABLE taps ADD COLUMN approver TEXT",
+        "ALTER TABLE taps ADD COLUMN approval_decided_at_ms BIGINT",
+        "ALTER TABLE taps ADD COLUMN approval_reason TEXT",
+        "CREATE INDEX taps_approval_state ON taps (approval_state)",
+    ]
 
     /// How many workloads a tap matched at its start, in a column of its own: it is counted after the tap is
     /// committed (``StoreSession/recordMatchedWorkloads(_:tapID:)``), and a stop or expiry rewriting the body

@@ -3,18 +3,22 @@ import SQLKit
 import TapsterCore
 
 /// Taps: the tap's JSON in `body` (without per-agent status, kept apart), and the columns the
-/// scheduler and listings search: tenant, owner, state, filter, target, created and deadline times; and
-/// the workloads it matched at its start, counted after its commit.
+/// scheduler and listings search: tenant, owner, state, filter, target, created and deadline times; the
+/// workloads it matched at its start, counted after its commit; and its approval (migration 15), kept with the body.
 extension SQLSession {
     static let liveStates: SQLQueryString = "('pending', 'active')"
 
     func insertTap(_ tap: Tap) async throws {
         try await perform("insert tap", conflict: { .alreadyExists("tap", tap.id) }) {
             try await execute("""
-                INSERT INTO taps (id, tenant, owner, owner_id, state, filter_name, target_name, created_at_ms, deadline_ms, body)
+                INSERT INTO taps (id, tenant, owner, owner_id, state, filter_name, target_name, created_at_ms, deadline_ms, body,
+                                  approval_state, requested_at_ms, approver_id, approver, approval_decided_at_ms, approval_reason)
                 VALUES (\(bind: tap.id), \(nullable(tap.tenant)), \(bind: tap.owner), \(nullable(tap.ownerID)), \(bind: tap.state.rawValue),
                         \(bind: tap.filter), \(bind: tap.target), \(bind: tap.createdAt.millisecondsSince1970),
-                        \(bind: tap.deadline.millisecondsSince1970), \(bind: try SQLSession.tapBody(tap)))
+                        \(bind: tap.deadline.millisecondsSince1970), \(bind: try SQLSession.tapBody(tap)),
+                        \(nullable(tap.approval?.state.rawValue)), \(nullable(tap.approval?.requestedAt.millisecondsSince1970)),
+                        \(nullable(tap.approval?.approverID)), \(nullable(tap.approval?.approver)),
+                        \(nullable(tap.approval?.decidedAt?.millisecondsSince1970)), \(nullable(tap.approval?.reason)))
                 """)
         }
     }
@@ -49,7 +53,12 @@ extension SQLSession {
                     state = \(bind: tap.state.rawValue),
                     filter_name = \(bind: tap.filter), target_name = \(bind: tap.target),
                     created_at_ms = \(bind: tap.createdAt.millisecondsSince1970), deadline_ms = \(bind: tap.deadline.millisecondsSince1970),
-                    body = \(bind: try SQLSession.tapBody(tap))
+                    body = \(bind: try SQLSession.tapBody(tap)),
+                    approval_state = \(nullable(tap.approval?.state.rawValue)),
+                    requested_at_ms = \(nullable(tap.approval?.requestedAt.millisecondsSince1970)),
+                    approver_id = \(nullable(tap.approval?.approverID)), approver = \(nullable(tap.approval?.approver)),
+                    approval_decided_at_ms = \(nullable(tap.approval?.decidedAt?.millisecondsSince1970)),
+                    approval_reason = \(nullable(tap.approval?.reason))
                 WHERE id = \(bind: tap.id) AND state = \(bind: expected.rawValue)
                 RETURNING id
                 """) != nil

@@ -18,6 +18,9 @@ struct GrantCommand: AsyncParsableCommand, ResourceGroup {
         @Option(help: "The filter's name.") var filter: String
         @Option(help: "The target's name.") var target: String
         @Option(help: "The longest tap allowed, e.g. 1h.", transform: Parse.duration) var maxDuration: TapDuration
+        @Option(help: ArgumentHelp("Whether taps through this grant wait for another admin's approval: required or none.",
+                                   discussion: "Default: required for full-payload targets when `tapster policy set approval-for-full-payload on`, else none."))
+        var approval: ApprovalRequirement?
         @OptionGroup var options: ClientOptions
 
         func validate() throws {
@@ -25,7 +28,7 @@ struct GrantCommand: AsyncParsableCommand, ResourceGroup {
         }
 
         func run(_ session: CommandSession) async throws {
-            try await session.create(Resources.grants, GrantSpec(user: user, tenant: tenant, filter: filter, target: target, maxDuration: maxDuration))
+            try await session.create(Resources.grants, GrantSpec(user: user, tenant: tenant, filter: filter, target: target, maxDuration: maxDuration, approval: approval))
         }
     }
 }

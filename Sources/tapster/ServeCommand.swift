@@ -56,6 +56,12 @@ struct ServeCommand: AsyncParsableCommand {
     var flowRetention: TapDuration?
 
     @Option(name: .long, help: ArgumentHelp(
+        "How long a tap waiting for an admin's approval waits before it expires unanswered (e.g. 1h, the default).",
+        discussion: "Four-eyes approval: see `tapster policy set approval-for-full-payload` and `tapster grant create --approval`."),
+            transform: Parse.duration)
+    var approvalTimeout: TapDuration?
+
+    @Option(name: .long, help: ArgumentHelp(
         "Where stored captures go: s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
         discussion: "Default: the filesystem under <data-dir>/captures."))
     var captureStore: String?
@@ -131,6 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.captureTotalBuffer = captureTotalBuffer.map { Int(clamping: $0.bytes) }
         configured.captureStoreFreeFloor = captureStoreFreeFloor.map { Int64(clamping: $0.bytes) }
         if let flowRetention { configured.flowRetention = TimeInterval(flowRetention.seconds) }
+        if let approvalTimeout { configured.approvalTimeout = approvalTimeout }
         configured.replicaName = replicaName
         configured.agentAdvertiseAddress = agentAdvertiseAddress
         do {

@@ -7,7 +7,7 @@ import TapsterCore
 struct TapCommand: AsyncParsableCommand, ResourceGroup {
     static let configuration = CommandConfiguration(
         commandName: "tap", abstract: "Open, list and stop taps.",
-        subcommands: [Create.self, List.self, GetCommand<Self>.self, Stop.self, Reactivate.self],
+        subcommands: [Create.self, List.self, GetCommand<Self>.self, Stop.self, Reactivate.self, Approve.self, Reject.self],
         aliases: ["taps"])
     static let collection = Resources.taps
 
@@ -32,8 +32,8 @@ struct TapCommand: AsyncParsableCommand, ResourceGroup {
     /// `tapster tap list`.
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List taps (live ones unless told otherwise).", aliases: ["ls"])
-        @Flag(help: "Include ended taps (stopped, expired, failed).") var allStates = false
-        @Option(help: "Only taps in this state (repeat for several).") var state: [TapState] = []
+        @Flag(help: "Include ended taps (stopped, expired, failed, rejected).") var allStates = false
+        @Option(help: "Only taps in this state (repeat for several); `--state pending` is the approval queue.") var state: [TapState] = []
         @OptionGroup var paging: PagingOptions
         @OptionGroup var options: ClientOptions
 
@@ -63,6 +63,34 @@ struct TapCommand: AsyncParsableCommand, ResourceGroup {
 
         func run(_ session: CommandSession) async throws {
             try await session.reactivateTap(id, duration: duration)
+        }
+    }
+
+    /// `tapster tap approve ID [--reason …]`: four-eyes approval, by an admin other than the requester.
+    struct Approve: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a tap waiting for approval (admins; never your own request).",
+            discussion: "The tap becomes active now and runs for the duration the owner asked for, counted from now.")
+        @Argument(help: "The pending tap's id (tapster tap list --state pending).") var id: String
+        @Option(help: "A note kept with the approval and in the audit log.") var reason: String?
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.approveTap(id, reason: reason)
+        }
+    }
+
+    /// `tapster tap reject ID --reason …`.
+    struct Reject: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a tap waiting for approval (admins; never your own request).",
+            discussion: "The tap ends `rejected`; the owner sees the reason, and so does the audit log.")
+        @Argument(help: "The pending tap's id.") var id: String
+        @Option(help: "Why (required).") var reason: String
+        @OptionGroup var options: ClientOptions
+
+        func run(_ session: CommandSession) async throws {
+            try await session.rejectTap(id, reason: reason)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TapsterCore
 
@@ -175,6 +176,34 @@ struct PolicyMatrixTests {
         }
         #expect(throws: TapsterError(.notFound, "target \"ids\" not found")) {
             try Policy.require(Fixture.owner(tenants: ["shop"]), .read, .target, .object(visible: false), reference: "ids")
+        }
+    }
+}
+
+/// The approval column, beside the matrix (``Policy/decideApproval(_:requesterID:)``): who may approve or reject a
+/// tap waiting for approval, by role and by whether they asked for it themselves.
+@Suite("Policy matrix: four-eyes approval")
+struct ApprovalPolicyMatrixTests {
+    //                              someone else's request   their own request
+    static let rows: [(Principal, Policy.ApprovalDecision, Policy.ApprovalDecision)] = [
+        (Fixture.admin, .allow, .selfApproval),
+        (Fixture.owner(tenants: ["shop"]), .forbidden("only admins approve or reject taps"), .forbidden("only admins approve or reject taps")),
+        (Fixture.auditor, .forbidden("auditors have read-only access"), .forbidden("auditors have read-only access")),
+        (Principal.system, .forbidden("only admins approve or reject taps"), .forbidden("only admins approve or reject taps")),
+    ]
+
+    @Test func everyRoleDecidesAsItsRowSays() {
+        for (principal, others, own) in Self.rows {
+            #expect(Policy.decideApproval(principal, requesterID: "id-someone-else") == others, "\(principal.name)")
+            #expect(Policy.decideApproval(principal, requesterID: principal.userID) == own, "\(principal.name), own request")
+        }
+    }
+
+    @Test func aSelfApprovalIsRefusedWithItsOwnCode() {
+        let tap = Tap(tenant: nil, owner: "root", ownerID: Fixture.admin.userID, filter: "f", target: "t", state: .pending,
+                      duration: Fixture.duration("10m"), createdAt: Date(timeIntervalSince1970: 0))
+        #expect(throws: TapsterError(.selfApproval, "you requested tap \(tap.id) yourself; another admin must approve or reject it (four-eyes)")) {
+            try Policy.requireApprover(Fixture.admin, of: tap)
         }
     }
 }

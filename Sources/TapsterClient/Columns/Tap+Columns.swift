@@ -19,8 +19,26 @@ extension Tap: TableRenderable {
     }
     public var outputName: String { id }
 
-    /// Per-agent status and counters, when agents have reported.
+    /// Its approval, when it needed one, and per-agent status and counters, when agents have reported.
     public func sections(now: Date) -> [TableSection] {
+        approvalSections(now: now) + agentSections(now: now)
+    }
+
+    /// Who asked, when, and who decided what and why (four-eyes approval).
+    func approvalSections(now: Date) -> [TableSection] {
+        guard let approval else { return [] }
+        let columns: [Column<TapApproval>] = [
+            Column("REQUESTED BY") { _ in owner },
+            Column("REQUESTED") { approval, now in RelativeTime.age(of: approval.requestedAt, now: now) + " ago" },
+            Column("APPROVAL") { $0.state.rawValue },
+            Column("APPROVER") { $0.approver ?? "" },
+            Column("DECIDED") { approval, now in approval.decidedAt.map { RelativeTime.age(of: $0, now: now) + " ago" } ?? "" },
+            Column("REASON") { $0.reason ?? "" },
+        ]
+        return [TableSection(title: "Approval", table: [approval].table(columns, now: now))]
+    }
+
+    func agentSections(now: Date) -> [TableSection] {
         guard let agents, !agents.isEmpty else { return [] }
         let columns: [Column<TapAgentStatus>] = [
             Column("AGENT") { $0.agent },
@@ -39,9 +57,13 @@ extension Tap: TableRenderable {
         return [TableSection(title: "Agents", table: agents.table(columns, now: now))]
     }
 
-    /// `active`, `stopped by admin`, `failed: <reason>`.
+    /// `active`, `stopped by admin`, `failed: <reason>`, `pending approval`, `rejected by <admin>: <reason>`.
     var stateSummary: String {
         switch state {
+        case .pending where approval?.state == .pending: "pending approval"
+        case .rejected: "rejected by \(approval?.approver ?? "an admin")" + (approval?.reason.map { ": \($0)" } ?? "")
+        case .expired where approval?.state == .expired: "expired (never approved)"
+        case .active where approval?.state == .approved: "active (approved by \(approval?.approver ?? "an admin"))"
         case .stopped: stoppedBy.map { "stopped by \($0.rawValue)" } ?? "stopped"
         case .failed: failureReason.map { "failed: \($0)" } ?? "failed"
         default: state.rawValue

@@ -42,12 +42,16 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case invalidBPF = "invalid_bpf"
     case unauthenticated = "unauthenticated"
     case forbidden = "forbidden"
+    /// A requester tried to approve or reject their own tap's request (four-eyes: another admin must).
+    case selfApproval = "self_approval"
     case notGranted = "not_granted"
     case notFound = "not_found"
     case alreadyExists = "already_exists"
     case inUse = "in_use"
     case invalidState = "invalid_state"
     case quotaExceeded = "quota_exceeded"
+    /// A capture asked through a grant that requires approval: captures do not wait for one (ask for a tap instead).
+    case approvalRequired = "approval_required"
     case durationExceedsGrant = "duration_exceeds_grant"
     case ambiguousGrant = "ambiguous_grant"
     case signatureInvalid = "signature_invalid"

@@ -1,5 +1,5 @@
 /// What an admin writes to define a ``Grant``: a subject (one user or a whole tenant) may
-/// combine one filter with one target, for at most ``maxDuration`` per tap.
+/// combine one filter with one target, for at most ``maxDuration`` per tap, with or without an admin's approval.
 public struct GrantSpec: Codable, Sendable, Equatable {
     /// The owner this grant is for (exactly one of ``user`` and ``tenant``).
     public var user: String?
@@ -8,13 +8,18 @@ public struct GrantSpec: Codable, Sendable, Equatable {
     public var filter: String
     public var target: String
     public var maxDuration: TapDuration
+    /// Whether owners' taps through this grant wait for an admin's approval; absent: as the server's
+    /// ``ApprovalPolicy`` says for the target (none, unless approval for full payload is on).
+    public var approval: ApprovalRequirement?
 
-    public init(user: String? = nil, tenant: String? = nil, filter: String, target: String, maxDuration: TapDuration) {
+    public init(user: String? = nil, tenant: String? = nil, filter: String, target: String, maxDuration: TapDuration,
+                approval: ApprovalRequirement? = nil) {
         self.user = user
         self.tenant = tenant
         self.filter = filter
         self.target = target
         self.maxDuration = maxDuration
+        self.approval = approval
     }
 
     public func validated() throws(TapsterError) -> GrantSpec {

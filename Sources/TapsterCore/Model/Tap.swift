@@ -1,13 +1,16 @@
 import Foundation
 
-/// A tap's lifecycle: `pending → active → stopped | expired | failed`.
+/// A tap's lifecycle: `pending → active → stopped | expired | failed`, and `pending → rejected` when an admin
+/// refuses the approval it waits for.
 public enum TapState: String, Codable, Sendable, CaseIterable {
-    case pending, active, stopped, expired, failed
+    case pending, active, stopped, expired, failed, rejected
 
     /// Whether the tap has ended (no packets flow, only history remains).
-    public var isEnded: Bool { self == .stopped || self == .expired || self == .failed }
-    /// Whether the tap counts against its owner's quota and is sent to agents.
+    public var isEnded: Bool { self == .stopped || self == .expired || self == .failed || self == .rejected }
+    /// Whether the tap counts against its owner's quota (a request waiting for approval counts too).
     public var isLive: Bool { self == .pending || self == .active }
+    /// Whether agents are sent the tap: only an active one — a pending tap waits for its approval and never reaches an agent.
+    public var reachesAgents: Bool { self == .active }
 }
 
 /// Who stopped a tap by request.
@@ -24,6 +27,10 @@ public enum TapEvent: Sendable, Equatable {
     case stop(by: StopActor, actor: String)
     case expire
     case fail(reason: String)
+    /// An admin other than the requester approves a pending request (``Policy/requireApprover(_:of:)`` decides who may).
+    case approve(approver: String, approverID: String, reason: String?)
+    /// An admin other than the requester refuses it: the tap ends `rejected`.
+    case reject(approver: String, approverID: String, reason: String)
 }
 
 /// An owner's request for traffic — filter + target + duration — and where it stands.
@@ -61,6 +68,8 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
     public var agents: [TapAgentStatus]?
     /// How the capture this tap runs as narrows its filter; absent on every tap that is not a capture.
     public var capture: CaptureNarrowing?
+    /// The four-eyes approval this tap waited or waits for; absent on a tap that needed none.
+    public var approval: TapApproval?
 
     public init(id: String = Identifier.make(), tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String,
                 description: String? = nil, state: TapState = .active, duration: TapDuration, createdAt: Date,
@@ -97,9 +106,19 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
             next.stoppedBy = by
             next.stoppedByUser = actor
             next.endedAt = now
+        case (.pending, .approve(let approver, let approverID, let reason)) where approval?.state == .pending:
+            next.state = .active
+            next.approval?.decide(.approved, by: approver, id: approverID, at: now, reason: reason)
+            // The deadline counts from approval: the owner gets the whole duration they asked for.
+            next.deadline = now.addingTimeInterval(TimeInterval(duration.seconds))
+        case (.pending, .reject(let approver, let approverID, let reason)) where approval?.state == .pending:
+            next.state = .rejected
+            next.approval?.decide(.rejected, by: approver, id: approverID, at: now, reason: reason)
+            next.endedAt = now
         case (.pending, .expire), (.active, .expire):
             next.state = .expired
             next.endedAt = now
+            if next.approval?.state == .pending { next.approval?.decide(.expired, by: nil, id: nil, at: now, reason: nil) }
         case (.pending, .fail(let reason)), (.active, .fail(let reason)):
             next.state = .failed
             next.failureReason = reason
@@ -118,7 +137,19 @@ extension TapEvent {
         case .stop: "be stopped"
         case .expire: "expire"
         case .fail: "fail"
+        case .approve: "be approved"
+        case .reject: "be rejected"
         }
+    }
+}
+
+extension TapApproval {
+    mutating func decide(_ outcome: State, by approver: String?, id: String?, at now: Date, reason: String?) {
+        state = outcome
+        self.approver = approver
+        approverID = id
+        decidedAt = now
+        self.reason = reason
     }
 }
 

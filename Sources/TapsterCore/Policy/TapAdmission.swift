@@ -7,14 +7,19 @@ public enum TapAdmission {
         public var tenant: String?
         /// The longest duration the grants allow (nil for admins).
         public var maxDuration: TapDuration?
+        /// Whether the tap waits for an admin's approval: only when every grant that admits it for this duration
+        /// requires approval (an admin's own tap never does: admins set the approval policy themselves).
+        public var approval: ApprovalRequirement = .none
     }
 
     /// - Parameters:
     ///   - grants: every grant of this filter/target pair (the function picks those addressed to `principal`).
     ///   - liveTaps: how many pending or active taps `principal` owns now.
     ///   - quota: the owner's limit of live taps.
+    ///   - fullPayloadNeedsApproval: the server's ``ApprovalPolicy`` setting, the default for grants that say nothing.
     public static func admit(_ principal: Principal, filter: Filter, target: Target, duration: TapDuration,
-                             requestedTenant: String?, grants: [Grant], liveTaps: Int, quota: Int) throws(TapsterError) -> Admitted {
+                             requestedTenant: String?, grants: [Grant], liveTaps: Int, quota: Int,
+                             fullPayloadNeedsApproval: Bool = false) throws(TapsterError) -> Admitted {
         switch principal.role {
         case .auditor:
             throw TapsterError(.forbidden, "auditors have read-only access")
@@ -53,6 +58,10 @@ public enum TapAdmission {
         guard let tenant = candidate, principal.tenants.contains(tenant) else {
             throw TapsterError(.notGranted, "you belong to no tenant; an admin must add you to one before you can tap")
         }
-        return Admitted(tenant: tenant, maxDuration: longest)
+        let covering = applicable.filter { duration <= $0.maxDuration }
+        let needsApproval = covering.allSatisfy {
+            ApprovalPolicy.requirement(of: $0.spec, target: target, fullPayloadNeedsApproval: fullPayloadNeedsApproval) == .required
+        }
+        return Admitted(tenant: tenant, maxDuration: longest, approval: needsApproval ? .required : .none)
     }
 }

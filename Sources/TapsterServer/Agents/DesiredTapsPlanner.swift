@@ -19,7 +19,7 @@ struct AgentPlan: Sendable, Equatable {
 /// exactly when nothing changed.
 ///
 /// Rules:
-/// - only live taps before their deadline, whose filter and target exist;
+/// - only active taps before their deadline, whose filter and target exist (a tap `pending` approval never reaches an agent);
 /// - sources: on each host, the workloads the filter selects within the tap's tenant (``TenantScope``;
 ///   by labels, and by `ports` when given:
 ///   then only those interfaces), every interface of each — except the interface of every live tap's
@@ -67,7 +67,7 @@ enum DesiredTapsPlanner {
         let filters = Dictionary(inputs.filters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let targets = Dictionary(inputs.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var greKeys = TunnelKeys(secret: inputs.tunnelKeySecret)
-        let liveTaps = inputs.taps.sorted(by: { $0.id < $1.id }).filter { $0.state.isLive && $0.deadline > inputs.now }
+        let liveTaps = inputs.taps.sorted(by: { $0.id < $1.id }).filter { $0.state.reachesAgents && $0.deadline > inputs.now }
         let deliveryPorts = Set(liveTaps.compactMap { tap in targets[tap.target].flatMap { $0.kind == .port ? $0.spec.portId : nil } })
 
         for tap in liveTaps {

@@ -11,10 +11,10 @@ extension ErrorCode {
         switch self {
         case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF: .badRequest
         case .unauthenticated: .unauthorized
-        case .forbidden, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: .forbidden
+        case .forbidden, .selfApproval, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .alreadyExists, .inUse, .invalidState, .quotaExceeded: .conflict
+        case .alreadyExists, .inUse, .invalidState, .quotaExceeded, .approvalRequired: .conflict
         case .durationExceedsGrant, .ambiguousGrant: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
         case .internal: .internalServerError

@@ -58,12 +58,13 @@ struct NeutronTapFlowCreate: Decodable, Sendable {
 }
 
 /// The `status` of a tap flow or mirror, from its tap's state: `ACTIVE` while it runs, `DOWN`
-/// once stopped or expired (or while pending), `ERROR` when it failed.
+/// once stopped or expired (or while pending, e.g. waiting for an admin's approval), `ERROR` when it failed or its
+/// approval was rejected (it will never run).
 enum NeutronStatus {
     static func of(_ state: TapState) -> String {
         switch state {
         case .active: "ACTIVE"
-        case .failed: "ERROR"
+        case .failed, .rejected: "ERROR"
         case .pending, .stopped, .expired: "DOWN"
         }
     }

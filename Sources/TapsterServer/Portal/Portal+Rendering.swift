@@ -54,11 +54,11 @@ extension Portal {
     /// The page for an error: 403, 404 and the others are pages of their own, with the status of the error.
     func errorPage(_ error: TapsterError, request: Request, visitor: Visitor?) -> Response {
         let heading = switch error.code {
-        case .forbidden, .notGranted, .passwordChangeRequired: "Not allowed"
+        case .forbidden, .selfApproval, .notGranted, .passwordChangeRequired: "Not allowed"
         case .notFound: "Not found"
         case .methodNotAllowed: "Not available"
         case .tooManyRequests: "Too many attempts"
-        case .invalidState, .alreadyExists, .inUse, .quotaExceeded: "That cannot be done now"
+        case .invalidState, .alreadyExists, .inUse, .quotaExceeded, .approvalRequired: "That cannot be done now"
         case .internal, .unavailable: "Something went wrong"
         default: "That request could not be handled"
         }

@@ -75,9 +75,13 @@ struct TapRow: Sendable {
         self.returnTo = returnTo
     }
 
-    /// `by admin (alice)`, or a failure's reason.
+    /// `by admin (alice)`, a failure's reason, or where its approval stands.
     static func detail(of tap: Tap) -> String? {
         switch tap.state {
+        case .pending where tap.approval?.state == .pending: "waiting for an admin's approval"
+        case .rejected: "by \(tap.approval?.approver ?? "an admin")" + (tap.approval?.reason.map { ": \($0)" } ?? "")
+        case .expired where tap.approval?.state == .expired: "never approved"
+        case .active where tap.approval?.state == .approved: tap.approval?.approver.map { "approved by \($0)" }
         case .stopped: tap.stoppedBy.map { by in "by \(by.rawValue)" + (tap.stoppedByUser.map { " (\($0))" } ?? "") }
         case .failed: tap.failureReason
         default: nil

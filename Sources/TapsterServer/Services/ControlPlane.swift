@@ -49,17 +49,18 @@ public struct ControlPlane: Sendable {
     ///   - agentPKI: the agent channel's CA and revocation list, when the server runs the agent channel.
     ///   - captureSettings: the capture broker's budget and timings, the capture store, the download URL key.
     ///   - identityConfiguration: the identity providers trusted besides Tapster's own accounts.
+    ///   - approvalTimeout: how long a tap waiting for approval waits before it expires unanswered.
     public init(store: any Store, clock: @escaping @Sendable () -> Date = { Date() }, passwordCost: UInt8 = 11,
                 agentPKI: AgentPKI? = nil, captureSettings: CaptureSettings = CaptureSettings(),
                 identityConfiguration: IdentityConfiguration = .localOnly, flowRetention: TimeInterval = FlowService.defaultRetention,
-                logger: Logger) {
+                approvalTimeout: TapDuration = ApprovalPolicy.defaultTimeout, logger: Logger) {
         let context = ServiceContext(store: store, clock: clock, changes: ChangeFeed(), logger: logger)
         self.context = context
         self.agentHub = AgentHub(store: store, changes: context.changes, clock: clock, logger: logger)
         self.broker = CaptureBroker(settings: captureSettings, clock: clock, logger: logger)
         let filterCompiler = FilterCompiler()
         let refusals = RefusalAuditor(context: context, limiter: RefusalAuditLimiter(clock: clock))
-        let taps = TapService(context: context, admissions: AsyncSemaphore(1))
+        let taps = TapService(context: context, admissions: AsyncSemaphore(1), approvalTimeout: approvalTimeout)
         let catalog = CatalogService(context: context, filterCompiler: filterCompiler, taps: taps)
         let captures = CaptureService(context: context, catalog: catalog, taps: taps, broker: broker, filterCompiler: filterCompiler,
                                       refusals: refusals)

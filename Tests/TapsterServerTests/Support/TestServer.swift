@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import TapsterCore
 @testable import TapsterServer
 import TapsterStore
 import TapsterTestSupport
@@ -23,18 +24,21 @@ enum TestServer {
 
     /// Runs `body` against a server on a new database, which is dropped afterwards (even on failure).
     static func run<T: Sendable>(_ kind: StoreKind, clock: @escaping @Sendable () -> Date = { Date() },
-                                 captures: CaptureSettings = CaptureSettings(),
+                                 captures: CaptureSettings = CaptureSettings(), approvalTimeout: TapDuration = ApprovalPolicy.defaultTimeout,
                                  _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
         try await slots.run {
-            try await TestDatabase.with(kind) { database in try await serve(database.store, clock: clock, captures: captures, body) }
+            try await TestDatabase.with(kind) { database in
+                try await serve(database.store, clock: clock, captures: captures, approvalTimeout: approvalTimeout, body)
+            }
         }
     }
 
     /// Serves `store` until `body` returns: bootstrap, start-up expiry, then the live application.
     static func serve<T: Sendable>(_ store: any Store, clock: @escaping @Sendable () -> Date = { Date() },
-                                   captures: CaptureSettings = CaptureSettings(),
+                                   captures: CaptureSettings = CaptureSettings(), approvalTimeout: TapDuration = ApprovalPolicy.defaultTimeout,
                                    _ body: @Sendable (API, ControlPlane) async throws -> T) async throws -> T {
-        let controlPlane = ControlPlane(store: store, clock: clock, passwordCost: passwordCost, captureSettings: captures, logger: logger)
+        let controlPlane = ControlPlane(store: store, clock: clock, passwordCost: passwordCost, captureSettings: captures,
+                                        approvalTimeout: approvalTimeout, logger: logger)
         _ = try await Bootstrap.run(controlPlane.identity, adminToken: adminToken)
         try await controlPlane.taps.expireDueTaps()
         let app = TapsterServer.makeApplication(controlPlane: controlPlane, configuration: ServerConfiguration(port: 0), logger: logger)

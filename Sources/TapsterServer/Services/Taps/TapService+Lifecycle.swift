@@ -60,16 +60,30 @@ extension TapService {
                 let live = try await session.liveTapCount(ownerID: p.userID)
                 let admitted = try TapAdmission.admit(
                     p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
-                    liveTaps: live, quota: quota)
-                let tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
+                    liveTaps: live, quota: quota,
+                    fullPayloadNeedsApproval: try await session.setting(ApprovalPolicy.fullPayloadSetting) == ApprovalPolicy.on)
+                if admitted.approval == .required, capture != nil {
+                    // A capture is a session started now (a stream someone reads, a file being written): it does not wait
+                    // for a person. A tap to the target waits instead.
+                    throw TapsterError(.approvalRequired, "your grant for filter \"\(filter.name)\" with target \"\(target.name)\" requires "
+                                       + "an admin's approval, and captures do not wait for one; ask for a tap (tapster tap create) "
+                                       + "and an admin approves it")
+                }
+                var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
                               capture: capture)
+                if admitted.approval == .required { tap = awaitingApproval(tap) }
                 try await session.insertTap(tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
                                "deadline": TapsterJSON.formatTime(tap.deadline), "owner": p.name]
                 if let earlier { details["reactivated_from"] = earlier.id }
                 try await audit(session, p, earlier == nil ? AuditAction.tapCreated : AuditAction.tapReactivated, .tap,
                                 id: tap.id, name: nil, tenant: tap.tenant, details: details)
+                if tap.approval != nil {
+                    try await audit(session, p, AuditAction.tapApprovalRequested, .tap, id: tap.id, name: nil, tenant: tap.tenant,
+                                    details: ["owner": p.name, "filter": filter.name, "target": target.name,
+                                              "expires_unanswered_at": TapsterJSON.formatTime(tap.deadline)])
+                }
                 try await alongside?(session, tap)
                 return tap
             }
@@ -140,8 +154,10 @@ extension TapService {
             let next = try tap.applying(.expire, at: at)
             let done = try await store.transaction { session in
                 guard try await session.updateTap(next, ifStateIs: tap.state) else { return false }
-                try await audit(session, .system, AuditAction.tapExpired, .tap, id: tap.id, name: nil, tenant: tap.tenant,
-                                details: ["deadline": TapsterJSON.formatTime(tap.deadline), "owner": tap.owner])
+                var details = ["deadline": TapsterJSON.formatTime(tap.deadline), "owner": tap.owner]
+                // A request nobody answered in time: said so, once, in the same event.
+                if tap.approval?.state == .pending { details["approval"] = "expired unanswered" }
+                try await audit(session, .system, AuditAction.tapExpired, .tap, id: tap.id, name: nil, tenant: tap.tenant, details: details)
                 return true
             }
             if done { expired.append(next) }
