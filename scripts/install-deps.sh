@@ -29,6 +29,8 @@ test_packages+=(podman containernetworking-plugins busybox-static)
 test_packages+=(containerd runc)
 # DeploymentTests ask the server inside the `tapster` image (scripts/build-image.sh) over HTTP with curl.
 test_packages+=(curl)
+# The trigger tests run a real Prometheus whose alert rule fires into a real Alertmanager posting to a trigger's webhook.
+test_packages+=(prometheus prometheus-alertmanager)
 # The S3 object store tests run moto's server (python3 -m moto.server) on loopback.
 moto_requirement='moto[server]==5.2.1'
 # scripts/schemathesis-tests.sh runs Schemathesis against a real server's OpenAPI document (it reads this pin).

@@ -109,6 +109,7 @@ public enum TapsterServer {
         AgentRoutes(fleet: controlPlane.fleet).register(on: api)
         AuditRoutes(audit: controlPlane.audit).register(on: api)
         FlowRoutes(flows: controlPlane.flows).register(on: api)
+        TriggerRoutes(triggers: controlPlane.triggers).register(on: api)
         // Neutron TaaS: before the portal, whose `/` it shares (version discovery for API clients).
         NeutronRoutes(neutron: controlPlane.neutron, externalURL: controlPlane.broker.settings.externalURL).register(on: router)
         // The web portal (no TLS listener yet, so its cookies are not `Secure`).

@@ -133,7 +133,7 @@ public struct StoredCredentials: Sendable, Equatable {
 ///
 /// Errors: writes that break a uniqueness rule throw ``TapsterError`` `already_exists`;
 /// anything else the database reports is thrown as ``StoreError``.
-public protocol StoreSession: Sendable {
+public protocol StoreSession: TriggerStoreSession {
     // MARK: Records (tenants, targets, filters, grants, workloads)
 
     func insert<Spec>(_ record: Record<Spec>, into collection: RecordCollection<Spec>) async throws

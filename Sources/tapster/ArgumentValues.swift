@@ -15,7 +15,7 @@ enum Parse {
     static func byteCount(_ text: String) throws -> ByteCount { try wrap { () throws(TapsterError) in try ByteCount(parsing: text, field: "size") } }
     static func label(_ text: String) throws -> Label { try wrap { () throws(TapsterError) in Label(try FlagSyntax.label(text)) } }
 
-    private static func wrap<T>(_ parse: () throws(TapsterError) -> T) throws -> T {
+    static func wrap<T>(_ parse: () throws(TapsterError) -> T) throws -> T {
         do { return try parse() } catch { throw ValidationError(error.message) }
     }
 }

@@ -22,7 +22,7 @@ struct TapsterCommand: AsyncParsableCommand {
             TapCommand.self, CaptureCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
             TenantCommand.self, NamespaceMappingCommand.self, UserCommand.self, TokenCommand.self,
             WorkloadCommand.self, AgentCommand.self, AuditCommand.self, AuthCommand.self,
-            FlowsCommand.self, MapCommand.self, APIsCommand.self, PolicyCommand.self,
+            FlowsCommand.self, MapCommand.self, APIsCommand.self, PolicyCommand.self, TriggerCommand.self,
         ]
     )
 

@@ -27,6 +27,7 @@ struct PolicyMatrixTests {
         (.admin,   .audit,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .namespaceMapping, ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .flow,          ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (.admin,   .trigger,       ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
 
         // Owners: read what is visible, open/stop/reactivate taps, manage their own tokens and
         // account; everything not visible to them is hidden (404), whatever the action.
@@ -45,6 +46,8 @@ struct PolicyMatrixTests {
         (.owner,   .namespaceMapping, ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         // Owners read the flows of their tenants' workloads (what of them, Policy.flowPeer decides); nobody writes flows.
         (.owner,   .flow,          ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
+        // Triggers are the network team's: owners see their triggered captures, never the triggers (or their secrets).
+        (.owner,   .trigger,       ["FFH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
 
         // Auditors: read everything (nothing is hidden from them), change nothing but their
         // own tokens and their own password (a visible token/user object is their own).
@@ -61,6 +64,7 @@ struct PolicyMatrixTests {
         (.auditor, .audit,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .namespaceMapping, ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .flow,          ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+        (.auditor, .trigger,       ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ]
 
     struct Cell: Sendable, CustomTestStringConvertible {

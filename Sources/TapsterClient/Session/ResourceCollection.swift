@@ -31,11 +31,18 @@ public enum Resources {
     public static let workloads = ResourceCollection<Workload>(path: "workloads")
     public static let namespaceMappings = ResourceCollection<NamespaceMapping>(path: "namespace-mappings")
     public static let agents = ResourceCollection<Agent>(path: "agents")
+    public static let recorders = ResourceCollection<RecorderView>(path: "recorders")
     public static let agentTokens = ResourceCollection<AgentJoinToken>(path: "agent-tokens")
     public static let audit = ResourceCollection<AuditEvent>(path: "audit")
+    public static let triggers = ResourceCollection<Trigger>(path: "triggers")
 
     /// The API tokens of one user.
     public static func tokens(of user: String) -> ResourceCollection<APIToken> {
         ResourceCollection(path: "users/\(APIPath.escape(user))/tokens")
     }
+}
+
+extension ResourceCollection where Item == Trigger {
+    /// The triggers collection as its creation answers: the trigger with its secret.
+    public var created: ResourceCollection<TriggerCreated> { ResourceCollection<TriggerCreated>(path: path) }
 }

@@ -33,6 +33,9 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     /// The replica running the capture, where agents send its packets (the plan names its address). Set
     /// by the server that creates the capture, never taken from a request; nil: the agent's own replica.
     public var replica: CaptureReplica?
+    /// Only these of the selected workloads, as `host/workload`: what a trigger's alert pointed at. Set by
+    /// the server's trigger service, never taken from a request.
+    public var workloads: [String]?
 
     public init(mode: CaptureMode, selector: LabelSelector? = nil, interface: String? = nil, snaplen: Int? = nil,
                 bpf: String? = nil, packetLimit: UInt64? = nil, byteLimit: UInt64? = nil) {
@@ -49,6 +52,7 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     /// the ``interface`` when one is named.
     public func selects(_ workload: WorkloadSpec) -> Bool {
         guard selector?.matches(workload.labels) ?? true else { return false }
+        if let workloads, !workloads.contains("\(workload.host)/\(workload.name)") { return false }
         guard let interface else { return true }
         return workload.interfaces.contains { $0.name == interface }
     }

@@ -12,7 +12,8 @@ struct TokenAuthenticator: RouterMiddleware {
     let identity: IdentityService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let secret = Self.token(in: request) else { return try await next(request, context) }
+        // A trigger's webhook authenticates by the trigger's secret (``TriggerRoutes``), not a user's token.
+        guard !TriggerRoutes.isWebhook(request), let secret = Self.token(in: request) else { return try await next(request, context) }
         let authentication = try await identity.authenticate(token: secret, source: context.remoteAddress)
         if authentication.passwordChangeOnly, !Self.changesOwnPassword(request, authentication.user) {
             throw TapsterError(.passwordChangeRequired,

@@ -39,6 +39,8 @@ public struct ControlPlane: Sendable {
     public let neutron: NeutronService
     /// Flow records of `flows` taps: agents' reports, listings, the map, observed APIs, retention.
     public let flows: FlowService
+    /// Detection engines' webhooks that open captures within an admin's filter.
+    public let triggers: TriggerService
 
     public var store: any Store { context.store }
     /// Every committed change to taps, filters, targets, workloads and agents, for whoever acts on them.
@@ -76,5 +78,7 @@ public struct ControlPlane: Sendable {
         self.audit = AuditService(context: context)
         self.neutron = NeutronService(context: context, catalog: catalog, taps: taps, filterCompiler: filterCompiler)
         self.flows = FlowService(context: context, retention: flowRetention)
+        self.triggers = TriggerService(context: context, catalog: catalog, taps: taps, captures: captures, refusals: refusals,
+                                       externalURL: captureSettings.externalURL)
     }
 }

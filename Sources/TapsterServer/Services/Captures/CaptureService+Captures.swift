@@ -14,9 +14,15 @@ extension CaptureService {
     /// Starts a capture: picks the grant (``CaptureGrantChoice``), checks the narrowing (libpcap
     /// compiles the expression; the snaplen is capped by the target's payload, with a warning), opens
     /// the tap with the capture's record in one transaction, then starts the capture in the broker.
+    /// `workloads` (`host/workload`) narrows it to those of the filter's workloads: a trigger's alert's.
     public func createCapture(_ p: Principal, _ request: CaptureRequest) async throws -> CaptureView {
+        try await createCapture(p, request, restrictedTo: nil)
+    }
+
+    func createCapture(_ p: Principal, _ request: CaptureRequest, restrictedTo workloads: [String]?) async throws -> CaptureView {
         try Policy.require(p, .create, .capture, .collection)
         var narrowing = try request.narrowing()
+        narrowing.workloads = workloads
         if narrowing.mode == .store, broker.settings.objectStore == nil {
             throw TapsterError(.unavailable, "this server has no capture store; stored captures are unavailable")
         }

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import TapsterAPI
+import TapsterCore
+import TapsterStore
+
+/// A trigger's webhook: authenticate, read the alert, select within the filter, take a slot of the rate,
+/// open, count and audit.
+extension TriggerService {
+    /// Handles one webhook call. Answers the opened capture or tap, or that the rate limit held the alert back;
+    /// throws 401 (no or a wrong secret or signature), 400 (no alert), 422 `no_match` (no workload of the
+    /// filter), 409 (the trigger's owner, filter or target is gone) — each counted and audited.
+    func fire(_ call: TriggerCall) async throws -> (TriggerFiring, opened: Bool) {
+        guard Identifier.isIdentifier(call.triggerID), let trigger = try await store.findTrigger(call.triggerID),
+              let secret = try await store.triggerSecret(id: trigger.id) else {
+            throw TapsterError.notFound("trigger", call.triggerID)
+        }
+        if let refusal = TriggerSignature.refusal(authorization: call.authorization, signature: call.signature, body: call.body, secret: secret) {
+            await refuse(trigger, call, reason: refusal)
+            throw TapsterError(.unauthenticated, "this call is not signed with trigger \(trigger.name)'s secret (\(refusal)); send "
+                               + "Authorization: Bearer <secret> or X-Tapster-Signature: sha256=<HMAC-SHA256 of the body>")
+        }
+        let alert: TriggerAlert
+        do { alert = try AlertPayload.parse(call.body) } catch {
+            await refuse(trigger, call, reason: error.code.rawValue)
+            throw error
+        }
+        logger.info("trigger webhook received", metadata: ["trigger": "\(trigger.name)", "source": "\(alert.source.rawValue)",
+                                                            "alert": "\(alert.text)", "remote": "\(call.remoteAddress)"])
+        guard !alert.selections.isEmpty else {
+            return (TriggerFiring(trigger: trigger.name, reason: "nothing fires in this call; nothing opened", alert: alert.text), false)
+        }
+        let owner = try await owner(of: trigger)
+        guard let filter = try await store.find(trigger.spec.filter, in: .filters),
+              let target = try await store.find(trigger.spec.target, in: .targets) else {
+            throw TapsterError(.invalidState, "trigger \(trigger.name)'s filter or target no longer exists; an admin must recreate it")
+        }
+        let candidates = CatalogService.matches(of: filter.spec, within: .visible(to: owner),
+                                                in: try await store.list(.workloads, tenants: nil)).workloads
+        let selected = alert.workloads(among: candidates)
+        let names = selected.map { "\($0.host)/\($0.name)" }.sorted()
+        guard !names.isEmpty else {
+            try await record(trigger, call, alert, .unmatched, action: AuditAction.triggerUnmatched,
+                             details: ["candidates": String(candidates.count)])
+            throw TapsterError(.noMatch, "the alert (\(alert.text)) points at no workload of filter \"\(filter.name)\"; nothing opened "
+                               + "(a trigger never captures beyond its filter)")
+        }
+        let rate = trigger.spec.effectiveRate
+        guard let window = try await store.claimTriggerOpening(id: trigger.id, at: call.receivedAt, rate: rate) else {
+            let reason = "rate \(rate): already opened \(trigger.counters.lastOpened.map { "capture \($0)" } ?? "its limit") in this window; "
+                + "nothing opened, nothing extended"
+            try await record(trigger, call, alert, .suppressed, action: AuditAction.triggerSuppressed,
+                             details: ["rate": rate.description, "workloads": names.joined(separator: ",")])
+            return (TriggerFiring(trigger: trigger.name, workloads: names, suppressed: true, reason: reason, alert: alert.text), false)
+        }
+        var firing = TriggerFiring(trigger: trigger.name, workloads: names, alert: alert.text)
+        do {
+            if target.kind == .store {
+                let view = try await captures.createCapture(owner, captureRequest(trigger, alert), restrictedTo: names)
+                firing.capture = view.capture.id
+                firing.warnings = view.warnings.isEmpty ? nil : view.warnings
+            } else {
+                let view = try await taps.open(owner, filter: filter, target: target, duration: trigger.spec.duration, tenant: nil,
+                                               description: description(trigger, alert), reactivating: nil)
+                firing.tap = view.tap.id
+                firing.warnings = view.warnings.isEmpty ? nil : view.warnings
+            }
+        } catch {
+            try? await store.releaseTriggerOpening(id: trigger.id, windowStart: window)
+            try? await store.recordTriggerCall(id: trigger.id, .unmatched, at: call.receivedAt, alert: alert.text, opened: nil)
+            logger.warning("a trigger could not open", metadata: ["trigger": "\(trigger.name)", "error": "\(error)"])
+            throw error
+        }
+        let opened = firing.capture ?? firing.tap ?? ""
+        var details = ["workloads": names.joined(separator: ","), (firing.capture != nil ? "capture" : "tap"): opened]
+        if let before = trigger.spec.before { details["before"] = before.description }
+        try await record(trigger, call, alert, .opened, action: AuditAction.triggerFired, details: details, opened: opened)
+        return (firing, true)
+    }
+
+    /// The trigger's owner as a principal: an enabled admin still (a trigger never acts for someone who lost the right).
+    private func owner(of trigger: Trigger) async throws -> Principal {
+        guard let user = try await store.findUser(trigger.ownerID), user.id == trigger.ownerID, !user.disabled, user.principal.isAdmin else {
+            throw TapsterError(.invalidState, "trigger \(trigger.name)'s owner \(trigger.owner) is no longer an enabled admin; "
+                               + "an admin must recreate the trigger")
+        }
+        return user.principal
+    }
+
+    /// The stored capture a firing opens: the trigger's filter and target, duration and payload.
+    private func captureRequest(_ trigger: Trigger, _ alert: TriggerAlert) -> CaptureRequest {
+        var request = CaptureRequest(filter: trigger.spec.filter, target: trigger.spec.target, duration: trigger.spec.duration,
+                                     store: true, description: description(trigger, alert))
+        if case .headers(let snaplen) = trigger.spec.payload { request.snaplen = snaplen }
+        return request
+    }
+
+    private func description(_ trigger: Trigger, _ alert: TriggerAlert) -> String {
+        String("trigger \(trigger.name): \(alert.text)".prefix(1024))
+    }
+
+    /// Counts a call and audits it (as the trigger's owner is not acting, as the system), with the alert's text.
+    private func record(_ trigger: Trigger, _ call: TriggerCall, _ alert: TriggerAlert, _ outcome: TriggerOutcome, action: String,
+                        details: [String: String], opened: String? = nil) async throws {
+        try await store.recordTriggerCall(id: trigger.id, outcome, at: call.receivedAt, alert: alert.text, opened: opened)
+        try await store.transaction { session in
+            try await audit(session, .system, action, .trigger, id: trigger.id, name: trigger.name, tenant: nil,
+                            details: details.merging(["alert": alert.text, "source": alert.source.rawValue, "owner": trigger.owner,
+                                                      "remote_address": call.remoteAddress,
+                                                      "received_at": TapsterJSON.formatTime(call.receivedAt)]) { own, _ in own })
+        }
+    }
+
+    /// Counts a refused call and audits it through the refusal limiter (at most one event per trigger and interval).
+    private func refuse(_ trigger: Trigger, _ call: TriggerCall, reason: String) async {
+        try? await store.recordTriggerCall(id: trigger.id, .refused, at: call.receivedAt, alert: nil, opened: nil)
+        await refusals.auditRefusal(AuditEntry(actor: Principal.system.name, action: AuditAction.triggerRefused,
+                                               objectType: ResourceKind.trigger.rawValue, objectId: trigger.id, objectName: trigger.name,
+                                               tenant: nil, details: ["reason": reason, "remote_address": call.remoteAddress]),
+                                    subject: "\(trigger.id)/\(reason)", source: call.remoteAddress)
+    }
+}

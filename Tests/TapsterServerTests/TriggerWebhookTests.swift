@@ -1,0 +1,186 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import TapsterAPI
+import TapsterCore
+@testable import TapsterServer
+import TapsterStore
+import TapsterTestSupport
+import Testing
+
+/// A trigger's webhook on every store, in process: it opens a stored capture as the trigger's admin, narrowed
+/// to what the alert points at within the filter, at most as often as its rate allows, and refuses (401,
+/// audited) whatever is not signed with its secret. The filter `web-to-db` selects web-1 (10.0.0.1, node-1)
+/// and web-2 (10.0.0.2, node-2), not db-1 (10.0.0.3).
+@Suite struct TriggerWebhookTests {
+    typealias Rig = CaptureAPITests.Rig
+
+    static func create(_ rig: Rig, rate: String = "1/10m") async throws -> TriggerCreated {
+        try await rig.api.expect(TriggerCreated.self, .post, "/api/v1/triggers", token: rig.fixture.admin, json: TriggerSpec(
+            name: "suspicious-web", filter: "web-to-db", target: "archive", duration: TapDuration(seconds: 300),
+            before: TapDuration(seconds: 30), rate: try TriggerRate(parsing: rate), payload: .headers(snaplen: 256)))
+    }
+
+    /// Posts `body` to the trigger's webhook with the given headers.
+    static func post(_ rig: Rig, _ trigger: Trigger, _ body: String, headers: HTTPFields) async throws -> (status: Int, json: [String: Any]) {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        let response = try await rig.api.client.execute(uri: trigger.webhookPath, method: .post, headers: fields, body: ByteBuffer(string: body))
+        let json = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any] ?? [:]
+        return (Int(response.status.code), json)
+    }
+
+    static func bearer(_ secret: String) -> HTTPFields { [.authorization: "Bearer \(secret)"] }
+
+    static func trigger(_ rig: Rig) async throws -> Trigger {
+        try await rig.api.expect(Trigger.self, .get, "/api/v1/triggers/suspicious-web", token: rig.fixture.admin)
+    }
+
+    static func audit(_ rig: Rig, _ action: String) async throws -> [AuditEvent] {
+        try await rig.controlPlane.store.auditEvents(AuditQuery(action: action))
+    }
+
+    @Test(arguments: StoreKind.available)
+    func creationAnswersTheWebhookAndTheSecretOnceAndReadsNeverShowTheSecret(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            #expect(created.secret.hasPrefix("tgs_") && created.secret.count > 40)
+            #expect(created.trigger.webhookPath == "/api/v1/triggers/\(created.trigger.id)/webhook")
+            #expect(created.trigger.owner == "admin")
+            let reply = try await rig.api.call(.get, "/api/v1/triggers/suspicious-web", token: rig.fixture.admin)
+            #expect(reply.status == 200 && !reply.text.contains(created.secret))
+            #expect(try await Self.audit(rig, AuditAction.triggerCreated).map(\.objectName) == ["suspicious-web"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aGenericAlertOpensAStoredCaptureOfTheAdminOnTheAddressedWorkloadOnly(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "lateral movement"}"#,
+                                                     headers: Self.bearer(created.secret))
+            #expect(status == 201, "\(json)")
+            let id = try #require(json["capture"] as? String)
+            #expect(json["workloads"] as? [String] == ["node-2/web-2"])
+            let capture = try await rig.capture(id, rig.fixture.admin)
+            #expect(capture.owner == "admin" && capture.mode == .store && capture.target == "archive" && capture.filter == "web-to-db")
+            let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: rig.fixture.admin)
+            #expect(tap.capture?.workloads == ["node-2/web-2"] && tap.capture?.snaplen == 256)
+            #expect(tap.duration == TapDuration(seconds: 300))
+            let fired = try #require(try await Self.audit(rig, AuditAction.triggerFired).first)
+            #expect(fired.details["alert"] == "lateral movement" && fired.details["capture"] == id && fired.details["source"] == "generic")
+            let counters = try await Self.trigger(rig).counters
+            #expect(counters.fired == 1 && counters.opened == 1 && counters.lastOpened == id && counters.lastAlert == "lateral movement")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAlertNamingOnlyAWorkloadOutsideTheFilterOpensNothing(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.3"], "reason": "db"}"#,
+                                                     headers: Self.bearer(created.secret))
+            #expect(status == 422 && json["code"] as? String == "no_match", "\(json)")
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+            #expect(try await Self.trigger(rig).counters.unmatched == 1)
+            #expect(try await Self.audit(rig, AuditAction.triggerUnmatched).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSecondAlertWithinTheRateOpensNothingNewExtendsNothingAndIsCounted(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"selector": "app=web", "reason": "again"}"#
+            let first = try await Self.post(rig, created.trigger, body, headers: Self.bearer(created.secret))
+            #expect(first.status == 201)
+            let id = try #require(first.json["capture"] as? String)
+            let deadline = try await rig.capture(id, rig.fixture.admin).deadline
+            rig.clock.advance(by: 60)
+            let second = try await Self.post(rig, created.trigger, body, headers: Self.bearer(created.secret))
+            #expect(second.status == 200 && second.json["suppressed"] as? Bool == true && second.json["capture"] == nil, "\(second.json)")
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.map(\.id) == [id])
+            #expect(try await rig.capture(id, rig.fixture.admin).deadline == deadline, "nothing extended")
+            let counters = try await Self.trigger(rig).counters
+            #expect(counters.fired == 2 && counters.opened == 1 && counters.suppressed == 1)
+            #expect(try await Self.audit(rig, AuditAction.triggerSuppressed).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentAlertsOpenExactlyOneCapture(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await Self.post(rig, created.trigger, #"{"selector": "app=web"}"#, headers: Self.bearer(created.secret)).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [200, 200, 200, 200, 200, 200, 200, 201])
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func unsignedAndWronglySignedCallsAreRefused401AndAudited(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"selector": "app=web"}"#
+            let unsigned = try await Self.post(rig, created.trigger, body, headers: [:])
+            #expect(unsigned.status == 401 && unsigned.json["code"] as? String == "unauthenticated")
+            let wrong = try await Self.post(rig, created.trigger, body, headers: Self.bearer("tgs_guess"))
+            #expect(wrong.status == 401 && wrong.json["code"] as? String == "unauthenticated")
+            let reasons = try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] }.sorted()
+            #expect(reasons == ["unsigned", "wrong_secret"])
+            #expect(try await Self.trigger(rig).counters.refused == 2)
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anHMACSignedBodyIsAcceptedAndATamperedOneRefused(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"addresses": ["10.0.0.1"], "reason": "signed"}"#
+            let signature = TriggerSignature.sign(Data(body.utf8), secret: created.secret)
+            let tampered = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "signed"}"#,
+                                               headers: [TriggerSignature.header: signature])
+            #expect(tampered.status == 401)
+            #expect(try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] } == ["wrong_signature"])
+            let signed = try await Self.post(rig, created.trigger, body, headers: [TriggerSignature.header: signature])
+            #expect(signed.status == 201 && signed.json["workloads"] as? [String] == ["node-1/web-1"], "\(signed.json)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func suricataEVEAlertEventsOpenACaptureNarrowedToTheirAddresses(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let events = """
+                [{"timestamp": "2026-12-05T21:00:00.000000+0000", "flow_id": 1, "in_iface": "eth0", "event_type": "alert",
+                  "src_ip": "198.51.100.7", "src_port": 40000, "dest_ip": "10.0.0.1", "dest_port": 80, "proto": "TCP",
+                  "alert": {"action": "allowed", "gid": 1, "signature_id": 2100498, "rev": 7, "signature": "GPL ATTACK_RESPONSE id check returned root",
+                            "category": "Potentially Bad Traffic", "severity": 2}}]
+                """
+            let (status, json) = try await Self.post(rig, created.trigger, events, headers: Self.bearer(created.secret))
+            #expect(status == 201, "\(json)")
+            #expect(json["workloads"] as? [String] == ["node-1/web-1"])
+            let fired = try #require(try await Self.audit(rig, AuditAction.triggerFired).first)
+            #expect(fired.details["alert"] == "GPL ATTACK_RESPONSE id check returned root [sid 2100498] 198.51.100.7 -> 10.0.0.1")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aStreamTargetIsRefusedAndOwnersCannotDefineTriggers(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let stream = TriggerSpec(name: "t", filter: "web-to-db", target: "live", duration: TapDuration(seconds: 60))
+            let (status, error) = try await rig.api.failure(.post, "/api/v1/triggers", token: rig.fixture.admin, json: stream)
+            #expect(status == 400 && error.field == "target")
+            let (ownerStatus, _) = try await rig.api.failure(.post, "/api/v1/triggers", token: rig.fixture.alice,
+                                                             json: TriggerSpec(name: "t", filter: "web-to-db", target: "archive", duration: TapDuration(seconds: 60)))
+            #expect(ownerStatus == 403)
+        }
+    }
+}
