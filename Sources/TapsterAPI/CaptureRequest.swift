@@ -30,6 +30,9 @@ public struct CaptureRequest: Codable, Sendable, Equatable {
     /// Which of the owner's tenants the capture belongs to, when they have several.
     public var tenant: String?
     public var description: String?
+    /// Start this long before now, with a recorder's packets (`--before 20s`): refused (`not_recorded`) unless a
+    /// recorder covers every selected workload with a window at least this long.
+    public var before: TapDuration?
 
     public init(filter: String? = nil, target: String? = nil, selector: LabelSelector? = nil, interface: String? = nil,
                 snaplen: Int? = nil, bpf: String? = nil, count: UInt64? = nil, byteLimit: UInt64? = nil,
@@ -77,5 +80,6 @@ public struct CaptureRequest: Codable, Sendable, Equatable {
             mode: mode, selector: selector?.isEmpty == true ? nil : selector, interface: interface,
             snaplen: snaplen == 0 ? nil : snaplen, bpf: expression?.isEmpty == true ? nil : expression,
             packetLimit: count, byteLimit: byteLimit)
+            .lookingBack(before)
     }
 }

@@ -106,6 +106,7 @@ public enum TapsterServer {
         CaptureRoutes(captures: controlPlane.captures).register(on: api)
         InventoryRoutes(catalog: controlPlane.catalog, fleet: controlPlane.fleet).register(on: api)
         NamespaceMappingRoutes(catalog: controlPlane.catalog).register(on: api)
+        RecorderRoutes(recorders: controlPlane.recorders).register(on: api)
         AgentRoutes(fleet: controlPlane.fleet).register(on: api)
         AuditRoutes(audit: controlPlane.audit).register(on: api)
         FlowRoutes(flows: controlPlane.flows).register(on: api)

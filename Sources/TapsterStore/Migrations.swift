@@ -38,6 +38,7 @@ enum Migrations {
         Migration(version: 14, name: "flows", statements: flows),
         Migration(version: 17, name: "triggers", statements: triggers),
         Migration(version: 15, name: "tap approvals", statements: tapApprovals),
+        Migration(version: 16, name: "recorders", statements: recordTable("recorders")),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory

@@ -46,6 +46,11 @@ extension RecordCollection where Spec == WorkloadSpec {
     public static let workloads = RecordCollection(table: "workloads", name: { "\($0.host)/\($0.name)" }, tenant: { $0.tenant })
 }
 
+extension RecordCollection where Spec == RecorderSpec {
+    /// Flight recorders: named, of no tenant (an admin's, over any tenant's workloads).
+    public static let recorders = RecordCollection(table: "recorders", name: { $0.name }, tenant: { _ in nil })
+}
+
 /// Which audit events to read, newest filter first; every field narrows the result.
 public struct AuditQuery: Sendable, Equatable {
     public var since: Date?

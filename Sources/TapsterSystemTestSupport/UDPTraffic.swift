@@ -22,6 +22,25 @@ public enum UDPTraffic {
         print(sent)
         """
 
+    static let markerScript = """
+        import socket, sys, time
+        host, port, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sequence, start = 0, time.monotonic()
+        while True:
+            s.sendto(b"MARK%08d" % sequence, (host, port))
+            sequence += 1
+            time.sleep(max(0.0, start + sequence * interval - time.monotonic()))
+        """
+
+    /// Starts sending numbered markers (`MARK00000000`, `MARK00000001`, …, one datagram each) from `client` to
+    /// `server`'s discard port every `interval` seconds, until the process is stopped.
+    public static func startMarkers(from client: NetnsTopology.Host, to server: NetnsTopology.Host, interval: Double = 0.01,
+                                    topology: NetnsTopology, directory: ScratchDirectory) throws -> BackgroundProcess {
+        try topology.spawn(in: client.namespace, name: "markers-\(client.role)",
+                           [TCPTraffic.python, "-c", markerScript, server.address, String(port), String(interval)], directory: directory)
+    }
+
     /// Sends `count` datagrams of `size` bytes from `client` to `server`; returns when all are sent.
     public static func send(from client: NetnsTopology.Host, to server: NetnsTopology.Host, count: Int, size: Int,
                             topology: NetnsTopology, directory: ScratchDirectory) async throws {

@@ -36,6 +36,9 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
         var maxBytes: ByteCount?
         @Option(name: .customLong("for"), help: "How long, e.g. 60s (default: the longest the grant allows).", transform: Parse.duration)
         var duration: TapDuration?
+        @Option(name: .customLong("before"), help: "Start this long ago, with a recorder's packets, e.g. 20s (needs a recorder of the workloads).",
+                transform: Parse.duration)
+        var before: TapDuration?
         @Option(name: [.customShort("w"), .customLong("write")],
                 help: ArgumentHelp("Write the pcapng to FILE, or to standard output with -.", valueName: "file"))
         var write: String?
@@ -67,10 +70,11 @@ struct CaptureCommand: AsyncParsableCommand, ResourceGroup {
             } else {
                 throw ValidationError("say where the capture goes: -w FILE, or -w - to pipe it (| tshark -r -, | wireshark -k -i -), or --store")
             }
-            let request = CaptureRequest(
+            var request = CaptureRequest(
                 filter: filter, target: target, selector: narrowedSelector(), interface: interface, snaplen: snaplen,
                 bpf: expression.isEmpty ? nil : expression.joined(separator: " "), count: count, byteLimit: maxBytes?.bytes,
                 duration: duration, store: store ? true : nil, tenant: tenant, description: description)
+            request.before = before
             let progress = isatty(STDERR_FILENO) == 1
             try await connection.run { session in
                 try await session.capture(request, to: destination, showProgress: progress)

@@ -20,7 +20,7 @@ struct TapsterCommand: AsyncParsableCommand {
             ServeCommand.self,
             LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
             TapCommand.self, CaptureCommand.self, TargetCommand.self, FilterCommand.self, GrantCommand.self,
-            TenantCommand.self, NamespaceMappingCommand.self, UserCommand.self, TokenCommand.self,
+            TenantCommand.self, NamespaceMappingCommand.self, RecorderCommand.self, UserCommand.self, TokenCommand.self,
             WorkloadCommand.self, AgentCommand.self, AuditCommand.self, AuthCommand.self,
             FlowsCommand.self, MapCommand.self, APIsCommand.self, PolicyCommand.self, TriggerCommand.self,
         ]

@@ -26,6 +26,7 @@ struct PolicyMatrixTests {
         (.admin,   .agent,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .audit,         ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .namespaceMapping, ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (.admin,   .recorder,      ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .flow,          ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
         (.admin,   .trigger,       ["AAA", "AAA", "AAA", "AAA", "AAA", "AAA"]),
 
@@ -44,6 +45,9 @@ struct PolicyMatrixTests {
         (.owner,   .audit,         ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         // Owners read the mappings of their own tenants (which namespaces' pods are theirs), change none.
         (.owner,   .namespaceMapping, ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
+        // Recorders are the network team's: they name every tenant's hosts and hold their packets. Owners use them
+        // only through `capture --before`, which tells them no more than whether their workloads are recorded.
+        (.owner,   .recorder,      ["FFH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         // Owners read the flows of their tenants' workloads (what of them, Policy.flowPeer decides); nobody writes flows.
         (.owner,   .flow,          ["AAH", "FFH", "FFH", "FFH", "FFH", "FFH"]),
         // Triggers are the network team's: owners see their triggered captures, never the triggers (or their secrets).
@@ -63,6 +67,7 @@ struct PolicyMatrixTests {
         (.auditor, .agent,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .audit,         ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .namespaceMapping, ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
+        (.auditor, .recorder,      ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .flow,          ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
         (.auditor, .trigger,       ["AAA", "FFF", "FFF", "FFF", "FFF", "FFF"]),
     ]
@@ -109,7 +114,7 @@ struct PolicyMatrixTests {
         let rows = Self.matrix.map { "\($0.0.rawValue)/\($0.1.rawValue)" }
         let all = Role.allCases.flatMap { r in ResourceKind.allCases.map { "\(r.rawValue)/\($0.rawValue)" } }
         #expect(rows.sorted() == all.sorted())
-        #expect(Self.cells.count == 3 * 13 * 6 * 3)
+        #expect(Self.cells.count == Role.allCases.count * ResourceKind.allCases.count * 6 * 3)
     }
 
     @Test("each cell of the matrix is decided as written", arguments: PolicyMatrixTests.cells)
@@ -122,7 +127,7 @@ struct PolicyMatrixTests {
 
     @Test("an owner creating an admin-defined object is told only admins can", arguments: [
         (ResourceKind.target, "only admins can create targets"), (.filter, "only admins can create filters"),
-        (.grant, "only admins can create grants"), (.tenant, "only admins can create tenants"), (.user, "only admins can create users"),
+        (.grant, "only admins can create grants"), (.recorder, "only admins can create recorders"), (.tenant, "only admins can create tenants"), (.user, "only admins can create users"),
         (.workload, "only admins can create workloads"),
     ])
     func ownerCreateReason(kind: ResourceKind, reason: String) {

@@ -68,6 +68,8 @@ actor Reconciler {
     private let connector: AgentConnector
     private let inventory: InventoryBoard
     private let datapathPreference: DatapathPreference
+    /// This host's flight recorders, which also serve captures that look back.
+    private let recorders: HostRecorders
     private var running: [String: RunningTap] = [:]
     /// Final statuses of taps that ended since the last report.
     private var finished: [Tapster_Agent_V1_TapStatus] = []
@@ -84,6 +86,7 @@ actor Reconciler {
         self.logger = logger
         self.sinks = SinkFactory(hostName: hostName, tunnelAddress: tunnelAddress, logger: logger)
         self.connector = connector
+        self.recorders = HostRecorders(logger: logger)
     }
 
     /// Applies a desired set (a complete snapshot).
@@ -97,6 +100,8 @@ actor Reconciler {
             // a second stream describing the same interfaces for the first one resuming).
             if wanted[id] != nil { await uploader?.finished(within: .seconds(5)) }
         }
+        // Recorders before the taps that start: a capture that looks back is served by its source's recorder.
+        await recorders.apply(desired.recorders)
         for (id, assignment) in wanted.sorted(by: { $0.key < $1.key }) where running[id] == nil {
             await start(assignment)
         }
@@ -105,9 +110,10 @@ actor Reconciler {
     }
 
     /// The status of every running tap, and the final status of those that ended since the last report.
-    func statusReport() -> Tapster_Agent_V1_StatusReport {
+    func statusReport() async -> Tapster_Agent_V1_StatusReport {
         var report = Tapster_Agent_V1_StatusReport()
         report.revision = appliedRevision
+        report.recorders = await recorders.statuses()
         report.taps = running.keys.sorted().compactMap { running[$0].map(status) } + finished
         finished = []
         return report
@@ -149,6 +155,7 @@ actor Reconciler {
     /// Stops every capture (the agent is shutting down).
     func stopAll() async {
         for id in running.keys { await end(id, reason: "agent shutting down") }
+        await recorders.stopAll()
         await sinks.stopReceiving()
     }
 
@@ -169,11 +176,11 @@ actor Reconciler {
             upload = CaptureUpload(captureID: captureID, tapID: assignment.tapID, replicaAddress: replicaAddress,
                                    interfaces: sinks.captureInterfaces(for: assignment))
         }
-        var indexed: [(index: UInt32, session: CaptureSession)] = []
+        var indexed: [(index: UInt32, session: any StreamedCapture)] = []
         if assignment.deadline > Date() {
             for plan in assignment.capturePlans {
                 let index = tap.index(of: plan).index
-                if let session = await startSession(plan, index: index, of: &tap, upload: upload) as? CaptureSession {
+                if let session = await startSession(plan, index: index, of: &tap, upload: upload) as? any StreamedCapture {
                     indexed.append((index, session))
                 }
             }
@@ -220,7 +227,7 @@ actor Reconciler {
             // The description goes first: the upload sends it before any chunk of the new source.
             if new { tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index)) }
             if let session = await startSession(plan, index: index, of: &tap, upload: tap.uploader?.upload) {
-                if let session = session as? CaptureSession { tap.uploader?.add(session, index: index) }
+                if let session = session as? any StreamedCapture { tap.uploader?.add(session, index: index) }
                 joined += 1
             }
         }
@@ -257,6 +264,9 @@ actor Reconciler {
                 return nil
             }
         }
+        if let since = tap.assignment.lookBackSince, case .serverStream = tap.assignment.destination {
+            if let lookBack = await startLookBack(plan, since: since, index: index, of: &tap, upload: upload) { return lookBack.capture }
+        }
         do {
             let mac = await inventory.mac(workload: plan.source.workload, interface: plan.source.interface)
             let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: mac, upload: upload, index: Int(index),
@@ -268,6 +278,30 @@ actor Reconciler {
         } catch {
             tap.failures[plan] = "\(plan.source.workload)/\(plan.source.interface): \(error)"
             return nil
+        }
+    }
+
+    /// Serves `plan` from its source's recorder: the ring's packets since `since`, then live. Nil when no recorder
+    /// records the source here (the capture then runs live only, and says so in the log); a failure is recorded
+    /// (and the capture is nil).
+    private func startLookBack(_ plan: CapturePlan, since: UInt64, index: UInt32, of tap: inout RunningTap,
+                               upload: CaptureUpload?) async -> (capture: (any SourceCapture)?, Void)? {
+        guard let recording = await recorders.recording(plan.source) else {
+            logger.warning("no recorder records this source: the capture starts live", metadata: [
+                "tap": "\(plan.tapID)", "source": "\(plan.source)",
+            ])
+            return nil
+        }
+        do {
+            let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: nil, upload: upload, index: Int(index))
+            let capture = LookBackCapture(plan: plan, recorder: recording.session)
+            let consumer = try LookBackConsumer(capture: capture, since: since, sink: sink, budget: tap.budget)
+            recording.sink.attach(consumer)
+            tap.current[plan] = capture
+            return (capture, ())
+        } catch {
+            tap.failures[plan] = "\(plan.source.workload)/\(plan.source.interface): \(error)"
+            return (nil, ())
         }
     }
 

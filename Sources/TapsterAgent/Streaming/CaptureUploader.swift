@@ -18,7 +18,7 @@ final class CaptureUploader: Sendable {
     private let connector: AgentConnector
     private let logger: Logger
     private struct Sessions {
-        var all: [(index: UInt32, session: CaptureSession)] = []
+        var all: [(index: UInt32, session: any StreamedCapture)] = []
         /// Sources being added (``beginJoin()`` without its ``endJoin()``): the upload stays open for them.
         var joining = 0
         /// Set once the uploader decided every session has ended: it sends `last` and takes no more sessions.
@@ -34,7 +34,7 @@ final class CaptureUploader: Sendable {
     }
 
     /// Starts sending, for these sessions with their interface indexes (sources that failed have none).
-    func start(sessions: [(index: UInt32, session: CaptureSession)]) {
+    func start(sessions: [(index: UInt32, session: any StreamedCapture)]) {
         self.sessions.withLock { $0.all = sessions }
         let running = Task { await self.run() }
         task.withLock { $0 = running }
@@ -52,7 +52,7 @@ final class CaptureUploader: Sendable {
 
     /// Sends for one more session that joined the running tap (between ``beginJoin()`` and ``endJoin()``),
     /// whose interface the upload describes already.
-    func add(_ session: CaptureSession, index: UInt32) {
+    func add(_ session: any StreamedCapture, index: UInt32) {
         sessions.withLock { $0.all.append((index, session)) }
     }
 

@@ -20,6 +20,10 @@ public struct DesiredTap: Hashable, Sendable {
     public var bandwidthCapBitsPerSecond: UInt64?
     /// Where the captured packets go.
     public var destination: TapDestination
+    /// For a capture that looks back (`before`): the packets from this time on (ns since the epoch) come from
+    /// the host's recorder of the source, and the capture continues live from that recorder's own capture.
+    /// nil: a live capture only.
+    public var lookBackSince: UInt64?
 
     /// Describes a tap to run.
     public init(tapID: String, deadline: Date, sources: [DesiredTapSource] = [], bpf: String = "", snaplen: UInt32 = 0,

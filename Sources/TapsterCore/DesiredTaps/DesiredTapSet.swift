@@ -13,6 +13,8 @@ public struct DesiredTapSet: Hashable, Sendable {
     public var taps: [DesiredTap]
     /// Frames this host receives for `port` targets from other hosts' agents and delivers into a local port.
     public var receptions: [DesiredPortReception]
+    /// The flight recorders to keep on this host.
+    public var recorders: [DesiredRecorder] = []
 
     /// Describes a desired set.
     public init(revision: UInt64, taps: [DesiredTap] = [], receptions: [DesiredPortReception] = []) {

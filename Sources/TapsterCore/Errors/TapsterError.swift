@@ -54,6 +54,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case approvalRequired = "approval_required"
     case durationExceedsGrant = "duration_exceeds_grant"
     case ambiguousGrant = "ambiguous_grant"
+    /// A capture asked to look back (`before`) where no recorder covers its selection for that long.
+    case notRecorded = "not_recorded"
     /// A trigger's alert selected no workload of the trigger's filter: nothing opened.
     case noMatch = "no_match"
     case signatureInvalid = "signature_invalid"

@@ -33,6 +33,9 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     /// The replica running the capture, where agents send its packets (the plan names its address). Set
     /// by the server that creates the capture, never taken from a request; nil: the agent's own replica.
     public var replica: CaptureReplica?
+    /// How far back the capture starts (`--before`): its first packets are a recorder's from `before` the
+    /// capture's creation (``Recorder``). nil: live only.
+    public var before: TapDuration?
     /// Only these of the selected workloads, as `host/workload`: what a trigger's alert pointed at. Set by
     /// the server's trigger service, never taken from a request.
     public var workloads: [String]?

@@ -5,6 +5,8 @@ public enum ResourceKind: String, Sendable, CaseIterable {
     case flow
     /// A rule giving Kubernetes namespaces to a tenant (read by owners of that tenant, made by admins).
     case namespaceMapping = "namespace-mapping"
+    /// A per-host flight recorder (admins make, read and delete them; auditors read them; owners neither).
+    case recorder
     /// A detection engine's webhook that opens captures (admins make, read and delete them; auditors read them).
     case trigger
 }

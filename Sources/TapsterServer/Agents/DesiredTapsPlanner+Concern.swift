@@ -10,6 +10,7 @@ import TapsterCore
 /// - a workload: its host; and the hosts of every live tap whose plan reads other hosts' workloads (a peer
 ///   selector's addresses; a `port` target's interface);
 /// - an agent: that agent; and the hosts of every `port` tap (a tunnel address is part of their plans);
+/// - a recorder's filter: every agent (a recorder's own change is ``Change/everything``);
 /// - ``Change/everything``: every agent (`nil`).
 extension DesiredTapsPlanner {
     /// - Parameters:
@@ -22,6 +23,8 @@ extension DesiredTapsPlanner {
         case .tap(let id, _):
             return reachUnlessPort(of: { $0.id == id }, in: inputs, holding: holding).map { $0.union(holding[id] ?? []) }
         case .filter(let name, _):
+            // A recorder's filter: every agent (its hosts now and those that ran it).
+            if inputs.recorders.contains(where: { $0.filter == name }) { return nil }
             return reachUnlessPort(of: { $0.filter == name }, in: inputs, holding: holding)
         case .target(let name, _):
             return reachUnlessPort(of: { $0.target == name }, in: inputs, holding: holding)

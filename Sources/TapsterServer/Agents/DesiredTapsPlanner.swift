@@ -7,10 +7,13 @@ import TapsterCore
 struct AgentPlan: Sendable, Equatable {
     var taps: [DesiredTap] = []
     var receptions: [DesiredPortReception] = []
+    var recorders: [DesiredRecorder] = []
 
     /// The plan as the desired set sent to the agent.
     func desired(revision: UInt64) -> DesiredTapSet {
-        DesiredTapSet(revision: revision, taps: taps, receptions: receptions)
+        var set = DesiredTapSet(revision: revision, taps: taps, receptions: receptions)
+        set.recorders = recorders
+        return set
     }
 }
 
@@ -51,6 +54,8 @@ enum DesiredTapsPlanner {
         /// The secret the taps' GRE keys are derived from: the store's (``TunnelKeys/secret(in:)``) for
         /// every plan sent to agents; a fresh random one by default, for plans that are only inspected.
         var tunnelKeySecret = SymmetricKey(size: .bits256)
+        /// The flight recorders (``plannedRecorders(_:workloads:everywhere:filters:excluding:)``).
+        var recorders: [Recorder] = []
     }
 
     /// The plan of every agent that is not revoked (empty when it has nothing to do), by agent name; only of
@@ -77,13 +82,14 @@ enum DesiredTapsPlanner {
             if target.kind == .port, portDestination == nil { continue }
             let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture,
                                         in: portDestination == nil ? candidates : inputs.workloads, excluding: deliveryPorts)
-            let assignment = DesiredTap(
+            var assignment = DesiredTap(
                 tapID: tap.id, deadline: tap.deadline,
                 bpf: tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF,
                 snaplen: snaplen(target.spec.effectivePayload, narrowedBy: tap.capture),
                 direction: filter.spec.effectiveDirection,
                 bandwidthCapBitsPerSecond: target.spec.bandwidthCap.map(\.bitsPerSecond),
                 destination: destination(of: target, tap: tap))
+            assignment.lookBackSince = lookBackSince(of: tap)
 
             var remoteSources: [String] = []
             for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where agentsByName[host] != nil {
@@ -107,6 +113,10 @@ enum DesiredTapsPlanner {
                     interface: port.interface.name, deadline: tap.deadline, allowedSources: Set(remoteSources).sorted())
                 plans[port.workload.host]?.receptions.append(reception)
             }
+        }
+        for (host, recorders) in plannedRecorders(inputs.recorders, workloads: candidates, everywhere: inputs.workloads, filters: filters,
+                                                                 excluding: deliveryPorts) {
+            plans[host]?.recorders = recorders
         }
         return plans
     }

@@ -18,6 +18,9 @@ struct PlanningModel: Sendable {
     /// Workload id → its host, as last read.
     private var hosts: [String: String] = [:]
     private var agents: [String: Agent] = [:]
+    /// Flight recorders, by name: read whole on every load (a recorder's change is published as
+    /// ``Change/everything``: they are few and rarely change).
+    private var recorders: [String: Recorder] = [:]
 
     /// Everything the planner reads, from `store`.
     static func load(from store: any Store) async throws -> PlanningModel {
@@ -27,6 +30,7 @@ struct PlanningModel: Sendable {
         model.targets = Self.byKey(try await store.list(.targets, tenants: nil), \.name)
         for workload in try await store.list(.workloads, tenants: nil) { model.keep(workload) }
         model.agents = Self.byKey(try await store.listAgents(), \.name)
+        model.recorders = Self.byKey(try await store.list(.recorders, tenants: nil), \.name)
         return model
     }
 
@@ -114,14 +118,16 @@ struct PlanningModel: Sendable {
             workloads += reading.workloads
             if let agent = reading.agent { agents.append(agent) }
         }
-        return DesiredTapsPlanner.Inputs(taps: Array(taps.values), filters: Array(filters.values), targets: Array(targets.values),
-                                         workloads: workloads, agents: agents, now: now, tunnelKeySecret: tunnelKeySecret)
+        var inputs = DesiredTapsPlanner.Inputs(taps: Array(taps.values), filters: Array(filters.values), targets: Array(targets.values),
+                                               workloads: workloads, agents: agents, now: now, tunnelKeySecret: tunnelKeySecret)
+        inputs.recorders = Array(recorders.values)
+        return inputs
     }
 
     /// Whether a live tap's plan on one host depends on other hosts' workloads: a peer selector (their
     /// addresses) or a `port` target (its interface, and the hosts that send to it).
     var readsOtherHosts: Bool {
-        taps.values.contains { tap in
+        recorders.values.contains { filters[$0.filter]?.spec.peerSelector != nil } || taps.values.contains { tap in
             filters[tap.filter]?.spec.peerSelector != nil || targets[tap.target]?.kind == .port
         }
     }

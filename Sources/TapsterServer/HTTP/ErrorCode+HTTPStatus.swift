@@ -15,7 +15,7 @@ extension ErrorCode {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .alreadyExists, .inUse, .invalidState, .quotaExceeded, .approvalRequired: .conflict
-        case .durationExceedsGrant, .ambiguousGrant, .noMatch: .unprocessableContent
+        case .durationExceedsGrant, .ambiguousGrant, .notRecorded, .noMatch: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
         case .internal: .internalServerError
         case .unavailable: .serviceUnavailable

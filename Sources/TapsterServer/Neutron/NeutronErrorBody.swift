@@ -32,7 +32,7 @@ struct NeutronErrorBody: Encodable {
     static func typeName(for code: ErrorCode, path: String) -> String {
         switch code {
         case .notFound: NeutronResource.addressed(by: path).map { "\($0.typeName)NotFound" } ?? "HTTPNotFound"
-        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF, .durationExceedsGrant, .ambiguousGrant, .noMatch: "HTTPBadRequest"
+        case .badRequest, .malformedJSON, .invalidArgument, .invalidBPF, .durationExceedsGrant, .ambiguousGrant, .notRecorded, .noMatch: "HTTPBadRequest"
         case .unauthenticated: "HTTPUnauthorized"
         case .forbidden, .selfApproval, .notGranted, .passwordChangeRequired, .signatureInvalid, .signatureExpired: "PolicyNotAuthorized"
         case .methodNotAllowed: "HTTPMethodNotAllowed"

@@ -42,6 +42,9 @@ public struct ControlPlane: Sendable {
     /// Detection engines' webhooks that open captures within an admin's filter.
     public let triggers: TriggerService
 
+    /// Flight recorders and what agents report of them.
+    public let recorders: RecorderService
+
     public var store: any Store { context.store }
     /// Every committed change to taps, filters, targets, workloads and agents, for whoever acts on them.
     public var changes: ChangeFeed { context.changes }
@@ -75,6 +78,7 @@ public struct ControlPlane: Sendable {
                                         taps: taps, captures: captures, catalog: catalog,
                                         providers: IdentityProviders.make(identityConfiguration, clock: clock, logger: logger))
         self.fleet = FleetService(context: context, agentHub: agentHub, agentPKI: agentPKI, tapCounters: TapCounters(), refusals: refusals)
+        self.recorders = RecorderService(context: context, statuses: fleet.recorderStatuses)
         self.audit = AuditService(context: context)
         self.neutron = NeutronService(context: context, catalog: catalog, taps: taps, filterCompiler: filterCompiler)
         self.flows = FlowService(context: context, retention: flowRetention)

@@ -301,6 +301,48 @@ public nonisolated struct Tapster_Agent_V1_StatusReport: Sendable {
 
   public var taps: [Tapster_Agent_V1_TapStatus] = []
 
+  /// The flight recorders running on this host.
+  public var recorders: [Tapster_Agent_V1_RecorderStatus] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One flight recorder on this host: its memory and what it holds and lost, totals since it started here
+/// (captured = held + evicted + expired).
+public nonisolated struct Tapster_Agent_V1_RecorderStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var bytesHeld: UInt64 = 0
+
+  public var packetsHeld: UInt64 = 0
+
+  /// The memory reserved for the recorder's rings on this host.
+  public var bytesReserved: UInt64 = 0
+
+  /// The oldest packet held, ns since the epoch; 0 when none.
+  public var oldestUnixNanos: UInt64 = 0
+
+  public var captured: UInt64 = 0
+
+  /// Pushed out by the byte limit before their time.
+  public var evicted: UInt64 = 0
+
+  /// Aged out of the window.
+  public var expired: UInt64 = 0
+
+  public var kernelDrops: UInt64 = 0
+
+  public var sources: UInt32 = 0
+
+  /// Why sources could not record.
+  public var failures: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -644,6 +686,31 @@ public nonisolated struct Tapster_Agent_V1_DesiredTaps: Sendable {
   /// Frames this host receives for `port` targets from other hosts and delivers into a local port.
   public var receptions: [Tapster_Agent_V1_PortReception] = []
 
+  /// The flight recorders to keep on this host.
+  public var recorders: [Tapster_Agent_V1_RecorderAssignment] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A flight recorder: the last `window_nanos` of each source's packets (those `bpf` selects), held in memory
+/// only, at most `max_bytes` for all sources together; read by captures that look back.
+public nonisolated struct Tapster_Agent_V1_RecorderAssignment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var sources: [Tapster_Agent_V1_CaptureSource] = []
+
+  public var bpf: String = String()
+
+  public var windowNanos: UInt64 = 0
+
+  public var maxBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -682,6 +749,10 @@ public nonisolated struct Tapster_Agent_V1_TapAssignment: Sendable {
   public var hasDestination: Bool {self._destination != nil}
   /// Clears the value of `destination`. Subsequent reads from it will return its default value.
   public mutating func clearDestination() {self._destination = nil}
+
+  /// A capture that looks back: its packets from this time on (ns since the epoch) come from this host's
+  /// recorder of each source, which then serves the capture live. 0: live only.
+  public var lookBackSinceUnixNanos: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1417,7 +1488,7 @@ nonisolated extension Tapster_Agent_V1_InterfaceReport: SwiftProtobuf.Message, S
 
 nonisolated extension Tapster_Agent_V1_StatusReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revision\0\u{1}taps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revision\0\u{1}taps\0\u{1}recorders\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1427,6 +1498,7 @@ nonisolated extension Tapster_Agent_V1_StatusReport: SwiftProtobuf.Message, Swif
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.revision) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.taps) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.recorders) }()
       default: break
       }
     }
@@ -1439,12 +1511,96 @@ nonisolated extension Tapster_Agent_V1_StatusReport: SwiftProtobuf.Message, Swif
     if !self.taps.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.taps, fieldNumber: 2)
     }
+    if !self.recorders.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.recorders, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tapster_Agent_V1_StatusReport, rhs: Tapster_Agent_V1_StatusReport) -> Bool {
     if lhs.revision != rhs.revision {return false}
     if lhs.taps != rhs.taps {return false}
+    if lhs.recorders != rhs.recorders {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_RecorderStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecorderStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}bytes_held\0\u{3}packets_held\0\u{3}bytes_reserved\0\u{3}oldest_unix_nanos\0\u{1}captured\0\u{1}evicted\0\u{1}expired\0\u{3}kernel_drops\0\u{1}sources\0\u{1}failures\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.bytesHeld) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.packetsHeld) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.bytesReserved) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.oldestUnixNanos) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.captured) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.evicted) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.expired) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.kernelDrops) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.sources) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.failures) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.bytesHeld != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesHeld, fieldNumber: 2)
+    }
+    if self.packetsHeld != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packetsHeld, fieldNumber: 3)
+    }
+    if self.bytesReserved != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesReserved, fieldNumber: 4)
+    }
+    if self.oldestUnixNanos != 0 {
+      try visitor.visitSingularUInt64Field(value: self.oldestUnixNanos, fieldNumber: 5)
+    }
+    if self.captured != 0 {
+      try visitor.visitSingularUInt64Field(value: self.captured, fieldNumber: 6)
+    }
+    if self.evicted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.evicted, fieldNumber: 7)
+    }
+    if self.expired != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expired, fieldNumber: 8)
+    }
+    if self.kernelDrops != 0 {
+      try visitor.visitSingularUInt64Field(value: self.kernelDrops, fieldNumber: 9)
+    }
+    if self.sources != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sources, fieldNumber: 10)
+    }
+    if !self.failures.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.failures, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_RecorderStatus, rhs: Tapster_Agent_V1_RecorderStatus) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.bytesHeld != rhs.bytesHeld {return false}
+    if lhs.packetsHeld != rhs.packetsHeld {return false}
+    if lhs.bytesReserved != rhs.bytesReserved {return false}
+    if lhs.oldestUnixNanos != rhs.oldestUnixNanos {return false}
+    if lhs.captured != rhs.captured {return false}
+    if lhs.evicted != rhs.evicted {return false}
+    if lhs.expired != rhs.expired {return false}
+    if lhs.kernelDrops != rhs.kernelDrops {return false}
+    if lhs.sources != rhs.sources {return false}
+    if lhs.failures != rhs.failures {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1873,7 +2029,7 @@ nonisolated extension Tapster_Agent_V1_ServerMessage: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tapster_Agent_V1_DesiredTaps: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DesiredTaps"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revision\0\u{1}taps\0\u{1}receptions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revision\0\u{1}taps\0\u{1}receptions\0\u{1}recorders\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1884,6 +2040,7 @@ nonisolated extension Tapster_Agent_V1_DesiredTaps: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.revision) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.taps) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.receptions) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.recorders) }()
       default: break
       }
     }
@@ -1899,6 +2056,9 @@ nonisolated extension Tapster_Agent_V1_DesiredTaps: SwiftProtobuf.Message, Swift
     if !self.receptions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.receptions, fieldNumber: 3)
     }
+    if !self.recorders.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.recorders, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1906,6 +2066,57 @@ nonisolated extension Tapster_Agent_V1_DesiredTaps: SwiftProtobuf.Message, Swift
     if lhs.revision != rhs.revision {return false}
     if lhs.taps != rhs.taps {return false}
     if lhs.receptions != rhs.receptions {return false}
+    if lhs.recorders != rhs.recorders {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tapster_Agent_V1_RecorderAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecorderAssignment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}sources\0\u{1}bpf\0\u{3}window_nanos\0\u{3}max_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.sources) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.bpf) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.windowNanos) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.maxBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.sources.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sources, fieldNumber: 2)
+    }
+    if !self.bpf.isEmpty {
+      try visitor.visitSingularStringField(value: self.bpf, fieldNumber: 3)
+    }
+    if self.windowNanos != 0 {
+      try visitor.visitSingularUInt64Field(value: self.windowNanos, fieldNumber: 4)
+    }
+    if self.maxBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.maxBytes, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tapster_Agent_V1_RecorderAssignment, rhs: Tapster_Agent_V1_RecorderAssignment) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.sources != rhs.sources {return false}
+    if lhs.bpf != rhs.bpf {return false}
+    if lhs.windowNanos != rhs.windowNanos {return false}
+    if lhs.maxBytes != rhs.maxBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1913,7 +2124,7 @@ nonisolated extension Tapster_Agent_V1_DesiredTaps: SwiftProtobuf.Message, Swift
 
 nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TapAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{3}deadline_unix_nanos\0\u{1}sources\0\u{1}bpf\0\u{1}snaplen\0\u{1}direction\0\u{3}bandwidth_cap_bits_per_second\0\u{1}destination\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tap_id\0\u{3}deadline_unix_nanos\0\u{1}sources\0\u{1}bpf\0\u{1}snaplen\0\u{1}direction\0\u{3}bandwidth_cap_bits_per_second\0\u{1}destination\0\u{3}look_back_since_unix_nanos\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1929,6 +2140,7 @@ nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, Swi
       case 6: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.bandwidthCapBitsPerSecond) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._destination) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.lookBackSinceUnixNanos) }()
       default: break
       }
     }
@@ -1963,6 +2175,9 @@ nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, Swi
     try { if let v = self._destination {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
+    if self.lookBackSinceUnixNanos != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lookBackSinceUnixNanos, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1975,6 +2190,7 @@ nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, Swi
     if lhs.direction != rhs.direction {return false}
     if lhs.bandwidthCapBitsPerSecond != rhs.bandwidthCapBitsPerSecond {return false}
     if lhs._destination != rhs._destination {return false}
+    if lhs.lookBackSinceUnixNanos != rhs.lookBackSinceUnixNanos {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

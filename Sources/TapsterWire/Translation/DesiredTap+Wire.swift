@@ -8,6 +8,7 @@ extension DesiredTap {
                   direction: Direction(message.direction),
                   bandwidthCapBitsPerSecond: message.bandwidthCapBitsPerSecond == 0 ? nil : message.bandwidthCapBitsPerSecond,
                   destination: TapDestination(message.destination))
+        lookBackSince = message.lookBackSinceUnixNanos == 0 ? nil : message.lookBackSinceUnixNanos
     }
 }
 
@@ -23,6 +24,7 @@ extension Tapster_Agent_V1_TapAssignment {
         direction = Tapster_Agent_V1_Direction(tap.direction)
         bandwidthCapBitsPerSecond = tap.bandwidthCapBitsPerSecond ?? 0
         destination = Tapster_Agent_V1_Destination(tap.destination)
+        lookBackSinceUnixNanos = tap.lookBackSince ?? 0
     }
 }
 

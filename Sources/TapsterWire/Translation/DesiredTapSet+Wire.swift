@@ -5,6 +5,7 @@ extension DesiredTapSet {
     public init(_ message: Tapster_Agent_V1_DesiredTaps) {
         self.init(revision: message.revision, taps: message.taps.map(DesiredTap.init),
                   receptions: message.receptions.map(DesiredPortReception.init))
+        recorders = message.recorders.map(DesiredRecorder.init)
     }
 }
 
@@ -15,6 +16,7 @@ extension Tapster_Agent_V1_DesiredTaps {
         revision = set.revision
         taps = set.taps.map(Tapster_Agent_V1_TapAssignment.init)
         receptions = set.receptions.map(Tapster_Agent_V1_PortReception.init)
+        recorders = set.recorders.map(Tapster_Agent_V1_RecorderAssignment.init)
     }
 }
 

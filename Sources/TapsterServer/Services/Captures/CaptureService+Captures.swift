@@ -43,6 +43,7 @@ extension CaptureService {
                 try await filterCompiler.compile(combined, field: "bpf", allowingNames: p.role == .admin)
             }
         }
+        if let before = narrowing.before { try await requireRecorded(before, filter: filter, narrowing: narrowing) }
         var warnings: [String] = []
         let payload = target.spec.effectivePayload
         if let snaplen = narrowing.snaplen, snaplen > payload.snaplen {
@@ -413,6 +414,7 @@ extension CaptureService {
         if let selector = narrowing.selector { details["selector"] = selector.description }
         if let interface = narrowing.interface { details["interface"] = interface }
         if let snaplen = narrowing.snaplen { details["snaplen"] = String(snaplen) }
+        if let before = narrowing.before { details["before"] = before.description }
         if let bpf = narrowing.bpf { details["bpf"] = bpf }
         if let count = narrowing.packetLimit { details["count"] = String(count) }
         if let bytes = narrowing.byteLimit { details["byte_limit"] = String(bytes) }

@@ -255,6 +255,7 @@ extension FleetService {
     /// refused (`forbidden`, audited as `agent.report_refused`): an agent never writes another host's
     /// status. Statuses of taps that are gone or no longer live and were not planned for it are dropped.
     func reportStatus(_ name: String, _ report: Tapster_Agent_V1_StatusReport, address: String? = nil) async throws {
+        recorderStatuses.record(host: name, report.recorders, at: now)
         let reported = report.taps.filter { Identifier.isIdentifier($0.tapID) }
         guard !reported.isEmpty else { return }
         let planned = try await agentHub.assignments(of: reported.map(\.tapID), to: name)

@@ -14,4 +14,6 @@ public struct FleetService: ContextualService {
     let refusals: RefusalAuditor
     /// When each agent connected here was last heard from, written in batches.
     let presence = AgentPresence()
+    /// What agents last reported of each recorder on their hosts.
+    let recorderStatuses = RecorderStatuses()
 }

@@ -1,0 +1,34 @@
+import Foundation
+import TapsterCore
+
+/// Recorders in the agents' plans, and captures that look back.
+///
+/// - a recorder runs on every host with a workload its filter selects (any tenant's: a recorder is an
+///   admin's), on the same interfaces a tap of the filter would capture, with the filter's complete BPF;
+///   its byte limit is per host; a recorder whose filter is missing, or whose peer selector matches no address, runs nowhere;
+/// - a capture with `before` asks each host for its recorder's packets from its creation less `before`.
+extension DesiredTapsPlanner {
+    /// Each host's recorders, by host, ordered by name.
+    /// `workloads` are the candidates for sources (the planned hosts'); `everywhere` every host's, for a peer
+    /// selector's addresses.
+    static func plannedRecorders(_ recorders: [Recorder], workloads: [Workload], everywhere: [Workload], filters: [String: Filter],
+                                 excluding excluded: Set<String>) -> [String: [DesiredRecorder]] {
+        var byHost: [String: [DesiredRecorder]] = [:]
+        for recorder in recorders.sorted(by: { $0.name < $1.name }) {
+            guard let filter = filters[recorder.filter], let bpf = expression(of: filter.spec, workloads: everywhere) else { continue }
+            for (host, sources) in sources(of: filter.spec, within: .all, in: workloads, excluding: excluded) {
+                byHost[host, default: []].append(DesiredRecorder(
+                    name: recorder.name, sources: sources, bpf: bpf,
+                    windowNanoseconds: UInt64(recorder.window.seconds) * 1_000_000_000, maxBytes: recorder.maxBytes))
+            }
+        }
+        return byHost
+    }
+
+    /// Where a capture's look-back starts (ns since the epoch): its creation less its `before`; nil without one.
+    static func lookBackSince(of tap: Tap) -> UInt64? {
+        guard let before = tap.capture?.before else { return nil }
+        let start = tap.createdAt.timeIntervalSince1970 - TimeInterval(before.seconds)
+        return start > 0 ? UInt64((start * 1_000_000_000).rounded()) : 1
+    }
+}

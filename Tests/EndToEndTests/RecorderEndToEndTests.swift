@@ -1,0 +1,89 @@
+import Foundation
+import TapsterAPI
+import TapsterCore
+import TapsterSystemTestSupport
+import Testing
+
+/// Flight recorders and captures that look back: a real server and agent, the client sending a numbered
+/// UDP marker every 10 ms to `web1` (labelled `app=web`), recorded by `web-recorder` (filter `web`, 30 s).
+@Suite("Recorders end to end", .serialized, .timeLimit(.minutes(5)))
+struct RecorderEndToEndTests {
+    /// One host (`web1` and `client`), a `live` stream target, filter `web` granted to alice, and recorder
+    /// `web-recorder` running on the host.
+    static func withRecordedHost(_ body: (DataPlaneLab) async throws -> Void) async throws {
+        try await DataPlaneLab.with(roles: ["web1", "client"], hosts: [["web1", "client"]]) { lab in
+            try await lab.admin(["target", "create", "live", "--kind", "stream"])
+            try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
+            try await lab.grant(filter: "web", target: "live")
+            try await lab.admin(["recorder", "create", "web-recorder", "--filter", "web", "--window", "30s", "--max-bytes", "16MiB"])
+            try await body(lab)
+        }
+    }
+
+    /// The recorder as the admin's `tapster recorder get -o json` shows it.
+    static func recorder(_ lab: DataPlaneLab, _ name: String = "web-recorder") async throws -> RecorderView {
+        try TapsterJSON.decoder().decode(RecorderView.self, from: Data(try await lab.admin(["recorder", "get", name, "-o", "json"]).stdout.utf8))
+    }
+
+    /// Each marker in a pcapng, in file order: its number and timestamp.
+    static func markers(in path: String) throws -> [(number: Int, time: Double)] {
+        try WiresharkTools.fields(URL(fileURLWithPath: path), ["frame.time_epoch", "udp.payload"]).compactMap { row in
+            guard row.count == 2, let time = Double(row[0]) else { return nil }
+            let bytes = stride(from: 0, to: row[1].count - 1, by: 2).compactMap { offset -> UInt8? in
+                let start = row[1].index(row[1].startIndex, offsetBy: offset)
+                return UInt8(row[1][start..<row[1].index(start, offsetBy: 2)], radix: 16)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.hasPrefix("MARK"), let number = Int(text.dropFirst(4)) else { return nil }
+            return (number, time)
+        }
+    }
+
+    @Test("a capture with --before 5s starts with the recorder's markers from 5 s before it was made and continues live: every marker once, in order, none missing at the join")
+    func lookBackJoinsRecordedAndLivePackets() async throws {
+        try await Self.withRecordedHost { lab in
+            let markers = try UDPTraffic.startMarkers(from: lab.topology["client"], to: lab.topology["web1"], topology: lab.topology, directory: lab.scratch)
+            defer { markers.stop() }
+            // The ring holds more than the look-back before the capture is made.
+            let held = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the recorder to hold 6 s of markers") { () -> RecorderHostStatus? in
+                guard markers.isRunning else { throw LabFailure("the marker sender exited: \(markers.stderr)") }
+                return try await Self.recorder(lab).hosts.first { $0.oldestAgeMilliseconds >= 6_000 }
+            }
+            #expect(held.host == lab.agentName && held.sources == 1 && held.failures.isEmpty, "\(held)")
+
+            let path = lab.scratch.path + "/look-back.pcapng"
+            let (capture, id) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "5s", "--for", "10s", "-w", path, "udp", "port", "9"])
+            defer { capture.stop() }
+            let created = try TapsterJSON.decoder().decode(Capture.self, from: Data(try await lab.owner(["capture", "get", id, "-o", "json"]).stdout.utf8)).createdAt
+            #expect(try await capture.waitForExit(timeout: .seconds(40)) == 0, "\(capture.stderr)")
+            let deadline = created.timeIntervalSince1970 + 10
+
+            let found = try Self.markers(in: path)
+            let first = try #require(found.first, "no marker in the capture")
+            let last = try #require(found.last)
+            // The first marker is the first sent at or after `created − 5 s` (one every 10 ms; the sender may run late
+            // by a few ms on a busy machine).
+            let start = created.timeIntervalSince1970 - 5
+            #expect(first.time >= start && first.time < start + 0.05, "first marker at \(first.time), look-back from \(start)")
+            #expect(last.time > deadline - 0.5 && last.time < deadline, "last marker at \(last.time), deadline \(deadline)")
+            // Every marker exactly once and in order: recorded, then live, nothing lost or repeated at the join.
+            #expect(found.map(\.number) == Array(first.number...last.number), "markers \(first.number)…\(last.number): \(found.count) found")
+            #expect(zip(found, found.dropFirst()).allSatisfy { $0.time <= $1.time })
+            #expect(found.count > 1_200, "\(found.count) markers over 15 s")
+        }
+    }
+
+    @Test("--before without a recorder that covers it is refused: not_recorded, one line from the CLI")
+    func lookBackBeyondTheWindowIsRefused() async throws {
+        try await Self.withRecordedHost { lab in
+            try await lab.waitForWorkloads(count: 2)
+            let refused = try await lab.ownerCLI.run(["capture", "--before", "31s", "--for", "10s", "-w", lab.scratch.path + "/refused.pcapng"],
+                                                     token: nil)
+            #expect(refused.status != 0)
+            #expect(refused.errorLines == ["error: no recorder covers \(lab.agentName)/\(lab.topology["web1"].namespace) for 31s: --before needs a recorder "
+                                           + "of the capture's workloads with a window of at least 31s (tapster recorder list) (not_recorded)"],
+                    "\(refused)")
+            #expect(try await lab.owner(["capture", "list", "-o", "name"]).stdout.isEmpty)
+        }
+    }
+}
