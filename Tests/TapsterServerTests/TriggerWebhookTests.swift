@@ -173,6 +173,35 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func withARecorderOfTheFilterTheCaptureLooksBackAsTheTriggerAsks(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let recorder = try await rig.api.call(.post, "/api/v1/recorders", token: rig.fixture.admin, json: RecorderSpec(
+                name: "web-recorder", filter: "web-to-db", window: TapDuration(seconds: 60), maxBytes: 64 << 20))
+            #expect(recorder.status == 201, "\(recorder.text)")
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"selector": "app=web"}"#, headers: Self.bearer(created.secret))
+            #expect(status == 201 && json["warnings"] == nil, "\(json)")
+            let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(try #require(json["capture"] as? String))", token: rig.fixture.admin)
+            #expect(tap.capture?.before == TapDuration(seconds: 30))
+            #expect(try #require(try await Self.audit(rig, AuditAction.triggerFired).first).details["before"] == "30s")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func withoutARecorderTheCaptureOpensLiveAndSaysWhyItHasNoLookBack(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"selector": "app=web"}"#, headers: Self.bearer(created.secret))
+            #expect(status == 201, "\(json)")
+            let warnings = try #require(json["warnings"] as? [String])
+            #expect(warnings.contains { $0.hasPrefix("opened without its look-back: no recorder covers ") }, "\(warnings)")
+            let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(try #require(json["capture"] as? String))", token: rig.fixture.admin)
+            #expect(tap.capture?.before == nil)
+            #expect(try #require(try await Self.audit(rig, AuditAction.triggerFired).first).details["before"]?.hasPrefix("none (") == true)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func aStreamTargetIsRefusedAndOwnersCannotDefineTriggers(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
             let stream = TriggerSpec(name: "t", filter: "web-to-db", target: "live", duration: TapDuration(seconds: 60))

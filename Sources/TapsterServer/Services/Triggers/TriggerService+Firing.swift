@@ -54,11 +54,14 @@ extension TriggerService {
             return (TriggerFiring(trigger: trigger.name, workloads: names, suppressed: true, reason: reason, alert: alert.text), false)
         }
         var firing = TriggerFiring(trigger: trigger.name, workloads: names, alert: alert.text)
+        var missingLookBack: String?
         do {
             if target.kind == .store {
-                let view = try await captures.createCapture(owner, captureRequest(trigger, alert), restrictedTo: names)
+                let (view, lookBack) = try await openCapture(owner, captureRequest(trigger, alert), restrictedTo: names)
                 firing.capture = view.capture.id
-                firing.warnings = view.warnings.isEmpty ? nil : view.warnings
+                missingLookBack = lookBack
+                let warnings = view.warnings + (lookBack.map { [$0] } ?? [])
+                firing.warnings = warnings.isEmpty ? nil : warnings
             } else {
                 let view = try await taps.open(owner, filter: filter, target: target, duration: trigger.spec.duration, tenant: nil,
                                                description: description(trigger, alert), reactivating: nil)
@@ -73,7 +76,9 @@ extension TriggerService {
         }
         let opened = firing.capture ?? firing.tap ?? ""
         var details = ["workloads": names.joined(separator: ","), (firing.capture != nil ? "capture" : "tap"): opened]
-        if let before = trigger.spec.before { details["before"] = before.description }
+        if let before = trigger.spec.before, target.kind == .store {
+            details["before"] = missingLookBack == nil ? before.description : "none (\(missingLookBack ?? ""))"
+        }
         try await record(trigger, call, alert, .opened, action: AuditAction.triggerFired, details: details, opened: opened)
         return (firing, true)
     }
@@ -87,12 +92,26 @@ extension TriggerService {
         return user.principal
     }
 
-    /// The stored capture a firing opens: the trigger's filter and target, duration and payload.
+    /// The stored capture a firing opens: the trigger's filter and target, duration, payload and look-back.
     private func captureRequest(_ trigger: Trigger, _ alert: TriggerAlert) -> CaptureRequest {
         var request = CaptureRequest(filter: trigger.spec.filter, target: trigger.spec.target, duration: trigger.spec.duration,
                                      store: true, description: description(trigger, alert))
         if case .headers(let snaplen) = trigger.spec.payload { request.snaplen = snaplen }
+        request.before = trigger.spec.before
         return request
+    }
+
+    /// Opens the capture looking back as the trigger asks; when no recorder covers the alert's workloads for that
+    /// long (`not_recorded`), opens it live all the same — the packets from now on are worth more than none —
+    /// and says why it has no look-back (the second value).
+    private func openCapture(_ owner: Principal, _ request: CaptureRequest, restrictedTo names: [String]) async throws -> (CaptureView, String?) {
+        do {
+            return (try await captures.createCapture(owner, request, restrictedTo: names), nil)
+        } catch let error as TapsterError where error.code == .notRecorded && request.before != nil {
+            var live = request
+            live.before = nil
+            return (try await captures.createCapture(owner, live, restrictedTo: names), "opened without its look-back: \(error.message)")
+        }
     }
 
     private func description(_ trigger: Trigger, _ alert: TriggerAlert) -> String {
