@@ -10,12 +10,12 @@ import Testing
 struct RecorderEndToEndTests {
     /// One host (`web1` and `client`), a `live` stream target, filter `web` granted to alice, and recorder
     /// `web-recorder` running on the host.
-    static func withRecordedHost(_ body: (DataPlaneLab) async throws -> Void) async throws {
+    static func withRecordedHost(maxBytes: String = "16MiB", _ body: (DataPlaneLab) async throws -> Void) async throws {
         try await DataPlaneLab.with(roles: ["web1", "client"], hosts: [["web1", "client"]]) { lab in
             try await lab.admin(["target", "create", "live", "--kind", "stream"])
             try await lab.admin(["filter", "create", "web", "--selector", "app=web"])
             try await lab.grant(filter: "web", target: "live")
-            try await lab.admin(["recorder", "create", "web-recorder", "--filter", "web", "--window", "30s", "--max-bytes", "16MiB"])
+            try await lab.admin(["recorder", "create", "web-recorder", "--filter", "web", "--window", "30s", "--max-bytes", maxBytes])
             try await body(lab)
         }
     }
@@ -84,6 +84,32 @@ struct RecorderEndToEndTests {
                                            + "of the capture's workloads with a window of at least 31s (tapster recorder list) (not_recorded)"],
                     "\(refused)")
             #expect(try await lab.owner(["capture", "list", "-o", "name"]).stdout.isEmpty)
+        }
+    }
+
+    @Test("a recorder at its byte limit under a sustained burst: the agent's resident memory grows by at most the limit and the documented overhead, and every packet the ring took is held, evicted or expired")
+    func boundedMemoryUnderABurst() async throws {
+        try await Self.withRecordedHost(maxBytes: "8MiB") { lab in
+            let agent = try #require(lab.agent)
+            let started = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the recorder to run on the host") { () -> RecorderHostStatus? in
+                try await Self.recorder(lab).hosts.first { $0.sources == 1 }
+            }
+            #expect(started.bytesReserved == 8 << 20 && started.failures.isEmpty, "\(started)")
+            let before = try CaptureEndToEndTests.residentBytes(of: agent.pid)
+
+            // 100 000 datagrams of 1 000 bytes: about 100 MB through an 8 MiB ring.
+            try await UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web1"], count: 100_000, size: 1_000,
+                                      topology: lab.topology, directory: lab.scratch)
+            let settled = try await eventually(timeout: .seconds(30), every: .milliseconds(500), "the ring's counters to settle") { () -> RecorderHostStatus? in
+                let status = try await Self.recorder(lab).hosts.first
+                return status.flatMap { $0.captured + $0.kernelDrops >= 100_000 && $0.captured == $0.packetsHeld + $0.evicted + $0.expired ? $0 : nil }
+            }
+            let after = try CaptureEndToEndTests.residentBytes(of: agent.pid)
+            print("recorder memory: VmRSS \(before >> 10) kB before, \(after >> 10) kB after; \(settled)")
+            #expect(settled.evicted > 0 && settled.expired == 0, "\(settled)")
+            #expect(settled.bytesHeld <= settled.bytesReserved && settled.bytesHeld > settled.bytesReserved - (64 << 10), "\(settled)")
+            // The documented overhead: the source's kernel ring (8 MiB, touched as it fills) and 8 MiB for the rest.
+            #expect(after - before <= (8 << 20) + (8 << 20) + (8 << 20), "VmRSS grew by \((after - before) >> 10) kB")
         }
     }
 }
