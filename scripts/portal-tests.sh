@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the portal: installs headless Chromium, its driver and Selenium if missing
 # (Debian packages; apt-get update only when something is missing), builds `tapster`, and runs
-# Tests/portal/test_portal.py, test_portal_sso.py and test_portal_flows.py against a real `tapster serve`.
+# Tests/portal/test_portal.py, test_portal_sso.py, test_portal_flows.py and test_portal_approvals.py against a real `tapster serve`.
 #
 #   scripts/portal-tests.sh
 #
@@ -32,12 +32,13 @@ mkdir -p "$scratch" 2>/dev/null && [[ -w "$scratch" ]] || scratch="$PWD/.build"
 binary="$("${SWIFT:-swift}" build --scratch-path "$scratch" --show-bin-path)/tapster"
 
 # Debian's python3-selenium is for /usr/bin/python3, not for a pyenv python3 earlier on PATH.
-# Three scenarios, each with its own server: the portal itself, its flow map, and its single sign-on through a real OpenID
+# Four scenarios, each with its own server: the portal itself, its flow map, its approval queue, and its single sign-on through a real OpenID
 # Provider (scripts/oidc-provider-for-tests.sh; TAPSTER_TEST_OIDC_ISSUER when `make test` started it).
 status=0
 /usr/bin/python3 Tests/portal/test_portal.py --binary "$binary" | tee /dev/stderr | tail -n 1 >"$scratch/portal-summary" || status=$?
 /usr/bin/python3 Tests/portal/test_portal_sso.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
 /usr/bin/python3 Tests/portal/test_portal_flows.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
+/usr/bin/python3 Tests/portal/test_portal_approvals.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
 awk '{ passed += $1; failed += $3 } END { printf "%d passed, %d failed\n", passed, failed }' "$scratch/portal-summary"
 rm -f "$scratch/portal-summary"
 exit "$status"

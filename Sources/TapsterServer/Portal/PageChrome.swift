@@ -26,7 +26,7 @@ struct PageChrome: Sendable {
         guard let visitor else { return [] }
         var links: [(String, String)]
         if visitor.usesConsole {
-            links = [("/admin/taps", "Taps"), ("/admin/targets", "Targets"), ("/admin/filters", "Filters"), ("/admin/grants", "Grants"),
+            links = [("/admin/taps", "Taps"), (ApprovalPages.path, "Approvals"), ("/admin/targets", "Targets"), ("/admin/filters", "Filters"), ("/admin/grants", "Grants"),
                      ("/admin/tenants", "Tenants"), ("/admin/users", "Users"), ("/admin/inventory", "Inventory"), (FlowMapPages.path, "Flow map"),
                      ("/admin/audit", "Audit log")]
         } else {

@@ -63,5 +63,6 @@ struct Portal: Sendable {
         InventoryPages(portal: self).register(routes)
         AuditPages(portal: self).register(routes)
         FlowMapPages(portal: self).register(routes)
+        ApprovalPages(portal: self).register(routes)
     }
 }

@@ -16,6 +16,15 @@ extension MatrixRow {
         },
         MatrixRow(.get, "/api/v1/policy/approval", .api(everyone: 200)),
         MatrixRow(.put, "/api/v1/policy/approval", adminOnly(200), json: #"{"approval_for_full_payload": false}"#),
+
+        // The console's approval queue: admins and auditors see it, admins decide (alice, the requester, is an owner: 403).
+        MatrixRow(.get, "/admin/approvals", consolePage),
+        MatrixRow(.post, "/admin/approvals/{id}/approve", consoleForm(303)) { world, _ in
+            MatrixRequest(path: "/admin/approvals/\(try await world.pendingAliceTap())/approve", form: [:])
+        },
+        MatrixRow(.post, "/admin/approvals/{id}/reject", consoleForm(303)) { world, _ in
+            MatrixRequest(path: "/admin/approvals/\(try await world.pendingAliceTap())/reject", form: ["reason": "not now"])
+        },
     ]
 }
 
