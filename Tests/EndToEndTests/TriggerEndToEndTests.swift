@@ -120,6 +120,52 @@ struct TriggerEndToEndTests {
         }
     }
 
+    /// The `p`th percentile (nearest rank) of `values`.
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[max(0, min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))]
+    }
+
+    @Test("trigger latency over firings in a row: each capture's first packet comes within 2 s of its webhook's arrival; p50 and p99 printed (Benchmarks/triggers/run.sh)")
+    func latencyOverFirings() async throws {
+        let firings = Int(ProcessInfo.processInfo.environment["TRIGGER_FIRINGS"] ?? "") ?? 5
+        try await Self.withLab { lab in
+            let created = try lab.decode(TriggerCreated.self, try await lab.admin([
+                "trigger", "create", "latency", "--filter", "web", "--target", "archive", "--for", "2s", "--rate", "\(firings)/10m", "-o", "json"]).stdout)
+            let listeners = try await lab.listen(["web1"])
+            defer { listeners.forEach { $0.stop() } }
+            let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 1000 * firings, size: 200, gap: 0.005) }
+            defer { traffic.cancel() }
+            let webhook = lab.server.url + created.trigger.webhookPath
+            var ids: [String] = []
+            for index in 0..<firings {
+                let answer = try await Self.post(lab, webhook, #"{"selector": "app=web", "reason": "firing \#(index)"}"#,
+                                                 headers: ["Authorization: Bearer \(created.secret)"])
+                #expect(answer.status == "201", "\(answer)")
+                ids.append(try #require(try lab.decode(TriggerFiring.self, answer.body).capture))
+                try await Task.sleep(for: .milliseconds(700))
+            }
+            let received = Dictionary(try await Self.audit(lab, AuditAction.triggerFired).compactMap { event -> (String, Double)? in
+                guard let id = event.details["capture"], let at = event.details["received_at"].flatMap(TapsterJSON.parseTime) else { return nil }
+                return (id, at.timeIntervalSince1970)
+            }, uniquingKeysWith: { first, _ in first })
+            var latencies: [Double] = []
+            for id in ids {
+                _ = try await Self.completed(lab, id)
+                let path = lab.scratch.path + "/latency-\(id).pcapng"
+                try await lab.admin(["capture", "download", id, "-o", path])
+                let start = try #require(received[id])
+                let first = try #require(try WiresharkTools.fields(URL(fileURLWithPath: path), ["frame.time_epoch"])
+                    .compactMap { $0.first.flatMap(Double.init) }.filter { $0 >= start }.min(), "capture \(id) has packets")
+                latencies.append(first - start)
+            }
+            let milliseconds = latencies.map { String(format: "%.1f", $0 * 1000) }.joined(separator: " ")
+            print(String(format: "trigger latency over %d firings (webhook received -> first packet stored): p50 %.1f ms, p99 %.1f ms, max %.1f ms; each: %@ ms",
+                         firings, Self.percentile(latencies, 50) * 1000, Self.percentile(latencies, 99) * 1000, (latencies.max() ?? 0) * 1000, milliseconds))
+            #expect(latencies.allSatisfy { $0 < 2 }, "\(latencies)")
+        }
+    }
+
     /// Suricata EVE alert events as eve.json writes them (https://docs.suricata.io/en/latest/output/eve/eve-json-format.html).
     static func eveAlerts(source: String, destination: String) -> String {
         """
