@@ -110,6 +110,13 @@ struct RecorderEndToEndTests {
             #expect(settled.bytesHeld <= settled.bytesReserved && settled.bytesHeld > settled.bytesReserved - (64 << 10), "\(settled)")
             // The documented overhead: the source's kernel ring (8 MiB, touched as it fills) and 8 MiB for the rest.
             #expect(after - before <= (8 << 20) + (8 << 20) + (8 << 20), "VmRSS grew by \((after - before) >> 10) kB")
+            // The same figures on /metrics.
+            let metrics = try await ProcessRunner.output(["curl", "-sf", "-H", "Authorization: Bearer \(lab.adminToken)", lab.server.url + "/metrics"])
+            let labels = "{recorder=\"web-recorder\",host=\"\(lab.agentName)\"}"
+            for line in ["tapster_recorder_evicted_total\(labels) \(settled.evicted)", "tapster_recorder_bytes_held\(labels) \(settled.bytesHeld)",
+                         "tapster_recorder_bytes_reserved\(labels) \(8 << 20)", "tapster_recorder_kernel_drops_total\(labels) 0"] {
+                #expect(metrics.stdout.split(separator: "\n").contains { $0 == line }, "\(line) in:\n\(metrics.stdout)")
+            }
         }
     }
 }

@@ -33,6 +33,22 @@ extension FleetService {
                               .init([("state", state.rawValue)], UInt64(agents.filter { $0.state == state }.count))
                           })
         exposition.family("tapster_taps_active", .gauge, help: "Taps in state active.", [.init([], UInt64(active))])
+        // Flight recorders, per recorder and host, as this replica's agents last reported them.
+        let recorders = recorderStatuses.all(at: now)
+        func recorderSeries(_ value: (RecorderHostStatus) -> UInt64) -> [MetricsExposition.Sample] {
+            recorders.map { .init([("recorder", $0.recorder), ("host", $0.status.host)], value($0.status)) }
+        }
+        exposition.family("tapster_recorder_bytes_held", .gauge, help: "Bytes a recorder's rings hold on a host (packets and record headers).",
+                          recorderSeries(\.bytesHeld))
+        exposition.family("tapster_recorder_bytes_reserved", .gauge, help: "Bytes reserved for a recorder's rings on a host.",
+                          recorderSeries(\.bytesReserved))
+        exposition.family("tapster_recorder_packets_held", .gauge, help: "Packets a recorder's rings hold on a host.", recorderSeries(\.packetsHeld))
+        exposition.family("tapster_recorder_oldest_age_milliseconds", .gauge, help: "How old the oldest packet a recorder holds on a host is.",
+                          recorderSeries(\.oldestAgeMilliseconds))
+        exposition.family("tapster_recorder_evicted_total", .counter, help: "Packets a recorder's rings pushed out by the byte limit on a host.",
+                          recorderSeries(\.evicted))
+        exposition.family("tapster_recorder_kernel_drops_total", .counter, help: "Packets the kernel dropped before a recorder's rings on a host.",
+                          recorderSeries(\.kernelDrops))
         return exposition.text
     }
 }
