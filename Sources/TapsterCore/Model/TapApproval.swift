@@ -30,6 +30,11 @@ public struct TapApproval: Codable, Sendable, Equatable {
     /// Why it was rejected (or, optionally, a note on approval).
     public var reason: String?
 
+    // `approver_id` in JSON: spelled so that snake-case conversion reads back what it wrote.
+    private enum CodingKeys: String, CodingKey {
+        case state, requestedAt, approver, approverID = "approverId", decidedAt, reason
+    }
+
     public init(state: State = .pending, requestedAt: Date, approver: String? = nil, approverID: String? = nil,
                 decidedAt: Date? = nil, reason: String? = nil) {
         self.state = state
