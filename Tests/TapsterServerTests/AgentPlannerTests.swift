@@ -167,9 +167,18 @@ import TapsterCore
         #expect(Self.plan([Self.tap(target: "ids")], targets: [Self.erspan], filters: [filter])["node-1"]?.taps.first?.bpf == "")
     }
 
-    @Test(arguments: [TapState.stopped, .expired, .failed])
+    @Test(arguments: [TapState.stopped, .expired, .failed, .rejected])
     func endedTapsAreAssignedNowhere(state: TapState) {
         #expect(Self.plan([Self.tap(target: "ids", state: state)], targets: [Self.erspan]).values.allSatisfy { $0 == AgentPlan() })
+    }
+
+    /// Four-eyes approval: a tap waiting for it reaches no agent, though its host has a selected workload; approved, it does.
+    @Test func aTapPendingApprovalIsAssignedNowhereUntilApproved() throws {
+        var pending = Self.tap(target: "ids", state: .pending)
+        pending.approval = TapApproval(requestedAt: Self.start)
+        #expect(Self.plan([pending], targets: [Self.erspan]).values.allSatisfy { $0 == AgentPlan() })
+        let approved = try pending.applying(.approve(approver: "ada", approverID: "id-ada", reason: nil), at: Self.start)
+        #expect(Self.plan([approved], targets: [Self.erspan])["node-1"]?.taps.map(\.tapID) == [pending.id])
     }
 
     @Test func tapPastItsDeadlineIsAssignedNowhere() {
