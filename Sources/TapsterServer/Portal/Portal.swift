@@ -16,6 +16,8 @@ struct Portal: Sendable {
     let fleet: FleetService
     let audit: AuditService
     let flows: FlowService
+    /// The triggers page's listing (``TriggerPages``).
+    let triggers: TriggerService
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
@@ -32,6 +34,7 @@ struct Portal: Sendable {
         self.fleet = controlPlane.fleet
         self.audit = controlPlane.audit
         self.flows = controlPlane.flows
+        self.triggers = controlPlane.triggers
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
@@ -64,5 +67,6 @@ struct Portal: Sendable {
         AuditPages(portal: self).register(routes)
         FlowMapPages(portal: self).register(routes)
         ApprovalPages(portal: self).register(routes)
+        TriggerPages(portal: self).register(routes)
     }
 }

@@ -5,6 +5,7 @@ import TapsterCore
 /// webhook takes no user token — every caller's token is a wrong trigger secret (401).
 extension MatrixRow {
     static let triggers: [MatrixRow] = [
+        MatrixRow(.get, "/admin/triggers", consolePage),
         MatrixRow(.get, "/api/v1/triggers", .console(auditor: 200, admin: 200)),
         MatrixRow(.post, "/api/v1/triggers", adminOnly(201)) { _, _ in
             MatrixRequest(path: "/api/v1/triggers",
