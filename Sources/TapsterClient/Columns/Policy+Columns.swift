@@ -90,6 +90,8 @@ extension GrantSpec: RenderableSpec {
             Column("FILTER") { $0.filter },
             Column("TARGET") { $0.target },
             Column("MAX DURATION") { $0.maxDuration.description },
+            // Absent: the server's approval policy decides (required for full payload when it is on).
+            Column("APPROVAL") { $0.approval?.rawValue ?? "by policy" },
             .age(\.createdAt),
         ]
     }

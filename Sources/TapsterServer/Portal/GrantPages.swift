@@ -41,6 +41,9 @@ struct GrantPages {
                             FormField("target", "Target", kind: .select, options: options(try await portal.catalog.listTargets(p).map(\.name), none: "Choose a target"),
                                       required: true),
                             FormField("max_duration", "Longest tap", value: "1h", hint: "e.g. 30m, 4h, 2d.", required: true),
+                            FormField("approval", "Approval by another admin", kind: .select,
+                                      hint: "Required: each tap waits pending until an admin other than the requester approves it.",
+                                      options: options(ApprovalRequirement.allCases.map(\.rawValue), none: "As the approval policy says")),
                         ]),
                     ])
                     if let submitted { view = view.filled(from: submitted) }
@@ -55,7 +58,7 @@ struct GrantPages {
                                      request: request.request, visitor: request.visitor, status: failure?.status ?? .ok)
             },
             create: { request, form in
-                let spec = try form.decode(GrantSpec.self, fields: ["user", "tenant", "filter", "target", "max_duration"])
+                let spec = try form.decode(GrantSpec.self, fields: ["user", "tenant", "filter", "target", "max_duration", "approval"])
                 let grant = try await portal.catalog.createGrant(request.principal, spec)
                 return "of \(grant.filter) → \(grant.target) to \(grant.user ?? grant.tenant ?? "")"
             },
