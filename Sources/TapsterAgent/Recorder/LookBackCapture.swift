@@ -5,7 +5,7 @@ import Synchronization
 /// (``RecorderSink``) instead of a capture of its own: the recorder's thread hands it first the packets held
 /// since ``LookBackConsumer/since``, then every packet it records, until the capture's deadline or ``stop()``.
 /// The reconciler and the upload read and stop it like any other source.
-final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked Sendable {
+package final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked Sendable {
     let plan: CapturePlan
     let shared = CaptureShared()
     /// The recorder's session (its watermark and kernel drops), and its kernel drops when the look-back began
@@ -14,12 +14,12 @@ final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked Sendable
     let kernelDropsBaseline = Atomic<UInt64>(0)
     let attached = Atomic<Bool>(false)
 
-    init(plan: CapturePlan, recorder: CaptureSession) {
+    package init(plan: CapturePlan, recorder: CaptureSession) {
         self.plan = plan
         self.recorder = recorder
     }
 
-    var state: CaptureState { shared.state }
+    package var state: CaptureState { shared.state }
 
     /// Packets as the capture took them; kernel drops are the recorder's since the look-back's start (to the
     /// second: the recorder's counters are sampled once a second).

@@ -7,7 +7,7 @@ import PacketKit
 /// then its sink — for the held packets and for the live ones alike, so the two cannot differ.
 ///
 /// Used by the recorder's capture thread only, once attached; nothing allocated per packet.
-final class LookBackConsumer: @unchecked Sendable {
+package final class LookBackConsumer: @unchecked Sendable {
     let capture: LookBackCapture
     /// The first packet's time: the capture's creation less its `before` (ns since the epoch).
     let since: UInt64
@@ -25,7 +25,7 @@ final class LookBackConsumer: @unchecked Sendable {
     private(set) var reachedDeadline = false
 
     /// - Throws: ``CaptureError`` when the capture's expression does not compile.
-    init(capture: LookBackCapture, since: UInt64, sink: any PacketSink, budget: BandwidthBudget?) throws(CaptureError) {
+    package init(capture: LookBackCapture, since: UInt64, sink: any PacketSink, budget: BandwidthBudget?) throws(CaptureError) {
         let plan = capture.plan
         self.capture = capture
         self.since = since

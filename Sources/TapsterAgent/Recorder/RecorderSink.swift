@@ -8,7 +8,7 @@ import Synchronization
 /// capture's start time are handed over, then the capture is attached and gets every later packet. One thread
 /// does both, between two packets, so each packet reaches the capture exactly once — from the ring or live —
 /// and none falls between. The capture's own BPF runs in userspace on both paths.
-final class RecorderSink: PacketSink, @unchecked Sendable {
+package final class RecorderSink: PacketSink, @unchecked Sendable {
     private var ring: PacketRing
     /// How long a packet stays: the recorder's window, and a grace for a look-back that arrives a little after
     /// its capture's start (≤ 1 s, the capture thread's idle flush, plus the control channel).
@@ -27,20 +27,23 @@ final class RecorderSink: PacketSink, @unchecked Sendable {
     /// The grace beyond the window: a look-back joins at most this long after its capture started.
     static let grace: UInt64 = 2_000_000_000
 
-    init(capacity: Int, windowNanoseconds: UInt64) {
+    package init(capacity: Int, windowNanoseconds: UInt64) {
         ring = PacketRing(capacity: capacity)
         keep = windowNanoseconds &+ Self.grace
         status.reserved.store(UInt64(ring.capacity), ordering: .relaxed)
     }
 
-    func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
+    package func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
         ring.append(bytes, originalLength: originalLength, timestampNanoseconds: timestampNanoseconds)
-        for consumer in consumers {
-            consumer.offer(bytes, originalLength: originalLength, timestampNanoseconds: timestampNanoseconds)
+        // By index: no iterator (a debug build's made one allocation per packet).
+        var index = 0
+        while index < consumers.count {
+            consumers[index].offer(bytes, originalLength: originalLength, timestampNanoseconds: timestampNanoseconds)
+            index += 1
         }
     }
 
-    func flush() -> Int {
+    package func flush() -> Int {
         let now = WallClock.nanoseconds()
         if hasJoining.load(ordering: .acquiring) { join() }
         if !consumers.isEmpty {
@@ -61,7 +64,7 @@ final class RecorderSink: PacketSink, @unchecked Sendable {
         return 0
     }
 
-    func close() {
+    package func close() {
         for consumer in consumers { consumer.finish(.stopped(.requested)) }
         consumers = []
         for consumer in joining.withLock({ pending in defer { pending = [] }; return pending }) {
@@ -71,7 +74,7 @@ final class RecorderSink: PacketSink, @unchecked Sendable {
     }
 
     /// Queues a look-back; it joins at the end of the capture thread's current round (or its next idle flush).
-    func attach(_ consumer: LookBackConsumer) {
+    package func attach(_ consumer: LookBackConsumer) {
         joining.withLock { $0.append(consumer) }
         hasJoining.store(true, ordering: .releasing)
     }
