@@ -125,20 +125,7 @@ public final class CaptureSession: Sendable {
     /// Waits until the session ends and returns its final state.
     /// - Throws: `CancellationError` when the waiting task is cancelled (the capture itself goes on).
     public func ended() async throws -> CaptureState {
-        let slot = ContinuationSlot<CaptureState>()
-        let shared = self.shared
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                slot.fill(continuation)
-                if let token = shared.addEndWaiter({ slot.resume(returning: $0) }) {
-                    slot.token = token
-                }
-                if Task.isCancelled { slot.resume(throwing: CancellationError()) }
-            }
-        } onCancel: {
-            slot.resume(throwing: CancellationError())
-            if let token = slot.token { _ = shared.removeEndWaiter(token) }
-        }
+        try await shared.ended()
     }
 
     /// Registers `waiter` for the start outcome and launches the thread on the first call.

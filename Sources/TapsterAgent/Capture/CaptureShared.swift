@@ -135,6 +135,22 @@ final class CaptureShared: Sendable {
         life.withLock { $0.endWaiters.removeValue(forKey: token) }
     }
 
+    /// Waits until the capture ends and returns its final state.
+    /// - Throws: `CancellationError` when the waiting task is cancelled (the capture itself goes on).
+    func ended() async throws -> CaptureState {
+        let slot = ContinuationSlot<CaptureState>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                slot.fill(continuation)
+                if let token = addEndWaiter({ slot.resume(returning: $0) }) { slot.token = token }
+                if Task.isCancelled { slot.resume(throwing: CancellationError()) }
+            }
+        } onCancel: {
+            slot.resume(throwing: CancellationError())
+            if let token = slot.token { _ = self.removeEndWaiter(token) }
+        }
+    }
+
     /// Asks the thread to stop and wakes it.
     func requestStop() {
         stopRequested.store(true, ordering: .releasing)

@@ -37,18 +37,7 @@ package final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked 
     func stop() { shared.requestStop() }
 
     func ended() async throws -> CaptureState {
-        let slot = ContinuationSlot<CaptureState>()
-        let shared = self.shared
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                slot.fill(continuation)
-                if let token = shared.addEndWaiter({ slot.resume(returning: $0) }) { slot.token = token }
-                if Task.isCancelled { slot.resume(throwing: CancellationError()) }
-            }
-        } onCancel: {
-            slot.resume(throwing: CancellationError())
-            if let token = slot.token { _ = shared.removeEndWaiter(token) }
-        }
+        try await shared.ended()
     }
 }
 
