@@ -36,9 +36,9 @@ enum Migrations {
         Migration(version: 12, name: "workloads by host", statements: [], postgresStatements: workloadNamesInByteOrder),
         Migration(version: 13, name: "users of identity providers", statements: externalIdentities),
         Migration(version: 14, name: "flows", statements: flows),
-        Migration(version: 17, name: "triggers", statements: triggers),
         Migration(version: 15, name: "tap approvals", statements: tapApprovals),
         Migration(version: 16, name: "recorders", statements: recordTable("recorders")),
+        Migration(version: 17, name: "triggers", statements: triggers),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction. On PostgreSQL an advisory
@@ -283,19 +283,6 @@ enum Migrations {
     /// Admins' rules giving Kubernetes namespaces to tenants: a record table (name = the pattern). A pod's
     /// platform identity (runtime, namespace, uid, image) is part of the workload's JSON body, like its labels.
     private static let namespaceMappings: [SQLQueryString] = recordTable("namespace_mappings")
-
-    /// Four-eyes approval of taps: where a tap's request stands, who decided it, when and why, in columns beside
-    /// the body's copy (as the tap's other searched fields), so that the approval queue and an incident review
-    /// query them. A pending request's deadline column is when it expires unanswered (the expiry scheduler's).
-    private static let tapApprovals: [SQLQueryString] = [
-        "ALTER TABLE taps ADD COLUMN approval_state TEXT",
-        "ALTER TABLE taps ADD COLUMN requested_at_ms BIGINT",
-        "ALTER TABLE taps ADD COLUMN approver_id TEXT",
-        "ALTER TABLE taps ADD COLUMN approver TEXT",
-        "ALTER TABLE taps ADD COLUMN approval_decided_at_ms BIGINT",
-        "ALTER TABLE taps ADD COLUMN approval_reason TEXT",
-        "CREATE INDEX taps_approval_state ON taps (approval_state)",
-    ]
 
     /// Detection engines' webhooks: the trigger as JSON in `body`, its secret apart (never in a body, never
     /// listed), and its counters and rate window in columns, so that one conditional UPDATE decides an

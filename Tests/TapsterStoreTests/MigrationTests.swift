@@ -12,7 +12,7 @@ import Testing
             try await db.store.insert(Fixtures.target("tool"), into: .targets)
             try await db.store.migrate()
             try await db.store.migrate()
-            #expect(try await db.store.appliedMigrations() == Array(1...16))
+            #expect(try await db.store.appliedMigrations() == Array(1...17))
             #expect(try await db.store.list(.targets, tenants: nil).map(\.spec.name) == ["tool"])
             #expect(try await db.integer("SELECT COUNT(*) FROM audit_head") == 1)
         }
