@@ -66,6 +66,12 @@ struct TapStateMachineTests {
         Row(state: .failed, event: .stopByAdmin, outcome: .invalid("tap \(tapID) is failed; it cannot be stopped")),
         Row(state: .failed, event: .expire, outcome: .invalid("tap \(tapID) is failed; it cannot expire")),
         Row(state: .failed, event: .fail, outcome: .invalid("tap \(tapID) is failed; it cannot fail")),
+
+        Row(state: .rejected, event: .activate, outcome: .invalid("tap \(tapID) is rejected; it cannot be activated")),
+        Row(state: .rejected, event: .stopByUser, outcome: .invalid("tap \(tapID) is rejected; it cannot be stopped")),
+        Row(state: .rejected, event: .stopByAdmin, outcome: .invalid("tap \(tapID) is rejected; it cannot be stopped")),
+        Row(state: .rejected, event: .expire, outcome: .invalid("tap \(tapID) is rejected; it cannot expire")),
+        Row(state: .rejected, event: .fail, outcome: .invalid("tap \(tapID) is rejected; it cannot fail")),
     ]
 
     static func tap(_ state: TapState) -> Tap {
@@ -151,16 +157,65 @@ struct TapStateMachineTests {
         #expect(Self.tap(state).remaining(at: Fixture.t0.addingTimeInterval(elapsed)) == remaining)
     }
 
-    @Test("an ended tap has no time left, even before its deadline", arguments: [TapState.stopped, .expired, .failed])
+    @Test("an ended tap has no time left, even before its deadline", arguments: [TapState.stopped, .expired, .failed, .rejected])
     func remainingWhenEnded(state: TapState) {
         #expect(Self.tap(state).remaining(at: Fixture.t0) == 0)
     }
 
-    @Test("pending and active taps are live; stopped, expired and failed taps have ended", arguments: [
+    @Test("pending and active taps are live; stopped, expired, failed and rejected taps have ended", arguments: [
         (TapState.pending, true, false), (.active, true, false), (.stopped, false, true), (.expired, false, true), (.failed, false, true),
+        (.rejected, false, true),
     ])
     func liveAndEnded(state: TapState, live: Bool, ended: Bool) {
         #expect(state.isLive == live)
         #expect(state.isEnded == ended)
+    }
+
+    // MARK: Four-eyes approval
+
+    /// A tap waiting for approval, requested at t0: its deadline is the request's expiry (an hour later).
+    static func awaitingApproval() -> Tap {
+        var tap = tap(.pending)
+        tap.approval = TapApproval(requestedAt: Fixture.t0)
+        tap.deadline = Fixture.t0.addingTimeInterval(3600)
+        return tap
+    }
+
+    @Test("approval makes a pending request active, its deadline counted from the approval")
+    func approval() throws {
+        let approved = try Self.awaitingApproval().applying(.approve(approver: "ada", approverID: "id-ada", reason: nil), at: Self.now)
+        #expect(approved.state == .active)
+        #expect(approved.deadline == Self.now.addingTimeInterval(3600))
+        #expect(approved.approval == TapApproval(state: .approved, requestedAt: Fixture.t0, approver: "ada", approverID: "id-ada", decidedAt: Self.now))
+        #expect(approved.endedAt == nil)
+    }
+
+    @Test("rejection ends a pending request rejected, with the approver and the reason")
+    func rejection() throws {
+        let rejected = try Self.awaitingApproval().applying(.reject(approver: "ada", approverID: "id-ada", reason: "no"), at: Self.now)
+        #expect(rejected.state == .rejected)
+        #expect(rejected.endedAt == Self.now)
+        #expect(rejected.approval == TapApproval(state: .rejected, requestedAt: Fixture.t0, approver: "ada", approverID: "id-ada",
+                                                 decidedAt: Self.now, reason: "no"))
+    }
+
+    @Test("an unanswered request expires with its approval expired")
+    func unansweredExpiry() throws {
+        let expired = try Self.awaitingApproval().applying(.expire, at: Self.now)
+        #expect(expired.state == .expired)
+        #expect(expired.approval?.state == .expired)
+        #expect(expired.approval?.approver == nil)
+    }
+
+    @Test("only a request waiting for approval can be approved or rejected", arguments: [TapState.active, .stopped, .rejected])
+    func approvalOfAnythingElseIsInvalid(state: TapState) {
+        var tap = Self.awaitingApproval()
+        tap.state = state
+        #expect(throws: TapsterError(.invalidState, "tap \(Self.tapID) is \(state.rawValue); it cannot be approved")) {
+            try tap.applying(.approve(approver: "ada", approverID: "id-ada", reason: nil), at: Self.now)
+        }
+        #expect(throws: TapsterError(.invalidState, "tap \(Self.tapID) is pending; it cannot be rejected")) {
+            try Self.tap(.pending).applying(.reject(approver: "ada", approverID: "id-ada", reason: "no"), at: Self.now)
+        }
     }
 }
