@@ -6,7 +6,7 @@ import TapsterCore
 /// The web portal: the owners' self-service page and the network team's console.
 ///
 /// Server-rendered HTML (Mustache templates shipped as resources of this module); every form
-/// works without JavaScript, which only refreshes tap counters and the flow map. Every action goes through the
+/// works without JavaScript, which only refreshes tap counters, the capture list and the flow map. Every action goes through the
 /// service whose area the page renders, so policy, validation and audit are the API's own.
 struct Portal: Sendable {
     let identity: IdentityService
@@ -18,6 +18,7 @@ struct Portal: Sendable {
     let flows: FlowService
     /// The triggers page's listing (``TriggerPages``).
     let triggers: TriggerService
+    let captures: CaptureService
     let pages: PageRenderer
     let assets: StaticAssets
     let cookies: PortalCookies
@@ -35,6 +36,7 @@ struct Portal: Sendable {
         self.audit = controlPlane.audit
         self.flows = controlPlane.flows
         self.triggers = controlPlane.triggers
+        self.captures = controlPlane.captures
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
         self.pages = PageRenderer(assets: assets, logger: logger)
@@ -68,5 +70,6 @@ struct Portal: Sendable {
         FlowMapPages(portal: self).register(routes)
         ApprovalPages(portal: self).register(routes)
         TriggerPages(portal: self).register(routes)
+        CapturePages(portal: self).register(routes)
     }
 }

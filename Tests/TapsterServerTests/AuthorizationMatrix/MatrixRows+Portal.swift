@@ -52,6 +52,13 @@ extension MatrixRow {
             MatrixRequest(path: "/taps/\(try await world.stoppedAliceTap())/reactivate", form: ["duration": "10m"])
         },
 
+        // Every role's captures (each sees what CaptureService lets them); a stored capture's download button asks for
+        // a signed link exactly as `POST /api/v1/captures/{id}/download-url` does, and redirects to it.
+        MatrixRow(.get, "/captures", .portal(everyone: 200)),
+        MatrixRow(.post, "/captures/{id}/download", .portal(owner: 303, withoutGrant: 403, otherTenant: 404, auditor: 403, admin: 303)) { world, _ in
+            MatrixRequest(path: "/captures/\(world.storedCapture)/download", form: [:])
+        },
+
         // Every role's map of who talks to whom (each sees what FlowService lets them), and the part its script refreshes.
         MatrixRow(.get, "/flows/map", .portal(everyone: 200)),
 

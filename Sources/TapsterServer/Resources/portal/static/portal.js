@@ -1,6 +1,6 @@
 // Tapster portal: the only script. Every page works without it; it refreshes tap state,
 // time left and per-host counters in place (polling /live/taps every 2 s), previews
-// a filter's matches while an admin types, and redraws the flow map every 5 s.
+// a filter's matches while an admin types, and redraws the flow map and the capture list every 5 s.
 (function () {
   "use strict";
 
@@ -176,24 +176,25 @@
     form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(preview, 400); });
   }
 
-  // ---- Flow map -----------------------------------------------------------------------
+  // ---- Refreshed regions (the flow map, the capture list) -------------------------------
 
-  var MAP_REFRESH_MS = 5000;
+  var REGION_REFRESH_MS = 5000;
 
-  // The server renders the map (SVG and table); this swaps in its newer version, fetched from the
-  // region's data-refresh URL (the same search with fragment=map), while the tab is visible.
-  function startFlowMap() {
-    if (!document.getElementById("flow-map")) return;
+  // The server renders the region (the flow map's SVG and table, the capture list); this swaps in its newer
+  // version, fetched from the region's data-refresh URL (the same page with a fragment=… parameter), while the
+  // tab is visible.
+  function startRegionRefresh(id) {
+    if (!document.getElementById(id)) return;
     var busy = false, refreshes = 0;
     setInterval(function () {
-      var region = document.getElementById("flow-map");
+      var region = document.getElementById(id);
       if (busy || document.hidden || !region) return;
       busy = true;
       fetch(region.getAttribute("data-refresh"), { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
         .then(function (html) {
           if (html === null) return;
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("flow-map");
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
           if (!fresh) return;
           fresh = document.importNode(fresh, true);
           fresh.setAttribute("data-refreshes", String(++refreshes));
@@ -201,12 +202,13 @@
         })
         .catch(function () { /* the next refresh tries again */ })
         .then(function () { busy = false; });
-    }, MAP_REFRESH_MS);
+    }, REGION_REFRESH_MS);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     startLiveTaps();
     startFilterPreview();
-    startFlowMap();
+    startRegionRefresh("flow-map");
+    startRegionRefresh("capture-list");
   });
 })();
