@@ -12,7 +12,7 @@ import Testing
 /// caller (``MatrixCaller``): each gets exactly the status its row says, an owner of another tenant never
 /// gets a body naming tenant A's objects, and every API refusal is a JSON error with a code.
 @Suite struct AuthorizationMatrixTests {
-    static var rows: [MatrixRow] { MatrixRow.api + MatrixRow.neutron + MatrixRow.portal + MatrixRow.approvals + MatrixRow.triggers }
+    static var rows: [MatrixRow] { MatrixRow.api + MatrixRow.neutron + MatrixRow.portal + MatrixRow.approvals + MatrixRow.triggers + MatrixRow.recorders }
 
     @Test func everyRouteOfTheRouterHasARowAndEveryRowARoute() async throws {
         try await TestDatabase.with(.sqlite) { database in
