@@ -27,7 +27,7 @@ struct PageChrome: Sendable {
         var links: [(String, String)]
         if visitor.usesConsole {
             links = [("/admin/taps", "Taps"), (ApprovalPages.path, "Approvals"), ("/admin/targets", "Targets"), ("/admin/filters", "Filters"), ("/admin/grants", "Grants"),
-                     ("/admin/tenants", "Tenants"), ("/admin/users", "Users"), ("/admin/inventory", "Inventory"), (TriggerPages.path, "Triggers"), (CapturePages.path, "Captures"), (FlowMapPages.path, "Flow map"),
+                     ("/admin/tenants", "Tenants"), ("/admin/users", "Users"), ("/admin/inventory", "Inventory"), (TriggerPages.path, "Triggers"), (RecorderPages.path, "Recorders"), (CapturePages.path, "Captures"), (FlowMapPages.path, "Flow map"),
                      ("/admin/audit", "Audit log")]
         } else {
             links = [("/taps", "My taps"), (CapturePages.path, "Captures"), (FlowMapPages.path, "Flow map")]

@@ -18,6 +18,8 @@ struct Portal: Sendable {
     let flows: FlowService
     /// The triggers page's listing (``TriggerPages``).
     let triggers: TriggerService
+    /// The recorders page's listing (``RecorderPages``).
+    let recorders: RecorderService
     let captures: CaptureService
     let pages: PageRenderer
     let assets: StaticAssets
@@ -36,6 +38,7 @@ struct Portal: Sendable {
         self.audit = controlPlane.audit
         self.flows = controlPlane.flows
         self.triggers = controlPlane.triggers
+        self.recorders = controlPlane.recorders
         self.captures = controlPlane.captures
         self.logger = logger
         self.assets = StaticAssets(logger: logger)
@@ -70,6 +73,7 @@ struct Portal: Sendable {
         FlowMapPages(portal: self).register(routes)
         ApprovalPages(portal: self).register(routes)
         TriggerPages(portal: self).register(routes)
+        RecorderPages(portal: self).register(routes)
         CapturePages(portal: self).register(routes)
     }
 }

@@ -6,6 +6,7 @@ import TapsterCore
 /// a recorder keeps packets of any tenant's workloads on their hosts).
 extension MatrixRow {
     static let recorders: [MatrixRow] = [
+        MatrixRow(.get, "/admin/recorders", consolePage),
         MatrixRow(.get, "/api/v1/recorders", .console(auditor: 200, admin: 200)),
         MatrixRow(.post, "/api/v1/recorders", adminOnly(201)) { _, _ in
             MatrixRequest(path: "/api/v1/recorders",
