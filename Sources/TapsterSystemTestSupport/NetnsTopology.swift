@@ -53,7 +53,7 @@ public final class NetnsTopology: @unchecked Sendable {
 
     /// Builds the network; on failure removes what it made and rethrows.
     public init(roles: [String] = ["web", "db", "peer"]) throws {
-        prefix = "tt" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        prefix = TestNamePrefix.next()
         octet = try Self.unusedOctet()
         bridgeNamespace = "\(prefix)-lan"
         var workloads: [String: Host] = [:]

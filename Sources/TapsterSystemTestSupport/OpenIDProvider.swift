@@ -133,6 +133,10 @@ public struct OpenIDProvider: Sendable {
     private static let noRedirects: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
+        // The provider (uvicorn) closes a kept-alive connection after 5 idle seconds; a request sent on it as it
+        // closes is reset ("Connection reset by peer", seen in the suite under load). Giving up idle connections
+        // first means no request goes out on one the provider is closing.
+        configuration.connectionPool = .init(idleTimeout: .seconds(1))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 }

@@ -28,7 +28,7 @@ struct CaptureLifecycleTests {
 
     @Test("A missing namespace fails the start with the system's reason")
     func missingNamespaceFails() async throws {
-        let name = "tt\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))-gone"
+        let name = "\(TestNamePrefix.next())-gone"
         let plan = CapturePlan(tapID: "t", source: CaptureSource(workload: "gone", namespace: .named(name), interface: "eth0"),
                                deadline: Date().addingTimeInterval(60))
         let session = CaptureSession(plan: plan, sink: RecordingSink())

@@ -20,7 +20,7 @@ struct CaptureNamespaceTests {
 
     @Test("run(_:) works inside the namespace and leaves the caller's thread where it was")
     func runInside() async throws {
-        let name = "tt\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))-ns"
+        let name = "\(TestNamePrefix.next())-ns"
         try ProcessRunner.run(["ip", "netns", "add", name])
         defer { _ = try? ProcessRunner.run(["ip", "netns", "del", name], allowFailure: true) }
         try ProcessRunner.run(["ip", "-n", name, "link", "add", "probe0", "type", "veth", "peer", "name", "probe1"])

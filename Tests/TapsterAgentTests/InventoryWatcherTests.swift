@@ -29,7 +29,7 @@ struct InventoryWatcherTests {
 
     @Test("a namespace added after the watcher started is reported by a later scan, and its removal too")
     func reportsAddedAndRemovedNamespace() async throws {
-        let prefix = "tt" + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        let prefix = TestNamePrefix.next()
         let late = "\(prefix)-late"
         defer { _ = try? ProcessRunner.run(["ip", "netns", "del", late], allowFailure: true) }
         let configuration = try AgentConfiguration(yaml: """

@@ -239,6 +239,7 @@ struct JSONCodingTests {
         (.unauthenticated, "unauthenticated"),
         (.forbidden, "forbidden"),
         (.notGranted, "not_granted"),
+        (.selfApproval, "self_approval"),
         (.passwordChangeRequired, "password_change_required"),
         (.notFound, "not_found"),
         (.methodNotAllowed, "method_not_allowed"),
@@ -246,8 +247,11 @@ struct JSONCodingTests {
         (.inUse, "in_use"),
         (.invalidState, "invalid_state"),
         (.quotaExceeded, "quota_exceeded"),
+        (.approvalRequired, "approval_required"),
         (.durationExceedsGrant, "duration_exceeds_grant"),
         (.ambiguousGrant, "ambiguous_grant"),
+        (.notRecorded, "not_recorded"),
+        (.noMatch, "no_match"),
         (.signatureInvalid, "signature_invalid"),
         (.signatureExpired, "signature_expired"),
         (.tooManyRequests, "too_many_requests"),
@@ -261,7 +265,7 @@ struct JSONCodingTests {
 
     @Test("the wire-name table names every error code")
     func everyCodeListed() {
-        #expect(ErrorCode.allCases.count == 21)
+        #expect(ErrorCode.allCases.count == 25)
     }
 
     @Test("a tenant patch tells a stored-bytes quota to set, to remove (null) and to leave (absent) apart, both ways")
