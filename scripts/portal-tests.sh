@@ -35,10 +35,10 @@ binary="$("${SWIFT:-swift}" build --scratch-path "$scratch" --show-bin-path)/tap
 # Four scenarios, each with its own server: the portal itself, its flow map, its approval queue, and its single sign-on through a real OpenID
 # Provider (scripts/oidc-provider-for-tests.sh; TAPSTER_TEST_OIDC_ISSUER when `make test` started it).
 status=0
-/usr/bin/python3 Tests/portal/test_portal.py --binary "$binary" | tee /dev/stderr | tail -n 1 >"$scratch/portal-summary" || status=$?
-/usr/bin/python3 Tests/portal/test_portal_sso.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
-/usr/bin/python3 Tests/portal/test_portal_flows.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
-/usr/bin/python3 Tests/portal/test_portal_approvals.py --binary "$binary" | tee /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
+/usr/bin/python3 Tests/portal/test_portal.py --binary "$binary" | tee -a /dev/stderr | tail -n 1 >"$scratch/portal-summary" || status=$?
+/usr/bin/python3 Tests/portal/test_portal_sso.py --binary "$binary" | tee -a /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
+/usr/bin/python3 Tests/portal/test_portal_flows.py --binary "$binary" | tee -a /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
+/usr/bin/python3 Tests/portal/test_portal_approvals.py --binary "$binary" | tee -a /dev/stderr | tail -n 1 >>"$scratch/portal-summary" || status=$?
 awk '{ passed += $1; failed += $3 } END { printf "%d passed, %d failed\n", passed, failed }' "$scratch/portal-summary"
 rm -f "$scratch/portal-summary"
 exit "$status"
