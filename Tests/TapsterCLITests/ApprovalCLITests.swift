@@ -7,7 +7,8 @@ import Testing
 @Suite("tapster tap approve against a real server", .serialized, .timeLimit(.minutes(5)))
 struct ApprovalCLITests {
     /// A server where alice (owner of `shop`) may tap filter `web` into the full-payload target `tool` only with an
-    /// admin's approval, and capture it live to `live` under the same rule; tokens for alice and the admin.
+    /// admin's approval, and capture it live to `live` or into the capture store through `vault` under the same rule; tokens
+    /// for alice and the admin.
     struct Setup {
         let cli: CLI
         let admin: String
@@ -25,9 +26,11 @@ struct ApprovalCLITests {
                     ["user", "create", "alice", "--role", "owner", "--tenant", "shop"],
                     ["target", "create", "tool", "--kind", "erspan", "--session-id", "5", "--destination", "192.0.2.50"],
                     ["target", "create", "live", "--kind", "stream"],
+                    ["target", "create", "vault", "--kind", "store"],
                     ["filter", "create", "web", "--selector", "app=web"],
                     ["grant", "create", "--user", "alice", "--filter", "web", "--target", "tool", "--max-duration", "1h", "--approval", "required"],
                     ["grant", "create", "--user", "alice", "--filter", "web", "--target", "live", "--max-duration", "1h", "--approval", "required"],
+                    ["grant", "create", "--user", "alice", "--filter", "web", "--target", "vault", "--max-duration", "1h", "--approval", "required"],
                 ] {
                     let result = try await cli.run(arguments, token: admin)
                     try #require(result.status == 0, "tapster \(arguments.joined(separator: " ")): \(result)")
@@ -91,6 +94,32 @@ struct ApprovalCLITests {
             let result = try await setup.cli.run(["capture", "-F", "web", "--target", "live", "-w", "/dev/null", "--for", "10s"], token: setup.alice)
             #expect(result.status == 1, "\(result)")
             #expect(result.errorLines.count == 1 && result.errorLines[0].hasSuffix("(approval_required)"), "\(result)")
+            #expect(result.errorLines.first?.contains("store the capture instead (tapster capture --store") == true, "\(result)")
+        }
+    }
+
+    @Test("a stored capture through a grant requiring approval waits: pending approval in capture list and in the queue, then rejected")
+    func storedCaptureWaits() async throws {
+        try await Setup.with { setup in
+            let stored = try await setup.cli.run(["capture", "-F", "web", "--target", "vault", "--store", "--for", "10m"], token: setup.alice)
+            #expect(stored.status == 0, "\(stored)")
+            let id = stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!id.isEmpty && stored.stderr.contains("capture \(id): pending approval"), "\(stored)")
+            let list = try await setup.cli.run(["capture", "list"], token: setup.alice)
+            #expect(list.stdout.contains(id) && list.stdout.contains("pending approval"), "\(list)")
+            let get = try await setup.cli.run(["capture", "get", id], token: setup.alice)
+            #expect(get.stdout.contains("pending approval"), "\(get)")
+            let queue = try await setup.cli.run(["tap", "list", "--state", "pending"], token: setup.admin)
+            #expect(queue.stdout.contains(id) && queue.stdout.contains("pending approval (stored capture)"), "\(queue)")
+            let rejected = try await setup.cli.run(["tap", "reject", id, "--reason", "not during the freeze"], token: setup.admin)
+            #expect(rejected.status == 0, "\(rejected)")
+            var shown = ""
+            for _ in 0..<100 {
+                shown = try await setup.cli.run(["capture", "get", id], token: setup.alice).stdout
+                if shown.contains("failed: rejected by admin: not during the freeze") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(shown.contains("failed: rejected by admin: not during the freeze"), "\(shown)")
         }
     }
 

@@ -38,8 +38,9 @@ extension Capture: TableRenderable {
         return sections
     }
 
-    /// `live`, `complete`, `failed: <reason>`, `deleted`.
+    /// `pending approval`, `live`, `complete`, `failed: <reason>`, `deleted`.
     var stateSummary: String {
+        if state == .pending { return "pending approval" }
         if state == .failed, let failureReason { return "failed: \(failureReason)" }
         return state.rawValue
     }

@@ -57,10 +57,11 @@ extension Tap: TableRenderable {
         return [TableSection(title: "Agents", table: agents.table(columns, now: now))]
     }
 
-    /// `active`, `stopped by admin`, `failed: <reason>`, `pending approval`, `rejected by <admin>: <reason>`.
+    /// `active`, `stopped by admin`, `failed: <reason>`, `pending approval` (`pending approval (stored capture)` for a
+    /// stored capture waiting: its id is the capture's), `rejected by <admin>: <reason>`.
     var stateSummary: String {
         switch state {
-        case .pending where approval?.state == .pending: "pending approval"
+        case .pending where approval?.state == .pending: capture?.mode == .store ? "pending approval (stored capture)" : "pending approval"
         case .rejected: "rejected by \(approval?.approver ?? "an admin")" + (approval?.reason.map { ": \($0)" } ?? "")
         case .expired where approval?.state == .expired: "expired (never approved)"
         case .active where approval?.state == .approved: "active (approved by \(approval?.approver ?? "an admin"))"

@@ -33,6 +33,12 @@ extension CommandSession {
         let created = try await client.post(Resources.captures.url, body: request, as: CaptureView.self).value
         for warning in created.warnings { warn(warning) }
         let id = created.capture.id
+        if created.capture.state == .pending {
+            // Stored, waiting for an admin's approval: it starts when approved, whether or not this command still runs.
+            Console.error("capture \(id): pending approval; it starts when an admin approves it — follow it with: tapster capture get \(id)")
+            say(id)
+            return
+        }
         let received = ByteTally()
         let signals = interrupt.events
         let stopper = Task { [self] in
@@ -130,7 +136,7 @@ extension CommandSession {
     func finalState(of id: String) async throws -> Capture {
         while true {
             let capture = try await client.get(Resources.captures.url(id), as: Capture.self).value
-            if capture.state != .live { return capture }
+            if capture.state != .live, capture.state != .pending { return capture }
             try await Task.sleep(for: .milliseconds(250))
         }
     }

@@ -3,6 +3,10 @@ import Foundation
 extension Capture {
     /// Where a capture stands.
     public enum State: String, Codable, Sendable, CaseIterable {
+        /// A stored capture through a grant that requires approval, waiting for an admin's: nothing is captured,
+        /// no agent has its tap, and no object is open. Approved, it becomes `live` (its deadline counted from the
+        /// approval); rejected, withdrawn or unanswered, it ends `failed` without having started.
+        case pending
         /// Packets are flowing (the tap is live, or its last packets are being written).
         case live
         /// Ended; a stored capture's object is ready for download.
@@ -37,6 +41,10 @@ public enum CaptureEndReason: String, Codable, Sendable, CaseIterable {
     case serverShutdown = "server_shutdown"
     /// The server could not finish it (the failure reason says why).
     case failed
+    /// It waited for approval and an admin rejected it (the failure reason says who and why): it never started.
+    case rejected
+    /// It waited for approval and nobody answered before the request expired: it never started.
+    case approvalExpired = "approval_expired"
 }
 
 /// Counters of one interface of a capture — one Interface Description Block of its pcapng, named
@@ -105,7 +113,7 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     public var mode: CaptureMode
     public var state: State
     public var createdAt: Date
-    /// When the tap ends by itself.
+    /// When the tap ends by itself; while the capture is `pending`, when its request expires unanswered.
     public var deadline: Date
     public var endedAt: Date?
     public var endReason: CaptureEndReason?

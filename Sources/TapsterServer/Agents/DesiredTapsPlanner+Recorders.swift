@@ -6,7 +6,8 @@ import TapsterCore
 /// - a recorder runs on every host with a workload its filter selects (any tenant's: a recorder is an
 ///   admin's), on the same interfaces a tap of the filter would capture, with the filter's complete BPF;
 ///   its byte limit is per host; a recorder whose filter is missing, or whose peer selector matches no address, runs nowhere;
-/// - a capture with `before` asks each host for its recorder's packets from its creation less `before`.
+/// - a capture with `before` asks each host for its recorder's packets from its start less `before` (its creation,
+///   or its approval when it waited for one).
 extension DesiredTapsPlanner {
     /// Each host's recorders, by host, ordered by name.
     /// `workloads` are the candidates for sources (the planned hosts'); `everywhere` every host's, for a peer
@@ -25,10 +26,12 @@ extension DesiredTapsPlanner {
         return byHost
     }
 
-    /// Where a capture's look-back starts (ns since the epoch): its creation less its `before`; nil without one.
+    /// Where a capture's look-back starts (ns since the epoch): its start less its `before` — its creation, or
+    /// the approval of a capture that waited for one; nil without one.
     static func lookBackSince(of tap: Tap) -> UInt64? {
         guard let before = tap.capture?.before else { return nil }
-        let start = tap.createdAt.timeIntervalSince1970 - TimeInterval(before.seconds)
+        let started = tap.approval?.state == .approved ? tap.approval?.decidedAt ?? tap.createdAt : tap.createdAt
+        let start = started.timeIntervalSince1970 - TimeInterval(before.seconds)
         return start > 0 ? UInt64((start * 1_000_000_000).rounded()) : 1
     }
 }

@@ -8,14 +8,22 @@ extension CaptureBroker {
     /// once the agents' last batches are in, with `deadline` for an expired tap and `stopped` otherwise.
     /// On a resync (changes were missed) every running capture's tap is read again. Runs until cancelled.
     ///
+    /// The taps of captures waiting for approval here (``awaitApproval(_:)``) are handed to the recorder, which starts
+    /// each once approved and ends it once its request ended (`CaptureService.settlePendingCapture`).
+    ///
     /// Subscribe (``ChangeFeed/subscribe()``) before the captures it must watch begin.
     func follow(_ changes: ChangeFeed.Subscription, taps store: any Store) async {
         for await event in changes {
             switch event {
             case .change(.tap(let id, _)):
+                if awaitingApproval.contains(id) {
+                    await recorder?.pendingCaptureChanged(id)
+                    continue
+                }
                 guard runningCaptures.contains(id) else { continue }
                 await endIfTapEnded(id, store: store)
             case .resync, .change(.everything):
+                for id in awaitingApproval.sorted() { await recorder?.pendingCaptureChanged(id) }
                 for id in runningCaptures { await endIfTapEnded(id, store: store) }
             case .change:
                 continue

@@ -45,7 +45,10 @@ public actor CaptureBroker {
     /// Per capture read live, the id of the user reading it.
     private var readerUsers: [String: String] = [:]
     private var uploads: [String: Task<Void, Never>] = [:]
-    private var recorder: (any CaptureRecorder)?
+    private(set) var recorder: (any CaptureRecorder)?
+    /// Stored captures of this replica waiting for their tap's approval: the change feed's news of their taps goes to
+    /// the recorder (``follow(_:taps:)``).
+    private(set) var awaitingApproval: Set<String> = []
     private var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     /// Batches for captures this server does not run (ended, or begun elsewhere), ignored.
     public private(set) var unknownBatches: UInt64 = 0
@@ -114,6 +117,16 @@ public actor CaptureBroker {
         if start.mode == .store, let store = settings.objectStore, let key = start.objectKey {
             uploads[start.id] = Task { await self.upload(session, to: store, key: key, tags: start.tags) }
         }
+    }
+
+    /// Capture `id` waits here for its tap's approval: it begins (``begin(_:)``) once approved.
+    func awaitApproval(_ id: String) {
+        awaitingApproval.insert(id)
+    }
+
+    /// Capture `id` no longer waits: it began, or ended without starting.
+    func approvalSettled(_ id: String) {
+        awaitingApproval.remove(id)
     }
 
     /// The capture's tap stopped or expired: the capture ends once agents' last batches are in.

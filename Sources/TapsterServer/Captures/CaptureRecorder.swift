@@ -11,4 +11,11 @@ protocol CaptureRecorder: Sendable {
     func ended(_ id: String, reason: CaptureEndReason) async
     /// The capture's pcapng is complete: streamed to its end, or stored (`stored`), or failed (`failure`).
     func finished(_ id: String, _ summary: CaptureSummary, stored: StoredObject?, failure: String?) async
+    /// The tap of a capture waiting for approval here (``CaptureBroker/awaitApproval(_:)``) changed, or changes were
+    /// missed: the control plane reads it, and starts the capture once approved or ends it once the request ended.
+    func pendingCaptureChanged(_ id: String) async
+}
+
+extension CaptureRecorder {
+    func pendingCaptureChanged(_ id: String) async {}
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import TapsterAPI
 import TapsterCore
 
-/// `/admin/approvals`: the approval queue — every tap waiting for an admin's approval, oldest request first, with
+/// `/admin/approvals`: the approval queue — every tap (or stored capture, shown as one) waiting for an admin's approval, oldest request first, with
 /// approve and reject (reason required) buttons for admins. Whether this admin may decide (never their own request) is
 /// the service's answer (``Policy/requireApprover(_:of:)``), shown as an error page like any refusal.
 struct ApprovalPages {
@@ -20,6 +20,8 @@ struct ApprovalPages {
         let owner: String
         let tenant: String
         let description: String?
+        /// `stored capture <id>` when the request is a stored capture's (it starts when approved).
+        let capture: String?
         let duration: String
         let requested: String
         let expiresIn: String
@@ -40,7 +42,8 @@ struct ApprovalPages {
                 .sorted { $0.createdAt < $1.createdAt }
             let rows = pending.map { tap in
                 Row(id: tap.id, href: "/taps/\(tap.id)", filter: tap.filter, target: tap.target, owner: tap.owner, tenant: tap.tenant ?? "–",
-                    description: tap.description, duration: DisplayFormat.duration(seconds: tap.duration.seconds),
+                    description: tap.description, capture: tap.capture.map { "\($0.mode == .store ? "stored" : "streamed") capture \(tap.id)" },
+                    duration: DisplayFormat.duration(seconds: tap.duration.seconds),
                     requested: DisplayFormat.time(tap.createdAt),
                     expiresIn: DisplayFormat.timeLeft(Int(tap.remaining(at: now).rounded(.up))))
             }
@@ -50,7 +53,7 @@ struct ApprovalPages {
         routes.action("admin/approvals/{id}/approve", roles: [.admin]) { request, form in
             let tap = try await portal.taps.approveTap(request.principal, try request.parameter("id"),
                                                        ApprovalDecisionRequest(reason: form.trimmed("reason")))
-            return portal.redirect(to: Self.path, notice: "Tap \(tap.filter) → \(tap.target) of \(tap.owner) approved; it runs until "
+            return portal.redirect(to: Self.path, notice: "\(tap.capture == nil ? "Tap" : "Stored capture") \(tap.filter) → \(tap.target) of \(tap.owner) approved; it runs until "
                                    + "\(DisplayFormat.time(tap.deadline)).", request: request.request)
         }
         routes.action("admin/approvals/{id}/reject", roles: [.admin]) { request, form in

@@ -76,8 +76,8 @@ struct CapturePages {
 
     static func region(_ portal: Portal, _ p: Principal, consoleView: Bool, csrf: String) async throws -> Region {
         let captures = try await portal.captures.listCaptures(p)
-        let live = captures.filter { $0.state == .live }.sorted { $0.createdAt > $1.createdAt }
-        let ended = captures.filter { $0.state != .live }.sorted { ($0.endedAt ?? $0.createdAt) > ($1.endedAt ?? $1.createdAt) }
+        let live = captures.filter { $0.state == .live || $0.state == .pending }.sorted { $0.createdAt > $1.createdAt }
+        let ended = captures.filter { $0.state != .live && $0.state != .pending }.sorted { ($0.endedAt ?? $0.createdAt) > ($1.endedAt ?? $1.createdAt) }
         let shown = live + ended.prefix(endedLimit)
         return Region(captures: shown.map { row($0, now: portal.now) }, omitted: ended.count - min(ended.count, endedLimit),
                       showOwner: consoleView, updated: DisplayFormat.time(portal.now), refreshHref: "\(path)?fragment=list", csrf: csrf)
@@ -85,6 +85,7 @@ struct CapturePages {
 
     static func row(_ capture: Capture, now: Date) -> Row {
         let detail: String? = switch capture.state {
+        case .pending: "waiting for an admin's approval; the request expires in \(DisplayFormat.timeLeft(Int(capture.deadline.timeIntervalSince(now).rounded(.up))))"
         case .live: "ends in \(DisplayFormat.timeLeft(Int(capture.deadline.timeIntervalSince(now).rounded(.up))))"
         case .failed: capture.failureReason
         case .complete, .deleted: capture.endReason.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }

@@ -21,6 +21,12 @@ struct CaptureBrokerService: Service {
         } catch {
             logger.error("failing the captures a previous run left live failed", metadata: ["error": "\(error)"])
         }
+        do {
+            // Those waiting for approval lose nothing: watched again, and started or ended if decided meanwhile.
+            try await captures.resumePendingCaptures()
+        } catch {
+            logger.error("resuming the captures waiting for approval failed", metadata: ["error": "\(error)"])
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await broker.run() }
             group.addTask { [store = captures.store] in await broker.follow(tapChanges, taps: store) }

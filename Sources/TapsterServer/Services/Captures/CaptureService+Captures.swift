@@ -60,18 +60,44 @@ extension CaptureService {
         let opened = try await taps.open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
                                     description: request.description, reactivating: nil, capture: narrowing,
                                     countingMatches: false) { session, tap in
+            // A capture waiting for approval (a stored one: a streamed one is refused) has neither object nor allowance
+            // nor retention yet: they are its start's, on approval (``startApprovedCapture(_:)``).
+            let waits = tap.state == .pending
             var capture = Capture(
                 id: tap.id, tenant: tap.tenant, owner: tap.owner, ownerID: tap.ownerID, filter: tap.filter, target: tap.target, mode: mode,
-                createdAt: tap.createdAt, deadline: tap.deadline, objectKey: mode == .store ? Self.objectKey(tap) : nil,
-                expiresAt: mode == .store ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
+                state: waits ? .pending : .live, createdAt: tap.createdAt, deadline: tap.deadline,
+                objectKey: mode == .store && !waits ? Self.objectKey(tap) : nil,
+                expiresAt: mode == .store && !waits ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
             capture.replica = replica
-            if mode == .store { capture.storedBytesAllowance = try await Self.storedBytesAllowance(for: capture, session: session) }
+            if mode == .store, !waits { capture.storedBytesAllowance = try await Self.storedBytesAllowance(for: capture, session: session) }
             try await session.insertCapture(capture)
-            try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant,
-                            details: details.merging(["mode": mode.rawValue, "duration": duration.description,
-                                                      "filter": tap.filter, "target": tap.target]) { own, _ in own })
+            var audited = details.merging(["mode": mode.rawValue, "duration": duration.description,
+                                           "filter": tap.filter, "target": tap.target]) { own, _ in own }
+            if waits { audited["approval"] = "pending" }
+            try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant, details: audited)
         }
         let tap = opened.tap
+        if tap.state == .pending {
+            // Nothing starts: the broker starts it when its tap is approved (the change feed), on this replica.
+            await broker.awaitApproval(tap.id)
+            await settlePendingCapture(tap.id)  // decided already (in the instant before the broker watched it)?
+            guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
+            return CaptureView(capture: capture, warnings: warnings + [
+                "your grant requires an admin's approval: capture \(tap.id) waits, capturing nothing, until an admin approves it "
+                + "(it then runs for \(duration), counted from the approval) or rejects it; unanswered, the request expires at "
+                + "\(TapsterJSON.formatTime(tap.deadline))"])
+        }
+        let counted = try await beginSession(of: tap, filter: filter, target: target)
+        guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
+        return CaptureView(capture: capture, warnings: warnings + counted.warnings)
+    }
+
+    /// Starts the broker's session of capture `tap` (active: its agents have it, or are being sent it), and counts
+    /// the workloads it selects from the same scan, once the session runs.
+    func beginSession(of tap: Tap, filter: Filter, target: Target) async throws -> TapView {
+        guard let narrowing = tap.capture else { throw TapsterError(.internal, "tap \(tap.id) is not a capture") }
+        let mode = narrowing.mode
+        let payload = target.spec.effectivePayload
         let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
         let selected = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store).filter { narrowing.selects($0.spec) }
         let hosts = selected.map(\.host)
@@ -81,9 +107,7 @@ extension CaptureService {
             snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
             storedBytesAllowance: allowance))
         // Counted from the same scan, once the session runs (its agents have the tap since the commit).
-        let counted = await taps.recordMatched(selected.count, of: tap, filter: filter.name)
-        guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
-        return CaptureView(capture: capture, warnings: warnings + counted.warnings)
+        return await taps.recordMatched(selected.count, of: tap, filter: filter.name)
     }
 
     // MARK: Reading
@@ -235,6 +259,18 @@ extension CaptureService {
     /// record stays, `deleted`, as history. Deleting a deleted capture does nothing.
     public func deleteCapture(_ p: Principal, _ id: String) async throws {
         var capture = try await visibleCapture(p, id, .delete)
+        if capture.state == .pending {
+            // Withdrawn before approval: its tap stops, and the capture ends without having started.
+            if let tap = try await store.findTap(id: id), tap.state.isLive {
+                do {
+                    try await taps.stopTap(p, id, auditDetails: ["via": "capture_delete"])
+                } catch let error as TapsterError where error.code == .invalidState {
+                    // Decided or expired meanwhile.
+                }
+            }
+            await settlePendingCapture(id)
+            capture = try await visibleCapture(p, id, .delete)
+        }
         if capture.state == .live {
             if let tap = try await store.findTap(id: id), tap.state.isLive {
                 do {
@@ -448,5 +484,9 @@ struct CaptureServiceRecorder: CaptureRecorder {
 
     func finished(_ id: String, _ summary: CaptureSummary, stored: StoredObject?, failure: String?) async {
         await captures.recordCaptureFinished(id, summary, stored: stored, failure: failure)
+    }
+
+    func pendingCaptureChanged(_ id: String) async {
+        await captures.settlePendingCapture(id)
     }
 }

@@ -62,12 +62,12 @@ extension TapService {
                     p, filter: filter, target: target, duration: duration, requestedTenant: tenant, grants: grants,
                     liveTaps: live, quota: quota,
                     fullPayloadNeedsApproval: try await session.setting(ApprovalPolicy.fullPayloadSetting) == ApprovalPolicy.on)
-                if admitted.approval == .required, capture != nil {
-                    // A capture is a session started now (a stream someone reads, a file being written): it does not wait
-                    // for a person. A tap to the target waits instead.
+                if admitted.approval == .required, let capture, capture.mode == .stream {
+                    // A streamed capture is a session started now, read by a terminal or a tool as tcpdump's would be: it
+                    // does not wait for a person. A stored capture waits (``CaptureService``), as a tap does.
                     throw TapsterError(.approvalRequired, "your grant for filter \"\(filter.name)\" with target \"\(target.name)\" requires "
-                                       + "an admin's approval, and captures do not wait for one; ask for a tap (tapster tap create) "
-                                       + "and an admin approves it")
+                                       + "an admin's approval, and a streamed capture does not wait for one; store the capture instead "
+                                       + "(tapster capture --store, with a store target): it waits for the approval and starts when an admin gives it")
                 }
                 var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
