@@ -43,7 +43,6 @@ extension CaptureService {
                 try await filterCompiler.compile(combined, field: "bpf", allowingNames: p.role == .admin)
             }
         }
-        if let before = narrowing.before { try await requireRecorded(before, filter: filter, narrowing: narrowing) }
         var warnings: [String] = []
         let payload = target.spec.effectivePayload
         if let snaplen = narrowing.snaplen, snaplen > payload.snaplen {
@@ -59,7 +58,12 @@ extension CaptureService {
         narrowing.replica = replica
         let opened = try await taps.open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
                                     description: request.description, reactivating: nil, capture: narrowing,
-                                    countingMatches: false) { session, tap in
+                                    countingMatches: false) { [narrowing] session, tap in
+            // After admission, on exactly the workloads the capture selects (its tap's tenant): a look-back is never
+            // checked against, nor refused because of, a workload the capture would not take.
+            if let before = narrowing.before {
+                try await Self.requireRecorded(before, filter: filter, narrowing: narrowing, tap: tap, for: p, session: session)
+            }
             // A capture waiting for approval (a stored one: a streamed one is refused) has neither object nor allowance
             // nor retention yet: they are its start's, on approval (``startApprovedCapture(_:)``).
             let waits = tap.state == .pending
