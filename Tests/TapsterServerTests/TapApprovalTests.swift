@@ -3,7 +3,7 @@ import HTTPTypes
 import Testing
 import TapsterAPI
 import TapsterCore
-import TapsterServer
+@testable import TapsterServer
 import TapsterStore
 import TapsterSystemTestSupport
 import TapsterTestSupport
@@ -156,6 +156,45 @@ import TapsterTestSupport
             #expect(events.map(\.action) == ["tap.created", "tap.approval_requested", "tap.expired"])
             #expect(events.last?.details["approval"] == "expired unanswered")
             #expect(try await controlPlane.taps.expireDueTaps().isEmpty, "expired once")
+        }
+    }
+
+    /// A request past its expiry the scheduler has not marked yet (the server was down, or its next round has not come):
+    /// a second control plane on the same database, its clock two hours on and no scheduler running, is asked to decide it.
+    static func decideExpiredUnmarked(_ kind: StoreKind, _ decide: @escaping @Sendable (TapService, Principal, String) async throws -> Tap) async throws {
+        try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
+            let (id, ada) = try await TestServer.serve(database.store) { api, _ in
+                let cast = try await Cast.make(api)
+                return (try await cast.request(api).tap.id, cast.ada)
+            }
+            let later: @Sendable () -> Date = { Date().addingTimeInterval(7200) }
+            let controlPlane = ControlPlane(store: database.store, clock: later, passwordCost: TestServer.passwordCost, logger: TestServer.logger)
+            let approver = try await controlPlane.identity.authenticate(token: ada).principal
+            let deadline = try #require(try await database.store.findTap(id: id)).deadline
+            #expect(deadline < later())
+            await #expect {
+                _ = try await decide(controlPlane.taps, approver, id)
+            } throws: { error in
+                guard let error = error as? TapsterError else { return false }
+                return error.code == .invalidState
+                    && error.message.contains("expired unanswered at \(TapsterJSON.formatTime(deadline))")
+            }
+            let stored = try #require(try await database.store.findTap(id: id))
+            #expect(stored.state == .pending && stored.approval?.state == .pending, "nothing decided; the scheduler expires it")
+            #expect(try await database.store.auditEvents(AuditQuery(action: AuditAction.tapApproved)).isEmpty)
+            #expect(try await database.store.auditEvents(AuditQuery(action: AuditAction.tapRejected)).isEmpty)
+        } }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func approvingARequestPastItsExpiryNotYetMarkedIsRefused409(kind: StoreKind) async throws {
+        try await Self.decideExpiredUnmarked(kind) { taps, approver, id in try await taps.approveTap(approver, id) }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func rejectingARequestPastItsExpiryNotYetMarkedIsRefused409(kind: StoreKind) async throws {
+        try await Self.decideExpiredUnmarked(kind) { taps, approver, id in
+            try await taps.rejectTap(approver, id, ApprovalDecisionRequest(reason: "too late"))
         }
     }
 

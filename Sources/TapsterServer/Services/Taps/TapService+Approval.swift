@@ -65,7 +65,13 @@ extension TapService {
                                + (tap.approval == nil ? " and needed no approval" : ", its approval \(tap.approval!.state.rawValue)")
                                + "; only a pending request can be approved or rejected")
         }
-        let decided = try tap.applying(event, at: now)
+        // Its request's deadline passed: it expired unanswered, even if the expiry scheduler has not marked it yet.
+        let decidedAt = now
+        guard tap.deadline > decidedAt else {
+            throw TapsterError(.invalidState, "tap \(id)'s request expired unanswered at \(TapsterJSON.formatTime(tap.deadline)); "
+                               + "it can no longer be approved or rejected (the owner may request it again)")
+        }
+        let decided = try tap.applying(event, at: decidedAt)
         return try await transaction(publishing: { [.tap(id: $0.id, .updated)] }) { session in
             guard try await session.updateTap(decided, ifStateIs: .pending) else {
                 let current = try await session.findTap(id: id)?.state.rawValue ?? "gone"
