@@ -7,12 +7,26 @@ import TapsterWire
 /// The flight recorders on this host: for each, one capture per source (a dedicated thread, like every
 /// capture) into a ``RecorderSink`` whose ring has an equal share of the recorder's byte limit. Used by the
 /// ``Reconciler`` only (inside its isolation).
+///
+/// Reconciled per source: a source whose own assignment (its interface, the recorder's expression and window)
+/// is unchanged keeps its capture, its ring and the look-backs it serves, whatever happens to the recorder's
+/// other sources — a workload appearing or leaving on the host, a peer's address changing elsewhere. Only the
+/// sources added, removed or changed start or stop. When the number of sources changes, so does each ring's share
+/// of the byte limit: a kept ring is resized in place by its own thread (``RecorderSink/resize(to:)``: the newest
+/// packets that fit stay, the oldest are pushed out as evicted), the shrinking ones before any new ring is made.
 actor HostRecorders {
+    /// One recorder source as it runs here.
+    struct Source {
+        let session: CaptureSession
+        let sink: RecorderSink
+    }
+
     /// One recorder as it runs here.
     private struct Running {
         var desired: DesiredRecorder
-        var sources: [CaptureSource: (session: CaptureSession, sink: RecorderSink)] = [:]
-        var failures: [String] = []
+        var sources: [CaptureSource: Source] = [:]
+        /// Why each source that does not record could not (the order of the desired sources).
+        var failures: [CaptureSource: String] = [:]
     }
 
     private var running: [String: Running] = [:]
@@ -22,21 +36,24 @@ actor HostRecorders {
     static let minimumRingBytes = 256 << 10
     /// The snap length recorded: whole Ethernet frames, and segmentation-offloaded ones up to 64 KiB.
     static let snaplen = 65_535
+    /// How long a reconciliation waits for kept rings to shrink (on their threads, at their next round: within
+    /// the idle flush's second) before it makes new ones.
+    static let shrinkWait: Duration = .seconds(3)
 
     init(logger: Logger) {
         self.logger = logger
     }
 
-    /// Runs exactly `desired`: starts what is new, stops what is gone, restarts what changed.
+    /// Runs exactly `desired`: starts what is new, stops what is gone, and reconciles the sources of what changed.
     func apply(_ desired: [DesiredRecorder]) async {
         let wanted = Dictionary(desired.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (name, recorder) in running where wanted[name] != recorder.desired {
+        for (name, recorder) in running where wanted[name] == nil {
             stop(recorder)
             running[name] = nil
             logger.info("recorder stopped", metadata: ["recorder": "\(name)"])
         }
-        for (name, recorder) in wanted.sorted(by: { $0.key < $1.key }) where running[name] == nil {
-            running[name] = await start(recorder)
+        for (name, recorder) in wanted.sorted(by: { $0.key < $1.key }) where running[name]?.desired != recorder {
+            running[name] = await reconcile(running[name], to: recorder)
         }
     }
 
@@ -50,41 +67,88 @@ actor HostRecorders {
         for source in recorder.sources.values { source.session.stop() }
     }
 
-    private func start(_ desired: DesiredRecorder) async -> Running {
+    /// How many of `count` sources get a ring (each at least ``minimumRingBytes``), and each one's bytes.
+    static func shares(of maxBytes: UInt64, over count: Int) -> (rings: Int, bytes: Int) {
+        guard count > 0 else { return (0, 0) }
+        let rings = min(count, Int(clamping: maxBytes / UInt64(minimumRingBytes)))
+        return rings == 0 ? (0, 0) : (rings, Int(clamping: maxBytes / UInt64(rings)))
+    }
+
+    /// `current` (nil: none yet) brought to `desired`: its sources whose assignment is unchanged kept (their rings
+    /// resized to the new share), the others stopped, and the new ones started while the byte limit allows.
+    private func reconcile(_ current: Running?, to desired: DesiredRecorder) async -> Running {
         var recorder = Running(desired: desired)
-        let share = desired.sources.isEmpty ? 0 : Int(clamping: desired.maxBytes / UInt64(desired.sources.count))
-        for source in desired.sources {
-            let capture = CaptureSource(workload: source.workload, namespace: NetworkNamespace(netns: source.netns), interface: source.interface)
-            guard share >= Self.minimumRingBytes else {
-                recorder.failures.append("\(capture.workload)/\(capture.interface): \(desired.maxBytes) bytes over \(desired.sources.count) sources "
-                                         + "leaves less than \(Self.minimumRingBytes) bytes each")
+        let wanted = desired.sources.map { CaptureSource(workload: $0.workload, namespace: NetworkNamespace(netns: $0.netns), interface: $0.interface) }
+        let wantedSet = Set(wanted)
+        let sameRecording = current.map { $0.desired.bpf == desired.bpf && $0.desired.windowNanoseconds == desired.windowNanoseconds } ?? false
+        // Kept: still wanted, same expression and window, still capturing. Everything else of `current` stops.
+        var kept: [CaptureSource: Source] = [:]
+        for (source, running) in current?.sources ?? [:] {
+            if sameRecording, wantedSet.contains(source), !running.session.state.hasEnded {
+                kept[source] = running
+            } else {
+                running.session.stop()
+            }
+        }
+        // The kept sources come first for the rings the limit allows (a source recording is not pushed out by
+        // one that appears), then the others in the desired order.
+        let (rings, share) = Self.shares(of: desired.maxBytes, over: wanted.count)
+        let ordered = wanted.filter { kept[$0] != nil } + wanted.filter { kept[$0] == nil }
+        var shrinking: [RecorderSink] = []
+        for (position, source) in ordered.enumerated() {
+            guard let running = kept[source] else { continue }
+            if position >= rings {
+                running.session.stop()
+                kept[source] = nil
                 continue
             }
-            let plan = CapturePlan(tapID: "recorder/\(desired.name)", source: capture, bpf: desired.bpf, snaplen: Self.snaplen,
+            if running.sink.resize(to: share) { shrinking.append(running.sink) }
+            recorder.sources[source] = running
+        }
+        await waitForShrinking(shrinking)
+        for (position, source) in ordered.enumerated() where recorder.sources[source] == nil {
+            guard position < rings else {
+                recorder.failures[source] = "\(source.workload)/\(source.interface): \(desired.maxBytes) bytes over \(wanted.count) sources "
+                    + "leaves less than \(Self.minimumRingBytes) bytes each"
+                continue
+            }
+            let plan = CapturePlan(tapID: "recorder/\(desired.name)", source: source, bpf: desired.bpf, snaplen: Self.snaplen,
                                    deadline: .distantFuture)
             let sink = RecorderSink(capacity: share, windowNanoseconds: desired.windowNanoseconds)
             let session = CaptureSession(plan: plan, sink: sink, logger: logger)
             do {
                 try await session.start()
-                recorder.sources[capture] = (session, sink)
+                recorder.sources[source] = Source(session: session, sink: sink)
             } catch {
-                recorder.failures.append("\(capture.workload)/\(capture.interface): \(error)")
+                recorder.failures[source] = "\(source.workload)/\(source.interface): \(error)"
             }
         }
-        logger.info("recorder started", metadata: [
-            "recorder": "\(desired.name)", "sources": "\(recorder.sources.count)", "failed": "\(recorder.failures.count)",
-            "window_ns": "\(desired.windowNanoseconds)", "max_bytes": "\(desired.maxBytes)",
+        let stopped = (current?.sources.count ?? 0) - kept.count
+        logger.info(current == nil ? "recorder started" : "recorder sources changed", metadata: [
+            "recorder": "\(desired.name)", "sources": "\(recorder.sources.count)", "kept": "\(kept.count)", "stopped": "\(stopped)",
+            "failed": "\(recorder.failures.count)", "window_ns": "\(desired.windowNanoseconds)", "max_bytes": "\(desired.maxBytes)",
         ])
-        for failure in recorder.failures { logger.warning("recorder source failed", metadata: ["recorder": "\(desired.name)", "reason": "\(failure)"]) }
+        for failure in recorder.failures.values.sorted() {
+            logger.warning("recorder source failed", metadata: ["recorder": "\(desired.name)", "reason": "\(failure)"])
+        }
         return recorder
     }
 
-    /// The running recorder capture of `source` (any recorder's), for a capture that looks back.
-    func recording(_ source: CaptureSource) -> (session: CaptureSession, sink: RecorderSink)? {
-        for name in running.keys.sorted() {
-            if let found = running[name]?.sources[source], !found.session.state.hasEnded { return found }
+    /// Waits (a bounded time) until each of `sinks` has resized its ring on its thread.
+    private func waitForShrinking(_ sinks: [RecorderSink]) async {
+        guard !sinks.isEmpty else { return }
+        let clock = ContinuousClock()
+        let until = clock.now.advanced(by: Self.shrinkWait)
+        while sinks.contains(where: { $0.resizePending }), clock.now < until {
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        return nil
+    }
+
+    /// The capture of `source` by the recorder `name`, while it records, for a capture that looks back: exactly
+    /// the recorder the server chose for the source (``DesiredTapSource/lookBackRecorder``), never another.
+    func recording(_ source: CaptureSource, by name: String) -> Source? {
+        guard let found = running[name]?.sources[source], !found.session.state.hasEnded else { return nil }
+        return found
     }
 
     /// Every recorder's figures on this host (and a kernel-drop sample for the look-backs).
@@ -94,7 +158,9 @@ actor HostRecorders {
             guard let recorder = running[name] else { return nil }
             var status = Tapster_Agent_V1_RecorderStatus()
             status.name = name
-            var failures = recorder.failures
+            var failures = recorder.desired.sources.compactMap { source in
+                recorder.failures[CaptureSource(workload: source.workload, namespace: NetworkNamespace(netns: source.netns), interface: source.interface)]
+            }
             var oldest: UInt64 = 0
             for (source, running) in recorder.sources.sorted(by: { $0.key.description < $1.key.description }) {
                 let ring = running.sink.status

@@ -1,3 +1,4 @@
+import PacketKit
 import Foundation
 import Synchronization
 
@@ -20,6 +21,9 @@ package final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked 
     }
 
     package var state: CaptureState { shared.state }
+
+    /// The recorder's link type: the framing of every packet this capture takes.
+    var linkType: LinkType? { recorder.linkType }
 
     /// Packets as the capture took them; kernel drops are the recorder's since the look-back's start (to the
     /// second: the recorder's counters are sampled once a second).
@@ -45,6 +49,8 @@ package final class LookBackCapture: SourceCapture, StreamedCapture, @unchecked 
 protocol StreamedCapture: SourceCapture {
     /// Every packet captured before this time (ns since the epoch) has reached the upload; 0: none promised yet.
     var watermark: UInt64 { get }
+    /// The framing of its packets, once it runs (as libpcap opened the interface; a look-back's is its recorder's).
+    var linkType: LinkType? { get }
 }
 
 extension CaptureSession: StreamedCapture {}

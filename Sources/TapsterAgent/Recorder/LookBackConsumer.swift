@@ -11,6 +11,9 @@ package final class LookBackConsumer: @unchecked Sendable {
     let capture: LookBackCapture
     /// The first packet's time: the capture's creation less its `before` (ns since the epoch).
     let since: UInt64
+    /// The recorder's framing (its capture's link type, as libpcap opened the interface): the capture's BPF is
+    /// compiled for it, and the capture's interface is described with it, as a live capture's would be.
+    let linkType: LinkType
     private let sink: any PacketSink
     private let program: UnsafeMutablePointer<bpf_insn>?
     private let snaplen: Int
@@ -24,18 +27,21 @@ package final class LookBackConsumer: @unchecked Sendable {
     /// Set when the deadline passed (a packet at or after it, or the clock).
     private(set) var reachedDeadline = false
 
-    /// - Throws: ``CaptureError`` when the capture's expression does not compile.
-    package init(capture: LookBackCapture, since: UInt64, sink: any PacketSink, budget: BandwidthBudget?) throws(CaptureError) {
+    /// - Parameter linkType: the recorder's capture's link type (``CaptureSession/linkType``).
+    /// - Throws: ``CaptureError`` when the capture's expression does not compile for that link type.
+    package init(capture: LookBackCapture, since: UInt64, sink: any PacketSink, budget: BandwidthBudget?,
+                 linkType: LinkType = .ethernet) throws(CaptureError) {
         let plan = capture.plan
         self.capture = capture
         self.since = since
+        self.linkType = linkType
         self.sink = sink
         self.snaplen = Int(plan.effectiveSnaplen)
         self.deadline = plan.deadlineNanoseconds
         self.budget = budget
         let compiled: BPFProgram
         do {
-            compiled = try BPFProgram.compile(plan.bpf, linkType: .ethernet, snaplen: plan.effectiveSnaplen)
+            compiled = try BPFProgram.compile(plan.bpf, linkType: linkType, snaplen: plan.effectiveSnaplen)
         } catch {
             throw CaptureError(stage: .filter, reason: error.message, source: plan.source)
         }

@@ -12,9 +12,9 @@ package struct PacketRing: ~Copyable {
     /// Bytes of one record's header.
     package static let headerSize = 16
 
-    private let storage: UnsafeMutableRawPointer
+    private var storage: UnsafeMutableRawPointer
     /// The bytes reserved.
-    package let capacity: Int
+    package private(set) var capacity: Int
     /// The oldest record's offset, and where the next one is written.
     private var head = 0
     private var tail = 0
@@ -34,8 +34,42 @@ package struct PacketRing: ~Copyable {
     /// Reserves `capacity` bytes (rounded down to a multiple of 8). The pages are the system's to commit as
     /// the ring first fills: resident memory grows to the capacity, never beyond.
     package init(capacity: Int) {
-        self.capacity = max(capacity & ~7, 64)
+        self.capacity = Self.rounded(capacity)
         storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 8)
+    }
+
+    /// The capacity a ring asked for `capacity` bytes reserves.
+    package static func rounded(_ capacity: Int) -> Int { max(capacity & ~7, 64) }
+
+    /// Moves the ring into a new block of `capacity` bytes (rounded as ``init(capacity:)``), keeping the newest
+    /// packets that fit, oldest first; those that do not are pushed out, counted as evicted. One allocation and one
+    /// copy of what is held: for a change of the recorder's byte share, never per packet.
+    package mutating func resize(to capacity: Int) {
+        let capacity = Self.rounded(capacity)
+        guard capacity != self.capacity else { return }
+        while packets > 0, bytesHeld > capacity {
+            evictOldest(end: wrapEnd ?? tail)
+            evicted &+= 1
+        }
+        let next = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        var written = 0
+        if packets > 0 {
+            // Records run head..<end, then (wrapped) 0..<tail: copied whole, headers and padding, in that order.
+            if let end = wrapEnd {
+                next.copyMemory(from: storage + head, byteCount: end - head)
+                (next + (end - head)).copyMemory(from: storage, byteCount: tail)
+                written = end - head + tail
+            } else {
+                next.copyMemory(from: storage + head, byteCount: tail - head)
+                written = tail - head
+            }
+        }
+        storage.deallocate()
+        storage = next
+        self.capacity = capacity
+        head = 0
+        tail = written
+        wrapEnd = nil
     }
 
     deinit { storage.deallocate() }

@@ -20,6 +20,9 @@ package final class RecorderSink: PacketSink, @unchecked Sendable {
     /// Kernel-drop samples of the recorder's capture (time ns, total), oldest first: what a look-back counts as
     /// the recorder's drops within its window.
     private let dropSamples = Mutex<[(time: UInt64, drops: UInt64)]>([])
+    /// A new capacity for the ring (from the reconciler, ``resize(to:)``), applied by the capture thread at its
+    /// next flush; 0: none asked.
+    private let requestedCapacity = Atomic<Int>(0)
 
     /// Published after each round for the status report.
     let status = RecorderRingStatus()
@@ -45,6 +48,13 @@ package final class RecorderSink: PacketSink, @unchecked Sendable {
 
     package func flush() -> Int {
         let now = WallClock.nanoseconds()
+        let requested = requestedCapacity.load(ordering: .acquiring)
+        if requested != 0 {
+            ring.resize(to: requested)
+            status.reserved.store(UInt64(ring.capacity), ordering: .relaxed)
+            // Unless another size was asked meanwhile (applied at the next flush).
+            _ = requestedCapacity.compareExchange(expected: requested, desired: 0, ordering: .releasing)
+        }
         if hasJoining.load(ordering: .acquiring) { join() }
         if !consumers.isEmpty {
             var index = 0
@@ -72,6 +82,19 @@ package final class RecorderSink: PacketSink, @unchecked Sendable {
         }
         publish()
     }
+
+    /// Asks the capture thread to move the ring to `capacity` bytes at its next flush (the recorder's share changed),
+    /// keeping the newest packets that fit and the look-backs attached. True when the ring shrinks.
+    package func resize(to capacity: Int) -> Bool {
+        let target = PacketRing.rounded(capacity)
+        let current = Int(clamping: status.reserved.load(ordering: .relaxed))
+        guard target != current else { return false }
+        requestedCapacity.store(target, ordering: .releasing)
+        return target < current
+    }
+
+    /// Whether a resize asked for has not been applied yet.
+    var resizePending: Bool { requestedCapacity.load(ordering: .acquiring) != 0 }
 
     /// Queues a look-back; it joins at the end of the capture thread's current round (or its next idle flush).
     package func attach(_ consumer: LookBackConsumer) {
@@ -108,7 +131,7 @@ package final class RecorderSink: PacketSink, @unchecked Sendable {
             }
             consumer.flush()
             consumer.capture.attached.store(true, ordering: .releasing)
-            consumer.capture.shared.markRunning(linkType: .ethernet)
+            consumer.capture.shared.markRunning(linkType: consumer.linkType)
             consumers.append(consumer)
         }
     }

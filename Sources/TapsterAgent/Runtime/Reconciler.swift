@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PacketKit
 import TapsterCore
 import TapsterWire
 
@@ -188,6 +189,11 @@ actor Reconciler {
             for plan in assignment.capturePlans { _ = tap.index(of: plan) }
         }
         if let upload {
+            // Described before the captures opened their interfaces: each with the framing its capture has (a
+            // look-back's is its recorder's), before the uploader sends the descriptions.
+            for (index, session) in indexed {
+                if let linkType = session.linkType { upload.setLinkType(SinkFactory.describedLinkType(linkType), ofInterface: index) }
+            }
             let uploader = CaptureUploader(upload: upload, connector: connector, logger: logger)
             uploader.start(sessions: indexed)
             tap.uploader = uploader
@@ -225,7 +231,11 @@ actor Reconciler {
             tap.failures[plan] = nil
             let (index, new) = tap.index(of: plan)
             // The description goes first: the upload sends it before any chunk of the new source.
-            if new { tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index)) }
+            if new {
+                // A look-back's framing is known before it starts (its recorder's); a live capture's is taken as Ethernet.
+                let linkType = await lookBackRecording(plan, of: tap)?.session.linkType ?? .ethernet
+                tap.uploader?.upload.describe(sinks.captureInterface(for: plan, index: index, linkType: linkType))
+            }
             if let session = await startSession(plan, index: index, of: &tap, upload: tap.uploader?.upload) {
                 if let session = session as? any StreamedCapture { tap.uploader?.add(session, index: index) }
                 joined += 1
@@ -286,16 +296,17 @@ actor Reconciler {
     /// (and the capture is nil).
     private func startLookBack(_ plan: CapturePlan, since: UInt64, index: UInt32, of tap: inout RunningTap,
                                upload: CaptureUpload?) async -> (capture: (any SourceCapture)?, Void)? {
-        guard let recording = await recorders.recording(plan.source) else {
-            logger.warning("no recorder records this source: the capture starts live", metadata: [
-                "tap": "\(plan.tapID)", "source": "\(plan.source)",
+        guard let recording = await lookBackRecording(plan, of: tap) else {
+            logger.warning("the recorder the server chose does not record this source here: the capture starts live", metadata: [
+                "tap": "\(plan.tapID)", "source": "\(plan.source)", "recorder": "\(lookBackRecorder(of: plan, in: tap) ?? "none")",
             ])
             return nil
         }
         do {
             let sink = try await sinks.makeSink(for: tap.assignment.destination, plan: plan, localMAC: nil, upload: upload, index: Int(index))
             let capture = LookBackCapture(plan: plan, recorder: recording.session)
-            let consumer = try LookBackConsumer(capture: capture, since: since, sink: sink, budget: tap.budget)
+            let consumer = try LookBackConsumer(capture: capture, since: since, sink: sink, budget: tap.budget,
+                                                linkType: recording.session.linkType ?? .ethernet)
             recording.sink.attach(consumer)
             tap.current[plan] = capture
             return (capture, ())
@@ -303,6 +314,23 @@ actor Reconciler {
             tap.failures[plan] = "\(plan.source.workload)/\(plan.source.interface): \(error)"
             return (nil, ())
         }
+    }
+
+    /// The recorder the server named for `plan`'s source in `tap`'s assignment (nil: none covers it).
+    private func lookBackRecorder(of plan: CapturePlan, in tap: RunningTap) -> String? {
+        tap.assignment.sources.first { source in
+            source.workload == plan.source.workload && source.interface == plan.source.interface
+                && NetworkNamespace(netns: source.netns) == plan.source.namespace
+        }?.lookBackRecorder
+    }
+
+    /// The recorder capture that serves `plan` when `tap` looks back: the source's, of exactly the recorder the
+    /// server named for it (the one its coverage check chose); nil when the tap does not look back, no recorder
+    /// was named, or that one does not record the source here.
+    private func lookBackRecording(_ plan: CapturePlan, of tap: RunningTap) async -> HostRecorders.Source? {
+        guard tap.assignment.lookBackSince != nil, case .serverStream = tap.assignment.destination,
+              let name = lookBackRecorder(of: plan, in: tap) else { return nil }
+        return await recorders.recording(plan.source, by: name)
     }
 
     /// Stops a tap's captures and records its final status once they have ended (each within ~100 ms), so the

@@ -63,15 +63,23 @@ final actor SinkFactory {
         assignment.capturePlans.enumerated().map { index, plan in captureInterface(for: plan, index: UInt32(index)) }
     }
 
-    /// The description of the interface `plan` captures, as the capture's interface `index`.
-    nonisolated func captureInterface(for plan: CapturePlan, index: UInt32) -> Tapster_Agent_V1_CaptureInterface {
+    /// The description of the interface `plan` captures, as the capture's interface `index`, whose packets are
+    /// framed as `linkType` (Ethernet until its capture has opened the interface: ``describedLinkType(_:)``).
+    nonisolated func captureInterface(for plan: CapturePlan, index: UInt32, linkType: LinkType = .ethernet) -> Tapster_Agent_V1_CaptureInterface {
         var interface = Tapster_Agent_V1_CaptureInterface()
         interface.index = index
         interface.name = "\(hostName)/\(plan.source.workload)/\(plan.source.interface)"
         interface.filter = plan.bpf
-        interface.linkType = 1
+        interface.linkType = Self.describedLinkType(linkType)
         interface.snaplen = UInt32(plan.effectiveSnaplen)
         return interface
+    }
+
+    /// The link type a capture file names for packets libpcap framed as `linkType` (a `LINKTYPE_*` value, as
+    /// libpcap writes files): the `DLT_*` number but for `DLT_RAW`, whose number differs between systems
+    /// (`LINKTYPE_RAW`, 101, in files).
+    nonisolated static func describedLinkType(_ linkType: LinkType) -> UInt32 {
+        linkType == .raw ? 101 : UInt32(clamping: linkType.rawValue)
     }
 
     /// Makes this host's port receptions exactly `receptions`, starting the receiver on first need.

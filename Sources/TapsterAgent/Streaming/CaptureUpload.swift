@@ -41,6 +41,14 @@ package final class CaptureUpload: Sendable {
         described.withLock { $0.append(interface) }
     }
 
+    /// Sets the link type of the described interface `index` (its capture has opened the interface): only before
+    /// the uploader has started, which sends the descriptions.
+    func setLinkType(_ linkType: UInt32, ofInterface index: UInt32) {
+        described.withLock { interfaces in
+            for position in interfaces.indices where interfaces[position].index == index { interfaces[position].linkType = linkType }
+        }
+    }
+
     /// The interfaces described after the first `count`.
     func interfaces(after count: Int) -> [Tapster_Agent_V1_CaptureInterface] {
         described.withLock { Array($0.dropFirst(count)) }

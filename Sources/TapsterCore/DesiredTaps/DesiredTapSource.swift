@@ -7,11 +7,15 @@ public struct DesiredTapSource: Hashable, Sendable {
     public var netns: String?
     /// The interface's name in that namespace.
     public var interface: String
+    /// In a capture that looks back: the recorder that serves this source, as the server chose it
+    /// (``RecorderCoverage``); nil when none covers it (the source is captured live only).
+    public var lookBackRecorder: String?
 
     /// Names a source.
-    public init(workload: String, netns: String?, interface: String) {
+    public init(workload: String, netns: String?, interface: String, lookBackRecorder: String? = nil) {
         self.workload = workload
         self.netns = netns
         self.interface = interface
+        self.lookBackRecorder = lookBackRecorder
     }
 }

@@ -23,7 +23,8 @@ public struct RecorderSpec: Codable, Sendable, Equatable {
 
     /// The longest window: a ring is a short look-back, not a store.
     public static let maximumWindow = TapDuration(seconds: 3_600)
-    /// The byte limits a recorder may have per host: at least 64 KiB per source's share, at most 4 GiB.
+    /// The byte limits a recorder may have per host: at least 1 MiB, at most 4 GiB. Each source's share is at least
+    /// 256 KiB (the agent's `HostRecorders.minimumRingBytes`): sources beyond what the limit allows are not recorded.
     public static let byteRange: ClosedRange<UInt64> = (1 << 20)...(4 << 30)
 
     /// Checks every field but the filter's existence (the service's).

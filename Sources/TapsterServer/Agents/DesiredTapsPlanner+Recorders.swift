@@ -26,6 +26,21 @@ extension DesiredTapsPlanner {
         return byHost
     }
 
+    /// `sources` (on `host`) of a capture of `filter` looking back `before`, each naming the recorder that serves it:
+    /// the one ``RecorderCoverage`` (the rule the capture was checked with) chooses for its workload; none when
+    /// no recorder covers it any more (the agent then captures it live only).
+    static func lookBackRecorders(of sources: [DesiredTapSource], host: String, capturing filter: Filter, before: TapDuration,
+                                  recorders: [Recorder], workloads: [Workload], filters: [String: Filter]) -> [DesiredTapSource] {
+        let onHost = Dictionary(workloads.filter { $0.host == host }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return sources.map { source in
+            var source = source
+            source.lookBackRecorder = onHost[source.workload].flatMap { workload in
+                RecorderCoverage.recorder(for: workload.spec, capturing: filter, before: before, among: recorders, filters: filters)?.name
+            }
+            return source
+        }
+    }
+
     /// Where a capture's look-back starts (ns since the epoch): its start less its `before` — its creation, or
     /// the approval of a capture that waited for one; nil without one.
     static func lookBackSince(of tap: Tap) -> UInt64? {

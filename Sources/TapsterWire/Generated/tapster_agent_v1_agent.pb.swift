@@ -774,6 +774,10 @@ public nonisolated struct Tapster_Agent_V1_CaptureSource: Sendable {
 
   public var interface: String = String()
 
+  /// In a TapAssignment that looks back: the recorder (by name) that serves this source, the one the server's
+  /// coverage rule chose; empty when none covers it (the source is captured live only). Unused elsewhere.
+  public var lookBackRecorder: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2198,7 +2202,7 @@ nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CaptureSource"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}workload\0\u{1}netns\0\u{1}interface\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}workload\0\u{1}netns\0\u{1}interface\0\u{3}look_back_recorder\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2209,6 +2213,7 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
       case 1: try { try decoder.decodeSingularStringField(value: &self.workload) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.netns) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.interface) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.lookBackRecorder) }()
       default: break
       }
     }
@@ -2224,6 +2229,9 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
     if !self.interface.isEmpty {
       try visitor.visitSingularStringField(value: self.interface, fieldNumber: 3)
     }
+    if !self.lookBackRecorder.isEmpty {
+      try visitor.visitSingularStringField(value: self.lookBackRecorder, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2231,6 +2239,7 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
     if lhs.workload != rhs.workload {return false}
     if lhs.netns != rhs.netns {return false}
     if lhs.interface != rhs.interface {return false}
+    if lhs.lookBackRecorder != rhs.lookBackRecorder {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

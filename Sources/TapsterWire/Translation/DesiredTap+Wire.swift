@@ -31,7 +31,8 @@ extension Tapster_Agent_V1_TapAssignment {
 extension DesiredTapSource {
     /// The source a `CaptureSource` message names (an empty namespace is the host's own).
     public init(_ message: Tapster_Agent_V1_CaptureSource) {
-        self.init(workload: message.workload, netns: message.netns.isEmpty ? nil : message.netns, interface: message.interface)
+        self.init(workload: message.workload, netns: message.netns.isEmpty ? nil : message.netns, interface: message.interface,
+                  lookBackRecorder: message.lookBackRecorder.isEmpty ? nil : message.lookBackRecorder)
     }
 }
 
@@ -42,5 +43,6 @@ extension Tapster_Agent_V1_CaptureSource {
         workload = source.workload
         netns = source.netns ?? ""
         interface = source.interface
+        lookBackRecorder = source.lookBackRecorder ?? ""
     }
 }
