@@ -9,7 +9,7 @@ struct TriggerCommand: AsyncParsableCommand, ResourceGroup {
         discussion: """
             A trigger's webhook (POST /api/v1/triggers/ID/webhook) takes Alertmanager webhooks, Suricata EVE alert events or \
             {"selector","addresses","reason"}, authenticated by Authorization: Bearer SECRET or X-Tapster-Signature: \
-            sha256=HMAC. The alert's labels or addresses pick workloads within the filter (never beyond it); a stored \
+            t=UNIXTIME,v1=HMAC (HMAC-SHA256 of "UNIXTIME.BODY", within 5 minutes). The alert's labels or addresses pick workloads within the filter (never beyond it); a stored \
             capture (store target) or a tap (mirroring target) opens for --for, at most --rate often. See docs/triggers.md.
             """,
         subcommands: [ListCommand<Self>.self, GetCommand<Self>.self, Create.self, RotateSecret.self, DeleteCommand<Self>.self],

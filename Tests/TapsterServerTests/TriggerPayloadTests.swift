@@ -97,16 +97,105 @@ import Testing
         #expect(AlertPayload.address("web-1.example:9100") == nil, "names are not resolved")
     }
 
-    @Test func theSignatureIsTheBearerSecretOrTheHMACOfTheExactBody() {
+    @Test func anAlertmanagerAlertWhoseInstanceIsAHostNameSelectsNothingRatherThanTheWholeFilter() throws {
+        let alert = try AlertPayload.parse(Self.data(#"{"alerts": [{"status": "firing", "labels": {"alertname": "Down", "instance": "web-1.example:9100"}}]}"#))
+        #expect(alert.workloads(among: Self.workloads).isEmpty)
+        #expect(alert.unreadable == [#"alert Down names instance "web-1.example:9100", no IP address (host names are not resolved)"#])
+    }
+
+    @Test func anAlertmanagerAlertWithOneReadableAddressAmongUnreadableOnesSelectsByThatAddress() throws {
+        let alert = try AlertPayload.parse(Self.data(
+            #"{"alerts": [{"status": "firing", "labels": {"alertname": "X", "instance": "web-1.example:9100", "pod_ip": "10.0.0.2"}}]}"#))
+        #expect(alert.workloads(among: Self.workloads).map(\.name) == ["web-2"])
+        #expect(alert.unreadable.isEmpty)
+    }
+
+    @Test func anAlertmanagerInstanceOfAnIPAndAPortSelectsItsWorkload() throws {
+        let alert = try AlertPayload.parse(Self.data(#"{"alerts": [{"status": "firing", "labels": {"alertname": "X", "instance": "10.0.0.2:9100"}}]}"#))
+        #expect(alert.workloads(among: Self.workloads).map(\.name) == ["web-2"])
+    }
+
+    @Test func aSuricataEventWithoutADestinationAddressSelectsNothing() throws {
+        let alert = try AlertPayload.parse(Self.data(#"{"event_type": "alert", "src_ip": "10.0.0.1", "alert": {"signature": "S"}}"#))
+        #expect(alert.workloads(among: Self.workloads).isEmpty)
+        #expect(alert.unreadable == ["EVE alert S has no dest_ip"])
+    }
+
+    @Test func aSuricataEventWithoutASourceAddressSelectsNothing() throws {
+        let alert = try AlertPayload.parse(Self.data(#"{"event_type": "alert", "dest_ip": "10.0.0.1", "alert": {"signature": "S"}}"#))
+        #expect(alert.workloads(among: Self.workloads).isEmpty)
+        #expect(alert.unreadable == ["EVE alert S has no src_ip"])
+    }
+
+    @Test func aSuricataEventWhoseAddressesAreNeitherAnIPSelectsNothing() throws {
+        let alert = try AlertPayload.parse(Self.data(#"{"event_type": "alert", "src_ip": "x", "dest_ip": "y", "alert": {"signature": "S"}}"#))
+        #expect(alert.workloads(among: Self.workloads).isEmpty)
+        #expect(alert.unreadable.count == 1)
+    }
+
+    @Test func aZoneSuffixedIPv6AddressIsReadWithoutItsZone() {
+        #expect(AlertPayload.address("fe80::1%eth0") == Self.ip("fe80::1"))
+        #expect(AlertPayload.address("[fe80::1%eth0]:9100") == Self.ip("fe80::1"))
+        #expect(AlertPayload.address("10.0.0.1%eth0") == nil, "an IPv4 address has no zone")
+        #expect(AlertPayload.address("fe80::1%") == nil)
+    }
+
+    @Test func theSignatureIsTheBearerSecretOrTheHMACOfTheTimestampAndTheExactBody() {
         let body = Self.data(#"{"reason": "x", "selector": "app=web"}"#)
         let secret = "tgs_secret"
-        #expect(TriggerSignature.refusal(authorization: "Bearer tgs_secret", signature: nil, body: body, secret: secret) == nil)
-        #expect(TriggerSignature.refusal(authorization: "Bearer tgs_other", signature: nil, body: body, secret: secret) == "wrong_secret")
-        #expect(TriggerSignature.refusal(authorization: nil, signature: nil, body: body, secret: secret) == "unsigned")
-        let signature = TriggerSignature.sign(body, secret: secret)
-        #expect(TriggerSignature.refusal(authorization: nil, signature: signature, body: body, secret: secret) == nil)
-        #expect(TriggerSignature.refusal(authorization: nil, signature: signature, body: body + Self.data(" "), secret: secret) == "wrong_signature")
-        #expect(TriggerSignature.refusal(authorization: nil, signature: "sha256=zz", body: body, secret: secret) == "malformed_signature")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func refusal(_ authorization: String?, _ signature: String?, _ body: Data) -> String? {
+            TriggerSignature.refusal(authorization: authorization, signature: signature, body: body, secret: secret, now: now)
+        }
+        #expect(refusal("Bearer tgs_secret", nil, body) == nil)
+        #expect(refusal("Bearer tgs_other", nil, body) == "wrong_secret")
+        #expect(refusal(nil, nil, body) == "unsigned")
+        let signature = TriggerSignature.sign(body, secret: secret, at: now)
+        #expect(signature.hasPrefix("t=1800000000,v1="))
+        #expect(refusal(nil, signature, body) == nil)
+        #expect(refusal(nil, signature, body + Self.data(" ")) == "wrong_signature")
+        #expect(refusal(nil, "sha256=zz", body) == "malformed_signature")
+    }
+
+    @Test func theSignedMessageIsTheTimestampADotAndTheBody() {
+        // As `printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret"` computes it.
+        let signature = TriggerSignature.sign(Self.data("{}"), secret: "k", at: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(signature == "t=1700000000,v1=" + Self.hmacHex(key: "k", message: "1700000000.{}"))
+    }
+
+    static func hmacHex(key: String, message: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["dgst", "-sha256", "-hmac", key, "-r"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(Data(message.utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return String(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
+    }
+
+    @Test func aSignatureOlderOrNewerThanFiveMinutesIsRefusedAsStale() {
+        let body = Self.data("{}")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for offset in [-301.0, 301.0] {
+            let signature = TriggerSignature.sign(body, secret: "k", at: now.addingTimeInterval(offset))
+            #expect(TriggerSignature.refusal(authorization: nil, signature: signature, body: body, secret: "k", now: now) == "stale_timestamp")
+        }
+        let edge = TriggerSignature.sign(body, secret: "k", at: now.addingTimeInterval(-300))
+        #expect(TriggerSignature.refusal(authorization: nil, signature: edge, body: body, secret: "k", now: now) == nil)
+    }
+
+    @Test func aSignatureWithoutATimestampIsRefused() {
+        let body = Self.data("{}")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let full = TriggerSignature.sign(body, secret: "k", at: now)
+        let mac = full[full.range(of: "v1=")!.upperBound...]
+        #expect(TriggerSignature.refusal(authorization: nil, signature: "v1=\(mac)", body: body, secret: "k", now: now) == "missing_timestamp")
+        #expect(TriggerSignature.refusal(authorization: nil, signature: "sha256=\(mac)", body: body, secret: "k", now: now) == "malformed_signature",
+                "the former body-only form is no longer read")
     }
 
     @Test func aRateIsCountPerPeriod() throws {

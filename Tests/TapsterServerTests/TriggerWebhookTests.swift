@@ -88,6 +88,66 @@ import Testing
         }
     }
 
+    /// Posts `body` with the trigger's bearer secret and checks it opened nothing: 422 `no_match`, counted and audited
+    /// unmatched with why; answers the error's message.
+    static func expectUnmatched(_ rig: Rig, _ body: String) async throws -> String {
+        let created = try await Self.create(rig)
+        let (status, json) = try await Self.post(rig, created.trigger, body, headers: Self.bearer(created.secret))
+        #expect(status == 422 && json["code"] as? String == "no_match", "\(json)")
+        #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+        #expect(try await Self.trigger(rig).counters.unmatched == 1)
+        let audited = try await Self.audit(rig, AuditAction.triggerUnmatched)
+        #expect(audited.count == 1 && audited.first?.details["unreadable"] != nil, "\(audited)")
+        return json["message"] as? String ?? ""
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAlertmanagerAlertWhoseInstanceIsAHostNameOpensNothing(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let message = try await Self.expectUnmatched(rig, """
+                {"version": "4", "status": "firing", "alerts": [{"status": "firing",
+                  "labels": {"alertname": "NodeDown", "instance": "web-2.internal:9100"}}]}
+                """)
+            #expect(message.contains(#"instance "web-2.internal:9100""#) && message.contains("selects nothing rather than the whole filter"), "\(message)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSuricataEventWithoutItsDestinationAddressOpensNothing(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let message = try await Self.expectUnmatched(rig, #"{"event_type": "alert", "src_ip": "198.51.100.7", "alert": {"signature": "S"}}"#)
+            #expect(message.contains("has no dest_ip"), "\(message)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAlertmanagerInstanceOfAnIPAndAPortOpensACaptureOfItsWorkloadOnly(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, """
+                {"version": "4", "status": "firing", "alerts": [{"status": "firing",
+                  "labels": {"alertname": "Scanner", "instance": "10.0.0.2:9100"}}]}
+                """, headers: Self.bearer(created.secret))
+            #expect(status == 201 && json["workloads"] as? [String] == ["node-2/web-2"], "\(json)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aMirroringTargetsAnswerListsEveryWorkloadItsTapTakesNotOnlyTheAlerts(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await rig.api.expect(TriggerCreated.self, .post, "/api/v1/triggers", token: rig.fixture.admin, json: TriggerSpec(
+                name: "mirror-web", filter: "web-to-db", target: "wireshark-1", duration: TapDuration(seconds: 300)))
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "mirror"}"#,
+                                                     headers: Self.bearer(created.secret))
+            #expect(status == 201 && json["tap"] is String, "\(json)")
+            #expect(json["workloads"] as? [String] == ["node-1/web-1", "node-2/web-2"], "\(json)")
+            let warnings = json["warnings"] as? [String] ?? []
+            #expect(warnings.contains { $0.contains("mirrors every workload of filter \"web-to-db\"") && $0.contains("node-2/web-2") }, "\(warnings)")
+            let fired = try #require(try await Self.audit(rig, AuditAction.triggerFired).first)
+            #expect(fired.details["workloads"] == "node-1/web-1,node-2/web-2" && fired.details["alerted_workloads"] == "node-2/web-2")
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func aSecondAlertWithinTheRateOpensNothingNewExtendsNothingAndIsCounted(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in
@@ -144,13 +204,70 @@ import Testing
         try await Rig.run(kind) { rig in
             let created = try await Self.create(rig)
             let body = #"{"addresses": ["10.0.0.1"], "reason": "signed"}"#
-            let signature = TriggerSignature.sign(Data(body.utf8), secret: created.secret)
+            let signature = TriggerSignature.sign(Data(body.utf8), secret: created.secret, at: rig.clock.now)
             let tampered = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "signed"}"#,
                                                headers: [TriggerSignature.header: signature])
             #expect(tampered.status == 401)
             #expect(try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] } == ["wrong_signature"])
             let signed = try await Self.post(rig, created.trigger, body, headers: [TriggerSignature.header: signature])
             #expect(signed.status == 201 && signed.json["workloads"] as? [String] == ["node-1/web-1"], "\(signed.json)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSignedCallReplayedMoreThanFiveMinutesLaterIsRefused401AndAudited(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"addresses": ["10.0.0.1"], "reason": "signed"}"#
+            let signature = TriggerSignature.sign(Data(body.utf8), secret: created.secret, at: rig.clock.now)
+            rig.clock.advance(by: 301)
+            let replayed = try await Self.post(rig, created.trigger, body, headers: [TriggerSignature.header: signature])
+            #expect(replayed.status == 401 && replayed.json["code"] as? String == "unauthenticated", "\(replayed.json)")
+            #expect(try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] } == ["stale_timestamp"])
+            #expect(try await Self.trigger(rig).counters.refused == 1)
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSignatureDatedMoreThanFiveMinutesAheadIsRefused401(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"addresses": ["10.0.0.1"], "reason": "signed"}"#
+            let signature = TriggerSignature.sign(Data(body.utf8), secret: created.secret, at: rig.clock.now.addingTimeInterval(301))
+            let early = try await Self.post(rig, created.trigger, body, headers: [TriggerSignature.header: signature])
+            #expect(early.status == 401, "\(early.json)")
+            #expect(try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] } == ["stale_timestamp"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSignatureWithoutItsTimestampIsRefused401AndAudited(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"addresses": ["10.0.0.1"], "reason": "signed"}"#
+            let signed = TriggerSignature.sign(Data(body.utf8), secret: created.secret, at: rig.clock.now)
+            let untimed = String(signed[signed.range(of: "v1=")!.lowerBound...])
+            let refused = try await Self.post(rig, created.trigger, body, headers: [TriggerSignature.header: untimed])
+            #expect(refused.status == 401, "\(refused.json)")
+            #expect(try await Self.audit(rig, AuditAction.triggerRefused).compactMap { $0.details["reason"] } == ["missing_timestamp"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anUnknownTriggerAndAWrongSecretAreAnsweredAlikeWithoutTheTriggersName(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let body = #"{"selector": "app=web"}"#
+            var unknown = created.trigger
+            unknown.id = UUID().uuidString.lowercased()
+            #expect(unknown.webhookPath != created.trigger.webhookPath)
+            let wrong = try await Self.post(rig, created.trigger, body, headers: Self.bearer("tgs_guess"))
+            let missing = try await Self.post(rig, unknown, body, headers: Self.bearer("tgs_guess"))
+            #expect(wrong.status == 401 && missing.status == 401)
+            #expect(NSDictionary(dictionary: wrong.json) == NSDictionary(dictionary: missing.json), "\(wrong.json) \(missing.json)")
+            let message = try #require(wrong.json["message"] as? String)
+            #expect(!message.contains(created.trigger.name) && !message.contains(created.trigger.id), "\(message)")
         }
     }
 

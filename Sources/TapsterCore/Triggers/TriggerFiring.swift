@@ -6,7 +6,8 @@ public struct TriggerFiring: Codable, Sendable, Equatable {
     public var capture: String?
     /// The opened mirroring tap's id.
     public var tap: String?
-    /// The workloads it was opened on, as `host/workload`.
+    /// The workloads it was opened on, as `host/workload`: the alert's for a stored capture, every workload of the
+    /// filter for a mirroring tap (which cannot be narrowed; a warning then names the alert's).
     public var workloads: [String]?
     /// True when the rate limit held the alert back: nothing opened, nothing extended.
     public var suppressed: Bool?

@@ -36,17 +36,29 @@ enum AlertPayload {
         }
     }
 
-    /// An address as detection engines write it: `10.0.0.5`, `10.0.0.5:9100`, `[fd00::5]:9100`, `fd00::5`; nil
-    /// for a host name (which selects nothing: names are not resolved).
+    /// An address as detection engines write it: `10.0.0.5`, `10.0.0.5:9100`, `[fd00::5]:9100`, `fd00::5`, and a
+    /// link-local IPv6 with its zone (`fe80::1%eth0`, `[fe80::1%eth0]:9100`: the zone is dropped); nil for a host
+    /// name (names are not resolved) or anything else — and an alert whose addresses are all nil selects nothing.
     static func address(_ text: String) -> IPAddress? {
-        if let ip = try? IPAddress(parsing: text) { return ip }
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if let ip = ipv6DroppingZone(text) { return ip }
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            return try? IPAddress(parsing: String(text[text.index(after: text.startIndex)..<close]))
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isNumber) && rest.count > 1) else { return nil }
+            return ipv6DroppingZone(String(text[text.index(after: text.startIndex)..<close]))
         }
         if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
             return try? IPAddress(parsing: String(text[..<colon]))
         }
         return nil
+    }
+
+    /// `text` as an address, a `%zone` suffix dropped (only an IPv6 address has one).
+    private static func ipv6DroppingZone(_ text: String) -> IPAddress? {
+        if let ip = try? IPAddress(parsing: text) { return ip }
+        guard let percent = text.firstIndex(of: "%"), text.index(after: percent) < text.endIndex,
+              let ip = try? IPAddress(parsing: String(text[..<percent])), !ip.isIPv4 else { return nil }
+        return ip
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -4,7 +4,8 @@ import TapsterCore
 /// Prometheus Alertmanager's webhook body (`webhook_configs`, version 4): a group of alerts, each `firing`
 /// or `resolved`, with labels and annotations. Only firing alerts select workloads: each one's labels that
 /// workloads also have (e.g. `app`) must match, and address labels (``addressLabels``, `instance`'s port
-/// stripped) select the workloads with that address. A notification with no firing alert opens nothing.
+/// stripped) select the workloads with that address — an alert whose address labels are none of them an IP
+/// address (a host name) selects nothing. A notification with no firing alert opens nothing.
 struct AlertmanagerPayload: Decodable {
     struct Alert: Decodable {
         var status: String
@@ -30,12 +31,17 @@ struct AlertmanagerPayload: Decodable {
         let selections = firing.map { alert in
             var labels = alert.labels
             var addresses = Set<IPAddress>()
+            var unread: [String] = []
             for key in addressLabels {
                 guard let value = labels.removeValue(forKey: key) else { continue }
-                if let address = AlertPayload.address(value) { addresses.insert(address) }
+                if let address = AlertPayload.address(value) { addresses.insert(address) } else { unread.append("\(key) \"\(value)\"") }
             }
             for key in alertLabels { labels.removeValue(forKey: key) }
-            return AlertSelection(labels: labels, addresses: addresses)
+            // It named its workload by address, and none can be read: it points at nothing, never at the whole filter.
+            let unreadable = addresses.isEmpty && !unread.isEmpty
+                ? "alert \(alert.labels["alertname"] ?? "alert") names \(unread.joined(separator: ", ")), no IP address (host names are not resolved)"
+                : nil
+            return AlertSelection(labels: labels, addresses: addresses, unreadable: unreadable)
         }
         let text = firing.map { alert in
             let name = alert.labels["alertname"] ?? "alert"

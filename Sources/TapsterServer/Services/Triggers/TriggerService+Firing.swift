@@ -8,17 +8,21 @@ import TapsterStore
 /// open, count and audit.
 extension TriggerService {
     /// Handles one webhook call. Answers the opened capture or tap, or that the rate limit held the alert back;
-    /// throws 401 (no or a wrong secret or signature), 400 (no alert), 422 `no_match` (no workload of the
+    /// throws 401 (no or a wrong secret or signature, a stale signature, no such trigger — all alike), 400 (no alert), 422 `no_match` (no workload of the
     /// filter), 409 (the trigger's owner, filter or target is gone) — each counted and audited.
     func fire(_ call: TriggerCall) async throws -> (TriggerFiring, opened: Bool) {
         guard Identifier.isIdentifier(call.triggerID), let trigger = try await store.findTrigger(call.triggerID),
               let secret = try await store.triggerSecret(id: trigger.id) else {
-            throw TapsterError.notFound("trigger", call.triggerID)
+            // No such trigger answers as a wrong secret does (the same 401, after the same work): the webhook reveals
+            // neither which ids exist nor any trigger's name.
+            _ = TriggerSignature.refusal(authorization: call.authorization, signature: call.signature, body: call.body,
+                                         secret: Self.decoySecret, now: call.receivedAt)
+            throw Self.unauthenticated
         }
-        if let refusal = TriggerSignature.refusal(authorization: call.authorization, signature: call.signature, body: call.body, secret: secret) {
+        if let refusal = TriggerSignature.refusal(authorization: call.authorization, signature: call.signature, body: call.body,
+                                                  secret: secret, now: call.receivedAt) {
             await refuse(trigger, call, reason: refusal)
-            throw TapsterError(.unauthenticated, "this call is not signed with trigger \(trigger.name)'s secret (\(refusal)); send "
-                               + "Authorization: Bearer <secret> or X-Tapster-Signature: sha256=<HMAC-SHA256 of the body>")
+            throw Self.unauthenticated
         }
         let alert: TriggerAlert
         do { alert = try AlertPayload.parse(call.body) } catch {
@@ -40,9 +44,13 @@ extension TriggerService {
         let selected = alert.workloads(among: candidates)
         let names = selected.map { "\($0.host)/\($0.name)" }.sorted()
         guard !names.isEmpty else {
-            try await record(trigger, call, alert, .unmatched, action: AuditAction.triggerUnmatched,
-                             details: ["candidates": String(candidates.count)])
-            throw TapsterError(.noMatch, "the alert (\(alert.text)) points at no workload of filter \"\(filter.name)\"; nothing opened "
+            let unreadable = alert.unreadable
+            var details = ["candidates": String(candidates.count)]
+            if !unreadable.isEmpty { details["unreadable"] = unreadable.joined(separator: "; ") }
+            try await record(trigger, call, alert, .unmatched, action: AuditAction.triggerUnmatched, details: details)
+            let why = unreadable.isEmpty ? "" : " — it names no address that can be read: \(unreadable.joined(separator: "; ")); "
+                + "such an alert selects nothing rather than the whole filter"
+            throw TapsterError(.noMatch, "the alert (\(alert.text)) points at no workload of filter \"\(filter.name)\"\(why); nothing opened "
                                + "(a trigger never captures beyond its filter)")
         }
         let rate = trigger.spec.effectiveRate
@@ -66,7 +74,16 @@ extension TriggerService {
                 let view = try await taps.open(owner, filter: filter, target: target, duration: trigger.spec.duration, tenant: nil,
                                                description: description(trigger, alert), reactivating: nil)
                 firing.tap = view.tap.id
-                firing.warnings = view.warnings.isEmpty ? nil : view.warnings
+                // A mirroring tap cannot be narrowed: it takes every workload of the filter, and the answer says so.
+                let tapped = try await CatalogService.workloads(selectedBy: filter.spec, for: view.tap, in: store)
+                    .map { "\($0.host)/\($0.name)" }.sorted()
+                firing.workloads = tapped
+                var warnings = view.warnings
+                if tapped != names {
+                    warnings.append("target \"\(target.name)\" mirrors every workload of filter \"\(filter.name)\" (\(tapped.count)): a tap "
+                                    + "cannot be narrowed to the \(names.count) the alert points at (\(names.joined(separator: ", ")))")
+                }
+                firing.warnings = warnings.isEmpty ? nil : warnings
             }
         } catch {
             try? await store.releaseTriggerOpening(id: trigger.id, windowStart: window)
@@ -75,13 +92,22 @@ extension TriggerService {
             throw error
         }
         let opened = firing.capture ?? firing.tap ?? ""
-        var details = ["workloads": names.joined(separator: ","), (firing.capture != nil ? "capture" : "tap"): opened]
+        var details = ["workloads": (firing.workloads ?? names).joined(separator: ","), (firing.capture != nil ? "capture" : "tap"): opened]
+        if firing.tap != nil, firing.workloads != names { details["alerted_workloads"] = names.joined(separator: ",") }
         if let before = trigger.spec.before, target.kind == .store {
             details["before"] = missingLookBack == nil ? before.description : "none (\(missingLookBack ?? ""))"
         }
         try await record(trigger, call, alert, .opened, action: AuditAction.triggerFired, details: details, opened: opened)
         return (firing, true)
     }
+
+    /// What every call not authenticated by its trigger's secret is answered (401) — a wrong or missing secret or
+    /// signature, a stale timestamp, or no such trigger alike; the reason is in the audit trail (`trigger.refused`).
+    static let unauthenticated = TapsterError(.unauthenticated, "this call is not authenticated with the trigger's secret; send "
+        + "Authorization: Bearer <secret>, or X-Tapster-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" under the "
+        + "secret> with t within \(Int(TriggerSignature.tolerance / 60)) minutes of the server's clock")
+    /// The secret an unknown trigger's call is checked against, so that it costs what a known one's does.
+    private static let decoySecret = "tgs_" + UUID().uuidString
 
     /// The trigger's owner as a principal: an enabled admin still (a trigger never acts for someone who lost the right).
     private func owner(of trigger: Trigger) async throws -> Principal {
