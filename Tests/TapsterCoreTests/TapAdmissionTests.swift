@@ -223,4 +223,36 @@ struct TapAdmissionTests {
         let admitted = try Self.admit(bob, duration: "2h", grants: grants)
         #expect(admitted.tenant == "pay")
     }
+    // MARK: Grants of other tenants
+
+    static let bob = Fixture.owner("bob", tenants: ["payments", "sandbox"])
+
+    static func tenantGrant(_ tenant: String, max: String = "1h", approval: ApprovalRequirement) -> Grant {
+        Grant(createdAt: Fixture.t0, spec: GrantSpec(tenant: tenant, filter: "web-db", target: "ids", maxDuration: Fixture.duration(max),
+                                                     approval: approval))
+    }
+
+    @Test("another tenant's grant of the same pair does not waive the approval the tap's own tenant's grant requires")
+    func anotherTenantsGrantWaivesNoApproval() throws {
+        let admitted = try Self.admit(Self.bob, grants: [Self.tenantGrant("payments", approval: .required), Self.tenantGrant("sandbox", approval: .none)])
+        #expect(admitted.tenant == "payments")
+        #expect(admitted.approval == .required)
+    }
+
+    @Test("a tap asked for in the tenant whose grant needs no approval starts without one, in that tenant")
+    func theTenantWhoseGrantNeedsNoApproval() throws {
+        let admitted = try Self.admit(Self.bob, tenant: "sandbox",
+                                      grants: [Self.tenantGrant("payments", approval: .required), Self.tenantGrant("sandbox", approval: .none)])
+        #expect(admitted.tenant == "sandbox")
+        #expect(admitted.approval == .none)
+    }
+
+    @Test("another tenant's longer grant does not lengthen a tap in the filter's tenant")
+    func anotherTenantsGrantLengthensNothing() {
+        #expect(throws: TapsterError(.durationExceedsGrant, "duration 12h exceeds the 1h your grant allows for filter \"web-db\" with target \"ids\"",
+                                     field: "duration")) {
+            try Self.admit(Self.bob, filter: Self.filter(tenant: "payments"), duration: "12h",
+                           grants: [Self.tenantGrant("payments", max: "1h", approval: .none), Self.tenantGrant("sandbox", max: "1d", approval: .none)])
+        }
+    }
 }

@@ -7,8 +7,8 @@ public enum TapAdmission {
         public var tenant: String?
         /// The longest duration the grants allow (nil for admins).
         public var maxDuration: TapDuration?
-        /// Whether the tap waits for an admin's approval: only when every grant that admits it for this duration
-        /// requires approval (an admin's own tap never does: admins set the approval policy themselves).
+        /// Whether the tap waits for an admin's approval: only when every grant that admits it in its tenant for this
+        /// duration requires approval (an admin's own tap never does: admins set the approval policy themselves).
         public var approval: ApprovalRequirement = .none
     }
 
@@ -37,16 +37,13 @@ public enum TapAdmission {
             grant.filter == filter.name && grant.target == target.name && grant.spec.addresses(principal)
                 && (requestedTenant == nil || grant.user != nil || grant.tenant == requestedTenant)
         }
-        guard let longest = applicable.map(\.maxDuration).max() else {
+        guard let longestOfAll = applicable.map(\.maxDuration).max() else {
             throw TapsterError(.notGranted, "you have no grant to use filter \"\(filter.name)\" with target \"\(target.name)\"")
         }
-        guard duration <= longest else {
-            throw TapsterError(.durationExceedsGrant, "duration \(duration) exceeds the \(longest) your grant allows for filter \"\(filter.name)\" with target \"\(target.name)\"", field: "duration")
-        }
+        try requireWithin(longestOfAll, duration, filter: filter, target: target)
         guard liveTaps < quota else {
             throw TapsterError(.quotaExceeded, "you already have \(liveTaps) active taps, your quota is \(quota); stop one first")
         }
-        // The tenant of a grant that covers this duration, not of a shorter one.
         // The tenant of a grant that covers this duration, not of a shorter one. A filter's own tenant wins:
         // it is the only tenant whose workloads the filter can select.
         let candidate = requestedTenant
@@ -58,10 +55,25 @@ public enum TapAdmission {
         guard let tenant = candidate, principal.tenants.contains(tenant) else {
             throw TapsterError(.notGranted, "you belong to no tenant; an admin must add you to one before you can tap")
         }
-        let covering = applicable.filter { duration <= $0.maxDuration }
-        let needsApproval = covering.allSatisfy {
-            ApprovalPolicy.requirement(of: $0.spec, target: target, fullPayloadNeedsApproval: fullPayloadNeedsApproval) == .required
+        // Only the grants that admit a tap in *this* tenant decide its duration and its approval — the owner's own
+        // grants and their tenant's. Another tenant's grant of the same pair must neither lengthen the tap nor waive
+        // the approval this tenant's grant requires. (Were none of them this tenant's, every grant counts, and any
+        // that requires approval requires it: the safe side.)
+        let tenants = applicable.filter { $0.user != nil || $0.tenant == tenant }
+        let deciding = tenants.isEmpty ? applicable : tenants
+        let longest = deciding.map(\.maxDuration).max() ?? longestOfAll
+        try requireWithin(longest, duration, filter: filter, target: target)
+        let requires = { (grant: Grant) in
+            ApprovalPolicy.requirement(of: grant.spec, target: target, fullPayloadNeedsApproval: fullPayloadNeedsApproval) == .required
         }
+        let covering = deciding.filter { duration <= $0.maxDuration }
+        let needsApproval = tenants.isEmpty ? covering.contains(where: requires) : covering.allSatisfy(requires)
         return Admitted(tenant: tenant, maxDuration: longest, approval: needsApproval ? .required : .none)
+    }
+
+    private static func requireWithin(_ longest: TapDuration, _ duration: TapDuration, filter: Filter, target: Target) throws(TapsterError) {
+        guard duration <= longest else {
+            throw TapsterError(.durationExceedsGrant, "duration \(duration) exceeds the \(longest) your grant allows for filter \"\(filter.name)\" with target \"\(target.name)\"", field: "duration")
+        }
     }
 }
