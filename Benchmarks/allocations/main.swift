@@ -17,15 +17,17 @@ guard AllocationCounter.isCounting else {
 /// The paths, each made when its turn comes: a GRE-based tunnel without root is reported and skipped. (A
 /// switch, not an array of typed-throwing closures: Swift 6.3 crashes on those in a top-level array.)
 enum PathKind: CaseIterable {
-    case tunnel(TunnelHotPath.Tunnel), stream, flows, merge
+    case tunnel(TunnelHotPath.Tunnel), stream, flows, recorder, recorderLookBack, merge
 
-    static var allCases: [PathKind] { TunnelHotPath.Tunnel.allCases.map { .tunnel($0) } + [.stream, .flows, .merge] }
+    static var allCases: [PathKind] { TunnelHotPath.Tunnel.allCases.map { .tunnel($0) } + [.stream, .flows, .recorder, .recorderLookBack, .merge] }
 
     func make() throws(HotPathError) -> any HotPath {
         switch self {
         case .tunnel(let tunnel): try TunnelHotPath(tunnel)
         case .stream: try StreamHotPath()
         case .flows: FlowHotPath()
+        case .recorder: try RecorderHotPath(lookBack: false)
+        case .recorderLookBack: try RecorderHotPath()
         case .merge: try MergeHotPath()
         }
     }
@@ -33,7 +35,7 @@ enum PathKind: CaseIterable {
 
 print("allocations on the calling thread, N = \(packets) and 10N = \(10 * packets) packets of \(CapturedFrame.bytes.count) bytes, "
     + "after a warm-up; fewest of \(repeats) runs")
-print("path".padding(toLength: 62, withPad: " ", startingAt: 0)
+print("path".padding(toLength: 86, withPad: " ", startingAt: 0)
     + "     N allocs  per packet    10N allocs  per packet   extra  allowed  verdict")
 var failed = false
 for kind in PathKind.allCases {
@@ -41,7 +43,7 @@ for kind in PathKind.allCases {
         let path = try kind.make()
         let growth = try AllocationGrowth.measure(path, packets: packets, repeats: repeats)
         let verdict = growth.passes ? "ok" : growth.grows ? "GROWS WITH N" : "LOST PACKETS"
-        print(growth.path.padding(toLength: 62, withPad: " ", startingAt: 0)
+        print(growth.path.padding(toLength: 86, withPad: " ", startingAt: 0)
             + String(format: "%11d  %10.4f  %12d  %10.4f  %6d  %7d  ", growth.short.allocations, growth.perPacket.short,
                      growth.long.allocations, growth.perPacket.long, growth.extra, growth.allowance) + verdict)
         if !growth.passes { failed = true }

@@ -6,7 +6,7 @@ import TapsterAgent
 /// out), and to one capture looking back through the recorder (its BPF run in userspace, EPBs into its upload
 /// queue, taken every 8 rounds as the uploader takes it).
 public final class RecorderHotPath: HotPath {
-    public let name = "capture → recorder ring (1 MiB, evicting) and a look-back capture (BPF, stream sink)"
+    public let name: String
     private let sink: RecorderSink
     private let upload: CaptureUpload
     private let recorder: CaptureSession
@@ -18,6 +18,8 @@ public final class RecorderHotPath: HotPath {
     static let roundsPerTake = 8
 
     public init(expression: String = "udp or tcp", lookBack: Bool = true) throws(HotPathError) {
+        name = lookBack ? "capture → recorder ring (1 MiB, evicting) and a look-back capture (BPF, stream sink)"
+            : "capture → recorder ring (1 MiB, evicting)"
         // A window far longer than the bench's packets' time: the ring turns over by its bytes alone.
         sink = RecorderSink(capacity: 1 << 20, windowNanoseconds: UInt64.max / 2)
         let source = CaptureSource(workload: "web", namespace: .host, interface: "eth0")
