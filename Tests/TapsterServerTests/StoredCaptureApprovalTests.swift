@@ -95,13 +95,14 @@ import Testing
                                                     json: ApprovalDecisionRequest(reason: "change 4711"))
             let decidedAt = try #require(approved.approval?.decidedAt)
             #expect(approved.state == .active && approved.deadline == decidedAt.addingTimeInterval(600))
-            let live = try await eventually(timeout: .seconds(30), "the approved capture to go live") {
+            // Live in the store first (the compare-and-set that starts it exactly once), then its session begins.
+            let live = try await eventually(timeout: .seconds(30), "the approved capture to go live with its session") {
                 let capture = try await rig.capture(id)
-                return capture.state == .live ? capture : nil
+                let session = await rig.controlPlane.broker.session(id)
+                return capture.state == .live && session != nil ? capture : nil
             }
             #expect(live.deadline == approved.deadline, "the deadline counts from the approval")
             #expect(live.objectKey == "shop/\(id).pcapng")
-            #expect(await rig.controlPlane.broker.session(id) != nil)
             let planned = try await cast.plannedTaps()
             #expect(Set(planned.filter { $0.value.contains { $0.tapID == id } }.keys) == ["node-1", "node-2"])
             #expect(planned["node-1"]?.first { $0.tapID == id }?.deadline == approved.deadline)
@@ -238,8 +239,9 @@ import Testing
                     await controlPlane.broker.awaitingApproval.contains(id) ? true : nil
                 }
                 _ = try await api.expect(Tap.self, .post, "/api/v1/taps/\(id)/approve", token: ada)
-                _ = try await eventually(timeout: .seconds(30), "the approved capture to go live") {
-                    try await rig.capture(id).state == .live ? true : nil
+                _ = try await eventually(timeout: .seconds(30), "the approved capture to go live with its session") {
+                    let session = await controlPlane.broker.session(id)
+                    return try await rig.capture(id).state == .live && session != nil ? true : nil
                 }
                 try await rig.sendTwoHosts(id)
                 let complete = try await eventually(timeout: .seconds(30), "the capture to complete") {
