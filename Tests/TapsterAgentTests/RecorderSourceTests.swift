@@ -129,13 +129,54 @@ struct RecorderSourceTests {
             #expect(capture.state == .running && late.state == .running)
             try await eventually("the ring to grow back") { first.sink.status.reserved.load(ordering: .relaxed) == reservedBefore ? true : nil }
 
-            // A change of the recorder's own expression does restart its sources (their assignment changed).
+            // A change of the recorder's window does restart its sources (their assignment changed).
             var changed = lab.recorder("rec", sources: [0])
-            changed.bpf = "udp"
+            changed.windowNanoseconds += 1_000_000_000
             await recorders.apply([changed])
             #expect(await recorders.recording(lab.source(0), by: "rec")?.sink !== first.sink)
             _ = try await capture.ended()
         }
+    }
+
+    @Test("A new expression (a peer's address changed) is taken by the running capture: the ring and its look-backs stay")
+    func aNewExpressionKeepsTheRing() async throws {
+        let lab = try TunLab(tuns: 1)
+        defer { lab.tearDown() }
+        try await withRecorders { recorders in
+            var recorder = lab.recorder("rec", sources: [0])
+            recorder.bpf = "udp"
+            await recorders.apply([recorder])
+            let first = try #require(await recorders.recording(lab.source(0), by: "rec"))
+            try lab.send(tun: 0, ports: [80, 81], count: 3, payload: "EARLY")
+            try await eventually("the ring to hold the packets") { first.sink.status.packetsHeld.load(ordering: .relaxed) >= 6 ? true : nil }
+            let collected = CollectingSink()
+            let capture = LookBackCapture(plan: lab.plan(0, bpf: "udp"), recorder: first.session)
+            first.sink.attach(try LookBackConsumer(capture: capture, since: 1, sink: collected, budget: nil,
+                                                   linkType: try #require(first.session.linkType)))
+            defer { capture.stop() }
+            try await eventually("the look-back to join") { capture.state == .running ? true : nil }
+
+            recorder.bpf = "udp port 80"
+            await recorders.apply([recorder])
+            #expect(await recorders.recording(lab.source(0), by: "rec")?.sink === first.sink, "the ring stays")
+            #expect(capture.state == .running, "the look-back stays attached")
+            // The new expression applies from the capture's next wake-up (within its poll interval).
+            try await Task.sleep(for: .milliseconds(500))
+            try lab.send(tun: 0, ports: [80, 81], count: 3, payload: "LATER")
+            let payloads = try await eventually("the later port-80 packets") { () -> [Delivered]? in
+                let packets = collected.packets.compactMap { packet in
+                    RawIP.udpDestinationPort(packet).flatMap { port in RawIP.udpPayload(packet).map { Delivered(port: port, payload: $0) } }
+                }
+                return packets.filter { $0.payload == "LATER" }.count >= 3 ? packets : nil
+            }
+            #expect(payloads.filter { $0.payload == "EARLY" }.count == 6, "the packets held before, both ports")
+            #expect(payloads.filter { $0.payload == "LATER" }.map(\.port) == [80, 80, 80], "after it, only what the new expression takes")
+        }
+    }
+
+    private struct Delivered: Sendable {
+        let port: UInt16
+        let payload: String
     }
 
     @Test("More sources than the byte limit allows: those recording keep their rings, the ones beyond are refused")

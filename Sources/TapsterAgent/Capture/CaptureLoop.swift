@@ -157,6 +157,21 @@ final class CaptureLoop: @unchecked Sendable {
         guard pcap_get_selectable_fd(created) >= 0 else { throw fail(.create, "the interface has no selectable descriptor") }
     }
 
+    /// Takes the program waiting in ``CaptureShared/filterUpdate`` (a recorder's expression changed). A refused
+    /// program leaves the previous one, logged.
+    private func replaceFilter(_ handle: OpaquePointer) {
+        let program = shared.filterUpdate.withLock { program in
+            defer { program = nil }
+            shared.hasFilterUpdate.store(false, ordering: .relaxed)
+            return program
+        }
+        guard let program else { return }
+        let status = program.withUnsafeBPFProgram { pcap_setfilter(handle, UnsafeMutablePointer(mutating: $0)) }
+        if status != 0 {
+            logger.warning("the capture keeps its previous filter", metadata: ["reason": "\(pcapMessage("pcap_setfilter failed"))"])
+        }
+    }
+
     private func check(_ status: Int32, _ stage: CaptureError.Stage, _ call: String) throws(CaptureError) {
         guard status != 0 else { return }
         throw fail(stage, pcapMessage("\(call): \(String(cString: pcap_statustostr(status)))"))
@@ -177,6 +192,7 @@ final class CaptureLoop: @unchecked Sendable {
 
         while true {
             if shared.stopRequested.load(ordering: .acquiring) { return .stopped(.requested) }
+            if shared.hasFilterUpdate.load(ordering: .acquiring) { replaceFilter(handle) }
             let now = WallClock.nanoseconds()
             if reachedDeadline { return .stopped(.deadline) }
             if now >= deadline {

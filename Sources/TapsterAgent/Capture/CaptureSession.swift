@@ -77,6 +77,14 @@ public final class CaptureSession: Sendable {
     /// The link type libpcap reports for the interface, once running (Ethernet for Linux interfaces).
     public var linkType: LinkType? { shared.linkType }
 
+    /// Has the running capture take `program` (compiled for its ``linkType``) instead of its expression from its
+    /// next wake-up on (within the poll interval), keeping its sink and everything in it. A program libpcap
+    /// refuses leaves the previous one in place (logged).
+    func replaceFilter(_ program: BPFProgram) {
+        shared.filterUpdate.withLock { $0 = program }
+        shared.hasFilterUpdate.store(true, ordering: .releasing)
+    }
+
     /// Starts the capture thread and blocks the calling thread until libpcap is capturing or has failed —
     /// typically a few milliseconds. Calling it again waits for (or reports) the same outcome; after
     /// ``stop()`` it does nothing.

@@ -21,6 +21,10 @@ final class CaptureShared: Sendable {
     /// An eventfd the thread polls beside libpcap's descriptor; `stop()` makes it readable. -1 when the
     /// system refused one (the thread then fails at once). Closed when both session and thread are done.
     let wakeDescriptor: Int32
+    /// A program to capture with from the thread's next wake-up on (``CaptureSession/replaceFilter(_:)``), and
+    /// whether one waits (read by the thread without the lock).
+    let filterUpdate = Mutex<BPFProgram?>(nil)
+    let hasFilterUpdate = Atomic<Bool>(false)
 
     private let life = Mutex(Life())
 

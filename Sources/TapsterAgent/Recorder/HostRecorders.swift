@@ -1,6 +1,7 @@
 import Synchronization
 import Foundation
 import Logging
+import PacketKit
 import TapsterCore
 import TapsterWire
 
@@ -8,10 +9,11 @@ import TapsterWire
 /// capture) into a ``RecorderSink`` whose ring has an equal share of the recorder's byte limit. Used by the
 /// ``Reconciler`` only (inside its isolation).
 ///
-/// Reconciled per source: a source whose own assignment (its interface, the recorder's expression and window)
-/// is unchanged keeps its capture, its ring and the look-backs it serves, whatever happens to the recorder's
-/// other sources — a workload appearing or leaving on the host, a peer's address changing elsewhere. Only the
-/// sources added, removed or changed start or stop. When the number of sources changes, so does each ring's share
+/// Reconciled per source: a source whose own assignment (its interface, the recorder's window) is unchanged
+/// keeps its capture, its ring and the look-backs it serves, whatever happens to the recorder's other sources — a
+/// workload appearing or leaving on the host — and a new expression (a peer's address changed elsewhere) is
+/// taken in place by its running capture (``CaptureSession/replaceFilter(_:)``). Only the sources added, removed or
+/// changed start or stop. When the number of sources changes, so does each ring's share
 /// of the byte limit: a kept ring is resized in place by its own thread (``RecorderSink/resize(to:)``: the newest
 /// packets that fit stay, the oldest are pushed out as evicted), the shrinking ones before any new ring is made.
 actor HostRecorders {
@@ -80,11 +82,15 @@ actor HostRecorders {
         var recorder = Running(desired: desired)
         let wanted = desired.sources.map { CaptureSource(workload: $0.workload, namespace: NetworkNamespace(netns: $0.netns), interface: $0.interface) }
         let wantedSet = Set(wanted)
-        let sameRecording = current.map { $0.desired.bpf == desired.bpf && $0.desired.windowNanoseconds == desired.windowNanoseconds } ?? false
-        // Kept: still wanted, same expression and window, still capturing. Everything else of `current` stops.
+        let sameWindow = current.map { $0.desired.windowNanoseconds == desired.windowNanoseconds } ?? false
+        let newExpression = current.map { $0.desired.bpf != desired.bpf } ?? false
+        // Kept: still wanted, same window, still capturing, and taking the new expression in place if it changed
+        // (a peer's address: the ring's packets stay; a look-back filters them with its own expression anyway).
+        // Everything else of `current` stops.
         var kept: [CaptureSource: Source] = [:]
         for (source, running) in current?.sources ?? [:] {
-            if sameRecording, wantedSet.contains(source), !running.session.state.hasEnded {
+            if sameWindow, wantedSet.contains(source), !running.session.state.hasEnded,
+               !newExpression || Self.refilter(running.session, with: desired.bpf) {
                 kept[source] = running
             } else {
                 running.session.stop()
@@ -132,6 +138,16 @@ actor HostRecorders {
             logger.warning("recorder source failed", metadata: ["recorder": "\(desired.name)", "reason": "\(failure)"])
         }
         return recorder
+    }
+
+    /// Has `session` capture with `expression` from its next wake-up on; false (the source must start over) when the
+    /// expression names hosts or networks (resolved only on a capture's own thread, never here) or does not compile
+    /// for the session's link type.
+    private static func refilter(_ session: CaptureSession, with expression: String) -> Bool {
+        guard BPFNames.find(in: expression).isEmpty, let linkType = session.linkType,
+              let program = try? BPFProgram.compile(expression, linkType: linkType, snaplen: Int32(snaplen)) else { return false }
+        session.replaceFilter(program)
+        return true
     }
 
     /// Waits (a bounded time) until each of `sinks` has resized its ring on its thread.
