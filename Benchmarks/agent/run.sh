@@ -8,7 +8,8 @@
 #      and by the agent (ERSPAN II to the tool, VXLAN with TARGET=vxlan, or summarised into flow records with
 #      TARGET=flows); the highest rate without loss for each, and their ratio agent/tcpdump (goal >= 1.0);
 #   3. the agent's resident memory (VmRSS), idle (enrolled, no tap) and under load (peak during the fastest
-#      burst, VmHWM after resetting it).
+#      burst, VmHWM after resetting it); with TARGET=recorder also idle before the recorder, with it started
+#      and with its ring full, against its --max-bytes (and /proc/PID/smaps by kind, Benchmarks/lib/smaps.py).
 #
 #   Benchmarks/agent/run.sh            (as root; builds tapster in release first, minutes the first time)
 #
@@ -29,6 +30,14 @@
 #                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md) or flows
 #                   (`--kind flows`: the agent summarises the burst into flow records, docs/flows.md; a burst's
 #                   "delivered" is the packets its tap's records count; no activation latency, no tool traffic)
+#                   or recorder (no tap: after tcpdump's sweep, an admin `tapster recorder create bench-rec --filter web
+#                   --window RECORDER_WINDOW --max-bytes RECORDER_BYTES`; a burst's "delivered" is what the recorder's
+#                   ring took — its `captured` counter's increase — and the summary adds the agent's memory idle,
+#                   with the recorder started, and with its ring full, against the limit; see Benchmarks/README.md)
+#   RECORDER_BYTES  TARGET=recorder: the recorder's --max-bytes (default 64MiB)
+#   RECORDER_WINDOW TARGET=recorder: the recorder's --window (default 30s)
+#   LOOKBACK=0      TARGET=recorder: leave out the closing look-back capture (`tapster capture --before`) that
+#                   checks the ring holds the last burst (one burst at 10000 packets/s, counted with capinfos)
 #   DATAPATH        the agent's --datapath: kernel (default here; the agent's own default is userspace) or userspace
 #   IMMEDIATE=1     also sweep `tcpdump --immediate-mode` (libpcap's TPACKET_V2 ring, as the agent opens it)
 #   PROFILE=1       also record `perf` system-wide during one more agent burst at top speed and print the
@@ -48,6 +57,7 @@ frame_size=${FRAME_SIZE:-128}
 loss_threshold=${LOSS_THRESHOLD:-0.001}
 
 require_root "it makes network namespaces and runs the agent"
+[[ ${TARGET:-} != recorder || ${SKIP_RATE:-0} != 1 ]] || die "TARGET=recorder measures through the rate sweep: no SKIP_RATE=1"
 (( taps >= 50 )) || die "TAPS must be at least 50"
 require_tools
 
@@ -99,7 +109,7 @@ api() { # METHOD PATH [JSON]
 
 write_agent_config agent "$prefix-*" "$web_ns"
 target_kind=${TARGET:-erspan}
-[[ $target_kind == erspan || $target_kind == vxlan || $target_kind == flows ]] || die "TARGET is erspan, vxlan or flows"
+[[ $target_kind =~ ^(erspan|vxlan|flows|recorder)$ ]] || die "TARGET is erspan, vxlan, flows or recorder"
 AGENT_ARGS=(--datapath "${DATAPATH:-kernel}")
 start_agent "$prefix-host" agent
 agent_pid=$started_pid
@@ -107,6 +117,11 @@ wait_for 30 "the agent to enrol and report the web workload" webs_reported 1
 "$bin" filter create web --selector app=web >/dev/null
 if [[ $target_kind == flows ]]; then
     "$bin" target create tool --kind flows >/dev/null
+    receiver=()
+elif [[ $target_kind == recorder ]]; then
+    # No tap: the recorder is made after tcpdump's sweep (its capture would compete with tcpdump's). A stream
+    # target for the closing look-back capture, which an admin may use without a grant.
+    "$bin" target create live --kind stream >/dev/null
     receiver=()
 elif [[ $target_kind == vxlan ]]; then
     "$bin" target create tool --kind vxlan --vni 77 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
@@ -126,6 +141,8 @@ say "namespaces $web_ns, $nbr_ns, $tool_ns; agent pid $agent_pid, idle VmRSS ${i
 latency_summary=""
 if [[ $target_kind == flows && ${SKIP_LATENCY:-0} != 1 ]]; then
     say "activation latency: skipped (TARGET=flows: a flow tap sends records, not packets, to no tool)"
+elif [[ $target_kind == recorder && ${SKIP_LATENCY:-0} != 1 ]]; then
+    say "activation latency: skipped (TARGET=recorder: a recorder is no tap and sends nothing to a tool)"
 elif [[ ${SKIP_LATENCY:-0} != 1 ]]; then
     say "activation latency: $taps taps (after 2 warm-up taps), web -> neighbour at 2000 packets/s"
     ip netns exec "$web_ns" "$py" "$here/steady.py" "$nbr_ip" --pps 2000 &
@@ -177,6 +194,42 @@ flow_delivered() {
     delivered=$packets flow_records=$records
 }
 
+# TARGET=recorder: the recorder, and its figures as the agent reports them (once a second) through the server.
+recorder_name=bench-rec
+recorder_bytes=${RECORDER_BYTES:-64MiB}
+recorder_window=${RECORDER_WINDOW:-30s}
+tx_packets() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_packets; }
+# recorder_counters: `HOSTS SOURCES CAPTURED KERNEL_DROPS EVICTED EXPIRED PACKETS_HELD BYTES_HELD BYTES_RESERVED
+# FAILURES`, summed over the recorder's hosts (one here) — `GET /api/v1/recorders/bench-rec`.
+recorder_counters() { api GET "/api/v1/recorders/$recorder_name" | "$py" "$here/tapjson.py" recorder; }
+# recorder_running: whether the agent reports the recorder with its source recording, its ring reserved, no failure.
+recorder_running() {
+    local r
+    read -ra r < <(recorder_counters)
+    (( r[0] == 1 && r[1] >= 1 && r[8] > 0 && r[9] == 0 ))
+}
+rec=()   # the recorder's counters once its last burst had settled: the next burst's baseline
+# recorder_settle EXPECTED: waits (up to 20 s) until the recorder's CAPTURED + KERNEL_DROPS reach EXPECTED (the
+# baseline's and every packet that crossed web's eth0 since), or stand still over three reads 0.6 s apart (the
+# agent reports once a second, and its capture thread reads the kernel's drop count once a second); sets rec.
+recorder_settle() {
+    local expected=$1 previous="" still=0 deadline=$((SECONDS + 20)) r=()
+    while (( SECONDS < deadline )); do
+        read -ra r < <(recorder_counters)
+        (( r[2] + r[3] >= expected )) && break
+        if [[ "${r[2]} ${r[3]}" == "$previous" ]]; then
+            still=$((still + 1))
+            (( still >= 2 )) && break
+        else
+            still=0
+        fi
+        previous="${r[2]} ${r[3]}"
+        sleep 0.6
+    done
+    rec=("${r[@]}")
+}
+rec_notes=()   # TARGET=recorder: per burst, how the counts reconcile with what crossed web's eth0
+
 trials=()          # "tool achieved lossy" per burst
 declare -A top=()  # tool -> "achieved offered delivered" of its burst at top speed
 load_rss="" load_hwm="" load_rate=0
@@ -186,8 +239,9 @@ tool_ticks=0
 # trial TOOL RATE: one burst captured by TOOL (tcpdump | agent); prints a table row and sets lossy=0|1.
 trial() {
     local tool=$1 rate=$2 offered captured kernel send=0 delivered lost verdict
-    local before_web before_tool
+    local before_web before_tool before_tx crossed
     before_web=$(rx_packets "$web_ns")
+    before_tx=$(tx_packets "$web_ns")
     before_tool=$(rx_packets "$tool_ns")
     if [[ $tool == tcpdump* ]]; then
         local mode=()
@@ -205,6 +259,33 @@ trial() {
         captured=$(tcpdump_stat "$work/tcpdump.err" 'packets? captured')
         kernel=$(tcpdump_stat "$work/tcpdump.err" 'dropped by kernel')
         delivered=$captured
+    elif [[ $target_kind == recorder ]]; then
+        # No tap: the recorder runs all along; this burst is what its counters gained since the last one settled.
+        local base=("${rec[@]}") rss hwm ticks_before
+        echo 5 >"/proc/$agent_pid/clear_refs"   # reset VmHWM: the peak below is this burst's
+        if [[ ${profiling:-0} == 1 ]]; then
+            perf record -a -g -o "$work/perf.data" -- sleep "$burst_seconds" >"$work/perf.log" 2>&1 &
+            local perf_pid=$!
+            track $perf_pid
+        fi
+        ticks_before=$(cpu_ticks "$agent_pid")
+        replay "$rate"
+        rss=$(status_field "$agent_pid" VmRSS)
+        hwm=$(status_field "$agent_pid" VmHWM)
+        if [[ ${profiling:-0} == 1 ]]; then wait "$perf_pid" 2>/dev/null || true; untrack "$perf_pid"; fi
+        sleep 1.3   # as for a tap: the burst and 1.3 s after it, the whole agent's CPU
+        tool_ticks=$(( $(cpu_ticks "$agent_pid") - ticks_before ))
+        crossed=$(( $(rx_packets "$web_ns") - before_web + $(tx_packets "$web_ns") - before_tx ))
+        recorder_settle $(( base[2] + base[3] + crossed ))
+        captured=$(( rec[2] - base[2] ))
+        kernel=$(( rec[3] - base[3] ))
+        delivered=$captured
+        local unaccounted=$(( crossed - captured - kernel ))
+        rec_notes+=("$(printf '%-8s ring took %s + kernel drops %s = %s of %s crossing eth0: %s; evicted %s, expired %s; holds %s packets, %s of %s bytes' \
+            "$rate" "$captured" "$kernel" "$((captured + kernel))" "$crossed" \
+            "$( ((unaccounted == 0)) && echo reconciled || echo "UNACCOUNTED $unaccounted")" \
+            "$((rec[4] - base[4]))" "$((rec[5] - base[5]))" "${rec[6]}" "${rec[7]}" "${rec[8]}")")
+        if (( achieved >= load_rate )); then load_rate=$achieved load_rss=$rss load_hwm=$hwm; fi
     else
         local id packets cap buffer
         id=$(api POST /api/v1/taps '{"filter":"web","target":"tool","duration":"10m"}' | "$py" "$here/tapjson.py" field id)
@@ -243,6 +324,12 @@ trial() {
         if (( achieved >= load_rate )); then load_rate=$achieved load_rss=$rss load_hwm=$hwm; fi
     fi
     offered=$(( $(rx_packets "$web_ns") - before_web ))
+    if [[ $target_kind == recorder && $tool == tcpdump* ]]; then
+        crossed=$(( offered + $(tx_packets "$web_ns") - before_tx ))
+        local unaccounted=$(( crossed - captured - kernel ))
+        rec_notes+=("$(printf '%-8s %s wrote %s + kernel drops %s = %s of %s crossing eth0: %s' "$rate" "$tool" "$captured" "$kernel" \
+            "$((captured + kernel))" "$crossed" "$( ((unaccounted == 0)) && echo reconciled || echo "UNACCOUNTED $unaccounted")")")
+    fi
     lost=$(( offered - delivered ))
     (( lost < 0 )) && lost=0
     if "$py" -c "import sys; sys.exit(0 if $lost > $loss_threshold * $offered else 1)"; then lossy=1 verdict=LOSS; else lossy=0 verdict=ok; fi
@@ -270,12 +357,72 @@ onset() {
     echo "$clean $lossy_min"
 }
 
+# ------------------------------------------------------------------------------------ TARGET=recorder
+# recorder_start: the agent's memory idle (VmRSS, RssAnon, smaps), then the recorder, and the memory with it
+# started (its ring reserved, nothing recorded yet); sets rec to its counters (the first burst's baseline).
+recorder_start() {
+    before_rss=$(status_field "$agent_pid" VmRSS) before_anon=$(status_field "$agent_pid" RssAnon)
+    "$py" "$bench_lib/smaps.py" "$agent_pid" "the agent, idle, before the recorder" >"$work/smaps-before.txt"
+    say "recorder: tapster recorder create $recorder_name --filter web --window $recorder_window --max-bytes $recorder_bytes"
+    "$bin" recorder create "$recorder_name" --filter web --window "$recorder_window" --max-bytes "$recorder_bytes" >/dev/null
+    wait_for 30 "the agent to report recorder $recorder_name recording" recorder_running
+    sleep 2   # its capture thread's first idle rounds
+    read -ra rec < <(recorder_counters)
+    started_rss=$(status_field "$agent_pid" VmRSS) started_anon=$(status_field "$agent_pid" RssAnon)
+    say "agent idle before the recorder: VmRSS $before_rss kB (RssAnon $before_anon kB); recorder started" \
+        "(${rec[1]} source, ${rec[8]} bytes reserved): VmRSS $started_rss kB (RssAnon $started_anon kB)"
+}
+
+# recorder_full: after the agent's sweep (its last burst at top speed, far more than the ring holds): the agent's
+# memory with the ring full, and smaps before and now.
+recorder_full() {
+    full=("${rec[@]}")
+    full_rss=$(status_field "$agent_pid" VmRSS) full_anon=$(status_field "$agent_pid" RssAnon)
+    "$py" "$bench_lib/smaps.py" "$agent_pid" "the agent, the recorder's ring full" >"$work/smaps-full.txt"
+    say "agent memory by kind, idle before the recorder and with its ring full (Benchmarks/lib/smaps.py)"
+    cat "$work/smaps-before.txt" "$work/smaps-full.txt"
+}
+
+# look_back: after 3 quiet seconds, one burst at 10000 packets/s, then `tapster capture --before` reaching back
+# to just before it (whole seconds: the burst's length and 1 s) for 2 s: its file must hold exactly the packets
+# that crossed web's eth0 in the burst — all from the ring, none live (nothing is sent after it).
+look_back() {
+    local file=$work/lookback.pcapng rx0 tx0 start crossed before infile status=0
+    sleep 3
+    rx0=$(rx_packets "$web_ns") tx0=$(tx_packets "$web_ns")
+    start=$(date +%s.%N)
+    replay 10000
+    crossed=$(( $(rx_packets "$web_ns") - rx0 + $(tx_packets "$web_ns") - tx0 ))
+    before=$("$py" -c "import math, time; print(math.ceil(time.time() - $start) + 1)")
+    say "look-back: tapster capture -F web --target live --before ${before}s --for 2s -w FILE, after one burst of $crossed packets"
+    timeout 60 "$bin" capture -F web --target live --before "${before}s" --for 2s -w "$file" \
+        >"$work/lookback.out" 2>"$work/lookback.err" || status=$?
+    (( status == 0 )) || { cat "$work/lookback.err" >&2; die "the look-back capture failed ($status)"; }
+    local counter=capinfos
+    if command -v capinfos >/dev/null; then
+        infile=$(capinfos -c -M "$file" | awk -F: '/Number of packets/ { gsub(/ /, "", $2); print $2 }')
+    else   # no capinfos (wireshark-common): count the blocks
+        counter=pcapngcount.py
+        infile=$("$py" "$repo/Benchmarks/capture/pcapngcount.py" "$file" | awk '{ n += $2 } END { print n + 0 }')
+    fi
+    sed 's/^/   /' "$work/lookback.err" | tail -n 3
+    lookback_line="capture --before ${before}s --for 2s after one burst of $crossed packets at ${achieved} packets/s:"
+    lookback_line+=" $infile packets in its file ($counter): $([[ $infile == "$crossed" ]] && echo "all of the burst, nothing else" || echo MISMATCH)"
+}
+
+# recorder_delete: deletes the recorder; the agent's VmRSS 3 s later.
+recorder_delete() {
+    "$bin" recorder delete "$recorder_name" >/dev/null
+    sleep 3
+    deleted_rss=$(status_field "$agent_pid" VmRSS) deleted_anon=$(status_field "$agent_pid" RssAnon)
+}
+
 if [[ ${SKIP_RATE:-0} != 1 ]]; then
     say "capture + forward rate: ${burst_seconds}s bursts of ${frame_size}-byte frames into web's eth0 (loss > $loss_threshold = LOSS)"
     # The tool's GRE receiver: without one, its kernel tries an ICMP "protocol unreachable" per packet, on
     # the agent's CPU (veth delivers in the sender's context). A flows tap sends nothing to the tool.
     sink_pid=""
-    if [[ $target_kind != flows ]]; then
+    if [[ $target_kind != flows && $target_kind != recorder ]]; then
         ip netns exec "$tool_ns" "$py" "$here/gresink.py" "${receiver[@]}" &
         sink_pid=$!
         track $sink_pid
@@ -283,7 +430,9 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
     printf '   %-11s %10s %10s %10s %10s %9s %8s %10s %8s\n' tool requested achieved offered captured "k.drops" "a.drops" delivered lost
     sweep tcpdump
     [[ ${IMMEDIATE:-0} == 1 ]] && sweep tcpdump-imm
+    [[ $target_kind == recorder ]] && recorder_start
     sweep agent
+    [[ $target_kind == recorder ]] && recorder_full
     if [[ ${PROFILE:-0} == 1 ]] && command -v perf >/dev/null; then
         say "profiling one more agent burst at top speed (perf record -a -g)"
         profiling=1
@@ -291,6 +440,14 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         profiling=0
         perf report -i "$work/perf.data" --stdio --no-children --sort comm,dso,symbol 2>/dev/null \
             | grep -v '^#' | grep -v '^$' | grep '%' | head -n 40 || true
+    fi
+    if [[ $target_kind == recorder ]]; then
+        say "counts per burst against the packets that crossed web's eth0 (rx + tx): captured + kernel drops"
+        printf '   %s\n' "${rec_notes[@]}"
+        [[ ${LOOKBACK:-1} == 0 ]] || look_back
+        say "the recorder on /metrics"
+        curl -sS -H "Authorization: Bearer $TAPSTER_TOKEN" "$TAPSTER_SERVER/metrics" | grep '^tapster_recorder_' | sed 's/^/   /' || true
+        recorder_delete
     fi
     if [[ -n $sink_pid ]]; then
         kill -TERM $sink_pid
@@ -327,7 +484,9 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         read -r immediate_clean immediate_lossy <<<"$(onset tcpdump-imm)"
         echo "tcpdump --immediate-mode  $(describe "$immediate_clean" "$immediate_lossy")"
     fi
-    case $target_kind in vxlan) agent_kind="VXLAN   " ;; flows) agent_kind="flows    " ;; *) agent_kind="ERSPAN II" ;; esac
+    case $target_kind in
+        vxlan) agent_kind="VXLAN   " ;; flows) agent_kind="flows    " ;; recorder) agent_kind="recorder " ;; *) agent_kind="ERSPAN II" ;;
+    esac
     echo "agent ($agent_kind)     $(describe "$agent_clean" "$agent_lossy")"
     ratio=$("$py" -c "print(f'{$agent_clean / max($tcpdump_clean, 1):.2f}')")
     qualifier=$(ratio_qualifier "$tcpdump_lossy" "$agent_lossy")
@@ -337,17 +496,31 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         read -r achieved offered delivered <<<"${top[$tool]}"
         where="written by $tool"
         if [[ $tool == agent && $target_kind == flows ]]; then where="counted in the agent's flow records"
+        elif [[ $tool == agent && $target_kind == recorder ]]; then where="taken by the recorder's ring"
         elif [[ $tool == agent ]]; then where="received by the tool from the agent"; fi
         printf 'at top speed       %s packets/s offered: %s of %s %s (%s lost)\n' "$achieved" "$delivered" "$offered" \
             "$where" "$(percent_lost "$offered" "$delivered")"
     done
-    if [[ $target_kind == flows ]]; then
+    if [[ $target_kind == flows || $target_kind == recorder ]]; then
         for tool in tcpdump agent; do
             if [[ -n ${top_cpu[$tool]:-} ]]; then printf 'CPU at top speed   %-8s %s\n' "$tool" "${top_cpu[$tool]}"; fi
         done
     fi
 fi
 echo "agent memory       idle VmRSS ${idle_rss} kB; under load (${load_rate:-0} packets/s) VmRSS ${load_rss:-?} kB, peak VmHWM ${load_hwm:-?} kB; at the end ${final_rss} kB"
+if [[ $target_kind == recorder ]]; then
+    # full: HOSTS SOURCES CAPTURED KERNEL_DROPS EVICTED EXPIRED PACKETS_HELD BYTES_HELD BYTES_RESERVED FAILURES
+    printf 'recorder           --window %s --max-bytes %s (%s bytes reserved, %s source): after the sweep %s packets taken, %s kernel drops, %s evicted, %s expired; holds %s packets in %s bytes (%s)\n' \
+        "$recorder_window" "$recorder_bytes" "${full[8]}" "${full[1]}" "${full[2]}" "${full[3]}" "${full[4]}" "${full[5]}" "${full[6]}" "${full[7]}" \
+        "$("$py" -c "print(f'{100 * ${full[7]} / max(${full[8]}, 1):.1f}% of the limit')")"
+    limit_kb=$(( full[8] / 1024 ))
+    printf 'recorder memory    VmRSS (RssAnon) before the recorder %s (%s) kB; started %s (%s) kB; ring full %s (%s) kB; after delete %s (%s) kB\n' \
+        "$before_rss" "$before_anon" "$started_rss" "$started_anon" "$full_rss" "$full_anon" "$deleted_rss" "$deleted_anon"
+    printf 'recorder cost      ring full - before: VmRSS +%s kB, RssAnon +%s kB, against max-bytes %s kB: overhead %s kB (VmRSS), %s kB (RssAnon)\n' \
+        "$((full_rss - before_rss))" "$((full_anon - before_anon))" "$limit_kb" \
+        "$((full_rss - before_rss - limit_kb))" "$((full_anon - before_anon - limit_kb))"
+    [[ -z ${lookback_line:-} ]] || echo "look-back          $lookback_line"
+fi
 echo "=========================================================================================="
 if [[ ${HOLD:-0} == 1 ]]; then
     hold_forever "bin=$bin agent_pid=$agent_pid web=$web_ns nbr=$nbr_ns tool=$tool_ns pcap=$pcap work=$work"

@@ -11,6 +11,8 @@
                               a `GET /api/v1/flows` answer: `RECORDS PACKETS LIVE` of the records whose
                               flow.tap_id is TAP — how many, the packets they count (to_server + to_client), and
                               how many still say `live` (0 once the stopped tap's last records arrived)
+    tapjson.py recorder       a `GET /api/v1/recorders/{ref}` answer, its hosts summed: `HOSTS SOURCES CAPTURED
+                              KERNEL_DROPS EVICTED EXPIRED PACKETS_HELD BYTES_HELD BYTES_RESERVED FAILURES`
 """
 import json
 import sys
@@ -47,6 +49,11 @@ def main() -> None:
             packets += (flow.get("to_server") or {}).get("packets", 0) + (flow.get("to_client") or {}).get("packets", 0)
             live += flow.get("end") == "live"
         print(records, packets, live)
+    elif mode == "recorder":
+        hosts = document.get("hosts") or []
+        fields = ("sources", "captured", "kernel_drops", "evicted", "expired", "packets_held", "bytes_held", "bytes_reserved")
+        print(len(hosts), *(sum(host.get(field) or 0 for host in hosts) for field in fields),
+              sum(len(host.get("failures") or []) for host in hosts))
     else:
         raise SystemExit(f"tapjson: unknown mode {mode!r}")
 
