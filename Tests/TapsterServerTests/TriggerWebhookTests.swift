@@ -88,6 +88,59 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreKind.available)
+    func anAlertWhoseTargetWasDeletedIsAnsweredAnErrorAndAuditedFailedOnce(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let created = try await Self.create(rig)
+            let archive = try #require(try await rig.controlPlane.store.find("archive", in: .targets))
+            #expect(try await rig.controlPlane.store.delete(id: archive.id, from: .targets))
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "lateral movement"}"#,
+                                                     headers: Self.bearer(created.secret))
+            #expect(status == 409 && json["code"] as? String == "invalid_state", "\(json)")
+            let message = try #require(json["message"] as? String)
+            #expect(message.contains("no longer exists") && json["capture"] == nil && json["tap"] == nil, "\(json)")
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+            let failed = try await Self.audit(rig, AuditAction.triggerFailed)
+            #expect(failed.count == 1, "\(failed)")
+            let event = try #require(failed.first)
+            #expect(event.objectName == "suspicious-web" && event.objectId == created.trigger.id && event.actor == Principal.system.name)
+            #expect(event.details["alert"] == "lateral movement" && event.details["error_code"] == "invalid_state"
+                    && event.details["error"] == message && event.details["stage"] == "resolve" && event.details["counted"] == "unmatched",
+                    "\(event.details)")
+            #expect(try await Self.audit(rig, AuditAction.triggerFired).isEmpty)
+            #expect(try await Self.audit(rig, AuditAction.triggerUnmatched).isEmpty)
+            let counters = try await Self.trigger(rig).counters
+            #expect(counters.fired == 1 && counters.opened == 0 && counters.unmatched == 1 && counters.lastOpened == nil, "\(counters)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAlertWhoseCaptureCannotOpenIsAnsweredItsErrorAuditedFailedAndReleasesItsRateSlot(kind: StoreKind) async throws {
+        // A server without a capture store cannot open the stored capture the trigger asks for.
+        try await Rig.run(kind, objectStore: false) { rig in
+            let created = try await Self.create(rig)
+            let (status, json) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "exfiltration"}"#,
+                                                     headers: Self.bearer(created.secret))
+            #expect(status == 503 && json["code"] as? String == "unavailable" && json["capture"] == nil, "\(json)")
+            #expect(try await rig.api.expect(ItemList<Capture>.self, .get, "/api/v1/captures", token: rig.fixture.admin).items.isEmpty)
+            let failed = try await Self.audit(rig, AuditAction.triggerFailed)
+            #expect(failed.count == 1, "\(failed)")
+            let event = try #require(failed.first)
+            #expect(event.details["alert"] == "exfiltration" && event.details["error_code"] == "unavailable"
+                    && event.details["error"] == json["message"] as? String && event.details["stage"] == "open"
+                    && event.details["target"] == "archive" && event.details["workloads"] == "node-2/web-2", "\(event.details)")
+            #expect(try await Self.audit(rig, AuditAction.triggerFired).isEmpty)
+            // The failed opening gave its rate slot back: the next alert is tried again, not suppressed.
+            let (again, _) = try await Self.post(rig, created.trigger, #"{"addresses": ["10.0.0.2"], "reason": "exfiltration"}"#,
+                                                 headers: Self.bearer(created.secret))
+            #expect(again == 503)
+            #expect(try await Self.audit(rig, AuditAction.triggerFailed).count == 2)
+            #expect(try await Self.audit(rig, AuditAction.triggerSuppressed).isEmpty)
+            let counters = try await Self.trigger(rig).counters
+            #expect(counters.fired == 2 && counters.opened == 0 && counters.unmatched == 2 && counters.suppressed == 0, "\(counters)")
+        }
+    }
+
     /// Posts `body` with the trigger's bearer secret and checks it opened nothing: 422 `no_match`, counted and audited
     /// unmatched with why; answers the error's message.
     static func expectUnmatched(_ rig: Rig, _ body: String) async throws -> String {

@@ -43,6 +43,10 @@ extension AuditAction {
     public static let triggerSuppressed = "trigger.suppressed"
     /// An alert selected no workload of the trigger's filter: nothing opened (details: alert).
     public static let triggerUnmatched = "trigger.unmatched"
+    /// An alert selected workloads but nothing opened: the trigger's owner, filter or target is gone, or opening its
+    /// capture or tap failed (details: alert, stage, error_code, error, counted — `unmatched`, the counters having no
+    /// column of their own).
+    public static let triggerFailed = "trigger.failed"
     /// A call was refused: no or a wrong secret or signature, or a body that is no alert (rate-limited).
     public static let triggerRefused = "trigger.refused"
 }

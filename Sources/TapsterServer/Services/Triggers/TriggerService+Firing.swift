@@ -9,7 +9,8 @@ import TapsterStore
 extension TriggerService {
     /// Handles one webhook call. Answers the opened capture or tap, or that the rate limit held the alert back;
     /// throws 401 (no or a wrong secret or signature, a stale signature, no such trigger — all alike), 400 (no alert), 422 `no_match` (no workload of the
-    /// filter), 409 (the trigger's owner, filter or target is gone) — each counted and audited.
+    /// filter), 409 (the trigger's owner, filter or target is gone), or the opening's own error (audited `trigger.failed`,
+    /// counted unmatched) — each counted and audited.
     func fire(_ call: TriggerCall) async throws -> (TriggerFiring, opened: Bool) {
         guard Identifier.isIdentifier(call.triggerID), let trigger = try await store.findTrigger(call.triggerID),
               let secret = try await store.triggerSecret(id: trigger.id) else {
@@ -34,13 +35,19 @@ extension TriggerService {
         guard !alert.selections.isEmpty else {
             return (TriggerFiring(trigger: trigger.name, reason: "nothing fires in this call; nothing opened", alert: alert.text), false)
         }
-        let owner = try await owner(of: trigger)
-        guard let filter = try await store.find(trigger.spec.filter, in: .filters),
-              let target = try await store.find(trigger.spec.target, in: .targets) else {
-            throw TapsterError(.invalidState, "trigger \(trigger.name)'s filter or target no longer exists; an admin must recreate it")
-        }
-        let candidates = CatalogService.matches(of: filter.spec, within: .visible(to: owner),
+        let owner: Principal, filter: Filter, target: Target, candidates: [Workload]
+        do {
+            owner = try await self.owner(of: trigger)
+            guard let found = try await store.find(trigger.spec.filter, in: .filters),
+                  let to = try await store.find(trigger.spec.target, in: .targets) else {
+                throw TapsterError(.invalidState, "trigger \(trigger.name)'s filter or target no longer exists; an admin must recreate it")
+            }
+            (filter, target) = (found, to)
+            candidates = CatalogService.matches(of: filter.spec, within: .visible(to: owner),
                                                 in: try await store.list(.workloads, tenants: nil)).workloads
+        } catch {
+            throw await failed(trigger, call, alert, error, stage: "resolve", details: [:])
+        }
         let selected = alert.workloads(among: candidates)
         let names = selected.map { "\($0.host)/\($0.name)" }.sorted()
         guard !names.isEmpty else {
@@ -87,9 +94,8 @@ extension TriggerService {
             }
         } catch {
             try? await store.releaseTriggerOpening(id: trigger.id, windowStart: window)
-            try? await store.recordTriggerCall(id: trigger.id, .unmatched, at: call.receivedAt, alert: alert.text, opened: nil)
-            logger.warning("a trigger could not open", metadata: ["trigger": "\(trigger.name)", "error": "\(error)"])
-            throw error
+            throw await failed(trigger, call, alert, error, stage: "open",
+                               details: ["workloads": names.joined(separator: ","), "target": target.name, "filter": filter.name])
         }
         let opened = firing.capture ?? firing.tap ?? ""
         var details = ["workloads": (firing.workloads ?? names).joined(separator: ","), (firing.capture != nil ? "capture" : "tap"): opened]
@@ -154,6 +160,28 @@ extension TriggerService {
                                                       "remote_address": call.remoteAddress,
                                                       "received_at": TapsterJSON.formatTime(call.receivedAt)]) { own, _ in own })
         }
+    }
+
+    /// Counts and audits (`trigger.failed`, once) an alert that selected workloads but opened nothing because
+    /// resolving the trigger (its owner, filter or target gone) or opening its capture or tap failed (target deleted,
+    /// quota, capture budget, any error): the alert's text, the stage, the error's code and message. Counted as
+    /// `unmatched` (the counters have no column of their own; details say `counted: unmatched`). Answers the error
+    /// the engine is answered (a non-2xx `{"code","message"}`; an error that is no ``TapsterError`` as `internal`).
+    private func failed(_ trigger: Trigger, _ call: TriggerCall, _ alert: TriggerAlert, _ error: any Error, stage: String,
+                        details: [String: String]) async -> TapsterError {
+        // As the API's error middleware does, an error that is no TapsterError is answered without its text (the
+        // audit event and the log keep it).
+        let failure = error as? TapsterError ?? TapsterError(.internal, "internal error; the server log has details")
+        let reason = error is TapsterError ? failure.message : String(describing: error)
+        logger.warning("a trigger could not open", metadata: ["trigger": "\(trigger.name)", "stage": "\(stage)", "error": "\(error)"])
+        do {
+            try await record(trigger, call, alert, .unmatched, action: AuditAction.triggerFailed,
+                             details: details.merging(["stage": stage, "error_code": failure.code.rawValue, "error": reason,
+                                                       "counted": TriggerOutcome.unmatched.rawValue]) { own, _ in own })
+        } catch {
+            logger.error("a trigger's failure could not be recorded", metadata: ["trigger": "\(trigger.name)", "error": "\(error)"])
+        }
+        return failure
     }
 
     /// Counts a refused call and audits it through the refusal limiter (at most one event per trigger and interval).
