@@ -139,6 +139,54 @@ import TapsterWire
         }
     }
 
+    /// A recorder's status from `name`'s agent, holding `bytes`, with `failures`.
+    static func recorderStatus(_ name: String, bytes: UInt64, failures: [String] = []) -> Tapster_Agent_V1_RecorderStatus {
+        .with {
+            $0.name = name
+            $0.bytesHeld = bytes
+            $0.bytesReserved = 64 << 20
+            $0.sources = 1
+            $0.failures = failures
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAgentReportsOnlyTheRecordersPlannedForIt(kind: StoreKind) async throws {
+        try await Rig.run(kind) { rig in
+            let api = rig.harness.api
+            _ = try await api.expect(RecorderView.self, .post, "/api/v1/recorders", token: rig.fixture.admin, json: RecorderSpec(
+                name: "web-recorder", filter: "web-to-db", window: TapDuration(seconds: 30), maxBytes: 64 << 20))
+            let fleet = rig.harness.controlPlane.fleet
+
+            // node-3 is planned no recorder: its report of node-1's recorder, and of one that does not exist, is dropped.
+            var forged = Tapster_Agent_V1_StatusReport()
+            forged.recorders = [Self.recorderStatus("web-recorder", bytes: 666), Self.recorderStatus("made-up", bytes: 777)]
+            try await fleet.reportStatus("node-3", forged)
+            // node-1 runs it: its report is kept, over its control channel, with its failures capped.
+            let channel = try rig.planned.connect()
+            _ = try await channel.desired()
+            let failures = (0..<200).map { "eth\($0): " + String(repeating: "x", count: 2_000) }
+            channel.send(.with { $0.status = .with { $0.recorders = [Self.recorderStatus("web-recorder", bytes: 12 << 20, failures: failures)] } })
+
+            let view = try await eventually("node-1's recorder status") {
+                let view = try await api.expect(RecorderView.self, .get, "/api/v1/recorders/web-recorder", token: rig.fixture.admin)
+                return view.hosts.isEmpty ? nil : view
+            }
+            #expect(view.hosts.map(\.host) == ["node-1"])
+            let kept = try #require(view.hosts.first)
+            #expect(kept.bytesHeld == 12 << 20)
+            #expect(kept.failures.count == RecorderStatuses.maxFailures)
+            #expect(kept.failures.dropLast().allSatisfy { $0.count == RecorderStatuses.maxFailureLength + 1 && $0.hasPrefix("eth") })
+            #expect(kept.failures.last == "(+\(200 - RecorderStatuses.maxFailures + 1) more)")
+
+            let metrics = try await api.call(.get, "/metrics", token: TestServer.adminToken).text
+            let recorderLines = metrics.split(separator: "\n").filter { $0.hasPrefix("tapster_recorder_") }
+            #expect(recorderLines.contains("tapster_recorder_bytes_held{recorder=\"web-recorder\",host=\"node-1\"} \(12 << 20)"), "\(metrics)")
+            #expect(!recorderLines.contains { $0.contains("node-3") || $0.contains("made-up") }, "\(metrics)")
+            #expect(fleet.recorderStatuses.hosts(of: "made-up", at: Date()).isEmpty)
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func revokingAnAgentEndsItsOpenUploadStream(kind: StoreKind) async throws {
         try await Rig.run(kind) { rig in

@@ -286,6 +286,20 @@ public actor AgentHub {
         return known()
     }
 
+    /// Which of `recorders` are planned for `agent` now or within ``TapAssignments/grace`` (see
+    /// ``assignment(of:to:refresh:)``): the recorders whose statuses it may report. Planned afresh at most
+    /// once, when one of them is not known here.
+    func recorderAssignments(of recorders: some Collection<String>, to agent: String) async throws -> Set<String> {
+        func known() -> Set<String> {
+            let at = clock()
+            return Set(recorders.filter { assignments.isAssigned(recorder: $0, to: agent, at: at) })
+        }
+        let found = known()
+        if found.count == Set(recorders).count { return found }
+        try await planAfresh(agent, taps: [])
+        return known()
+    }
+
     // MARK: Upload streams
 
     /// Each agent's open `SendPackets` streams, ended with the agent's control channel when it is revoked

@@ -18,15 +18,52 @@ final class RecorderStatuses: Sendable {
     /// Recorder name → host → its latest figures.
     private let entries = Mutex<[String: [String: Entry]]>([:])
 
-    /// Records agent `host`'s report of its recorders, made at `at`.
+    /// The most `failures` kept of one recorder's report on one host; the rest are counted in a last entry.
+    static let maxFailures = 16
+    /// The most characters kept of one failure.
+    static let maxFailureLength = 512
+    /// At most one warning of dropped reports per this many seconds (the rest are counted in the next).
+    static let refusalInterval: TimeInterval = 60
+
+    /// When the last warning of dropped reports was given, and how many were dropped since.
+    private let refusals = Mutex<(warned: Date, count: Int)>((.distantPast, 0))
+
+    /// Records agent `host`'s report of its recorders, made at `at` — only reports of recorders planned
+    /// for it (the caller checks). Each recorder's `failures` are capped (``maxFailures``, ``maxFailureLength``).
     func record(host: String, _ reports: [Tapster_Agent_V1_RecorderStatus], at: Date) {
         let nanos = UInt64(max(at.timeIntervalSince1970, 0) * 1_000_000_000)
         entries.withLock { entries in
             for name in entries.keys { entries[name]?[host] = nil }
             for report in reports {
-                entries[report.name, default: [:]][host] = Entry(status: RecorderHostStatus(host: host, report, now: nanos), at: at)
+                var status = RecorderHostStatus(host: host, report, now: nanos)
+                status.failures = Self.capped(report.failures)
+                entries[report.name, default: [:]][host] = Entry(status: status, at: at)
             }
             entries = entries.filter { !$0.value.isEmpty }
+        }
+    }
+
+    /// `failures` with at most ``maxFailures`` entries of at most ``maxFailureLength`` characters each; those
+    /// left out are counted in the last entry.
+    static func capped(_ failures: [String]) -> [String] {
+        let limit = failures.count > maxFailures ? maxFailures - 1 : failures.count
+        var kept = failures.prefix(limit).map { $0.count > maxFailureLength ? String($0.prefix(maxFailureLength)) + "…" : $0 }
+        if failures.count > limit { kept.append("(+\(failures.count - limit) more)") }
+        return kept
+    }
+
+    /// Counts reports of `names` from `host` dropped at `at` (not planned for it); returns what to warn of —
+    /// these names (at most 16, each at most 64 characters) and the reports dropped since the last warning,
+    /// these included — at most once per ``refusalInterval``, nil otherwise.
+    func refused(host: String, _ names: [String], at: Date) -> (names: [String], count: Int)? {
+        refusals.withLock { state in
+            state.count += names.count
+            guard at.timeIntervalSince(state.warned) >= Self.refusalInterval else { return nil }
+            let count = state.count
+            state = (at, 0)
+            var listed = names.prefix(16).map { String($0.prefix(64)) }
+            if names.count > 16 { listed.append("(+\(names.count - 16) more)") }
+            return (listed, count)
         }
     }
 

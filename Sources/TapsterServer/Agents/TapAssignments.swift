@@ -21,6 +21,8 @@ struct TapAssignments: Sendable {
     static let grace: TimeInterval = 120
 
     private var byAgent: [String: [String: Assignment]] = [:]
+    /// Agent → recorder name → when a plan last held it (the recorders whose statuses the agent may report).
+    private var recordersByAgent: [String: [String: Date]] = [:]
 
     /// Records every agent's plan made `at`, and forgets assignments older than ``grace``.
     mutating func record(_ plans: [String: AgentPlan], at time: Date) {
@@ -30,6 +32,11 @@ struct TapAssignments: Sendable {
                 let earlier = assignment(of: tap.tapID, to: agent, at: time)?.sources ?? 0
                 byAgent[agent, default: [:]][tap.tapID] = Assignment(sources: max(earlier, tap.sources.count), plannedAt: time)
             }
+            for recorder in plan.recorders { recordersByAgent[agent, default: [:]][recorder.name] = time }
+        }
+        for agent in recordersByAgent.keys {
+            recordersByAgent[agent] = recordersByAgent[agent]?.filter { time.timeIntervalSince($0.value) < Self.grace }
+            if recordersByAgent[agent]?.isEmpty == true { recordersByAgent[agent] = nil }
         }
         for agent in byAgent.keys {
             byAgent[agent] = byAgent[agent]?.filter { time.timeIntervalSince($0.value.plannedAt) < Self.grace }
@@ -41,5 +48,12 @@ struct TapAssignments: Sendable {
     func assignment(of tapID: String, to agent: String, at time: Date) -> Assignment? {
         guard let assignment = byAgent[agent]?[tapID], time.timeIntervalSince(assignment.plannedAt) < Self.grace else { return nil }
         return assignment
+    }
+
+    /// Whether a plan held recorder `name` for `agent` within ``grace`` before `time` (a plan holds only
+    /// recorders that exist: a deleted one leaves the agents' plans, and their assignments after ``grace``).
+    func isAssigned(recorder name: String, to agent: String, at time: Date) -> Bool {
+        guard let plannedAt = recordersByAgent[agent]?[name] else { return false }
+        return time.timeIntervalSince(plannedAt) < Self.grace
     }
 }

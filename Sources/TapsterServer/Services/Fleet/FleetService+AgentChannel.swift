@@ -254,8 +254,17 @@ extension FleetService {
     /// planned for it (``AgentHub/assignments(of:to:refresh:)``). A status of a live tap that is not is
     /// refused (`forbidden`, audited as `agent.report_refused`): an agent never writes another host's
     /// status. Statuses of taps that are gone or no longer live and were not planned for it are dropped.
+    /// Of its recorders' statuses only those of recorders planned for it are kept (the same assignments,
+    /// ``AgentHub/recorderAssignments(of:to:)``); the others — a recorder of another host, a made-up name —
+    /// are dropped, with a warning at most once a minute (``RecorderStatuses/refused(host:_:at:)``).
     func reportStatus(_ name: String, _ report: Tapster_Agent_V1_StatusReport, address: String? = nil) async throws {
-        recorderStatuses.record(host: name, report.recorders, at: now)
+        let assigned = try await agentHub.recorderAssignments(of: report.recorders.map(\.name), to: name)
+        let (kept, dropped) = (report.recorders.filter { assigned.contains($0.name) }, report.recorders.filter { !assigned.contains($0.name) })
+        recorderStatuses.record(host: name, kept, at: now)
+        if !dropped.isEmpty, let warning = recorderStatuses.refused(host: name, dropped.map(\.name), at: now) {
+            logger.warning("recorder statuses dropped: not planned for the agent", metadata: [
+                "agent": "\(name)", "recorders": "\(warning.names.joined(separator: ", "))", "dropped_since_last_warning": "\(warning.count)"])
+        }
         let reported = report.taps.filter { Identifier.isIdentifier($0.tapID) }
         guard !reported.isEmpty else { return }
         let planned = try await agentHub.assignments(of: reported.map(\.tapID), to: name)
