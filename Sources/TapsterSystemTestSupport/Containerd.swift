@@ -36,7 +36,9 @@ public enum Containerd {
         let path = try socket()
         return try connectionSlot.withLock { connection in
             if let connection { return connection }
-            let made = try CRIConnection(socketPath: path, timeout: .seconds(60))
+            // A guard against a hung runtime, not a bound: while the whole suite starts on 2 cores, RunPodSandbox
+            // (a sandbox, its namespace and CNI bridge networking) has taken over 60 s (CI, and a local full run).
+            let made = try CRIConnection(socketPath: path, timeout: .seconds(180))
             connection = made
             return made
         }
