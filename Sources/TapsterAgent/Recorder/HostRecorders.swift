@@ -80,7 +80,7 @@ actor HostRecorders {
     /// resized to the new share), the others stopped, and the new ones started while the byte limit allows.
     private func reconcile(_ current: Running?, to desired: DesiredRecorder) async -> Running {
         var recorder = Running(desired: desired)
-        let wanted = desired.sources.map { CaptureSource(workload: $0.workload, namespace: NetworkNamespace(netns: $0.netns), interface: $0.interface) }
+        let wanted = desired.sources.map(CaptureSource.init)
         let wantedSet = Set(wanted)
         let sameWindow = current.map { $0.desired.windowNanoseconds == desired.windowNanoseconds } ?? false
         let newExpression = current.map { $0.desired.bpf != desired.bpf } ?? false
@@ -175,7 +175,7 @@ actor HostRecorders {
             var status = Tapster_Agent_V1_RecorderStatus()
             status.name = name
             var failures = recorder.desired.sources.compactMap { source in
-                recorder.failures[CaptureSource(workload: source.workload, namespace: NetworkNamespace(netns: source.netns), interface: source.interface)]
+                recorder.failures[CaptureSource(source)]
             }
             var oldest: UInt64 = 0
             for (source, running) in recorder.sources.sorted(by: { $0.key.description < $1.key.description }) {

@@ -88,7 +88,10 @@ package final class RecorderSink: PacketSink, @unchecked Sendable {
     package func resize(to capacity: Int) -> Bool {
         let target = PacketRing.rounded(capacity)
         let current = Int(clamping: status.reserved.load(ordering: .relaxed))
-        guard target != current else { return false }
+        // A size equal to the applied one still replaces a request not yet applied: a growth asked for and then
+        // undone before the capture thread's next flush must not be applied after all (the rings would together
+        // exceed the recorder's bytes). Resizing a ring to its own size changes nothing.
+        guard target != current || requestedCapacity.load(ordering: .acquiring) != 0 else { return false }
         requestedCapacity.store(target, ordering: .releasing)
         return target < current
     }

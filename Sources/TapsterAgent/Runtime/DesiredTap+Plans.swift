@@ -7,13 +7,19 @@ extension DesiredTap {
         sources.map { source in
             CapturePlan(
                 tapID: tapID,
-                source: CaptureSource(workload: source.workload, namespace: NetworkNamespace(netns: source.netns),
-                                      interface: source.interface),
+                source: CaptureSource(source),
                 bpf: bpf,
                 snaplen: Int(snaplen),
                 direction: direction,
                 deadline: deadline,
                 bandwidthCap: bandwidthCapBitsPerSecond)
         }
+    }
+}
+
+extension CaptureSource {
+    /// The source the server assigned: its workload, network namespace and interface.
+    init(_ assigned: DesiredTapSource) {
+        self.init(workload: assigned.workload, namespace: NetworkNamespace(netns: assigned.netns), interface: assigned.interface)
     }
 }

@@ -318,10 +318,7 @@ actor Reconciler {
 
     /// The recorder the server named for `plan`'s source in `tap`'s assignment (nil: none covers it).
     private func lookBackRecorder(of plan: CapturePlan, in tap: RunningTap) -> String? {
-        tap.assignment.sources.first { source in
-            source.workload == plan.source.workload && source.interface == plan.source.interface
-                && NetworkNamespace(netns: source.netns) == plan.source.namespace
-        }?.lookBackRecorder
+        tap.assignment.sources.first { CaptureSource($0) == plan.source }?.lookBackRecorder
     }
 
     /// The recorder capture that serves `plan` when `tap` looks back: the source's, of exactly the recorder the

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import TapsterCore
 
 /// `/captures`: the captures the visitor may see — owners their tenants' (their own `tapster capture`s, stored
@@ -59,10 +58,7 @@ struct CapturePages {
         routes.page("captures") { request in
             let region = try await Self.region(portal, request.principal, consoleView: request.visitor.usesConsole, csrf: request.visitor.csrf)
             if request.request.query("fragment") == "list" {
-                guard let html = portal.pages.render("capture-list-region", region) else {
-                    throw TapsterError(.internal, "the capture list template is missing")
-                }
-                return Response(status: .ok, headers: Portal.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+                return try portal.renderFragment("capture-list-region", content: region)
             }
             return portal.render("captures", title: "Captures", content: Content(region: region, isOwner: !request.visitor.usesConsole),
                                  request: request.request, visitor: request.visitor)
@@ -76,17 +72,19 @@ struct CapturePages {
 
     static func region(_ portal: Portal, _ p: Principal, consoleView: Bool, csrf: String) async throws -> Region {
         let captures = try await portal.captures.listCaptures(p)
-        let live = captures.filter { $0.state == .live || $0.state == .pending }.sorted { $0.createdAt > $1.createdAt }
-        let ended = captures.filter { $0.state != .live && $0.state != .pending }.sorted { ($0.endedAt ?? $0.createdAt) > ($1.endedAt ?? $1.createdAt) }
+        let running = { (capture: Capture) in capture.state == .live || capture.state == .pending }
+        let live = captures.filter(running).sorted { $0.createdAt > $1.createdAt }
+        let ended = captures.filter { !running($0) }.sorted { ($0.endedAt ?? $0.createdAt) > ($1.endedAt ?? $1.createdAt) }
         let shown = live + ended.prefix(endedLimit)
         return Region(captures: shown.map { row($0, now: portal.now) }, omitted: ended.count - min(ended.count, endedLimit),
                       showOwner: consoleView, updated: DisplayFormat.time(portal.now), refreshHref: "\(path)?fragment=list", csrf: csrf)
     }
 
     static func row(_ capture: Capture, now: Date) -> Row {
+        let timeLeft = DisplayFormat.timeLeft(Int(capture.deadline.timeIntervalSince(now).rounded(.up)))
         let detail: String? = switch capture.state {
-        case .pending: "waiting for an admin's approval; the request expires in \(DisplayFormat.timeLeft(Int(capture.deadline.timeIntervalSince(now).rounded(.up))))"
-        case .live: "ends in \(DisplayFormat.timeLeft(Int(capture.deadline.timeIntervalSince(now).rounded(.up))))"
+        case .pending: "waiting for an admin's approval; the request expires in \(timeLeft)"
+        case .live: "ends in \(timeLeft)"
         case .failed: capture.failureReason
         case .complete, .deleted: capture.endReason.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }
         }

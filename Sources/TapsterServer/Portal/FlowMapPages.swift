@@ -73,8 +73,7 @@ struct FlowMapPages {
             parameters.append(("fragment", "map"))
             let region = Self.region(map, updated: portal.now, refreshHref: AuditPages.href(Self.path, parameters))
             if request.request.query("fragment") == "map" {
-                guard let html = portal.pages.render("flow-map-region", region) else { throw TapsterError(.internal, "the flow map template is missing") }
-                return Response(status: status, headers: Portal.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+                return try portal.renderFragment("flow-map-region", content: region, status: status)
             }
             return portal.render("flow-map", title: "Flow map", content: Content(search: search, region: region),
                                  request: request.request, visitor: request.visitor, status: status)

@@ -44,6 +44,12 @@ extension Portal {
         return response
     }
 
+    /// A page's refreshable region alone (`?fragment=…`, fetched by `portal.js`): `template` without the page's frame.
+    func renderFragment(_ template: String, content: some Any, status: HTTPResponse.Status = .ok) throws -> Response {
+        guard let html = pages.render(template, content) else { throw TapsterError(.internal, "the portal template \(template) is missing") }
+        return Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     /// A redirect after a successful action (303 See Other), with a notice for the next page.
     func redirect(to location: String, notice: String, request: Request) -> Response {
         var response = Response.redirect(to: location)

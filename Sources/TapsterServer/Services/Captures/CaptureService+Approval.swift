@@ -35,36 +35,33 @@ extension CaptureService {
                 await broker.approvalSettled(id)
                 return
             }
-            guard let tap = try await store.findTap(id: id) else {
-                try await endBeforeStart(capture, reason: .stopped, failure: "its tap is gone; it never started")
-                await broker.approvalSettled(id)
-                return
+            let ending: (reason: CaptureEndReason, failure: String)
+            if let tap = try await store.findTap(id: id) {
+                switch tap.state {
+                case .pending:
+                    return
+                case .active:
+                    await broker.approvalSettled(id)
+                    await startApprovedCapture(tap, capture)
+                    return
+                case .rejected:
+                    let by = tap.approval?.approver ?? "an admin"
+                    ending = (.rejected, "rejected by \(by)" + (tap.approval?.reason.map { ": \($0)" } ?? ""))
+                case .expired where tap.approval?.state == .expired:
+                    ending = (.approvalExpired, "expired unanswered: no admin approved it by \(TapsterJSON.formatTime(tap.endedAt ?? tap.deadline))")
+                case .stopped:
+                    ending = (.stopped, "withdrawn before it was approved (stopped by \(tap.stoppedByUser ?? tap.stoppedBy?.rawValue ?? "a user"))")
+                case .expired, .failed:
+                    // Approved, then ended before this replica could start it (it was down past the deadline).
+                    ending = (tap.state == .expired ? .deadline : .failed,
+                              tap.failureReason ?? "its tap ended (\(tap.state.rawValue)) before the capture could start")
+                }
+            } else {
+                ending = (.stopped, "its tap is gone; it never started")
             }
-            switch tap.state {
-            case .pending:
-                return
-            case .active:
-                await broker.approvalSettled(id)
-                await startApprovedCapture(tap, capture)
-            case .rejected:
-                let by = tap.approval?.approver ?? "an admin"
-                try await endBeforeStart(capture, reason: .rejected,
-                                         failure: "rejected by \(by)" + (tap.approval?.reason.map { ": \($0)" } ?? ""))
-                await broker.approvalSettled(id)
-            case .expired where tap.approval?.state == .expired:
-                try await endBeforeStart(capture, reason: .approvalExpired,
-                                         failure: "expired unanswered: no admin approved it by \(TapsterJSON.formatTime(tap.endedAt ?? tap.deadline))")
-                await broker.approvalSettled(id)
-            case .stopped:
-                try await endBeforeStart(capture, reason: .stopped,
-                                         failure: "withdrawn before it was approved (stopped by \(tap.stoppedByUser ?? tap.stoppedBy?.rawValue ?? "a user"))")
-                await broker.approvalSettled(id)
-            case .expired, .failed:
-                // Approved, then ended before this replica could start it (it was down past the deadline).
-                try await endBeforeStart(capture, reason: tap.state == .expired ? .deadline : .failed,
-                                         failure: tap.failureReason ?? "its tap ended (\(tap.state.rawValue)) before the capture could start")
-                await broker.approvalSettled(id)
-            }
+            // Settled only once the end is written: a failed write is tried again at the next change.
+            try await endBeforeStart(capture, reason: ending.reason, failure: ending.failure)
+            await broker.approvalSettled(id)
         } catch {
             logger.warning("settling a capture waiting for approval failed", metadata: ["capture": "\(id)", "error": "\(error)"])
         }

@@ -82,8 +82,9 @@ extension TriggerService {
                                                description: description(trigger, alert), reactivating: nil)
                 firing.tap = view.tap.id
                 // A mirroring tap cannot be narrowed: it takes every workload of the filter, and the answer says so.
-                let tapped = try await CatalogService.workloads(selectedBy: filter.spec, for: view.tap, in: store)
-                    .map { "\($0.host)/\($0.name)" }.sorted()
+                // The tap is open by now: a failed read of what it takes must not answer the alert as unopened.
+                let tapped = (try? await CatalogService.workloads(selectedBy: filter.spec, for: view.tap, in: store))?
+                    .map { "\($0.host)/\($0.name)" }.sorted() ?? names
                 firing.workloads = tapped
                 var warnings = view.warnings
                 if tapped != names {
