@@ -133,6 +133,20 @@ public final class NetnsTopology: @unchecked Sendable {
         try BackgroundProcess(name: name, ["ip", "netns", "exec", namespace] + arguments, directory: directory)
     }
 
+    /// Takes `role`'s bridge port (the other end of its eth0) off the bridge into this process's namespace, named
+    /// `<prefix>-<role>`, up, with IPv6 off: a port whose host end is where container runtimes keep it. The
+    /// workload then receives only what is sent into it there. The end goes with the workload's namespace.
+    /// - Returns: the end's name.
+    public func movePortPeerToRoot(of role: String) throws -> String {
+        let name = "\(prefix)-\(role)"
+        try ip("-n", bridgeNamespace, "link", "set", role, "nomaster")
+        try ip("-n", bridgeNamespace, "link", "set", role, "name", name)
+        try ip("-n", bridgeNamespace, "link", "set", name, "netns", "\(getpid())")
+        try? "1".write(toFile: "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", atomically: false, encoding: .utf8)
+        try ip("link", "set", name, "up")
+        return name
+    }
+
     /// The MACs the bridge has learned on `role`'s bridge port (`bridge fdb`, its own permanent entries left
     /// out), lower-case: where the bridge now sends frames for those addresses.
     public func learnedAddresses(onPortOf role: String) throws -> [String] {

@@ -14,7 +14,7 @@ struct DatapathChoiceTests {
     @Test("A VXLAN target with whole packets is mirrored in the kernel")
     func vxlanWholePacketsGoToTheKernel() throws {
         let choice = Datapath.choose(for: Self.tap(.vxlan(address: "192.0.2.7", vni: 9, udpPort: 4789)), preference: .kernel)
-        #expect(choice == .kernel(KernelMirror.Tunnel(remote: try #require(IPv4Address("192.0.2.7")), vni: 9, port: 4789)))
+        #expect(choice == .kernel(.vxlan(KernelMirror.Tunnel(remote: try #require(IPv4Address("192.0.2.7")), vni: 9, port: 4789))))
     }
 
     @Test("headers:N stays in userspace, saying why")
@@ -30,10 +30,44 @@ struct DatapathChoiceTests {
         #expect(choice.reason?.hasPrefix("the filter's 'vlan'") == true)
     }
 
-    @Test("ERSPAN, ports and streams stay in userspace")
+    @Test("ERSPAN and streams stay in userspace")
     func otherDestinationsStayInUserspace() {
         #expect(Datapath.choose(for: Self.tap(.erspanII(address: "192.0.2.7", sessionID: 1)), preference: .kernel).name == "userspace")
         #expect(Datapath.choose(for: Self.tap(.serverStream(captureID: "c1")), preference: .kernel).name == "userspace")
+    }
+
+    @Test("A port on this host is mirrored in the kernel, into the port's namespace and interface")
+    func aLocalPortGoesToTheKernel() {
+        let local = PortDelivery(host: "node-1", netns: "/run/netns/mon", interface: "eth0")
+        let choice = Datapath.choose(for: Self.tap(.port(local)), preference: .kernel)
+        #expect(choice == .kernel(.port(KernelMirror.Port(namespace: .path("/run/netns/mon"), interface: "eth0"))))
+
+        let inTheHostsNamespace = PortDelivery(host: "node-1", netns: nil, interface: "mon0")
+        #expect(Datapath.choose(for: Self.tap(.port(inTheHostsNamespace)), preference: .kernel)
+            == .kernel(.port(KernelMirror.Port(namespace: .host, interface: "mon0"))))
+    }
+
+    @Test("A port on another host stays in userspace: the agent tunnels its frames to that host's agent")
+    func aRemotePortStaysInUserspace() {
+        let remote = PortDelivery(host: "node-2", netns: "/run/netns/mon", interface: "eth0",
+                                  tunnel: PortDelivery.Tunnel(address: "192.0.2.9", greKey: 7))
+        let choice = Datapath.choose(for: Self.tap(.port(remote)), preference: .kernel)
+        #expect(choice == .userspace(reason: "a port on another host is reached through the agent's GRE tunnel to that host's agent"))
+    }
+
+    @Test("A port tap with headers:N or a VLAN filter stays in userspace, as a VXLAN tap does")
+    func aLocalPortKeepsTheOtherLimits() {
+        let local = TapDestination.port(PortDelivery(host: "node-1", netns: "/run/netns/mon", interface: "eth0"))
+        #expect(Datapath.choose(for: Self.tap(local, snaplen: 96), preference: .kernel) == .userspace(reason: "headers:96 truncation is done by the agent"))
+        #expect(Datapath.choose(for: Self.tap(local, bpf: "vlan 10"), preference: .kernel).reason?.hasPrefix("the filter's 'vlan'") == true)
+        #expect(Datapath.choose(for: Self.tap(local), preference: .userspace) == .userspace(reason: "the agent runs with --datapath userspace"))
+    }
+
+    @Test("A port that is not a veth with its other end in the host's namespace sends the tap to userspace")
+    func aPortWithoutAHostPeerNeedsUserspace() {
+        let error = KernelMirrorError(.port, subject: "eth0 in netns mon", detail: "finding the port's veth peer: not in the agent's namespace")
+        #expect(error.needsUserspace)
+        #expect(!KernelMirrorError(.portIsSource, subject: "eth0 in netns mon").needsUserspace, "a loop fails the source: userspace would loop too")
     }
 
     @Test("A tap with a host interface stays in userspace: the tunnel's own packets would be mirrored again")

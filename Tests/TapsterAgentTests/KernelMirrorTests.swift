@@ -16,11 +16,21 @@ import Testing
 @Suite("In-kernel mirrors", .serialized)
 struct KernelMirrorTests {
     /// A mirror of the lab's tool on VXLAN `vni`.
-    private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) throws -> KernelMirror {
+    private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) async throws -> KernelMirror {
         removeTestDevicesLeftByKilledRuns()
         let tunnel = KernelMirror.Tunnel(remote: try #require(IPv4Address(lab.topology.tool.address)), vni: vni, port: 4789)
-        return try KernelMirror(owner: owner(lab), tapID: "tap-\(lab.topology.prefix)", tunnel: tunnel, deadline: deadline ?? Date().addingTimeInterval(60),
-                                bandwidthCap: cap)
+        return try await mirror(lab, to: .vxlan(tunnel), deadline: deadline, cap: cap)
+    }
+
+    /// A mirror of the lab's tap to `output`.
+    static func mirror(_ lab: MirrorLab, to output: KernelMirror.Output, deadline: Date? = nil, cap: UInt64? = nil) async throws -> KernelMirror {
+        try await KernelMirror(owner: owner(lab), tapID: "tap-\(lab.topology.prefix)", output: output,
+                               deadline: deadline ?? Date().addingTimeInterval(60), bandwidthCap: cap)
+    }
+
+    /// The name of the mirror's VXLAN device.
+    private static func tunnelName(of mirror: KernelMirror) throws -> String {
+        mirror.names.owner.tunnelName(for: try #require(mirror.output.tunnel))
     }
 
     /// Deletes tunnel devices an earlier, killed run of these tests left (their owners were per-lab agents no
@@ -35,10 +45,10 @@ struct KernelMirrorTests {
     }
 
     /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
-    private static func owner(_ lab: MirrorLab) -> KernelMirrorOwner { KernelMirrorOwner(agent: "test-\(lab.topology.prefix)") }
+    static func owner(_ lab: MirrorLab) -> KernelMirrorOwner { KernelMirrorOwner(agent: "test-\(lab.topology.prefix)") }
 
     /// `ip -o link` of the host's namespace, or of `namespace`: the interface names.
-    private static func links(in namespace: String? = nil) throws -> [String] {
+    static func links(in namespace: String? = nil) throws -> [String] {
         let arguments = namespace.map { ["ip", "-n", $0, "-o", "link"] } ?? ["ip", "-o", "link"]
         return try ProcessRunner.run(arguments).stdout.split(separator: "\n").compactMap { line in
             line.split(separator: ":").dropFirst().first.map { String($0.trimmingCharacters(in: .whitespaces).split(separator: "@")[0]) }
@@ -46,7 +56,7 @@ struct KernelMirrorTests {
     }
 
     /// `tc filter show` on a hook of web's interface (empty when there is no clsact).
-    private static func filters(_ lab: MirrorLab, _ hook: String) throws -> String {
+    static func filters(_ lab: MirrorLab, _ hook: String) throws -> String {
         try ProcessRunner.run(["tc", "-n", lab.web.namespace, "filter", "show", "dev", lab.web.interface, hook], allowFailure: true).stdout
     }
 
@@ -59,7 +69,7 @@ struct KernelMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (reference, tool) = try await lab.watch()
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         defer { mirror.close() }
         let source = try await mirror.add(lab.plan())
         try await lab.send()
@@ -77,7 +87,7 @@ struct KernelMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (reference, tool) = try await lab.watch()
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         defer { mirror.close() }
         let source = try await mirror.add(lab.plan(direction: direction))
         try await lab.send()
@@ -95,7 +105,7 @@ struct KernelMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (reference, tool) = try await lab.watch()
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         defer { mirror.close() }
         let source = try await mirror.add(lab.plan(bpf: "host \(lab.db.address)"))
         try await lab.send(to: lab.peer)
@@ -111,10 +121,10 @@ struct KernelMirrorTests {
     func closeRemovesEverything() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         let source = try await mirror.add(lab.plan())
         let names = mirror.names
-        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
+        let tunnel = try Self.tunnelName(of: mirror)
         let veth = names.veth(for: lab.web.namespace)
         #expect(try Self.links().contains(tunnel))
         #expect(try Self.links().contains(veth.host))
@@ -135,9 +145,9 @@ struct KernelMirrorTests {
     func deadlineRemovesTheMirror() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try Self.mirror(lab, deadline: Date().addingTimeInterval(2))
+        let mirror = try await Self.mirror(lab, deadline: Date().addingTimeInterval(2))
         let source = try await mirror.add(lab.plan())
-        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
+        let tunnel = try Self.tunnelName(of: mirror)
         try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }
 
         #expect(source.state == .stopped(.deadline))
@@ -156,7 +166,7 @@ struct KernelMirrorTests {
                                                     "bpf", "bytecode", "1,6 0 0 4294967295", "action", "mirred", "egress", "mirror",
                                                     "dev", "lo", "continue"])
         let (reference, tool) = try await lab.watch()
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         let source = try await mirror.add(lab.plan())
         try await lab.send()
         let expected = try await lab.settle(source, reference: reference, tool: tool)
@@ -174,7 +184,7 @@ struct KernelMirrorTests {
     func aRemovedFilterFailsTheSource() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         defer { mirror.close() }
         let source = try await mirror.add(lab.plan(direction: .in))
         try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "del", "dev", lab.web.interface, "ingress"])
@@ -193,9 +203,9 @@ struct KernelMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         // A mirror never closed: what an agent killed with SIGKILL leaves.
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         _ = try await mirror.add(lab.plan())
-        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
+        let tunnel = try Self.tunnelName(of: mirror)
         var inventory = Tapster_Agent_V1_Inventory()
         var workload = Tapster_Agent_V1_WorkloadReport()
         workload.netns = lab.web.namespace
@@ -217,9 +227,9 @@ struct KernelMirrorTests {
     func theTunnelDeviceLetsNothingIn() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try Self.mirror(lab, vni: 4343)
+        let mirror = try await Self.mirror(lab, vni: 4343)
         defer { mirror.close() }
-        let tunnel = mirror.names.owner.tunnelName(for: mirror.tunnel)
+        let tunnel = try Self.tunnelName(of: mirror)
         let mac = try String(contentsOfFile: "/sys/class/net/\(tunnel)/address", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let received = try Self.deviceCounter(tunnel, "rx_packets")
 
@@ -255,7 +265,7 @@ struct KernelMirrorTests {
     func theVethEndsInADropFilter() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try Self.mirror(lab)
+        let mirror = try await Self.mirror(lab)
         defer { mirror.close() }
         _ = try await mirror.add(lab.plan())
         let veth = mirror.names.veth(for: lab.web.namespace)
@@ -319,12 +329,10 @@ struct KernelMirrorTests {
     func bandwidthCapNeedsThePoliceAction() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let policeProbe = try ProcessRunner.run(["sh", "-c", "ip link add tpprobe0 type veth peer name tpprobe1 && tc qdisc add dev tpprobe0 clsact "
-            + "&& tc filter add dev tpprobe0 ingress bpf bytecode '1,6 0 0 4294967295' action police rate 1mbit burst 64k conform-exceed continue/pipe; "
-            + "status=$?; ip link del tpprobe0; exit $status"], allowFailure: true)
-        let mirror = try Self.mirror(lab, cap: 64_000)
+        let police = try PoliceAction.available()
+        let mirror = try await Self.mirror(lab, cap: 64_000)
         defer { mirror.close() }
-        guard policeProbe.status == 0 else {
+        guard police else {
             // This machine's kernel: no act_police.
             do {
                 _ = try await mirror.add(lab.plan())

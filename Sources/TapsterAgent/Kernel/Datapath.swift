@@ -16,8 +16,8 @@ public enum DatapathPreference: String, Sendable, CaseIterable {
 
 /// Which path carries a tap's packets on this host, and why not the kernel's when it is not.
 enum Datapath: Equatable, Sendable {
-    /// Mirrored in the kernel to this tunnel (``KernelMirror``).
-    case kernel(KernelMirror.Tunnel)
+    /// Mirrored in the kernel to this output (``KernelMirror``).
+    case kernel(KernelMirror.Output)
     /// Captured by libpcap and sent by the agent; `reason` says why not in the kernel.
     case userspace(reason: String)
 
@@ -41,19 +41,23 @@ enum Datapath: Equatable, Sendable {
     /// taken off the frame (into the packet's metadata) before the hook runs, and the rest sit behind one.
     static let userspaceOnlyFilterWords: Set<String> = ["vlan", "mpls", "pppoes", "geneve"]
 
-    /// The path for `assignment`: the kernel's for a VXLAN destination with whole packets and a filter the
-    /// hook can run, unless the agent was told otherwise.
+    /// The path for `assignment`: the kernel's for a VXLAN destination or a port on this host, with whole packets
+    /// and a filter the hook can run, unless the agent was told otherwise. Whether a port's veth peer is in the
+    /// host's namespace is known only once the mirror looks (``KernelMirror/Output/acquire(owner:on:)``).
     static func choose(for assignment: DesiredTap, preference: DatapathPreference) -> Datapath {
         guard preference == .kernel else { return .userspace(reason: "the agent runs with --datapath userspace") }
-        let tunnel: KernelMirror.Tunnel
+        let output: KernelMirror.Output
         switch assignment.destination {
         case .vxlan(let address, let vni, let port):
             guard let remote = IPv4Address(address) else { return .userspace(reason: "\(address) is not an IPv4 address") }
-            tunnel = KernelMirror.Tunnel(remote: remote, vni: vni, port: port)
+            output = .vxlan(KernelMirror.Tunnel(remote: remote, vni: vni, port: port))
         case .erspanII, .erspanIII, .gre:
             return .userspace(reason: "GRE and ERSPAN are encapsulated by the agent (in-kernel mirroring covers VXLAN)")
-        case .port:
-            return .userspace(reason: "monitor ports are delivered by the agent, through the veth's other end")
+        case .port(let delivery):
+            guard delivery.tunnel == nil else {
+                return .userspace(reason: "a port on another host is reached through the agent's GRE tunnel to that host's agent")
+            }
+            output = .port(KernelMirror.Port(namespace: NetworkNamespace(netns: delivery.netns), interface: delivery.interface))
         case .serverStream:
             return .userspace(reason: "streams are written by the agent")
         case .flows:
@@ -71,7 +75,7 @@ enum Datapath: Equatable, Sendable {
         if assignment.capturePlans.contains(where: { $0.source.namespace == .host }) {
             return .userspace(reason: hostInterfacesReason)
         }
-        return .kernel(tunnel)
+        return .kernel(output)
     }
 
     /// Why taps with a source in the host's namespace stay in userspace.

@@ -5,13 +5,14 @@ import PacketKit
 import Synchronization
 
 /// A tap's in-kernel mirror on this host: the packets its program matches are copied inside the kernel and
-/// sent to the tool through a kernel tunnel device — never to userspace.
+/// sent to the tool through a kernel tunnel device, or transmitted into a port on this host — never to userspace.
 ///
 /// What it adds, all named and marked for the tap (``KernelMirrorNames``):
-/// - in the host's namespace, the VXLAN device (`tpv…`) sending to the tool, routed like the agent's own
-///   packets — one per tool, shared by the taps sending there (``KernelTunnelDevices``);
+/// - for a VXLAN output, in the host's namespace, the VXLAN device (`tpv…`) sending to the tool, routed like the
+///   agent's own packets — one per tool, shared by the taps sending there (``KernelTunnelDevices``); a port
+///   output adds nothing there: its copies are transmitted on the port's veth peer (``Output/port(_:)``);
 /// - per namespace of its sources, a veth pair: `tpa…` in the workload's namespace, `tpb…` in the host's,
-///   whose ingress hook redirects everything to the VXLAN device, through the tap's `police` action when it
+///   whose ingress hook redirects everything to the output, through the tap's `police` action when it
 ///   has a bandwidth cap (one action for all its namespaces: one budget per tap per host; copies over it are
 ///   dropped). Crossing the veth between namespaces drops the copy's route, so the tunnel never lowers the
 ///   workload's own path MTU. A process in the workload's namespace with `CAP_NET_RAW` can send frames into
@@ -24,14 +25,9 @@ import Synchronization
 /// ``close()``, and by ``KernelMirrorSweep`` at agent start for what a killed agent left.
 ///
 /// Sources in the host's namespace are refused: the tunnel's own packets leave through the host's interfaces,
-/// and a copy of them would be mirrored again.
+/// and a copy of them would be mirrored again. So is the port the mirror delivers into: its copies would be
+/// mirrored again, without end.
 final class KernelMirror: Sendable {
-    /// Where the tap's copies go.
-    struct Tunnel: Hashable, Sendable {
-        var remote: IPv4Address
-        var vni: UInt32
-        var port: UInt16
-    }
 
     /// One namespace's veth pair.
     private struct Leg {
@@ -50,25 +46,26 @@ final class KernelMirror: Sendable {
 
     let names: KernelMirrorNames
     let deadline: Date
-    let tunnel: Tunnel
+    let output: Output
     private let host: NetlinkRoute
-    private let tunnelIndex: Int32
+    private let outputIndex: Int32
     private let bandwidthCap: UInt64?
     private let state = Mutex(State())
 
     /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
-    /// thread of the cooperative pool is) and starts the deadline's clock.
+    /// thread of the cooperative pool is), or finds the port's veth peer there, and starts the deadline's clock.
     /// - Parameter bandwidthCap: bits per second, or nil.
-    /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/needsUserspace`` when the kernel has no VXLAN.
-    init(owner: KernelMirrorOwner, tapID: String, tunnel: Tunnel, deadline: Date, bandwidthCap: UInt64?) throws(KernelMirrorError) {
+    /// - Throws: ``KernelMirrorError``; ``KernelMirrorError/needsUserspace`` when the kernel has no VXLAN, or the
+    ///   port is not a veth whose other end is in the host's namespace.
+    init(owner: KernelMirrorOwner, tapID: String, output: Output, deadline: Date, bandwidthCap: UInt64?) async throws(KernelMirrorError) {
         let names = KernelMirrorNames(owner: owner, tapID: tapID)
         let host = try NetlinkRoute(subject: "host")
-        let index = try KernelTunnelDevices.shared.acquire(tunnel, owner: owner, on: host)
+        let index = try await output.acquire(owner: owner, on: host)
         self.names = names
-        self.tunnel = tunnel
+        self.output = output
         self.deadline = deadline
         self.host = host
-        self.tunnelIndex = index
+        self.outputIndex = index
         self.bandwidthCap = bandwidthCap
         // The task holds the mirror until its deadline or its close, whichever comes first: a mirror dropped
         // without close() is still removed at its deadline. The deadline is the wall clock's, which may be
@@ -89,6 +86,10 @@ final class KernelMirror: Sendable {
         if plan.source.namespace == .host {
             throw KernelMirrorError(.hostNamespace, subject: "\(plan.source)", detail: Datapath.hostInterfacesReason)
         }
+        if case .port(let port) = output, port.namespace == plan.source.namespace, port.interface == plan.source.interface {
+            throw KernelMirrorError(.portIsSource, subject: "\(plan.source)",
+                                    detail: "the tap delivers into this interface: its copies would be mirrored again, without end")
+        }
         let program: BPFProgram
         do {
             program = try BPFProgram.compile(plan.bpf, linkType: .ethernet)
@@ -107,7 +108,7 @@ final class KernelMirror: Sendable {
         return source
     }
 
-    /// Packets the tap's bandwidth cap kept from the tunnel, and those the host's side could not send.
+    /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
     var counters: CaptureCounters {
         let legs = state.withLock { Array($0.legs.values) }
         var counters = CaptureCounters()
@@ -117,8 +118,11 @@ final class KernelMirror: Sendable {
             if position == 0 { counters.capDrops = stats.police_exceeded }
             counters.sendDrops &+= stats.mirred_failures
         }
-        // The device is the tool's, shared by the taps sending there: its failures count for each of them.
-        counters.sendDrops &+= KernelTunnelDevices.shared.transmitFailures(tunnel, owner: names.owner, on: host)
+        // The device is the tool's, shared by the taps sending there: its failures count for each of them. (A
+        // port's peer also carries the workload's own traffic: its failures are not the tap's.)
+        if let tunnel = output.tunnel {
+            counters.sendDrops &+= KernelTunnelDevices.shared.transmitFailures(tunnel, owner: names.owner, on: host)
+        }
         return counters
     }
 
@@ -135,7 +139,7 @@ final class KernelMirror: Sendable {
         for source in sources { source.remove(as: .stopped(reason)) }
         // Deleting the host's end of a veth deletes the workload's end too.
         for leg in legs { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
-        KernelTunnelDevices.shared.release(tunnel, owner: names.owner, on: host)
+        output.release(owner: names.owner, on: host)
     }
 
     /// The veth pair of `namespace`, made on first use.
@@ -195,7 +199,7 @@ final class KernelMirror: Sendable {
         }
     }
 
-    /// On the host's end of a veth: everything arriving goes to the tunnel, through the tap's police action.
+    /// On the host's end of a veth: everything arriving is transmitted on the output, through the tap's police action.
     private func redirect(from hostEnd: Int32, subject: String) throws(KernelMirrorError) -> UInt16 {
         guard ctc_clsact_add(host.descriptor, hostEnd) >= 0 else { throw KernelMirrorError(.qdisc, subject: subject, code: errno) }
         let everything = [BPFInstruction(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: UInt32(BPFProgram.defaultSnaplen))]
@@ -205,7 +209,7 @@ final class KernelMirror: Sendable {
         let status = everything.map(\.socketFilter).withUnsafeBufferPointer { program in
             cookie.withUnsafeBufferPointer { cookie in
                 var actions = ctc_mirror_actions()
-                actions.target_ifindex = tunnelIndex
+                actions.target_ifindex = outputIndex
                 actions.mirror = 0
                 if let bandwidthCap {
                     actions.police_rate = max(bandwidthCap / 8, 1)

@@ -15,6 +15,8 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
         case program = "compiling the filter"
         case namespace = "entering the namespace"
         case hostNamespace = "mirroring in the host's namespace"
+        case port = "delivering into the port"
+        case portIsSource = "mirroring the port it delivers into"
     }
 
     let step: Step
@@ -34,10 +36,11 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
 
     /// Whether the failure says the kernel cannot mirror this tap here — it lacks a piece (a device kind, a
     /// classifier or an action not built in), the interface is not Ethernet, or the program is longer than the
-    /// kernel takes: the tap then takes the userspace path instead of failing.
+    /// kernel takes, or the port it delivers into has no other end in the host's namespace: the tap then takes
+    /// the userspace path instead of failing.
     var needsUserspace: Bool {
         [EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT].contains(code) || (step == .tunnel && code == EINVAL)
-            || ((step == .filter || step == .qdisc) && code == ENOENT) || step == .linkType || step == .hostNamespace
+            || ((step == .filter || step == .qdisc) && code == ENOENT) || step == .linkType || step == .hostNamespace || step == .port
             || (step == .program && code == E2BIG) || (step == .filter && code == EMSGSIZE)
     }
 

@@ -27,17 +27,39 @@ import Glibc
 /// ids are local, so the agent asks the port's namespace which id it gives each namespace it can open — its
 /// own first (where container runtimes keep the host ends), then the named ones under `/var/run/netns`, then
 /// every process's — and keeps the one with the peer's id. The peer found there must be a veth whose own peer
-/// is the port, in the port's namespace: nothing else is ever written to.
+/// is the port, in the port's namespace: nothing else is ever written to. The kernel datapath's redirect into a
+/// port (``KernelMirror/Output/port(_:)``) transmits on the end this same rule finds.
 enum VethPeer {
     /// Opens, on a thread that enters `namespace` and then the peer's namespace, an injection socket on the
     /// other end of the veth `interface` of `namespace`; `subject` names the port in errors.
     static func openInjectionSocket(namespace: NetworkNamespace, interface: String, subject: String)
         async throws(PortDeliveryError) -> PacketInjectionSocket {
-        do {
-            // `run`'s thread is dedicated and ends with the closure, so it may enter the peer's namespace too.
-            return try await namespace.run { () throws(PortDeliveryError) in
-                try openOnCurrentThread(interface: interface, subject: subject)
+        try await onPeerThread(namespace: namespace, subject: subject) { () throws(PortDeliveryError) in
+            try PacketInjectionSocket.open(interfaceIndex: try enterPeer(of: interface, subject: subject), subject: subject)
+        }
+    }
+
+    /// The index of the other end of the veth `interface` of `namespace` in the agent's own namespace (where
+    /// container runtimes keep the host ends), for the kernel's redirect (``KernelMirror/Output/port(_:)``): a
+    /// tc action's target device must be in the action's namespace, so a peer anywhere else is refused.
+    static func indexInAgentNamespace(namespace: NetworkNamespace, interface: String, subject: String) async throws(PortDeliveryError) -> Int32 {
+        try await onPeerThread(namespace: namespace, subject: subject) { () throws(PortDeliveryError) -> Int32 in
+            let peer = try enterPeer(of: interface, subject: subject)
+            // /proc/self names the main thread, which stays in the agent's namespace.
+            let peerNamespace = NamespaceIdentity(path: "/proc/thread-self/ns/net")
+            guard let peerNamespace, peerNamespace == NamespaceIdentity(path: "/proc/self/ns/net") else {
+                throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer is not in the agent's namespace, "
+                    + "and the kernel's redirect reaches only devices of its own namespace")
             }
+            return peer
+        }
+    }
+
+    /// Runs `body` on a thread that enters `namespace` (dedicated to `body`: it may enter another namespace).
+    private static func onPeerThread<T: Sendable>(namespace: NetworkNamespace, subject: String,
+                                                  _ body: @escaping @Sendable () throws(PortDeliveryError) -> T) async throws(PortDeliveryError) -> T {
+        do {
+            return try await namespace.run(body)
         } catch let error as PortDeliveryError {
             throw error
         } catch let error as NamespaceError {
@@ -47,9 +69,10 @@ enum VethPeer {
         }
     }
 
-    /// The steps of ``openInjectionSocket(namespace:interface:subject:)`` on a thread already in the port's
-    /// namespace; leaves the thread in the peer's namespace.
-    private static func openOnCurrentThread(interface: String, subject: String) throws(PortDeliveryError) -> PacketInjectionSocket {
+    /// The one rule of what the other end of a port is, on a thread already in the port's namespace: the port
+    /// `interface` must be a veth, and its peer a veth whose own peer is the port, in the port's namespace.
+    /// Leaves the thread in the peer's namespace; returns the peer's index there.
+    private static func enterPeer(of interface: String, subject: String) throws(PortDeliveryError) -> Int32 {
         var port = cnetns_link()
         guard cnetns_link(interface, 0, &port) == 0 else { throw PortDeliveryError(stage: .interface, subject: subject, code: errno) }
         let portKind = kind(of: port)
@@ -74,7 +97,7 @@ enum VethPeer {
                   peer.link_nsid >= 0, cnetns_nsid_of(portNamespace) == peer.link_nsid else {
                 throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer changed while it was looked up")
             }
-            return try PacketInjectionSocket.open(interfaceIndex: peer.ifindex, subject: subject)
+            return peer.ifindex
         }
         // Both ends in the port's namespace.
         var peer = cnetns_link()
@@ -82,7 +105,7 @@ enum VethPeer {
               peer.link_nsid < 0 else {
             throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer changed while it was looked up")
         }
-        return try PacketInjectionSocket.open(interfaceIndex: peer.ifindex, subject: subject)
+        return peer.ifindex
     }
 
     /// An open descriptor of the namespace the calling thread's namespace knows as `id`, or nil.

@@ -24,7 +24,7 @@ actor Reconciler {
         var retired: [any SourceCapture] = []
         /// The path the tap's packets take on this host.
         var datapath: Datapath
-        /// For taps mirrored in the kernel: the tap's tunnel and veths.
+        /// For taps mirrored in the kernel: the tap's output and veths.
         var kernel: KernelMirror?
         /// Why each source of the assignment that did not start could not.
         var failures: [CapturePlan: String] = [:]
@@ -162,9 +162,9 @@ actor Reconciler {
 
     private func start(_ assignment: DesiredTap) async {
         var tap = RunningTap(assignment: assignment, datapath: Datapath.choose(for: assignment, preference: datapathPreference))
-        if case .kernel(let tunnel) = tap.datapath, assignment.deadline > Date() {
+        if case .kernel(let output) = tap.datapath, assignment.deadline > Date() {
             do {
-                tap.kernel = try KernelMirror(owner: KernelMirrorOwner(agent: hostName), tapID: assignment.tapID, tunnel: tunnel,
+                tap.kernel = try await KernelMirror(owner: KernelMirrorOwner(agent: hostName), tapID: assignment.tapID, output: output,
                                               deadline: assignment.deadline,
                                               bandwidthCap: assignment.bandwidthCapBitsPerSecond)
             } catch {

@@ -54,15 +54,30 @@ final class MirrorLab: @unchecked Sendable {
     /// Starts tshark on web's interface (every packet) and on the tool's (what is addressed to it), both
     /// capturing when this returns.
     func watch() async throws -> (reference: LiveTshark, tool: LiveTshark) {
-        async let reference = LiveTshark(name: "reference", namespace: web.namespace, interface: web.interface,
-                                         fields: Self.packetFields + ["frame.len", "frame.time_epoch"],
-                                         topology: topology, directory: directory)
+        async let reference = referenceCapture()
         async let tool = LiveTshark(name: "tool", namespace: topology.tool.namespace, interface: topology.tool.interface,
                                     captureFilter: "dst host \(topology.tool.address)", fields: Self.packetFields + Self.tunnelFields,
                                     topology: topology, directory: directory)
         let watchers = try await (reference, tool)
         captures += [watchers.0, watchers.1]
         return watchers
+    }
+
+    /// Starts tshark on web's interface (the reference) and on `port`'s interface in its namespace (its TCP
+    /// packets: what was delivered into it), both capturing when this returns.
+    func watch(port: NetnsTopology.Host) async throws -> (reference: LiveTshark, port: LiveTshark) {
+        async let reference = referenceCapture()
+        async let delivered = LiveTshark(name: "port", namespace: port.namespace, interface: port.interface, captureFilter: "tcp",
+                                         fields: Self.packetFields, topology: topology, directory: directory)
+        let watchers = try await (reference, delivered)
+        captures += [watchers.0, watchers.1]
+        return watchers
+    }
+
+    /// tshark on web's interface: every packet that crossed it.
+    private func referenceCapture() async throws -> LiveTshark {
+        try await LiveTshark(name: "reference", namespace: web.namespace, interface: web.interface,
+                             fields: Self.packetFields + ["frame.len", "frame.time_epoch"], topology: topology, directory: directory)
     }
 
     /// A plan for web's `eth0`, ending in a minute unless `deadline` says otherwise.
