@@ -88,6 +88,33 @@ struct CaptureGrantChoiceTests {
 
 @Suite("CaptureRequest and CaptureNarrowing")
 struct CaptureNarrowingTests {
+    static func lookingBack(_ seconds: Int64, entitledSince: Date?) -> CaptureNarrowing {
+        var narrowing = CaptureNarrowing(mode: .stream)
+        narrowing.before = TapDuration(seconds: seconds)
+        narrowing.entitledSince = entitledSince
+        return narrowing
+    }
+
+    @Test("a look-back starts `before` the capture's start when its owner was entitled before that")
+    func aLookBackStartsBeforeTheStart() {
+        let started = Fixture.t0.addingTimeInterval(100)
+        #expect(Self.lookingBack(20, entitledSince: nil).lookBackStart(startedAt: started) == Fixture.t0.addingTimeInterval(80))
+        #expect(Self.lookingBack(20, entitledSince: Fixture.t0).lookBackStart(startedAt: started) == Fixture.t0.addingTimeInterval(80))
+    }
+
+    @Test("a look-back never starts before its owner was entitled, nor after the capture's start")
+    func aLookBackIsBoundedByTheEntitlement() {
+        let started = Fixture.t0.addingTimeInterval(100)
+        #expect(Self.lookingBack(20, entitledSince: Fixture.t0.addingTimeInterval(95)).lookBackStart(startedAt: started)
+            == Fixture.t0.addingTimeInterval(95))
+        #expect(Self.lookingBack(20, entitledSince: Fixture.t0.addingTimeInterval(130)).lookBackStart(startedAt: started) == started)
+    }
+
+    @Test("a capture without --before has no look-back")
+    func noLookBackWithoutBefore() {
+        #expect(CaptureNarrowing(mode: .stream).lookBackStart(startedAt: Fixture.t0) == nil)
+    }
+
     @Test("a request becomes the narrowing its tap carries; blank parts are dropped")
     func narrowing() throws {
         let request = CaptureRequest(selector: Fixture.selector("app=web"), interface: "eth0", snaplen: 256, bpf: "  tcp port 443 ",

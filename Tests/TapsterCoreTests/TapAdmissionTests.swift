@@ -255,4 +255,35 @@ struct TapAdmissionTests {
                            grants: [Self.tenantGrant("payments", max: "1h", approval: .none), Self.tenantGrant("sandbox", max: "1d", approval: .none)])
         }
     }
+
+    // MARK: Since when
+
+    static func grant(user: String, max: String, changedAt: Date) -> Grant {
+        Grant(createdAt: Fixture.t0, updatedAt: changedAt,
+              spec: GrantSpec(user: user, filter: "web-db", target: "ids", maxDuration: Fixture.duration(max)))
+    }
+
+    @Test("an owner is entitled since the earliest last change among the grants that admit the tap")
+    func entitledSinceTheOldestAdmittingGrant() throws {
+        let admitted = try Self.admit(duration: "1h", grants: [
+            Self.grant(user: "alice", max: "1h", changedAt: Fixture.t0.addingTimeInterval(60)),
+            Self.grant(user: "alice", max: "1d", changedAt: Fixture.t0.addingTimeInterval(30)),
+            // Too short for the tap: it admits nothing, so it entitles nothing.
+            Self.grant(user: "alice", max: "10m", changedAt: Fixture.t0.addingTimeInterval(10)),
+        ])
+        #expect(admitted.entitledSince == Fixture.t0.addingTimeInterval(30))
+    }
+
+    @Test("an owner is entitled no earlier than the filter's last change: a widened filter entitles from then on")
+    func entitledNoEarlierThanTheFiltersChange() throws {
+        var filter = Self.webDB
+        filter.updatedAt = Fixture.t0.addingTimeInterval(90)
+        let admitted = try Self.admit(filter: filter, grants: [Self.grant(user: "alice", max: "1h", changedAt: Fixture.t0.addingTimeInterval(30))])
+        #expect(admitted.entitledSince == Fixture.t0.addingTimeInterval(90))
+    }
+
+    @Test("an admin's tap is not bounded in time: admins may see every packet")
+    func anAdminIsEntitledWithoutBound() throws {
+        #expect(try Self.admit(Fixture.admin, grants: []).entitledSince == nil)
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a capture's packets go: streamed live to the requester, or written to object storage.
 public enum CaptureMode: String, Codable, Sendable, CaseIterable {
     /// Streamed live through the API (`GET /captures/{id}/stream`); a `stream` target.
@@ -39,6 +41,9 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     /// Only these of the selected workloads, as `host/workload`: what a trigger's alert pointed at. Set by
     /// the server's trigger service, never taken from a request.
     public var workloads: [String]?
+    /// Since when the capture's owner may see what it takes (``TapAdmission/Admitted/entitledSince``): the earliest a
+    /// look-back reaches. Set by the server at admission, never taken from a request; nil: no bound (an admin's).
+    public var entitledSince: Date?
 
     public init(mode: CaptureMode, selector: LabelSelector? = nil, interface: String? = nil, snaplen: Int? = nil,
                 bpf: String? = nil, packetLimit: UInt64? = nil, byteLimit: UInt64? = nil) {
@@ -58,6 +63,15 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
         if let workloads, !workloads.contains("\(workload.host)/\(workload.name)") { return false }
         guard let interface else { return true }
         return workload.interfaces.contains { $0.name == interface }
+    }
+
+    /// Where the look-back of a capture that started at `startedAt` begins: `before` earlier, but never before
+    /// ``entitledSince``; nil without a look-back. The one rule the agents' plans and the capture's warning use.
+    public func lookBackStart(startedAt: Date) -> Date? {
+        guard let before else { return nil }
+        let wanted = startedAt.addingTimeInterval(-TimeInterval(before.seconds))
+        guard let entitledSince, entitledSince > wanted else { return wanted }
+        return min(entitledSince, startedAt)
     }
 
     /// Whether the capture takes packets of the interface named `name`.

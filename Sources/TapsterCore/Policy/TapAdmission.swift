@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decides whether an owner may open a tap with a filter and target for a duration.
 ///
 /// Pure: the caller gathers the grants, the owner's live tap count and quota.
@@ -10,6 +12,11 @@ public enum TapAdmission {
         /// Whether the tap waits for an admin's approval: only when every grant that admits it in its tenant for this
         /// duration requires approval (an admin's own tap never does: admins set the approval policy themselves).
         public var approval: ApprovalRequirement = .none
+        /// Since when the owner may see what the tap takes: the later of the filter's last change and the earliest
+        /// last change among the grants that admit the tap (nil for admins, entitled to every packet). A capture's
+        /// look-back never reaches before it (``CaptureNarrowing/lookBackStart(startedAt:)``): a recorder's ring
+        /// holds packets from before a grant was made, or a filter widened, that the grant never entitled anyone to.
+        public var entitledSince: Date?
     }
 
     /// - Parameters:
@@ -68,7 +75,9 @@ public enum TapAdmission {
         }
         let covering = deciding.filter { duration <= $0.maxDuration }
         let needsApproval = tenants.isEmpty ? covering.contains(where: requires) : covering.allSatisfy(requires)
-        return Admitted(tenant: tenant, maxDuration: longest, approval: needsApproval ? .required : .none)
+        let grantedSince = covering.map(\.updatedAt).min() ?? filter.updatedAt
+        return Admitted(tenant: tenant, maxDuration: longest, approval: needsApproval ? .required : .none,
+                        entitledSince: max(grantedSince, filter.updatedAt))
     }
 
     private static func requireWithin(_ longest: TapDuration, _ duration: TapDuration, filter: Filter, target: Target) throws(TapsterError) {

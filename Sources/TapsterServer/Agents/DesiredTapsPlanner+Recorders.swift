@@ -41,12 +41,12 @@ extension DesiredTapsPlanner {
         }
     }
 
-    /// Where a capture's look-back starts (ns since the epoch): its start less its `before` — its creation, or
-    /// the approval of a capture that waited for one; nil without one.
+    /// Where a capture's look-back starts (ns since the epoch): its start — its creation, or the approval of a
+    /// capture that waited for one — less its `before`, never before its owner was entitled
+    /// (``CaptureNarrowing/lookBackStart(startedAt:)``); nil without one.
     static func lookBackSince(of tap: Tap) -> UInt64? {
-        guard let before = tap.capture?.before else { return nil }
         let started = tap.approval?.state == .approved ? tap.approval?.decidedAt ?? tap.createdAt : tap.createdAt
-        let start = started.timeIntervalSince1970 - TimeInterval(before.seconds)
+        guard let start = tap.capture?.lookBackStart(startedAt: started)?.timeIntervalSince1970 else { return nil }
         return start > 0 ? UInt64((start * 1_000_000_000).rounded()) : 1
     }
 }

@@ -81,6 +81,7 @@ extension CaptureService {
             try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant, details: audited)
         }
         let tap = opened.tap
+        warnings += Self.lookBackWarnings(of: tap)
         if tap.state == .pending {
             // Nothing starts: the broker starts it when its tap is approved (the change feed), on this replica.
             await broker.awaitApproval(tap.id)
@@ -94,6 +95,18 @@ extension CaptureService {
         let counted = try await beginSession(of: tap, filter: filter, target: target)
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
         return CaptureView(capture: capture, warnings: warnings + counted.warnings)
+    }
+
+    /// Says so when a capture's look-back is shorter than asked because its owner's entitlement is younger
+    /// (``CaptureNarrowing/lookBackStart(startedAt:)``): a capture never silently holds less than its flags said.
+    static func lookBackWarnings(of tap: Tap) -> [String] {
+        guard let narrowing = tap.capture, let before = narrowing.before,
+              let start = narrowing.lookBackStart(startedAt: tap.createdAt) else { return [] }
+        let reached = tap.createdAt.timeIntervalSince(start)
+        guard reached < TimeInterval(before.seconds) else { return [] }
+        return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
+                + "\(before): that is when the grant or filter \"\(tap.filter)\" you capture through took its current form, and packets "
+                + "from before it are not yours to see"]
     }
 
     /// Starts the broker's session of capture `tap` (active: its agents have it, or are being sent it), and counts

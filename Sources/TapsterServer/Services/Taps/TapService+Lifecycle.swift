@@ -69,9 +69,11 @@ extension TapService {
                                        + "an admin's approval, and a streamed capture does not wait for one; store the capture instead "
                                        + "(tapster capture --store, with a store target): it waits for the approval and starts when an admin gives it")
                 }
+                var narrowing = capture
+                if narrowing?.before != nil { narrowing?.entitledSince = admitted.entitledSince }
                 var tap = Tap(tenant: admitted.tenant, owner: p.name, ownerID: p.userID, filter: filter.name, target: target.name, description: description,
                               state: .active, duration: duration, createdAt: now, reactivatedFrom: earlier?.id, matchedWorkloads: 0,
-                              capture: capture)
+                              capture: narrowing)
                 if admitted.approval == .required { tap = awaitingApproval(tap) }
                 try await session.insertTap(tap)
                 var details = ["filter": filter.name, "target": target.name, "duration": duration.description,
