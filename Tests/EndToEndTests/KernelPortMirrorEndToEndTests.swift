@@ -18,13 +18,9 @@ struct KernelPortMirrorEndToEndTests {
             // mona's other end goes to the agent's namespace, where container runtimes keep host ends; monb's stays
             // on the lab's bridge, in the bridge's namespace.
             _ = try lab.topology.movePortPeerToRoot(of: "mona")
-            let kernelPort = try await PortDeliveryEndToEndTests.portID(of: "mona", lab: lab)
-            let userspacePort = try await PortDeliveryEndToEndTests.portID(of: "monb", lab: lab)
             try await lab.admin(["filter", "create", "web", "--selector", "app=web", "--bpf", "udp port \(UDPTraffic.port)"])
-            try await lab.admin(["target", "create", "into-a", "--kind", "port", "--port-id", kernelPort])
-            try await lab.admin(["target", "create", "into-b", "--kind", "port", "--port-id", userspacePort])
-            try await lab.grant(filter: "web", target: "into-a")
-            try await lab.grant(filter: "web", target: "into-b")
+            try await PortDeliveryEndToEndTests.deliver("web", into: "mona", as: "into-a", lab: lab)
+            try await PortDeliveryEndToEndTests.deliver("web", into: "monb", as: "into-b", lab: lab)
             try await PortDeliveryEndToEndTests.introduce(web, db, lab: lab)
             let inKernel = try await lab.createTap(filter: "web", target: "into-a")
             let inUserspace = try await lab.createTap(filter: "web", target: "into-b")

@@ -46,15 +46,11 @@ struct PortDeliveryEndToEndTests {
     @Test func twoTapsDeliveringIntoEachOthersMonitorsDoNotLoop() async throws {
         try await DataPlaneLab.with(roles: ["web", "db", "mona", "monb"]) { lab in
             let (web, db) = (lab.topology["web"], lab.topology["db"])
-            let portA = try await Self.portID(of: "mona", lab: lab)
-            let portB = try await Self.portID(of: "monb", lab: lab)
             // Each tap's filter selects the other's monitor as well as one end of the conversation.
             try await lab.admin(["filter", "create", "web-and-b", "--selector", "app in (web, monb)", "--bpf", "udp port \(UDPTraffic.port)"])
             try await lab.admin(["filter", "create", "db-and-a", "--selector", "app in (db, mona)", "--bpf", "udp port \(UDPTraffic.port)"])
-            try await lab.admin(["target", "create", "into-a", "--kind", "port", "--port-id", portA])
-            try await lab.admin(["target", "create", "into-b", "--kind", "port", "--port-id", portB])
-            try await lab.grant(filter: "web-and-b", target: "into-a")
-            try await lab.grant(filter: "db-and-a", target: "into-b")
+            try await Self.deliver("web-and-b", into: "mona", as: "into-a", lab: lab)
+            try await Self.deliver("db-and-a", into: "monb", as: "into-b", lab: lab)
             try await Self.introduce(web, db, lab: lab)
             let tapA = try await lab.createTap(filter: "web-and-b", target: "into-a")
             let tapB = try await lab.createTap(filter: "db-and-a", target: "into-b")
@@ -87,6 +83,12 @@ struct PortDeliveryEndToEndTests {
             defer { last = rows.count }
             return rows.count == last && rows.count >= count ? rows : nil
         }
+    }
+
+    /// A `port` target `target` into `role`'s eth0, granted to alice with `filter`.
+    static func deliver(_ filter: String, into role: String, as target: String, lab: DataPlaneLab) async throws {
+        try await lab.admin(["target", "create", target, "--kind", "port", "--port-id", try await portID(of: role, lab: lab)])
+        try await lab.grant(filter: filter, target: target)
     }
 
     /// The id of `role`'s eth0 (its Neutron port id).

@@ -329,22 +329,10 @@ struct KernelMirrorTests {
     func bandwidthCapNeedsThePoliceAction() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let police = try PoliceAction.available()
         let mirror = try await Self.mirror(lab, cap: 64_000)
         defer { mirror.close() }
-        guard police else {
-            // This machine's kernel: no act_police.
-            do {
-                _ = try await mirror.add(lab.plan())
-                Issue.record("a capped mirror was set up without a police action")
-            } catch {
-                #expect(error.needsUserspace, "\(error)")
-                #expect(error.step == .filter)
-            }
-            return
-        }
+        guard let source = try await PoliceAction.addCappedSource(to: mirror, lab) else { return }
         let (_, tool) = try await lab.watch()
-        let source = try await mirror.add(lab.plan())
         try await lab.send(chunks: 200, size: 1400, gap: 0)
         // Copies over 1 450 bytes reach the tool as two IP fragments: count reassembled packets.
         try await eventually("the tool to receive every copy within the cap") { () -> Bool? in

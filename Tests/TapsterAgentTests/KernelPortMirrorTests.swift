@@ -146,22 +146,10 @@ struct KernelPortMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (port, _) = try Self.port(lab)
-        let police = try PoliceAction.available()
         let mirror = try await KernelMirrorTests.mirror(lab, to: port, cap: 64_000)
         defer { mirror.close() }
-        guard police else {
-            // This machine's kernel: no act_police.
-            do {
-                _ = try await mirror.add(lab.plan())
-                Issue.record("a capped mirror was set up without a police action")
-            } catch {
-                #expect(error.needsUserspace, "\(error)")
-                #expect(error.step == .filter)
-            }
-            return
-        }
+        guard let source = try await PoliceAction.addCappedSource(to: mirror, lab) else { return }
         let (_, delivered) = try await lab.watch(port: lab.peer)
-        let source = try await mirror.add(lab.plan())
         try await lab.send(chunks: 200, size: 1400, gap: 0)
         try await eventually("the port to receive every copy within the cap") { () -> Bool? in
             let capped = mirror.counters.capDrops
