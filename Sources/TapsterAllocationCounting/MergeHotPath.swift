@@ -2,10 +2,12 @@ import PacketKit
 
 /// Server merge → pcapng writer, as the capture broker runs it for every agent batch: two agents' runs of
 /// Enhanced Packet Blocks (written as their stream sinks write them, 64 packets per batch, timestamps
-/// interleaved) walked with ``PcapngPacketRun``, pushed into a ``PcapngLiveMerger``, written in order into
-/// a ``PcapngWriter`` and drained, with each agent's watermark at the end of a run.
+/// interleaved) walked with ``PcapngPacketRun``, pushed into a ``PcapngLiveMerger`` whole (the pass-through
+/// path: each block kept as it came and written with its interface id replaced), written in order into a
+/// ``PcapngWriter`` and drained, with each agent's watermark at the end of a run. A run in which a block was
+/// re-encoded instead fails: it would not measure the path the broker takes.
 public final class MergeHotPath: HotPath {
-    public let name = "server merge → pcapng writer (2 agents, PcapngLiveMerger)"
+    public let name = "server merge → pcapng writer (2 agents, PcapngLiveMerger, blocks passed through)"
     private var agents: [PcapngWriter] = []
     private var merger = PcapngLiveMerger(reorderWindow: PcapngLiveMerger.maximumReorderWindow)
     private var sources: [PcapngLiveMerger.SourceID] = []
@@ -39,15 +41,21 @@ public final class MergeHotPath: HotPath {
     }
 
     public func run(packets: Int) throws(HotPathError) -> Int {
+        let kept = merger.rawBlocksKept
         // A Result, not a typed-throwing closure: Swift 6.3's IRGen crashes on one passed to `withUnsafeBytes`.
         let outcome: Result<Int, PcapngMergeError> = CapturedFrame.bytes.withUnsafeBytes { frame in
             do throws(PcapngMergeError) { return .success(try push(packets, frame: frame)) } catch { return .failure(error) }
         }
+        let written: Int
         do {
-            return try outcome.get()
+            written = try outcome.get()
         } catch {
             throw HotPathError(path: name, reason: "\(error)")
         }
+        guard merger.rawBlocksKept - kept == UInt64(packets) else {
+            throw HotPathError(path: name, reason: "\(merger.rawBlocksKept - kept) of \(packets) blocks passed through, the rest re-encoded")
+        }
+        return written
     }
 
     /// Pushes `packets` packets, 64 per agent batch in turn, writing what is ready after each pair of batches;
@@ -83,8 +91,7 @@ public final class MergeHotPath: HotPath {
         let outcome: Result<Void, PcapngPacketRunError<PcapngMergeError>> = agents[agent].bytes.withUnsafeBytes { run in
             Result { () throws(PcapngPacketRunError<PcapngMergeError>) in
                 try PcapngPacketRun.forEachPacket(in: run) { packet throws(PcapngMergeError) in
-                    try merger.pushPacket(source: source, interfaceID: packet.interfaceID, timestamp: packet.timestamp,
-                                          originalLength: Int(packet.originalLength), flags: packet.flags, data: packet.data)
+                    try merger.pushRawBlock(packet, source: source, interfaceID: packet.interfaceID)
                 }
             }
         }

@@ -122,3 +122,65 @@ struct PcapngPacketRunTests {
         }
     }
 }
+
+@Suite("pcapng packet runs: which blocks can be copied as they are")
+struct PcapngPacketRunPlainBlockTests {
+    /// Each block of `bytes`: whether it is plain, and whether ``PcapngPacketRun/Packet/block`` is all of it.
+    func plainness(_ bytes: [UInt8]) -> [Bool] {
+        var seen: [Bool] = []
+        let outcome = bytes.withUnsafeBytes { raw in
+            Result { () throws(PcapngPacketRunError<Never>) in
+                try PcapngPacketRun.forEachPacket(in: raw) { packet in
+                    #expect(packet.block.count == Int(packet.block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+                    #expect(packet.data.baseAddress == packet.block.baseAddress! + 28)
+                    seen.append(packet.blockIsPlain)
+                }
+            }
+        }
+        #expect((try? outcome.get()) != nil)
+        return seen
+    }
+
+    func block(_ packet: PcapngEnhancedPacket) throws -> [UInt8] {
+        var writer = PcapngWriter()
+        writer.writeSectionHeader()
+        try writer.writeInterfaceDescription(PcapngInterfaceDescription())
+        writer.removeAll()
+        try writer.writeEnhancedPacket(packet)
+        return writer.bytes
+    }
+
+    @Test("the writer's own blocks are plain, with or without epb_flags, at every padding")
+    func writersBlocksArePlain() throws {
+        for length in [0, 1, 2, 3, 4, 61] {
+            let data = ArraySlice([UInt8](repeating: 0xEE, count: length))
+            #expect(plainness(try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, originalLength: 9_000, data: data))) == [true])
+            #expect(plainness(try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data,
+                                                             flags: PcapngPacketFlags(direction: .egress)))) == [true])
+        }
+    }
+
+    @Test("a comment, a drop count, non-zero padding or an original length below the captured one make a block not plain")
+    func whatIsNotPlain() throws {
+        let data = ArraySlice([UInt8](repeating: 0xEE, count: 61))
+        #expect(plainness(try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data, comments: ["hi"]))) == [false])
+        #expect(plainness(try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data, dropCount: 1))) == [false])
+        var padded = try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data))
+        padded[28 + 62] = 1
+        #expect(plainness(padded) == [false])
+        var short = try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data))
+        short.storeLittleEndianForTest(UInt32(10), at: 24)
+        #expect(plainness(short) == [false])
+        var endless = try block(PcapngEnhancedPacket(interfaceID: 0, timestamp: 5, data: data, flags: PcapngPacketFlags(rawValue: 1)))
+        endless.removeSubrange(endless.count - 8..<endless.count - 4)  // epb_flags without opt_endofopt: valid, not the writer's bytes
+        endless.storeLittleEndianForTest(UInt32(endless.count), at: 4)
+        endless.storeLittleEndianForTest(UInt32(endless.count), at: endless.count - 4)
+        #expect(plainness(endless) == [false])
+    }
+}
+
+private extension Array where Element == UInt8 {
+    mutating func storeLittleEndianForTest(_ value: UInt32, at offset: Int) {
+        for index in 0..<4 { self[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(index))) }
+    }
+}

@@ -12,28 +12,8 @@ struct CaptureMergeWatermarkTests {
 
     /// A batch from `agent` describing its eth0 (index 0) and carrying packets at `timestamps`.
     static func batch(_ agent: String, packets timestamps: [UInt64], describe: Bool, watermark: UInt64 = 0) throws -> Tapster_Agent_V1_PacketBatch {
-        var batch = Tapster_Agent_V1_PacketBatch()
-        batch.captureID = "c"
-        if describe {
-            var interface = Tapster_Agent_V1_CaptureInterface()
-            interface.index = 0
-            interface.name = "\(agent)/web/eth0"
-            interface.linkType = 1
-            interface.snaplen = 262_144
-            batch.interfaces = [interface]
-        }
-        var writer = PcapngWriter(reservingCapacity: 4096)
-        writer.writeSectionHeader()
-        _ = try writer.writeInterfaceDescription(PcapngInterfaceDescription())
-        writer.removeAll()
-        for timestamp in timestamps {
-            try [UInt8](repeating: 0xAB, count: 60).withUnsafeBytes {
-                try writer.writeEnhancedPacket(interfaceID: 0, timestamp: timestamp, originalLength: 60, data: $0)
-            }
-        }
-        batch.blocks = Data(writer.bytes)
-        batch.watermarkNs = watermark
-        return batch
+        try AgentPacketBatch.make(agent, timestamps.map { PcapngEnhancedPacket(interfaceID: 0, timestamp: $0, data: ArraySlice(repeating: 0xAB, count: 60)) },
+                                  describe: describe, watermark: watermark)
     }
 
     /// The merged file so far, as a reader of the live stream has it.

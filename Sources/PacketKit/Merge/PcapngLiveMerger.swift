@@ -8,6 +8,7 @@
 /// let agent = merger.addSource()
 /// let eth0 = try merger.addInterface(.init(name: "node-3/web-7f9c/eth0"), source: agent)   // local id 0
 /// try merger.pushPacket(source: agent, interfaceID: 0, timestamp: ns, data: bytes)
+/// try merger.pushRawBlock(packet, source: agent, interfaceID: 0)   // an agent's EPB, from a PcapngPacketRun
 /// merger.advanceClock(to: nowNanoseconds)             // lets quiet periods flush
 /// try merger.writeReady(into: &writer)                // or: while let block = merger.nextReady() { … }
 /// merger.closeSource(agent)                           // or merger.finish() at the end
@@ -33,7 +34,9 @@
 /// Packet bytes are copied into a reused arena (``PacketArena``) and ordered by a binary heap of small
 /// fixed-size entries over a reused array; ``writeReady(into:)`` copies them straight from the arena into
 /// the writer's reused buffer. Once the arena and heap have grown to the window's working set, pushing
-/// and writing a packet allocate nothing. (``nextReady()`` hands out packets as slices of the arena — no
+/// and writing a packet allocate nothing. An agent's block pushed with ``pushRawBlock(_:source:interfaceID:)``
+/// is kept whole and written as it came, its interface id replaced: one `memcpy` and a 4-byte store, no
+/// header to encode. (``nextReady()`` hands out packets as slices of the arena — no
 /// copy — but then the arena is copied if a slice is still held when more is pushed.)
 public struct PcapngLiveMerger: Sendable {
     /// A source of packets, e.g. one agent's capture stream.
@@ -58,10 +61,13 @@ public struct PcapngLiveMerger: Sendable {
     public let sectionHeader: PcapngSectionHeader
     /// Packets that arrived older than a packet already released, and so were released out of order.
     public private(set) var latePackets: UInt64 = 0
+    /// Packets pushed with ``pushRawBlock(_:source:interfaceID:)`` whose block was kept whole, to be written as
+    /// it came (the others of that call were re-encoded).
+    public private(set) var rawBlocksKept: UInt64 = 0
     /// Packets and statistics held, waiting for their turn.
     public var bufferedCount: Int { heap.count }
-    /// Packet bytes held.
-    public var bufferedBytes: Int { arena.liveBytes }
+    /// Packet bytes held (a block kept whole counts only its packet's bytes, as if it were re-encoded).
+    public var bufferedBytes: Int { arena.liveBytes - rawFramingBytes }
 
     private struct Source: Sendable {
         var interfaceMap: [UInt32] = []
@@ -81,7 +87,9 @@ public struct PcapngLiveMerger: Sendable {
 
         /// `annotated`: a packet with comments, its flags and comments in ``PcapngLiveMerger/annotations``
         /// at `flags` (rare: a merge notes e.g. a source's absence on the packet that follows it).
-        enum Kind: UInt8, Sendable { case packet, packetWithFlags, annotated, statistics }
+        /// `rawBlock`: a whole EPB at `offset` (`length` its block length), written as it is but for its
+        /// interface id; `flags` holds its captured length (its flags are in the block).
+        enum Kind: UInt8, Sendable { case packet, packetWithFlags, annotated, rawBlock, statistics }
 
         static func < (a: Entry, b: Entry) -> Bool {
             a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
@@ -89,6 +97,12 @@ public struct PcapngLiveMerger: Sendable {
     }
 
     private var sources: [Source] = []
+    /// By output interface id: the longest packet whose block may be written as it came (the IDB's snaplen,
+    /// which the writer would cut to), or -1 when the interface's timestamps are not the nanoseconds without
+    /// offset that agents' blocks carry.
+    private var passThroughLimits: [Int] = []
+    /// The bytes of the held raw blocks that are not packet bytes (headers, padding, options, trailers).
+    private var rawFramingBytes = 0
     private var heap = MinHeap<Entry>(reservingCapacity: 1024)
     private var arena = PacketArena()
     private var statistics: [PcapngInterfaceStatistics?] = []
@@ -138,6 +152,8 @@ public struct PcapngLiveMerger: Sendable {
         interfaceCount += 1
         sources[source.rawValue].interfaceMap.append(id)
         pendingInterfaces.append(interface)
+        let nanoseconds = interface.timestampResolution == .nanoseconds && (interface.timestampOffsetSeconds ?? 0) == 0
+        passThroughLimits.append(!nanoseconds ? -1 : interface.snapLength == 0 ? .max : Int(interface.snapLength))
         return id
     }
 
@@ -160,6 +176,29 @@ public struct PcapngLiveMerger: Sendable {
                         originalLength: UInt32(truncatingIfNeeded: max(originalLength ?? data.count, data.count)),
                         interfaceID: outputID, flags: word, kind: kind))
         noteArrival(source, timestamp)
+    }
+
+    /// Buffers an Enhanced Packet Block of a run (an agent's, see ``PcapngPacketRun``) for `source`'s interface
+    /// `interfaceID` (local id), to be written as it came but for its interface id — no header re-encoded —
+    /// where that writes the very bytes ``pushPacket(source:interfaceID:timestamp:originalLength:flags:comments:data:)``
+    /// would with the packet's fields: the block is plain (``PcapngPacketRun/Packet/blockIsPlain``: no option
+    /// but `epb_flags`), its packet within the interface's snaplen, the interface's timestamps in nanoseconds.
+    /// Any other block is pushed as `pushPacket` with those fields, which re-encodes it and leaves its other
+    /// options (an agent's `opt_comment`, a drop count) out. Either way the file is the same.
+    public mutating func pushRawBlock(_ packet: PcapngPacketRun.Packet, source: SourceID, interfaceID: UInt32) throws(PcapngMergeError) {
+        let outputID = try outputInterface(source, interfaceID)
+        guard packet.blockIsPlain, packet.data.count <= passThroughLimits[Int(outputID)] else {
+            return try pushPacket(source: source, interfaceID: interfaceID, timestamp: packet.timestamp,
+                                  originalLength: Int(packet.originalLength), flags: packet.flags, data: packet.data)
+        }
+        if arena.needsCompaction { compactIfNeeded() }
+        let offset = arena.store(packet.block)
+        rawFramingBytes += packet.block.count - packet.data.count
+        rawBlocksKept &+= 1
+        sequence &+= 1
+        heap.push(Entry(timestamp: packet.timestamp, sequence: sequence, offset: offset, length: UInt32(packet.block.count),
+                        originalLength: packet.originalLength, interfaceID: outputID, flags: UInt32(packet.data.count), kind: .rawBlock))
+        noteArrival(source, packet.timestamp)
     }
 
     /// Buffers a statistics block of `source` (its `interfaceID` is the source's local id).
@@ -256,6 +295,10 @@ public struct PcapngLiveMerger: Sendable {
             let data = arena.bytes[entry.offset..<entry.offset + Int(entry.length)]
             arena.release(Int(entry.length))
             return .enhancedPacket(packet(entry, data: data))
+        case .rawBlock:
+            let packet = rawPacket(entry)
+            releaseRawBlock(entry)
+            return .enhancedPacket(packet)
         }
     }
 
@@ -286,6 +329,11 @@ public struct PcapngLiveMerger: Sendable {
                                                    data: data)
                 }
                 arena.release(Int(entry.length))
+            case .rawBlock:
+                try arena.withBytes(at: entry.offset, length: Int(entry.length)) { block throws(PcapngWriteError) in
+                    writer.appendRawBlock(block, replacingInterfaceIDAt: 8, with: entry.interfaceID)
+                }
+                releaseRawBlock(entry)
             }
             written += 1
         }
@@ -375,6 +423,22 @@ public struct PcapngLiveMerger: Sendable {
             return PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp, originalLength: entry.originalLength,
                                         data: data, flags: entry.kind == .packetWithFlags ? PcapngPacketFlags(rawValue: entry.flags) : nil)
         }
+    }
+
+    /// The packet of a popped raw block, read from the block (its flags, if any, right after the padding).
+    private func rawPacket(_ entry: Entry) -> PcapngEnhancedPacket {
+        let captured = Int(entry.flags)
+        let start = entry.offset + 28
+        let optionsStart = start + paddedTo32Bits(captured)
+        let flags = entry.offset + Int(entry.length) - 4 > optionsStart
+            ? PcapngPacketFlags(rawValue: arena.bytes.withUnsafeBytes { $0.loadLittleEndian(at: optionsStart + 4, as: UInt32.self) }) : nil
+        return PcapngEnhancedPacket(interfaceID: entry.interfaceID, timestamp: entry.timestamp, originalLength: entry.originalLength,
+                                    data: arena.bytes[start..<start + captured], flags: flags)
+    }
+
+    private mutating func releaseRawBlock(_ entry: Entry) {
+        rawFramingBytes -= Int(entry.length) - Int(entry.flags)
+        arena.release(Int(entry.length))
     }
 
     private mutating func storeAnnotation(_ annotation: Annotation) -> Int {

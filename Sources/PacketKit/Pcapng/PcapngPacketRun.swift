@@ -11,7 +11,7 @@
 ///
 /// Every length is checked before use (a damaged run is a ``PcapngError`` naming the offset, never a
 /// trap); blocks of other types are skipped; nothing is copied or allocated — each packet's bytes are
-/// lent for the duration of the call.
+/// lent for the duration of the call, and so is its whole block.
 public enum PcapngPacketRun {
     /// One packet of the run, its bytes borrowed from the run.
     public struct Packet {
@@ -25,6 +25,14 @@ public enum PcapngPacketRun {
         public var flags: PcapngPacketFlags?
         /// The captured bytes; valid only inside the callback.
         public var data: UnsafeRawBufferPointer
+        /// The whole Enhanced Packet Block, header to trailer; valid only inside the callback.
+        public var block: UnsafeRawBufferPointer
+        /// Whether ``block`` says exactly what the fields above say, in the bytes ``PcapngWriter`` would write
+        /// for them at nanosecond resolution: no option but a 4-byte `epb_flags` followed by `opt_endofopt`
+        /// (no comment, drop count or other option to carry or to drop), zero padding, an original length
+        /// not below the captured one. Only such a block can be copied into a file as it is (see
+        /// ``PcapngLiveMerger/pushRawBlock(_:source:interfaceID:)``) and still read as if it were re-encoded.
+        public var blockIsPlain: Bool
     }
 
     /// Calls `body` with every Enhanced Packet Block of `bytes`, in order.
@@ -64,13 +72,30 @@ public enum PcapngPacketRun {
             throw PcapngError(.malformedBlock(reason: "captured length \(captured) exceeds the block's \(end - 28) data bytes"),
                               offset: raw.streamOffset, blockType: raw.type)
         }
+        let optionsStart = 28 + paddedTo32Bits(captured)
         var flags: PcapngPacketFlags?
-        try view.forEachOption(in: min(28 + paddedTo32Bits(captured), end)..<end, blockOffset: raw.streamOffset,
+        try view.forEachOption(in: min(optionsStart, end)..<end, blockOffset: raw.streamOffset,
                                blockType: raw.type) { code, value throws(PcapngError) in
             if code == PcapngEnhancedPacket.OptionCode.flags, value.count == 4 { flags = PcapngPacketFlags(rawValue: view.u32(value.lowerBound)) }
         }
-        return Packet(interfaceID: view.u32(8), timestamp: view.timestamp(12), originalLength: max(view.u32(24), UInt32(captured)),
-                      flags: flags, data: UnsafeRawBufferPointer(rebasing: block[28..<28 + captured]))
+        let originalLength = view.u32(24)
+        return Packet(interfaceID: view.u32(8), timestamp: view.timestamp(12), originalLength: max(originalLength, UInt32(captured)),
+                      flags: flags, data: UnsafeRawBufferPointer(rebasing: block[28..<28 + captured]), block: block,
+                      blockIsPlain: originalLength >= UInt32(captured) && isPlain(view, captured: captured, optionsStart: optionsStart, end: end))
+    }
+
+    /// Whether the bytes after the packet's are what ``PcapngWriter/writeEnhancedPacket(interfaceID:timestamp:originalLength:flags:dropCount:data:)``
+    /// writes there: zero padding, then nothing or exactly `epb_flags` (4 bytes) and `opt_endofopt`.
+    @inline(__always)
+    private static func isPlain(_ view: PcapngByteView, captured: Int, optionsStart start: Int, end: Int) -> Bool {
+        guard start <= end else { return false }  // padding cut short: a reader copes, the writer never does it
+        for index in 28 + captured..<start where view.bytes[index] != 0 { return false }
+        switch end - start {
+        case 0: return true
+        case 12:
+            return view.u16(start) == PcapngEnhancedPacket.OptionCode.flags && view.u16(start + 2) == 4 && view.u32(start + 8) == 0
+        default: return false
+        }
     }
 }
 

@@ -108,8 +108,12 @@ struct CaptureMerge {
         writer.writeSectionHeader(merger.sectionHeader)
     }
 
-    /// Bytes the merger holds, waiting for their turn: packets and their block headers.
+    /// Bytes the merger holds, waiting for their turn: packets and their block headers. (An agent's block kept
+    /// whole is plain, so its header, padding and options are within ``blockOverhead`` too.)
     var heldBytes: Int { merger.bufferedBytes + merger.bufferedCount * Self.blockOverhead }
+
+    /// Packets whose agent's block went to the file as it came, its interface id replaced (the others re-encoded).
+    var packetsPassedThrough: UInt64 { merger.rawBlocksKept }
 
     /// Whether every agent that sent anything said it sent its last batch (false when none sent).
     var allSourcesFinished: Bool { !sources.isEmpty && sources.values.allSatisfy(\.finished) }
@@ -330,6 +334,11 @@ struct CaptureMerge {
                 try merger.pushPacket(source: source.id, interfaceID: interface.local, timestamp: packet.timestamp,
                                       originalLength: originalLength, flags: packet.flags, comments: [note], data: data)
                 source.note = nil
+            } else if data.count == packet.data.count {
+                // Nothing of the server's to add or cut: the agent's block goes to the file as it came where it is
+                // plain (the merger checks: an agent's `opt_comment` or other option never reaches the file, such a
+                // block is re-encoded without it), its interface id replaced.
+                try merger.pushRawBlock(packet, source: source.id, interfaceID: interface.local)
             } else {
                 try merger.pushPacket(source: source.id, interfaceID: interface.local, timestamp: packet.timestamp,
                                       originalLength: originalLength, flags: packet.flags, data: data)
