@@ -24,6 +24,35 @@ enum MergeBenchmark {
         // Same packets, same order (by timestamp and interface name) as mergecap's output?
         let same = try signature(Files.read(ours)) == signature(Files.read(theirs))
         print("  same packets in the same order as mergecap: \(same ? "yes" : "NO")")
+
+        // The live merger on the same packets, as the broker gets them: the inputs cut into agents' batches
+        // beforehand (not timed), then merged into a file on disk along each path.
+        let batches = try LiveMergeBenchmark.batches(paths.map { try PcapngReader.readAll(Files.read($0)).compactMap(\.packet) })
+        var outputs: [String] = []
+        for path in LiveMergeBenchmark.Path.allCases {
+            let output = "\(directory)/merged-live-\(path == .passedThrough ? "passed" : "reencoded").pcapng"
+            _ = try mergeLive(batches, path: path, into: output)  // warm up
+            let time = median(try (0..<runs).map { _ in try mergeLive(batches, path: path, into: output) })
+            let rate = Double(totalPackets) / time
+            print(String(format: "  live merger, %@  %8.3f s  %12.0f packets/s  %.2fx mergecap", path.rawValue.padding(toLength: 30, withPad: " ", startingAt: 0),
+                         time, rate, rate / mergecapRate))
+            outputs.append(output)
+        }
+        let identical = try Files.read(outputs[0]) == Files.read(outputs[1])
+        // Packets of equal timestamps from different inputs go in arrival order here, later input first in mergecap.
+        let live = try signature(Files.read(outputs[1]), tiesInAnyOrder: true) == signature(Files.read(theirs), tiesInAnyOrder: true)
+        print("  live merger: both paths wrote the same bytes: \(identical ? "yes" : "NO"); "
+            + "same packets in timestamp order as mergecap: \(live ? "yes" : "NO")")
+    }
+
+    static func mergeLive(_ batches: [[[UInt8]]], path: LiveMergeBenchmark.Path, into output: String) throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let file = try Files.Writer(output)
+        let (_, passed) = try LiveMergeBenchmark.merge(batches, path: path) { try file.write($0) }
+        let elapsed = seconds(clock.now - start)
+        if path == .passedThrough, passed == 0 { throw Files.Failure(description: "no block was passed through") }
+        return elapsed
     }
 
     static func mergeWithPacketKit(_ paths: [String], into output: String) throws -> Double {
@@ -60,14 +89,20 @@ enum MergeBenchmark {
         return packets
     }
 
-    /// A hash of the packet sequence: timestamps, interface names and bytes, in order.
-    static func signature(_ bytes: [UInt8]) throws -> Int {
+    /// A hash of the packet sequence: timestamps, interface names and bytes, in order (packets of one timestamp
+    /// in any order when `tiesInAnyOrder`).
+    static func signature(_ bytes: [UInt8], tiesInAnyOrder: Bool = false) throws -> Int {
         var reader = PcapngReader(bytes: bytes)
-        var hasher = Hasher()
+        var packets: [(timestamp: UInt64, name: String, data: Int)] = []
         while let block = try reader.next() {
             guard case .enhancedPacket(let packet) = block else { continue }
+            packets.append((packet.timestamp, reader.interfaces[Int(packet.interfaceID)].name ?? "", packet.data.hashValue))
+        }
+        if tiesInAnyOrder { packets.sort { ($0.timestamp, $0.name, $0.data) < ($1.timestamp, $1.name, $1.data) } }
+        var hasher = Hasher()
+        for packet in packets {
             hasher.combine(packet.timestamp)
-            hasher.combine(reader.interfaces[Int(packet.interfaceID)].name)
+            hasher.combine(packet.name)
             hasher.combine(packet.data)
         }
         return hasher.finalize()

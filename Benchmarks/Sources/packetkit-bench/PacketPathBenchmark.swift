@@ -111,6 +111,21 @@ enum PacketPathBenchmark {
                 sink &+= UInt64(output.byteCount)
             }
         }
+        // The same 4 sources' packets as agents' batches of EPBs (made before the clock starts), along each path.
+        var generator = SplitMix(seed: 7)
+        var clocks: [UInt64] = [0, 250, 500, 750].map { Inputs.start + $0 }
+        let sources = (0..<4).map { index in
+            (0..<iterations / 4).map { _ in
+                clocks[index] += 1_000 + generator.next() % 7_000
+                return PcapngEnhancedPacket(interfaceID: 0, timestamp: clocks[index], data: frame[...])
+            }
+        }
+        let batches = try LiveMergeBenchmark.batches(sources)
+        for path in LiveMergeBenchmark.Path.allCases {
+            try measure("live merger, batches \(path == .passedThrough ? "passed through" : "re-encoded")") {
+                try LiveMergeBenchmark.merge(batches, path: path) { sink &+= UInt64($0.count) }
+            }
+        }
         print("  (checksum \(sink % 1000))")
     }
 }

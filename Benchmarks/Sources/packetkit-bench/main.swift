@@ -2,7 +2,7 @@ import Foundation
 import PacketKit
 
 // packetkit-bench generate DIR [INPUTS] [PACKETS]   write the merge inputs
-// packetkit-bench merge DIR [RUNS]                  PcapngMerger vs `mergecap -w` on DIR/input-*.pcapng
+// packetkit-bench merge DIR [RUNS]                  PcapngMerger and the live merger vs `mergecap -w` on DIR/input-*.pcapng
 // packetkit-bench packet [ITERATIONS]               encapsulation, writer and live-merger cost per packet
 let arguments = CommandLine.arguments
 func argument(_ index: Int, _ fallback: Int) -> Int { arguments.count > index ? Int(arguments[index]) ?? fallback : fallback }
