@@ -7,9 +7,11 @@ import TapsterWire
 /// Server merge → pcapng writer through the capture broker's own ``CaptureMerge``: two agents' batches (64
 /// packets each, the `blocks` written as their stream sinks write them, timestamps interleaved) ingested and
 /// drained, each agent's watermark at the end of a run. The batch messages are reused, their blocks
-/// overwritten in place: decoding them from gRPC is per message, not per packet, and not counted here.
+/// overwritten in place: decoding them from gRPC is per message, not per packet, and not counted here. Every
+/// block is plain and within the snaplen, so the merge passes each through; a run in which one was re-encoded
+/// fails (it would not measure the broker's path).
 final class CaptureMergeHotPath: HotPath {
-    let name = "server merge → pcapng writer (CaptureMerge, 2 agents)"
+    let name = "server merge → pcapng writer (CaptureMerge, 2 agents, blocks passed through)"
     private static let agentNames = ["host-0", "host-1"]
     private var merge = CaptureMerge(budget: 64 << 20, packetLimit: nil, byteLimit: nil, reorderWindow: 500_000_000,
                                      startTime: CapturedFrame.firstTimestamp, expectedAgents: Set(agentNames))
@@ -47,6 +49,7 @@ final class CaptureMergeHotPath: HotPath {
 
     func run(packets: Int) throws(HotPathError) -> Int {
         let before = bytesWritten
+        let passed = merge.packetsPassedThrough
         var left = packets
         CapturedFrame.bytes.withUnsafeBytes { frame in
             while left > 0 {
@@ -64,6 +67,9 @@ final class CaptureMergeHotPath: HotPath {
             merge.ingest(agent: Self.agentNames[agent], watermarks[agent], queued: 0, now: clocks[agent])
         }
         drain()
+        guard merge.packetsPassedThrough - passed == UInt64(packets) else {
+            throw HotPathError(path: name, reason: "\(merge.packetsPassedThrough - passed) of \(packets) blocks passed through, the rest re-encoded")
+        }
         return (bytesWritten - before) / Self.blockLength
     }
 
