@@ -30,6 +30,9 @@
 #                   (VNI 77 to UDP 4789: mirrored in the kernel with whole packets, see docs/agent.md) or flows
 #                   (`--kind flows`: the agent summarises the burst into flow records, docs/flows.md; a burst's
 #                   "delivered" is the packets its tap's records count; no activation latency, no tool traffic)
+#                   or port (`--kind port` into eth0 of a monitor namespace whose veth's other end is in the host's
+#                   namespace, where container runtimes keep it: with --datapath kernel mirrored in the kernel into
+#                   the port; a burst's "delivered" is what that eth0 received; no activation latency)
 #                   or recorder (no tap: after tcpdump's sweep, an admin `tapster recorder create bench-rec --filter web
 #                   --window RECORDER_WINDOW --max-bytes RECORDER_BYTES`; a burst's "delivered" is what the recorder's
 #                   ring took — its `captured` counter's increase — and the summary adds the agent's memory idle,
@@ -97,6 +100,17 @@ ip -n "$tool_ns" addr add "$tool_ip/30" dev eth0
 ip -n "$tool_ns" link set eth0 up
 ip neigh replace "$tool_ip" lladdr "$tool_mac" dev "$root_link" nud permanent
 ip -n "$tool_ns" neigh replace "$root_ip" lladdr "$root_mac" dev eth0 nud permanent
+# TARGET=port: the monitor's namespace; its eth0's other end (<p>m) in the host's namespace, on no bridge. It
+# goes with the namespace.
+mon_ns=$prefix-mon delivery_ns=$tool_ns
+if [[ ${TARGET:-} == port ]]; then
+    make_namespace "$mon_ns"
+    ip link add "${prefix}m" type veth peer name eth0 netns "$mon_ns"
+    echo 1 >"/proc/sys/net/ipv6/conf/${prefix}m/disable_ipv6" 2>/dev/null || true
+    ip link set "${prefix}m" up
+    ip -n "$mon_ns" link set eth0 up
+    delivery_ns=$mon_ns
+fi
 
 # ------------------------------------------------------------------------------------ server and agent
 # shellcheck disable=SC2119  # no extra `tapster serve` options
@@ -109,7 +123,8 @@ api() { # METHOD PATH [JSON]
 
 write_agent_config agent "$prefix-*" "$web_ns"
 target_kind=${TARGET:-erspan}
-[[ $target_kind =~ ^(erspan|vxlan|flows|recorder)$ ]] || die "TARGET is erspan, vxlan, flows or recorder"
+[[ $target_kind =~ ^(erspan|vxlan|flows|recorder|port)$ ]] || die "TARGET is erspan, vxlan, flows, recorder or port"
+[[ $target_kind != port ]] || printf '  - match: { netns: "%s" }\n    labels: { app: mon }\n' "$mon_ns" >>"$work/agent.yaml"
 AGENT_ARGS=(--datapath "${DATAPATH:-kernel}")
 start_agent "$prefix-host" agent
 agent_pid=$started_pid
@@ -122,6 +137,13 @@ elif [[ $target_kind == recorder ]]; then
     # No tap: the recorder is made after tcpdump's sweep (its capture would compete with tcpdump's). A stream
     # target for the closing look-back capture, which an admin may use without a grant.
     "$bin" target create live --kind stream >/dev/null
+    receiver=()
+elif [[ $target_kind == port ]]; then
+    mons_reported() { [[ $("$bin" workload list -l app=mon -o json | "$py" "$tapjson" count) -ge 1 ]]; }
+    wait_for 30 "the agent to report the monitor workload" mons_reported
+    port_id=$("$bin" workload list -l app=mon -o json \
+        | "$py" -c 'import json, sys; print(next(i["id"] for i in json.load(sys.stdin)["items"][0]["interfaces"] if i["name"] == "eth0"))')
+    "$bin" target create tool --kind port --port-id "$port_id" >/dev/null
     receiver=()
 elif [[ $target_kind == vxlan ]]; then
     "$bin" target create tool --kind vxlan --vni 77 --destination "$tool_ip" --payload "${PAYLOAD:-full}" >/dev/null
@@ -141,6 +163,8 @@ say "namespaces $web_ns, $nbr_ns, $tool_ns; agent pid $agent_pid, idle VmRSS ${i
 latency_summary=""
 if [[ $target_kind == flows && ${SKIP_LATENCY:-0} != 1 ]]; then
     say "activation latency: skipped (TARGET=flows: a flow tap sends records, not packets, to no tool)"
+elif [[ $target_kind == port && ${SKIP_LATENCY:-0} != 1 ]]; then
+    say "activation latency: skipped (TARGET=port: latency.py times the first packet at the tool's tunnel receiver)"
 elif [[ $target_kind == recorder && ${SKIP_LATENCY:-0} != 1 ]]; then
     say "activation latency: skipped (TARGET=recorder: a recorder is no tap and sends nothing to a tool)"
 elif [[ ${SKIP_LATENCY:-0} != 1 ]]; then
@@ -230,6 +254,7 @@ recorder_settle() {
 }
 rec_notes=()   # TARGET=recorder: per burst, how the counts reconcile with what crossed web's eth0
 
+tap_datapath=""    # the datapath the agent reported for its first burst's tap, and why not the kernel's
 trials=()          # "tool achieved lossy" per burst
 declare -A top=()  # tool -> "achieved offered delivered" of its burst at top speed
 load_rss="" load_hwm="" load_rate=0
@@ -242,7 +267,7 @@ trial() {
     local before_web before_tool before_tx crossed
     before_web=$(rx_packets "$web_ns")
     before_tx=$(tx_packets "$web_ns")
-    before_tool=$(rx_packets "$tool_ns")
+    before_tool=$(rx_packets "$delivery_ns")
     if [[ $tool == tcpdump* ]]; then
         local mode=()
         [[ $tool == tcpdump-imm ]] && mode=(--immediate-mode)
@@ -290,6 +315,10 @@ trial() {
         local id packets cap buffer
         id=$(api POST /api/v1/taps '{"filter":"web","target":"tool","duration":"10m"}' | "$py" "$here/tapjson.py" field id)
         wait_for 10 "the agent to apply tap $id" tap_state_is "$id" applied
+        # The path the agent's taps take (the same for every burst): printed in the summary.
+        [[ -n $tap_datapath ]] || tap_datapath=$(api GET "/api/v1/taps/$id" | "$py" -c 'import json, sys
+a = json.load(sys.stdin)["agents"][0]
+print(a.get("datapath", "?") + (" (" + a["datapath_reason"] + ")" if a.get("datapath_reason") else ""))')
         echo 5 >"/proc/$agent_pid/clear_refs"   # reset VmHWM: the peak below is this burst's
         if [[ ${profiling:-0} == 1 ]]; then
             perf record -a -g -o "$work/perf.data" -- sleep "$burst_seconds" >"$work/perf.log" 2>&1 &
@@ -319,7 +348,7 @@ trial() {
             send=$((send + flows_dropped))   # a packet of a flow the table had no room for is in no record
             flow_notes+=("$rate: $flow_records records, $flows_dropped flows dropped, $http_unparsed HTTP unparsed")
         else
-            delivered=$(( $(rx_packets "$tool_ns") - before_tool ))
+            delivered=$(( $(rx_packets "$delivery_ns") - before_tool ))
         fi
         if (( achieved >= load_rate )); then load_rate=$achieved load_rss=$rss load_hwm=$hwm; fi
     fi
@@ -422,7 +451,8 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
     # The tool's GRE receiver: without one, its kernel tries an ICMP "protocol unreachable" per packet, on
     # the agent's CPU (veth delivers in the sender's context). A flows tap sends nothing to the tool.
     sink_pid=""
-    if [[ $target_kind != flows && $target_kind != recorder ]]; then
+    # A port's frames are for another MAC: its stack drops them without an answer, so it needs no receiver.
+    if [[ $target_kind != flows && $target_kind != recorder && $target_kind != port ]]; then
         ip netns exec "$tool_ns" "$py" "$here/gresink.py" "${receiver[@]}" &
         sink_pid=$!
         track $sink_pid
@@ -485,9 +515,9 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         echo "tcpdump --immediate-mode  $(describe "$immediate_clean" "$immediate_lossy")"
     fi
     case $target_kind in
-        vxlan) agent_kind="VXLAN   " ;; flows) agent_kind="flows    " ;; recorder) agent_kind="recorder " ;; *) agent_kind="ERSPAN II" ;;
+        vxlan) agent_kind="VXLAN   " ;; port) agent_kind="port     " ;; flows) agent_kind="flows    " ;; recorder) agent_kind="recorder " ;; *) agent_kind="ERSPAN II" ;;
     esac
-    echo "agent ($agent_kind)     $(describe "$agent_clean" "$agent_lossy")"
+    echo "agent ($agent_kind)     $(describe "$agent_clean" "$agent_lossy")${tap_datapath:+; datapath $tap_datapath}"
     ratio=$("$py" -c "print(f'{$agent_clean / max($tcpdump_clean, 1):.2f}')")
     qualifier=$(ratio_qualifier "$tcpdump_lossy" "$agent_lossy")
     echo "ratio agent/tcpdump   ${qualifier}${ratio} (goal >= 1.0)"
@@ -497,6 +527,7 @@ if [[ ${SKIP_RATE:-0} != 1 ]]; then
         where="written by $tool"
         if [[ $tool == agent && $target_kind == flows ]]; then where="counted in the agent's flow records"
         elif [[ $tool == agent && $target_kind == recorder ]]; then where="taken by the recorder's ring"
+        elif [[ $tool == agent && $target_kind == port ]]; then where="received by the port from the agent"
         elif [[ $tool == agent ]]; then where="received by the tool from the agent"; fi
         printf 'at top speed       %s packets/s offered: %s of %s %s (%s lost)\n' "$achieved" "$delivered" "$offered" \
             "$where" "$(percent_lost "$offered" "$delivered")"
