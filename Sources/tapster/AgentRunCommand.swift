@@ -52,6 +52,10 @@ struct AgentRunCommand: AsyncParsableCommand {
         discussion: "In the kernel: VXLAN targets with whole packets from workload namespaces, as a clsact filter running the tap's BPF program and a mirred action to a VXLAN device; `tapster tap get` shows each agent's datapath and why not the kernel's. A process in a tapped workload with CAP_NET_RAW can add frames to the tool's stream through the kernel path's veth: opt in only where that is acceptable."))
     var datapath: DatapathPreference = .userspace
 
+    @Flag(name: .long, help: ArgumentHelp("With --datapath kernel, also deliver into monitor ports on this host in the kernel (default: from userspace).",
+        discussion: "The port's veth peer receives, through the tap's own filter, whatever reaches the tapped workload's mirror veth: a process there with CAP_NET_RAW can send frames matching the tap's filter into the monitor's stack. Opt in only where that is acceptable."))
+    var kernelPortDelivery = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -85,6 +89,7 @@ struct AgentRunCommand: AsyncParsableCommand {
         settings.dockerSocket = dockerSocket
         settings.criSocket = criSocket
         settings.datapath = datapath
+        settings.kernelPortDelivery = kernelPortDelivery
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "tapster-agent")
         logger.logLevel = logLevel

@@ -3,7 +3,7 @@ import TapsterCore
 import TapsterSystemTestSupport
 import Testing
 
-/// In-kernel mirroring into a port with a real server and an agent run with `--datapath kernel`: a port whose
+/// In-kernel mirroring into a port with a real server and an agent run with `--datapath kernel --kernel-port-delivery`: a port whose
 /// veth's other end is in the agent's namespace is mirrored by the kernel and receives what the userspace path
 /// delivers into a port for the same traffic; a port on the lab's bridge stays in userspace and says why; and
 /// a killed agent's mirror is swept by its restart.
@@ -13,7 +13,7 @@ struct KernelPortMirrorEndToEndTests {
     static let fields = ["ip.src", "ip.dst", "ip.proto", "udp.srcport", "udp.dstport", "ip.id"]
 
     @Test func aLocalPortIsMirroredInTheKernelAndReceivesWhatTheUserspacePathDelivers() async throws {
-        try await DataPlaneLab.with(roles: ["web", "db", "mona", "monb"], agentArguments: ["--datapath", "kernel"]) { lab in
+        try await DataPlaneLab.with(roles: ["web", "db", "mona", "monb"], agentArguments: ["--datapath", "kernel", "--kernel-port-delivery"]) { lab in
             let (web, db) = (lab.topology["web"], lab.topology["db"])
             // mona's other end goes to the agent's namespace, where container runtimes keep host ends; monb's stays
             // on the lab's bridge, in the bridge's namespace.

@@ -36,30 +36,61 @@ struct DatapathChoiceTests {
         #expect(Datapath.choose(for: Self.tap(.serverStream(captureID: "c1")), preference: .kernel).name == "userspace")
     }
 
-    @Test("A port on this host is mirrored in the kernel, into the port's namespace and interface")
+    @Test("With --kernel-port-delivery a port on this host is mirrored in the kernel, into the port's namespace and interface")
     func aLocalPortGoesToTheKernel() {
         let local = PortDelivery(host: "node-1", netns: "/run/netns/mon", interface: "eth0")
-        let choice = Datapath.choose(for: Self.tap(.port(local)), preference: .kernel)
+        let choice = Datapath.choose(for: Self.tap(.port(local)), preference: .kernel, portDelivery: true)
         #expect(choice == .kernel(.port(KernelMirror.Port(namespace: .path("/run/netns/mon"), interface: "eth0"))))
+    }
 
-        let inTheHostsNamespace = PortDelivery(host: "node-1", netns: nil, interface: "mon0")
-        #expect(Datapath.choose(for: Self.tap(.port(inTheHostsNamespace)), preference: .kernel)
-            == .kernel(.port(KernelMirror.Port(namespace: .host, interface: "mon0"))))
+    @Test("PortDelivery: without --kernel-port-delivery a local port stays in userspace under --datapath kernel, saying why")
+    func portDeliveryIsItsOwnOptIn() {
+        let local = PortDelivery(host: "node-1", netns: "/run/netns/mon", interface: "eth0")
+        let choice = Datapath.choose(for: Self.tap(.port(local)), preference: .kernel)
+        #expect(choice == .userspace(reason: Datapath.portDeliveryOffReason))
+        #expect(choice.reason?.hasPrefix("monitor ports are delivered from userspace unless the agent runs with --kernel-port-delivery: ") == true)
+        #expect(Datapath.choose(for: Self.tap(.vxlan(address: "192.0.2.7", vni: 9, udpPort: 4789)), preference: .kernel).name == "kernel",
+                "VXLAN needs no second opt-in")
+        #expect(AgentSettings(server: ServerAddress(host: "127.0.0.1", port: 7443), name: "n",
+                              dataDirectory: URL(fileURLWithPath: "/tmp")).kernelPortDelivery == false)
+    }
+
+    @Test("PortDelivery: a port in the agent's own namespace stays in userspace: the copies would enter the host's stack")
+    func aPortInTheHostsNamespaceStaysInUserspace() {
+        let inTheHostsNamespace = PortDelivery(host: "node-1", netns: nil, interface: "cilium_host")
+        #expect(Datapath.choose(for: Self.tap(.port(inTheHostsNamespace)), preference: .kernel, portDelivery: true)
+            == .userspace(reason: Datapath.hostPortReason))
+    }
+
+    @Test("PortDelivery: a program reading the packet's metadata (SKF_AD_ loads) is refused on the port's veth; one reading bytes is not")
+    func metadataLoadsAreRefusedOnThePortsVeth() throws {
+        #expect(KernelMirror.PortFilter.refusal(of: try BPFProgram.compile("tcp and port 80 or arp", linkType: .ethernet)) == nil)
+        // ld #ifidx (SKF_AD_IFINDEX), ldh #type (SKF_AD_PKTTYPE), ldb at SKF_AD_OFF itself: all of them, any size.
+        for (code, k) in [(UInt16(0x20), UInt32(0xffff_f008)), (UInt16(0x28), UInt32(0xffff_f004)), (UInt16(0x30), UInt32(0xffff_f000))] {
+            let program = BPFProgram(instructions: [BPFInstruction(code: code, jt: 0, jf: 0, k: k),
+                                                    BPFInstruction(code: 0x06, jt: 0, jf: 0, k: 262_144)])
+            #expect(KernelMirror.PortFilter.refusal(of: program) != nil, "code \(code) k \(k)")
+        }
+        // An indirect load at a large offset reads bytes, not metadata.
+        let indirect = BPFProgram(instructions: [BPFInstruction(code: 0x40, jt: 0, jf: 0, k: 0xffff_f008), BPFInstruction(code: 0x06, jt: 0, jf: 0, k: 1)])
+        #expect(KernelMirror.PortFilter.refusal(of: indirect) == nil)
+        #expect(KernelMirrorError(.portFilter, subject: "inbound").needsUserspace)
     }
 
     @Test("A port on another host stays in userspace: the agent tunnels its frames to that host's agent")
     func aRemotePortStaysInUserspace() {
         let remote = PortDelivery(host: "node-2", netns: "/run/netns/mon", interface: "eth0",
                                   tunnel: PortDelivery.Tunnel(address: "192.0.2.9", greKey: 7))
-        let choice = Datapath.choose(for: Self.tap(.port(remote)), preference: .kernel)
+        let choice = Datapath.choose(for: Self.tap(.port(remote)), preference: .kernel, portDelivery: true)
         #expect(choice == .userspace(reason: "a port on another host is reached through the agent's GRE tunnel to that host's agent"))
     }
 
     @Test("A port tap with headers:N or a VLAN filter stays in userspace, as a VXLAN tap does")
     func aLocalPortKeepsTheOtherLimits() {
         let local = TapDestination.port(PortDelivery(host: "node-1", netns: "/run/netns/mon", interface: "eth0"))
-        #expect(Datapath.choose(for: Self.tap(local, snaplen: 96), preference: .kernel) == .userspace(reason: "headers:96 truncation is done by the agent"))
-        #expect(Datapath.choose(for: Self.tap(local, bpf: "vlan 10"), preference: .kernel).reason?.hasPrefix("the filter's 'vlan'") == true)
+        #expect(Datapath.choose(for: Self.tap(local, snaplen: 96), preference: .kernel, portDelivery: true)
+            == .userspace(reason: "headers:96 truncation is done by the agent"))
+        #expect(Datapath.choose(for: Self.tap(local, bpf: "vlan 10"), preference: .kernel, portDelivery: true).reason?.hasPrefix("the filter's 'vlan'") == true)
         #expect(Datapath.choose(for: Self.tap(local), preference: .userspace) == .userspace(reason: "the agent runs with --datapath userspace"))
     }
 

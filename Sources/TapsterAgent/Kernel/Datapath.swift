@@ -41,10 +41,11 @@ enum Datapath: Equatable, Sendable {
     /// taken off the frame (into the packet's metadata) before the hook runs, and the rest sit behind one.
     static let userspaceOnlyFilterWords: Set<String> = ["vlan", "mpls", "pppoes", "geneve"]
 
-    /// The path for `assignment`: the kernel's for a VXLAN destination or a port on this host, with whole packets
-    /// and a filter the hook can run, unless the agent was told otherwise. Whether a port's veth peer is in the
-    /// host's namespace is known only once the mirror looks (``KernelMirror/Output/acquire(owner:on:)``).
-    static func choose(for assignment: DesiredTap, preference: DatapathPreference) -> Datapath {
+    /// The path for `assignment`: the kernel's for a VXLAN destination, or a port on this host when the agent also
+    /// runs with `--kernel-port-delivery` (`portDelivery`), with whole packets and a filter the hook can run, unless
+    /// the agent was told otherwise. Whether a port's veth peer is in the host's namespace, and whether the tap's
+    /// program means the same on the veth, is known only once the mirror looks (``KernelMirror/PortTarget``).
+    static func choose(for assignment: DesiredTap, preference: DatapathPreference, portDelivery: Bool = false) -> Datapath {
         guard preference == .kernel else { return .userspace(reason: "the agent runs with --datapath userspace") }
         let output: KernelMirror.Output
         switch assignment.destination {
@@ -57,6 +58,8 @@ enum Datapath: Equatable, Sendable {
             guard delivery.tunnel == nil else {
                 return .userspace(reason: "a port on another host is reached through the agent's GRE tunnel to that host's agent")
             }
+            guard portDelivery else { return .userspace(reason: portDeliveryOffReason) }
+            guard delivery.netns != nil else { return .userspace(reason: hostPortReason) }
             output = .port(KernelMirror.Port(namespace: NetworkNamespace(netns: delivery.netns), interface: delivery.interface))
         case .serverStream:
             return .userspace(reason: "streams are written by the agent")
@@ -77,6 +80,16 @@ enum Datapath: Equatable, Sendable {
         }
         return .kernel(output)
     }
+
+    /// Why a port tap stays in userspace without the second opt-in: a workload with `CAP_NET_RAW` can write frames
+    /// into the kernel path's veth, and with a port target they would land in the monitor's stack.
+    static let portDeliveryOffReason = "monitor ports are delivered from userspace unless the agent runs with --kernel-port-delivery: "
+        + "in the kernel a tapped workload with CAP_NET_RAW could send frames matching the tap's filter into the port"
+
+    /// Why a port in the agent's own namespace stays in userspace: a host-only veth pair (cilium_host/cilium_net)
+    /// would hand the copies to the host's own stack.
+    static let hostPortReason = "a port in the agent's own (the host's) namespace is delivered from userspace: "
+        + "the kernel's redirect would hand the copies to the host's stack"
 
     /// Why taps with a source in the host's namespace stay in userspace.
     static let hostInterfacesReason = "host interfaces are mirrored from userspace (the tunnel's own packets would be mirrored again)"

@@ -12,11 +12,13 @@ import Synchronization
 ///   agent's own packets — one per tool, shared by the taps sending there (``KernelTunnelDevices``); a port
 ///   output adds nothing there: its copies are transmitted on the port's veth peer (``Output/port(_:)``);
 /// - per namespace of its sources, a veth pair: `tpa…` in the workload's namespace, `tpb…` in the host's,
-///   whose ingress hook redirects everything to the output, through the tap's `police` action when it
-///   has a bandwidth cap (one action for all its namespaces: one budget per tap per host; copies over it are
-///   dropped). Crossing the veth between namespaces drops the copy's route, so the tunnel never lowers the
-///   workload's own path MTU. A process in the workload's namespace with `CAP_NET_RAW` can send frames into
-///   `tpa…` too, and they reach the tool like copies: why the kernel path is opt-in (`--datapath kernel`);
+///   whose ingress hook redirects to the output — everything for a VXLAN output, only what the tap's own
+///   program matches for a port (``PortFilter``; the rest meets the drop filter after it) — through the tap's
+///   `police` action when it has a bandwidth cap (one action for all its namespaces: one budget per tap per
+///   host; copies over it are dropped). Crossing the veth between namespaces drops the copy's route, so the
+///   tunnel never lowers the workload's own path MTU. A process in the workload's namespace with `CAP_NET_RAW`
+///   can send frames into `tpa…` too, and they reach the tool like copies (a port: only those the tap's filter
+///   matches): why the kernel path is opt-in (`--datapath kernel`, and `--kernel-port-delivery` for ports);
 /// - per source, on its interface's `clsact` hooks (ingress for `in`, egress for `out`, both for `both`),
 ///   a `cls_bpf` filter running the tap's libpcap-compiled program whose action mirrors matches to `tpa…`
 ///   and then lets classification continue, so filters after it (anyone's) still see every packet.
@@ -25,8 +27,8 @@ import Synchronization
 /// ``close()``, and by ``KernelMirrorSweep`` at agent start for what a killed agent left.
 ///
 /// Sources in the host's namespace are refused: the tunnel's own packets leave through the host's interfaces,
-/// and a copy of them would be mirrored again. So is the port the mirror delivers into: its copies would be
-/// mirrored again, without end.
+/// and a copy of them would be mirrored again. So is the port the mirror delivers into — by its index in its
+/// namespace, so no rename hides it: its copies would be mirrored again, without end.
 final class KernelMirror: Sendable {
 
     /// One namespace's veth pair.
@@ -35,12 +37,16 @@ final class KernelMirror: Sendable {
         let workloadEnd: Int32
         let hostEnd: Int32
         let hostPriority: UInt16
+        /// The workload's namespace as the leg found it (nil if it could not be read: then no port is there).
+        let namespace: NamespaceIdentity?
     }
 
     private struct State {
         var legs: [NetworkNamespace: Leg] = [:]
         var sources: [KernelMirrorSource] = []
         var policeIndex: UInt32 = 0
+        /// The tap's expression and its program, compiled once (all the tap's sources share the expression).
+        var program: (expression: String, program: BPFProgram)?
         var closed = false
     }
 
@@ -86,19 +92,15 @@ final class KernelMirror: Sendable {
         if plan.source.namespace == .host {
             throw KernelMirrorError(.hostNamespace, subject: "\(plan.source)", detail: Datapath.hostInterfacesReason)
         }
-        if case .port(let port) = output, port.namespace == plan.source.namespace, port.interface == plan.source.interface {
-            throw KernelMirrorError(.portIsSource, subject: "\(plan.source)",
-                                    detail: "the tap delivers into this interface: its copies would be mirrored again, without end")
-        }
-        let program: BPFProgram
-        do {
-            program = try BPFProgram.compile(plan.bpf, linkType: .ethernet)
-        } catch {
-            throw KernelMirrorError(.program, subject: plan.bpf, detail: error.message)
-        }
-        let leg = try await leg(for: plan.source.namespace)
+        let program = try compiled(plan.bpf)
+        // The port is looked up again for every source: a new leg redirects to its peer as it is now, and the
+        // source may not be the port itself (by index, whatever either is named).
+        var target: PortTarget?
+        if let port = output.port { target = try await PortTarget.resolve(port) }
+        let leg = try await leg(for: plan.source.namespace, program: program, target: target)
+        let portHere = target.flatMap { $0.portNamespace == leg.namespace ? $0.portIndex : nil }
         let source = try KernelMirrorSource.install(plan: plan, program: program, route: leg.route, mirrorTo: leg.workloadEnd,
-                                                    cookie: names.cookie, handle: names.filterHandle)
+                                                    refusing: portHere, cookie: names.cookie, handle: names.filterHandle)
         let added = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.sources.append(source)
@@ -106,6 +108,23 @@ final class KernelMirror: Sendable {
         }
         if !added { source.remove(as: .stopped(.deadline)) }
         return source
+    }
+
+    /// The tap's program for `expression`, compiled on first use; for a port output, refused when its meaning on
+    /// `tpb…` is not the tapped interface's (``PortFilter/refusal(of:)``).
+    private func compiled(_ expression: String) throws(KernelMirrorError) -> BPFProgram {
+        if let kept = state.withLock({ $0.program }), kept.expression == expression { return kept.program }
+        let program: BPFProgram
+        do {
+            program = try BPFProgram.compile(expression, linkType: .ethernet)
+        } catch {
+            throw KernelMirrorError(.program, subject: expression, detail: error.message)
+        }
+        if output.port != nil, let refusal = PortFilter.refusal(of: program) {
+            throw KernelMirrorError(.portFilter, subject: expression, detail: refusal)
+        }
+        state.withLock { $0.program = (expression, program) }
+        return program
     }
 
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
@@ -142,14 +161,14 @@ final class KernelMirror: Sendable {
         output.release(owner: names.owner, on: host)
     }
 
-    /// The veth pair of `namespace`, made on first use.
-    private func leg(for namespace: NetworkNamespace) async throws(KernelMirrorError) -> Leg {
+    /// The veth pair of `namespace`, made on first use; for a port output its redirect runs `program` into `target`.
+    private func leg(for namespace: NetworkNamespace, program: BPFProgram, target: PortTarget?) async throws(KernelMirrorError) -> Leg {
         if let leg = state.withLock({ $0.legs[namespace] }) { return leg }
         let names = (self.names.veth(for: namespace.reference), self.names.alias)
         let owner = self.names.owner
-        let made: (NetlinkRoute, Int32)
+        let made: (NetlinkRoute, Int32, NamespaceIdentity?)
         do {
-            made = try await namespace.run { () throws -> (NetlinkRoute, Int32) in
+            made = try await namespace.run { () throws -> (NetlinkRoute, Int32, NamespaceIdentity?) in
                 let route = try NetlinkRoute(subject: "\(namespace)")
                 owner.deleteOwn(names.0.workload, on: route)
                 // /proc/self names the main thread, which stays in the host's namespace.
@@ -160,7 +179,7 @@ final class KernelMirror: Sendable {
                 guard index >= 0 else { throw KernelMirrorError(.veth, subject: "\(names.0.workload) in \(namespace)", code: errno) }
                 // The workload's end sends nothing of its own to the tool (no IPv6 solicitations), then goes up.
                 try KernelTunnelDevices.bringUp(index, named: names.0.workload, alias: names.1, on: route, step: .veth)
-                return (route, index)
+                return (route, index, NamespaceIdentity(path: "/proc/thread-self/ns/net"))
             }
         } catch let error as KernelMirrorError {
             throw error
@@ -176,8 +195,8 @@ final class KernelMirror: Sendable {
         }
         try KernelTunnelDevices.bringUp(hostEnd, named: names.0.host, alias: names.1, on: host, step: .veth)
         do {
-            let priority = try redirect(from: hostEnd, subject: names.0.host)
-            let leg = Leg(route: made.0, workloadEnd: made.1, hostEnd: hostEnd, hostPriority: priority)
+            let priority = try redirect(from: hostEnd, subject: names.0.host, program: program, target: target)
+            let leg = Leg(route: made.0, workloadEnd: made.1, hostEnd: hostEnd, hostPriority: priority, namespace: made.2)
             let kept = state.withLock { state -> Leg? in
                 if let existing = state.legs[namespace] { return existing }
                 guard !state.closed else { return nil }
@@ -199,14 +218,17 @@ final class KernelMirror: Sendable {
         }
     }
 
-    /// On the host's end of a veth: everything arriving is transmitted on the output, through the tap's police action.
-    private func redirect(from hostEnd: Int32, subject: String) throws(KernelMirrorError) -> UInt16 {
+    /// On the host's end of a veth: what arrives is transmitted on the output, through the tap's police action —
+    /// everything into a VXLAN device, only what `program` matches into a port (`target`'s peer, as just looked up).
+    private func redirect(from hostEnd: Int32, subject: String, program: BPFProgram, target: PortTarget?) throws(KernelMirrorError) -> UInt16 {
         guard ctc_clsact_add(host.descriptor, hostEnd) >= 0 else { throw KernelMirrorError(.qdisc, subject: subject, code: errno) }
         let everything = [BPFInstruction(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: UInt32(BPFProgram.defaultSnaplen))]
+        let matched = target == nil ? everything : program.instructions
+        let outputIndex = target?.peerIndex ?? self.outputIndex
         let cookie = names.cookie
         let priority: UInt16 = 1
         let policeIndex = state.withLock { $0.policeIndex }
-        let status = everything.map(\.socketFilter).withUnsafeBufferPointer { program in
+        let status = matched.map(\.socketFilter).withUnsafeBufferPointer { program in
             cookie.withUnsafeBufferPointer { cookie in
                 var actions = ctc_mirror_actions()
                 actions.target_ifindex = outputIndex

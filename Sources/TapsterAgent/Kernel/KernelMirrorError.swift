@@ -17,6 +17,7 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
         case hostNamespace = "mirroring in the host's namespace"
         case port = "delivering into the port"
         case portIsSource = "mirroring the port it delivers into"
+        case portFilter = "running the tap's filter on the port's veth"
     }
 
     let step: Step
@@ -36,11 +37,13 @@ struct KernelMirrorError: Error, CustomStringConvertible, Equatable {
 
     /// Whether the failure says the kernel cannot mirror this tap here — it lacks a piece (a device kind, a
     /// classifier or an action not built in), the interface is not Ethernet, or the program is longer than the
-    /// kernel takes, or the port it delivers into has no other end in the host's namespace: the tap then takes
+    /// kernel takes, or the port it delivers into has no other end in the host's namespace (or is in it), or the
+    /// tap's program reads metadata whose meaning on the port's veth differs: the tap then takes
     /// the userspace path instead of failing.
     var needsUserspace: Bool {
         [EOPNOTSUPP, EPROTONOSUPPORT, EAFNOSUPPORT].contains(code) || (step == .tunnel && code == EINVAL)
             || ((step == .filter || step == .qdisc) && code == ENOENT) || step == .linkType || step == .hostNamespace || step == .port
+            || step == .portFilter
             || (step == .program && code == E2BIG) || (step == .filter && code == EMSGSIZE)
     }
 

@@ -9,6 +9,12 @@ extension KernelMirror {
         /// userspace path's packet socket does (``VethPeer``): the port receives them and no bridge learns from them.
         case port(Port)
 
+        /// The port, for a port output.
+        var port: Port? {
+            if case .port(let port) = self { return port }
+            return nil
+        }
+
         /// The tunnel, for a VXLAN output.
         var tunnel: Tunnel? {
             if case .vxlan(let tunnel) = self { return tunnel }
@@ -17,18 +23,14 @@ extension KernelMirror {
 
         /// The interface index, in the host's namespace, that the veths' redirects transmit on: the VXLAN device
         /// (created on first use) or the port's veth peer (which must be in the host's namespace: a tc action's
-        /// target device is looked up in the action's own).
+        /// target device is looked up in the action's own). A port is looked up again for each veth pair
+        /// (``PortTarget``): this first look only sends a tap whose port cannot be reached to userspace early.
         func acquire(owner: KernelMirrorOwner, on host: NetlinkRoute) async throws(KernelMirrorError) -> Int32 {
             switch self {
             case .vxlan(let tunnel):
                 return try KernelTunnelDevices.shared.acquire(tunnel, owner: owner, on: host)
             case .port(let port):
-                do {
-                    return try await VethPeer.indexInAgentNamespace(namespace: port.namespace, interface: port.interface,
-                                                                    subject: "\(port)")
-                } catch {
-                    throw KernelMirrorError(.port, subject: "\(port)", detail: "\(error.stage.rawValue): \(error.reason)")
-                }
+                return try await PortTarget.resolve(port).peerIndex
             }
         }
 

@@ -40,13 +40,18 @@ final class KernelMirrorSource: SourceCapture {
     }
 
     /// Adds the filters of `plan` on its interface, in the namespace `route` was opened in, mirroring to the
-    /// interface `mirrorTo` of that namespace.
+    /// interface `mirrorTo` of that namespace; refused when the interface is `port` (the index, in that namespace,
+    /// of the port the tap delivers into), whose copies would be mirrored again, without end.
     /// - Throws: ``KernelMirrorError``; whatever was added is removed first.
-    static func install(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, mirrorTo: Int32,
+    static func install(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, mirrorTo: Int32, refusing port: Int32?,
                         cookie: [UInt8], handle: UInt32) throws(KernelMirrorError) -> KernelMirrorSource {
         let subject = "\(plan.source)"
         let interface = ctc_link_find(route.descriptor, plan.source.interface, nil, nil)
         guard interface >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
+        guard interface != port else {
+            throw KernelMirrorError(.portIsSource, subject: subject,
+                                    detail: "the tap delivers into this interface: its copies would be mirrored again, without end")
+        }
         let type = ctc_link_type(route.descriptor, interface)
         guard type >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
         guard type == ethernet else { throw KernelMirrorError(.linkType, subject: subject, detail: "not Ethernet (ARPHRD \(type))") }

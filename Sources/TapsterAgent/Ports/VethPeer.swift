@@ -35,23 +35,32 @@ enum VethPeer {
     static func openInjectionSocket(namespace: NetworkNamespace, interface: String, subject: String)
         async throws(PortDeliveryError) -> PacketInjectionSocket {
         try await onPeerThread(namespace: namespace, subject: subject) { () throws(PortDeliveryError) in
-            try PacketInjectionSocket.open(interfaceIndex: try enterPeer(of: interface, subject: subject), subject: subject)
+            try PacketInjectionSocket.open(interfaceIndex: try enterPeer(of: interface, subject: subject).peer, subject: subject)
         }
     }
 
-    /// The index of the other end of the veth `interface` of `namespace` in the agent's own namespace (where
-    /// container runtimes keep the host ends), for the kernel's redirect (``KernelMirror/Output/port(_:)``): a
-    /// tc action's target device must be in the action's namespace, so a peer anywhere else is refused.
-    static func indexInAgentNamespace(namespace: NetworkNamespace, interface: String, subject: String) async throws(PortDeliveryError) -> Int32 {
-        try await onPeerThread(namespace: namespace, subject: subject) { () throws(PortDeliveryError) -> Int32 in
-            let peer = try enterPeer(of: interface, subject: subject)
+    /// The port's veth as the kernel's redirect into it (``KernelMirror/Output/port(_:)``) needs it: the other
+    /// end of the veth `interface` of `namespace` in the agent's own namespace (where container runtimes keep the
+    /// host ends; a tc action's target device must be in the action's namespace, so a peer anywhere else is
+    /// refused), and the port's own index and namespace, which identify it whatever it is renamed to. A port in
+    /// the agent's own namespace is refused: the copies would enter the host's stack.
+    static func kernelTarget(namespace: NetworkNamespace, interface: String, subject: String) async throws(PortDeliveryError) -> KernelMirror.PortTarget {
+        try await onPeerThread(namespace: namespace, subject: subject) { () throws(PortDeliveryError) -> KernelMirror.PortTarget in
             // /proc/self names the main thread, which stays in the agent's namespace.
-            let peerNamespace = NamespaceIdentity(path: "/proc/thread-self/ns/net")
-            guard let peerNamespace, peerNamespace == NamespaceIdentity(path: "/proc/self/ns/net") else {
+            let agentNamespace = NamespaceIdentity(path: "/proc/self/ns/net")
+            guard let portNamespace = NamespaceIdentity(path: "/proc/thread-self/ns/net"), let agentNamespace else {
+                throw PortDeliveryError(stage: .namespace, subject: subject, code: errno)
+            }
+            guard portNamespace != agentNamespace else {
+                throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface) is in the agent's own namespace: "
+                    + "the kernel's redirect would hand the copies to the host's stack")
+            }
+            let ends = try enterPeer(of: interface, subject: subject)
+            guard NamespaceIdentity(path: "/proc/thread-self/ns/net") == agentNamespace else {
                 throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer is not in the agent's namespace, "
                     + "and the kernel's redirect reaches only devices of its own namespace")
             }
-            return peer
+            return KernelMirror.PortTarget(peerIndex: ends.peer, portIndex: ends.port, portNamespace: portNamespace)
         }
     }
 
@@ -71,8 +80,8 @@ enum VethPeer {
 
     /// The one rule of what the other end of a port is, on a thread already in the port's namespace: the port
     /// `interface` must be a veth, and its peer a veth whose own peer is the port, in the port's namespace.
-    /// Leaves the thread in the peer's namespace; returns the peer's index there.
-    private static func enterPeer(of interface: String, subject: String) throws(PortDeliveryError) -> Int32 {
+    /// Leaves the thread in the peer's namespace; returns the peer's index there and the port's in its own.
+    private static func enterPeer(of interface: String, subject: String) throws(PortDeliveryError) -> (peer: Int32, port: Int32) {
         var port = cnetns_link()
         guard cnetns_link(interface, 0, &port) == 0 else { throw PortDeliveryError(stage: .interface, subject: subject, code: errno) }
         let portKind = kind(of: port)
@@ -97,7 +106,7 @@ enum VethPeer {
                   peer.link_nsid >= 0, cnetns_nsid_of(portNamespace) == peer.link_nsid else {
                 throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer changed while it was looked up")
             }
-            return peer.ifindex
+            return (peer.ifindex, port.ifindex)
         }
         // Both ends in the port's namespace.
         var peer = cnetns_link()
@@ -105,7 +114,7 @@ enum VethPeer {
               peer.link_nsid < 0 else {
             throw PortDeliveryError(stage: .peer, subject: subject, reason: "\(interface)'s veth peer changed while it was looked up")
         }
-        return peer.ifindex
+        return (peer.ifindex, port.ifindex)
     }
 
     /// An open descriptor of the namespace the calling thread's namespace knows as `id`, or nil.

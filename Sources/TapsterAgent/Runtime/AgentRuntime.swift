@@ -38,7 +38,8 @@ public struct AgentRuntime: Service {
         let mirrorOwner = KernelMirrorOwner(agent: settings.name)
         KernelMirrorSweep.sweepHost(owner: mirrorOwner, logger: logger)
         let reconciler = Reconciler(hostName: settings.name, tunnelAddress: settings.tunnelAddress, connector: connector,
-                                    inventory: board, datapath: settings.datapath, logger: logger)
+                                    inventory: board, datapath: settings.datapath,
+                                    kernelPortDelivery: settings.kernelPortDelivery, logger: logger)
         let platforms = try ConfiguredPlatforms.platforms(settings: settings, configuration: configuration)
         for platform in platforms { logger.info("asking \(platform.description) for its workloads") }
         let scanner = InventoryScanner(configuration: configuration, platforms: PlatformAnswers(platforms: platforms, logger: logger))

@@ -24,6 +24,9 @@ public struct AgentSettings: Sendable {
     public var criSocket: String?
     /// Whether taps may be mirrored in the kernel (`--datapath`).
     public var datapath: DatapathPreference = .userspace
+    /// Whether `--datapath kernel` also delivers into local monitor ports in the kernel (`--kernel-port-delivery`):
+    /// a second opt-in, since a tapped workload can then send frames matching the tap's filter into the port.
+    public var kernelPortDelivery = false
 
     public init(servers: ServerList, joinToken: String? = nil, name: String, dataDirectory: URL,
                 configurationPath: String? = nil, tunnelAddress: String? = nil,

@@ -69,6 +69,8 @@ actor Reconciler {
     private let connector: AgentConnector
     private let inventory: InventoryBoard
     private let datapathPreference: DatapathPreference
+    /// Whether local monitor ports may be delivered in the kernel (`--kernel-port-delivery`).
+    private let kernelPortDelivery: Bool
     /// This host's flight recorders, which also serve captures that look back.
     private let recorders: HostRecorders
     private var running: [String: RunningTap] = [:]
@@ -80,9 +82,10 @@ actor Reconciler {
     private(set) var appliedRevision: UInt64 = 0
 
     init(hostName: String, tunnelAddress: String?, connector: AgentConnector, inventory: InventoryBoard,
-         datapath: DatapathPreference = .userspace, logger: Logger) {
+         datapath: DatapathPreference = .userspace, kernelPortDelivery: Bool = false, logger: Logger) {
         self.inventory = inventory
         self.datapathPreference = datapath
+        self.kernelPortDelivery = kernelPortDelivery
         self.hostName = hostName
         self.logger = logger
         self.sinks = SinkFactory(hostName: hostName, tunnelAddress: tunnelAddress, logger: logger)
@@ -161,7 +164,8 @@ actor Reconciler {
     }
 
     private func start(_ assignment: DesiredTap) async {
-        var tap = RunningTap(assignment: assignment, datapath: Datapath.choose(for: assignment, preference: datapathPreference))
+        var tap = RunningTap(assignment: assignment, datapath: Datapath.choose(for: assignment, preference: datapathPreference,
+                                                                                portDelivery: kernelPortDelivery))
         if case .kernel(let output) = tap.datapath, assignment.deadline > Date() {
             do {
                 tap.kernel = try await KernelMirror(owner: KernelMirrorOwner(agent: hostName), tapID: assignment.tapID, output: output,

@@ -1,0 +1,100 @@
+import Foundation
+import PacketKit
+@testable import TapsterAgent
+import TapsterCore
+import TapsterSystemTestSupport
+import Testing
+
+/// The boundaries of in-kernel delivery into a port, each tried from the side that would cross it, in real
+/// namespaces: frames a tapped workload writes into the mirror's veth itself, the port named otherwise than the
+/// tap's source, a port in the agent's own namespace.
+@Suite("In-kernel port delivery's boundaries", .serialized)
+struct KernelPortBoundaryTests {
+    /// Source MACs of the frames the workload forges: one that the tap's filter (`tcp`) refuses, one it matches.
+    private static let refusedMAC = "02:00:5e:10:00:01"
+    private static let matchedMAC = "02:00:5e:10:00:02"
+
+    /// Writes `count` IPv4 frames of protocol `proto` from `source` with a raw packet socket on `interface` of
+    /// `namespace`: what a process with `CAP_NET_RAW` in the tapped workload can do.
+    private static func forge(_ lab: MirrorLab, in namespace: String, on interface: String, source: String, proto: Int, count: Int) throws {
+        let script = """
+        import socket, struct, sys
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((sys.argv[1], 0))
+        src = bytes.fromhex(sys.argv[2].replace(':', ''))
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, int(sys.argv[3]), 0, bytes([10, 9, 9, 9]), bytes([10, 9, 9, 8]))
+        for _ in range(int(sys.argv[4])):
+            s.send(b'\\xff' * 6 + src + b'\\x08\\x00' + ip + bytes(20))
+        """
+        _ = try lab.topology.run(in: namespace, ["/usr/bin/python3", "-c", script, interface, source, "\(proto)", "\(count)"])
+    }
+
+    @Test("Frames the workload writes into the mirror's veth reach the port only when the tap's filter matches them")
+    func forgedFramesOutsideTheFilterNeverReachThePort() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let hostEnd = try lab.topology.movePortPeerToRoot(of: "peer")
+        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
+        let delivered = try await LiveTshark(name: "forged", namespace: lab.peer.namespace, interface: lab.peer.interface,
+                                             captureFilter: "ether src \(Self.refusedMAC) or ether src \(Self.matchedMAC)",
+                                             fields: ["eth.src", "ip.proto"], topology: lab.topology, directory: lab.directory)
+        let mirror = try await KernelMirrorTests.mirror(lab, to: .port(port))
+        defer { mirror.close() }
+        _ = try await mirror.add(lab.plan(bpf: "tcp"))
+        let veth = mirror.names.veth(for: lab.web.namespace)
+        let redirect = try ProcessRunner.run(["tc", "filter", "show", "dev", veth.host, "ingress"]).stdout
+        #expect(redirect.contains("Egress Redirect to device \(hostEnd)"), "\(redirect)")
+
+        try Self.forge(lab, in: lab.web.namespace, on: veth.workload, source: Self.refusedMAC, proto: 17, count: 50)
+        try Self.forge(lab, in: lab.web.namespace, on: veth.workload, source: Self.matchedMAC, proto: 6, count: 5)
+        try await eventually("the matching forged frames to reach the port") {
+            delivered.rows.filter { $0["eth.src"] == Self.matchedMAC }.count == 5 ? true : nil
+        }
+        try await Task.sleep(for: .milliseconds(500))
+
+        #expect(delivered.rows.filter { $0["eth.src"] == Self.refusedMAC }.isEmpty, "UDP frames outside 'tcp' reached the port")
+        #expect(delivered.rows.allSatisfy { $0["ip.proto"] == "6" })
+    }
+
+    @Test("The port is refused as a source when the source names it otherwise: an altname and another path to its namespace")
+    func aPortNamedOtherwiseIsStillNotASource() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        _ = try lab.topology.movePortPeerToRoot(of: "peer")
+        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
+        _ = try lab.topology.run(in: lab.peer.namespace, ["ip", "link", "property", "add", "dev", lab.peer.interface, "altname", "renamed0"])
+        let mirror = try await KernelMirrorTests.mirror(lab, to: .port(port))
+        defer { mirror.close() }
+        let plan = CapturePlan(tapID: "tap-\(lab.topology.prefix)",
+                               source: CaptureSource(workload: "peer", namespace: .path("\(NetworkNamespace.namedDirectory)/\(lab.peer.namespace)"),
+                                                     interface: "renamed0"),
+                               bpf: "", snaplen: 0, direction: .both, deadline: Date().addingTimeInterval(60))
+
+        let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(plan) }
+
+        #expect(error?.step == .portIsSource, "\(String(describing: error))")
+        #expect(try ProcessRunner.run(["tc", "-n", lab.peer.namespace, "filter", "show", "dev", lab.peer.interface, "ingress"],
+                                      allowFailure: true).stdout.isEmpty)
+    }
+
+    @Test("A port in the agent's own namespace is refused, by name or by another path to it, and the tap goes to userspace")
+    func aPortInTheHostsNamespaceIsRefused() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        // A host-only veth pair, as cilium_host/cilium_net: both ends in the agent's namespace.
+        let (near, far) = ("\(lab.topology.prefix)-h0", "\(lab.topology.prefix)-h1")
+        _ = try ProcessRunner.run(["ip", "link", "add", near, "type", "veth", "peer", "name", far])
+        defer { _ = try? ProcessRunner.run(["ip", "link", "del", near], allowFailure: true) }
+
+        for namespace in [NetworkNamespace.host, .path("/proc/self/ns/net")] {
+            let port = KernelMirror.Port(namespace: namespace, interface: near)
+            let error = await #expect(throws: KernelMirrorError.self) { (try await KernelMirrorTests.mirror(lab, to: .port(port))).close() }
+            #expect(error?.step == .port)
+            #expect(error?.needsUserspace == true)
+            #expect(error?.description.contains("\(near) is in the agent's own namespace") == true, "\(String(describing: error))")
+        }
+        #expect(Datapath.choose(for: DesiredTap(tapID: "t1", deadline: Date().addingTimeInterval(60), bpf: "", snaplen: 0,
+                                                destination: .port(PortDelivery(host: "node-1", netns: nil, interface: near))),
+                                preference: .kernel, portDelivery: true) == .userspace(reason: Datapath.hostPortReason))
+    }
+}
