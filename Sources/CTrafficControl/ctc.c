@@ -317,17 +317,15 @@ static void ctc_copy_string(struct rtattr *attribute, char *out, size_t capacity
 }
 
 /// Reads a link message's index, kind, alias and 64-bit transmit failures.
-static int ctc_parse_link(struct nlmsghdr *header, char *kind, char *alias, uint64_t *tx_failures) {
+static int ctc_parse_link(struct nlmsghdr *header, char *kind, char *alias, struct rtnl_link_stats64 *counters) {
     struct ifinfomsg *info = NLMSG_DATA(header);
     if (kind) kind[0] = 0;
     if (alias) alias[0] = 0;
     int remaining = (int)IFLA_PAYLOAD(header);
     for (struct rtattr *attribute = IFLA_RTA(info); RTA_OK(attribute, remaining); attribute = RTA_NEXT(attribute, remaining)) {
         if (attribute->rta_type == IFLA_IFALIAS && alias) ctc_copy_string(attribute, alias, 128);
-        if (attribute->rta_type == IFLA_STATS64 && tx_failures && RTA_PAYLOAD(attribute) >= sizeof(struct rtnl_link_stats64)) {
-            struct rtnl_link_stats64 stats;
-            memcpy(&stats, RTA_DATA(attribute), sizeof stats);
-            *tx_failures = stats.tx_dropped + stats.tx_errors;
+        if (attribute->rta_type == IFLA_STATS64 && counters && RTA_PAYLOAD(attribute) >= sizeof(struct rtnl_link_stats64)) {
+            memcpy(counters, RTA_DATA(attribute), sizeof *counters);
         }
         if (attribute->rta_type == IFLA_LINKINFO && kind) {
             int nested = (int)RTA_PAYLOAD(attribute);
@@ -340,7 +338,7 @@ static int ctc_parse_link(struct nlmsghdr *header, char *kind, char *alias, uint
 }
 
 /// Asks for one link by name or index; `type` (or NULL) receives its hardware type (ARPHRD_*).
-static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char *alias, uint64_t *tx_failures,
+static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char *alias, struct rtnl_link_stats64 *counters,
                         unsigned short *type) {
     struct ctc_message m;
     ctc_begin_link(&m, RTM_GETLINK, 0, ifindex);
@@ -359,7 +357,7 @@ static int ctc_get_link(int fd, const char *name, int ifindex, char *kind, char 
         return -1;
     }
     if (type) *type = ((struct ifinfomsg *)NLMSG_DATA(header))->ifi_type;
-    return ctc_parse_link(header, kind, alias, tx_failures);
+    return ctc_parse_link(header, kind, alias, counters);
 }
 
 int ctc_link_find(int fd, const char *name, char *kind, char *alias) {
@@ -375,8 +373,18 @@ int ctc_link_type(int fd, int ifindex) {
 
 int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out) {
     CTC_LOCKED;
-    *out = 0;
-    return ctc_get_link(fd, NULL, ifindex, NULL, NULL, out, NULL) < 0 ? -1 : 0;
+    struct rtnl_link_stats64 counters = {0};
+    int status = ctc_get_link(fd, NULL, ifindex, NULL, NULL, &counters, NULL) < 0 ? -1 : 0;
+    *out = counters.tx_dropped + counters.tx_errors;
+    return status;
+}
+
+int ctc_link_rx_packets(int fd, int ifindex, uint64_t *out) {
+    CTC_LOCKED;
+    struct rtnl_link_stats64 counters = {0};
+    int status = ctc_get_link(fd, NULL, ifindex, NULL, NULL, &counters, NULL) < 0 ? -1 : 0;
+    *out = counters.rx_packets;
+    return status;
 }
 
 int ctc_link_delete(int fd, int ifindex) {

@@ -54,6 +54,7 @@ struct KernelPortBoundaryTests {
 
         #expect(delivered.rows.filter { $0["eth.src"] == Self.refusedMAC }.isEmpty, "UDP frames outside 'tcp' reached the port")
         #expect(delivered.rows.allSatisfy { $0["ip.proto"] == "6" })
+        #expect(mirror.refusedFrames == 50, "the kernel counts the frames the tap's filter refused on tpb")
     }
 
     @Test("The port is refused as a source when the source names it otherwise: an altname and another path to its namespace")

@@ -39,6 +39,9 @@ int ctc_link_type(int fd, int ifindex);
 /// The transmit drops and errors of the interface `ifindex` (IFLA_STATS64), added together.
 int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out);
 
+/// The packets the interface `ifindex` received (IFLA_STATS64 rx_packets); for a veth, those its peer sent.
+int ctc_link_rx_packets(int fd, int ifindex, uint64_t *out);
+
 /// Deletes the interface with index `ifindex`.
 int ctc_link_delete(int fd, int ifindex);
 

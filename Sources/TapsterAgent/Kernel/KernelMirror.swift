@@ -145,6 +145,24 @@ final class KernelMirror: Sendable {
         return counters
     }
 
+    /// For a port output, the frames that reached `tpb…` and that the tap's program refused (the drop filter's):
+    /// frames a process in a tapped workload wrote into `tpa…` itself, since every copy matched the same program
+    /// on its source. `tpb…`'s received packets less those the redirect's first action saw; the filter is read
+    /// first, as a veth counts a packet before its ingress hook runs. Zero for a VXLAN output, which refuses none.
+    var refusedFrames: UInt64 {
+        guard output.port != nil else { return 0 }
+        let legs = state.withLock { Array($0.legs.values) }
+        var refused: UInt64 = 0
+        var stats = ctc_mirror_stats()
+        var received: UInt64 = 0
+        for leg in legs where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0
+            && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0 {
+            let matched = bandwidthCap == nil ? stats.mirred_packets : stats.police_packets
+            refused &+= received > matched ? received - matched : 0
+        }
+        return refused
+    }
+
     /// Removes everything the mirror added; its sources end as ``CaptureState/StopReason/requested``.
     func close() { close(reason: .requested) }
 

@@ -26,6 +26,8 @@ actor Reconciler {
         var datapath: Datapath
         /// For taps mirrored in the kernel: the tap's output and veths.
         var kernel: KernelMirror?
+        /// For taps delivered into a port in the kernel: the frames its program refused on `tpb…` as last logged.
+        var refusedFrames: UInt64 = 0
         /// Why each source of the assignment that did not start could not.
         var failures: [CapturePlan: String] = [:]
         /// The capture interface index of each source the tap has had (a source keeps its index, so one that
@@ -118,9 +120,23 @@ actor Reconciler {
         var report = Tapster_Agent_V1_StatusReport()
         report.revision = appliedRevision
         report.recorders = await recorders.statuses()
+        logRefusedFrames()
         report.taps = running.keys.sorted().compactMap { running[$0].map(status) } + finished
         finished = []
         return report
+    }
+
+    /// Warns of frames a port tap's program refused on `tpb…` since the last warning: in the kernel they can
+    /// only have been written into the mirror's veth by a process in a tapped workload (``KernelMirror/refusedFrames``).
+    /// The tap's status has no field for them yet: the agent's log is where they are reported.
+    private func logRefusedFrames() {
+        for id in running.keys.sorted() {
+            guard var tap = running[id], let refused = tap.kernel?.refusedFrames, refused > tap.refusedFrames else { continue }
+            logger.warning("frames written into a kernel port mirror's veth from a tapped workload were dropped (the tap's filter refused them)",
+                           metadata: ["tap": "\(id)", "dropped": "\(refused - tap.refusedFrames)", "total": "\(refused)"])
+            tap.refusedFrames = refused
+            running[id] = tap
+        }
     }
 
     /// The flow records of `flows` taps waiting since the last report (running taps' and those of taps that
