@@ -57,6 +57,33 @@ struct KernelPortBoundaryTests {
         #expect(mirror.refusedFrames == 50, "the kernel counts the frames the tap's filter refused on tpb")
     }
 
+    @Test("A port whose veth was deleted after the mirror began fails a later namespace's source: no redirect by the old index")
+    func aDeletedPortFailsTheNextLegInsteadOfARedirectByAStaleIndex() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let hostEnd = try lab.topology.movePortPeerToRoot(of: "peer")
+        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
+        let mirror = try await KernelMirrorTests.mirror(lab, to: .port(port))
+        defer { mirror.close() }
+        _ = try await mirror.add(lab.plan())
+        // Deleting one end deletes the pair, and another device takes the peer's index: a redirect by the index
+        // the mirror began with would now transmit the copies on it.
+        let index = try String(contentsOfFile: "/sys/class/net/\(hostEnd)/ifindex", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try ProcessRunner.run(["ip", "link", "del", hostEnd])
+        let squatter = "\(lab.topology.prefix)-sq"
+        _ = try ProcessRunner.run(["ip", "link", "add", squatter, "index", index, "type", "veth", "peer", "name", "\(squatter)2"])
+        defer { _ = try? ProcessRunner.run(["ip", "link", "del", squatter], allowFailure: true) }
+        let db = CapturePlan(tapID: "tap-\(lab.topology.prefix)",
+                             source: CaptureSource(workload: "db", namespace: .named(lab.db.namespace), interface: lab.db.interface),
+                             bpf: "", snaplen: 0, direction: .both, deadline: Date().addingTimeInterval(60))
+
+        let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(db) }
+
+        #expect(error?.step == .port, "\(String(describing: error))")
+        #expect(error?.description.contains("delivering into the port (\(port))") == true, "\(String(describing: error))")
+        #expect(try !KernelMirrorTests.links().contains(mirror.names.veth(for: lab.db.namespace).host), "no veth pair, no redirect, for db")
+    }
+
     @Test("The port is refused as a source when the source names it otherwise: an altname and another path to its namespace")
     func aPortNamedOtherwiseIsStillNotASource() async throws {
         let lab = try await MirrorLab.make()
