@@ -6,8 +6,8 @@ import TapsterSystemTestSupport
 import Testing
 
 /// The boundaries of in-kernel delivery into a port, each tried from the side that would cross it, in real
-/// namespaces: frames a tapped workload writes into the mirror's veth itself, the port named otherwise than the
-/// tap's source, a port in the agent's own namespace.
+/// namespaces: frames a tapped workload writes into the mirror's veth itself, a port's index taken by another
+/// device, a port in the agent's own namespace. (The port named otherwise as a source: ``KernelPortMirrorTests``.)
 @Suite("In-kernel port delivery's boundaries", .serialized)
 struct KernelPortBoundaryTests {
     /// Source MACs of the frames the workload forges: one that the tap's filter (`tcp`) refuses, one it matches.
@@ -33,8 +33,8 @@ struct KernelPortBoundaryTests {
     func forgedFramesOutsideTheFilterNeverReachThePort() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let hostEnd = try lab.topology.movePortPeerToRoot(of: "peer")
-        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
+        let (output, hostEnd) = try KernelPortMirrorTests.port(lab)
+        let port = try #require(output.port)
         let delivered = try await LiveTshark(name: "forged", namespace: lab.peer.namespace, interface: lab.peer.interface,
                                              captureFilter: "ether src \(Self.refusedMAC) or ether src \(Self.matchedMAC)",
                                              fields: ["eth.src", "ip.proto"], topology: lab.topology, directory: lab.directory)
@@ -61,8 +61,8 @@ struct KernelPortBoundaryTests {
     func aDeletedPortFailsTheNextLegInsteadOfARedirectByAStaleIndex() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let hostEnd = try lab.topology.movePortPeerToRoot(of: "peer")
-        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
+        let (output, hostEnd) = try KernelPortMirrorTests.port(lab)
+        let port = try #require(output.port)
         let mirror = try await KernelMirrorTests.mirror(lab, to: .port(port))
         defer { mirror.close() }
         _ = try await mirror.add(lab.plan())
@@ -82,27 +82,6 @@ struct KernelPortBoundaryTests {
         #expect(error?.step == .port, "\(String(describing: error))")
         #expect(error?.description.contains("delivering into the port (\(port))") == true, "\(String(describing: error))")
         #expect(try !KernelMirrorTests.links().contains(mirror.names.veth(for: lab.db.namespace).host), "no veth pair, no redirect, for db")
-    }
-
-    @Test("The port is refused as a source when the source names it otherwise: an altname and another path to its namespace")
-    func aPortNamedOtherwiseIsStillNotASource() async throws {
-        let lab = try await MirrorLab.make()
-        defer { lab.tearDown() }
-        _ = try lab.topology.movePortPeerToRoot(of: "peer")
-        let port = KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)
-        _ = try lab.topology.run(in: lab.peer.namespace, ["ip", "link", "property", "add", "dev", lab.peer.interface, "altname", "renamed0"])
-        let mirror = try await KernelMirrorTests.mirror(lab, to: .port(port))
-        defer { mirror.close() }
-        let plan = CapturePlan(tapID: "tap-\(lab.topology.prefix)",
-                               source: CaptureSource(workload: "peer", namespace: .path("\(NetworkNamespace.namedDirectory)/\(lab.peer.namespace)"),
-                                                     interface: "renamed0"),
-                               bpf: "", snaplen: 0, direction: .both, deadline: Date().addingTimeInterval(60))
-
-        let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(plan) }
-
-        #expect(error?.step == .portIsSource, "\(String(describing: error))")
-        #expect(try ProcessRunner.run(["tc", "-n", lab.peer.namespace, "filter", "show", "dev", lab.peer.interface, "ingress"],
-                                      allowFailure: true).stdout.isEmpty)
     }
 
     @Test("A port in the agent's own namespace is refused, by name or by another path to it, and the tap goes to userspace")

@@ -13,7 +13,7 @@ import Testing
 @Suite("In-kernel mirrors into a port", .serialized)
 struct KernelPortMirrorTests {
     /// The lab's `peer` as the port, with its veth's other end in the host's namespace; that end's name.
-    private static func port(_ lab: MirrorLab) throws -> (port: KernelMirror.Output, hostEnd: String) {
+    static func port(_ lab: MirrorLab) throws -> (port: KernelMirror.Output, hostEnd: String) {
         let hostEnd = try lab.topology.movePortPeerToRoot(of: "peer")
         return (.port(KernelMirror.Port(namespace: .named(lab.peer.namespace), interface: lab.peer.interface)), hostEnd)
     }
@@ -122,23 +122,27 @@ struct KernelPortMirrorTests {
         }
     }
 
-    @Test("The port the mirror delivers into is refused as one of its sources: its copies would be mirrored again")
+    @Test("The port the mirror delivers into is refused as one of its sources, by its name or another (an altname, another path to its namespace): its copies would be mirrored again")
     func thePortIsNeverASource() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (port, _) = try Self.port(lab)
+        // The same interface under another name: the refusal is by its index in its namespace, not by names.
+        _ = try lab.topology.run(in: lab.peer.namespace, ["ip", "link", "property", "add", "dev", lab.peer.interface, "altname", "renamed0"])
         let mirror = try await KernelMirrorTests.mirror(lab, to: port)
         defer { mirror.close() }
-        let plan = CapturePlan(tapID: "tap-\(lab.topology.prefix)",
-                               source: CaptureSource(workload: "peer", namespace: .named(lab.peer.namespace), interface: lab.peer.interface),
-                               bpf: "", snaplen: 0, direction: .both, deadline: Date().addingTimeInterval(60))
+        let otherPath = NetworkNamespace.path("\(NetworkNamespace.namedDirectory)/\(lab.peer.namespace)")
+        for (namespace, interface) in [(NetworkNamespace.named(lab.peer.namespace), lab.peer.interface), (otherPath, "renamed0")] {
+            let plan = CapturePlan(tapID: "tap-\(lab.topology.prefix)", source: CaptureSource(workload: "peer", namespace: namespace, interface: interface),
+                                   bpf: "", snaplen: 0, direction: .both, deadline: Date().addingTimeInterval(60))
 
-        let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(plan) }
+            let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(plan) }
 
-        #expect(error?.step == .portIsSource)
-        #expect(error?.needsUserspace == false)
-        #expect(try ProcessRunner.run(["tc", "-n", lab.peer.namespace, "filter", "show", "dev", lab.peer.interface, "ingress"],
-                                      allowFailure: true).stdout.isEmpty)
+            #expect(error?.step == .portIsSource, "\(String(describing: error))")
+            #expect(error?.needsUserspace == false)
+            #expect(try ProcessRunner.run(["tc", "-n", lab.peer.namespace, "filter", "show", "dev", lab.peer.interface, "ingress"],
+                                          allowFailure: true).stdout.isEmpty)
+        }
     }
 
     @Test("A bandwidth cap is the police action before the port; a kernel without act_police says so, and the tap goes to userspace")
