@@ -68,6 +68,31 @@ struct KernelPortMirrorEndToEndTests {
         }
     }
 
+    @Test func withoutKernelPortDeliveryALocalPortIsDeliveredFromUserspaceAndTapGetSaysWhy() async throws {
+        try await DataPlaneLab.with(roles: ["web", "db", "mona"], agentArguments: ["--datapath", "kernel"]) { lab in
+            let (web, db) = (lab.topology["web"], lab.topology["db"])
+            // A port the kernel path could reach (its other end in the agent's namespace): only the opt-in is missing.
+            _ = try lab.topology.movePortPeerToRoot(of: "mona")
+            try await lab.admin(["filter", "create", "web", "--selector", "app=web", "--bpf", "udp port \(UDPTraffic.port)"])
+            try await PortDeliveryEndToEndTests.deliver("web", into: "mona", as: "into-a", lab: lab)
+            try await PortDeliveryEndToEndTests.introduce(web, db, lab: lab)
+            let tap = try await lab.createTap(filter: "web", target: "into-a")
+            let status = try await lab.waitForTap(tap, state: .applied)
+            let monitor = try await Self.monitor(lab.topology["mona"], lab: lab)
+            defer { monitor.stop() }
+
+            try await UDPTraffic.send(from: web, to: db, count: 20, size: 100, topology: lab.topology, directory: lab.scratch)
+
+            #expect(status.datapath == .userspace)
+            #expect(status.datapathReason?.hasPrefix("monitor ports are delivered from userspace unless the agent runs with --kernel-port-delivery: ") == true,
+                    "\(status.datapathReason ?? "no reason")")
+            let shown = try await lab.admin(["tap", "get", tap]).stdout
+            #expect(shown.contains("--kernel-port-delivery"), "\(shown)")
+            #expect(try await PortDeliveryEndToEndTests.settledRows(of: monitor, atLeast: 20).count == 20, "delivered from userspace")
+            #expect(try Self.agentFilters(on: web, lab: lab) == 0, "nothing of the kernel path on the tapped interface")
+        }
+    }
+
     /// tshark on a monitor's eth0: the test's datagrams with ``fields``.
     static func monitor(_ host: NetnsTopology.Host, lab: DataPlaneLab) async throws -> LiveTshark {
         try await LiveTshark(name: "monitor-\(host.role)", namespace: host.namespace, interface: "eth0",
