@@ -57,9 +57,11 @@ struct DatapathChoiceTests {
 
     @Test("PortDelivery: a port in the agent's own namespace stays in userspace: the copies would enter the host's stack")
     func aPortInTheHostsNamespaceStaysInUserspace() {
-        let inTheHostsNamespace = PortDelivery(host: "node-1", netns: nil, interface: "cilium_host")
-        #expect(Datapath.choose(for: Self.tap(.port(inTheHostsNamespace)), preference: .kernel, portDelivery: true)
-            == .userspace(reason: Datapath.hostPortReason))
+        for netns in [nil, ""] {
+            let inTheHostsNamespace = PortDelivery(host: "node-1", netns: netns, interface: "cilium_host")
+            #expect(Datapath.choose(for: Self.tap(.port(inTheHostsNamespace)), preference: .kernel, portDelivery: true)
+                == .userspace(reason: Datapath.hostPortReason))
+        }
     }
 
     @Test("PortDelivery: a program reading the packet's metadata (SKF_AD_ loads) is refused on the port's veth; one reading bytes is not")

@@ -59,8 +59,10 @@ enum Datapath: Equatable, Sendable {
                 return .userspace(reason: "a port on another host is reached through the agent's GRE tunnel to that host's agent")
             }
             guard portDelivery else { return .userspace(reason: portDeliveryOffReason) }
-            guard delivery.netns != nil else { return .userspace(reason: hostPortReason) }
-            output = .port(KernelMirror.Port(namespace: NetworkNamespace(netns: delivery.netns), interface: delivery.interface))
+            let namespace = NetworkNamespace(netns: delivery.netns)
+            // Named so here; one reached by another path is refused when the mirror looks (by its identity).
+            guard namespace != .host else { return .userspace(reason: hostPortReason) }
+            output = .port(KernelMirror.Port(namespace: namespace, interface: delivery.interface))
         case .serverStream:
             return .userspace(reason: "streams are written by the agent")
         case .flows:
