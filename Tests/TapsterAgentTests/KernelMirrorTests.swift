@@ -145,7 +145,9 @@ struct KernelMirrorTests {
     func deadlineRemovesTheMirror() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let mirror = try await Self.mirror(lab, deadline: Date().addingTimeInterval(2))
+        // Far enough for the source to be added first: under a full suite on 2 cores making the veth pair took over 2 s,
+        // and a mirror past its deadline takes no source (ECANCELED).
+        let mirror = try await Self.mirror(lab, deadline: Date().addingTimeInterval(10))
         let source = try await mirror.add(lab.plan())
         let tunnel = try Self.tunnelName(of: mirror)
         try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }

@@ -65,7 +65,9 @@ struct KernelPortMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (port, hostEnd) = try Self.port(lab)
-        let mirror = try await KernelMirrorTests.mirror(lab, to: port, deadline: Date().addingTimeInterval(2))
+        // Far enough for the source to be added first: under a full suite on 2 cores making the veth pair took over 2 s,
+        // and a mirror past its deadline takes no source (ECANCELED).
+        let mirror = try await KernelMirrorTests.mirror(lab, to: port, deadline: Date().addingTimeInterval(10))
         let source = try await mirror.add(lab.plan())
         let veth = mirror.names.veth(for: lab.web.namespace)
         try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }
