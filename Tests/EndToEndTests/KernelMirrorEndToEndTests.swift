@@ -87,7 +87,8 @@ struct KernelMirrorEndToEndTests {
                 .filter { $0 < deadline.timeIntervalSince1970 - 0.5 }.max()
             let lastSent = try #require(sentBefore, "traffic was sent before the deadline")
             let gap = deadline.timeIntervalSince1970 - lastSent
-            #expect(try #require(times.max()) >= lastSent, "the mirror stopped \(-late) s before the deadline, \(gap) s after the last packet sent before it")
+            // 10 ms of slack: the copy is stamped on web's side, before db's interface stamps the original.
+            #expect(try #require(times.max()) >= lastSent - 0.01, "the mirror stopped \(-late) s before the deadline, \(gap) s after the last packet sent before it")
             let tunnels = try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
                 .filter { $0.contains("alias tapster mirror vxlan \(lab.topology.tool.address) vni 6002 ") }
             #expect(tunnels.isEmpty, "the tunnel device is gone: \(tunnels)")
