@@ -39,12 +39,13 @@ struct InventoryWatcherTests {
             """, file: "test.yaml")
         let watcher = InventoryWatcher(scanner: InventoryScanner(configuration: configuration, recordingInto: ProcessNamespaceRecord()), interval: .seconds(1))
         let recorder = Recorder()
+        let started = ContinuousClock.now
         let consumer = Task {
             for await inventory in watcher.updates() { recorder.record(inventory) }
         }
         defer { consumer.cancel() }
         try await eventually(timeout: .seconds(45), "the first inventory") { recorder.count > 0 ? true : nil }
-        #expect(recorder.first(after: .now - .seconds(60)) { _ in true }?.inventory == HostInventory(workloads: []))
+        #expect(recorder.first(after: started) { _ in true }?.inventory == HostInventory(workloads: []))
 
         try ProcessRunner.run(["ip", "netns", "add", late])
         let added = ContinuousClock.now
