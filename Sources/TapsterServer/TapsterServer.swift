@@ -52,7 +52,7 @@ public enum TapsterServer {
                 replica.agentChannelListens()
             }
             let app = makeApplication(controlPlane: controlPlane, configuration: configuration, replica: replica, logger: logger,
-                                      services: [agentChannel, heartbeat, revocations] + relay + alongside(controlPlane)) { port in
+                                      services: [agentChannel, heartbeat, revocations, HeapTrimmer(logger: logger)] + relay + alongside(controlPlane)) { port in
                 banner.printListening(port: port)
             }
             do {

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import TapsterServer
+
+/// The server's periodic heap trim: memory freed below a block still in use goes back to the kernel.
+@Suite("Heap trimmer")
+struct HeapTrimmerTests {
+    /// The blocks: each under glibc's mmap threshold (128 KiB unless raised), so they come from an arena, and
+    /// spanning several pages each, so each has whole pages inside it whatever its alignment.
+    static let blockSize = 32 << 10
+    static let blockCount = 256
+
+    @Test("a trim gives back the whole pages of blocks freed below a block still in use, which free() keeps resident")
+    func trimReleasesFreedPagesBelowALiveBlock() async throws {
+        try #require(HeapTrimmer.isAvailable)
+        var blocks = (0...Self.blockCount).map { _ in malloc(Self.blockSize)! }
+        for block in blocks { memset(block, 0xA5, Self.blockSize) }
+        // The highest of them stays: it keeps the others from reaching their arena's top, which free() releases.
+        let pin = blocks.remove(at: blocks.indices.max { blocks[$0] < blocks[$1] }!)
+        defer { free(pin) }
+        let interiors = blocks.map(Self.interiorPages(of:))
+        for block in blocks { free(block) }
+
+        let residentAfterFree = Self.residentFraction(of: interiors)
+        _ = try await HeapTrimmer.trim()
+        let residentAfterTrim = Self.residentFraction(of: interiors)
+
+        // Other tests allocate meanwhile and may take some of the freed memory back: hence fractions, not zero.
+        #expect(residentAfterFree > 0.9, "free() alone released \(1 - residentAfterFree) of the pages")
+        #expect(residentAfterTrim < 0.5, "\(residentAfterTrim) of the freed pages still resident after the trim")
+    }
+
+    /// The page-aligned range strictly inside `block` (its first byte and length).
+    static func interiorPages(of block: UnsafeMutableRawPointer) -> (start: UnsafeMutableRawPointer, length: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: block) + page - 1) / page * page
+        let end = (Int(bitPattern: block) + blockSize) / page * page
+        return (UnsafeMutableRawPointer(bitPattern: first)!, end - first)
+    }
+
+    /// The share of the pages in `ranges` that are resident (`mincore`).
+    static func residentFraction(of ranges: [(start: UnsafeMutableRawPointer, length: Int)]) -> Double {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var resident = 0, total = 0
+        for range in ranges where range.length > 0 {
+            var vector = [UInt8](repeating: 0, count: range.length / page)
+            guard mincore(range.start, range.length, &vector) == 0 else { continue }
+            resident += vector.count { $0 & 1 == 1 }
+            total += vector.count
+        }
+        return total == 0 ? 0 : Double(resident) / Double(total)
+    }
+}
