@@ -120,7 +120,9 @@ struct RecorderEndToEndTests {
             let metrics = try await ProcessRunner.output(["curl", "-sf", "-H", "Authorization: Bearer \(lab.adminToken)", lab.server.url + "/metrics"])
             let labels = "{recorder=\"web-recorder\",host=\"\(lab.agentName)\"}"
             for line in ["tapster_recorder_evicted_total\(labels) \(settled.evicted)", "tapster_recorder_bytes_held\(labels) \(settled.bytesHeld)",
-                         "tapster_recorder_bytes_reserved\(labels) \(8 << 20)", "tapster_recorder_kernel_drops_total\(labels) 0"] {
+                         "tapster_recorder_bytes_reserved\(labels) \(8 << 20)",
+                         // Not 0: under a full suite on 2 cores the kernel's ring dropped 9,481 of the burst once, counted as it should be.
+                         "tapster_recorder_kernel_drops_total\(labels) \(settled.kernelDrops)"] {
                 #expect(metrics.stdout.split(separator: "\n").contains { $0 == line }, "\(line) in:\n\(metrics.stdout)")
             }
         }

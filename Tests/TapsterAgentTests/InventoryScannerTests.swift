@@ -88,9 +88,9 @@ struct InventoryScannerTests {
     func processNamespace() async throws {
         let directory = try ScratchDirectory(label: "process-netns")
         defer { directory.remove() }
-        let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+        // A sleep of 30 s ended before a starved test's scan found it (a full suite on 2 cores): the sleeper outlives any wait.
+        let (process, pid) = try await Sleepers.unshared(directory, name: "unshared")
         defer { process.stop(grace: .seconds(1)) }
-        let pid = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let scanner = Self.scanner(try Self.configuration("""
             labels: { zone: a }
             workloads:
@@ -115,7 +115,7 @@ struct InventoryScannerTests {
         // exec through a link named web-impostor: the kernel takes the process's comm from that name.
         let impostor = directory.path + "/web-impostor"
         try FileManager.default.createSymbolicLink(atPath: impostor, withDestinationPath: "/usr/bin/sleep")
-        let process = try BackgroundProcess(name: "impostor", ["unshare", "-n", "sh", "-c", "echo $$; exec \"$0\" 30", impostor],
+        let process = try BackgroundProcess(name: "impostor", ["unshare", "-n", "sh", "-c", "echo $$; exec \"$0\" 600", impostor],
                                             directory: directory)
         defer { process.stop(grace: .seconds(1)) }
         let pid = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -143,7 +143,7 @@ struct InventoryScannerTests {
         defer { directory.remove() }
         let nobody = try BackgroundProcess(
             name: "nobody", ["unshare", "-n", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+                             "sh", "-c", "echo $$; exec sleep 600"], directory: directory)
         defer { nobody.stop(grace: .seconds(1)) }
         let pid = try await eventually("the unshared shell to print its pid") { Int(nobody.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let scanner = Self.scanner(try Self.configuration("""
@@ -179,7 +179,7 @@ struct InventoryScannerTests {
     func processNamespacesOff() async throws {
         let directory = try ScratchDirectory(label: "process-netns-off")
         defer { directory.remove() }
-        let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 30"], directory: directory)
+        let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 600"], directory: directory)
         defer { process.stop(grace: .seconds(1)) }
         _ = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let scanner = Self.scanner(try Self.configuration("process_namespaces: false\nhost_interfaces: false\nnamespaces: []\n"))

@@ -52,13 +52,16 @@ struct HeapTrimmer: Service {
     /// Trims the heap once, on NIO's blocking thread pool.
     /// - Throws: when the thread pool no longer runs (the process is shutting down).
     static func trim() async throws -> Trim {
-        try await NIOThreadPool.singleton.runIfActive {
-            let before = ResidentSize.bytes()
-            let start = ContinuousClock.now
-            _ = mallocTrim?(0)
-            let duration = ContinuousClock.now - start
-            return Trim(releasedBytes: max(0, before - ResidentSize.bytes()), duration: duration)
-        }
+        try await NIOThreadPool.singleton.runIfActive { trimBlocking() }
+    }
+
+    /// Trims the heap once on the calling thread, which it blocks for the walk.
+    static func trimBlocking() -> Trim {
+        let before = ResidentSize.bytes()
+        let start = ContinuousClock.now
+        _ = mallocTrim?(0)
+        let duration = ContinuousClock.now - start
+        return Trim(releasedBytes: max(0, before - ResidentSize.bytes()), duration: duration)
     }
 
     /// glibc's `malloc_trim`, which Swift's Glibc module does not import (`<malloc.h>` is not in it): looked up
