@@ -71,7 +71,7 @@ public final class ReplicaState: Sendable {
     func countReceived() { received.add(1, ordering: .relaxed) }
     func countReconnect() { reconnects.add(1, ordering: .relaxed) }
 
-    /// The Prometheus families of this replica: its identity, and the change feed's traffic.
+    /// The Prometheus families of this replica: its identity, the change feed's traffic, and its process's memory.
     func exposition() -> String {
         var exposition = MetricsExposition()
         exposition.family("tapster_replica_info", .gauge, help: "This replica's name (always 1).",
@@ -86,6 +86,9 @@ public final class ReplicaState: Sendable {
         exposition.family("tapster_change_feed_listening", .gauge,
                           help: "1 while this replica hears the other replicas' changes (or needs not: SQLite), else 0.",
                           [.init([], feedState == .listening || feedState == .notNeeded ? 1 : 0)])
+        // Prometheus' standard name, so that dashboards made for any exporter's processes show each replica's.
+        exposition.family("process_resident_memory_bytes", .gauge, help: "Resident memory size in bytes of this replica's process.",
+                          [.init([], UInt64(ResidentSize.bytes()))])
         return exposition.text
     }
 }
