@@ -184,11 +184,11 @@ struct CaptureEndToEndTests {
                 pipingStdoutTo: "{ until [ -e '\(release)' ]; do sleep 0.1; done; exec cat > '\(path)'; }")
             defer { capture.stop() }
             let server = try #require(lab.server.pid)
-            let baseline = try Self.residentBytes(of: server)
+            let baseline = try ResidentMemory.bytes(of: server)
             let peak = LockedValue(baseline)
             let sampler = Task {
                 while !Task.isCancelled {
-                    if let now = try? Self.residentBytes(of: server) { peak.update { $0 = max($0, now) } }
+                    if let now = try? ResidentMemory.bytes(of: server) { peak.update { $0 = max($0, now) } }
                     try? await Task.sleep(for: .milliseconds(50))
                 }
             }
@@ -229,15 +229,5 @@ struct CaptureEndToEndTests {
                         "\(interface.name): \(packets) packets, \(String(describing: statistics))")
             }
         }
-    }
-
-    /// A process's resident memory (VmRSS), in bytes.
-    static func residentBytes(of pid: pid_t) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
-            throw LabFailure("no VmRSS in /proc/\(pid)/status")
-        }
-        return kilobytes << 10
     }
 }

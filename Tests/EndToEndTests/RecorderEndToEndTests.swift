@@ -101,7 +101,7 @@ struct RecorderEndToEndTests {
                 try await Self.recorder(lab).hosts.first { $0.sources == 1 }
             }
             #expect(started.bytesReserved == 8 << 20 && started.failures.isEmpty, "\(started)")
-            let before = try CaptureEndToEndTests.residentBytes(of: agent.pid)
+            let before = try ResidentMemory.bytes(of: agent.pid)
 
             // 100 000 datagrams of 1 000 bytes: about 100 MB through an 8 MiB ring.
             try await UDPTraffic.send(from: lab.topology["client"], to: lab.topology["web1"], count: 100_000, size: 1_000,
@@ -110,7 +110,7 @@ struct RecorderEndToEndTests {
                 let status = try await Self.recorder(lab).hosts.first
                 return status.flatMap { $0.captured + $0.kernelDrops >= 100_000 && $0.captured == $0.packetsHeld + $0.evicted + $0.expired ? $0 : nil }
             }
-            let after = try CaptureEndToEndTests.residentBytes(of: agent.pid)
+            let after = try ResidentMemory.bytes(of: agent.pid)
             print("recorder memory: VmRSS \(before >> 10) kB before, \(after >> 10) kB after; \(settled)")
             #expect(settled.evicted > 0 && settled.expired == 0, "\(settled)")
             #expect(settled.bytesHeld <= settled.bytesReserved && settled.bytesHeld > settled.bytesReserved - (64 << 10), "\(settled)")

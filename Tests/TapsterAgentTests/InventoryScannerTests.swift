@@ -179,9 +179,8 @@ struct InventoryScannerTests {
     func processNamespacesOff() async throws {
         let directory = try ScratchDirectory(label: "process-netns-off")
         defer { directory.remove() }
-        let process = try BackgroundProcess(name: "unshared", ["unshare", "-n", "sh", "-c", "echo $$; exec sleep 600"], directory: directory)
+        let (process, _) = try await Sleepers.unshared(directory, name: "unshared")
         defer { process.stop(grace: .seconds(1)) }
-        _ = try await eventually("the unshared shell to print its pid") { Int(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let scanner = Self.scanner(try Self.configuration("process_namespaces: false\nhost_interfaces: false\nnamespaces: []\n"))
 
         #expect(try await scanner.scan().workloads == [])

@@ -1,5 +1,6 @@
 import Foundation
 @testable import TapsterServer
+import TapsterSystemTestSupport
 import Testing
 
 /// `/metrics`' series of the replica itself: who it is, its change feed, and its process's memory.
@@ -23,10 +24,8 @@ import Testing
         let sample = try #require(exposition.split(separator: "\n").first { $0.hasPrefix("process_resident_memory_bytes ") })
         let exposed = try #require(Int(sample.dropFirst("process_resident_memory_bytes ".count)))
         // The kernel's other account of the same figure; other tests allocate meanwhile, hence the margin.
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        let vmRSSLine = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        let kilobytes = try #require(Int(vmRSSLine.split(separator: " ", omittingEmptySubsequences: true)[1]))
-        #expect(abs(exposed - kilobytes * 1024) <= 64 << 20, "exposed \(exposed) B, VmRSS \(kilobytes) kB")
+        let vmRSS = try ResidentMemory.bytes(of: getpid())
+        #expect(abs(exposed - vmRSS) <= 64 << 20, "exposed \(exposed) B, VmRSS \(vmRSS) B")
         #expect(exposed > 1 << 20)
     }
 }
