@@ -15,15 +15,19 @@ struct HeapTrimmerTests {
     @Test("a trim gives back the whole pages of blocks freed below a block still in use, which free() keeps resident")
     func trimReleasesFreedPagesBelowALiveBlock() throws {
         try #require(HeapTrimmer.isAvailable)
-        var blocks = (0...Self.blockCount).map { _ in malloc(Self.blockSize)! }
-        for block in blocks { memset(block, 0xA5, Self.blockSize) }
-        // The highest of them stays: it keeps the others from reaching their arena's top, which free() releases.
-        let pin = blocks.remove(at: blocks.indices.max { blocks[$0] < blocks[$1] }!)
-        defer { free(pin) }
-        let interiors = blocks.map(Self.interiorPages(of:))
-        for block in blocks { free(block) }
-
-        let residentAfterFree = Self.residentFraction(of: interiors)
+        // Where malloc puts the blocks depends on what the rest of the process left in the arena (in a full suite,
+        // free() once released 46 % of them itself): the layout is drawn again, up to 5 times, until free() kept
+        // them, which is what the trim is for.
+        var pins: [UnsafeMutableRawPointer] = []
+        defer { pins.forEach { free($0) } }
+        var interiors: [(start: UnsafeMutableRawPointer, length: Int)] = []
+        var residentAfterFree = 0.0
+        for _ in 0..<5 where residentAfterFree <= 0.9 {
+            let (pin, freed) = Self.blocksFreedBelowAPin()
+            pins.append(pin)
+            interiors = freed
+            residentAfterFree = Self.residentFraction(of: interiors)
+        }
         // At once, on this thread: on the blocking pool, behind a full suite's bcrypt hashes, the trim came 40 s
         // later, when other tests' allocations had taken the freed memory back.
         _ = HeapTrimmer.trimBlocking()
@@ -32,6 +36,18 @@ struct HeapTrimmerTests {
         // Other tests allocate meanwhile and may take some of the freed memory back: hence fractions, not zero.
         #expect(residentAfterFree > 0.9, "free() alone released \(1 - residentAfterFree) of the pages")
         #expect(residentAfterTrim < 0.5, "\(residentAfterTrim) of the freed pages still resident after the trim")
+    }
+
+    /// Allocates `blockCount + 1` blocks, touches them, and frees all but the highest, which it returns with the
+    /// page-aligned interiors of the freed ones. The highest stays: it keeps the others from reaching their arena's
+    /// top, which free() releases.
+    static func blocksFreedBelowAPin() -> (pin: UnsafeMutableRawPointer, freed: [(start: UnsafeMutableRawPointer, length: Int)]) {
+        var blocks = (0...blockCount).map { _ in malloc(blockSize)! }
+        for block in blocks { memset(block, 0xA5, blockSize) }
+        let pin = blocks.remove(at: blocks.indices.max { blocks[$0] < blocks[$1] }!)
+        let interiors = blocks.map(interiorPages(of:))
+        for block in blocks { free(block) }
+        return (pin, interiors)
     }
 
     /// The page-aligned range strictly inside `block` (its first byte and length).
