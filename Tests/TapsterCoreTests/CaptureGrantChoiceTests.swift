@@ -110,6 +110,22 @@ struct CaptureNarrowingTests {
         #expect(Self.lookingBack(20, entitledSince: Fixture.t0.addingTimeInterval(130)).lookBackStart(startedAt: started) == started)
     }
 
+    @Test("an owner's look-back of a workload never starts before the workload joined the capture's tenant")
+    func anOwnersLookBackIsBoundedByTheWorkloadsTenancy() {
+        let started = Fixture.t0.addingTimeInterval(100)
+        let owners = Self.lookingBack(20, entitledSince: Fixture.t0)
+        #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(90)) == Fixture.t0.addingTimeInterval(90))
+        #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(50)) == Fixture.t0.addingTimeInterval(80))
+        #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(130)) == started)
+    }
+
+    @Test("an admin's look-back of a workload is not bounded by its tenancy")
+    func anAdminsLookBackIsNotBoundedByTheWorkloadsTenancy() {
+        let started = Fixture.t0.addingTimeInterval(100)
+        #expect(Self.lookingBack(20, entitledSince: nil).lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(90))
+            == Fixture.t0.addingTimeInterval(80))
+    }
+
     @Test("a capture without --before has no look-back")
     func noLookBackWithoutBefore() {
         #expect(CaptureNarrowing(mode: .stream).lookBackStart(startedAt: Fixture.t0) == nil)

@@ -22,8 +22,10 @@ enum Fixture {
         do { return try LabelSelector(parsing: text) } catch { fatalError("fixture selector \(text): \(error)") }
     }
 
+    /// An owner of `tenants`, a member of each since ``t0``.
     static func owner(_ name: String = "alice", tenants: Set<String>) -> Principal {
-        Principal(userID: "id-\(name)", name: name, role: .owner, tenants: tenants)
+        Principal(userID: "id-\(name)", name: name, role: .owner, tenants: tenants,
+                  memberSince: Dictionary(uniqueKeysWithValues: tenants.map { ($0, t0) }))
     }
 
     static let admin = Principal(userID: "id-root", name: "root", role: .admin, tenants: [])

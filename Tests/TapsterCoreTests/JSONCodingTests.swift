@@ -156,11 +156,11 @@ struct JSONCodingTests {
         #expect(try Self.json(ItemList(items: [tenant.spec])) == #"{"items":[{"description":"","name":"shop"}]}"#)
     }
 
-    @Test("a user is flat, with must_change_password and without any password")
+    @Test("a user is flat, with must_change_password, since when it belongs to each tenant, and without any password")
     func userShape() throws {
         let user = User(id: "u-1", spec: UserSpec(name: "alice", role: .owner, tenants: ["shop"], quota: 3), createdAt: Self.created)
         let json = try Self.json(user)
-        #expect(json == #"{"created_at":"2026-11-23T18:50:31.123Z","disabled":false,"id":"u-1","must_change_password":false,"name":"alice","quota":3,"role":"owner","tenants":["shop"],"updated_at":"2026-11-23T18:50:31.123Z"}"#)
+        #expect(json == #"{"created_at":"2026-11-23T18:50:31.123Z","disabled":false,"id":"u-1","member_since":{"shop":"2026-11-23T18:50:31.123Z"},"must_change_password":false,"name":"alice","quota":3,"role":"owner","tenants":["shop"],"updated_at":"2026-11-23T18:50:31.123Z"}"#)
         #expect(try Self.decode(User.self, json) == user)
     }
 

@@ -282,6 +282,22 @@ struct TapAdmissionTests {
         #expect(admitted.entitledSince == Fixture.t0.addingTimeInterval(90))
     }
 
+    @Test("an owner is entitled no earlier than they joined the tap's tenant: its workloads' earlier packets are not theirs")
+    func entitledNoEarlierThanTheMembership() throws {
+        var alice = Self.alice
+        alice.memberSince["shop"] = Fixture.t0.addingTimeInterval(120)
+        let admitted = try Self.admit(alice, grants: [Self.grant(user: "alice", max: "1h", changedAt: Fixture.t0.addingTimeInterval(30))])
+        #expect(admitted.tenant == "shop")
+        #expect(admitted.entitledSince == Fixture.t0.addingTimeInterval(120))
+    }
+
+    @Test("a membership without a date entitles to no look-back at all")
+    func aMembershipWithoutADateEntitlesToNoLookBack() throws {
+        let undated = Principal(userID: "id-alice", name: "alice", role: .owner, tenants: ["shop"])
+        let admitted = try Self.admit(undated, grants: [Self.grant(user: "alice", max: "1h", changedAt: Fixture.t0)])
+        #expect(admitted.entitledSince == .distantFuture)
+    }
+
     @Test("an admin's tap is not bounded in time: admins may see every packet")
     func anAdminIsEntitledWithoutBound() throws {
         #expect(try Self.admit(Fixture.admin, grants: []).entitledSince == nil)

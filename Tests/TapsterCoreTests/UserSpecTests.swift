@@ -64,10 +64,11 @@ struct UserSpecTests {
         }
     }
 
-    @Test("a user acts as a principal with its id, name, role and tenants")
+    @Test("a user acts as a principal with its id, name, role, tenants and since when it belongs to them")
     func principal() {
         let user = User(id: "u-1", spec: UserSpec(name: "alice", role: .owner, tenants: ["pay", "shop"]), createdAt: Fixture.t0)
-        #expect(user.principal == Principal(userID: "u-1", name: "alice", role: .owner, tenants: ["pay", "shop"]))
+        #expect(user.principal == Principal(userID: "u-1", name: "alice", role: .owner, tenants: ["pay", "shop"],
+                                            memberSince: ["pay": Fixture.t0, "shop": Fixture.t0]))
         #expect(user.name == "alice")
         #expect(user.role == .owner)
         #expect(user.updatedAt == Fixture.t0)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TapsterCore
 
@@ -70,9 +71,47 @@ import TapsterCore
         var moving = Workload(createdAt: t0, spec: Self.tenancy.applied(to: Self.pod("blog-2")))
         moving.spec.tenant = nil
         let netns = Workload(createdAt: t0, spec: WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop"))
-        let moved = Self.tenancy.podsToMove([staying, moving, netns])
+        let moved = Self.tenancy.podsToMove([staying, moving, netns], at: t0.addingTimeInterval(60))
         #expect(moved.map(\.id) == [moving.id])
         #expect(moved.first?.tenant == "blog")
+    }
+
+    @Test func aMovedPodBelongsToItsTenantFromTheMoveOn() {
+        var moving = Workload(createdAt: Fixture.t0, spec: Self.tenancy.applied(to: Self.pod("blog-2")))
+        moving.spec.tenant = nil
+        let moved = Self.tenancy.podsToMove([moving], at: Fixture.t0.addingTimeInterval(60))
+        #expect(moved.first?.spec.tenantSince == Fixture.t0.addingTimeInterval(60))
+        #expect(moved.first?.updatedAt == Fixture.t0.addingTimeInterval(60))
+    }
+
+    // MARK: Since when
+
+    @Test func aNewWorkloadBelongsToItsTenantFromItsCreation() {
+        var requested = WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop")
+        requested.tenantSince = Date.distantPast  // what a request says is never taken
+        #expect(requested.dated(after: nil, at: Fixture.t0).tenantSince == Fixture.t0)
+    }
+
+    @Test func aWorkloadKeepsItsTenancysDateWhileItsTenantStays() {
+        let earlier = Workload(createdAt: Fixture.t0, spec: WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop")
+            .dated(after: nil, at: Fixture.t0))
+        let relabelled = WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop", labels: ["app": "web"])
+        #expect(relabelled.dated(after: earlier, at: Fixture.t0.addingTimeInterval(60)).tenantSince == Fixture.t0)
+    }
+
+    @Test func aWorkloadWhoseTenantChangesBelongsToTheNewOneFromTheChangeOn() {
+        let earlier = Workload(createdAt: Fixture.t0, spec: WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop")
+            .dated(after: nil, at: Fixture.t0))
+        let moved = WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "blog")
+        #expect(moved.dated(after: earlier, at: Fixture.t0.addingTimeInterval(60)).tenantSince == Fixture.t0.addingTimeInterval(60))
+    }
+
+    @Test func aWorkloadStoredWithoutTheDateBelongsToItsTenantFromItsLastChange() {
+        let legacy = Workload(createdAt: Fixture.t0, updatedAt: Fixture.t0.addingTimeInterval(30),
+                              spec: WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop"))
+        #expect(legacy.tenancyStart == Fixture.t0.addingTimeInterval(30))
+        let unchanged = WorkloadSpec(name: "ns", kind: .netns, host: "node-1", tenant: "shop")
+        #expect(unchanged.dated(after: legacy, at: Fixture.t0.addingTimeInterval(60)).tenantSince == Fixture.t0.addingTimeInterval(30))
     }
 
     @Test func aPodsNameInItsNamespaceDropsTheNamespacePrefix() {

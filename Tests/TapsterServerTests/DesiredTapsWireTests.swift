@@ -58,6 +58,24 @@ import TapsterWire
         #expect(DesiredTap(Tapster_Agent_V1_TapAssignment(tap)) == tap)
     }
 
+    @Test func aLookBackWithEachSourcesOwnStartSurvivesTheWire() {
+        var tap = Self.tap()
+        tap.lookBackSince = 1_800_000_000_000_000_000
+        tap.sources = [DesiredTapSource(workload: "web-1", netns: "web-1", interface: "eth0", lookBackRecorder: "r1",
+                                        lookBackSince: 1_800_000_000_000_000_000),
+                       DesiredTapSource(workload: "web-9", netns: "web-9", interface: "eth0", lookBackRecorder: "r1",
+                                        lookBackSince: 1_800_000_030_000_000_000)]
+        #expect(DesiredTap(Tapster_Agent_V1_TapAssignment(tap)) == tap)
+    }
+
+    @Test func aSourceLooksBackFromItsOwnStartOrElseTheTaps() {
+        var tap = Self.tap()
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackSince: 7).lookBackStart(in: tap) == nil)
+        tap.lookBackSince = 5
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackSince: 7).lookBackStart(in: tap) == 7)
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0").lookBackStart(in: tap) == 5)
+    }
+
     @Test func aTapIsSentInTheWireFormEveryAgentReads() {
         let message = Tapster_Agent_V1_TapAssignment(Self.tap(destination: .gre(address: "192.0.2.30", key: 99), direction: .out))
         #expect(message == .with {

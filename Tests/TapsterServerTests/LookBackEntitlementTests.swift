@@ -51,9 +51,87 @@ import Testing
             #expect(Self.same(tap.capture?.entitledSince, grant.updatedAt), "\(String(describing: tap.capture?.entitledSince)) \(grant.updatedAt)")
             #expect(Self.same(DesiredTapsPlanner.lookBackSince(of: tap), grant.updatedAt))
             let warning = try #require(view.warnings.first { $0.hasPrefix("the look-back starts at ") }, "\(view.warnings)")
-            #expect(warning.contains("before the capture instead of 30s: that is when the grant or filter \"shop-web\" you capture through "
-                                     + "took its current form, and packets from before it are not yours to see"), "\(warning)")
+            #expect(warning.contains("before the capture instead of 30s: that is when you became entitled to it (the grant or filter \"shop-web\" you capture through "
+                                     + "took its current form, or you joined tenant \"shop\", whichever came last), and packets from "
+                                     + "before it are not yours to see"), "\(warning)")
         }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aLookBackOfAnOwnerWhoJoinedTheTenantAMomentAgoStartsWhenTheyJoined(kind: StoreKind) async throws {
+        try await Self.run(kind) { rig, _ in
+            let admin = rig.fixture.admin
+            // bob (bank) is granted shop-web first; he joins shop 40 s later, and looks back 60 s at once.
+            _ = try await rig.api.expect(Grant.self, .post, "/api/v1/grants", token: admin, json: GrantSpec(
+                user: "bob", filter: "shop-web", target: "archive", maxDuration: try TapDuration(parsing: "1h")))
+            rig.clock.advance(by: 40)
+            let bob = try await rig.api.expect(User.self, .patch, "/api/v1/users/bob", token: admin, json: UserPatch(tenants: ["bank", "shop"]))
+            let joined = try #require(bob.memberSince["shop"])
+
+            let view = try await rig.api.expect(CaptureView.self, .post, "/api/v1/captures", token: rig.fixture.bob, json: Self.lookBack(60))
+            let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(view.capture.id)", token: rig.fixture.bob)
+
+            #expect(tap.tenant == "shop")
+            #expect(Self.same(tap.capture?.entitledSince, joined), "\(String(describing: tap.capture?.entitledSince)) \(joined)")
+            #expect(Self.same(DesiredTapsPlanner.lookBackSince(of: tap), joined))
+            #expect(view.warnings.contains { $0.hasPrefix("the look-back starts at ") && $0.contains("or you joined tenant \"shop\"") },
+                    "\(view.warnings)")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aMembershipKeepsItsDateWhenTheOwnersOtherTenantsChange(kind: StoreKind) async throws {
+        try await Self.run(kind) { rig, _ in
+            let admin = rig.fixture.admin
+            let before = try await rig.api.expect(User.self, .get, "/api/v1/users/alice", token: admin)
+            rig.clock.advance(by: 40)
+            let after = try await rig.api.expect(User.self, .patch, "/api/v1/users/alice", token: admin, json: UserPatch(tenants: ["shop", "bank"]))
+
+            #expect(after.memberSince["shop"] == before.memberSince["shop"])
+            #expect(Self.same(after.memberSince["bank"], after.updatedAt))
+            #expect(after.memberSince.keys.sorted() == ["bank", "shop"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aLookBackOfAPodMovedIntoTheTenantAMomentAgoStartsWhenItMovedAndSaysSo(kind: StoreKind) async throws {
+        try await Self.run(kind) { rig, grant in
+            let admin = rig.fixture.admin
+            // A pod of namespace shop-new, no tenant's until the mapping 40 s later makes it shop's.
+            let pod = try await rig.api.expect(Workload.self, .post, "/api/v1/workloads", token: admin, json: WorkloadSpec(
+                name: "shop-new/web-9", kind: .pod, host: "node-1", labels: ["app": "web"], netns: "/var/run/netns/cni-web-9",
+                interfaces: [WorkloadInterface(name: "eth0", ips: [try IPAddress(parsing: "10.0.9.9")])],
+                platform: WorkloadPlatform(runtime: "cri", namespace: "shop-new")))
+            #expect(pod.tenant == nil)
+            rig.clock.advance(by: 40)
+            _ = try await rig.api.expect(NamespaceMapping.self, .post, "/api/v1/namespace-mappings", token: admin,
+                                         json: NamespaceMappingSpec(pattern: "shop-new", tenant: "shop"))
+            let moved = try await rig.api.expect(Workload.self, .get, "/api/v1/workloads/\(pod.id)", token: admin)
+            #expect(moved.tenant == "shop")
+            let movedAt = try #require(moved.spec.tenantSince)
+            #expect(movedAt > grant.updatedAt.addingTimeInterval(39))
+
+            let view = try await rig.api.expect(CaptureView.self, .post, "/api/v1/captures", token: rig.fixture.alice, json: Self.lookBack(60))
+            let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(view.capture.id)", token: rig.fixture.alice)
+            let sources = try #require(try await Self.planned(tap.id, on: "node-1", rig.controlPlane.store)?.sources)
+
+            // The pod's look-back starts when it became shop's; web-1, shop's all along, when alice's grant was made.
+            #expect(Self.same(sources.first { $0.workload == "shop-new/web-9" }?.lookBackSince, movedAt))
+            #expect(Self.same(sources.first { $0.workload == "web-1" }?.lookBackSince, grant.updatedAt))
+            #expect(Self.same(try await Self.planned(tap.id, on: "node-1", rig.controlPlane.store)?.lookBackSince, movedAt))
+            #expect(view.warnings.contains("the look-back of node-1/shop-new/web-9 starts at \(TapsterJSON.formatTime(movedAt)), when it "
+                                           + "joined tenant \"shop\": what it sent before was not this tenant's"), "\(view.warnings)")
+        }
+    }
+
+    /// Capture `tapID`'s assignment on `host`, planned from the store as the agent hub plans it.
+    static func planned(_ tapID: String, on host: String, _ store: any Store) async throws -> DesiredTap? {
+        let plans = DesiredTapsPlanner.plan(try await .init(
+            taps: store.listTaps(TapQuery(states: [.active])), filters: store.list(.filters, tenants: nil),
+            targets: store.list(.targets, tenants: nil), workloads: store.list(.workloads, tenants: nil),
+            agents: ["node-1", "node-2"].map { Agent(name: $0, state: .connected, createdAt: Date()) }, now: Date(),
+            recorders: store.list(.recorders, tenants: nil)))
+        return plans[host]?.taps.first { $0.tapID == tapID }
     }
 
     @Test(arguments: StoreKind.available)

@@ -294,7 +294,7 @@ actor Reconciler {
                 return nil
             }
         }
-        if let since = tap.assignment.lookBackSince, case .serverStream = tap.assignment.destination {
+        if let since = lookBackStart(of: plan, in: tap), case .serverStream = tap.assignment.destination {
             if let lookBack = await startLookBack(plan, since: since, index: index, of: &tap, upload: upload) { return lookBack.capture }
         }
         do {
@@ -339,6 +339,16 @@ actor Reconciler {
     /// The recorder the server named for `plan`'s source in `tap`'s assignment (nil: none covers it).
     private func lookBackRecorder(of plan: CapturePlan, in tap: RunningTap) -> String? {
         tap.assignment.sources.first { CaptureSource($0) == plan.source }?.lookBackRecorder
+    }
+
+    /// Where the look-back of `plan`'s source starts in `tap` (ns since the epoch): the source's own start, which
+    /// the server sets later than the tap's for a workload that joined the capture's tenant since
+    /// (``DesiredTapSource/lookBackStart(in:)``); nil when the tap does not look back.
+    private func lookBackStart(of plan: CapturePlan, in tap: RunningTap) -> UInt64? {
+        guard let source = tap.assignment.sources.first(where: { CaptureSource($0) == plan.source }) else {
+            return tap.assignment.lookBackSince
+        }
+        return source.lookBackStart(in: tap.assignment)
     }
 
     /// The recorder capture that serves `plan` when `tap` looks back: the source's, of exactly the recorder the

@@ -10,12 +10,24 @@ public struct DesiredTapSource: Hashable, Sendable {
     /// In a capture that looks back: the recorder that serves this source, as the server chose it
     /// (``RecorderCoverage``); nil when none covers it (the source is captured live only).
     public var lookBackRecorder: String?
+    /// In a capture that looks back: where this source's look-back starts (ns since the epoch), which is later than
+    /// the tap's ``DesiredTap/lookBackSince`` when the workload joined the capture's tenant after that. Set on every
+    /// source of a look-back; the agent takes it over the tap's (``lookBackStart(in:)``).
+    public var lookBackSince: UInt64?
 
     /// Names a source.
-    public init(workload: String, netns: String?, interface: String, lookBackRecorder: String? = nil) {
+    public init(workload: String, netns: String?, interface: String, lookBackRecorder: String? = nil, lookBackSince: UInt64? = nil) {
         self.workload = workload
         self.netns = netns
         self.interface = interface
         self.lookBackRecorder = lookBackRecorder
+        self.lookBackSince = lookBackSince
+    }
+
+    /// Where this source's look-back in `tap` starts: its own start when the server gave it one, else the tap's;
+    /// nil when the tap does not look back.
+    public func lookBackStart(in tap: DesiredTap) -> UInt64? {
+        guard let tapStart = tap.lookBackSince else { return nil }
+        return lookBackSince ?? tapStart
     }
 }

@@ -75,6 +75,10 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var external: ExternalIdentity?
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the user joined each of their tenants (the keys are exactly `spec.tenants`): what a tenant's workloads
+    /// sent before it is not theirs to see, so a capture's look-back never reaches before it
+    /// (``TapAdmission/Admitted/entitledSince``). Kept by ``recordMemberships(at:)``; set by the server only.
+    public private(set) var memberSince: [String: Date]
 
     public init(id: String = Identifier.make(), spec: UserSpec, mustChangePassword: Bool = false, disabled: Bool = false,
                 external: ExternalIdentity? = nil, createdAt: Date, updatedAt: Date? = nil) {
@@ -85,12 +89,19 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         self.external = external
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
+        self.memberSince = Dictionary(spec.tenants.map { ($0, createdAt) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Brings ``memberSince`` in step with `spec.tenants` after a change made at `now`: a tenant the user stays in
+    /// keeps its date, one they join starts at `now`, one they left is forgotten (rejoining starts again).
+    public mutating func recordMemberships(at now: Date) {
+        memberSince = Dictionary(spec.tenants.map { ($0, memberSince[$0] ?? now) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var name: String { spec.name }
     public var role: Role { spec.role }
 
-    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, disabled, external, createdAt, updatedAt }
+    private enum CodingKeys: String, CodingKey { case id, mustChangePassword, disabled, external, createdAt, updatedAt, memberSince }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -101,6 +112,10 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         external = try c.decodeIfPresent(ExternalIdentity.self, forKey: .external)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        // A user stored before membership dates were kept: the last change is the latest any membership can have begun.
+        let stored = try c.decodeIfPresent([String: Date].self, forKey: .memberSince) ?? [:]
+        let lastChange = updatedAt
+        memberSince = Dictionary(spec.tenants.map { ($0, stored[$0] ?? lastChange) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,11 +127,12 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         try c.encodeIfPresent(external, forKey: .external)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(memberSince, forKey: .memberSince)
     }
 
     /// The identity this user acts with in policy decisions.
     public var principal: Principal {
-        Principal(userID: id, name: spec.name, role: spec.role, tenants: Set(spec.tenants), identity: external)
+        Principal(userID: id, name: spec.name, role: spec.role, tenants: Set(spec.tenants), identity: external, memberSince: memberSince)
     }
 
     /// The identity this user acts with, authenticated by `method`.

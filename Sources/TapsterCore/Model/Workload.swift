@@ -55,6 +55,11 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
     public var reportedBy: String?
     /// For a `pod` or `container`: what its container runtime says about it (a pod's Kubernetes namespace).
     public var platform: WorkloadPlatform?
+    /// Since when it belongs to ``tenant`` (or to none): what it sent before belongs to whoever owned it then, so
+    /// a capture's look-back of it never reaches before this (``CaptureNarrowing/lookBackStart(startedAt:tenantSince:)``).
+    /// Set by the server only (``dated(after:at:)``); absent in a request, and in a workload stored before it was kept
+    /// (``Record/tenancyStart`` then takes its last change).
+    public var tenantSince: Date?
 
     public init(name: String, kind: WorkloadKind, host: String, tenant: String? = nil, labels: [String: String] = [:],
                 netns: String? = nil, interfaces: [WorkloadInterface] = [], reportedBy: String? = nil,
@@ -70,7 +75,7 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         self.platform = platform
     }
 
-    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces, reportedBy, platform }
+    private enum CodingKeys: String, CodingKey { case name, kind, host, tenant, labels, netns, interfaces, reportedBy, platform, tenantSince }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -83,6 +88,19 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
         interfaces = try c.decodeIfPresent([WorkloadInterface].self, forKey: .interfaces) ?? []
         reportedBy = try c.decodeIfPresent(String.self, forKey: .reportedBy)
         platform = try c.decodeIfPresent(WorkloadPlatform.self, forKey: .platform)
+        tenantSince = try c.decodeIfPresent(Date.self, forKey: .tenantSince)
+    }
+
+    /// This spec as the successor of `previous` (nil: a new workload), written at `now`: ``tenantSince`` stays
+    /// when the tenant does, and is `now` when the workload is new or its tenant changed (whatever a request said).
+    public func dated(after previous: Workload?, at now: Date) -> WorkloadSpec {
+        var spec = self
+        if let previous, previous.tenant == tenant {
+            spec.tenantSince = previous.tenancyStart
+        } else {
+            spec.tenantSince = now
+        }
+        return spec
     }
 
     /// The Kubernetes namespace of a pod (its platform's namespace); `nil` for every other kind.
@@ -133,3 +151,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
 /// A tappable workload: an interface, a namespace, a container or pod, a VM port.
 public typealias Workload = Record<WorkloadSpec>
+
+extension Record where Spec == WorkloadSpec {
+    /// Since when the workload belongs to its tenant: ``WorkloadSpec/tenantSince``, or for one stored before that was
+    /// kept, its last change — the latest its tenancy can have begun.
+    public var tenancyStart: Date { spec.tenantSince ?? updatedAt }
+}

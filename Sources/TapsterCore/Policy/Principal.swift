@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who is acting: the authenticated user's id, name, role and tenants, and — for the audit log — how they
 /// authenticated and who they are at their identity provider.
 public struct Principal: Sendable, Equatable {
@@ -10,15 +12,19 @@ public struct Principal: Sendable, Equatable {
     public var method: AuthenticationMethod?
     /// The person at their identity provider, for users signed in through one.
     public var identity: ExternalIdentity?
+    /// When this principal joined each of ``tenants`` (``User/memberSince``). A tenant without a date here is
+    /// taken as joined just now: a look-back through it reaches nothing (``TapAdmission``), the safe side.
+    public var memberSince: [String: Date]
 
     public init(userID: String, name: String, role: Role, tenants: Set<String>, method: AuthenticationMethod? = nil,
-                identity: ExternalIdentity? = nil) {
+                identity: ExternalIdentity? = nil, memberSince: [String: Date] = [:]) {
         self.userID = userID
         self.name = name
         self.role = role
         self.tenants = tenants
         self.method = method
         self.identity = identity
+        self.memberSince = memberSince
     }
 
     /// What the audit log records besides the actor's name: `auth` (how), and for a person signed in

@@ -12,10 +12,11 @@ public enum TapAdmission {
         /// Whether the tap waits for an admin's approval: only when every grant that admits it in its tenant for this
         /// duration requires approval (an admin's own tap never does: admins set the approval policy themselves).
         public var approval: ApprovalRequirement = .none
-        /// Since when the owner may see what the tap takes: the later of the filter's last change and the earliest
-        /// last change among the grants that admit the tap (nil for admins, entitled to every packet). A capture's
-        /// look-back never reaches before it (``CaptureNarrowing/lookBackStart(startedAt:)``): a recorder's ring
-        /// holds packets from before a grant was made, or a filter widened, that the grant never entitled anyone to.
+        /// Since when the owner may see what the tap takes: the latest of the filter's last change, the earliest
+        /// last change among the grants that admit the tap, and the owner's joining of the tap's tenant (nil for
+        /// admins, entitled to every packet). A capture's look-back never reaches before it
+        /// (``CaptureNarrowing/lookBackStart(startedAt:)``): a recorder's ring holds packets from before a grant was
+        /// made, a filter widened or the owner joined the tenant, that nothing entitled them to.
         public var entitledSince: Date?
     }
 
@@ -76,8 +77,10 @@ public enum TapAdmission {
         let covering = deciding.filter { duration <= $0.maxDuration }
         let needsApproval = tenants.isEmpty ? covering.contains(where: requires) : covering.allSatisfy(requires)
         let grantedSince = covering.map(\.updatedAt).min() ?? filter.updatedAt
+        // A membership without a date counts as begun now: no look-back at all, rather than one of unknown reach.
+        let joined = principal.memberSince[tenant] ?? .distantFuture
         return Admitted(tenant: tenant, maxDuration: longest, approval: needsApproval ? .required : .none,
-                        entitledSince: max(grantedSince, filter.updatedAt))
+                        entitledSince: max(grantedSince, filter.updatedAt, joined))
     }
 
     private static func requireWithin(_ longest: TapDuration, _ duration: TapDuration, filter: Filter, target: Target) throws(TapsterError) {

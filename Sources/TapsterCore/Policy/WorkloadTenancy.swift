@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whose a workload is, and the labels the server alone sets on it — decided here once, for what agents
 /// report, what admins register, and again for every stored pod when the namespace mappings change.
 ///
@@ -63,14 +65,16 @@ public struct WorkloadTenancy: Sendable {
         return spec
     }
 
-    /// The pods of `workloads` whose tenant these rules decide otherwise now, with the tenant they get.
-    public func podsToMove(_ workloads: [Workload]) -> [Workload] {
+    /// The pods of `workloads` whose tenant these rules decide otherwise now, with the tenant they get from `now` on.
+    public func podsToMove(_ workloads: [Workload], at now: Date) -> [Workload] {
         workloads.compactMap { workload in
             guard workload.kind == .pod else { return nil }
             let tenant = workload.kubernetesNamespace.flatMap(tenant(ofNamespace:))
             guard tenant != workload.tenant else { return nil }
             var moved = workload
             moved.spec.tenant = tenant
+            moved.spec = moved.spec.dated(after: workload, at: now)
+            moved.updatedAt = now
             return moved
         }
     }

@@ -26,27 +26,47 @@ extension DesiredTapsPlanner {
         return byHost
     }
 
-    /// `sources` (on `host`) of a capture of `filter` looking back `before`, each naming the recorder that serves it:
-    /// the one ``RecorderCoverage`` (the rule the capture was checked with) chooses for its workload; none when
-    /// no recorder covers it any more (the agent then captures it live only).
-    static func lookBackRecorders(of sources: [DesiredTapSource], host: String, capturing filter: Filter, before: TapDuration,
-                                  recorders: [Recorder], workloads: [Workload], filters: [String: Filter]) -> [DesiredTapSource] {
+    /// `assignment` (of capture `tap`, on `host`) looking back: each source names the recorder that serves it —
+    /// the one ``RecorderCoverage`` (the rule the capture was checked with) chooses for its workload, none when no
+    /// recorder covers it any more (the agent then captures it live only) — and where its look-back starts
+    /// (``CaptureNarrowing/lookBackStart(startedAt:tenantSince:)``: never before its workload joined the capture's
+    /// tenant). The assignment's own start is the latest of its sources', the safe side for an agent that reads
+    /// only that. `assignment` unchanged for a tap that does not look back.
+    static func lookingBack(_ assignment: DesiredTap, of tap: Tap, host: String, capturing filter: Filter,
+                            recorders: [Recorder], workloads: [Workload], filters: [String: Filter]) -> DesiredTap {
+        guard let narrowing = tap.capture, let before = narrowing.before else { return assignment }
+        let started = startedAt(tap)
         let onHost = Dictionary(workloads.filter { $0.host == host }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return sources.map { source in
+        var assignment = assignment
+        assignment.sources = assignment.sources.map { source in
             var source = source
-            source.lookBackRecorder = onHost[source.workload].flatMap { workload in
+            let workload = onHost[source.workload]
+            source.lookBackRecorder = workload.flatMap { workload in
                 RecorderCoverage.recorder(for: workload.spec, capturing: filter, before: before, among: recorders, filters: filters)?.name
             }
+            // A source whose workload is not known here starts at the capture's start: nothing recorded.
+            let start = workload.map { narrowing.lookBackStart(startedAt: started, tenantSince: $0.tenancyStart) } ?? started
+            source.lookBackSince = start.map(unixNanos)
             return source
         }
+        assignment.lookBackSince = ([lookBackSince(of: tap)] + assignment.sources.map(\.lookBackSince)).compactMap { $0 }.max()
+        return assignment
     }
 
-    /// Where a capture's look-back starts (ns since the epoch): its start — its creation, or the approval of a
-    /// capture that waited for one — less its `before`, never before its owner was entitled
-    /// (``CaptureNarrowing/lookBackStart(startedAt:)``); nil without one.
+    /// Where a capture's look-back starts (ns since the epoch): its start (``startedAt(_:)``) less its `before`,
+    /// never before its owner was entitled (``CaptureNarrowing/lookBackStart(startedAt:)``); nil without one.
     static func lookBackSince(of tap: Tap) -> UInt64? {
-        let started = tap.approval?.state == .approved ? tap.approval?.decidedAt ?? tap.createdAt : tap.createdAt
-        guard let start = tap.capture?.lookBackStart(startedAt: started)?.timeIntervalSince1970 else { return nil }
-        return start > 0 ? UInt64((start * 1_000_000_000).rounded()) : 1
+        tap.capture?.lookBackStart(startedAt: startedAt(tap)).map(unixNanos)
+    }
+
+    /// When a capture started: its creation, or the approval of a capture that waited for one.
+    private static func startedAt(_ tap: Tap) -> Date {
+        tap.approval?.state == .approved ? tap.approval?.decidedAt ?? tap.createdAt : tap.createdAt
+    }
+
+    /// `date` in ns since the epoch, for the agents' plans (never 0, which means "no look-back" on the wire).
+    private static func unixNanos(_ date: Date) -> UInt64 {
+        let seconds = date.timeIntervalSince1970
+        return seconds > 0 ? UInt64((seconds * 1_000_000_000).rounded()) : 1
     }
 }

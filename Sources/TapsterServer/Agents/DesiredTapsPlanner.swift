@@ -95,10 +95,8 @@ enum DesiredTapsPlanner {
             for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where agentsByName[host] != nil {
                 var hostAssignment = assignment
                 hostAssignment.sources = sources
-                if let before = tap.capture?.before {
-                    hostAssignment.sources = lookBackRecorders(of: sources, host: host, capturing: filter, before: before,
-                                                               recorders: inputs.recorders, workloads: inputs.workloads, filters: filters)
-                }
+                hostAssignment = lookingBack(hostAssignment, of: tap, host: host, capturing: filter,
+                                             recorders: inputs.recorders, workloads: inputs.workloads, filters: filters)
                 if let port = portDestination {
                     var delivery = PortDelivery(host: port.workload.host, netns: port.workload.netns, interface: port.interface.name)
                     if host != port.workload.host {

@@ -40,7 +40,8 @@ enum InventoryMerge {
             let previous = stored[report.name]
             let spec: WorkloadSpec
             do {
-                spec = try self.spec(of: report, agent: agent, previous: previous, tenancy: tenancy)
+                // Dated before the comparison below: an unchanged tenant keeps its date, so an unchanged report writes nothing.
+                spec = try self.spec(of: report, agent: agent, previous: previous, tenancy: tenancy).dated(after: previous, at: now)
             } catch {
                 changes.rejected.append("\(report.name.isEmpty ? "(no name)" : report.name): \(error.message)")
                 continue

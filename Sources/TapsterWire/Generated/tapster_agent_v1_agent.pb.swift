@@ -751,7 +751,8 @@ public nonisolated struct Tapster_Agent_V1_TapAssignment: Sendable {
   public mutating func clearDestination() {self._destination = nil}
 
   /// A capture that looks back: its packets from this time on (ns since the epoch) come from this host's
-  /// recorder of each source, which then serves the capture live. 0: live only.
+  /// recorder of each source, which then serves the capture live (each source's own start, when it has one,
+  /// takes its place: CaptureSource.look_back_since_unix_nanos). 0: live only.
   public var lookBackSinceUnixNanos: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -777,6 +778,12 @@ public nonisolated struct Tapster_Agent_V1_CaptureSource: Sendable {
   /// In a TapAssignment that looks back: the recorder (by name) that serves this source, the one the server's
   /// coverage rule chose; empty when none covers it (the source is captured live only). Unused elsewhere.
   public var lookBackRecorder: String = String()
+
+  /// In a TapAssignment that looks back: where this source's look-back starts (ns since the epoch), later than
+  /// the assignment's look_back_since_unix_nanos when the workload joined the capture's tenant after that (its
+  /// packets from before were another tenant's). An agent takes this over the assignment's when it is set; the
+  /// assignment's is the latest of its sources', so an agent that predates this field stays on the safe side.
+  public var lookBackSinceUnixNanos: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2202,7 +2209,7 @@ nonisolated extension Tapster_Agent_V1_TapAssignment: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CaptureSource"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}workload\0\u{1}netns\0\u{1}interface\0\u{3}look_back_recorder\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}workload\0\u{1}netns\0\u{1}interface\0\u{3}look_back_recorder\0\u{3}look_back_since_unix_nanos\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2214,6 +2221,7 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
       case 2: try { try decoder.decodeSingularStringField(value: &self.netns) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.interface) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.lookBackRecorder) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.lookBackSinceUnixNanos) }()
       default: break
       }
     }
@@ -2232,6 +2240,9 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
     if !self.lookBackRecorder.isEmpty {
       try visitor.visitSingularStringField(value: self.lookBackRecorder, fieldNumber: 4)
     }
+    if self.lookBackSinceUnixNanos != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lookBackSinceUnixNanos, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2240,6 +2251,7 @@ nonisolated extension Tapster_Agent_V1_CaptureSource: SwiftProtobuf.Message, Swi
     if lhs.netns != rhs.netns {return false}
     if lhs.interface != rhs.interface {return false}
     if lhs.lookBackRecorder != rhs.lookBackRecorder {return false}
+    if lhs.lookBackSinceUnixNanos != rhs.lookBackSinceUnixNanos {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -32,7 +32,8 @@ extension DesiredTapSource {
     /// The source a `CaptureSource` message names (an empty namespace is the host's own).
     public init(_ message: Tapster_Agent_V1_CaptureSource) {
         self.init(workload: message.workload, netns: message.netns.isEmpty ? nil : message.netns, interface: message.interface,
-                  lookBackRecorder: message.lookBackRecorder.isEmpty ? nil : message.lookBackRecorder)
+                  lookBackRecorder: message.lookBackRecorder.isEmpty ? nil : message.lookBackRecorder,
+                  lookBackSince: message.lookBackSinceUnixNanos == 0 ? nil : message.lookBackSinceUnixNanos)
     }
 }
 
@@ -44,5 +45,6 @@ extension Tapster_Agent_V1_CaptureSource {
         netns = source.netns ?? ""
         interface = source.interface
         lookBackRecorder = source.lookBackRecorder ?? ""
+        lookBackSinceUnixNanos = source.lookBackSince ?? 0
     }
 }

@@ -105,8 +105,20 @@ extension CaptureService {
         let reached = tap.createdAt.timeIntervalSince(start)
         guard reached < TimeInterval(before.seconds) else { return [] }
         return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
-                + "\(before): that is when the grant or filter \"\(tap.filter)\" you capture through took its current form, and packets "
-                + "from before it are not yours to see"]
+                + "\(before): that is when you became entitled to it (the grant or filter \"\(tap.filter)\" you capture through took its "
+                + "current form, or you joined tenant \"\(tap.tenant ?? "")\", whichever came last), and packets from before it are not "
+                + "yours to see"]
+    }
+
+    /// Says which of `selected` (the workloads capture `tap` takes) look back less than the capture as a whole,
+    /// because they joined its tenant since (``CaptureNarrowing/lookBackStart(startedAt:tenantSince:)``).
+    static func lookBackWarnings(of tap: Tap, workloads selected: [Workload]) -> [String] {
+        guard let narrowing = tap.capture, let start = narrowing.lookBackStart(startedAt: tap.createdAt) else { return [] }
+        return selected.sorted { ($0.host, $0.name) < ($1.host, $1.name) }.compactMap { workload in
+            guard let own = narrowing.lookBackStart(startedAt: tap.createdAt, tenantSince: workload.tenancyStart), own > start else { return nil }
+            return "the look-back of \(workload.host)/\(workload.name) starts at \(TapsterJSON.formatTime(own)), when it joined tenant "
+                + "\"\(tap.tenant ?? "")\": what it sent before was not this tenant's"
+        }
     }
 
     /// Starts the broker's session of capture `tap` (active: its agents have it, or are being sent it), and counts
@@ -124,7 +136,9 @@ extension CaptureService {
             snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
             storedBytesAllowance: allowance))
         // Counted from the same scan, once the session runs (its agents have the tap since the commit).
-        return await taps.recordMatched(selected.count, of: tap, filter: filter.name)
+        var view = await taps.recordMatched(selected.count, of: tap, filter: filter.name)
+        view.warnings += Self.lookBackWarnings(of: tap, workloads: selected)
+        return view
     }
 
     // MARK: Reading

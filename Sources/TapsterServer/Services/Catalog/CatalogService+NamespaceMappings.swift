@@ -60,8 +60,7 @@ extension CatalogService {
         let stored = try await session.list(.workloads, tenants: nil)
         let previous = Dictionary(stored.map { ($0.id, $0.tenant) }, uniquingKeysWith: { first, _ in first })
         var moved: [Workload] = []
-        for var workload in tenancy.podsToMove(stored) {
-            workload.updatedAt = now
+        for workload in tenancy.podsToMove(stored, at: now) {
             try await session.update(workload, in: .workloads)
             try await audit(session, p, AuditAction.updated("workload"), .workload, id: workload.id, name: "\(workload.host)/\(workload.name)",
                             tenant: workload.tenant, details: [

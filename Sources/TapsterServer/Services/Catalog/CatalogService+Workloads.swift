@@ -37,7 +37,8 @@ extension CatalogService {
                     throw TapsterError(.alreadyExists, "interface id \(interface.id) already belongs to workload \(other.host)/\(other.name)")
                 }
             }
-            let workload = Workload(createdAt: now, spec: spec)
+            let created = now
+            let workload = Workload(createdAt: created, spec: spec.dated(after: nil, at: created))
             try await session.insert(workload, into: .workloads)
             try await audit(session, p, AuditAction.created("workload"), .workload, id: workload.id, name: "\(spec.host)/\(spec.name)",
                             tenant: spec.tenant, details: ["labels": LabelSelector(matching: spec.labels).description])

@@ -71,6 +71,7 @@ extension IdentityService {
             }
             if user.spec.role != .owner, patch.tenants == nil { user.spec.tenants = [] }
             user.spec = try user.spec.validated()
+            user.recordMemberships(at: now)
             if isSelf, user.spec.role != .admin {
                 throw TapsterError.invalid("role", "you cannot take the admin role from yourself")
             }
