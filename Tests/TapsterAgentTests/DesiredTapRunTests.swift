@@ -27,6 +27,28 @@ import TapsterCore
         ])
     }
 
+    @Test func aTapWhoseSourcesAndLookBackStartChangedIsTheSameTapWithOtherSources() {
+        var running = Self.tap
+        running.destination = .serverStream(captureID: "c1")
+        running.lookBackSince = 1_000
+        var next = running
+        next.sources = [DesiredTapSource(workload: "web-1", netns: "web-1", interface: "eth0", lookBackRecorder: "rec", lookBackSince: 2_000)]
+        next.lookBackSince = 2_000
+        #expect(running.differsOnlyInSources(from: next))
+    }
+
+    @Test func aTapThatStartsOrStopsLookingBackOrChangesItsExpressionIsAnotherTap() {
+        var running = Self.tap
+        running.lookBackSince = 1_000
+        var live = running
+        live.lookBackSince = nil
+        #expect(!running.differsOnlyInSources(from: live))
+        #expect(!live.differsOnlyInSources(from: running))
+        var narrower = running
+        narrower.bpf = "tcp port 5433"
+        #expect(!running.differsOnlyInSources(from: narrower))
+    }
+
     @Test func aTapWithoutCapSendsWithoutLimit() {
         var tap = Self.tap
         tap.bandwidthCapBitsPerSecond = nil

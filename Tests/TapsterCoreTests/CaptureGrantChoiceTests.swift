@@ -116,7 +116,13 @@ struct CaptureNarrowingTests {
         let owners = Self.lookingBack(20, entitledSince: Fixture.t0)
         #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(90)) == Fixture.t0.addingTimeInterval(90))
         #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(50)) == Fixture.t0.addingTimeInterval(80))
-        #expect(owners.lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(130)) == started)
+    }
+
+    @Test("a workload that joined the capture's tenant after the capture started looks back to its joining, not to the start")
+    func aWorkloadThatJoinedAfterTheStartLooksBackNoFurtherThanItsJoining() {
+        let started = Fixture.t0.addingTimeInterval(100)
+        #expect(Self.lookingBack(20, entitledSince: Fixture.t0).lookBackStart(startedAt: started, tenantSince: Fixture.t0.addingTimeInterval(130))
+            == Fixture.t0.addingTimeInterval(130))
     }
 
     @Test("an admin's look-back of a workload is not bounded by its tenancy")

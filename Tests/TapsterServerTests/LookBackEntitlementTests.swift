@@ -124,6 +124,31 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreKind.available)
+    func aPodMovedIntoTheTenantAfterTheCaptureStartedIsCapturedLiveOnly(kind: StoreKind) async throws {
+        try await Self.run(kind) { rig, grant in
+            let admin = rig.fixture.admin
+            let pod = try await rig.api.expect(Workload.self, .post, "/api/v1/workloads", token: admin, json: WorkloadSpec(
+                name: "shop-new/web-9", kind: .pod, host: "node-1", labels: ["app": "web"], netns: "/var/run/netns/cni-web-9",
+                interfaces: [WorkloadInterface(name: "eth0", ips: [try IPAddress(parsing: "10.0.9.9")])],
+                platform: WorkloadPlatform(runtime: "cri", namespace: "shop-new")))
+            let view = try await rig.api.expect(CaptureView.self, .post, "/api/v1/captures", token: rig.fixture.alice, json: Self.lookBack(60))
+            // 40 s into alice's capture, the pod becomes shop's: its ring holds what it sent as no tenant's.
+            rig.clock.advance(by: 40)
+            _ = try await rig.api.expect(NamespaceMapping.self, .post, "/api/v1/namespace-mappings", token: admin,
+                                         json: NamespaceMappingSpec(pattern: "shop-new", tenant: "shop"))
+            #expect(try await rig.api.expect(Workload.self, .get, "/api/v1/workloads/\(pod.id)", token: admin).tenant == "shop")
+
+            let assignment = try #require(try await Self.planned(view.capture.id, on: "node-1", rig.controlPlane.store))
+            let podSource = try #require(assignment.sources.first { $0.workload == "shop-new/web-9" })
+            #expect(podSource.lookBackRecorder == nil, "no recorder: the pod is captured live only")
+            #expect(podSource.lookBackSince == nil)
+            let web = try #require(assignment.sources.first { $0.workload == "web-1" })
+            #expect(web.lookBackRecorder == "shop-web-recorder")
+            #expect(Self.same(assignment.lookBackSince, grant.updatedAt), "the others' look-back is unchanged")
+        }
+    }
+
     /// Capture `tapID`'s assignment on `host`, planned from the store as the agent hub plans it.
     static func planned(_ tapID: String, on host: String, _ store: any Store) async throws -> DesiredTap? {
         let plans = DesiredTapsPlanner.plan(try await .init(

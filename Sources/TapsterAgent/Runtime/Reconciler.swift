@@ -226,12 +226,11 @@ actor Reconciler {
         for failure in tap.failures.values { logger.warning("capture failed", metadata: ["tap": "\(assignment.tapID)", "reason": "\(failure)"]) }
     }
 
-    /// Whether `tap` can become `next` by starting and stopping sources: only the sources differ, some remain,
-    /// and a capture still runs (so a stream's upload is still open to describe the new interfaces).
+    /// Whether `tap` can become `next` by starting and stopping sources: only the sources differ
+    /// (``DesiredTap/differsOnlyInSources(from:)``), some remain, and a capture still runs (so a stream's upload is
+    /// still open to describe the new interfaces).
     private static func canResize(_ tap: RunningTap, to next: DesiredTap) -> Bool {
-        var same = tap.assignment
-        same.sources = next.sources
-        return same == next && !next.sources.isEmpty && next.deadline > Date()
+        tap.assignment.differsOnlyInSources(from: next) && !next.sources.isEmpty && next.deadline > Date()
             && tap.current.values.contains { !$0.state.hasEnded }
     }
 

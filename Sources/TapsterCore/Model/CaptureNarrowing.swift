@@ -77,11 +77,12 @@ public struct CaptureNarrowing: Codable, Sendable, Equatable {
     /// Where the look-back of one workload begins, which has belonged to its tenant since `tenantSince`
     /// (``Record/tenancyStart``): ``lookBackStart(startedAt:)``, and for an owner's capture (one with
     /// ``entitledSince``) never before `tenantSince` — what the workload sent before was another tenant's, or no
-    /// tenant's. An admin's capture is not bounded. nil without a look-back.
+    /// tenant's — even when that is after the capture started (a workload that joined the tenant since: the planner
+    /// then captures it live only). An admin's capture is not bounded. nil without a look-back.
     public func lookBackStart(startedAt: Date, tenantSince: Date) -> Date? {
         guard let start = lookBackStart(startedAt: startedAt) else { return nil }
         guard entitledSince != nil, tenantSince > start else { return start }
-        return min(tenantSince, startedAt)
+        return tenantSince
     }
 
     /// Whether the capture takes packets of the interface named `name`.

@@ -90,6 +90,12 @@ public struct Tap: Codable, Sendable, Equatable, Identifiable {
         self.capture = capture
     }
 
+    /// When the tap started taking packets: its creation, or its approval when it waited for one (its deadline
+    /// counts from there too). A capture's look-back is measured back from it.
+    public var startedAt: Date {
+        approval?.state == .approved ? approval?.decidedAt ?? createdAt : createdAt
+    }
+
     /// Seconds left before the deadline, or 0 once ended or past it.
     public func remaining(at now: Date) -> TimeInterval {
         state.isLive ? max(0, deadline.timeIntervalSince(now)) : 0

@@ -30,38 +30,37 @@ extension DesiredTapsPlanner {
     /// the one ``RecorderCoverage`` (the rule the capture was checked with) chooses for its workload, none when no
     /// recorder covers it any more (the agent then captures it live only) — and where its look-back starts
     /// (``CaptureNarrowing/lookBackStart(startedAt:tenantSince:)``: never before its workload joined the capture's
-    /// tenant). The assignment's own start is the latest of its sources', the safe side for an agent that reads
-    /// only that. `assignment` unchanged for a tap that does not look back.
+    /// tenant). A workload that joined the tenant after the capture started (or one not known here) names no
+    /// recorder: it is captured live only, by agents of every version (the recorder's name predates the
+    /// per-source start). The assignment's own start is the latest of the other sources', the safe side for an
+    /// agent that reads only that. `assignment` unchanged for a tap that does not look back.
     static func lookingBack(_ assignment: DesiredTap, of tap: Tap, host: String, capturing filter: Filter,
                             recorders: [Recorder], workloads: [Workload], filters: [String: Filter]) -> DesiredTap {
         guard let narrowing = tap.capture, let before = narrowing.before else { return assignment }
-        let started = startedAt(tap)
+        let started = tap.startedAt
         let onHost = Dictionary(workloads.filter { $0.host == host }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var assignment = assignment
         assignment.sources = assignment.sources.map { source in
             var source = source
-            let workload = onHost[source.workload]
-            source.lookBackRecorder = workload.flatMap { workload in
-                RecorderCoverage.recorder(for: workload.spec, capturing: filter, before: before, among: recorders, filters: filters)?.name
+            guard let workload = onHost[source.workload],
+                  let start = narrowing.lookBackStart(startedAt: started, tenantSince: workload.tenancyStart), start <= started else {
+                source.lookBackRecorder = nil
+                source.lookBackSince = nil
+                return source
             }
-            // A source whose workload is not known here starts at the capture's start: nothing recorded.
-            let start = workload.map { narrowing.lookBackStart(startedAt: started, tenantSince: $0.tenancyStart) } ?? started
-            source.lookBackSince = start.map(unixNanos)
+            source.lookBackRecorder = RecorderCoverage.recorder(for: workload.spec, capturing: filter, before: before,
+                                                                among: recorders, filters: filters)?.name
+            source.lookBackSince = unixNanos(start)
             return source
         }
         assignment.lookBackSince = ([lookBackSince(of: tap)] + assignment.sources.map(\.lookBackSince)).compactMap { $0 }.max()
         return assignment
     }
 
-    /// Where a capture's look-back starts (ns since the epoch): its start (``startedAt(_:)``) less its `before`,
+    /// Where a capture's look-back starts (ns since the epoch): its start (``Tap/startedAt``) less its `before`,
     /// never before its owner was entitled (``CaptureNarrowing/lookBackStart(startedAt:)``); nil without one.
     static func lookBackSince(of tap: Tap) -> UInt64? {
-        tap.capture?.lookBackStart(startedAt: startedAt(tap)).map(unixNanos)
-    }
-
-    /// When a capture started: its creation, or the approval of a capture that waited for one.
-    private static func startedAt(_ tap: Tap) -> Date {
-        tap.approval?.state == .approved ? tap.approval?.decidedAt ?? tap.createdAt : tap.createdAt
+        tap.capture?.lookBackStart(startedAt: tap.startedAt).map(unixNanos)
     }
 
     /// `date` in ns since the epoch, for the agents' plans (never 0, which means "no look-back" on the wire).

@@ -101,8 +101,8 @@ extension CaptureService {
     /// (``CaptureNarrowing/lookBackStart(startedAt:)``): a capture never silently holds less than its flags said.
     static func lookBackWarnings(of tap: Tap) -> [String] {
         guard let narrowing = tap.capture, let before = narrowing.before,
-              let start = narrowing.lookBackStart(startedAt: tap.createdAt) else { return [] }
-        let reached = tap.createdAt.timeIntervalSince(start)
+              let start = narrowing.lookBackStart(startedAt: tap.startedAt) else { return [] }
+        let reached = tap.startedAt.timeIntervalSince(start)
         guard reached < TimeInterval(before.seconds) else { return [] }
         return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
                 + "\(before): that is when you became entitled to it (the grant or filter \"\(tap.filter)\" you capture through took its "
@@ -113,9 +113,9 @@ extension CaptureService {
     /// Says which of `selected` (the workloads capture `tap` takes) look back less than the capture as a whole,
     /// because they joined its tenant since (``CaptureNarrowing/lookBackStart(startedAt:tenantSince:)``).
     static func lookBackWarnings(of tap: Tap, workloads selected: [Workload]) -> [String] {
-        guard let narrowing = tap.capture, let start = narrowing.lookBackStart(startedAt: tap.createdAt) else { return [] }
+        guard let narrowing = tap.capture, let start = narrowing.lookBackStart(startedAt: tap.startedAt) else { return [] }
         return selected.sorted { ($0.host, $0.name) < ($1.host, $1.name) }.compactMap { workload in
-            guard let own = narrowing.lookBackStart(startedAt: tap.createdAt, tenantSince: workload.tenancyStart), own > start else { return nil }
+            guard let own = narrowing.lookBackStart(startedAt: tap.startedAt, tenantSince: workload.tenancyStart), own > start else { return nil }
             return "the look-back of \(workload.host)/\(workload.name) starts at \(TapsterJSON.formatTime(own)), when it joined tenant "
                 + "\"\(tap.tenant ?? "")\": what it sent before was not this tenant's"
         }
