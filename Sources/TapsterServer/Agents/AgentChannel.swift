@@ -83,6 +83,10 @@ public struct AgentChannel: Service {
         // A control channel is quiet only if its agent vanished (it reports every second): find out soon.
         config.connection.keepalive = .init(time: Self.keepaliveTime, timeout: .seconds(10), clientBehavior: .init(
             minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
+        // Each connection's decrypted reads passed on as copies of their own size: otherwise the TLS handler's
+        // 32 KiB read buffer is shared with the HTTP/2 decoder and copied whole for every message (and two such
+        // buffers kept per agent). The callback is the transport's one way into a connection's pipeline.
+        config.channelDebuggingCallbacks.onAcceptTCPConnection = { AgentChannelTLS.compactPlaintextReads(on: $0) }
         let transport = HTTP2ServerTransport.Posix(address: try bindAddress(), transportSecurity: security, config: config)
         let server = GRPCServer(transport: transport, services: [AgentService(controlPlane: controlPlane, pki: pki, logger: logger)])
         let listen = "\(configuration.host):\(configuration.port)"
