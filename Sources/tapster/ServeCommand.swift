@@ -117,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // First, before any connection allocates: each agent connection's large buffers on pages of their own.
+        ServerProcessMemory.configureProcess()
         let (host, port): (String, Int)
         let agents: (host: String, port: Int)
         do {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NIOCore
+import TapsterCore
 
 /// How the `tapster agent` process keeps its resident memory small (Benchmarks/README.md, "Where the agent's
 /// memory goes"): glibc's allocator and SwiftNIO's thread pools are sized for a server on every core, and
@@ -26,35 +27,14 @@ public enum AgentProcessMemory {
     static let eventLoops = 1
 
     /// Sizes the allocator and NIO's singleton thread pools for the agent. Call once, first thing in the
-    /// agent's process; what the environment sets (`MALLOC_ARENA_MAX`, `NIO_SINGLETON_GROUP_LOOP_COUNT`,
-    /// `NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT`) wins, so an operator can undo it without a rebuild.
+    /// agent's process; what the environment sets (`MALLOC_ARENA_MAX` and the like or `GLIBC_TUNABLES`,
+    /// `NIO_SINGLETON_GROUP_LOOP_COUNT`, `NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT`) wins, so an operator can undo
+    /// it without a rebuild.
     public static func configureProcess() {
-        #if canImport(Glibc)
-        if getenv("MALLOC_ARENA_MAX") == nil { _ = Allocator.mallopt?(Allocator.arenaMax, arenaLimit) }
-        if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = Allocator.mallopt?(Allocator.mmapThreshold, mmapThreshold) }
-        if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = Allocator.mallopt?(Allocator.trimThreshold, trimThreshold) }
-        #endif
+        ProcessAllocator.configure([.arenaMax: arenaLimit, .mmapThreshold: mmapThreshold, .trimThreshold: trimThreshold])
         // NIO reads these once, when a singleton is first used; setting them later (or twice) is fatal, which
         // is why only the agent's command calls this, before anything networks.
         if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil { NIOSingletons.groupLoopCountSuggestion = eventLoops }
         if getenv("NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT") == nil { NIOSingletons.blockingPoolThreadCountSuggestion = 1 }
     }
 }
-
-#if canImport(Glibc)
-/// glibc's tuning entry point, which Swift's Glibc module does not import (`<malloc.h>` is not in it): looked
-/// up once by name. Absent (another libc), it is nil and the agent keeps that allocator's defaults.
-private enum Allocator {
-    static let arenaMax: Int32 = -8       // M_ARENA_MAX
-    static let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-    static let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
-
-    // Immutable C function pointers, set once: safe to share between threads.
-    nonisolated(unsafe) static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = function("mallopt")
-
-    private static func function<T>(_ name: String) -> T? {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-        return unsafeBitCast(symbol, to: T.self)
-    }
-}
-#endif
