@@ -52,7 +52,7 @@ RELEASE_FLAGS := -c release $(shell grep -v '^\#' scripts/release-swift-flags)
 help:
 	@echo "make run      build and start tapster serve (ARGS=... for more options)"
 	@echo "make test     install test dependencies and run every test"
-	@echo "make build    release build of the tapster executable into $(BIN)"
+	@echo "make build    release build of the tapster and tapster-agent executables into $(BIN)"
 	@echo "make clean    remove build products (keeps fetched packages); distclean removes $(SCRATCH)"
 
 deps-run:
@@ -61,8 +61,10 @@ deps-run:
 deps:
 	@scripts/install-deps.sh
 
+# Both executables: `tapster`, and `tapster-agent` (the agent alone, for the hosts; Package.swift says why).
 build: deps-run
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product tapster
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product tapster-agent
 
 build-debug: deps-run
 	$(SWIFT) build $(SWIFT_FLAGS)

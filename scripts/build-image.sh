@@ -2,17 +2,21 @@
 # Builds the `tapster` container image (an OCI archive) from the release binary and exactly the
 # shared libraries it loads: no registry, no base image, no container engine needed to build it.
 #
-#   scripts/build-image.sh [--binary PATH] [--tag NAME:TAG] [--output PATH]
+#   scripts/build-image.sh [--binary PATH] [--agent-binary PATH] [--tag NAME:TAG] [--output PATH]
 #
 #   --binary PATH   the tapster executable to package (default: `swift build -c release --product tapster` with
 #                   scripts/release-swift-flags,
 #                   incremental, in the Makefile's build folder $SCRATCH); its *.resources bundles beside it go too
+#   --agent-binary PATH  the tapster-agent executable (the agent alone, smaller resident memory on the hosts;
+#                   default: tapster-agent beside --binary, built as --binary is when neither is given; without
+#                   one, the image has tapster only)
 #   --tag NAME:TAG  the image's name (default tapster:<the binary's --version>)
 #   --output PATH   the archive (default $SCRATCH/images/tapster-<version>.tar)
 #
 # Then load it where it runs: `podman load -i PATH`, `ctr -n k8s.io images import PATH` (a Kubernetes
 # node's containerd) or `docker load -i PATH`; deploy/kubernetes/ uses the image tapster:<version>.
-# The image holds /usr/local/bin/tapster (the entrypoint) and its resources, every library `ldd` names
+# The image holds /usr/local/bin/tapster (the entrypoint) and its resources, /usr/local/bin/tapster-agent (the same
+# agent command as `tapster agent`, in an executable without the server; Package.swift), every library `ldd` names
 # (at the paths the binary's loader and RUNPATH look in: Swift's runtime under /opt/swift, libpcap, ...)
 # and the dynamic loader, /etc/ssl/certs/ca-certificates.crt (HTTPS to S3), an empty /tmp and /run (/var/run).
 # No shell, no /etc/passwd: tapster needs neither (it runs as whatever numeric user the pod says).
@@ -23,13 +27,14 @@ cd "$(dirname "$0")/.."
 say() { echo "build-image: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-binary= tag= output=
+binary= agent_binary= tag= output=
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --binary) [[ $# -ge 2 ]] || die "--binary needs a path"; binary=$2; shift 2 ;;
+        --agent-binary) [[ $# -ge 2 ]] || die "--agent-binary needs a path"; agent_binary=$2; shift 2 ;;
         --tag) [[ $# -ge 2 ]] || die "--tag needs NAME:TAG"; tag=$2; shift 2 ;;
         --output) [[ $# -ge 2 ]] || die "--output needs a path"; output=$2; shift 2 ;;
-        -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
 done
@@ -44,12 +49,22 @@ if [[ -z $binary ]]; then
     [[ -x /opt/swift/usr/bin/swift ]] && export PATH=/opt/swift/usr/bin:$PATH
     # The Makefile's release flags (static Swift runtime and Foundation, lld, packed relocations).
     read -ra release_flags <<<"$(grep -v '^#' scripts/release-swift-flags | tr '\n' ' ')"
-    say "building the release binary (swift build -c release ${release_flags[*]} --product tapster)"
+    say "building the release binaries (swift build -c release ${release_flags[*]} --product tapster, tapster-agent)"
     swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --product tapster >&2
+    [[ -n $agent_binary ]] || swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --product tapster-agent >&2
     binary=$(swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --show-bin-path)/tapster
 fi
 [[ -f $binary && -x $binary ]] || die "no executable at $binary"
 binary=$(realpath "$binary")
+if [[ -n $agent_binary ]]; then
+    [[ -f $agent_binary && -x $agent_binary ]] || die "no executable at $agent_binary"
+elif [[ -x $(dirname "$binary")/tapster-agent ]]; then
+    agent_binary=$(dirname "$binary")/tapster-agent
+else
+    # A build of --binary from before tapster-agent existed: the image still runs agents as `tapster agent`.
+    say "no tapster-agent beside $binary (swift build --product tapster-agent, or --agent-binary): the image has tapster only"
+fi
+[[ -z $agent_binary ]] || agent_binary=$(realpath "$agent_binary")
 
 version=$("$binary" --version) || die "$binary --version failed"
 [[ -n $version ]] || die "$binary --version printed nothing"
@@ -68,6 +83,7 @@ copy_in() {
 
 mkdir -p "$rootfs/usr/local/bin"
 cp "$binary" "$rootfs/usr/local/bin/tapster"
+[[ -z $agent_binary ]] || cp "$agent_binary" "$rootfs/usr/local/bin/tapster-agent"
 # SwiftPM resource bundles (the server's OpenAPI document, portal templates): Foundation looks for them
 # beside the executable. Test targets' bundles stay out.
 for bundle in "$(dirname "$binary")"/*.resources; do
@@ -75,9 +91,9 @@ for bundle in "$(dirname "$binary")"/*.resources; do
     cp -R "$bundle" "$rootfs/usr/local/bin/"
 done
 
-# Every library the binary loads, and the loader itself: ldd prints `name => /path (addr)` for a
+# Every library the binaries load, and the loader itself: ldd prints `name => /path (addr)` for a
 # library and `/path (addr)` for the loader; linux-vdso has no file.
-libraries=$(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+libraries=$({ ldd "$binary"; [[ -z $agent_binary ]] || ldd "$agent_binary"; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
 [[ -n $libraries ]] || die "ldd named no libraries for $binary (is it a static binary? then none are needed)"
 count=0
 for library in $libraries; do
@@ -91,6 +107,6 @@ mkdir -p "$rootfs/tmp" "$rootfs/run" "$rootfs/var" && chmod 1777 "$rootfs/tmp"
 # (the DaemonSet mounts the node's /run/netns).
 ln -s ../run "$rootfs/var/run"
 chmod 755 "$rootfs"
-say "$tag: tapster and $count libraries ($(du -sh "$rootfs" | cut -f1) unpacked)"
+say "$tag: tapster${agent_binary:+, tapster-agent} and $count libraries ($(du -sh "$rootfs" | cut -f1) unpacked)"
 
 scripts/oci-image.sh --entrypoint /usr/local/bin/tapster --env PATH=/usr/local/bin "$rootfs" "$tag" "$output"

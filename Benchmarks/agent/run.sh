@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Agent benchmarks, end to end with a real `tapster serve` and a real `tapster agent` (release build) over
-# network namespaces this script makes (random prefix) and removes on exit, whatever happens:
+# Agent benchmarks, end to end with a real `tapster serve` and a real agent (`tapster-agent`, or `tapster agent`;
+# release build) over network namespaces this script makes (random prefix) and removes on exit, whatever happens:
 #
 #   1. activation latency: `POST /api/v1/taps` -> first ERSPAN packet at the tool, p50/p99/max over TAPS taps
 #      (web sends 2000 UDP packets/s to a neighbour; goal p99 < 100 ms);
@@ -11,12 +11,16 @@
 #      burst, VmHWM after resetting it); with TARGET=recorder also idle before the recorder, with it started
 #      and with its ring full, against its --max-bytes (and /proc/PID/smaps by kind, Benchmarks/lib/smaps.py).
 #
-#   Benchmarks/agent/run.sh            (as root; builds tapster in release first, minutes the first time)
+#   Benchmarks/agent/run.sh            (as root; builds tapster and tapster-agent in release first, minutes the
+#                                      first time)
 #
 # Environment:
 #   BENCH_SCRATCH   SwiftPM scratch path of the release build (default /var/cache/tapster/bench-release)
 #   SWIFT_BUILD_FLAGS  more arguments for that `swift build` (split on spaces)
 #   TAPSTER_BIN     use this tapster binary instead of building one
+#   TAPSTER_AGENT_BIN  run the agent with this tapster-agent binary (default: tapster-agent beside the tapster
+#                   binary when it is there, which the build makes, else `tapster agent`)
+#   AGENT_EXECUTABLE=tapster  run the agent as `tapster agent` even when tapster-agent is there
 #   TAPS            taps measured for the latency (default 100, at least 50), after 2 warm-up taps
 #   RATES           packets/s tried in order, `max` = tcpreplay --topspeed
 #                   (default "10000 25000 50000 100000 150000 200000 300000 400000 max"); each tool's sweep

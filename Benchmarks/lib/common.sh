@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034,SC2154  # globals shared with the sourcing script, both ways
 # Shared shell code of the end-to-end benchmarks (Benchmarks/agent/run.sh, Benchmarks/capture/run.sh): sourced
 # after `set -euo pipefail` and `bench_name=...`. The functions read and set the caller's globals: work, prefix,
-# namespaces, tracked, bin, octet, hex, api_port, agent_port, server_pid, started_pid.
+# namespaces, tracked, bin, agent_command, octet, hex, api_port, agent_port, server_pid, started_pid.
 bench_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$bench_lib/../.." && pwd)
 tapjson=$(cd "$bench_lib/../agent" && pwd)/tapjson.py
@@ -84,22 +84,42 @@ wait_for() {
     done
 }
 
-# build_tapster: sets bin to TAPSTER_BIN, or builds tapster in release (in scratch, with scripts/release-swift-flags)
-# and sets bin to it.
+# build_tapster: sets bin to TAPSTER_BIN, or builds tapster and tapster-agent in release (in scratch, with
+# scripts/release-swift-flags) and sets bin to tapster; then agent_command (choose_agent).
 build_tapster() {
     if [[ -n ${TAPSTER_BIN:-} ]]; then
         bin=$TAPSTER_BIN
     else
-        say "building tapster (release, scratch $scratch)"
+        say "building tapster and tapster-agent (release, scratch $scratch)"
         # The release flags of `make build` (scripts/release-swift-flags: static Swift runtime and Foundation, lld).
-        local release_flags
+        local release_flags product
         read -ra release_flags <<<"$(grep -v '^#' "$repo/scripts/release-swift-flags" | tr '\n' ' ')"
-        # shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS is a list of arguments
-        (cd "$repo" && swift build -c release "${release_flags[@]}" --product tapster --scratch-path "$scratch" ${SWIFT_BUILD_FLAGS:-}) >"$work/build.log" 2>&1 \
-            || { tail -n 30 "$work/build.log" >&2; die "the release build failed"; }
+        for product in tapster tapster-agent; do
+            [[ $product == tapster || -z ${TAPSTER_AGENT_BIN:-} && ${AGENT_EXECUTABLE:-} != tapster ]] || continue
+            # shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS is a list of arguments
+            (cd "$repo" && swift build -c release "${release_flags[@]}" --product "$product" --scratch-path "$scratch" ${SWIFT_BUILD_FLAGS:-}) >>"$work/build.log" 2>&1 \
+                || { tail -n 30 "$work/build.log" >&2; die "the release build of $product failed"; }
+        done
         bin=$scratch/release/tapster
     fi
     [[ -x $bin ]] || die "no tapster binary at $bin"
+    choose_agent
+}
+
+# choose_agent: sets agent_command, what start_agent runs: TAPSTER_AGENT_BIN (a tapster-agent executable) when set;
+# else `tapster agent` when AGENT_EXECUTABLE=tapster; else tapster-agent beside $bin when it is there (the agent-only
+# executable the hosts run, Package.swift), else `$bin agent`. The same command either way.
+choose_agent() {
+    if [[ -n ${TAPSTER_AGENT_BIN:-} ]]; then
+        [[ -x $TAPSTER_AGENT_BIN ]] || die "no tapster-agent binary at $TAPSTER_AGENT_BIN"
+        agent_command=("$TAPSTER_AGENT_BIN")
+    elif [[ ${AGENT_EXECUTABLE:-} != tapster && -x $(dirname "$bin")/tapster-agent ]]; then
+        agent_command=("$(dirname "$bin")/tapster-agent")
+    else
+        [[ ${AGENT_EXECUTABLE:-tapster} == tapster ]] || die "AGENT_EXECUTABLE is tapster (run \`tapster agent\`) or unset"
+        agent_command=("$bin" agent)
+    fi
+    say "agents run as: ${agent_command[*]}"
 }
 
 # pick_octet: sets octet to a random X in 100...249 with 10.X.0.0/16 unused here, and hex to it in hex.
@@ -176,13 +196,13 @@ workloads:
 YAML
 }
 
-# start_agent NAME STEM: enrols a `tapster agent` named NAME with a new join token (config $work/STEM.yaml, data
-# $work/STEM, log $work/STEM.log); sets started_pid.
+# start_agent NAME STEM: enrols an agent (agent_command: `tapster-agent` or `tapster agent`) named NAME with a new
+# join token (config $work/STEM.yaml, data $work/STEM, log $work/STEM.log); sets started_pid.
 # AGENT_ARGS (an array, when set) are added to the agent's arguments.
 start_agent() {
     local join_token
     join_token=$("$bin" agent token create "$1" -o json | "$py" "$tapjson" field token)
-    "$bin" agent --server "127.0.0.1:$agent_port" --join-token "$join_token" --name "$1" \
+    "${agent_command[@]}" --server "127.0.0.1:$agent_port" --join-token "$join_token" --name "$1" \
         --data-dir "$work/$2" --config "$work/$2.yaml" ${AGENT_ARGS[@]+"${AGENT_ARGS[@]}"} >"$work/$2.log" 2>&1 &
     started_pid=$!
     track "$started_pid"

@@ -2,6 +2,7 @@ import ArgumentParser
 import TapsterClient
 import TapsterAPI
 import TapsterCore
+import TapsterAgentCommand
 
 /// `tapster workload …`: what can be tapped, where.
 struct WorkloadCommand: AsyncParsableCommand, ResourceGroup {

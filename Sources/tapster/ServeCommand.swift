@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TapsterAgent
+// Logger.Level as an option's value (--log-level), declared with the agent's command.
+import TapsterAgentCommand
 import TapsterCore
 import TapsterServer
 
@@ -178,4 +180,3 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}

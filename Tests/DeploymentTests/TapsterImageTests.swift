@@ -35,12 +35,17 @@ struct TapsterImageTests {
         let layout = try OCILayout(unpacking: image.archive, into: scratch.url)
         let files = try layout.files(inOnlyLayerOf: try #require(try layout.manifests().first))
         let binary = try BuiltTapster.path()
-        // Every file ldd names (the loader too), at the path the loader looks in.
-        let libraries = try ProcessRunner.run(["ldd", binary]).stdout.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count >= 3, fields[1] == "=>", fields[2].hasPrefix("/") { return String(fields[2].dropFirst()) }
-            if let first = fields.first, first.hasPrefix("/") { return String(first.dropFirst()) }
-            return nil
+        // tapster-agent, built beside tapster, goes into the image too (the script leaves it out only when it is not there).
+        let agentBinary = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("tapster-agent").path
+        let executables = FileManager.default.isExecutableFile(atPath: agentBinary) ? [binary, agentBinary] : [binary]
+        // Every file ldd names for either (the loader too), at the path the loader looks in.
+        let libraries = try executables.flatMap { executable in
+            try ProcessRunner.run(["ldd", executable]).stdout.split(separator: "\n").compactMap { line -> String? in
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                if fields.count >= 3, fields[1] == "=>", fields[2].hasPrefix("/") { return String(fields[2].dropFirst()) }
+                if let first = fields.first, first.hasPrefix("/") { return String(first.dropFirst()) }
+                return nil
+            }
         }
         let bundles = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: binary).deletingLastPathComponent().path)
             .filter { $0.hasSuffix(".resources") && !$0.hasSuffix("Tests.resources") }
@@ -48,7 +53,8 @@ struct TapsterImageTests {
         let inBundles = { (file: String) in bundles.contains { file.hasPrefix("usr/local/bin/\($0)/") } }
         let regularFiles = Set(files.filter { !$0.hasSuffix("/") && !inBundles($0) })
         // (and the one symbolic link, /var/run -> /run)
-        #expect(regularFiles == Set(libraries + ["usr/local/bin/tapster", "etc/ssl/certs/ca-certificates.crt", "var/run"]))
+        let binaries = executables.map { "usr/local/bin/" + URL(fileURLWithPath: $0).lastPathComponent }
+        #expect(regularFiles == Set(libraries + binaries + ["etc/ssl/certs/ca-certificates.crt", "var/run"]))
         for bundle in bundles {
             #expect(files.contains("usr/local/bin/\(bundle)/"), "\(bundle)")
         }

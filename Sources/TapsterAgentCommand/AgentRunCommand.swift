@@ -5,19 +5,36 @@ import ServiceLifecycle
 import UnixSignals
 import TapsterAgent
 
-/// `tapster agent [--server HOST:PORT] [--join-token T] …`: runs the agent on this host.
-struct AgentRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `tapster agent [--server HOST:PORT] [--join-token T] …` and `tapster-agent [--server HOST:PORT] …`: runs the
+/// agent on this host. The one agent command: both executables run it (Package.swift says why there are two).
+public struct AgentRunCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the agent on this host (what `tapster agent` does without a subcommand).",
-        discussion: """
-            The first start enrols the agent with a join token from `tapster agent token create`; the token \
-            carries the fingerprint of the server's CA, so the agent verifies the server before trusting it. \
-            The certificate it receives is kept in --data-dir, and later starts need no token. Needs root \
-            (it enters network namespaces and captures with libpcap). With several server replicas, give them \
-            all (--server a:7381,b:7381, or one DNS name with a record per replica): the agent connects to one \
-            and moves to another when it fails, its taps running meanwhile.
-            """)
+        discussion: AgentRunOptions.discussion)
+
+    @OptionGroup public var options: AgentRunOptions
+
+    public init() {}
+
+    public func run() async throws {
+        try await options.run()
+    }
+}
+
+/// The agent's options and what running it does; `AgentRunCommand` (`tapster agent`) and the root command of
+/// `tapster-agent` are these options and nothing else.
+public struct AgentRunOptions: ParsableArguments {
+    public static let discussion = """
+        The first start enrols the agent with a join token from `tapster agent token create`; the token \
+        carries the fingerprint of the server's CA, so the agent verifies the server before trusting it. \
+        The certificate it receives is kept in --data-dir, and later starts need no token. Needs root \
+        (it enters network namespaces and captures with libpcap). With several server replicas, give them \
+        all (--server a:7381,b:7381, or one DNS name with a record per replica): the agent connects to one \
+        and moves to another when it fails, its taps running meanwhile.
+        """
+
+    public init() {}
 
     @Option(name: .long, help: "The server's agent endpoint, HOST:PORT (tapster serve --agent-listen); several replicas: a,b,… or a DNS name with several records (default: `server` in --config).")
     var server: String?
@@ -59,7 +76,7 @@ struct AgentRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    func run() async throws {
+    public func run() async throws {
         // Before any thread or event loop starts: this process is an agent, not a server on every core.
         AgentProcessMemory.configureProcess()
         let servers: ServerList
@@ -114,3 +131,4 @@ struct AgentRunCommand: AsyncParsableCommand {
 }
 
 extension DatapathPreference: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

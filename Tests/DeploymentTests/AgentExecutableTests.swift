@@ -1,0 +1,28 @@
+import Foundation
+import TapsterSystemTestSupport
+import Testing
+
+/// `tapster-agent`, built beside `tapster`: the agent's command alone (Package.swift says why), with exactly the
+/// options and the version of `tapster agent`.
+@Suite("tapster-agent")
+struct AgentExecutableTests {
+    @Test func takesTheOptionsAndVersionOfTapsterAgent() throws {
+        let tapster = try BuiltTapster.path()
+        let agent = URL(fileURLWithPath: tapster).deletingLastPathComponent().appendingPathComponent("tapster-agent").path
+        try #require(FileManager.default.isExecutableFile(atPath: agent), "no tapster-agent beside \(tapster)")
+        let own = Self.optionNames(in: try ProcessRunner.run([agent, "--help"]).stdout)
+        #expect(own.contains("--server") && own.contains("--join-token-file") && own.contains("--datapath"))
+        #expect(own == Self.optionNames(in: try BuiltTapster.help(["agent", "run"])))
+        #expect(try ProcessRunner.run([agent, "--version"]).stdout == "\(try BuiltTapster.version())\n")
+    }
+
+    /// The long option names a help text lists under OPTIONS (`  --name <name>`, `  -h, --help`).
+    private static func optionNames(in help: String) -> Set<String> {
+        guard let start = help.range(of: "OPTIONS:") else { return [] }
+        return Set(help[start.upperBound...].split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  -") else { return nil }
+            return line.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) }
+                .first { $0.hasPrefix("--") }
+        })
+    }
+}
