@@ -18,12 +18,12 @@ extension AgentChannelTLS {
 ///
 /// swift-nio-ssl decrypts into one 32 KiB buffer per connection, kept for the connection's life, and passes a
 /// slice of it on. swift-nio-http2's frame decoder keeps what it is given while a frame is incomplete and appends
-/// the next read to it. The storage is then shared: swift-nio-ssl's next read copies all 32 KiB into a new buffer
-/// (copy on write) and the decoder's append copies it again. Every idle agent connection held two such buffers,
-/// written through by the copies, and each status report (a few hundred bytes) cost those two 32 KiB copies —
-/// heaptrack of the fleet benchmark (Benchmarks/README.md, "The transport's 32 KB copies per message"). With a
-/// copy of the bytes themselves passed on, swift-nio-ssl's buffer is never shared, so it is reused in place and
-/// only the pages its reads write are resident, and the decoder accumulates in a buffer of the size it needs.
+/// the next read to it. The storage is then shared, and each side's next write into it copies all 32 KiB into a new
+/// buffer (copy on write). Every idle agent connection held two such buffers, written through by the copies, and
+/// about every status report (a few hundred bytes) cost a 32 KiB copy — heaptrack of the fleet benchmark
+/// (Benchmarks/README.md, "The transport's 32 KB copies per message"). With a copy of the bytes themselves passed
+/// on, swift-nio-ssl's buffer is never shared, so it is reused in place and only the pages its reads write are
+/// resident, and the decoder accumulates in a buffer of the size it needs.
 final class CompactPlaintextReads: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
