@@ -89,6 +89,9 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The process's own settings, which Core (pure) cannot hold: glibc's allocator, tuned at start by the
+        // agent and the server, and trimmed by the server.
+        .target(name: "TapsterProcess", swiftSettings: swiftSettings),
         // The API's contract: the request and response messages of the native API that are not Core's
         // values themselves, shared by the client and the server.
         .target(
@@ -152,6 +155,7 @@ let package = Package(
             name: "TapsterServer",
             dependencies: [
                 "TapsterCore", "TapsterAPI", "TapsterStore", "PacketKit", "TapsterWire", "TapsterPKI", "TapsterObjectStore", "TapsterOIDC",
+                "TapsterProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // Identity providers: OpenID Connect discovery, keys, tokens and userinfo; Keystone's token validation.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -229,7 +233,7 @@ let package = Package(
         .target(
             name: "TapsterAgent",
             dependencies: [
-                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "CTrafficControl", "TapsterCRI",
+                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "CTrafficControl", "TapsterCRI", "TapsterProcess",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -302,7 +306,7 @@ let package = Package(
             name: "TapsterServerTests",
             dependencies: [
                 "TapsterCore", "TapsterAPI", "TapsterStore", "TapsterServer", "TapsterClient", "TapsterTestSupport", "TapsterWire", "TapsterPKI",
-                "TapsterSystemTestSupport", "TapsterFleetSimulator",
+                "TapsterSystemTestSupport", "TapsterFleetSimulator", "TapsterProcess",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,5 +1,5 @@
 import Testing
-import TapsterCore
+import TapsterProcess
 @testable import TapsterServer
 
 /// What `tapster serve` sets in glibc's allocator at start, and that the operator's environment wins. (Only the

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NIOCore
-import TapsterCore
+import TapsterProcess
 
 /// How the `tapster agent` process keeps its resident memory small (Benchmarks/README.md, "Where the agent's
 /// memory goes"): glibc's allocator and SwiftNIO's thread pools are sized for a server on every core, and

@@ -1,9 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import TapsterProcess
 
 /// Gives the allocator's free pages back to the kernel every ``interval`` (glibc's `malloc_trim(0)`).
 ///
@@ -46,7 +44,7 @@ struct HeapTrimmer: Service {
     }
 
     /// Whether this process's allocator can be trimmed (glibc's `malloc_trim` exists).
-    static var isAvailable: Bool { mallocTrim != nil }
+    static var isAvailable: Bool { ProcessAllocator.canTrim }
 
     /// Trims the heap once, on NIO's blocking thread pool.
     /// - Throws: when the thread pool no longer runs (the process is shutting down).
@@ -58,19 +56,8 @@ struct HeapTrimmer: Service {
     static func trimBlocking() -> Trim {
         let before = ResidentSize.bytes()
         let start = ContinuousClock.now
-        _ = mallocTrim?(0)
+        ProcessAllocator.trim()
         let duration = ContinuousClock.now - start
         return Trim(releasedBytes: max(0, before - ResidentSize.bytes()), duration: duration)
     }
-
-    /// glibc's `malloc_trim`, which Swift's Glibc module does not import (`<malloc.h>` is not in it): looked up
-    /// once by name; nil under another C library. An immutable C function pointer, safe to share.
-    nonisolated(unsafe) private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 }

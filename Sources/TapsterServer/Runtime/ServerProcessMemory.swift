@@ -1,4 +1,4 @@
-import TapsterCore
+import TapsterProcess
 
 /// How `tapster serve` sets glibc's allocator for a server holding thousands of mostly idle agent connections
 /// (issue #10; Benchmarks/README.md, "The transport's 32 KB copies per message").

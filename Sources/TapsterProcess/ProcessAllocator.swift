@@ -58,14 +58,37 @@ public enum ProcessAllocator {
     }
 }
 
+extension ProcessAllocator {
+    /// Whether the allocator can give its free pages back (glibc's `malloc_trim` exists).
+    public static var canTrim: Bool {
+        #if canImport(Glibc)
+        Allocator.mallocTrim != nil
+        #else
+        false
+        #endif
+    }
+
+    /// Gives the allocator's whole free pages back to the kernel, inside every arena too (glibc's `malloc_trim(0)`);
+    /// nothing without glibc. It walks every arena, holding each one's lock while it does: call it on a thread that
+    /// may block, never on the cooperative pool.
+    public static func trim() {
+        #if canImport(Glibc)
+        _ = Allocator.mallocTrim?(0)
+        #endif
+    }
+}
+
 #if canImport(Glibc)
-/// glibc's tuning entry point, which Swift's Glibc module does not import (`<malloc.h>` is not in it): looked
-/// up once by name. Absent (another libc), it is nil and the process keeps that allocator's defaults.
+/// glibc's tuning entry points, which Swift's Glibc module does not import (`<malloc.h>` is not in it): looked
+/// up once by name. Absent (another libc), they are nil and the process keeps that allocator's defaults.
 private enum Allocator {
-    // An immutable C function pointer, set once: safe to share between threads.
-    static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    }()
+    // Immutable C function pointers, set once: safe to share between threads.
+    static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = function("mallopt")
+    static let mallocTrim: (@convention(c) (Int) -> Int32)? = function("malloc_trim")
+
+    private static func function<F>(_ name: String) -> F? {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: F.self)
+    }
 }
 #endif
