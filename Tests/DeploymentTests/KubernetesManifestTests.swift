@@ -39,16 +39,30 @@ struct KubernetesManifestTests {
     @Test func everyFlagTheManifestsPassIsOneTheBinaryHas() throws {
         let manifests = try KubernetesManifests.load()
         for workload in manifests.all("Deployment") + manifests.all("DaemonSet") {
-            let arguments = workload.container["args"].strings
-            let subcommand = try #require(arguments.first, "\(workload) has no arguments")
-            // `tapster agent` is `tapster agent run`, whose help lists the flags.
+            var arguments = workload.container["args"].strings
+            // `tapster-agent` (the agent's DaemonSet) takes `tapster agent run`'s flags (AgentExecutableTests), as
+            // `tapster agent` does; any other workload runs the image's `tapster SUBCOMMAND`.
+            let subcommand: String
+            if workload.container["command"].strings == ["/usr/local/bin/tapster-agent"] {
+                subcommand = "agent"
+            } else {
+                subcommand = try #require(arguments.first, "\(workload) has no arguments")
+                arguments.removeFirst()
+            }
             let help = try BuiltTapster.help(subcommand == "agent" ? ["agent", "run"] : [subcommand])
-            for argument in arguments.dropFirst() {
+            for argument in arguments {
                 #expect(argument.hasPrefix("--") && argument.contains("="), "\(workload): \(argument) is not --flag=value")
                 let flag = String(argument.prefix { $0 != "=" })
                 #expect(help.contains("\(flag) <"), "\(workload): `tapster \(subcommand)` has no \(flag)")
             }
         }
+
+    }
+
+    @Test func theAgentsDaemonSetRunsTheAgentOnlyExecutableTheImageHolds() throws {
+        let agents = try KubernetesManifests.load().all("DaemonSet")
+        #expect(agents.count == 1)
+        #expect(agents.first?.container["command"].strings == ["/usr/local/bin/tapster-agent"])
     }
 
     @Test func everySecretReferenceNamesASecretAndKeyTheManifestsDefine() throws {

@@ -145,8 +145,10 @@ struct TapsterImageTests {
                             "-v", "\(scratch.path)/state:\(stateDirectory)",
                             "-v", "\(tokens.directory):\(tokensDirectory):ro",
                             "-v", "\(URL(fileURLWithPath: socket).deletingLastPathComponent().path):\(runtimeDirectory):ro",
-                            "-v", "/run/netns:/run/netns:ro,rslave",
-                            image.name] + arguments)
+                            "-v", "/run/netns:/run/netns:ro,rslave"]
+                            // The manifest's command (the image's tapster-agent), as kubelet runs it in place of the entrypoint.
+                            + agent.container["command"].strings.prefix(1).flatMap { ["--entrypoint", $0] }
+                            + [image.name] + agent.container["command"].strings.dropFirst() + arguments)
             defer { _ = try? Podman.run(["rm", "-f", "-t", "0", container]) }
 
             let namespace = CRIPod.freshNamespace()
