@@ -98,14 +98,10 @@ import Testing
         try await Self.run(kind) { rig, grant in
             let admin = rig.fixture.admin
             // A pod of namespace shop-new, no tenant's until the mapping 40 s later makes it shop's.
-            let pod = try await rig.api.expect(Workload.self, .post, "/api/v1/workloads", token: admin, json: WorkloadSpec(
-                name: "shop-new/web-9", kind: .pod, host: "node-1", labels: ["app": "web"], netns: "/var/run/netns/cni-web-9",
-                interfaces: [WorkloadInterface(name: "eth0", ips: [try IPAddress(parsing: "10.0.9.9")])],
-                platform: WorkloadPlatform(runtime: "cri", namespace: "shop-new")))
+            let pod = try await Self.registerPod(rig)
             #expect(pod.tenant == nil)
             rig.clock.advance(by: 40)
-            _ = try await rig.api.expect(NamespaceMapping.self, .post, "/api/v1/namespace-mappings", token: admin,
-                                         json: NamespaceMappingSpec(pattern: "shop-new", tenant: "shop"))
+            try await Self.mapShopNew(rig)
             let moved = try await rig.api.expect(Workload.self, .get, "/api/v1/workloads/\(pod.id)", token: admin)
             #expect(moved.tenant == "shop")
             let movedAt = try #require(moved.spec.tenantSince)
@@ -128,15 +124,11 @@ import Testing
     func aPodMovedIntoTheTenantAfterTheCaptureStartedIsCapturedLiveOnly(kind: StoreKind) async throws {
         try await Self.run(kind) { rig, grant in
             let admin = rig.fixture.admin
-            let pod = try await rig.api.expect(Workload.self, .post, "/api/v1/workloads", token: admin, json: WorkloadSpec(
-                name: "shop-new/web-9", kind: .pod, host: "node-1", labels: ["app": "web"], netns: "/var/run/netns/cni-web-9",
-                interfaces: [WorkloadInterface(name: "eth0", ips: [try IPAddress(parsing: "10.0.9.9")])],
-                platform: WorkloadPlatform(runtime: "cri", namespace: "shop-new")))
+            let pod = try await Self.registerPod(rig)
             let view = try await rig.api.expect(CaptureView.self, .post, "/api/v1/captures", token: rig.fixture.alice, json: Self.lookBack(60))
             // 40 s into alice's capture, the pod becomes shop's: its ring holds what it sent as no tenant's.
             rig.clock.advance(by: 40)
-            _ = try await rig.api.expect(NamespaceMapping.self, .post, "/api/v1/namespace-mappings", token: admin,
-                                         json: NamespaceMappingSpec(pattern: "shop-new", tenant: "shop"))
+            try await Self.mapShopNew(rig)
             #expect(try await rig.api.expect(Workload.self, .get, "/api/v1/workloads/\(pod.id)", token: admin).tenant == "shop")
 
             let assignment = try #require(try await Self.planned(view.capture.id, on: "node-1", rig.controlPlane.store))
@@ -147,6 +139,20 @@ import Testing
             #expect(web.lookBackRecorder == "shop-web-recorder")
             #expect(Self.same(assignment.lookBackSince, grant.updatedAt), "the others' look-back is unchanged")
         }
+    }
+
+    /// Pod `shop-new/web-9` (app=web) on node-1, registered by the admin: no tenant's while namespace shop-new is unmapped.
+    static func registerPod(_ rig: Rig) async throws -> Workload {
+        try await rig.api.expect(Workload.self, .post, "/api/v1/workloads", token: rig.fixture.admin, json: WorkloadSpec(
+            name: "shop-new/web-9", kind: .pod, host: "node-1", labels: ["app": "web"], netns: "/var/run/netns/cni-web-9",
+            interfaces: [WorkloadInterface(name: "eth0", ips: [try IPAddress(parsing: "10.0.9.9")])],
+            platform: WorkloadPlatform(runtime: "cri", namespace: "shop-new")))
+    }
+
+    /// The admin maps namespace shop-new to tenant shop: its pods become shop's now.
+    static func mapShopNew(_ rig: Rig) async throws {
+        _ = try await rig.api.expect(NamespaceMapping.self, .post, "/api/v1/namespace-mappings", token: rig.fixture.admin,
+                                     json: NamespaceMappingSpec(pattern: "shop-new", tenant: "shop"))
     }
 
     /// Capture `tapID`'s assignment on `host`, planned from the store as the agent hub plans it.

@@ -45,6 +45,7 @@ import Testing
             try await db.store.insertUser(alice, passwordHash: "h1")
             alice.spec.quota = 3
             alice.spec.tenants = ["blue", "red"]
+            alice.recordMemberships(at: Fixtures.at(5))
             alice.updatedAt = Fixtures.at(5)
             #expect(try await db.store.updateUser(alice) == true)
             #expect(try await db.store.findUser("alice") == alice)
