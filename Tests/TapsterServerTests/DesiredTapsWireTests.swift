@@ -70,10 +70,16 @@ import TapsterWire
 
     @Test func aSourceLooksBackFromItsOwnStartOrElseTheTaps() {
         var tap = Self.tap()
-        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackSince: 7).lookBackStart(in: tap) == nil)
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackRecorder: "r", lookBackSince: 7).lookBackStart(in: tap) == nil)
         tap.lookBackSince = 5
-        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackSince: 7).lookBackStart(in: tap) == 7)
-        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0").lookBackStart(in: tap) == 5)
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackRecorder: "r", lookBackSince: 7).lookBackStart(in: tap) == 7)
+        #expect(DesiredTapSource(workload: "web-1", netns: nil, interface: "eth0", lookBackRecorder: "r").lookBackStart(in: tap) == 5)
+    }
+
+    @Test func aSourceThatNamesNoRecorderDoesNotLookBack() {
+        var tap = Self.tap()
+        tap.lookBackSince = 5
+        #expect(DesiredTapSource(workload: "web-9", netns: nil, interface: "eth0").lookBackStart(in: tap) == nil)
     }
 
     @Test func aTapIsSentInTheWireFormEveryAgentReads() {

@@ -342,12 +342,9 @@ actor Reconciler {
 
     /// Where the look-back of `plan`'s source starts in `tap` (ns since the epoch): the source's own start, which
     /// the server sets later than the tap's for a workload that joined the capture's tenant since
-    /// (``DesiredTapSource/lookBackStart(in:)``); nil when the tap does not look back.
+    /// (``DesiredTapSource/lookBackStart(in:)``); nil when the tap does not look back or the source names no recorder.
     private func lookBackStart(of plan: CapturePlan, in tap: RunningTap) -> UInt64? {
-        guard let source = tap.assignment.sources.first(where: { CaptureSource($0) == plan.source }) else {
-            return tap.assignment.lookBackSince
-        }
-        return source.lookBackStart(in: tap.assignment)
+        tap.assignment.sources.first { CaptureSource($0) == plan.source }?.lookBackStart(in: tap.assignment)
     }
 
     /// The recorder capture that serves `plan` when `tap` looks back: the source's, of exactly the recorder the

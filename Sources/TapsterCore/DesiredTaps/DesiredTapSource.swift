@@ -12,7 +12,7 @@ public struct DesiredTapSource: Hashable, Sendable {
     public var lookBackRecorder: String?
     /// In a capture that looks back: where this source's look-back starts (ns since the epoch), which is later than
     /// the tap's ``DesiredTap/lookBackSince`` when the workload joined the capture's tenant after that. Set on every
-    /// source of a look-back; the agent takes it over the tap's (``lookBackStart(in:)``).
+    /// source that names a recorder; the agent takes it over the tap's (``lookBackStart(in:)``).
     public var lookBackSince: UInt64?
 
     /// Names a source.
@@ -25,9 +25,10 @@ public struct DesiredTapSource: Hashable, Sendable {
     }
 
     /// Where this source's look-back in `tap` starts: its own start when the server gave it one, else the tap's;
-    /// nil when the tap does not look back.
+    /// nil when the tap does not look back, or when the source names no recorder (the server names none for a
+    /// workload that joined the capture's tenant after the capture started: it is captured live only).
     public func lookBackStart(in tap: DesiredTap) -> UInt64? {
-        guard let tapStart = tap.lookBackSince else { return nil }
+        guard let tapStart = tap.lookBackSince, lookBackRecorder != nil else { return nil }
         return lookBackSince ?? tapStart
     }
 }
