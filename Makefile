@@ -61,15 +61,20 @@ deps-run:
 deps:
 	@scripts/install-deps.sh
 
+# A release build of one product.
+BUILD_PRODUCT := $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product
+
 # Both executables: `tapster`, and `tapster-agent` (the agent alone, for the hosts; Package.swift says why).
 build: deps-run
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product tapster
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product tapster-agent
+	$(BUILD_PRODUCT) tapster
+	$(BUILD_PRODUCT) tapster-agent
 
 build-debug: deps-run
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-run: build
+# `tapster serve --with-agent` runs its agent in the same process: only `tapster` is built.
+run: deps-run
+	$(BUILD_PRODUCT) tapster
 	exec $(BIN)/tapster serve --data-dir $(DATA_DIR) --with-agent $(ARGS)
 
 check-openapi:
