@@ -335,16 +335,21 @@ actor Reconciler {
         }
     }
 
+    /// `plan`'s source as `tap`'s assignment names it.
+    private func assignedSource(of plan: CapturePlan, in tap: RunningTap) -> DesiredTapSource? {
+        tap.assignment.sources.first { CaptureSource($0) == plan.source }
+    }
+
     /// The recorder the server named for `plan`'s source in `tap`'s assignment (nil: none covers it).
     private func lookBackRecorder(of plan: CapturePlan, in tap: RunningTap) -> String? {
-        tap.assignment.sources.first { CaptureSource($0) == plan.source }?.lookBackRecorder
+        assignedSource(of: plan, in: tap)?.lookBackRecorder
     }
 
     /// Where the look-back of `plan`'s source starts in `tap` (ns since the epoch): the source's own start, which
     /// the server sets later than the tap's for a workload that joined the capture's tenant since
     /// (``DesiredTapSource/lookBackStart(in:)``); nil when the tap does not look back or the source names no recorder.
     private func lookBackStart(of plan: CapturePlan, in tap: RunningTap) -> UInt64? {
-        tap.assignment.sources.first { CaptureSource($0) == plan.source }?.lookBackStart(in: tap.assignment)
+        assignedSource(of: plan, in: tap)?.lookBackStart(in: tap.assignment)
     }
 
     /// The recorder capture that serves `plan` when `tap` looks back: the source's, of exactly the recorder the

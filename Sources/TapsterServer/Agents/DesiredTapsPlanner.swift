@@ -82,14 +82,14 @@ enum DesiredTapsPlanner {
             if target.kind == .port, portDestination == nil { continue }
             let sourcesByHost = sources(of: filter.spec, within: .of(tap), narrowedBy: tap.capture,
                                         in: portDestination == nil ? candidates : inputs.workloads, excluding: deliveryPorts)
-            var assignment = DesiredTap(
+            // A look-back's start is each host's (``lookingBack(_:of:host:capturing:recorders:workloads:filters:)``).
+            let assignment = DesiredTap(
                 tapID: tap.id, deadline: tap.deadline,
                 bpf: tap.capture.map { $0.expression(narrowing: filterBPF) ?? "" } ?? filterBPF,
                 snaplen: snaplen(target.spec.effectivePayload, narrowedBy: tap.capture),
                 direction: filter.spec.effectiveDirection,
                 bandwidthCapBitsPerSecond: target.spec.bandwidthCap.map(\.bitsPerSecond),
                 destination: destination(of: target, tap: tap))
-            assignment.lookBackSince = lookBackSince(of: tap)
 
             var remoteSources: [String] = []
             for (host, sources) in sourcesByHost.sorted(by: { $0.key < $1.key }) where agentsByName[host] != nil {

@@ -19,14 +19,17 @@ public enum ServerProcessMemory {
     /// 32 KiB buffer does.
     static let mmapThreshold: Int32 = 32 << 10
 
+    /// The settings the server wants, before the environment has its say.
+    static let wanted: [ProcessAllocator.Parameter: Int32] = [.mmapThreshold: mmapThreshold]
+
     /// What the server sets, given its environment.
     static func settings(environment: [String: String]) -> [ProcessAllocator.Parameter: Int32] {
-        ProcessAllocator.unset([.mmapThreshold: mmapThreshold], in: environment)
+        ProcessAllocator.unset(wanted, in: environment)
     }
 
     /// Sets the allocator for the server; returns what it set. Call once, first thing in `tapster serve`.
     @discardableResult
     public static func configureProcess() -> [ProcessAllocator.Parameter: Int32] {
-        ProcessAllocator.configure([.mmapThreshold: mmapThreshold])
+        ProcessAllocator.configure(wanted)
     }
 }
