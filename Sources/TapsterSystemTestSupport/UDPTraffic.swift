@@ -41,6 +41,17 @@ public enum UDPTraffic {
                            [TCPTraffic.python, "-c", markerScript, server.address, String(port), String(interval)], directory: directory)
     }
 
+    /// Starts sending numbered markers, as ``startMarkers(from:to:interval:topology:directory:)`` does, to
+    /// `address`'s discard port from the test's own namespace (the host's), or from the network namespace at
+    /// `fromNamespacePath` (a pod's `/proc/<pid>/ns/net`), until the process is stopped.
+    public static func startMarkers(to address: String, interval: Double = 0.01, fromNamespacePath: String? = nil,
+                                    directory: ScratchDirectory) throws -> BackgroundProcess {
+        let entering = fromNamespacePath.map { ["nsenter", "--net=\($0)"] } ?? []
+        return try BackgroundProcess(name: "markers-\(address)",
+                                     entering + [TCPTraffic.python, "-c", markerScript, address, String(port), String(interval)],
+                                     directory: directory)
+    }
+
     /// Sends `count` datagrams of `size` bytes from `client` to `server`; returns when all are sent.
     public static func send(from client: NetnsTopology.Host, to server: NetnsTopology.Host, count: Int, size: Int,
                             topology: NetnsTopology, directory: ScratchDirectory) async throws {
