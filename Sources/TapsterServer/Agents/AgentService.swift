@@ -39,22 +39,42 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         }
     }
 
+    // The functions below that a channel's long-lived tasks run (`connect`, `serve`, the message loop) are kept
+    // out of each other (`@inline(never)`) and small: a task keeps the slabs its deepest frame chain needed
+    // until the task ends, so what is inlined into them is paid for every connected agent for as long as it stays
+    // connected (9 KB and 6 KB per agent before; see Benchmarks/README.md, "Each channel's task frames").
+
     func connect(request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>,
                  response: RPCWriter<Tapster_Agent_V1_ServerMessage>, context: ServerContext) async throws {
         guard case .enrolled(let name, let serial) = try peer(context) else {
             throw RPCError(code: .unauthenticated, message: "connect with the certificate issued at enrolment, not a bootstrap certificate")
         }
+        try await admit(name, serial: serial)
+        let session = SessionMark(agent: name, address: Self.address(of: context.remotePeer))
+        let outcome = await serve(session, request: request, response: response)
+        await close(session)
+        try outcome.get()
+    }
+
+    /// The control plane's admission of a connecting agent, on a task of its own (it reads the store).
+    @inline(never)
+    private func admit(_ name: String, serial: String) async throws {
         do {
-            let fleet = controlPlane.fleet
-            _ = try await inChildTask { try await fleet.admitAgent(name: name, serial: serial) }
+            // The control plane by reference: a copy of the fleet service (a value) would be part of this frame.
+            let controlPlane = controlPlane
+            _ = try await inChildTask { try await controlPlane.fleet.admitAgent(name: name, serial: serial) }
         } catch {
             throw Self.rpcError(error)
         }
+    }
+
+    /// Runs the channel until either side ends it: the hub's desired sets out, the agent's messages in.
+    @inline(never)
+    private func serve(_ session: SessionMark, request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>,
+                       response: RPCWriter<Tapster_Agent_V1_ServerMessage>) async -> Result<Void, RPCError> {
         let (outbound, continuation) = AsyncThrowingStream.makeStream(of: DesiredTapSet.self, throwing: (any Error).self,
                                                                       bufferingPolicy: .bufferingNewest(1))
-        let address = Self.address(of: context.remotePeer)
-        let session = SessionMark()
-        let outcome: Result<Void, RPCError>
+        defer { continuation.finish() }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -62,29 +82,33 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                     for try await desired in outbound { try await response.write(Tapster_Agent_V1_ServerMessage(desired)) }
                 }
                 group.addTask {
-                    try await receive(request, from: name, address: address, outbound: continuation, session: session)
+                    try await receive(request, session: session, outbound: continuation)
                 }
                 // Whichever ends first ends the channel: the agent closing its side, or the hub closing ours.
                 try await group.next()
                 group.cancelAll()
             }
-            outcome = .success(())
+            return .success(())
         } catch is CancellationError {
-            outcome = .failure(RPCError(code: .unavailable, message: "the server is shutting down"))
+            return .failure(RPCError(code: .unavailable, message: "the server is shutting down"))
         } catch {
-            outcome = .failure(Self.rpcError(error))
+            return .failure(Self.rpcError(error))
         }
-        continuation.finish()
-        if let id = session.id.withLock({ $0 }), await controlPlane.agentHub.detach(name, id: id) {
-            do {
-                try await controlPlane.fleet.agentDisconnected(name)
-            } catch {
-                logger.error("recording that an agent disconnected failed", metadata: ["agent": "\(name)", "error": "\(error)"])
-            }
-            controlPlane.changes.publish(.agent(name: name, .updated))
-            logger.info("agent disconnected", metadata: ["agent": "\(name)"])
+    }
+
+    /// Once the channel has ended: the hub forgets it (unless a newer channel of the agent replaced it), and the
+    /// agent is recorded as disconnected.
+    @inline(never)
+    private func close(_ session: SessionMark) async {
+        let name = session.agent
+        guard let id = session.id.withLock({ $0 }), await controlPlane.agentHub.detach(name, id: id) else { return }
+        do {
+            try await controlPlane.fleet.agentDisconnected(name)
+        } catch {
+            logger.error("recording that an agent disconnected failed", metadata: ["agent": "\(name)", "error": "\(error)"])
         }
-        try outcome.get()
+        controlPlane.changes.publish(.agent(name: name, .updated))
+        logger.info("agent disconnected", metadata: ["agent": "\(name)"])
     }
 
     func sendPackets(request: RPCAsyncSequence<Tapster_Agent_V1_PacketBatch, any Error>,
@@ -92,17 +116,26 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
         guard case .enrolled(let name, let serial) = try peer(context) else {
             throw RPCError(code: .unauthenticated, message: "send packets with the certificate issued at enrolment, not a bootstrap certificate")
         }
+        try await admit(name, serial: serial)
+        let hub = controlPlane.agentHub
+        let (uploadID, closed) = await hub.attachUpload(name)
+        let outcome = await upload(request, from: name, address: Self.address(of: context.remotePeer), closed: closed)
+        await hub.detachUpload(name, id: uploadID)
+        var receipt = Tapster_Agent_V1_PacketReceipt()
         do {
-            _ = try await controlPlane.fleet.admitAgent(name: name, serial: serial)
+            receipt.batches = try outcome.get()
         } catch {
             throw Self.rpcError(error)
         }
-        let hub = controlPlane.agentHub
-        let (uploadID, closed) = await hub.attachUpload(name)
-        let address = Self.address(of: context.remotePeer)
-        let outcome: Result<UInt64, any Error>
+        return receipt
+    }
+
+    /// Takes an upload stream's batches until it ends or the hub closes it; how many were taken.
+    @inline(never)
+    private func upload(_ request: RPCAsyncSequence<Tapster_Agent_V1_PacketBatch, any Error>, from name: String, address: String?,
+                        closed: AsyncThrowingStream<Never, any Error>) async -> Result<UInt64, any Error> {
         do {
-            outcome = .success(try await withThrowingTaskGroup(of: UInt64?.self) { group in
+            return .success(try await withThrowingTaskGroup(of: UInt64?.self) { group in
                 // Revoking the agent (or its enrolling again) ends this stream at once, batches or not.
                 group.addTask {
                     for try await _ in closed {}
@@ -115,16 +148,8 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
                 return batches
             })
         } catch {
-            outcome = .failure(error)
+            return .failure(error)
         }
-        await hub.detachUpload(name, id: uploadID)
-        var receipt = Tapster_Agent_V1_PacketReceipt()
-        do {
-            receipt.batches = try outcome.get()
-        } catch {
-            throw Self.rpcError(error)
-        }
-        return receipt
     }
 
     /// Hands each batch of an upload stream to the capture broker once the ``UploadGate`` admits it;
@@ -152,31 +177,36 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
 
     /// Reads the agent's messages: Hello first (then the channel is registered with the hub), then
     /// inventory and status reports; every message marks the agent seen.
-    private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>, from name: String, address: String?,
-                         outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation,
-                         session: SessionMark) async throws {
+    @inline(never)
+    private func receive(_ request: RPCAsyncSequence<Tapster_Agent_V1_AgentMessage, any Error>, session: SessionMark,
+                         outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation) async throws {
         var greeted = false
         for try await message in request {
-            switch message.kind {
-            case .hello?:
-                guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
-                greeted = true
-            case let kind? where !greeted:
-                throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(Self.describe(kind)))")
-            default:
-                break
-            }
+            try Self.checkOrder(of: message, greeted: &greeted)
             // This loop lives as long as the channel: each message's store work runs on a task of its own.
             try await inChildTask {
-                try await handle(message, from: name, address: address, outbound: outbound, session: session)
+                try await handle(message, session: session, outbound: outbound)
             }
         }
     }
 
+    /// Hello comes first, and once.
+    private static func checkOrder(of message: Tapster_Agent_V1_AgentMessage, greeted: inout Bool) throws(RPCError) {
+        switch message.kind {
+        case .hello?:
+            guard !greeted else { throw RPCError(code: .failedPrecondition, message: "Hello is sent once, first") }
+            greeted = true
+        case let kind? where !greeted:
+            throw RPCError(code: .failedPrecondition, message: "send Hello first (got \(describe(kind)))")
+        default:
+            break
+        }
+    }
+
     /// One message of an agent that has sent its Hello (or that Hello).
-    private func handle(_ message: Tapster_Agent_V1_AgentMessage, from name: String, address: String?,
-                        outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation,
-                        session: SessionMark) async throws {
+    private func handle(_ message: Tapster_Agent_V1_AgentMessage, session: SessionMark,
+                        outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation) async throws {
+        let name = session.agent, address = session.address
         switch message.kind {
         case .hello(let hello)?:
             do {
@@ -215,6 +245,7 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     }
 
     /// The control plane's refusal as a gRPC status with the same message.
+    @inline(never)  // not into the channel's long-lived frames (see `connect`)
     static func rpcError(_ error: any Error) -> RPCError {
         if let error = error as? RPCError { return error }
         guard let error = error as? TapsterError else {
@@ -253,7 +284,14 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     }
 }
 
-/// The hub's id of a connection's channel, once Hello registered it.
+/// One `Connect` stream: whose it is, from where, and the hub's id of its channel once Hello registered it.
 private final class SessionMark: Sendable {
+    let agent: String
+    let address: String?
     let id = Mutex<UUID?>(nil)
+
+    init(agent: String, address: String?) {
+        self.agent = agent
+        self.address = address
+    }
 }

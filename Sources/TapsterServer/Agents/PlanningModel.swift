@@ -13,8 +13,10 @@ struct PlanningModel: Sendable {
     private var taps: [String: Tap] = [:]
     private var filters: [String: Filter] = [:]
     private var targets: [String: Target] = [:]
-    /// By host, then by id.
-    private var workloads: [String: [String: Workload]] = [:]
+    /// By host. An array, not a dictionary by id: the model holds every host's workloads for as long as the
+    /// server runs, and a dictionary's free slots cost about as much again (8 KB per host of 20 workloads,
+    /// heaptrack at 300 agents); a host's few workloads are searched by id only when one of them changes.
+    private var workloads: [String: [Workload]] = [:]
     /// Workload id → its host, as last read.
     private var hosts: [String: String] = [:]
     private var agents: [String: Agent] = [:]
@@ -28,7 +30,10 @@ struct PlanningModel: Sendable {
         model.taps = Self.byKey(try await store.listTaps(TapQuery(states: Set(TapState.allCases.filter(\.isLive)))), \.id)
         model.filters = Self.byKey(try await store.list(.filters, tenants: nil), \.name)
         model.targets = Self.byKey(try await store.list(.targets, tenants: nil), \.name)
-        for workload in try await store.list(.workloads, tenants: nil) { model.keep(workload) }
+        for (host, workloads) in Dictionary(grouping: try await store.list(.workloads, tenants: nil), by: \.host) {
+            model.workloads[host] = workloads.compacted
+            for workload in workloads { model.hosts[workload.id] = host }
+        }
         model.agents = Self.byKey(try await store.listAgents(), \.name)
         model.recorders = Self.byKey(try await store.list(.recorders, tenants: nil), \.name)
         return model
@@ -48,7 +53,7 @@ struct PlanningModel: Sendable {
         case .target(let name, _):
             targets[name] = try await store.find(name, in: .targets).flatMap { $0.name == name ? $0 : nil }
         case .workload(let id, _, _):
-            if let host = hosts.removeValue(forKey: id) { workloads[host]?[id] = nil }
+            if let host = hosts.removeValue(forKey: id) { forget(id, on: host) }
             if let workload = try await store.find(id, in: .workloads), workload.id == id { keep(workload) }
         case .agent(let name, _):
             agents[name] = try await store.findAgent(name).flatMap { $0.name == name ? $0 : nil }
@@ -95,9 +100,9 @@ struct PlanningModel: Sendable {
     /// Reads again host `host`'s agent and workloads.
     mutating func refresh(host: String, from store: any Store) async throws {
         let reading = try await HostReading.read(host, from: store)
-        for id in workloads[host]?.keys.map({ $0 }) ?? [] { hosts[id] = nil }
-        workloads[host] = nil
-        for workload in reading.workloads { keep(workload) }
+        for workload in workloads[host] ?? [] { hosts[workload.id] = nil }
+        workloads[host] = reading.workloads.isEmpty ? nil : reading.workloads.compacted
+        for workload in reading.workloads { hosts[workload.id] = host }
         agents[host] = reading.agent
     }
 
@@ -109,9 +114,9 @@ struct PlanningModel: Sendable {
         func kept(_ host: String) -> Bool { host != reading?.host }
         var workloads: [Workload]
         if let hosts {
-            workloads = hosts.filter(kept).flatMap { self.workloads[$0].map { Array($0.values) } ?? [] }
+            workloads = hosts.filter(kept).flatMap { self.workloads[$0] ?? [] }
         } else {
-            workloads = self.workloads.filter { kept($0.key) }.values.flatMap(\.values)
+            workloads = self.workloads.filter { kept($0.key) }.values.flatMap { $0 }
         }
         var agents = reading == nil ? Array(self.agents.values) : self.agents.values.filter { kept($0.name) }
         if let reading {
@@ -133,11 +138,26 @@ struct PlanningModel: Sendable {
     }
 
     private mutating func keep(_ workload: Workload) {
-        workloads[workload.host, default: [:]][workload.id] = workload
+        if let index = workloads[workload.host]?.firstIndex(where: { $0.id == workload.id }) {
+            workloads[workload.host]![index] = workload
+        } else {
+            workloads[workload.host, default: []].append(workload)
+        }
         hosts[workload.id] = workload.host
+    }
+
+    private mutating func forget(_ id: String, on host: String) {
+        workloads[host]?.removeAll { $0.id == id }
+        if workloads[host]?.isEmpty == true { workloads[host] = nil }
     }
 
     private static func byKey<Value>(_ values: [Value], _ key: KeyPath<Value, String>) -> [String: Value] {
         Dictionary(values.map { ($0[keyPath: key], $0) }, uniquingKeysWith: { first, _ in first })
     }
+}
+
+private extension Array {
+    /// The same elements in storage of exactly their count: an array grown by appending (as the store's
+    /// readings are) keeps up to twice the room it needs, and the model keeps its arrays for good.
+    var compacted: [Element] { count == capacity ? self : map { $0 } }
 }

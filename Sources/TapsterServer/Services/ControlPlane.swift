@@ -11,7 +11,13 @@ import TapsterStore
 /// Dependencies run one way: ``TapService`` ← ``CatalogService`` ← ``CaptureService`` ← ``TapCreation``,
 /// ``IdentityService``; ``NeutronService`` over the catalog and taps; ``FleetService`` and
 /// ``AuditService`` on the shared ``ServiceContext`` alone.
-public struct ControlPlane: Sendable {
+///
+/// A class, not a struct: its services are values that hold their own dependencies, so the whole is about
+/// 5.4 KB, and every async function or closure that held it by value copied all of it into its frame or
+/// context — an agent channel's long-lived tasks kept two such frames each for as long as the agent stayed
+/// connected, and each agent message's child task allocated another copy. It is immutable, so sharing it
+/// changes nothing else.
+public final class ControlPlane: Sendable {
     /// What every service shares: store, clock, change feed, logger.
     public let context: ServiceContext
     /// The agents' control channels and what each must run; subscribed to ``changes``.

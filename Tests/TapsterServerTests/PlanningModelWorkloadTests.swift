@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TapsterCore
+@testable import TapsterServer
+import TapsterStore
+import TapsterSystemTestSupport
+import TapsterTestSupport
+
+/// The planning model's workloads follow the store's through changes: each workload once, on its host.
+@Suite struct PlanningModelWorkloadTests {
+    private static let secret = TunnelKeys.secret(Data(repeating: 7, count: 32))
+
+    private static func workload(_ name: String, host: String, labels: [String: String] = [:]) -> Workload {
+        Workload(createdAt: Date(), spec: WorkloadSpec(name: name, kind: .netns, host: host, labels: labels, netns: name))
+    }
+
+    /// The names of the workloads the model plans `host` with, sorted, each as often as it is there.
+    private static func names(_ model: PlanningModel, on host: String) -> [String] {
+        model.inputs(now: Date(), tunnelKeySecret: secret, onHosts: [host]).workloads.map(\.name).sorted()
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aLoadedModelHoldsEachHostsWorkloadsOnce(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            for workload in [Self.workload("web-1", host: "node-1"), Self.workload("web-2", host: "node-1"), Self.workload("db-1", host: "node-2")] {
+                try await store.insert(workload, into: .workloads)
+            }
+            let model = try await PlanningModel.load(from: store)
+            #expect(Self.names(model, on: "node-1") == ["web-1", "web-2"])
+            #expect(Self.names(model, on: "node-2") == ["db-1"])
+            #expect(model.inputs(now: Date(), tunnelKeySecret: Self.secret).workloads.map(\.name).sorted() == ["db-1", "web-1", "web-2"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aChangedWorkloadReplacesItsOlderSelfOnItsHost(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            var web = Self.workload("web-1", host: "node-1", labels: ["app": "web"])
+            try await store.insert(web, into: .workloads)
+            var model = try await PlanningModel.load(from: store)
+            web.spec.labels = ["app": "shop"]
+            try await store.update(web, in: .workloads)
+            try await model.refresh(.workload(id: web.id, host: "node-1", .updated), from: store)
+            let planned = model.inputs(now: Date(), tunnelKeySecret: Self.secret, onHosts: ["node-1"]).workloads
+            #expect(planned.map(\.spec.labels) == [["app": "shop"]])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aWorkloadThatMovedHostIsPlannedOnItsNewHostOnly(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            var web = Self.workload("web-1", host: "node-1")
+            try await store.insert(web, into: .workloads)
+            try await store.insert(Self.workload("web-2", host: "node-1"), into: .workloads)
+            var model = try await PlanningModel.load(from: store)
+            web.spec.host = "node-2"
+            try await store.update(web, in: .workloads)
+            try await model.refresh(.workload(id: web.id, host: "node-2", .updated), from: store)
+            #expect(Self.names(model, on: "node-1") == ["web-2"])
+            #expect(Self.names(model, on: "node-2") == ["web-1"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aDeletedWorkloadLeavesTheModel(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            let web = Self.workload("web-1", host: "node-1")
+            try await store.insert(web, into: .workloads)
+            var model = try await PlanningModel.load(from: store)
+            try await store.delete(id: web.id, from: .workloads)
+            try await model.refresh(.workload(id: web.id, host: "node-1", .deleted), from: store)
+            #expect(Self.names(model, on: "node-1") == [])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aHostReadAgainHoldsExactlyWhatTheStoreHasOnIt(kind: StoreKind) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            let old = Self.workload("web-1", host: "node-1")
+            try await store.insert(old, into: .workloads)
+            var model = try await PlanningModel.load(from: store)
+            try await store.delete(id: old.id, from: .workloads)
+            try await store.insert(Self.workload("web-3", host: "node-1"), into: .workloads)
+            try await model.refresh(host: "node-1", from: store)
+            #expect(Self.names(model, on: "node-1") == ["web-3"])
+        }
+    }
+}
