@@ -201,4 +201,26 @@ struct CaptureCLITests {
             #expect(try moto.keys(in: "captures") == [])
         }
     }
+
+    @Test("tapster capture get prints the warnings kept with a capture, a `warning: …` line each on stderr, as its creation did")
+    func getPrintsTheCapturesWarnings() async throws {
+        try await Setup.with { setup in
+            let admin = setup.server.adminToken
+            for arguments in [["target", "create", "headers", "--kind", "store", "--payload", "headers:128"],
+                              ["grant", "create", "--user", "alice", "--filter", "web", "--target", "headers", "--max-duration", "1h"]] {
+                let result = try await setup.cli.run(arguments, token: admin)
+                try #require(result.status == 0, "tapster \(arguments.joined(separator: " ")): \(result)")
+            }
+            let stored = try await setup.cli.run(["capture", "--store", "--target", "headers", "-s", "256", "--for", "1s"], token: setup.alice)
+            #expect(stored.status == 0, "\(stored)")
+            let id = stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let capped = "warning: snaplen 256 is capped to 128, the payload of target \"headers\""
+            #expect(stored.errorLines.prefix(2) == [capped, "warning: filter \"web\" matches no known workload yet; "
+                                                    + "packets flow as soon as agents report matching workloads"], "\(stored)")
+
+            let get = try await setup.cli.run(["capture", "get", id], token: setup.alice)
+            #expect(get.status == 0 && get.stdout.contains(id), "\(get)")
+            #expect(get.errorLines == [capped], "kept with the capture: what it holds less than asked, not what was true only then")
+        }
+    }
 }

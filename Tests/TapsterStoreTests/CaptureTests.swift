@@ -83,4 +83,39 @@ import Testing
             #expect(try await db.store.nextCaptureExpiry() == Fixtures.at(30))
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func aCapturesWarningsAreKeptByInsertAndUpdateAndRead(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            var capture = Self.capture()
+            capture.warnings = ["snaplen 300000 is capped to 262144, the payload of target \"archive\""]
+            try await db.store.insertCapture(capture)
+            #expect(try await db.store.findCapture(id: capture.id) == capture)
+            var started = capture
+            started.warnings = (capture.warnings ?? []) + ["the look-back of node-1/web-1 starts at 2026-01-01T00:00:10.000Z, when it joined tenant \"blue\": "
+                                                           + "what it sent before was not this tenant's"]
+            #expect(try await db.store.updateCapture(started, ifStateIs: .live) == true)
+            #expect(try await db.store.findCapture(id: capture.id) == started)
+            #expect(try await db.store.listCaptures(CaptureQuery()) == [started])
+        }
+    }
+
+    /// A record the store wrote before captures kept their warnings (its body has no `warnings` key), read after migrating.
+    @Test(arguments: StoreKind.available)
+    func aCaptureRecordedBeforeWarningsWereKeptReadsAsHavingNone(kind: StoreKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let id = Identifier.make(), at = TapsterJSON.formatTime(Fixtures.start), ms = Int64(Fixtures.start.timeIntervalSince1970 * 1000)
+            try await db.execute("""
+                INSERT INTO captures (id, tenant, owner, owner_id, state, created_at_ms, body)
+                VALUES ('\(id)', 'blue', 'alice', 'id-alice', 'complete', \(ms), '{"id":"\(id)","tenant":"blue","owner":"alice","filter":"web",\
+                "target":"archive","mode":"store","state":"complete","created_at":"\(at)","deadline":"\(at)","size":4096,"packets":8,"drops":0,\
+                "interfaces":[],"object_key":"blue/\(id).pcapng"}')
+                """)
+            try await db.store.migrate()
+            let capture = try #require(try await db.store.findCapture(id: id))
+            #expect(capture.warnings == nil)
+            #expect(capture.state == .complete && capture.size == 4096 && capture.objectKey == "blue/\(id).pcapng")
+            #expect(try await db.store.listCaptures(CaptureQuery()).map(\.warnings) == [nil])
+        }
+    }
 }

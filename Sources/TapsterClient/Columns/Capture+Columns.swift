@@ -20,6 +20,8 @@ extension Capture: TableRenderable {
         ]
     }
     public var outputName: String { id }
+    /// What it holds less than its flags asked (``Capture/warnings``), also when it started on an admin's approval.
+    public var keptWarnings: [String] { warnings ?? [] }
 
     /// One row per interface: its packets and drops by cause; and the readers an admin entitled.
     public func sections(now: Date) -> [TableSection] {

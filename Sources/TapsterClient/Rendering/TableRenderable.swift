@@ -15,10 +15,15 @@ public protocol TableRenderable: Sendable {
     var outputName: String { get }
     /// Further tables shown under a single object's row (e.g. a tap's per-agent counters).
     func sections(now: Date) -> [TableSection]
+    /// Warnings the object keeps (e.g. a capture's shortened look-back), printed as `warning: <text>` on standard
+    /// error when it is shown on its own (`get`), as its creation printed them.
+    var keptWarnings: [String] { get }
 }
 
 extension TableRenderable {
     public func sections(now: Date) -> [TableSection] { [] }
+
+    public var keptWarnings: [String] { [] }
 
     public static var plural: String { resourceKind + "s" }
 }

@@ -20,9 +20,11 @@ extension CommandSession {
         if let next { Console.error("More \(Item.plural): add --continue \(next)") }
     }
 
-    /// `GET` one object by name or id and print it.
+    /// `GET` one object by name or id and print it; the warnings it keeps go to standard error.
     public func get<Item>(_ collection: ResourceCollection<Item>, _ reference: String) async throws {
-        try show(try await client.get(collection.url(reference), as: Item.self))
+        let answer = try await client.get(collection.url(reference), as: Item.self)
+        for warning in answer.value.keptWarnings { warn(warning) }
+        try show(answer)
     }
 
     /// `POST` a new object and print what the server stored.

@@ -146,6 +146,11 @@ public struct Capture: Codable, Sendable, Equatable, Identifiable {
     /// The replica that runs it (its reader is there, and agents send its packets there); nil on a capture
     /// recorded before replicas were named.
     public var replica: CaptureReplica?
+    /// What it holds less than its flags asked, said when it started — a snaplen capped by its target's payload, a
+    /// look-back cut short by its owner's entitlement or by a workload's joining its tenant — kept with it, so that
+    /// whoever reads it later is told too (a capture that started on an admin's approval answered no one then).
+    /// Absent (nil) when there were none, and on a capture recorded before they were kept.
+    public var warnings: [String]?
 
     public init(id: String, tenant: String?, owner: String, ownerID: String? = nil, filter: String, target: String, mode: CaptureMode,
                 state: State = .live, createdAt: Date, deadline: Date, objectKey: String? = nil, expiresAt: Date? = nil) {
@@ -215,11 +220,15 @@ public struct CaptureView: Codable, Sendable, Equatable {
         warnings = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 
+    /// One `warnings` key: the answer's, followed by any of the capture's own (``Capture/warnings``) it does not repeat.
     public func encode(to encoder: any Encoder) throws {
-        try capture.encode(to: encoder)
-        if !warnings.isEmpty {
+        var bare = capture
+        bare.warnings = nil
+        try bare.encode(to: encoder)
+        let all = warnings + (capture.warnings ?? []).filter { !warnings.contains($0) }
+        if !all.isEmpty {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(warnings, forKey: .warnings)
+            try c.encode(all, forKey: .warnings)
         }
     }
 }

@@ -68,7 +68,8 @@ extension CaptureService {
     }
 
     /// The capture's tap was approved: the capture becomes `live` with the tap's deadline (counted from the approval),
-    /// its object key and retention, and a stored-bytes allowance reserved now; then its session begins. Refused here
+    /// its object key and retention, and a stored-bytes allowance reserved now; then its session begins, its look-back
+    /// warnings kept on its record (``Capture/warnings``) for its owner to read. Refused here
     /// (the server's capture budget, the tenant's stored-bytes quota, its filter or target gone), it fails and its tap
     /// is stopped, as a capture refused at creation would never have started.
     func startApprovedCapture(_ tap: Tap, _ capture: Capture) async {
@@ -94,6 +95,7 @@ extension CaptureService {
             }
             guard started else { return }
             state = .live
+            // Its look-back warnings, counted from the approval, go on its record (no one waits for this answer).
             _ = try await beginSession(of: tap, filter: filter, target: target)
         } catch {
             let message = (error as? TapsterError)?.message ?? "\(error)"

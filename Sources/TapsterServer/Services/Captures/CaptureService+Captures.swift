@@ -43,7 +43,7 @@ extension CaptureService {
                 try await filterCompiler.compile(combined, field: "bpf", allowingNames: p.role == .admin)
             }
         }
-        var warnings: [String] = []
+        var warnings: [String] = []  // what the capture holds less than asked: kept on its record (``Capture/warnings``)
         let payload = target.spec.effectivePayload
         if let snaplen = narrowing.snaplen, snaplen > payload.snaplen {
             warnings.append("snaplen \(snaplen) is capped to \(payload.snaplen), the payload of target \"\(target.name)\"")
@@ -58,7 +58,7 @@ extension CaptureService {
         narrowing.replica = replica
         let opened = try await taps.open(p, filter: filter, target: target, duration: duration, tenant: request.tenant,
                                     description: request.description, reactivating: nil, capture: narrowing,
-                                    countingMatches: false) { [narrowing] session, tap in
+                                    countingMatches: false) { [narrowing, warnings] session, tap in
             // After admission, on exactly the workloads the capture selects (its tap's tenant): a look-back is never
             // checked against, nor refused because of, a workload the capture would not take.
             if let before = narrowing.before {
@@ -73,6 +73,7 @@ extension CaptureService {
                 objectKey: mode == .store && !waits ? Self.objectKey(tap) : nil,
                 expiresAt: mode == .store && !waits ? tap.deadline.addingTimeInterval(TimeInterval(retention.seconds)) : nil)
             capture.replica = replica
+            capture.warnings = warnings.isEmpty ? nil : warnings
             if mode == .store, !waits { capture.storedBytesAllowance = try await Self.storedBytesAllowance(for: capture, session: session) }
             try await session.insertCapture(capture)
             var audited = details.merging(["mode": mode.rawValue, "duration": duration.description,
@@ -81,20 +82,20 @@ extension CaptureService {
             try await audit(session, p, AuditAction.captureCreated, .capture, id: tap.id, name: nil, tenant: tap.tenant, details: audited)
         }
         let tap = opened.tap
-        warnings += Self.lookBackWarnings(of: tap)
         if tap.state == .pending {
             // Nothing starts: the broker starts it when its tap is approved (the change feed), on this replica.
             await broker.awaitApproval(tap.id)
             await settlePendingCapture(tap.id)  // decided already (in the instant before the broker watched it)?
             guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
-            return CaptureView(capture: capture, warnings: warnings + [
+            // Its look-back as it would be now; the record keeps the one computed when it starts, from the approval.
+            return CaptureView(capture: capture, warnings: warnings + Self.lookBackWarnings(of: tap) + [
                 "your grant requires an admin's approval: capture \(tap.id) waits, capturing nothing, until an admin approves it "
                 + "(it then runs for \(duration), counted from the approval) or rejects it; unanswered, the request expires at "
                 + "\(TapsterJSON.formatTime(tap.deadline))"])
         }
         let counted = try await beginSession(of: tap, filter: filter, target: target)
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
-        return CaptureView(capture: capture, warnings: warnings + counted.warnings)
+        return CaptureView(capture: capture, warnings: (capture.warnings ?? []) + counted.warnings)
     }
 
     /// Says so when a capture's look-back is shorter than asked because its owner's entitlement is younger
@@ -122,13 +123,21 @@ extension CaptureService {
     }
 
     /// Starts the broker's session of capture `tap` (active: its agents have it, or are being sent it), and counts
-    /// the workloads it selects from the same scan, once the session runs.
+    /// the workloads it selects from the same scan, once the session runs. Its look-back warnings, capture-wide and
+    /// per workload, are added to its record's ``Capture/warnings`` first — before the session, which writes the record
+    /// from then on — whether it starts now or on approval; the answer's warnings are the rest (none matched yet).
     func beginSession(of tap: Tap, filter: Filter, target: Target) async throws -> TapView {
         guard let narrowing = tap.capture else { throw TapsterError(.internal, "tap \(tap.id) is not a capture") }
         let mode = narrowing.mode
         let payload = target.spec.effectivePayload
-        let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
+        guard var capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
         let selected = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store).filter { narrowing.selects($0.spec) }
+        let lookBack = Self.lookBackWarnings(of: tap) + Self.lookBackWarnings(of: tap, workloads: selected)
+        if !lookBack.isEmpty {
+            capture.warnings = (capture.warnings ?? []) + lookBack
+            try await store.updateCapture(capture, ifStateIs: .live)  // stopped meanwhile: it ends, and its warnings with it
+        }
+        let allowance = mode == .store ? capture.storedBytesAllowance : nil
         let hosts = selected.map(\.host)
         await broker.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
@@ -136,9 +145,7 @@ extension CaptureService {
             snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
             storedBytesAllowance: allowance))
         // Counted from the same scan, once the session runs (its agents have the tap since the commit).
-        var view = await taps.recordMatched(selected.count, of: tap, filter: filter.name)
-        view.warnings += Self.lookBackWarnings(of: tap, workloads: selected)
-        return view
+        return await taps.recordMatched(selected.count, of: tap, filter: filter.name)
     }
 
     // MARK: Reading
