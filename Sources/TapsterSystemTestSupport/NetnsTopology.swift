@@ -128,6 +128,24 @@ public final class NetnsTopology: @unchecked Sendable {
         try ProcessRunner.run(["ip", "netns", "exec", namespace] + arguments, allowFailure: allowFailure)
     }
 
+    /// The UDP datagrams that have reached `namespace`'s UDP layer since it was made: delivered to a socket, to
+    /// no socket (`NoPorts`) or refused (`InErrors`) — every datagram its interfaces took in, whatever became of
+    /// it. What the kernel dropped on the way in (a full backlog under load) never reached an interface, and a
+    /// capture cannot see it either.
+    public func udpDatagramsArrived(in namespace: String) throws -> UInt64 {
+        let lines = try run(in: namespace, ["cat", "/proc/net/snmp"]).stdout.split(separator: "\n").filter { $0.hasPrefix("Udp: ") }
+        guard lines.count == 2 else { throw NoUDPCounters(namespace: namespace) }
+        let counters = Dictionary(uniqueKeysWithValues: zip(lines[0].split(separator: " ").dropFirst().map(String.init),
+                                                            lines[1].split(separator: " ").dropFirst().compactMap { UInt64($0) }))
+        return ["InDatagrams", "NoPorts", "InErrors"].reduce(0) { $0 + (counters[$1] ?? 0) }
+    }
+
+    /// A namespace's `/proc/net/snmp` had no `Udp:` counters.
+    public struct NoUDPCounters: Error, CustomStringConvertible {
+        public let namespace: String
+        public var description: String { "no Udp counters in \(namespace)'s /proc/net/snmp" }
+    }
+
     /// Starts `arguments` in the background inside `namespace`.
     public func spawn(in namespace: String, name: String, _ arguments: [String], directory: ScratchDirectory) throws -> BackgroundProcess {
         try BackgroundProcess(name: name, ["ip", "netns", "exec", namespace] + arguments, directory: directory)

@@ -93,7 +93,7 @@ struct LookBackTenancyEndToEndTests {
     /// Clock granularity between the server's dates (kept to the millisecond) and the packets' (nanoseconds).
     static let granularity = 0.001
 
-    @Test("a pod that joined alice's tenant a few seconds ago: her --before 10s capture replays its markers from the move on, none from before, and says the look-back of that pod was shortened to the move")
+    @Test("a pod that joined alice's tenant seconds ago: her capture looking back to 5 s before the move replays its markers from the move on, none from before, and says the look-back of that pod was shortened to the move")
     func lookBackOfAWorkloadThatJoinedTheTenantStartsAtTheMove() async throws {
         let (namespace, run) = (CRIPod.freshNamespace(), Self.freshRun())
         try await CRIPod.with(name: "web", namespace: namespace, labels: ["app": "web", "run": run]) { web in
@@ -102,7 +102,7 @@ struct LookBackTenancyEndToEndTests {
                 let sender = try UDPTraffic.startMarkers(to: try await web.address(), directory: lab.scratch)
                 defer { sender.stop() }
                 // The ring holds 8 s of what the pod received while it was no tenant's; the grant is older still, so
-                // alice's own entitlement does not shorten a 10 s look-back.
+                // alice's own entitlement does not shorten a look-back that starts 5 s before the move.
                 _ = try await Self.recorded(lab, "the recorder to hold 8 s of markers", senders: [sender]) {
                     $0.sources == 1 && $0.oldestAgeMilliseconds >= 8_000
                 }
@@ -114,15 +114,21 @@ struct LookBackTenancyEndToEndTests {
                     $0.captured >= atMove + 300
                 }
 
+                // The look-back asks for 5 s more than the move's age (however long the waits above took under load),
+                // within the recorder's 30 s window: the ring holds those 5 s of markers from before the move.
+                let before = Int(Date().timeIntervalSince(moved).rounded(.up)) + 5
+                try #require(before <= 25, "the pod moved \(before - 5) s ago: too long for the recorder's 30 s window")
                 let path = lab.scratch.path + "/moved.pcapng"
-                let (capture, id) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "10s", "--for", "20s", "-w", path, "udp", "port", "9"])
+                let (capture, id) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "\(before)s", "--for", "20s", "-w", path,
+                                                                                      "udp", "port", "9"])
                 defer { capture.stop() }
                 let created = try await Self.createdAt(lab, capture: id).timeIntervalSince1970
                 #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
 
                 let move = moved.timeIntervalSince1970
-                // The move cut the look-back: the ring held markers due in [created − 10 s, move), over a second of them.
-                #expect(move > created - 10 + 1 && move < created - 1, "moved at \(move), capture created at \(created)")
+                // The move cut the look-back: the ring held markers due in [created − before, move), over a second of them.
+                #expect(move > created - Double(before) + 1 && move < created - 1,
+                        "moved at \(move), capture created at \(created), looking back \(before) s")
                 let interface = "\(lab.agentName)/\(namespace)/web/eth0"
                 let found = try Self.markers(in: path)
                 #expect(Array(found.keys) == [interface], "\(found.keys)")

@@ -14,6 +14,17 @@ import TapsterTestSupport
         Workload(createdAt: Date(), spec: WorkloadSpec(name: name, kind: .netns, host: host, labels: labels, netns: name))
     }
 
+    /// Stores `workloads`, loads a model from the store and runs `body` with both.
+    private static func withModel(_ kind: StoreKind, holding workloads: [Workload],
+                                  _ body: @Sendable (any Store, inout PlanningModel) async throws -> Void) async throws {
+        try await TestServer.run(kind) { _, controlPlane in
+            let store = controlPlane.store
+            for workload in workloads { try await store.insert(workload, into: .workloads) }
+            var model = try await PlanningModel.load(from: store)
+            try await body(store, &model)
+        }
+    }
+
     /// The names of the workloads the model plans `host` with, sorted, each as often as it is there.
     private static func names(_ model: PlanningModel, on host: String) -> [String] {
         model.inputs(now: Date(), tunnelKeySecret: secret, onHosts: [host]).workloads.map(\.name).sorted()
@@ -21,12 +32,8 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func aLoadedModelHoldsEachHostsWorkloadsOnce(kind: StoreKind) async throws {
-        try await TestServer.run(kind) { _, controlPlane in
-            let store = controlPlane.store
-            for workload in [Self.workload("web-1", host: "node-1"), Self.workload("web-2", host: "node-1"), Self.workload("db-1", host: "node-2")] {
-                try await store.insert(workload, into: .workloads)
-            }
-            let model = try await PlanningModel.load(from: store)
+        let workloads = [Self.workload("web-1", host: "node-1"), Self.workload("web-2", host: "node-1"), Self.workload("db-1", host: "node-2")]
+        try await Self.withModel(kind, holding: workloads) { _, model in
             #expect(Self.names(model, on: "node-1") == ["web-1", "web-2"])
             #expect(Self.names(model, on: "node-2") == ["db-1"])
             #expect(model.inputs(now: Date(), tunnelKeySecret: Self.secret).workloads.map(\.name).sorted() == ["db-1", "web-1", "web-2"])
@@ -35,11 +42,9 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func aChangedWorkloadReplacesItsOlderSelfOnItsHost(kind: StoreKind) async throws {
-        try await TestServer.run(kind) { _, controlPlane in
-            let store = controlPlane.store
-            var web = Self.workload("web-1", host: "node-1", labels: ["app": "web"])
-            try await store.insert(web, into: .workloads)
-            var model = try await PlanningModel.load(from: store)
+        let web = Self.workload("web-1", host: "node-1", labels: ["app": "web"])
+        try await Self.withModel(kind, holding: [web]) { store, model in
+            var web = web
             web.spec.labels = ["app": "shop"]
             try await store.update(web, in: .workloads)
             try await model.refresh(.workload(id: web.id, host: "node-1", .updated), from: store)
@@ -50,12 +55,9 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func aWorkloadThatMovedHostIsPlannedOnItsNewHostOnly(kind: StoreKind) async throws {
-        try await TestServer.run(kind) { _, controlPlane in
-            let store = controlPlane.store
-            var web = Self.workload("web-1", host: "node-1")
-            try await store.insert(web, into: .workloads)
-            try await store.insert(Self.workload("web-2", host: "node-1"), into: .workloads)
-            var model = try await PlanningModel.load(from: store)
+        let web = Self.workload("web-1", host: "node-1")
+        try await Self.withModel(kind, holding: [web, Self.workload("web-2", host: "node-1")]) { store, model in
+            var web = web
             web.spec.host = "node-2"
             try await store.update(web, in: .workloads)
             try await model.refresh(.workload(id: web.id, host: "node-2", .updated), from: store)
@@ -66,11 +68,8 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func aDeletedWorkloadLeavesTheModel(kind: StoreKind) async throws {
-        try await TestServer.run(kind) { _, controlPlane in
-            let store = controlPlane.store
-            let web = Self.workload("web-1", host: "node-1")
-            try await store.insert(web, into: .workloads)
-            var model = try await PlanningModel.load(from: store)
+        let web = Self.workload("web-1", host: "node-1")
+        try await Self.withModel(kind, holding: [web]) { store, model in
             try await store.delete(id: web.id, from: .workloads)
             try await model.refresh(.workload(id: web.id, host: "node-1", .deleted), from: store)
             #expect(Self.names(model, on: "node-1") == [])
@@ -79,11 +78,8 @@ import TapsterTestSupport
 
     @Test(arguments: StoreKind.available)
     func aHostReadAgainHoldsExactlyWhatTheStoreHasOnIt(kind: StoreKind) async throws {
-        try await TestServer.run(kind) { _, controlPlane in
-            let store = controlPlane.store
-            let old = Self.workload("web-1", host: "node-1")
-            try await store.insert(old, into: .workloads)
-            var model = try await PlanningModel.load(from: store)
+        let old = Self.workload("web-1", host: "node-1")
+        try await Self.withModel(kind, holding: [old]) { store, model in
             try await store.delete(id: old.id, from: .workloads)
             try await store.insert(Self.workload("web-3", host: "node-1"), into: .workloads)
             try await model.refresh(host: "node-1", from: store)
