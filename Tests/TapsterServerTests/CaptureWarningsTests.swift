@@ -17,8 +17,8 @@ import Testing
         let start = try #require(tap.capture?.entitledSince)
         let reached = String(format: "%.1f", tap.startedAt.timeIntervalSince(start))
         return "the look-back starts at \(TapsterJSON.formatTime(start)), \(reached) s before the capture instead of \(TapDuration(seconds: before)): "
-            + "that is when you became entitled to it (the grant or filter \"shop-web\" you capture through took its current form, "
-            + "or you joined tenant \"shop\", whichever came last), and packets from before it are not yours to see"
+            + "that is when its owner became entitled to it (the grant or filter \"shop-web\" it captures through took its current form, "
+            + "or its owner joined tenant \"shop\", whichever came last), and packets from before it are not the owner's to see"
     }
 
     @Test(arguments: StoreKind.available)

@@ -51,9 +51,9 @@ import Testing
             #expect(Self.same(tap.capture?.entitledSince, grant.updatedAt), "\(String(describing: tap.capture?.entitledSince)) \(grant.updatedAt)")
             #expect(Self.same(DesiredTapsPlanner.lookBackSince(of: tap), grant.updatedAt))
             let warning = try #require(view.warnings.first { $0.hasPrefix("the look-back starts at ") }, "\(view.warnings)")
-            #expect(warning.contains("before the capture instead of 30s: that is when you became entitled to it (the grant or filter \"shop-web\" you capture through "
-                                     + "took its current form, or you joined tenant \"shop\", whichever came last), and packets from "
-                                     + "before it are not yours to see"), "\(warning)")
+            #expect(warning.contains("before the capture instead of 30s: that is when its owner became entitled to it (the grant or filter \"shop-web\" it captures through "
+                                     + "took its current form, or its owner joined tenant \"shop\", whichever came last), and packets from "
+                                     + "before it are not the owner's to see"), "\(warning)")
         }
     }
 
@@ -74,7 +74,7 @@ import Testing
             #expect(tap.tenant == "shop")
             #expect(Self.same(tap.capture?.entitledSince, joined), "\(String(describing: tap.capture?.entitledSince)) \(joined)")
             #expect(Self.same(DesiredTapsPlanner.lookBackSince(of: tap), joined))
-            #expect(view.warnings.contains { $0.hasPrefix("the look-back starts at ") && $0.contains("or you joined tenant \"shop\"") },
+            #expect(view.warnings.contains { $0.hasPrefix("the look-back starts at ") && $0.contains("or its owner joined tenant \"shop\"") },
                     "\(view.warnings)")
         }
     }

@@ -86,4 +86,21 @@ import TapsterTestSupport
             #expect(Self.names(model, on: "node-1") == ["web-3"])
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func aWorkloadReadOnItsNewHostLeavesItsOldOneAndFollowsItsLaterChanges(kind: StoreKind) async throws {
+        let web = Self.workload("web-1", host: "node-1")
+        try await Self.withModel(kind, holding: [web]) { store, model in
+            var moved = web
+            moved.spec.host = "node-2"
+            try await store.update(moved, in: .workloads)
+            try await model.refresh(host: "node-2", from: store)
+            try await model.refresh(host: "node-1", from: store)
+            #expect(Self.names(model, on: "node-1") == [])
+            #expect(Self.names(model, on: "node-2") == ["web-1"])
+            try await store.delete(id: web.id, from: .workloads)
+            try await model.refresh(.workload(id: web.id, host: "node-2", .deleted), from: store)
+            #expect(Self.names(model, on: "node-2") == [])
+        }
+    }
 }

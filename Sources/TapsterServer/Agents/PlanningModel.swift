@@ -100,9 +100,13 @@ struct PlanningModel: Sendable {
     /// Reads again host `host`'s agent and workloads.
     mutating func refresh(host: String, from store: any Store) async throws {
         let reading = try await HostReading.read(host, from: store)
-        for workload in workloads[host] ?? [] { hosts[workload.id] = nil }
+        for workload in workloads[host] ?? [] where hosts[workload.id] == host { hosts[workload.id] = nil }
         workloads[host] = reading.workloads.isEmpty ? nil : reading.workloads.compacted
-        for workload in reading.workloads { hosts[workload.id] = host }
+        for workload in reading.workloads {
+            // Moved here from another host (whose own reading or change has not come yet): not there any more.
+            if let earlier = hosts[workload.id], earlier != host { forget(workload.id, on: earlier) }
+            hosts[workload.id] = host
+        }
         agents[host] = reading.agent
     }
 

@@ -95,7 +95,7 @@ extension CaptureService {
         }
         let counted = try await beginSession(of: tap, filter: filter, target: target)
         guard let capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
-        return CaptureView(capture: capture, warnings: (capture.warnings ?? []) + counted.warnings)
+        return CaptureView(capture: capture, warnings: warnings + counted.warnings)
     }
 
     /// Says so when a capture's look-back is shorter than asked because its owner's entitlement is younger
@@ -106,9 +106,9 @@ extension CaptureService {
         let reached = tap.startedAt.timeIntervalSince(start)
         guard reached < TimeInterval(before.seconds) else { return [] }
         return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
-                + "\(before): that is when you became entitled to it (the grant or filter \"\(tap.filter)\" you capture through took its "
-                + "current form, or you joined tenant \"\(tap.tenant ?? "")\", whichever came last), and packets from before it are not "
-                + "yours to see"]
+                + "\(before): that is when its owner became entitled to it (the grant or filter \"\(tap.filter)\" it captures through took "
+                + "its current form, or its owner joined tenant \"\(tap.tenant ?? "")\", whichever came last), and packets from before it "
+                + "are not the owner's to see"]
     }
 
     /// Says which of `selected` (the workloads capture `tap` takes) look back less than the capture as a whole,
@@ -124,20 +124,16 @@ extension CaptureService {
 
     /// Starts the broker's session of capture `tap` (active: its agents have it, or are being sent it), and counts
     /// the workloads it selects from the same scan, once the session runs. Its look-back warnings, capture-wide and
-    /// per workload, are added to its record's ``Capture/warnings`` first — before the session, which writes the record
-    /// from then on — whether it starts now or on approval; the answer's warnings are the rest (none matched yet).
+    /// per workload, are the answer's (after the capture-wide one, before the rest) and are kept on its record's
+    /// ``Capture/warnings`` — whether it starts now or on approval.
     func beginSession(of tap: Tap, filter: Filter, target: Target) async throws -> TapView {
         guard let narrowing = tap.capture else { throw TapsterError(.internal, "tap \(tap.id) is not a capture") }
         let mode = narrowing.mode
         let payload = target.spec.effectivePayload
-        guard var capture = try await store.findCapture(id: tap.id) else { throw TapsterError.notFound("capture", tap.id) }
+        let allowance = mode == .store ? try await store.findCapture(id: tap.id)?.storedBytesAllowance : nil
         let selected = try await CatalogService.workloads(selectedBy: filter.spec, for: tap, in: store).filter { narrowing.selects($0.spec) }
-        let lookBack = Self.lookBackWarnings(of: tap) + Self.lookBackWarnings(of: tap, workloads: selected)
-        if !lookBack.isEmpty {
-            capture.warnings = (capture.warnings ?? []) + lookBack
-            try await store.updateCapture(capture, ifStateIs: .live)  // stopped meanwhile: it ends, and its warnings with it
-        }
-        let allowance = mode == .store ? capture.storedBytesAllowance : nil
+        let (captureWide, perWorkload) = (Self.lookBackWarnings(of: tap), Self.lookBackWarnings(of: tap, workloads: selected))
+        await keep(captureWide + perWorkload, onCapture: tap.id)
         let hosts = selected.map(\.host)
         await broker.begin(CaptureStart(
             id: tap.id, mode: mode, deadline: tap.deadline, packetLimit: narrowing.packetLimit, byteLimit: narrowing.byteLimit,
@@ -145,7 +141,22 @@ extension CaptureService {
             snapLength: UInt32(clamping: min(narrowing.snaplen.flatMap { $0 > 0 ? $0 : nil } ?? payload.snaplen, payload.snaplen)),
             storedBytesAllowance: allowance))
         // Counted from the same scan, once the session runs (its agents have the tap since the commit).
-        return await taps.recordMatched(selected.count, of: tap, filter: filter.name)
+        var view = await taps.recordMatched(selected.count, of: tap, filter: filter.name)
+        view.warnings = captureWide + view.warnings + perWorkload
+        return view
+    }
+
+    /// Adds `warnings` to capture `id`'s record while it is live (before its session begins, which writes the record
+    /// from then on). They are told, not needed to run: a store that fails here is logged, and the capture starts.
+    private func keep(_ warnings: [String], onCapture id: String) async {
+        guard !warnings.isEmpty else { return }
+        do {
+            guard var capture = try await store.findCapture(id: id) else { return }
+            capture.warnings = (capture.warnings ?? []) + warnings
+            _ = try await store.updateCapture(capture, ifStateIs: .live)  // stopped meanwhile: it ends, its warnings with it
+        } catch {
+            logger.warning("keeping a capture's warnings on its record failed", metadata: ["capture": "\(id)", "error": "\(error)"])
+        }
     }
 
     // MARK: Reading
