@@ -60,7 +60,8 @@ struct AgentService: Tapster_Agent_V1_AgentService.SimpleServiceProtocol {
     @inline(never)
     private func admit(_ name: String, serial: String) async throws {
         do {
-            // The control plane by reference: a copy of the fleet service (a value) would be part of this frame.
+            // The child captures only the control plane's reference: neither `self` nor a copy of the fleet service
+            // (values) goes into this frame or the child's context.
             let controlPlane = controlPlane
             _ = try await inChildTask { try await controlPlane.fleet.admitAgent(name: name, serial: serial) }
         } catch {
