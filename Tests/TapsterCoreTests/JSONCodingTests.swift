@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TapsterAPI
 import TapsterCore
+import TapsterSystemTestSupport
 
 @Suite("TapsterJSON wire format")
 struct JSONCodingTests {
@@ -58,6 +59,38 @@ struct JSONCodingTests {
     func parsesOtherForms() {
         #expect(TapsterJSON.parseTime("2026-11-23T18:50:31Z") == Fixture.t0)
         #expect(TapsterJSON.parseTime("2026-11-23T19:50:31.123+01:00") == Self.created)
+    }
+
+    /// `text` as Foundation's ISO 8601 parser reads it, to the millisecond (what ``TapsterJSON/parseTime(_:)`` did
+    /// for every form before it read its own by hand).
+    static func foundationTime(_ text: String) -> Date? {
+        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
+        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
+    @Test("the written form reads as Foundation's parser reads it (20,000 random times 1900-2400, seed 0x71de)")
+    func writtenFormAsFoundationReadsIt() {
+        var generator = FuzzGenerator(seed: 0x71de)
+        print("JSONCodingTests.writtenFormAsFoundationReadsIt: seed 0x71de")
+        for _ in 0..<20_000 {
+            let milliseconds = Int64.random(in: -2_208_988_800_000...13_569_465_600_000, using: &generator)
+            let text = TapsterJSON.formatTime(Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
+            #expect(TapsterJSON.parseTime(text) == Self.foundationTime(text), "\(text)")
+            let whole = String(text.dropLast(5)) + "Z"
+            #expect(TapsterJSON.parseTime(whole) == Self.foundationTime(whole), "\(whole)")
+        }
+    }
+
+    @Test("dates at the calendar's edges read as Foundation's parser reads them", arguments: [
+        "2024-02-29T23:59:59.999Z", "2000-02-29T00:00:00.000Z", "1900-03-01T00:00:00Z", "1969-12-31T23:59:59.999Z",
+        "1970-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1899-12-31T23:59:59.999Z", "1582-10-10T00:00:00Z",
+        "2023-02-29T00:00:00.000Z", "2026-13-01T00:00:00.000Z", "2026-04-31T00:00:00Z", "2026-11-23T24:00:00.000Z",
+        "2026-11-23T18:60:31.000Z", "2026-11-23T18:50:60.000Z", "2026-11-23T18:50:31.12Z", "2026-11-23T18:50:31,123Z",
+        "2026-11-23 18:50:31.123Z", "2026-11-23T18:50:31.1234Z", "+026-11-23T18:50:31.123Z", "2026-11-23T18:50:31.123z",
+    ])
+    func edgesAsFoundationReadsThem(text: String) {
+        #expect(TapsterJSON.parseTime(text) == Self.foundationTime(text))
     }
 
     @Test("text that is not an ISO 8601 time is refused", arguments: ["yesterday", "", "2026-11-23", "1795459831"])

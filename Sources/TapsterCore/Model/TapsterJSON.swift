@@ -15,7 +15,7 @@ public enum TapsterJSON {
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.keyDecodingStrategy = SnakeCaseKeys.decodingStrategy
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
@@ -43,6 +43,8 @@ public enum TapsterJSON {
     /// Parses ISO 8601 with or without fractional seconds, to millisecond resolution (the
     /// resolution times are stored and hashed at), so that a formatted time parses back equal.
     public static func parseTime(_ text: String) -> Date? {
+        // The form this API writes, read without Foundation's general parser (``UTCTimeText``).
+        if let milliseconds = UTCTimeText.milliseconds(text) { return Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
         guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
             ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
