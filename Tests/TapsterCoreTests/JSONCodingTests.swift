@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TapsterAPI
-import TapsterCore
+@testable import TapsterCore
 import TapsterSystemTestSupport
 
 @Suite("TapsterJSON wire format")
@@ -80,6 +80,16 @@ struct JSONCodingTests {
             let whole = String(text.dropLast(5)) + "Z"
             #expect(TapsterJSON.parseTime(whole) == Self.foundationTime(whole), "\(whole)")
         }
+    }
+
+    @Test("the written form is read by hand, any other by Foundation's parser")
+    func writtenFormReadByHand() {
+        #expect(UTCTimeText.milliseconds("2026-11-23T18:50:31.123Z") == 1_795_459_831_123)
+        #expect(UTCTimeText.milliseconds("2026-11-23T18:50:31Z") == 1_795_459_831_000)
+        #expect(UTCTimeText.milliseconds("1969-12-31T23:59:59.999Z") == -1)
+        #expect(UTCTimeText.milliseconds("2026-11-23T19:50:31.123+01:00") == nil)
+        #expect(UTCTimeText.milliseconds("1899-12-31T23:59:59.999Z") == nil)
+        #expect(UTCTimeText.milliseconds("2026-11-23T18:50:60.000Z") == nil)
     }
 
     @Test("dates at the calendar's edges read as Foundation's parser reads them", arguments: [

@@ -31,6 +31,8 @@ struct SnakeCaseKeysTests {
         ("reported_by", "reportedBy"), ("tenant_since", "tenantSince"), ("created_at", "createdAt"), ("name", "name"),
         ("stored_bytes_quota", "storedBytesQuota"), ("ip_v4x", "ipV4X"), ("a__b", "aB"), ("_private", "_private"),
         ("trailing_", "trailing_"), ("__two_words__", "__twoWords__"), ("___", "___"), ("", ""),
+        // An underscore that a combining mark joins, or that follows a prepended mark, is no separator.
+        ("A_\u{301}B", "A_\u{301}B"), ("X_\u{200D}Y", "X_\u{200D}Y"), ("a_b\u{600}_", "aB\u{600}_"),
     ])
     func apiKeys(key: String, name: String) throws {
         #expect(SnakeCaseKeys.camelCased(key) == name)
@@ -41,7 +43,7 @@ struct SnakeCaseKeysTests {
     func sameAsFoundation() throws {
         var generator = FuzzGenerator(seed: 0x5eed)
         print("SnakeCaseKeysTests.sameAsFoundation: seed 0x5eed")
-        let alphabet = Array("abcxyz_ABCZ019_é.'-ǅ")
+        let alphabet = Array("abcxyz_ABCZ019_é.'-ǅ") + ["\u{301}", "\u{200D}", "\u{FE0F}", "\u{600}", "\u{903}", "\u{212A}"]
         for _ in 0..<10_000 {
             let key = generator.string(from: alphabet, maximumLength: 9)
             #expect(SnakeCaseKeys.camelCased(key) == (try Self.foundationName(key)), "\(key)")

@@ -6,7 +6,7 @@ import Foundation
 /// Foundation converts every key of every object it decodes, walking it by `Character` and splitting it
 /// into an array even when it has no underscore: a third of the time to decode a stored workload, and
 /// the largest part of a restarted server's CPU while its agents reconnect (Benchmarks/README.md,
-/// "Decoding without Foundation's key conversion"). This gives the same names — leading and trailing
+/// "Decoding without Foundation's key conversion and date parser"). This gives the same names — leading and trailing
 /// underscores kept, the words between them joined, the first lower-cased and each later one
 /// capitalised, a key with one word unchanged — and costs one scan for a key without an underscore,
 /// which most keys are.
@@ -27,16 +27,24 @@ public enum SnakeCaseKeys {
     static func converted(_ key: String) -> String? {
         let bytes = key.utf8
         guard bytes.contains(underscore) else { return nil }
+        guard bytes.allSatisfy(isSimple) else { return convertedByCharacter(key) }
+        // Simple bytes are whole characters: the words can be found byte by byte.
         guard let first = bytes.firstIndex(where: { $0 != underscore }),
-              let last = bytes.lastIndex(where: { $0 != underscore }) else { return nil }
-        // Only an inner underscore joins words; `_private` and `trailing_` stay.
-        guard bytes[first...last].contains(underscore) else { return nil }
-        let leading = key[key.startIndex..<first], trailing = key[bytes.index(after: last)...]
-        if bytes.allSatisfy(isSimple) {
-            return String(leading) + joinedSimple(bytes[first...last]) + trailing
-        }
+              let last = bytes.lastIndex(where: { $0 != underscore }),
+              bytes[first...last].contains(underscore) else { return nil }  // `_private` and `trailing_` stay
+        return String(key[..<first]) + joinedSimple(bytes[first...last]) + key[bytes.index(after: last)...]
+    }
+
+    /// Any other key, by `Character` as Foundation reads it: an underscore followed by a combining mark
+    /// (or after a prepended mark) is part of another character, not a separator.
+    private static func convertedByCharacter(_ key: String) -> String? {
+        guard let first = key.firstIndex(where: { $0 != "_" }) else { return nil }
+        var last = key.index(before: key.endIndex)
+        while last > first && key[last] == "_" { key.formIndex(before: &last) }
         let words = key[first...last].split(separator: "_")
-        return String(leading) + words[0].lowercased() + words.dropFirst().map(\.capitalized).joined() + trailing
+        guard words.count > 1 else { return nil }
+        return String(key[..<first]) + words[0].lowercased() + words.dropFirst().map(\.capitalized).joined()
+            + key[key.index(after: last)...]
     }
 
     private static let underscore = UInt8(ascii: "_")
