@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "TapsterAgentCommand",
             dependencies: [
-                "TapsterAgent",
+                "TapsterAgent", "TapsterCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 int cnetns_enter(int fd) { return setns(fd, CLONE_NEWNET); }
 
 int cnetns_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int cnetns_name_current_thread(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 int cnetns_eventfd_signal(int fd) {
     uint64_t one = 1;

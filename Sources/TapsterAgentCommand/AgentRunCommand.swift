@@ -1,9 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import ServiceLifecycle
 import UnixSignals
 import TapsterAgent
+import TapsterCore
 
 /// `tapster agent [--server HOST:PORT] [--join-token T] …` and `tapster-agent [--server HOST:PORT] …`: runs the
 /// agent on this host. The one agent command: both executables run it (Package.swift says why there are two).
@@ -122,10 +127,15 @@ public struct AgentRunOptions: ParsableArguments {
     private static func joinToken(inFile path: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = try String(contentsOfFile: path, encoding: .utf8).trimming(.whitespacesAndNewlines)
             return token.isEmpty ? nil : token
         } catch {
-            throw ValidationError("cannot read the join token file \(path): \(error.localizedDescription)")
+            let reason = switch (error as? CocoaError)?.code {
+            case .fileReadNoPermission?: "permission denied"
+            case .fileReadInapplicableStringEncoding?: "not UTF-8 text"
+            default: "\(error)"
+            }
+            throw ValidationError("cannot read the join token file \(path): \(reason)")
         }
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOSSL

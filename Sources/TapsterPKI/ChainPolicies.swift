@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import X509
 
 /// What the server accepts from agents: a certificate issued by its CA (valid, for client authentication, not

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What an agent presents in the TLS handshake: its bootstrap certificate (to enrol) or the certificate the
 /// server's CA issued (afterwards), with its private key.

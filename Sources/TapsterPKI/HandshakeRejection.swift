@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Why one side of the agent channel refused the other's certificate chain in the TLS handshake.
 public enum HandshakeRejection: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -25,7 +29,7 @@ public enum PrivateFiles {
         try restrict(path, mode: 0o700)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for entry in entries {
-            let full = (path as NSString).appendingPathComponent(entry)
+            let full = path.isEmpty ? entry : path.hasSuffix("/") ? path + entry : path + "/" + entry
             // The entry itself, not what a link points to (attributesOfItem does not follow links).
             let type = (try? FileManager.default.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
             switch type {
@@ -38,9 +42,13 @@ public enum PrivateFiles {
 
     /// Creates the directory at `path` with mode 0700 unless it exists; refuses a file of that name.
     private static func createDirectoryIfMissing(_ path: String) throws(PKIError) {
+        #if canImport(FoundationEssentials)
+        var isDirectory = false
+        #else
         var isDirectory: ObjCBool = false
+        #endif
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+            guard Bool(isDirectory) else {
                 throw .cannotCreateDirectory(path: path, reason: "a file of that name exists")
             }
             return

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How an agent authenticates the server in the TLS handshake. Host names are never checked (agents may
 /// reach the server by any address); the server is authenticated by its CA alone.

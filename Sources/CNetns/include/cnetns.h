@@ -15,6 +15,10 @@ int cnetns_eventfd(void);
 /// Adds 1 to the eventfd `fd`, making it readable. Returns 0, or -1 with errno set.
 int cnetns_eventfd_signal(int fd);
 
+/// Names the calling thread `name` (pthread_setname_np(3), a GNU extension Swift's Glibc module does not show):
+/// the kernel keeps 15 bytes at most and refuses a longer name. Returns 0 or an error number.
+int cnetns_name_current_thread(const char *name);
+
 /// Opens a send-only IPv4 socket for mirrored traffic, in the calling thread's network namespace:
 /// a raw socket for IP protocol `ip_protocol` (the kernel adds the IPv4 header; 47 for GRE), or a UDP
 /// socket when `ip_protocol` is 0. The socket is close-on-exec, lets the kernel fragment datagrams larger

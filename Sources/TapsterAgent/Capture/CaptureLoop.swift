@@ -1,5 +1,10 @@
 import CPcap
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import PacketKit
 import Synchronization

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TapsterCore
 
 /// Where a capture happens: one interface of one workload, in the workload's network namespace.

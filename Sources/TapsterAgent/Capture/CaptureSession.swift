@@ -1,5 +1,10 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import PacketKit
 import Synchronization
@@ -147,9 +152,10 @@ public final class CaptureSession: Sendable {
             return
         }
         let loop = CaptureLoop(plan: plan, sink: sink, shared: shared, budget: budget, logger: logger)
-        let thread = Thread { loop.run() }
-        thread.name = "tapster-capture"
-        thread.stackSize = CaptureLoop.threadStackSize
-        thread.start()
+        let code = DetachedThread.start(name: "tapster-capture", stackSize: CaptureLoop.threadStackSize) { loop.run() }
+        if code != 0 {
+            shared.finish(.failed(CaptureError(stage: .thread, reason: "cannot start the capture thread: \(String(cString: strerror(code)))",
+                                               source: plan.source)))
+        }
     }
 }

@@ -1,5 +1,10 @@
 import CNetns
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import PacketKit
 import Synchronization
 

@@ -1,6 +1,10 @@
 import CPcap
 import Glibc
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Clock reads for the capture loop: no Foundation objects, one `clock_gettime` each.
 enum WallClock {

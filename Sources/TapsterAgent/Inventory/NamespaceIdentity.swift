@@ -1,5 +1,9 @@
 import CoreFoundation  // stat's fields, under MemberImportVisibility in release builds
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// What makes two network namespace references (a file under /var/run/netns, `/proc/<pid>/ns/net`) the

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TapsterCore
 import Glibc
 
 /// The network namespaces of running processes, one per namespace: for each namespace not excluded, the
@@ -63,7 +68,7 @@ enum ProcessNamespaces {
 
     /// The command name made safe for a workload name: other characters become `_`.
     static func sanitised(_ command: String) -> String {
-        let trimmed = command.trimmingCharacters(in: .newlines)
+        let trimmed = command.trimming(.newlines)
         let kept = String(trimmed.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "_" })
         return kept.isEmpty ? "_" : kept
     }

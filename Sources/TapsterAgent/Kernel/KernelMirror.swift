@@ -1,5 +1,9 @@
 import CTrafficControl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import PacketKit
 import Synchronization

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Why a thread could not move into a network namespace.
 public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 extension NetworkNamespace {
     /// Runs `body` on a new thread that first enters this namespace, and returns its result; the thread
@@ -22,7 +27,7 @@ extension NetworkNamespace {
     private func runOnNewThread<Result: Sendable>(entering enter: @escaping @Sendable () throws(NamespaceError) -> Void,
                                                   _ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-            let thread = Thread {
+            let code = DetachedThread.start(name: "tapster-netns") {
                 do {
                     try enter()
                     continuation.resume(returning: try body())
@@ -30,8 +35,9 @@ extension NetworkNamespace {
                     continuation.resume(throwing: error)
                 }
             }
-            thread.name = "tapster-netns"
-            thread.start()
+            if code != 0 {
+                continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EAGAIN))
+            }
         }
     }
 }

@@ -1,5 +1,10 @@
 import CNetns
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// A network namespace the agent can enter: its own (the host's), a named one under `/var/run/netns`
 /// (what `ip netns add` makes), or one given by path, such as a process's `/proc/<pid>/ns/net`.

@@ -1,5 +1,9 @@
 import CNetns
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import Logging
 import Synchronization
@@ -65,9 +69,12 @@ public final class PortReceiver: Sendable {
             throw PortDeliveryError(stage: .thread, subject: "the wake-up eventfd", code: code)
         }
         let core = PortReceiverCore(socket: socket, wakeDescriptor: wake, batchCapacity: max(1, batchCapacity), logger: logger)
-        let thread = Thread { core.run() }
-        thread.name = "tapster-port-receiver"
-        thread.start()
+        let code = DetachedThread.start(name: "tapster-port-receiver") { core.run() }
+        guard code == 0 else {
+            socket.close()
+            Glibc.close(wake)
+            throw PortDeliveryError(stage: .thread, subject: "the receive thread", code: code)
+        }
         return PortReceiver(localAddress: localAddress, core: core)
     }
 

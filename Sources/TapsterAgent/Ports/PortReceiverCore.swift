@@ -1,4 +1,5 @@
 import CNetns
+import CNIOLinux  // pollfd's fields, under MemberImportVisibility in release builds
 import Glibc
 import Logging
 import Synchronization

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#endif
+import Glibc
 
 /// The receptions a ``PortReceiver`` serves, by GRE key, each with its open injection sink, the source
 /// addresses it allows and its counters; and what was refused.
@@ -81,13 +90,22 @@ struct PortReceiverRegistry {
 /// holds the lock) and the receive thread hands them raw packet memory, which `Mutex`'s region checking
 /// cannot see is safe; every access goes through ``withLock(_:)``, hence `@unchecked Sendable`.
 final class LockedPortReceiverRegistry: @unchecked Sendable {
-    private let lock = NSLock()
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        return mutex
+    }()
     private var registry = PortReceiverRegistry()
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
 
     /// Runs `body` with the registry, holding the lock.
     func withLock<Result>(_ body: (inout PortReceiverRegistry) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return try body(&registry)
     }
 }

@@ -1,5 +1,9 @@
 import CNetns
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The other end of a port's veth: where the agent sends the frames it delivers into the port.

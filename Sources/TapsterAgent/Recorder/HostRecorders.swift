@@ -1,5 +1,9 @@
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import PacketKit
 import TapsterCore

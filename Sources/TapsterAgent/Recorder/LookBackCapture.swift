@@ -1,5 +1,9 @@
 import PacketKit
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// One source of a capture that looks back (`before`), served by the host's recorder of that source

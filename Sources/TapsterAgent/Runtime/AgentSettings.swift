@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How `tapster agent` was asked to run.
 public struct AgentSettings: Sendable {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TapsterCore
 import Glibc
 
 /// The server replicas an agent may connect to: `tapster agent --server a:7381,b:7381`, or one DNS name
@@ -23,7 +28,7 @@ public struct ServerList: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `ADDRESS[,ADDRESS…]`, each `HOST:PORT`, `[IPv6]:PORT` or `HOST` (spaces around commas allowed).
     public init(parsing text: String) throws(AgentError) {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimming(.whitespaces) }
         guard !parts.contains(where: \.isEmpty) else { throw .invalidServerAddress(text) }
         var addresses: [ServerAddress] = []
         for part in parts { addresses.append(try ServerAddress(parsing: part)) }

@@ -1,5 +1,10 @@
 import CNetns
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import PacketKit
 
 /// Mirrors captured frames to a monitoring tool through a tunnel — ERSPAN II, ERSPAN III, VXLAN or
@@ -111,14 +116,14 @@ public final class TunnelSink: PacketSink {
             }
             guard bound == 0 else {
                 let code = errno
-                Foundation.close(socket)
+                Glibc.close(socket)
                 throw .socket(kind: "\(kind) bound to \(source)", code: code)
             }
         }
     }
 
     deinit {
-        if socket >= 0 { Foundation.close(socket) }
+        if socket >= 0 { Glibc.close(socket) }
     }
 
     /// Encapsulates one frame into the batch (sending the batch first if it is full). A frame longer than
@@ -147,7 +152,7 @@ public final class TunnelSink: PacketSink {
     /// Closes the socket. Frames accepted after this are dropped (counted as failures).
     public func close() {
         if socket >= 0 {
-            Foundation.close(socket)
+            Glibc.close(socket)
             socket = -1
         }
     }

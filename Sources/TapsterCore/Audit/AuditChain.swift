@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The audit log's hash chain: how an event's hash is computed, and how a chain is verified.
 ///
@@ -29,7 +33,7 @@ public enum AuditChain {
     /// length-prefixed so that no two different events share a form (an absent optional is
     /// written `-`, which no length prefix is). Time counts in milliseconds.
     public static func hash(of event: AuditEvent) -> String {
-        SHA256.hash(data: canonicalForm(of: event)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: canonicalForm(of: event)).lowercaseHex
     }
 
     private static func canonicalForm(of event: AuditEvent) -> Data {

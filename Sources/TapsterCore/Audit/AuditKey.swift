@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The secret the audit chain is keyed with: each event's hash is an HMAC-SHA-256 under it, so that
 /// someone who can write the database but not read this key cannot rewrite events and re-chain them.
@@ -34,7 +38,7 @@ public struct AuditKey: Sendable, Equatable {
 
     /// HMAC-SHA-256 (hex) of `data`.
     func mac(_ data: Data) -> String {
-        HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: secret)).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: secret)).lowercaseHex
     }
 
     // MARK: The key file
@@ -46,7 +50,7 @@ public struct AuditKey: Sendable, Equatable {
 
     /// Reads ``fileText``.
     public init(fileText: String) throws(TapsterError) {
-        let lines = fileText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = fileText.split(whereSeparator: \.isNewline).map { $0.trimming(.whitespaces) }
         guard lines.count == 3, lines[0] == "tapster-audit-key v1", lines[1].hasPrefix("keyed_from "),
               let from = Int64(lines[1].dropFirst("keyed_from ".count)), let secret = Data(base64Encoded: lines[2]) else {
             throw TapsterError.invalid("audit_key", "not a Tapster audit key file (tapster-audit-key v1, keyed_from N, base64 secret)")

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Who talks to whom: the graph of a set of flows, nodes grouped by a label (e.g. `app`), as `tapster map`
 /// prints it and the portal draws it.
@@ -98,6 +102,6 @@ public struct FlowMap: Codable, Sendable, Equatable {
     }
 
     static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
     }
 }

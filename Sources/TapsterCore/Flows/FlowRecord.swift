@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A summary of one flow that a `flows` tap saw on one tapped interface of one host: who opened it and who
 /// answered, how much went each way, the TCP flags seen, when, and the HTTP exchanges read from it. Never

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A request path as an endpoint: the query goes, and each segment that is an id — a number, a UUID, or a
 /// long hexadecimal string — becomes `{id}`, so `/users/123/orders/9f3a0c1d2e4b` is `/users/{id}/orders/{id}`.
@@ -10,7 +14,7 @@ public enum HTTPPathTemplate {
     /// The template of `path` (a request target: origin form, or absolute form whose path is taken).
     public static func template(_ path: Substring) -> String {
         var target = path
-        if let scheme = target.range(of: "://") {
+        if let scheme = target.firstRange(of: "://") {
             let afterAuthority = target[scheme.upperBound...].firstIndex(of: "/") ?? target.endIndex
             target = target[afterAuthority...]
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Which way traffic crosses the selected workload's interfaces.
 public enum Direction: String, Codable, Sendable, CaseIterable {
@@ -108,7 +112,7 @@ public struct FilterSpec: Codable, Sendable, Equatable {
     /// `nil` when the filter selects all traffic of the workload.
     public func trafficExpression() throws(TapsterError) -> String? {
         var clauses: [String] = []
-        if let bpf, !bpf.trimmingCharacters(in: .whitespaces).isEmpty { clauses.append("(\(bpf))") }
+        if let bpf, !bpf.trimming(.whitespaces).isEmpty { clauses.append("(\(bpf))") }
         if let rules, !rules.isEmpty {
             var fragments: [String] = []
             for rule in rules { fragments.append("(\(try rule.bpf()))") }
@@ -140,7 +144,7 @@ public struct FilterSpec: Codable, Sendable, Equatable {
         var v = self
         v.direction = effectiveDirection
         if peerSelector?.isEmpty == true { v.peerSelector = nil }
-        if bpf?.trimmingCharacters(in: .whitespaces).isEmpty == true { v.bpf = nil }
+        if bpf?.trimming(.whitespaces).isEmpty == true { v.bpf = nil }
         return v
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where the next page of a list starts: the key of the last item of the page before, and the list
 /// it is for — as Kubernetes' `continue`, an opaque string to hand back unchanged (base64url of JSON).
@@ -30,15 +34,15 @@ public struct ContinueToken: Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(Body(v: Self.version, list: list, after: after))) ?? Data()
         return data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+            .replacing("+", with: "-").replacing("/", with: "_")
+            .replacing("=", with: "")
     }
 
     /// Reads a token this server made for `list`; anything else is `bad_request`.
     public init(decoding text: String, list: String) throws(TapsterError) {
         let refused = TapsterError(.badRequest, "continue: not a token from a previous page of this list; list again without it", field: "continue")
         guard text.count <= 4096 else { throw refused }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var base64 = text.replacing("-", with: "+").replacing("_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let body = try? JSONDecoder().decode(Body.self, from: data),
               body.v == Self.version, body.list == list, !body.after.isEmpty else { throw refused }

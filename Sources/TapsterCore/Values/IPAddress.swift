@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An IPv4 or IPv6 address, parsed strictly and printed in its canonical form.
 public struct IPAddress: Sendable, Hashable, TextualValue {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A Kubernetes-style label selector: `app=web,tier in (front,edge),!canary,env!=dev`.
 ///
@@ -98,7 +102,7 @@ public struct LabelSelector: Sendable, Hashable, TextualValue {
         }
         guard depth == 0 else { throw TapsterError.invalid(field, "missing ')' in \"\(text)\"") }
         clauses.append(current)
-        let trimmed = clauses.map { $0.trimmingCharacters(in: .whitespaces) }
+        let trimmed = clauses.map { $0.trimming(.whitespaces) }
         if trimmed == [""] { return [] }
         if let empty = trimmed.firstIndex(of: "") {
             throw TapsterError.invalid(field, "empty requirement at position \(empty + 1) in \"\(text)\"")
@@ -108,23 +112,23 @@ public struct LabelSelector: Sendable, Hashable, TextualValue {
 
     private static func parseClause(_ clause: String, field: String) throws(TapsterError) -> Requirement {
         if clause.hasPrefix("!") {
-            let key = String(clause.dropFirst()).trimmingCharacters(in: .whitespaces)
+            let key = String(clause.dropFirst()).trimming(.whitespaces)
             try validateKey(key, field: field)
             return .notExists(key: key)
         }
-        if let range = clause.range(of: "!=") {
+        if let range = clause.firstRange(of: "!=") {
             let (k, v) = (clause[..<range.lowerBound], clause[range.upperBound...])
             return .notEquals(key: try key(k, field), value: try value(v, field))
         }
-        if let range = clause.range(of: "==") ?? clause.range(of: "=") {
+        if let range = clause.firstRange(of: "==") ?? clause.firstRange(of: "=") {
             let (k, v) = (clause[..<range.lowerBound], clause[range.upperBound...])
             return .equals(key: try key(k, field), value: try value(v, field))
         }
         let words = clause.split(separator: " ", maxSplits: 1).map(String.init)
         if words.count == 2 {
-            let rest = words[1].trimmingCharacters(in: .whitespaces)
+            let rest = words[1].trimming(.whitespaces)
             for op in ["notin", "in"] where rest.hasPrefix(op) {
-                let list = rest.dropFirst(op.count).trimmingCharacters(in: .whitespaces)
+                let list = rest.dropFirst(op.count).trimming(.whitespaces)
                 guard list.hasPrefix("("), list.hasSuffix(")") else {
                     throw TapsterError.invalid(field, "\"\(clause)\": '\(op)' needs a list in parentheses, e.g. \(words[0]) \(op) (a,b)")
                 }
@@ -143,13 +147,13 @@ public struct LabelSelector: Sendable, Hashable, TextualValue {
     }
 
     private static func key(_ raw: Substring, _ field: String) throws(TapsterError) -> String {
-        let k = raw.trimmingCharacters(in: .whitespaces)
+        let k = raw.trimming(.whitespaces)
         try validateKey(k, field: field)
         return k
     }
 
     private static func value(_ raw: Substring, _ field: String) throws(TapsterError) -> String {
-        let v = raw.trimmingCharacters(in: .whitespaces)
+        let v = raw.trimming(.whitespaces)
         try validateValue(v, field: field)
         return v
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A span of time written as tcpdump and kubectl users write it: `90s`, `15m`, `4h`, `7d`, `1h30m`.
 ///
@@ -19,7 +23,7 @@ public struct TapDuration: Sendable, Hashable, Comparable, Codable, CustomString
     /// Parses `90s`, `15m`, `4h`, `7d`, `1h30m`. A number without a unit is refused (in JSON, a
     /// bare integer is a number of seconds).
     public init(parsing text: String) throws(TapsterError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimming(.whitespaces)
         guard !trimmed.isEmpty else { throw TapDuration.syntaxError(text) }
         if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) {
             // `--for 15` could mean seconds or minutes; a tap's length is too important to guess.

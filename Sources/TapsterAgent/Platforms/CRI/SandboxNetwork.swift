@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TapsterCRI
 
 /// Where a pod sandbox's network is: its own network namespace, or the host's (a host-network pod).

@@ -1,6 +1,11 @@
 import AsyncHTTPClient
 import CoreFoundation  // stat's fields, under MemberImportVisibility in release builds
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TapsterCore
 import Glibc
 import NIOCore
 import NIOHTTP1
@@ -45,7 +50,7 @@ struct DockerEngineClient: Sendable {
         }
         guard status == 200 else {
             let excerpt = String(decoding: body.readableBytesView.prefix(DockerEngineError.bodyExcerptLength), as: UTF8.self)
-            throw failure(.status(code: status, body: excerpt.trimmingCharacters(in: .whitespacesAndNewlines)))
+            throw failure(.status(code: status, body: excerpt.trimming(.whitespacesAndNewlines)))
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
