@@ -50,6 +50,15 @@ struct FleetBench {
         guard let binary else { fail("--tapster PATH is required\n\(usage)") }
 
         var failed = false
+        do {
+            let decoding = try StoredWorkloadDecoding.measure(count: 20_000)
+            say(String(format: "stored workload decoded in %.1f µs (TapsterJSON) against %.1f µs (Foundation's snake_case and ISO 8601 strategies): "
+                        + "%.2fx as fast (20,000 workloads, best of 5 passes)", decoding.tapster, decoding.foundation,
+                        decoding.foundation / decoding.tapster))
+        } catch {
+            say("  FAILED         \(error)")
+            failed = true
+        }
         for count in counts {
             let run = FleetRun(binary: binary, agents: count, workloads: workloads, taps: taps, statusInterval: .seconds(statusInterval),
                                serveArguments: serveArguments, secondsPerAgent: secondsPerAgent)
