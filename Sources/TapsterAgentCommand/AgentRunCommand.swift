@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Glibc
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -124,19 +125,52 @@ public struct AgentRunOptions: ParsableArguments {
 
     /// The token in `path`, trimmed; nil when the file does not exist (an enrolled agent needs none, and its
     /// node's key may since have left the Secret) or is empty.
+    /// - Throws: `ValidationError` with a one-line reason when the file cannot be read: `no such file` (gone since it
+    ///   was seen), `is a directory`, `permission denied`, `not UTF-8 text`, or the system's text for the error.
     private static func joinToken(inFile path: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes: [UInt8]
         do {
-            let token = try String(contentsOfFile: path, encoding: .utf8).trimming(.whitespacesAndNewlines)
-            return token.isEmpty ? nil : token
+            bytes = try contents(ofFile: path)
         } catch {
-            let reason = switch (error as? CocoaError)?.code {
-            case .fileReadNoPermission?: "permission denied"
-            case .fileReadInapplicableStringEncoding?: "not UTF-8 text"
-            default: "\(error)"
+            let reason = switch error.number {
+            case ENOENT: "no such file"
+            case EISDIR: "is a directory"
+            case EACCES: "permission denied"
+            default: String(cString: strerror(error.number))
             }
             throw ValidationError("cannot read the join token file \(path): \(reason)")
         }
+        // Decoded as String(contentsOfFile:encoding: .utf8) decodes the file it reads.
+        guard let text = String(data: Data(bytes), encoding: .utf8) else {
+            throw ValidationError("cannot read the join token file \(path): not UTF-8 text")
+        }
+        let token = text.trimming(.whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
+    }
+
+    /// Every byte of the file at `path`.
+    /// - Throws: the error number of the `open(2)` or `read(2)` that failed (`read` of a directory fails with EISDIR).
+    private static func contents(ofFile path: String) throws(ReadFailure) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ReadFailure(number: errno) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadFailure(number: errno)
+            }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    /// The `errno` of a failed `open(2)` or `read(2)`.
+    private struct ReadFailure: Error {
+        let number: Int32
     }
 }
 

@@ -41,6 +41,22 @@ struct AgentJoinTokenFileTests {
             #expect(agent.stderr.contains("this agent is not enrolled"), "\(agent.stderr)")
         }
     }
+
+    @Test func anAgentWhoseTokenFileIsADirectoryExitsSayingItIsADirectory() async throws {
+        let binary = try BuiltTapster.path()
+        let scratch = try ScratchDirectory(label: "join-token-file")
+        defer { scratch.remove() }
+        let directory = scratch.path + "/join-tokens"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The file is read before any server is reached: none is started, and the address is never dialled.
+        let agent = try BackgroundProcess(name: "agent", [binary, "agent", "--server", "127.0.0.1:9", "--name", "node-directory",
+                                                         "--data-dir", scratch.path + "/agent", "--join-token-file", directory],
+                                          directory: scratch)
+        defer { agent.stop() }
+        let status = try await agent.waitForExit(timeout: .seconds(60))
+        #expect(status == 2)
+        #expect(agent.stderr == "error: cannot read the join token file \(directory): is a directory; see --help (usage)\n")
+    }
 }
 
 /// The agent a test waited on exited; how, and what it said.
