@@ -69,7 +69,7 @@ public final class PortReceiver: Sendable {
             throw PortDeliveryError(stage: .thread, subject: "the wake-up eventfd", code: code)
         }
         let core = PortReceiverCore(socket: socket, wakeDescriptor: wake, batchCapacity: max(1, batchCapacity), logger: logger)
-        let code = DetachedThread.start(name: "tapster-port-receiver") { core.run() }
+        let code = DetachedThread.start(name: "tapster-port-rx") { core.run() }
         guard code == 0 else {
             socket.close()
             Glibc.close(wake)
