@@ -1,7 +1,8 @@
 import TapsterSystemTestSupport
 import Foundation
+import Logging
 import PacketKit
-import TapsterAgent
+@testable import TapsterAgent
 import TapsterCore
 import Testing
 
@@ -129,6 +130,21 @@ struct CaptureLifecycleTests {
         try await session.start()
         #expect(try await session.ended() == .stopped(.deadline))
         #expect(sink.closed)
+    }
+
+    @Test("A capture thread that cannot start fails the start with the system's reason and closes the sink once")
+    func threadThatCannotStartClosesSinkOnce() async throws {
+        let plan = CapturePlan(tapID: "t", source: CaptureSource(workload: "host", namespace: .host, interface: "lo"),
+                               deadline: Date().addingTimeInterval(60))
+        let sink = RecordingSink()
+        // A stack smaller than PTHREAD_STACK_MIN: pthread_attr_setstacksize refuses it, so no thread starts.
+        let session = CaptureSession(plan: plan, sink: sink, budget: nil, logger: Logger(label: "test"), threadStackSize: 1)
+
+        let error = try await #require(throws: CaptureError.self) { try await session.start() }
+        #expect(error.stage == .thread)
+        #expect(error.reason == "cannot start the capture thread: Invalid argument")
+        #expect(session.state == .failed(error))
+        #expect(sink.closes == 1)
     }
 
     @Test("stop() before start() ends the session, closes the sink, and start() then does nothing")

@@ -78,6 +78,12 @@ final class CaptureLoop: @unchecked Sendable {
         end(final)
     }
 
+    /// Ends a capture whose thread could not be started, on the calling thread, as ``run()`` ends one: the sink is
+    /// flushed and closed and the session reports `.failed(error)`. Instead of ``run()``, never after it.
+    func endUnstarted(_ error: CaptureError) {
+        end(.failed(error))
+    }
+
     // MARK: Opening
 
     private func fail(_ stage: CaptureError.Stage, _ reason: String) -> CaptureError {

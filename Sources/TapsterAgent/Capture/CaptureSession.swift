@@ -38,6 +38,9 @@ public final class CaptureSession: Sendable {
     private let budget: BandwidthBudget?
     private let pendingSink: Mutex<(any PacketSink)?>
     private let logger: Logger
+    /// The capture thread's stack size (``CaptureLoop/threadStackSize``; tests give one `pthread_attr_setstacksize`
+    /// refuses, to see a thread that cannot start).
+    private let threadStackSize: Int
 
     /// Prepares a capture; nothing is opened until ``start()``.
     /// - Parameters:
@@ -47,8 +50,14 @@ public final class CaptureSession: Sendable {
     ///   - budget: the tap's bandwidth budget on this host, shared by its captures of other interfaces; `nil`:
     ///     a budget of the plan's own ``CapturePlan/bandwidthCap``, when it has one.
     ///   - logger: for the session's start and end (nothing is logged per packet).
-    public init(plan: CapturePlan, sink: sending any PacketSink, budget: BandwidthBudget? = nil,
-                logger: Logger = Logger(label: "tapster.capture")) {
+    public convenience init(plan: CapturePlan, sink: sending any PacketSink, budget: BandwidthBudget? = nil,
+                            logger: Logger = Logger(label: "tapster.capture")) {
+        self.init(plan: plan, sink: sink, budget: budget, logger: logger, threadStackSize: CaptureLoop.threadStackSize)
+    }
+
+    /// ``init(plan:sink:budget:logger:)`` with the capture thread's stack size.
+    init(plan: CapturePlan, sink: sending any PacketSink, budget: BandwidthBudget?, logger: Logger, threadStackSize: Int) {
+        self.threadStackSize = threadStackSize
         self.plan = plan
         self.budget = budget ?? plan.bandwidthCap.map(BandwidthBudget.init(bitsPerSecond:))
         self.shared = CaptureShared()
@@ -152,10 +161,11 @@ public final class CaptureSession: Sendable {
             return
         }
         let loop = CaptureLoop(plan: plan, sink: sink, shared: shared, budget: budget, logger: logger)
-        let code = DetachedThread.start(name: "tapster-capture", stackSize: CaptureLoop.threadStackSize) { loop.run() }
+        let code = DetachedThread.start(name: "tapster-capture", stackSize: threadStackSize) { loop.run() }
         if code != 0 {
-            shared.finish(.failed(CaptureError(stage: .thread, reason: "cannot start the capture thread: \(String(cString: strerror(code)))",
-                                               source: plan.source)))
+            // The sink is the loop's now: it ends here, as its thread would have, closing the sink.
+            loop.endUnstarted(CaptureError(stage: .thread, reason: "cannot start the capture thread: \(String(cString: strerror(code)))",
+                                           source: plan.source))
         }
     }
 }

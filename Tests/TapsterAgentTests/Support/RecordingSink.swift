@@ -2,13 +2,14 @@ import TapsterSystemTestSupport
 import Synchronization
 import TapsterAgent
 
-/// A sink that only counts what it is given and whether it was closed, for tests about a session's
+/// A sink that only counts what it is given and how many times it was closed, for tests about a session's
 /// life rather than its packets (those go through a real ``TunnelSink`` to tshark).
 final class RecordingSink: PacketSink, @unchecked Sendable {
-    private let state = Mutex((accepted: 0, flushes: 0, closed: false))
+    private let state = Mutex((accepted: 0, flushes: 0, closes: 0))
 
     var accepted: Int { state.withLock { $0.accepted } }
-    var closed: Bool { state.withLock { $0.closed } }
+    var closed: Bool { closes > 0 }
+    var closes: Int { state.withLock { $0.closes } }
 
     func accept(_ bytes: UnsafeRawBufferPointer, originalLength: Int, timestampNanoseconds: UInt64) {
         state.withLock { $0.accepted += 1 }
@@ -20,6 +21,6 @@ final class RecordingSink: PacketSink, @unchecked Sendable {
     }
 
     func close() {
-        state.withLock { $0.closed = true }
+        state.withLock { $0.closes += 1 }
     }
 }
