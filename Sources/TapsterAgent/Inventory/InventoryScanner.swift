@@ -56,6 +56,8 @@ public struct InventoryScanner: Sendable {
             }
         } catch let error as InventoryError {
             throw error
+        } catch let error as NamespaceError where error.operation == .thread {
+            throw InventoryError("starting the scan's thread", errorNumber: error.code)
         } catch let error as NamespaceError {
             throw InventoryError("entering the agent's namespace \(error.namespace.filePath)", errorNumber: error.code)
         } catch {

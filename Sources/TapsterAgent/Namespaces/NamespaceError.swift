@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Glibc
 
-/// Why a thread could not move into a network namespace.
+/// Why a thread could not move into a network namespace, or no thread could be started to move there.
 public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The step that failed.
     public enum Operation: String, Hashable, Sendable {
@@ -16,6 +16,9 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
         /// Checking that a process's `/proc/<pid>/ns/net` still opens the namespace the last scan
         /// recorded there (the process may have ended and its pid gone to another).
         case verify
+        /// Starting the thread that would enter the namespace (`pthread_create`: the process or the system is out
+        /// of threads or memory); the namespace was not touched.
+        case thread
     }
 
     /// The namespace.
@@ -44,6 +47,7 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
         switch operation {
         case .open: "cannot open network namespace \(namespace.filePath): \(systemMessage)"
         case .enter: "cannot enter network namespace \(namespace.filePath): \(systemMessage)"
+        case .thread: "cannot start a thread: \(systemMessage)"
         case .verify:
             if let workload {
                 "the process of workload \(workload) is gone; its namespace was not entered"

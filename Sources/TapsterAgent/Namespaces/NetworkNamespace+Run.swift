@@ -12,7 +12,8 @@ extension NetworkNamespace {
     /// is used afterwards).
     ///
     /// The caller's task suspends without blocking a thread of the cooperative pool.
-    /// - Throws: ``NamespaceError`` when the namespace cannot be entered, or what `body` throws.
+    /// - Throws: ``NamespaceError`` when no thread can be started (``NamespaceError/Operation/thread``, `body` is then
+    ///   never run) or the namespace cannot be entered, or what `body` throws.
     public func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await runOnNewThread(entering: { () throws(NamespaceError) in try enterOnCurrentThread() }, body)
     }
@@ -36,7 +37,7 @@ extension NetworkNamespace {
                 }
             }
             if code != 0 {
-                continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: code) ?? .EAGAIN))
+                continuation.resume(throwing: NamespaceError(namespace: self, operation: .thread, code: code))
             }
         }
     }
