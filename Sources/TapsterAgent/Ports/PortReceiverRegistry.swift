@@ -1,12 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#endif
 import Glibc
 
 /// The receptions a ``PortReceiver`` serves, by GRE key, each with its open injection sink, the source
