@@ -1,5 +1,6 @@
 #ifndef CNETNS_H
 #define CNETNS_H
+#include <poll.h>  // pollfd and its fields for the agent's Swift, which would otherwise get them from another module
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>

@@ -1,5 +1,4 @@
 import CNetns
-import CNIOLinux  // pollfd's fields, under MemberImportVisibility in release builds
 import Glibc
 import Logging
 import Synchronization
