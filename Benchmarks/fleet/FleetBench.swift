@@ -6,7 +6,7 @@ import Foundation
 struct FleetBench {
     static let usage = """
         usage: fleet-bench --tapster PATH [--agents 100,1000,5000] [--workloads 20] [--taps 5] [--status-interval SECONDS]
-                           [--seconds-per-agent S] [-- TAPSTER SERVE ARGUMENTS...]
+                           [--seconds-per-agent S] [--live-tap] [-- TAPSTER SERVE ARGUMENTS...]
         """
 
     static func main() async {
@@ -15,6 +15,7 @@ struct FleetBench {
         var workloads = 20, taps = 5
         var statusInterval = 1.0, secondsPerAgent = 0.5
         var serveArguments: [String] = []
+        var liveTap = false
         var arguments = CommandLine.arguments.dropFirst()
 
         func value(_ flag: String) -> String {
@@ -38,6 +39,7 @@ struct FleetBench {
             case "--taps": taps = positive(argument, Int.self)
             case "--status-interval": statusInterval = positive(argument, Double.self)
             case "--seconds-per-agent": secondsPerAgent = positive(argument, Double.self)
+            case "--live-tap": liveTap = true
             case "--":
                 serveArguments = Array(arguments)
                 arguments = []
@@ -61,7 +63,7 @@ struct FleetBench {
         }
         for count in counts {
             let run = FleetRun(binary: binary, agents: count, workloads: workloads, taps: taps, statusInterval: .seconds(statusInterval),
-                               serveArguments: serveArguments, secondsPerAgent: secondsPerAgent)
+                               serveArguments: serveArguments, secondsPerAgent: secondsPerAgent, liveTap: liveTap)
             do {
                 try await run.run()
             } catch {

@@ -15,6 +15,9 @@ struct FleetRun {
     var serveArguments: [String]
     /// How long any one wait may take, per agent (a bound for a failing run, not a measurement).
     var secondsPerAgent: Double
+    /// Whether a tap on every host runs through the restart (each agent's first set must hold it, and its first
+    /// status report names it: what a restart in production meets), rather than none.
+    var liveTap: Bool
 
     private var timeout: Duration { .seconds(120 + secondsPerAgent * Double(agents)) }
 
@@ -73,6 +76,12 @@ struct FleetRun {
                                        (Double(idleRSS) + perAgentRSS * 10_000) / 1_048_576))
 
         // The reconnect storm: kill -9, start again on the same database and ports.
+        var held: Tap?
+        if liveTap {
+            let tap = try await api.createTap()
+            try await waitForAll("every agent to apply tap \(tap.id) before the restart", since: Date()) { fleet.ledger.applied(tap.id) }
+            held = tap
+        }
         server.kill()
         let restart = Date()
         try await server.start()
@@ -96,6 +105,14 @@ struct FleetRun {
                + "ready (/readyz: agent port open) after \(seconds(ready)), server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); "
                + "\(afterReady.count) channel errors after ready"
                + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")))
+        if let held {
+            // A tap planned after the restart reaches every agent: by then each agent's sets since the restart were
+            // its first and at least one more, and none may have lacked the live tap.
+            let second = try await api.createTap()
+            try await waitForAll("every agent to apply tap \(second.id) after the restart", since: Date()) { fleet.ledger.applied(second.id) }
+            let withdrew = fleet.ledger.withdrawn(held.id).count
+            report("live tap", "kept by \(agents - withdrew) of \(agents) agents across the restart (\(withdrew) sets lacked it)")
+        }
         let errors = server.log.split(separator: "\n").filter { $0.contains(" error tapster") }
         report("server log", "\(errors.count) error lines" + (errors.first.map { "; the first: \($0.prefix(300))" } ?? ""))
         running.cancel()

@@ -40,6 +40,38 @@ struct FleetSimulatorTests {
         }
     }
 
+    @Test func aLiveTapOutlivesTheServersKillAndRestartOnEveryAgentWithoutBeingWithdrawn() async throws {
+        let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
+        try await ServerProcess.with(binary: binary) { server in
+            let keys = try ScratchDirectory(label: "fleet")
+            defer { keys.remove() }
+            try await APIClient.with(server: server.url, token: server.adminToken) { client in
+                let api = FleetAPI(api: client)
+                try await api.createFilterAndTarget()
+                let endpoint = try #require(FleetEndpoint(server.agentAddress))
+                let fleet = Fleet(count: Self.agents, workloads: 5, endpoint: endpoint, directory: keys.url)
+                try await fleet.enrol { try await api.joinToken(for: $0) }
+                let running = Task { await fleet.run() }
+                defer { running.cancel() }
+                let tap = try await api.createTap()
+                #expect(try await Self.everyAgent(of: fleet, "to apply the tap") { fleet.ledger.applied(tap.id) } == Set(fleet.names))
+
+                server.kill()
+                let restart = Date()
+                try await server.start()
+                try await server.waitUntilReady()
+                #expect(try await Self.everyAgent(of: fleet, "to reconnect") { fleet.ledger.established(since: restart) } == Set(fleet.names))
+                // A second tap planned by the new process reaches every agent beside the first: by then each agent's
+                // sets since the restart were its first and at least one more, and none may have lacked the live tap.
+                let second = try await api.createTap()
+                #expect(try await Self.everyAgent(of: fleet, "to apply a second tap") { fleet.ledger.applied(second.id) } == Set(fleet.names))
+                #expect(fleet.ledger.withdrawn(tap.id) == [:], "no agent's set lacked the live tap across the restart")
+                running.cancel()
+                await running.value
+            }
+        }
+    }
+
     /// Waits until `observed` (from the fleet's ledger) names as many agents as the fleet has; returns their names.
     static func everyAgent(of fleet: Fleet, _ what: String, _ observed: @escaping @Sendable () -> [String: Date]) async throws -> Set<String> {
         try await eventually(timeout: .seconds(60), "every agent \(what)") {
