@@ -50,6 +50,10 @@
 #   IMMEDIATE=1     also sweep `tcpdump --immediate-mode` (libpcap's TPACKET_V2 ring, as the agent opens it)
 #   PROFILE=1       also record `perf` system-wide during one more agent burst at top speed and print the
 #                   hottest symbols
+#   TOOL_HOST=remote  the tool as if on another host (TARGET=erspan or vxlan, with SKIP_LATENCY=1): the tool's eth0
+#                   drops every frame at its ingress hook (a classic BPF program `ret #2`, TC_ACT_SHOT, under
+#                   clsact), after counting it, instead of receiving it through its IP stack into a socket — work a
+#                   veth charges to the sender (the agent) on this machine, and the tool's own host elsewhere
 #   SKIP_LATENCY=1, SKIP_RATE=1   leave a part out
 #   HOLD=1          after the summary, keep everything running (and print how to reach it) until Ctrl-C
 set -euo pipefail
@@ -108,6 +112,13 @@ ip -n "$tool_ns" neigh replace "$root_ip" lladdr "$root_mac" dev eth0 nud perman
 # TARGET=port: the monitor's namespace; its eth0's other end (<p>m) in the host's namespace, on no bridge. It
 # goes with the namespace.
 mon_ns=$prefix-mon delivery_ns=$tool_ns
+# TOOL_HOST=remote: the tool's interface drops what arrives at its first hook (counted in its rx_packets).
+if [[ ${TOOL_HOST:-} == remote ]]; then
+    [[ ${TARGET:-erspan} =~ ^(erspan|vxlan)$ ]] || die "TOOL_HOST=remote is for TARGET=erspan or vxlan"
+    [[ ${SKIP_LATENCY:-0} == 1 ]] || die "TOOL_HOST=remote needs SKIP_LATENCY=1 (the latency is timed at the tool's socket)"
+    ip netns exec "$tool_ns" tc qdisc add dev eth0 clsact
+    ip netns exec "$tool_ns" tc filter add dev eth0 ingress pref 1 bpf direct-action bytecode '1,6 0 0 2'
+fi
 if [[ ${TARGET:-} == port ]]; then
     make_namespace "$mon_ns"
     ip link add "${prefix}m" type veth peer name eth0 netns "$mon_ns"
