@@ -13,34 +13,39 @@ struct FleetSimulatorTests {
     static let agents = 50
 
     @Test func everySimulatedAgentAppliesATapOnItsWebWorkloadAndWithdrawsItOnceItIsStopped() async throws {
-        let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
-        try await ServerProcess.with(binary: binary) { server in
-            let keys = try ScratchDirectory(label: "fleet")
-            defer { keys.remove() }
-            try await APIClient.with(server: server.url, token: server.adminToken) { client in
-                let api = FleetAPI(api: client)
-                try await api.createFilterAndTarget()
-                let endpoint = try #require(FleetEndpoint(server.agentAddress))
-                let fleet = Fleet(count: Self.agents, workloads: 5, endpoint: endpoint, directory: keys.url)
-                try await fleet.enrol { try await api.joinToken(for: $0) }
-                let running = Task { await fleet.run() }
-                defer { running.cancel() }
+        try await Self.withFleet { _, api, client, fleet in
+            let tap = try await api.createTap()
+            #expect(try await Self.everyAgent(of: fleet, "to apply the tap") { fleet.ledger.applied(tap.id) } == Set(fleet.names))
+            // The server heard it from each of them, in their status reports.
+            try await Self.everyAgent(of: fleet, reports: .applied, on: tap.id, client)
 
-                let tap = try await api.createTap()
-                #expect(try await Self.everyAgent(of: fleet, "to apply the tap") { fleet.ledger.applied(tap.id) } == Set(fleet.names))
-                // The server heard it from each of them, in their status reports.
-                try await Self.everyAgent(of: fleet, reports: .applied, on: tap.id, client)
-
-                try await api.stopTap(tap.id)
-                #expect(try await Self.everyAgent(of: fleet, "to withdraw the tap") { fleet.ledger.withdrawn(tap.id) } == Set(fleet.names))
-                try await Self.everyAgent(of: fleet, reports: .stopped, on: tap.id, client)
-                running.cancel()
-                await running.value
-            }
+            try await api.stopTap(tap.id)
+            #expect(try await Self.everyAgent(of: fleet, "to withdraw the tap") { fleet.ledger.withdrawn(tap.id) } == Set(fleet.names))
+            try await Self.everyAgent(of: fleet, reports: .stopped, on: tap.id, client)
         }
     }
 
     @Test func aLiveTapOutlivesTheServersKillAndRestartOnEveryAgentWithoutBeingWithdrawn() async throws {
+        try await Self.withFleet { server, api, _, fleet in
+            let tap = try await api.createTap()
+            #expect(try await Self.everyAgent(of: fleet, "to apply the tap") { fleet.ledger.applied(tap.id) } == Set(fleet.names))
+
+            server.kill()
+            let restart = Date()
+            try await server.start()
+            try await server.waitUntilReady()
+            #expect(try await Self.everyAgent(of: fleet, "to reconnect") { fleet.ledger.established(since: restart) } == Set(fleet.names))
+            // A second tap planned by the new process reaches every agent beside the first: by then each agent's
+            // sets since the restart were its first and at least one more, and none may have lacked the live tap.
+            let second = try await api.createTap()
+            #expect(try await Self.everyAgent(of: fleet, "to apply a second tap") { fleet.ledger.applied(second.id) } == Set(fleet.names))
+            #expect(fleet.ledger.withdrawn(tap.id) == [:], "no agent's set lacked the live tap across the restart")
+        }
+    }
+
+    /// Runs `body` with a real server (its admin's filter and target made), an API client as its admin, and
+    /// ``agents`` simulated agents enrolled and connected — stopped and removed after it, whatever happens.
+    static func withFleet(_ body: (ServerProcess, FleetAPI, APIClient, Fleet) async throws -> Void) async throws {
         let binary = try #require(TapsterBinary.path, "build the tapster executable first (swift build --product tapster)")
         try await ServerProcess.with(binary: binary) { server in
             let keys = try ScratchDirectory(label: "fleet")
@@ -53,19 +58,7 @@ struct FleetSimulatorTests {
                 try await fleet.enrol { try await api.joinToken(for: $0) }
                 let running = Task { await fleet.run() }
                 defer { running.cancel() }
-                let tap = try await api.createTap()
-                #expect(try await Self.everyAgent(of: fleet, "to apply the tap") { fleet.ledger.applied(tap.id) } == Set(fleet.names))
-
-                server.kill()
-                let restart = Date()
-                try await server.start()
-                try await server.waitUntilReady()
-                #expect(try await Self.everyAgent(of: fleet, "to reconnect") { fleet.ledger.established(since: restart) } == Set(fleet.names))
-                // A second tap planned by the new process reaches every agent beside the first: by then each agent's
-                // sets since the restart were its first and at least one more, and none may have lacked the live tap.
-                let second = try await api.createTap()
-                #expect(try await Self.everyAgent(of: fleet, "to apply a second tap") { fleet.ledger.applied(second.id) } == Set(fleet.names))
-                #expect(fleet.ledger.withdrawn(tap.id) == [:], "no agent's set lacked the live tap across the restart")
+                try await body(server, api, client, fleet)
                 running.cancel()
                 await running.value
             }
