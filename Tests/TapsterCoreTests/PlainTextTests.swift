@@ -33,4 +33,25 @@ struct PlainTextTests {
         #expect(bytes.lowercaseHex == bytes.map { String(format: "%02x", $0) }.joined())
         #expect([UInt8]().lowercaseHex == "")
     }
+
+    /// Texts with a combining mark next to what the replacements look for: the quote FlowMap escaped, the
+    /// separators LabelSelector and HTTPPathTemplate find.
+    static let combined = ["\"\u{301}", "a≠b", "a=\u{338}b", "://\u{301}"]
+
+    @Test("replacing(_:with:) gives what replacingOccurrences(of:with:) gives next to combining marks", arguments: combined)
+    func replacesAsFoundation(text: String) {
+        // FlowMap's quote and backslash, ContinueToken's and Base64URL's base64url alphabet and padding.
+        for (target, replacement) in [("\\", "\\\\"), ("\"", "\\\""), ("+", "-"), ("/", "_"), ("=", ""), ("-", "+"), ("_", "/")] {
+            #expect(Array(text.replacing(target, with: replacement).unicodeScalars)
+                == Array(text.replacingOccurrences(of: target, with: replacement).unicodeScalars), "\(target)")
+        }
+    }
+
+    @Test("firstRange(of:) finds what range(of:) finds next to combining marks", arguments: combined)
+    func findsAsFoundation(text: String) {
+        // HTTPPathTemplate's scheme separator, LabelSelector's operators.
+        for separator in ["://", "!=", "==", "="] {
+            #expect(text.firstRange(of: separator) == text.range(of: separator), "\(separator)")
+        }
+    }
 }

@@ -101,7 +101,17 @@ public struct FlowMap: Codable, Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `text` as a DOT quoted string, `"` and `\` escaped. By Unicode scalar: one that a combining mark or a
+    /// zero-width joiner follows is part of a longer Character, which a search by Character would not find, and,
+    /// unescaped, it would end the string or escape its closing quote.
     static func quoted(_ text: String) -> String {
-        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        var scalars = String.UnicodeScalarView()
+        scalars.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { scalars.append("\\") }
+            scalars.append(scalar)
+        }
+        scalars.append("\"")
+        return String(scalars)
     }
 }
