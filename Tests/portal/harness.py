@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -245,10 +245,12 @@ class Page:
                 if option.get_attribute("value")]
 
     def wait_text(self, css, expected, seconds=WAIT):
-        """Waits until the element's text contains `expected`; returns the text."""
-        WebDriverWait(self.driver, seconds).until(
-            lambda _: expected in (self.driver.find_element(By.CSS_SELECTOR, css).text or ""))
-        return self.driver.find_element(By.CSS_SELECTOR, css).text
+        """Waits until the element's text contains `expected`; returns that text. An element the page
+        replaced between its lookup and the read of its text (a live view re-rendering) is looked up again."""
+        def text_with_expected(_):
+            text = self.driver.find_element(By.CSS_SELECTOR, css).text or ""
+            return text if expected in text else False
+        return WebDriverWait(self.driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(text_with_expected)
 
     def login(self, name, password):
         self.driver.delete_all_cookies()
