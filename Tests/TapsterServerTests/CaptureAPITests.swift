@@ -31,8 +31,13 @@ import Testing
             defer { try? FileManager.default.removeItem(at: directory) }
             let store = FilesystemObjectStore(root: directory)
             let clock = TestClock()
-            let settings = CaptureSettings(readerGrace: .seconds(20), drainGrace: .milliseconds(300), objectStore: objectStore ? store : nil,
-                                           sweepInterval: .milliseconds(100))
+            // Agents that all ended by themselves end the capture as soon as they are drained (no rejoin wait).
+            let settings = { () -> CaptureSettings in
+                var settings = CaptureSettings(readerGrace: .seconds(20), drainGrace: .milliseconds(300), objectStore: objectStore ? store : nil,
+                                               sweepInterval: .milliseconds(100))
+                settings.rejoinGrace = .milliseconds(300)
+                return settings
+            }()
             try await TestServer.run(kind, clock: { clock.now }, captures: settings) { api, controlPlane in
                 let fixture = try await Fixture.make(api)
                 let admin = fixture.admin

@@ -19,10 +19,12 @@ import Testing
         let recorder = TestRecorder()
         let clock = TestClock()
 
+        /// `rejoinGrace` is `drainGrace` unless given.
         init(budget: Int = CaptureSettings.defaultBufferBudget, readerGrace: Duration = .seconds(30), drainGrace: Duration = .seconds(2),
-             objectStore: (any ObjectStore)? = nil, totalBudget: Int? = nil, storeFreeSpaceFloor: Int64 = 0) {
+             rejoinGrace: Duration? = nil, objectStore: (any ObjectStore)? = nil, totalBudget: Int? = nil, storeFreeSpaceFloor: Int64 = 0) {
             let clock = self.clock
             var settings = CaptureSettings(bufferBudget: budget, readerGrace: readerGrace, drainGrace: drainGrace, objectStore: objectStore)
+            settings.rejoinGrace = rejoinGrace ?? drainGrace
             settings.totalBufferBudget = totalBudget
             settings.storeFreeSpaceFloor = storeFreeSpaceFloor
             broker = CaptureBroker(settings: settings, clock: { clock.now }, logger: Logger(label: "capture-broker-test"))
@@ -340,6 +342,39 @@ import Testing
         await rig.broker.tick()
         #expect(await rig.recorder.endedReasons == [.agentsFinished])
         #expect(await rig.recorder.finishedCalls.first?.summary.packets == 2)
+    }
+
+    @Test("when every agent ended its stream by itself (its workloads rescheduled), the capture waits the rejoin grace, not the drain grace: the agent's new stream 5 s later joins the same capture")
+    func aRescheduledWorkloadRejoinsWithinTheRejoinGrace() async throws {
+        let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
+        let id = await rig.start()
+        _ = try await rig.broker.reader(for: id)
+        var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        rig.clock.advance(by: 5)
+        await rig.broker.tick()
+        #expect(await rig.recorder.finishedCalls.isEmpty, "past the drain grace, within the rejoin grace")
+        var new = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-2/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try new.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 1))]))
+        rig.clock.advance(by: 20)
+        await rig.broker.tick()
+        #expect(await rig.recorder.endedReasons == [], "the capture runs on with the new stream")
+        #expect(await rig.recorder.finishedCalls.isEmpty)
+    }
+
+    @Test("when every agent ended its stream by itself and none comes back within the rejoin grace, the capture ends as agents_finished")
+    func noAgentBackWithinTheRejoinGraceEndsTheCapture() async throws {
+        let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
+        let id = await rig.start()
+        _ = try await rig.broker.reader(for: id)
+        var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        rig.clock.advance(by: 9)
+        await rig.broker.tick()
+        #expect(await rig.recorder.finishedCalls.isEmpty)
+        rig.clock.advance(by: 2)
+        await rig.broker.tick()
+        #expect(await rig.recorder.endedReasons == [.agentsFinished])
     }
 
     @Test("an idle streamed capture sends its reader an empty Name Resolution Block every 2 s, which Wireshark ignores")

@@ -223,8 +223,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let objectStore = FilesystemObjectStore(root: directory)
         let clock = TestClock()
-        let settings = CaptureSettings(readerGrace: .seconds(20), drainGrace: .milliseconds(300), objectStore: objectStore,
-                                       sweepInterval: .milliseconds(100))
+        // Agents that all ended by themselves end the capture as soon as they are drained (no rejoin wait).
+        let settings = { () -> CaptureSettings in
+            var settings = CaptureSettings(readerGrace: .seconds(20), drainGrace: .milliseconds(300), objectStore: objectStore,
+                                           sweepInterval: .milliseconds(100))
+            settings.rejoinGrace = .milliseconds(300)
+            return settings
+        }()
         try await TestServer.slots.run { try await TestDatabase.with(kind) { database in
             let (id, fixture, ada) = try await TestServer.serve(database.store, clock: { clock.now }, captures: settings) { api, controlPlane in
                 let fixture = try await Fixture.make(api)

@@ -111,7 +111,7 @@ public actor CaptureBroker {
         let session = CaptureSession(
             id: start.id, mode: start.mode, deadline: start.deadline.unixNanoseconds, merge: merge,
             timing: .init(readerGrace: settings.readerGrace.nanoseconds, drainGrace: settings.drainGrace.nanoseconds,
-                          progressInterval: settings.progressInterval.nanoseconds),
+                          rejoinGrace: settings.rejoinGrace.nanoseconds, progressInterval: settings.progressInterval.nanoseconds),
             now: now)
         sessions[start.id] = session
         if start.mode == .store, let store = settings.objectStore, let key = start.objectKey {

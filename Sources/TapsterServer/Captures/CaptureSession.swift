@@ -46,6 +46,8 @@ actor CaptureSession {
     struct Timing: Sendable {
         var readerGrace: UInt64
         var drainGrace: UInt64
+        /// How long a capture whose agents all ended by themselves waits for one to come back (``CaptureSettings/rejoinGrace``).
+        var rejoinGrace: UInt64
         var progressInterval: UInt64
         /// After this long without output, a streamed capture's reader gets a keepalive block.
         var keepaliveInterval: UInt64 = 2_000_000_000
@@ -230,7 +232,8 @@ actor CaptureSession {
         guard case .draining(let reason, let since) = phase else { return [] }
         let prompt = [.packetLimit, .byteLimit, .storedBytesQuota, .clientGone, .readerRevoked, .failed, .serverShutdown].contains(reason)
         let agentsDone = merge.allSourcesFinished && reason != .agentsFinished
-        guard prompt || agentsDone || now >= since &+ timing.drainGrace else { return [] }
+        let grace = reason == .agentsFinished ? timing.rejoinGrace : timing.drainGrace
+        guard prompt || agentsDone || now >= since &+ grace else { return [] }
         do {
             try merge.finish(at: now)
         } catch {

@@ -16,6 +16,11 @@ public struct CaptureSettings: Sendable {
     public var readerGrace: Duration
     /// After a capture is told to end, how long it waits for agents' last batches before it closes.
     public var drainGrace: Duration
+    /// When every agent of a live capture ended its stream on its own — its workloads went, as when pods are
+    /// rescheduled (`Recreate`: the old pods stop before the new ones run) — how long the capture waits for a
+    /// workload to come back before it ends as `agents_finished` and stops its tap. A replacement pod takes its
+    /// runtime's, the inventory's and the plan's time: seconds, more on a busy host.
+    public var rejoinGrace: Duration = .seconds(10)
     /// How often idle captures are flushed and deadlines checked.
     public var tickInterval: Duration
     /// How often a live capture's counters are written to its record.
