@@ -31,7 +31,7 @@ import Testing
             defer { try? FileManager.default.removeItem(at: directory) }
             let store = FilesystemObjectStore(root: directory)
             let clock = TestClock()
-            // Agents that all ended by themselves end the capture as soon as they are drained (no rejoin wait).
+            // Agents that all ended by themselves end the capture after 300 ms, the drain grace (not the 10 s rejoin wait).
             let settings = { () -> CaptureSettings in
                 var settings = CaptureSettings(readerGrace: .seconds(20), drainGrace: .milliseconds(300), objectStore: objectStore ? store : nil,
                                                sweepInterval: .milliseconds(100))

@@ -347,8 +347,7 @@ import Testing
     @Test("when every agent ended its stream by itself (its workloads rescheduled), the capture waits the rejoin grace, not the drain grace: the agent's new stream 5 s later joins the same capture")
     func aRescheduledWorkloadRejoinsWithinTheRejoinGrace() async throws {
         let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
-        let id = await rig.start()
-        _ = try await rig.broker.reader(for: id)
+        let (id, output) = try await rig.startReading()
         var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
         rig.clock.advance(by: 5)
@@ -360,6 +359,27 @@ import Testing
         await rig.broker.tick()
         #expect(await rig.recorder.endedReasons == [], "the capture runs on with the new stream")
         #expect(await rig.recorder.finishedCalls.isEmpty)
+
+        await rig.broker.tapEnded(id, reason: .stopped)
+        rig.clock.advance(by: 3)  // the new stream sent no last batch: the drain grace
+        await rig.broker.tick()
+        let blocks = try PcapngReader.readAll(await output.value)
+        #expect(Self.interfaces(blocks).map(\.name) == ["node-1/web-1/eth0", "node-1/web-2/eth0"], "both pods' interfaces in the one pcapng")
+        #expect(Self.packets(blocks).count == 2)
+    }
+
+    @Test("a capture waiting for its agents to come back ends at once when its tap is stopped, not after the rejoin grace")
+    func aStoppedTapEndsTheRejoinWaitAtOnce() async throws {
+        let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
+        let id = await rig.start()
+        _ = try await rig.broker.reader(for: id)
+        var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
+        await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        rig.clock.advance(by: 1)
+        await rig.broker.tick()
+        await rig.broker.tapEnded(id, reason: .stopped)
+        #expect(await rig.recorder.finishedCalls.first?.summary.reason == .stopped)
+        #expect(await rig.recorder.endedReasons == [], "the tap was stopped already: the capture asks for no stop")
     }
 
     @Test("when every agent ended its stream by itself and none comes back within the rejoin grace, the capture ends as agents_finished")

@@ -16,8 +16,9 @@ enum CaptureEffect: Sendable {
 
 /// One live capture: its ``CaptureMerge``, the bounded queue of pcapng bytes its one reader (the HTTP
 /// stream, or the upload to the capture store) drains, and where it stands:
-/// `running → draining (told to end: wait for agents' last batches, at most the drain grace) → finished
-/// (ISBs written) → closed (the reader gets the end of the stream)`.
+/// `running → draining (told to end: wait for agents' last batches, at most the drain grace; or every agent
+/// ended by itself: wait at most the rejoin grace for one to come back) → finished (ISBs written) → closed
+/// (the reader gets the end of the stream)`.
 ///
 /// Every step returns ``CaptureEffect``s for the broker to carry out, so the session never waits on
 /// the control plane while it holds packets.
@@ -27,7 +28,7 @@ actor CaptureSession {
         case draining(CaptureEndReason, since: UInt64)
         case finished(CaptureEndReason)
 
-        /// Every agent seen sent its last batch, and the capture waits a little for others.
+        /// Every agent seen sent its last batch by itself, and the capture waits (the rejoin grace) for one to come back.
         var isWaitingForAgents: Bool {
             if case .draining(.agentsFinished, _) = self { return true }
             return false
@@ -107,7 +108,8 @@ actor CaptureSession {
             phase = .draining(limit, since: now)
             effects.append(.ended(limit))
         } else if merge.allSourcesFinished, phase == .running {
-            // Every agent seen so far sent its last batch; another may still join: wait the drain grace.
+            // Every agent seen so far sent its last batch; one may still join or come back (a rescheduled
+            // workload): wait the rejoin grace.
             phase = .draining(.agentsFinished, since: now)
         } else if phase.isWaitingForAgents, !merge.allSourcesFinished {
             phase = .running
