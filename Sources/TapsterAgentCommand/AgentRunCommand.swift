@@ -129,48 +129,21 @@ public struct AgentRunOptions: ParsableArguments {
     ///   was seen), `is a directory`, `permission denied`, `not UTF-8 text`, or the system's text for the error.
     private static func joinToken(inFile path: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let bytes: [UInt8]
+        let text: String
         do {
-            bytes = try contents(ofFile: path)
+            text = try TextFile.read(path)
         } catch {
-            let reason = switch error.number {
-            case ENOENT: "no such file"
-            case EISDIR: "is a directory"
-            case EACCES: "permission denied"
-            default: String(cString: strerror(error.number))
+            let reason = switch error {
+            case .open(ENOENT), .read(ENOENT): "no such file"
+            case .open(EISDIR), .read(EISDIR): "is a directory"
+            case .open(EACCES), .read(EACCES): "permission denied"
+            case .open(let number), .read(let number): String(cString: strerror(number))
+            case .notUTF8: "not UTF-8 text"
             }
             throw ValidationError("cannot read the join token file \(path): \(reason)")
         }
-        // Decoded as String(contentsOfFile:encoding: .utf8) decodes the file it reads.
-        guard let text = String(data: Data(bytes), encoding: .utf8) else {
-            throw ValidationError("cannot read the join token file \(path): not UTF-8 text")
-        }
         let token = text.trimming(.whitespacesAndNewlines)
         return token.isEmpty ? nil : token
-    }
-
-    /// Every byte of the file at `path`.
-    /// - Throws: the error number of the `open(2)` or `read(2)` that failed (`read` of a directory fails with EISDIR).
-    private static func contents(ofFile path: String) throws(ReadFailure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ReadFailure(number: errno) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ReadFailure(number: errno)
-            }
-            bytes.append(contentsOf: chunk[..<count])
-        }
-    }
-
-    /// The `errno` of a failed `open(2)` or `read(2)`.
-    private struct ReadFailure: Error {
-        let number: Int32
     }
 }
 

@@ -344,12 +344,19 @@ import Testing
         #expect(await rig.recorder.finishedCalls.first?.summary.packets == 2)
     }
 
-    @Test("when every agent ended its stream by itself (its workloads rescheduled), the capture waits the rejoin grace, not the drain grace: the agent's new stream 5 s later joins the same capture")
-    func aRescheduledWorkloadRejoinsWithinTheRejoinGrace() async throws {
+    /// A streamed capture (drain grace 2 s, rejoin grace 10 s) whose one agent, node-1, sent one packet of web-1's
+    /// eth0 and then its last batch by itself: its rig, its id and what its reader gets.
+    static func everyAgentEndedByItself() async throws -> (rig: Rig, id: String, output: Task<[UInt8], Never>) {
         let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
         let (id, output) = try await rig.startReading()
         var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
         await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        return (rig, id, output)
+    }
+
+    @Test("when every agent ended its stream by itself (its workloads rescheduled), the capture waits the rejoin grace, not the drain grace: the agent's new stream 5 s later joins the same capture")
+    func aRescheduledWorkloadRejoinsWithinTheRejoinGrace() async throws {
+        let (rig, id, output) = try await Self.everyAgentEndedByItself()
         rig.clock.advance(by: 5)
         await rig.broker.tick()
         #expect(await rig.recorder.finishedCalls.isEmpty, "past the drain grace, within the rejoin grace")
@@ -370,11 +377,7 @@ import Testing
 
     @Test("a capture waiting for its agents to come back ends at once when its tap is stopped, not after the rejoin grace")
     func aStoppedTapEndsTheRejoinWaitAtOnce() async throws {
-        let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
-        let id = await rig.start()
-        _ = try await rig.broker.reader(for: id)
-        var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
-        await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        let (rig, id, _) = try await Self.everyAgentEndedByItself()
         rig.clock.advance(by: 1)
         await rig.broker.tick()
         await rig.broker.tapEnded(id, reason: .stopped)
@@ -384,11 +387,7 @@ import Testing
 
     @Test("when every agent ended its stream by itself and none comes back within the rejoin grace, the capture ends as agents_finished")
     func noAgentBackWithinTheRejoinGraceEndsTheCapture() async throws {
-        let rig = Rig(drainGrace: .seconds(2), rejoinGrace: .seconds(10))
-        let id = await rig.start()
-        _ = try await rig.broker.reader(for: id)
-        var old = SyntheticAgent(host: "node-1", captureID: id, interfaces: [.init(index: 0, name: "node-1/web-1/eth0")])
-        await rig.broker.ingest(agent: "node-1", batch: try old.batch([(0, rig.nanos, SyntheticAgent.frame(host: 1, number: 0))], last: true))
+        let (rig, id, _) = try await Self.everyAgentEndedByItself()
         rig.clock.advance(by: 9)
         await rig.broker.tick()
         #expect(await rig.recorder.finishedCalls.isEmpty)

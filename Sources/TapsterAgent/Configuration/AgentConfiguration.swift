@@ -66,16 +66,16 @@ public struct AgentConfiguration: Sendable, Hashable {
 
     /// Reads and parses the configuration file at `path`.
     public static func load(path: String) throws(AgentConfigurationError) -> AgentConfiguration {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw AgentConfigurationError(file: path, problem: "cannot read the file: \(String(cString: strerror(errno)))")
-        }
-        close(descriptor)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AgentConfigurationError(file: path, problem: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw AgentConfigurationError(file: path, problem: "the file is not UTF-8 text")
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch {
+            let problem = switch error {
+            case .open(let number): "cannot read the file: \(String(cString: strerror(number)))"
+            case .read: "cannot read the file"
+            case .notUTF8: "the file is not UTF-8 text"
+            }
+            throw AgentConfigurationError(file: path, problem: problem)
         }
         return try AgentConfiguration(yaml: text, file: path)
     }
