@@ -21,15 +21,24 @@ public final class ServerProcess: @unchecked Sendable {
     public var pid: pid_t? { process.flatMap { $0.isRunning ? $0.pid : nil } }
 
     /// Runs `body` with a started server; `arguments` are added to `tapster serve`'s, and `environment` to
-    /// the few variables it runs with.
+    /// the few variables it runs with. A server whose free port another process took between the probe and its
+    /// listen (tests run side by side) is started again on new ports, at most twice more.
     public static func with<T: Sendable>(binary: String, arguments: [String] = [], environment: [String: String] = [:],
                                          _ body: (ServerProcess) async throws -> T) async throws -> T {
-        let scratch = try ScratchDirectory(label: "server")
-        defer { scratch.remove() }
-        let server = try ServerProcess(binary: binary, scratch: scratch, arguments: arguments, environment: environment)
-        defer { server.process?.stop() }
-        try await server.start()
-        return try await body(server)
+        var attempts = 0
+        while true {
+            attempts += 1
+            let scratch = try ScratchDirectory(label: "server")
+            defer { scratch.remove() }
+            let server = try ServerProcess(binary: binary, scratch: scratch, arguments: arguments, environment: environment)
+            defer { server.process?.stop() }
+            do {
+                try await server.start()
+            } catch let failure as ServerFailed where attempts < 3 && failure.message.contains("Address already in use") {
+                continue
+            }
+            return try await body(server)
+        }
     }
 
     /// A server not started yet, for harnesses that prepare its data directory first (``ReplicaCluster``);
