@@ -156,7 +156,8 @@ public final class SimulatedAgent: Sendable {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if let error = error as? RPCError { return "\(error.code): \(error.message)" }
+        // The cause says what failed below gRPC (refused, reset, timed out, the TLS handshake).
+        if let error = error as? RPCError { return "\(error.code): \(error.message)" + (error.cause.map { " (\($0))" } ?? "") }
         return "\(error)"
     }
 }
