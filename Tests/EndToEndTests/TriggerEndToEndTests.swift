@@ -181,7 +181,9 @@ struct TriggerEndToEndTests {
     @Test("Suricata EVE alert events open a capture of only the workloads of their addresses; an alert outside the filter opens nothing")
     func suricataNarrowsToTheAlertsAddresses() async throws {
         try await Self.withLab { lab in
-            let created = try await Self.createTrigger(lab, duration: "5s")
+            // Long enough that both sends below happen while the capture runs, after a wait for its tap that took
+            // several seconds on a loaded machine (with 5 s, web2's packets once came after the capture's end).
+            let created = try await Self.createTrigger(lab, duration: "20s")
             let webhook = lab.server.url + created.trigger.webhookPath
             let bearer = "Authorization: Bearer \(created.secret)"
 

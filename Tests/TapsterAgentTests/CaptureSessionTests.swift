@@ -90,7 +90,7 @@ struct CaptureSessionTests {
         #expect(abs(stoppedAt.timeIntervalSince(deadline)) < 1.0, "stopped at \(stoppedAt), deadline \(deadline)")
         let rows = try await eventually(timeout: .seconds(60), "the reference to see the connection close") { () -> [LiveTshark.Row]? in
             let rows = reference.rows
-            return rows.filter { MirrorLab.flags($0) & 1 != 0 }.count == 2 ? rows : nil
+            return MirrorLab.finishedDirections(rows) == 2 ? rows : nil
         }
         try await eventually(timeout: .seconds(30), "the tool to receive what was forwarded") {
             UInt64(tool.rows.count) == session.counters.forwarded ? true : nil

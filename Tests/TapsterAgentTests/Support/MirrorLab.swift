@@ -114,8 +114,7 @@ final class MirrorLab: @unchecked Sendable {
         do {
             rows = try await eventually(timeout: .seconds(60), "the reference to see \(connections) closed connection(s)") { () -> [LiveTshark.Row]? in
                 let rows = reference.rows
-                let fins = rows.filter { Self.flags($0) & 0x001 != 0 }.count
-                guard fins == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
+                guard Self.finishedDirections(rows) == 2 * connections, let last = rows.last, Self.flags(last) & 0x001 == 0 else { return nil }
                 return rows
             }
         } catch let timeout as TimedOut {
@@ -153,6 +152,15 @@ final class MirrorLab: @unchecked Sendable {
     /// tunnel in the row of the last fragment, leaving the others without inner headers.
     static func reassembled(_ tool: LiveTshark) -> [LiveTshark.Row] {
         tool.rows.filter { !($0["tcp.srcport"] ?? "").isEmpty }
+    }
+
+    /// How many directions of TCP connections have sent their FIN: a connection closed both ways counts two. By
+    /// sender and receiver, not by row: a FIN retransmitted under load (the reference once saw three FIN rows for one
+    /// connection, and the wait for exactly two never ended) is the same direction finishing.
+    static func finishedDirections(_ rows: [LiveTshark.Row]) -> Int {
+        Set(rows.filter { flags($0) & 0x001 != 0 }.map { row in
+            ["ip.src", "tcp.srcport", "ip.dst", "tcp.dstport"].map { row[$0] ?? "" }
+        }).count
     }
 
     /// The TCP flags of a row (`0x0012` → 0x12).
