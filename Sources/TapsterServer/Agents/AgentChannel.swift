@@ -87,6 +87,8 @@ public struct AgentChannel: Service {
         // 32 KiB read buffer is shared with the HTTP/2 decoder and copied whole for every message (and two such
         // buffers kept per agent). The callback is the transport's one way into a connection's pipeline.
         config.channelDebuggingCallbacks.onAcceptTCPConnection = { AgentChannelTLS.compactPlaintextReads(on: $0) }
+        // Runs in the listener's initializer, before it binds and listens: the one place its backlog can be set.
+        config.channelDebuggingCallbacks.onBindTCPListener = { $0.setOption(ChannelOptions.backlog, value: Self.listenBacklog) }
         let transport = HTTP2ServerTransport.Posix(address: try bindAddress(), transportSecurity: security, config: config)
         let server = GRPCServer(transport: transport, services: [AgentService(controlPlane: controlPlane, pki: pki, logger: logger)])
         let listen = "\(configuration.host):\(configuration.port)"
@@ -115,6 +117,13 @@ public struct AgentChannel: Service {
 
     /// How long a connection may be silent before the server pings it (and closes it without an answer).
     static let keepaliveTime: Duration = .seconds(30)
+
+    /// The agent listener's accept queue (the kernel caps it at `net.core.somaxconn`, 4096 by default). NIO's
+    /// default of 128 overflowed when every agent reconnected at once after a restart: the kernel dropped the
+    /// connections beyond it, their SYNs were retried after 1, 3 and 7 s, and 153 of 10,000 agents in the fleet
+    /// benchmark gave up on gRPC's 10 s connect timeout, 5 more were reset after the handshake had been accepted
+    /// (Benchmarks/README.md, "10,000 agents measured").
+    static let listenBacklog: Int32 = 4096
 
     /// The listen address, its host resolved when it is a name.
     private func bindAddress() throws -> GRPCNIOTransportCore.SocketAddress {
