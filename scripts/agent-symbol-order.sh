@@ -11,8 +11,9 @@
 # What it does:
 #   1. builds both products with scripts/release-swift-flags (every function in its own section, already ordered
 #      by the current list: the trace below does not depend on the order);
-#   2. compiles a small ptrace tracer (cc) that runs the agent with a one-shot breakpoint (int3) on the first byte of
-#      every function of its `.text` (llvm-nm, symbols with a size) and writes each function's first entry;
+#   2. compiles scripts/entrytrace.c, a small ptrace tracer (cc), which runs the agent with a one-shot breakpoint
+#      (int3) on the first byte of every function of its `.text` (llvm-nm, symbols with a size) and writes each
+#      function's first entry (its own messages in a log of their own; the agent's output stays in run.sh's log);
 #   3. runs Benchmarks/agent/run.sh with the agent under it: enrolled and idle for IDLE_SECONDS (SKIP_LATENCY=1
 #      SKIP_RATE=1), then twice through run.sh's activation-latency part (TAPS taps, SKIP_RATE=1), with the kernel
 #      datapath (run.sh's default) and with the userspace one (the agent's);
@@ -35,7 +36,7 @@ say() { echo "agent-symbol-order: $*" >&2; }
 die() { say "$*"; exit 1; }
 [[ $EUID == 0 ]] || die "run as root (Benchmarks/agent/run.sh makes network namespaces)"
 [[ -x /opt/swift/usr/bin/swift ]] && export PATH=/opt/swift/usr/bin:$PATH
-for tool in swift cc llvm-nm; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+for tool in swift cc llvm-nm llvm-readelf; do command -v "$tool" >/dev/null || die "needs $tool, which is not on PATH"; done
 py=/usr/bin/python3
 [[ -x $py ]] || die "$py is missing"
 scratch=${SCRATCH:-/var/cache/tapster/symbol-order}
@@ -46,7 +47,10 @@ order=$root/scripts/agent-symbol-order.txt
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-symbol-order.XXXXXX")
 bench_pid=""
 finish() {
-    [[ -n $bench_pid ]] && kill -TERM "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
+    if [[ -n $bench_pid ]]; then
+        kill -TERM "$bench_pid" 2>/dev/null || true
+        wait "$bench_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap finish EXIT
@@ -63,139 +67,7 @@ bin=$scratch/release
 agent=$(realpath "$bin/tapster-agent")
 
 # ------------------------------------------------------------------------------------------------ 2. tracer
-cat >"$work/entrytrace.c" <<'C'
-// entrytrace ADDRESSES OUT PROGRAM [ARGS...]: runs PROGRAM under ptrace with a one-shot breakpoint on the first byte
-// of each function whose link-time address (hex, one a line) ADDRESSES lists; appends each one's first entry to OUT
-// (hex, in the order of first entries) and removes that breakpoint. Follows threads; SIGTERM is passed on.
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ptrace.h>
-#include <sys/user.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-typedef struct { uint64_t address; unsigned char original, hit; } Breakpoint;
-static Breakpoint *points;
-static size_t count;
-static volatile sig_atomic_t terminate;
-static void on_term(int sig) { (void)sig; terminate = 1; }
-static int compare(const void *a, const void *b) {
-    uint64_t x = ((const Breakpoint *)a)->address, y = ((const Breakpoint *)b)->address;
-    return x < y ? -1 : x > y;
-}
-static Breakpoint *find(uint64_t address) {
-    size_t low = 0, high = count;
-    while (low < high) {
-        size_t middle = (low + high) / 2;
-        if (points[middle].address < address) low = middle + 1; else high = middle;
-    }
-    return low < count && points[low].address == address ? &points[low] : NULL;
-}
-
-int main(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: entrytrace ADDRESSES OUT PROGRAM [ARGS...]\n"); return 2; }
-    FILE *list = fopen(argv[1], "r");
-    if (!list) { perror(argv[1]); return 1; }
-    size_t capacity = 1 << 16;
-    points = malloc(capacity * sizeof *points);
-    char line[64];
-    while (fgets(line, sizeof line, list)) {
-        if (count == capacity) points = realloc(points, (capacity *= 2) * sizeof *points);
-        points[count].address = strtoull(line, NULL, 16);
-        points[count++].hit = 0;
-    }
-    fclose(list);
-    qsort(points, count, sizeof *points, compare);
-    FILE *out = fopen(argv[2], "w");
-    if (!out) { perror(argv[2]); return 1; }
-    setvbuf(out, NULL, _IOLBF, 0);
-
-    pid_t child = fork();
-    if (child == 0) {
-        ptrace(PTRACE_TRACEME, 0, 0, 0);
-        execv(argv[3], argv + 3);
-        perror("execv");
-        _exit(127);
-    }
-    int status;
-    waitpid(child, &status, 0);   // stopped at its exec
-    if (!WIFSTOPPED(status)) { fprintf(stderr, "entrytrace: the program did not start\n"); return 1; }
-    ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL);
-
-    // The load base: the executable's mapping of file offset 0 (a position-independent executable's vaddr 0).
-    char path[64], exe[4096], entry[4096 + 256];
-    snprintf(path, sizeof path, "/proc/%d/exe", child);
-    ssize_t length = readlink(path, exe, sizeof exe - 1);
-    if (length < 0) { perror("readlink"); return 1; }
-    exe[length] = 0;
-    snprintf(path, sizeof path, "/proc/%d/maps", child);
-    FILE *maps = fopen(path, "r");
-    uint64_t base = UINT64_MAX;
-    while (fgets(entry, sizeof entry, maps)) {
-        unsigned long start, end, offset;
-        char name[4096] = "", perms[8];
-        if (sscanf(entry, "%lx-%lx %7s %lx %*s %*s %4095s", &start, &end, perms, &offset, name) == 5
-            && strcmp(name, exe) == 0 && offset == 0) { base = start; break; }
-    }
-    fclose(maps);
-    if (base == UINT64_MAX) { fprintf(stderr, "entrytrace: no mapping of %s\n", exe); return 1; }
-    snprintf(path, sizeof path, "/proc/%d/mem", child);
-    int mem = open(path, O_RDWR);
-    if (mem < 0) { perror(path); return 1; }
-    unsigned char trap = 0xcc;
-    for (size_t i = 0; i < count; i++)
-        if (pread(mem, &points[i].original, 1, base + points[i].address) != 1
-            || pwrite(mem, &trap, 1, base + points[i].address) != 1) {
-            fprintf(stderr, "entrytrace: no breakpoint at %lx: %s\n", (unsigned long)points[i].address, strerror(errno));
-            return 1;
-        }
-    fprintf(stderr, "entrytrace: %zu breakpoints in %s\n", count, exe);
-    struct sigaction action = {0};
-    action.sa_handler = on_term;   // no SA_RESTART: waitpid returns EINTR
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
-    ptrace(PTRACE_CONT, child, 0, 0);
-
-    size_t hits = 0;
-    int forwarded = 0;
-    for (;;) {
-        if (terminate && !forwarded) { kill(child, SIGTERM); forwarded = 1; }
-        pid_t pid = waitpid(-1, &status, __WALL);
-        if (pid < 0) { if (errno == EINTR) continue; break; }
-        if (WIFEXITED(status) || WIFSIGNALED(status)) { if (pid == child) break; continue; }
-        if (!WIFSTOPPED(status)) continue;
-        int sig = WSTOPSIG(status), event = status >> 16;
-        if (sig == SIGTRAP && event == 0) {
-            struct user_regs_struct regs;
-            ptrace(PTRACE_GETREGS, pid, 0, &regs);
-            Breakpoint *point = find(regs.rip - 1 - base);
-            if (point) {   // this thread ran the int3 (another may have removed it since): run the original byte
-                if (!point->hit) {
-                    point->hit = 1;
-                    pwrite(mem, &point->original, 1, base + point->address);
-                    fprintf(out, "%lx\n", (unsigned long)point->address);
-                    hits++;
-                }
-                regs.rip -= 1;
-                ptrace(PTRACE_SETREGS, pid, 0, &regs);
-                ptrace(PTRACE_CONT, pid, 0, 0);
-                continue;
-            }
-        }
-        // a clone event, a new thread's first SIGSTOP: continue it; any other signal: deliver it
-        ptrace(PTRACE_CONT, pid, 0, event != 0 || sig == SIGSTOP ? 0 : sig);
-    }
-    fprintf(stderr, "entrytrace: %zu of %zu functions entered\n", hits, count);
-    return 0;
-}
-C
-cc -O2 -o "$work/entrytrace" "$work/entrytrace.c" || die "cannot compile the tracer"
+cc -Wall -Wextra -O2 -o "$work/entrytrace" scripts/entrytrace.c || die "cannot compile scripts/entrytrace.c"
 
 # Every function symbol of .text with a size: address -> names (aliases share an address).
 llvm-nm --defined-only --print-size --no-sort "$agent" >"$work/nm.txt"
@@ -211,7 +83,7 @@ with open(sys.argv[2], "w") as out:
 PY
 cat >"$work/traced-agent" <<SH
 #!/bin/sh
-exec "$work/entrytrace" "$work/addresses" "\$TRACE_OUT" "$agent" "\$@" 2>>"\$TRACE_OUT.log"
+exec "$work/entrytrace" "$work/addresses" "\$TRACE_OUT" "\$TRACE_OUT.log" "$agent" "\$@"
 SH
 chmod +x "$work/traced-agent"
 
@@ -232,9 +104,16 @@ trace() {
     done
     sleep "$wait"
     cp "$work/$name.raw" "$work/$name.hits"
-    kill -TERM "$bench_pid"; wait "$bench_pid" 2>/dev/null || true
+    # run.sh may have ended already (then its status says how); SIGTERM ends its hold with status 130 (its trap), or
+    # 143 if it came before the trap was set.
+    kill -TERM "$bench_pid" 2>/dev/null || true
+    local status=0
+    wait "$bench_pid" 2>/dev/null || status=$?
     bench_pid=""
-    grep -q 'entered' "$work/$name.raw.log" || { cat "$work/$name.raw.log" >&2; die "the tracer did not finish ($name)"; }
+    [[ $status == 0 || $status == 130 || $status == 143 ]] \
+        || { tail -n 20 "$work/$name.log" >&2; die "run.sh ($name) exited with status $status (log above)"; }
+    grep -q '^entrytrace: [0-9]* of [0-9]* functions entered$' "$work/$name.raw.log" \
+        || { cat "$work/$name.raw.log" >&2; die "the tracer did not finish ($name)"; }
 }
 trace idle "$idle_seconds" SKIP_LATENCY=1 SKIP_RATE=1
 trace taps-kernel 0 SKIP_RATE=1 TAPS="$taps" DATAPATH=kernel
@@ -242,7 +121,9 @@ trace taps-userspace 0 SKIP_RATE=1 TAPS="$taps" DATAPATH=userspace
 cat "$work/taps-kernel.hits" "$work/taps-userspace.hits" >"$work/taps.hits"
 
 # ------------------------------------------------------------------------------------------------ 4. the list
-"$py" - "$work/nm.txt" "$work/idle.hits" "$work/taps.hits" "$order" "$(git rev-parse --short HEAD)" "$idle_seconds" "$taps" <<'PY'
+# As root in a clone owned by another user, git refuses the repository ("dubious ownership") unless told it is safe.
+head=$(git -c safe.directory="$PWD" rev-parse --short HEAD 2>/dev/null) || head=unknown
+"$py" - "$work/nm.txt" "$work/idle.hits" "$work/taps.hits" "$work/order.txt" "$head" "$idle_seconds" "$taps" <<'PY'
 import sys
 nm, idle_hits, taps_hits, order, head, idle_seconds, taps = sys.argv[1:]
 names, size = {}, {}
@@ -268,6 +149,9 @@ with open(order, "w") as out:
 print(f"idle: {len(idle)} functions entered, {total(idle)} bytes; the taps added {len(taps_only)}, "
       f"{total(taps_only)} bytes; of {len(size)} functions, {total(size)} bytes")
 PY
+# Whole or not at all (the build reads it), and owned as the clone's copy was, not by root.
+[[ ! -e $order ]] || chown --reference="$order" "$work/order.txt" 2>/dev/null || true
+mv "$work/order.txt" "$order"
 say "wrote $order ($(grep -vc '^#' "$order") names)"
 [[ ${MEASURE:-1} == 0 ]] && exit 0
 
@@ -292,4 +176,6 @@ PY
 sync; echo 1 >/proc/sys/vm/drop_caches
 TAPSTER_BIN="$bin/tapster" SKIP_LATENCY=1 SKIP_RATE=1 Benchmarks/agent/run.sh >"$work/measure.log" 2>&1 \
     || { tail -n 20 "$work/measure.log" >&2; die "run.sh failed with the relinked agent"; }
-say "the relinked agent, cold page cache: $(grep -o 'idle VmRSS [0-9]* kB' "$work/measure.log" | head -1)"
+figure=$(grep -o 'idle VmRSS [0-9]* kB' "$work/measure.log" | head -n 1) || true
+[[ -n $figure ]] || { tail -n 20 "$work/measure.log" >&2; die "run.sh printed no idle VmRSS for the relinked agent (log above)"; }
+say "the relinked agent, cold page cache: $figure"
