@@ -43,8 +43,9 @@ TEST_FLAGS ?=
 TEST_POSTGRES_URL ?=
 
 SWIFT_FLAGS := --scratch-path $(SCRATCH) --jobs $(JOBS)
-# Release builds: the Swift runtime and Foundation linked statically, lld with packed relative relocations
-# (scripts/release-swift-flags says why; the same flags in scripts/build-image.sh and the benchmarks).
+# Release builds: the Swift runtime and Foundation linked statically, lld with packed relative relocations, function
+# sections placed by scripts/agent-symbol-order.txt and scripts/agent-text.lds (scripts/release-swift-flags says why;
+# the same flags in scripts/build-image.sh and the benchmarks).
 RELEASE_FLAGS := -c release $(shell grep -v '^\#' scripts/release-swift-flags)
 
 .PHONY: help run build build-debug test build-tests check-openapi deps deps-run clean distclean
@@ -61,8 +62,12 @@ deps-run:
 deps:
 	@scripts/install-deps.sh
 
-# A release build of one product.
-BUILD_PRODUCT := $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product
+# A release build of one product. SwiftPM does not track the order file and the linker script as inputs: when either
+# is newer than an executable, the executables are removed first, so that the build links them again.
+LINK_INPUTS := scripts/agent-symbol-order.txt scripts/agent-text.lds
+DROP_STALE_RELEASE := for f in $(BIN)/tapster $(BIN)/tapster-agent; do \
+	for i in $(LINK_INPUTS); do [[ ! -e $$f || ! $$i -nt $$f ]] || rm -f "$$f"; done; done
+BUILD_PRODUCT := $(DROP_STALE_RELEASE); $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product
 
 # Both executables: `tapster`, and `tapster-agent` (the agent alone, for the hosts; Package.swift says why).
 build: deps-run
