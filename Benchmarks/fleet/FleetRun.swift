@@ -99,12 +99,19 @@ struct FleetRun {
         guard let restarted = server.pid else { throw BenchError("the server did not restart") }
         meter = ProcessMeter(pid: restarted)
         let reconnected = try await waitForAll("agents to reconnect", since: restart) { fleet.ledger.established(since: restart) }
-        let afterReady = fleet.ledger.failures(since: restart.addingTimeInterval(ready))
+        // Errors after ready are attempts begun once the server was ready; an attempt begun before (refused while
+        // the server started) can end after it, and is counted apart.
+        let readyAt = restart.addingTimeInterval(ready)
+        let afterReady = fleet.ledger.failures(begunSince: readyAt)
+        let late = fleet.ledger.failures(since: readyAt).filter { $0.began < readyAt }
         let reasons = Dictionary(grouping: afterReady, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
+        let lateReasons = Dictionary(grouping: late, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
         report("reconnect", "all \(agents) agents reconnected \(seconds(reconnected)) after the restart (server healthy after \(seconds(healthy)), "
                + "ready (/readyz: agent port open) after \(seconds(ready)), server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); "
                + "\(afterReady.count) channel errors after ready"
-               + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")))
+               + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; "))
+               + "; \(late.count) attempts begun before ready failed after it"
+               + (lateReasons.isEmpty ? "" : ": " + lateReasons.prefix(3).joined(separator: "; ")))
         if let held {
             // A tap planned after the restart reaches every agent: by then each agent's sets since the restart were
             // its first and at least one more, and none may have lacked the live tap.

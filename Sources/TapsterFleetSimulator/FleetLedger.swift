@@ -18,6 +18,8 @@ public final class FleetLedger: Sendable {
     /// A control channel that ended with an error, or could not be opened.
     public struct Failure: Sendable, Hashable {
         public var agent: String
+        /// When the channel's attempt began: an attempt begun before the server was ready may fail after it.
+        public var began: Date
         public var at: Date
         public var reason: String
     }
@@ -42,9 +44,9 @@ public final class FleetLedger: Sendable {
         }
     }
 
-    /// Records that `agent`'s control channel failed (or could not open) with `reason`.
-    func failed(_ agent: String, at time: Date, reason: String) {
-        state.withLock { $0.failures.append(Failure(agent: agent, at: time, reason: reason)) }
+    /// Records that `agent`'s control channel, begun at `began`, failed (or could not open) at `time` with `reason`.
+    func failed(_ agent: String, began: Date, at time: Date, reason: String) {
+        state.withLock { $0.failures.append(Failure(agent: agent, began: began, at: time, reason: reason)) }
     }
 
     /// When each agent that applied `tapID` did so, by agent name.
@@ -65,5 +67,10 @@ public final class FleetLedger: Sendable {
     /// The failures recorded at or after `time`.
     public func failures(since time: Date) -> [Failure] {
         state.withLock { state in state.failures.filter { $0.at >= time } }
+    }
+
+    /// The failures of attempts begun at or after `time`.
+    public func failures(begunSince time: Date) -> [Failure] {
+        state.withLock { state in state.failures.filter { $0.began >= time } }
     }
 }

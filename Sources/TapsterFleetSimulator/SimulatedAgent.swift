@@ -76,12 +76,13 @@ public final class SimulatedAgent: Sendable {
         var delay = Self.initialDelay
         while !Task.isCancelled {
             let established = Atomic(false)
+            let began = Date()
             do {
                 try await connect { established.store(true, ordering: .relaxed) }
-                if !Task.isCancelled { ledger.failed(name, at: Date(), reason: "the server ended the stream") }
+                if !Task.isCancelled { ledger.failed(name, began: began, at: Date(), reason: "the server ended the stream") }
             } catch {
                 if Task.isCancelled { break }
-                ledger.failed(name, at: Date(), reason: Self.describe(error))
+                ledger.failed(name, began: began, at: Date(), reason: Self.describe(error))
             }
             if established.load(ordering: .relaxed) { delay = Self.initialDelay }
             try? await Task.sleep(for: delay * Double.random(in: 0.8...1.0))
