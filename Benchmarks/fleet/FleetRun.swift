@@ -82,6 +82,7 @@ struct FleetRun {
             try await waitForAll("every agent to apply tap \(tap.id) before the restart", since: Date()) { fleet.ledger.applied(tap.id) }
             held = tap
         }
+        let queueBefore = ListenQueueCounters.read()
         server.kill()
         let restart = Date()
         try await server.start()
@@ -99,19 +100,23 @@ struct FleetRun {
         guard let restarted = server.pid else { throw BenchError("the server did not restart") }
         meter = ProcessMeter(pid: restarted)
         let reconnected = try await waitForAll("agents to reconnect", since: restart) { fleet.ledger.established(since: restart) }
+        let queueAfter = ListenQueueCounters.read()
         // Errors after ready are attempts begun once the server was ready; an attempt begun before (refused while
-        // the server started) can end after it, and is counted apart.
+        // the server started) can end after it, and is counted apart. A storm can delay readiness (the database's
+        // answer) past most of the reconnect, so every attempt since the restart that failed is also listed.
         let readyAt = restart.addingTimeInterval(ready)
-        let afterReady = fleet.ledger.failures(begunSince: readyAt)
-        let late = fleet.ledger.failures(since: readyAt).filter { $0.began < readyAt }
-        let reasons = Dictionary(grouping: afterReady, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
-        let lateReasons = Dictionary(grouping: late, by: \.reason).map { "\($0.value.count) × \($0.key)" }.sorted()
+        let sinceRestart = fleet.ledger.failures(begunSince: restart)
+        let afterReady = sinceRestart.filter { $0.began >= readyAt }
+        let late = sinceRestart.filter { $0.began < readyAt && $0.at >= readyAt }
         report("reconnect", "all \(agents) agents reconnected \(seconds(reconnected)) after the restart (server healthy after \(seconds(healthy)), "
                + "ready (/readyz: agent port open) after \(seconds(ready)), server CPU \(String(format: "%.1f", try meter.cpuSeconds())) s); "
-               + "\(afterReady.count) channel errors after ready"
-               + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; "))
-               + "; \(late.count) attempts begun before ready failed after it"
-               + (lateReasons.isEmpty ? "" : ": " + lateReasons.prefix(3).joined(separator: "; ")))
+               + "\(afterReady.count) channel errors after ready\(Self.byReason(afterReady, 5)); "
+               + "\(late.count) attempts begun before ready failed after it\(Self.byReason(late, 3)); "
+               + "\(sinceRestart.count) attempts failed since the restart\(Self.byReason(sinceRestart, 3))")
+        if let queueBefore, let queueAfter {
+            report("listen queue", "\(queueAfter.overflows - queueBefore.overflows) overflows, \(queueAfter.drops - queueBefore.drops) drops "
+                   + "during the reconnect (the kernel's TcpExt ListenOverflows and ListenDrops, all of this namespace's listeners)")
+        }
         if let held {
             // A tap planned after the restart reaches every agent: by then each agent's sets since the restart were
             // its first and at least one more, and none may have lacked the live tap.
@@ -127,6 +132,12 @@ struct FleetRun {
 
     /// Creates a tap, waits until every agent applied it, stops it, waits until every agent withdrew it;
     /// returns each agent's latency, in seconds, from the create request and from the stop request.
+    /// `failures` grouped by reason, the most frequent `limit` first: `: 153 × …; 5 × …`, or nothing.
+    private static func byReason(_ failures: [FleetLedger.Failure], _ limit: Int) -> String {
+        let groups = Dictionary(grouping: failures, by: \.reason).sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
+        return groups.isEmpty ? "" : ": " + groups.prefix(limit).map { "\($0.value.count) × \($0.key)" }.joined(separator: "; ")
+    }
+
     private func applyAndStop(api: FleetAPI, fleet: Fleet) async throws -> (applied: [Double], withdrawn: [Double]) {
         let created = Date()
         let tap = try await api.createTap()
