@@ -76,9 +76,14 @@ struct LookBackTenancyEndToEndTests {
     /// Where `markers` are not consecutive (numbers missing, or repeated or out of order), each with the markers on
     /// either side (`#1666@…`, `#1673@…`): what a failed expectation shows instead of every number found.
     static func gaps(in markers: [Marker]) -> [String] {
-        zip(markers, markers.dropFirst()).compactMap { before, after in
-            after.number == before.number + 1 ? nil : "\(after.number - before.number - 1) missing between \(before) and \(after)"
+        let gaps = zip(markers, markers.dropFirst()).compactMap { before, after -> String? in
+            switch after.number - before.number {
+            case 1: nil
+            case let step where step > 1: "\(step - 1) missing between \(before) and \(after)"
+            default: "\(after) repeated or out of order after \(before)"
+            }
         }
+        return gaps.count > 20 ? Array(gaps.prefix(20)) + ["and \(gaps.count - 20) more"] : gaps
     }
 
     /// When the sender meant to send `marker` (one every 10 ms from its start, read from the markers that went out

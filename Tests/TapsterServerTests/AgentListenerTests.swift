@@ -18,7 +18,7 @@ import TapsterTestSupport
                 .trimmingCharacters(in: .whitespacesAndNewlines)))
 
             #expect(columns.count > 2 && columns[2] == "\(min(AgentChannel.listenBacklog, cap))", "ss: \(listing)")
-            #expect(min(AgentChannel.listenBacklog, cap) > 128)
+            #expect(min(AgentChannel.listenBacklog, cap) > 128, "net.core.somaxconn is \(cap): the kernel caps every accept queue there")
         }
     }
 }

@@ -118,11 +118,10 @@ public struct AgentChannel: Service {
     /// How long a connection may be silent before the server pings it (and closes it without an answer).
     static let keepaliveTime: Duration = .seconds(30)
 
-    /// The agent listener's accept queue (the kernel caps it at `net.core.somaxconn`, 4096 by default). NIO's
-    /// default of 128 overflowed when every agent reconnected at once after a restart: the kernel dropped the
-    /// connections beyond it, their SYNs were retried after 1, 3 and 7 s, and 153 of 10,000 agents in the fleet
-    /// benchmark gave up on gRPC's 10 s connect timeout, 5 more were reset after the handshake had been accepted
-    /// (Benchmarks/README.md, "10,000 agents measured").
+    /// The agent listener's accept queue (the kernel caps it at `net.core.somaxconn`, 4096 by default). With NIO's
+    /// default of 128, one reconnect of 10,000 agents after a restart made the kernel turn connections away 38,586
+    /// times (`ListenOverflows`), and 828 agents gave up on gRPC's 10 s connect timeout while their SYNs were retried;
+    /// with 4096, none (Benchmarks/README.md, "10,000 agents measured, not extrapolated").
     static let listenBacklog: Int32 = 4096
 
     /// The listen address, its host resolved when it is a name.

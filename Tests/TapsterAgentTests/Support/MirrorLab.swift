@@ -122,7 +122,7 @@ final class MirrorLab: @unchecked Sendable {
             let rows = reference.rows
             let flags = rows.suffix(6).map { String(Self.flags($0), radix: 16) }
             throw TimedOut(what: timeout.what + "; the reference has \(rows.count) rows, "
-                + "\(rows.filter { Self.flags($0) & 0x001 != 0 }.count) with FIN, \(rows.filter { Self.flags($0) & 0x004 != 0 }.count) with RST, "
+                + "\(rows.filter { Self.flags($0) & 0x001 != 0 }.count) with FIN (\(Self.finishedDirections(rows)) directions finished), \(rows.filter { Self.flags($0) & 0x004 != 0 }.count) with RST, "
                 + "the last flags \(flags), warnings \(reference.warnings)", timeout: timeout.timeout)
         }
         let selected = rows.filter(expected)
