@@ -62,12 +62,9 @@ deps-run:
 deps:
 	@scripts/install-deps.sh
 
-# A release build of one product. SwiftPM does not track the order file and the linker script as inputs: when either
-# is newer than an executable, the executables are removed first, so that the build links them again.
-LINK_INPUTS := scripts/agent-symbol-order.txt scripts/agent-text.lds
-DROP_STALE_RELEASE := for f in $(BIN)/tapster $(BIN)/tapster-agent; do \
-	for i in $(LINK_INPUTS); do [[ ! -e $$f || ! $$i -nt $$f ]] || rm -f "$$f"; done; done
-BUILD_PRODUCT := $(DROP_STALE_RELEASE); $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product
+# A release build of one product, after removing executables older than the link inputs SwiftPM does not track
+# (scripts/drop-stale-release.sh).
+BUILD_PRODUCT := scripts/drop-stale-release.sh $(BIN) && $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product
 
 # Both executables: `tapster`, and `tapster-agent` (the agent alone, for the hosts; Package.swift says why).
 build: deps-run

@@ -69,16 +69,20 @@ agent=$(realpath "$bin/tapster-agent")
 # ------------------------------------------------------------------------------------------------ 2. tracer
 cc -Wall -Wextra -O2 -o "$work/entrytrace" scripts/entrytrace.c || die "cannot compile scripts/entrytrace.c"
 
-# Every function symbol of .text with a size: address -> names (aliases share an address).
+# Every function symbol with a size, once: `ADDRESS SIZE NAME` (hex; aliases share an address), and the addresses the
+# tracer breaks on.
+# Names may hold spaces (`get_witness_table Sci…`): everything after the third field is the name.
 llvm-nm --defined-only --print-size --no-sort "$agent" >"$work/nm.txt"
-"$py" - "$work/nm.txt" "$work/addresses" <<'PY'
+"$py" - "$work/nm.txt" "$work/functions.txt" "$work/addresses" <<'PY'
 import sys
 addresses = set()
-for line in open(sys.argv[1]):
-    parts = line.rstrip("\n").split(" ", 3)
-    if len(parts) == 4 and parts[2] in ("t", "T", "W", "w") and int(parts[1], 16) > 0:
-        addresses.add(int(parts[0], 16))
-with open(sys.argv[2], "w") as out:
+with open(sys.argv[2], "w") as functions:
+    for line in open(sys.argv[1]):
+        parts = line.rstrip("\n").split(" ", 3)
+        if len(parts) == 4 and parts[2] in ("t", "T", "W", "w") and int(parts[1], 16) > 0:
+            functions.write(f"{parts[0]} {parts[1]} {parts[3]}\n")
+            addresses.add(int(parts[0], 16))
+with open(sys.argv[3], "w") as out:
     out.writelines(f"{a:x}\n" for a in sorted(addresses))
 PY
 cat >"$work/traced-agent" <<SH
@@ -123,16 +127,15 @@ cat "$work/taps-kernel.hits" "$work/taps-userspace.hits" >"$work/taps.hits"
 # ------------------------------------------------------------------------------------------------ 4. the list
 # As root in a clone owned by another user, git refuses the repository ("dubious ownership") unless told it is safe.
 head=$(git -c safe.directory="$PWD" rev-parse --short HEAD 2>/dev/null) || head=unknown
-"$py" - "$work/nm.txt" "$work/idle.hits" "$work/taps.hits" "$work/order.txt" "$head" "$idle_seconds" "$taps" <<'PY'
+"$py" - "$work/functions.txt" "$work/idle.hits" "$work/taps.hits" "$work/order.txt" "$head" "$idle_seconds" "$taps" <<'PY'
 import sys
-nm, idle_hits, taps_hits, order, head, idle_seconds, taps = sys.argv[1:]
+functions, idle_hits, taps_hits, order, head, idle_seconds, taps = sys.argv[1:]
 names, size = {}, {}
-for line in open(nm):
-    parts = line.rstrip("\n").split(" ", 3)
-    if len(parts) == 4 and parts[2] in ("t", "T", "W", "w") and int(parts[1], 16) > 0:
-        address = int(parts[0], 16)
-        names.setdefault(address, []).append(parts[3])
-        size[address] = max(size.get(address, 0), int(parts[1], 16))
+for line in open(functions):
+    address, length, name = line.rstrip("\n").split(" ", 2)
+    address = int(address, 16)
+    names.setdefault(address, []).append(name)
+    size[address] = max(size.get(address, 0), int(length, 16))
 idle = sorted({int(a, 16) for a in open(idle_hits)})
 taps_only = sorted({int(a, 16) for a in open(taps_hits)} - set(idle))
 def total(addresses): return sum(size[a] for a in addresses)

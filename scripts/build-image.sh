@@ -50,7 +50,7 @@ if [[ -z $binary ]]; then
     # The Makefile's release flags (static Swift runtime and Foundation, lld, packed relocations, function sections
     # placed by scripts/agent-symbol-order.txt and scripts/agent-text.lds), and as there, executables older than
     # those two removed first: SwiftPM does not track them, and would keep the old link.
-    for f in "$SCRATCH"/release/tapster{,-agent}; do [[ ! -e $f || ! scripts/agent-symbol-order.txt -nt $f && ! scripts/agent-text.lds -nt $f ]] || rm -f "$f"; done
+    scripts/drop-stale-release.sh "$SCRATCH/release"
     read -ra release_flags <<<"$(grep -v '^#' scripts/release-swift-flags | tr '\n' ' ')"
     say "building the release binaries (swift build -c release ${release_flags[*]} --product tapster, tapster-agent)"
     swift build -c release "${release_flags[@]}" --scratch-path "$SCRATCH" --product tapster >&2

@@ -130,14 +130,14 @@ struct FleetRun {
         running.cancel()
     }
 
-    /// Creates a tap, waits until every agent applied it, stops it, waits until every agent withdrew it;
-    /// returns each agent's latency, in seconds, from the create request and from the stop request.
     /// `failures` grouped by reason, the most frequent `limit` first: `: 153 × …; 5 × …`, or nothing.
     private static func byReason(_ failures: [FleetLedger.Failure], _ limit: Int) -> String {
         let groups = Dictionary(grouping: failures, by: \.reason).sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
         return groups.isEmpty ? "" : ": " + groups.prefix(limit).map { "\($0.value.count) × \($0.key)" }.joined(separator: "; ")
     }
 
+    /// Creates a tap, waits until every agent applied it, stops it, waits until every agent withdrew it;
+    /// returns each agent's latency, in seconds, from the create request and from the stop request.
     private func applyAndStop(api: FleetAPI, fleet: Fleet) async throws -> (applied: [Double], withdrawn: [Double]) {
         let created = Date()
         let tap = try await api.createTap()

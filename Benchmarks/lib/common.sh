@@ -94,8 +94,8 @@ build_tapster() {
         # The release flags of `make build` (scripts/release-swift-flags: static Swift runtime and Foundation, lld,
         # function sections placed by scripts/agent-symbol-order.txt and scripts/agent-text.lds); as there,
         # executables older than those two are removed first (SwiftPM does not track them, and would keep the old link).
-        local release_flags product f
-        for f in "$scratch"/release/tapster{,-agent}; do [[ ! -e $f || ! $repo/scripts/agent-symbol-order.txt -nt $f && ! $repo/scripts/agent-text.lds -nt $f ]] || rm -f "$f"; done
+        local release_flags product
+        "$repo/scripts/drop-stale-release.sh" "$scratch/release"
         read -ra release_flags <<<"$(grep -v '^#' "$repo/scripts/release-swift-flags" | tr '\n' ' ')"
         for product in tapster tapster-agent; do
             [[ $product == tapster || -z ${TAPSTER_AGENT_BIN:-} && ${AGENT_EXECUTABLE:-} != tapster ]] || continue
