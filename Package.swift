@@ -233,7 +233,7 @@ let package = Package(
         .target(
             name: "TapsterAgent",
             dependencies: [
-                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CNetns", "CTrafficControl", "TapsterCRI", "TapsterProcess",
+                "TapsterCore", "PacketKit", "TapsterWire", "TapsterPKI", "CPcap", "CPcapWithoutDBus", "CNetns", "CTrafficControl", "TapsterCRI", "TapsterProcess",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -285,11 +285,13 @@ let package = Package(
         .target(name: "CNetns"),
         // rtnetlink for in-kernel mirrors: VXLAN and veth devices, clsact, cls_bpf filters with police and mirred.
         .target(name: "CTrafficControl"),
-        .systemLibrary(
-            name: "CPcap",
-            pkgConfig: "libpcap",
-            providers: [.apt(["libpcap-dev"])]
-        ),
+        // libpcap (Debian's libpcap-dev, which `make deps` installs). No `pkgConfig`: SwiftPM would put libpcap's
+        // `-L/usr/lib/x86_64-linux-gnu` ahead of every search path given to the build, where release builds need
+        // scripts/static-libs first to link libpcap statically (scripts/release-swift-flags).
+        .systemLibrary(name: "CPcap"),
+        // libpcap's D-Bus capture source defined away, so that a static libpcap (release builds) loads no libdbus
+        // and libsystemd (Sources/CPcapWithoutDBus/PcapWithoutDBus.c).
+        .target(name: "CPcapWithoutDBus"),
         .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterAPI", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TapsterOIDCTests", dependencies: [
             "TapsterOIDC", "TapsterCore",

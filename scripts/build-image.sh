@@ -17,7 +17,7 @@
 # node's containerd) or `docker load -i PATH`; deploy/kubernetes/ uses the image tapster:<version>.
 # The image holds /usr/local/bin/tapster (the entrypoint) and its resources, /usr/local/bin/tapster-agent (the same
 # agent command as `tapster agent`, in an executable without the server; Package.swift), every library `ldd` names
-# (at the paths the binary's loader and RUNPATH look in: Swift's runtime under /opt/swift, libpcap, ...)
+# (at the paths the binary's loader and RUNPATH look in: libc, libm, zlib, libgcc_s, libxml2 and what it loads)
 # and the dynamic loader, /etc/ssl/certs/ca-certificates.crt (HTTPS to S3), an empty /tmp and /run (/var/run).
 # No shell, no /etc/passwd: tapster needs neither (it runs as whatever numeric user the pod says).
 # Prints the archive's path on standard output.

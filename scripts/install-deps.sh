@@ -13,7 +13,8 @@
 # PATH; each is pip-installed only when it is missing (or, for Schemathesis, another version).
 set -euo pipefail
 
-# Building: the libpcap module (CPcap, found through pkg-config) and SQLite.
+# Building: the libpcap module (CPcap: the headers, libpcap.so for debug builds and libpcap.a, which release
+# builds link statically: scripts/static-libs) and SQLite.
 build_packages=(pkg-config libpcap-dev libsqlite3-dev)
 # Running: the agent moves into network namespaces and configures interfaces; libxml2 is what
 # Foundation's XML parser (S3 answers) loads.
