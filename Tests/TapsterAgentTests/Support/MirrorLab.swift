@@ -125,17 +125,18 @@ final class MirrorLab: @unchecked Sendable {
                 + "\(rows.filter { Self.flags($0) & 0x001 != 0 }.count) with FIN (\(Self.finishedDirections(rows)) directions finished), \(rows.filter { Self.flags($0) & 0x004 != 0 }.count) with RST, "
                 + "the last flags \(flags), warnings \(reference.warnings)", timeout: timeout.timeout)
         }
-        let selected = rows.filter(expected)
+        // The reference is read again while waiting: a packet can still follow the closing ACK (a window update, a
+        // retransmission), and the session and the reference then agree on a count one higher than the first read.
         do {
-            try await eventually(timeout: .seconds(60), "the session to capture \(selected.count) packets and the tool to receive them") { () -> Bool? in
+            return try await eventually(timeout: .seconds(60), "the session to capture the reference's \(rows.filter(expected).count)+ packets and the tool to receive them") { () -> [LiveTshark.Row]? in
                 let counters = session.counters
-                return counters.packets == UInt64(selected.count) && UInt64(mirrored(tool).count) == counters.forwarded ? true : nil
+                let selected = reference.rows.filter(expected)
+                return counters.packets == UInt64(selected.count) && UInt64(mirrored(tool).count) == counters.forwarded ? selected : nil
             }
         } catch let timeout as TimedOut {
-            throw TimedOut(what: timeout.what + "; the session counted \(session.counters) (\(session.state)), the tool has "
+            throw TimedOut(what: timeout.what + "; the reference has \(reference.rows.filter(expected).count) selected packets, the session counted \(session.counters) (\(session.state)), the tool has "
                 + "\(mirrored(tool).count) packets in \(tool.rows.count) rows, tool warnings \(tool.warnings)", timeout: timeout.timeout)
         }
-        return selected
     }
 
     /// Stops everything and removes the namespaces and files. Idempotent; call it in a `defer`.
