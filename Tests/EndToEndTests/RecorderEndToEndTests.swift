@@ -39,7 +39,7 @@ struct RecorderEndToEndTests {
         }
     }
 
-    @Test("a capture with --before 5s starts with the recorder's markers from 5 s before it was made and continues live: every marker once, in order, none missing at the join")
+    @Test("a capture with --before 5s starts with the recorder's markers from 5 s before it was made and continues live: each marker at most once, in order, none lost at the join or after without being counted")
     func lookBackJoinsRecordedAndLivePackets() async throws {
         try await Self.withRecordedHost { lab in
             let markers = try UDPTraffic.startMarkers(from: lab.topology["client"], to: lab.topology["web1"], topology: lab.topology, directory: lab.scratch)
@@ -59,6 +59,10 @@ struct RecorderEndToEndTests {
             let created = try TapsterJSON.decoder().decode(Capture.self, from: Data(try await lab.owner(["capture", "get", id, "-o", "json"]).stdout.utf8)).createdAt
             #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             let deadline = created.timeIntervalSince1970 + 25
+            // What the capture itself counted, for the message when a marker is missing: lost and counted, or not.
+            let ended = try TapsterJSON.decoder().decode(Capture.self, from: Data(try await lab.owner(["capture", "get", id, "-o", "json"]).stdout.utf8))
+            let counted = "the capture counted \(ended.packets) packets, \(ended.drops) dropped (\(ended.interfaces)), "
+                + "\(ended.outOfOrderPackets ?? 0) out of order, absences \(ended.absences ?? [])"
 
             let found = try Self.markers(in: path)
             let first = try #require(found.first, "no marker in the capture")
@@ -72,8 +76,14 @@ struct RecorderEndToEndTests {
             let due = origin + Double(first.number) * 0.01
             #expect(first.time >= start && due < start + 0.05, "first marker at \(first.time) (due \(due)), look-back from \(start)")
             #expect(last.time > deadline - 0.5 && last.time < deadline, "last marker at \(last.time), deadline \(deadline)")
-            // Every marker exactly once and in order: recorded, then live, nothing lost or repeated at the join.
-            #expect(found.map(\.number) == Array(first.number...last.number), "markers \(first.number)…\(last.number): \(found.count) found")
+            // Every marker at most once and in order: recorded, then live, nothing repeated at the join; and every marker
+            // missing is a loss the capture counted — never a silent one. (Under a full suite on 2 cores the kernel dropped
+            // 3 of 3,000 from the capture's ring once, and the capture counted them: kernelDrops 3.)
+            let numbers = found.map(\.number)
+            let missing = Set(first.number...last.number).subtracting(numbers).sorted()
+            #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 }, "markers repeated or out of order; \(counted)")
+            #expect(UInt64(missing.count) <= ended.drops,
+                    "markers \(first.number)…\(last.number): \(missing.count) missing, not all counted (\(missing.prefix(20))); \(counted)")
             #expect(zip(found, found.dropFirst()).allSatisfy { $0.time <= $1.time })
             #expect(found.count > 2_400, "\(found.count) markers over 30 s")
         }
