@@ -2,8 +2,9 @@
 # Removes the release executables in DIR (tapster, tapster-agent) that are older than the link inputs SwiftPM does
 # not track — scripts/agent-symbol-order.txt, scripts/agent-text.lds, the linker scripts in scripts/static-libs
 # and the static archives they name (scripts/release-swift-flags) — so that the next `swift build -c release` links
-# them again instead of keeping a link made with the old inputs (or an archive older than a security update). The one place of that rule: the Makefile, scripts/build-image.sh and
-# Benchmarks/lib/common.sh call it before their release builds.
+# them again instead of keeping a link made with the old inputs (or an archive older than a security update). The
+# one place of that rule: the Makefile, scripts/build-image.sh and Benchmarks/lib/common.sh call it before their
+# release builds.
 #
 #   scripts/drop-stale-release.sh DIR
 set -euo pipefail

@@ -56,11 +56,11 @@ struct RecorderEndToEndTests {
             // 2 cores (the tap had ended by then), so the capture runs 25 s.
             let (capture, id) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "5s", "--for", "25s", "-w", path, "udp", "port", "9"])
             defer { capture.stop() }
-            let created = try TapsterJSON.decoder().decode(Capture.self, from: Data(try await lab.owner(["capture", "get", id, "-o", "json"]).stdout.utf8)).createdAt
+            let created = try await CaptureFaultEndToEndTests.capture(lab, id).createdAt
             #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             let deadline = created.timeIntervalSince1970 + 25
             // What the capture itself counted, for the message when a marker is missing: lost and counted, or not.
-            let ended = try TapsterJSON.decoder().decode(Capture.self, from: Data(try await lab.owner(["capture", "get", id, "-o", "json"]).stdout.utf8))
+            let ended = try await CaptureFaultEndToEndTests.capture(lab, id)
             let counted = "the capture counted \(ended.packets) packets, \(ended.drops) dropped (\(ended.interfaces)), "
                 + "\(ended.outOfOrderPackets ?? 0) out of order, absences \(ended.absences ?? [])"
 
