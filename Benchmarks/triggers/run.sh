@@ -25,4 +25,10 @@ if ! TRIGGER_FIRINGS=${FIRINGS:-5} swift test --skip-build --scratch-path "$scra
     echo "trigger-bench: the measurement failed" >&2
     exit 1
 fi
-grep -o 'trigger latency over [0-9].*' "$log"
+line=$(grep -o 'trigger latency over [0-9].*' "$log")
+echo "$line"
+# The goal (docs/triggers.md): every firing's capture has its first packet within 2 s of the webhook's arrival. The
+# test prints the figures and does not assert them (a timed assertion would fail on a loaded machine, not on a slow
+# Tapster); the judgement is here.
+max=$(sed -n 's/.*max \([0-9.]*\) ms.*/\1/p' <<<"$line")
+awk -v max="$max" 'BEGIN { printf "goal: every firing < 2000 ms: %s (max %s ms)\n", (max < 2000 ? "met" : "NOT met"), max }'
