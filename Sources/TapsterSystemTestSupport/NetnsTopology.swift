@@ -11,9 +11,10 @@ import Foundation
 ///   root: <p>t 10.X.1.1/30  <——veth——>  <p>-tool: eth0 10.X.1.2/30      the monitoring tool
 /// ```
 ///
-/// X is random in 100–250 and unused by the machine's routes. IPv6 is off everywhere and neighbours are
-/// static, so the only packets on the wires are the ones a test sends. ``remove()`` kills whatever still
-/// runs in the namespaces and deletes them and the root link; call it in a `defer`.
+/// X is random in 100–250 and unused by the machine's routes. IPv6 is off everywhere, neighbours are
+/// static, and neither the bridge nor a workload reports multicast groups (IGMP), so the only packets on the
+/// wires are the ones a test sends. ``remove()`` kills whatever still runs in the namespaces and deletes them
+/// and the root link; call it in a `defer`.
 public final class NetnsTopology: @unchecked Sendable {
     /// One end of the network: a workload or the tool.
     public struct Host: Sendable {
@@ -75,7 +76,11 @@ public final class NetnsTopology: @unchecked Sendable {
 
     private func build(roles: [String]) throws {
         try addNamespace(bridgeNamespace)
-        try ip("-n", bridgeNamespace, "link", "add", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0")
+        // No multicast snooping: a snooping bridge joins the all-snoopers group 224.0.0.106 when it comes up and
+        // reports it (IGMPv3 to 224.0.0.22, from 0.0.0.0) twice, the second time up to a second later, flooded to
+        // every port — a packet on web's wire that no test sent, seen by a capture started early and not by one
+        // started a moment later.
+        try ip("-n", bridgeNamespace, "link", "add", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0", "mcast_snooping", "0")
         try ip("-n", bridgeNamespace, "link", "set", "br0", "up")
         // A plain switch: once anything on the machine loads br_netfilter (the CNI bridge plugin, podman), new
         // namespaces hand bridged IP packets to netfilter, which changes what the workloads' oversized
@@ -113,13 +118,15 @@ public final class NetnsTopology: @unchecked Sendable {
         try ip("-n", host.namespace, "link", "set", host.interface, "up")
     }
 
-    /// Creates a namespace with loopback up and IPv6 off (for interfaces made in it afterwards).
+    /// Creates a namespace with loopback up, IPv6 off (for interfaces made in it afterwards) and no IGMP reports
+    /// for link-local groups (224.0.0.x: nothing here routes multicast; all-hosts is never reported anyway).
     private func addNamespace(_ name: String) throws {
         try ip("netns", "add", name)
         try ip("-n", name, "link", "set", "lo", "up")
         // Kernels without IPv6 have no such files: ignore failures.
         try run(["ip", "netns", "exec", name, "sh", "-c",
-                 "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null; true"])
+                 "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null; "
+                 + "{ echo 0 > /proc/sys/net/ipv4/igmp_link_local_mcast_reports; } 2>/dev/null; true"])
     }
 
     /// Runs `arguments` inside the namespace `namespace` to completion.

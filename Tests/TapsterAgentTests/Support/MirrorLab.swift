@@ -134,8 +134,13 @@ final class MirrorLab: @unchecked Sendable {
                 return counters.packets == UInt64(selected.count) && UInt64(mirrored(tool).count) == counters.forwarded ? selected : nil
             }
         } catch let timeout as TimedOut {
+            // Packets no test sent (the lab should have none): what crossed before a capture started is a count apart.
+            let foreign = reference.rows.filter { ($0["tcp.srcport"] ?? "").isEmpty }.map { row in
+                "\(row["eth.src"] ?? "") > \(row["eth.dst"] ?? "") \(row["ip.src"] ?? "") > \(row["ip.dst"] ?? "") at \(row["frame.time_epoch"] ?? "")"
+            }
             throw TimedOut(what: timeout.what + "; the reference has \(reference.rows.filter(expected).count) selected packets, the session counted \(session.counters) (\(session.state)), the tool has "
-                + "\(mirrored(tool).count) packets in \(tool.rows.count) rows, tool warnings \(tool.warnings)", timeout: timeout.timeout)
+                + "\(mirrored(tool).count) packets in \(tool.rows.count) rows, tool warnings \(tool.warnings), packets other than TCP in the reference \(foreign)",
+                           timeout: timeout.timeout)
         }
     }
 
