@@ -10,7 +10,7 @@ import TapsterWire
 /// One simulated host's agent: the real agent's control channel without its data plane. It enrols with a
 /// join token exactly as `tapster agent` does (self-signed bootstrap certificate, CA pinned by the token's
 /// fingerprint, key material in its own directory), then keeps one mutual-TLS `Connect` stream open —
-/// Hello, its inventory, a status report every ``statusInterval`` — and "applies" every desired set the
+/// Hello, its inventory, a status report every ``statusInterval`` when it changed (``StatusPacing``) — and "applies" every desired set the
 /// moment it arrives: it records it in the ``FleetLedger`` and reports each tap `applied` (and a tap that
 /// left the set `stopped`, once), as the real reconciler does. No capture is started. When the stream
 /// ends it reconnects with the real agent's backoff (250 ms doubling to 5 s, 20 % jitter).
@@ -106,9 +106,13 @@ public final class SimulatedAgent: Sendable {
             let request = StreamingClientRequest(of: Tapster_Agent_V1_AgentMessage.self) { writer in
                 try await writer.write(.with { $0.hello = self.hello() })
                 try await writer.write(.with { $0.inventory = self.host.inventory })
+                // As the real agent: a report each `statusInterval` when it changed, otherwise each heartbeat.
+                var pacing = StatusPacing()
+                let clock = ContinuousClock()
                 while true {
                     try await Task.sleep(for: self.statusInterval)
-                    try await writer.write(.with { $0.status = self.statusReport() })
+                    let report = self.statusReport()
+                    if pacing.shouldSend(report, at: clock.now) { try await writer.write(.with { $0.status = report }) }
                 }
             }
             try await Tapster_Agent_V1_AgentService.Client(wrapping: client).connect(request: request) { response in

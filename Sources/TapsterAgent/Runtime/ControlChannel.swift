@@ -10,8 +10,9 @@ import TapsterCore
 import TapsterWire
 
 /// One connection of the control channel (the `Connect` RPC) with the enrolled certificate: Hello, then the
-/// inventory whenever it changes and the status of every tap each `statusInterval`; desired sets from the
-/// server go to the reconciler as they arrive. Returns or throws when the connection ends.
+/// inventory whenever it changes and the status of every tap each `statusInterval` when it changed (otherwise
+/// every ``StatusPacing/defaultHeartbeat``); desired sets from the server go to the reconciler as they arrive.
+/// Returns or throws when the connection ends.
 struct ControlChannel {
     let settings: AgentSettings
     /// The replica this connection goes to.
@@ -59,11 +60,13 @@ struct ControlChannel {
         return message
     }
 
-    /// Inventory changes (checked every 100 ms) and a status report every `statusInterval`, until cancelled.
+    /// Inventory changes (checked every 100 ms) and, every `statusInterval`, the status report if it changed
+    /// (``StatusPacing``), until cancelled.
     private func sendUpdates(_ writer: RPCWriter<Tapster_Agent_V1_AgentMessage>) async throws {
         let clock = ContinuousClock()
         var sentInventory = -1
         var nextStatus = clock.now
+        var pacing = StatusPacing()
         while !Task.isCancelled {
             if let (version, inventory) = await inventory.newer(than: sentInventory) {
                 var message = Tapster_Agent_V1_AgentMessage()
@@ -72,9 +75,12 @@ struct ControlChannel {
                 sentInventory = version
             }
             if clock.now >= nextStatus {
-                var message = Tapster_Agent_V1_AgentMessage()
-                message.status = await reconciler.statusReport()
-                try await writer.write(message)
+                let report = await reconciler.statusReport()
+                if pacing.shouldSend(report, at: clock.now) {
+                    var message = Tapster_Agent_V1_AgentMessage()
+                    message.status = report
+                    try await writer.write(message)
+                }
                 var batches = await reconciler.flowReports()[...]
                 while let batch = batches.first {
                     var flows = Tapster_Agent_V1_AgentMessage()

@@ -1,0 +1,32 @@
+/// Which of an agent's status reports go on its control channel: one that says something new goes at once (at
+/// the agent's next status tick), one equal to the last sent only once `heartbeat` has passed since it.
+///
+/// Why: an idle agent's report is the same every second (its applied revision, no tap, no recorder), and each
+/// costs the server a TLS record, an HTTP/2 frame, a gRPC message, a protobuf decode and a task — for 10,000
+/// idle agents about one of the server's cores (Benchmarks/README.md, "Status reports only when they change").
+/// Everything the server learns from a report changes it: a new applied revision, a tap that started, failed or
+/// stopped (also at its own deadline), counters that moved, a recorder's window. The heartbeat keeps "last seen"
+/// fresh within the 30 s to which the server keeps it (`AgentPresence`); HTTP/2 keepalive finds a dead connection on its own.
+///
+/// One value per channel: a new channel's first report is always sent.
+public struct StatusPacing: Sendable {
+    /// How long an unchanged report is held back at most.
+    public static let defaultHeartbeat: Duration = .seconds(10)
+
+    public let heartbeat: Duration
+    private var lastSent: Tapster_Agent_V1_StatusReport?
+    private var lastSentAt: ContinuousClock.Instant?
+
+    public init(heartbeat: Duration = StatusPacing.defaultHeartbeat) {
+        self.heartbeat = heartbeat
+    }
+
+    /// Whether `report` is to be sent at `now`; if so it becomes the last sent (a channel whose write then fails is
+    /// over, and the next channel starts with a fresh pacing).
+    public mutating func shouldSend(_ report: Tapster_Agent_V1_StatusReport, at now: ContinuousClock.Instant) -> Bool {
+        if let lastSent, let lastSentAt, lastSent == report, now < lastSentAt.advanced(by: heartbeat) { return false }
+        lastSent = report
+        lastSentAt = now
+        return true
+    }
+}
