@@ -252,6 +252,13 @@ class Page:
             return text if expected in text else False
         return WebDriverWait(self.driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(text_with_expected)
 
+    def wait_text_change(self, css, previous, seconds=WAIT):
+        """Waits until the element's text is no longer `previous` (a live view re-rendered it); returns the new text."""
+        def changed(_):
+            text = self.driver.find_element(By.CSS_SELECTOR, css).text or ""
+            return text if text != previous else False
+        return WebDriverWait(self.driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(changed)
+
     def login(self, name, password):
         self.driver.delete_all_cookies()
         self.open("/login")
