@@ -1,4 +1,5 @@
 import PacketKit
+import TapsterSystemTestSupport
 import Testing
 
 /// A big-endian pcapng encoder for the reader tests (the writer only writes little-endian).
@@ -122,8 +123,7 @@ struct PcapngReaderTests {
     @Test("random corruption never crashes the reader")
     func fuzz() throws {
         let (bytes, _) = try SampleCaptures.everyBlock()
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<3000 {
+        try FuzzRun("pcapng reader, byte corruption", cases: 3000, defaultSeed: 0x7A95_7E12_2026_1207).forEachCase { generator, _ in
             var damaged = bytes
             for _ in 0..<Int.random(in: 1...8, using: &generator) {
                 damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)

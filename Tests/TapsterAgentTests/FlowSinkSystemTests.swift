@@ -1,4 +1,5 @@
 import Foundation
+import PacketKit
 import TapsterSystemTestSupport
 @testable import TapsterAgent
 import TapsterCore
@@ -53,6 +54,18 @@ struct FlowSinkSystemTests {
         server.serve_forever()
         """
 
+    /// The frames in the whole blocks of a pcapng file tshark is still writing (a partial last block is left unread).
+    static func frames(inFileAt path: String) throws -> UInt64 {
+        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+        var reader = PcapngReader()
+        reader.append(contentsOf: Array(data))
+        var count: UInt64 = 0
+        while let block = try reader.next() {
+            if case .enhancedPacket = block { count += 1 }
+        }
+        return count
+    }
+
     @Test("per connection, the records' packets and bytes each way equal tshark's conv,tcp and conv,udp; HTTP is read, nothing leaks")
     func recordsMatchTshark() async throws {
         let lab = try await MirrorLab.make()
@@ -98,8 +111,17 @@ struct FlowSinkSystemTests {
         ] + urls.flatMap { ["-o", "/dev/null", $0] })
         #expect(curl.stdout.split(separator: "\n") == ["200", "200", "404", "500"])
 
-        // Until the capture ring has handed over the last packets, then the session's end sends every record.
-        try await Task.sleep(for: .seconds(1))
+        // Until the capture ring has handed over the last packets — the session's count, steady over two polls, is the
+        // frames the reference has written so far, or it has stopped changing for 1 s — then the session's end sends
+        // every record.
+        var counts: [UInt64] = []
+        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(200), "the session to count the reference's frames") { () -> Bool? in
+            let packets = session.counters.packets
+            counts.append(packets)
+            let steady = counts.count > 1 && counts[counts.count - 2] == packets
+            if steady && packets > 0 && packets == (try? Self.frames(inFileAt: file.path)) { return true }
+            return counts.count > 5 && counts.suffix(6).allSatisfy { $0 == packets } ? true : nil
+        }
         session.stop()
         _ = try await session.ended()
         reference.stop()

@@ -21,14 +21,18 @@ struct PortReceiverTests {
 
         init() async throws {
             topology = try NetnsTopology(roles: ["monitor"])
+            var created: ScratchDirectory?
             do {
-                directory = try ScratchDirectory(label: topology.prefix)
+                let directory = try ScratchDirectory(label: topology.prefix)
+                created = directory
+                self.directory = directory
                 port = topology["monitor"]
                 tcpdump = try await TcpdumpCounter(name: "port", namespace: port.namespace, interface: port.interface,
                                                    filter: TestFrames.filter, directory: directory)
                 receiver = try await PortReceiver.start(localAddress: address.description)
             } catch {
                 topology.remove()
+                created?.remove()
                 throw error
             }
         }

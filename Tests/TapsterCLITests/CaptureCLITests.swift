@@ -108,7 +108,8 @@ struct CaptureCLITests {
             environment["TAPSTER_TOKEN"] = setup.alice
             let assignments = environment.sorted { $0.key < $1.key }.map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")
             // script(1) runs the capture on a pseudo-terminal and copies what it printed there.
-            let command = "env -i \(assignments) '\(setup.binary)' capture --for 3s -w '\(path)'"
+            // 5 s: two progress lines (1 s apart) even when the server answers slowly; ~5 are expected.
+            let command = "env -i \(assignments) '\(setup.binary)' capture --for 5s -w '\(path)'"
             let terminal = try ProcessRunner.run(["script", "-qfec", command, "/dev/null"])
             let lines = terminal.stdout.components(separatedBy: "\r\u{1B}[K").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             let progress = lines.filter { $0.hasPrefix("capturing ") }
@@ -127,7 +128,11 @@ struct CaptureCLITests {
                 let listed = try await setup.cli.run(["capture", "list", "-o", "name"], token: setup.alice)
                 return listed.stdout.hasPrefix("capture/") ? true : nil
             }
-            try await Task.sleep(for: .milliseconds(300))  // its stream is open (the capture is created first)
+            // Its stream is open (the capture is created first): the section header is on standard output.
+            try await eventually(timeout: .seconds(60), "the stream's section header on standard output") { () -> Bool? in
+                let size = (try? FileManager.default.attributesOfItem(atPath: capture.stdoutPath)[.size] as? Int) ?? 0
+                return size > 0 ? true : nil
+            }
             capture.signal(SIGINT)
             #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")

@@ -36,10 +36,11 @@ struct OIDCLoginCLITests {
         }
     }
 
-    /// Runs the login in the background and signs in as `subject` where it says.
-    static func browserLogin(_ cli: CLI, as subject: String, provider: OpenIDProvider, arguments: [String]) async throws -> BackgroundProcess {
-        let scratch = try ScratchDirectory(label: "oidc-login")
-        let login = try cli.start(["login", "--oidc"] + arguments, name: "login", directory: scratch)
+    /// Runs the login in the background, its output in `directory` (the caller's, removed when done with the
+    /// process), and signs in as `subject` where it says.
+    static func browserLogin(_ cli: CLI, as subject: String, provider: OpenIDProvider, arguments: [String],
+                             directory: ScratchDirectory) async throws -> BackgroundProcess {
+        let login = try cli.start(["login", "--oidc"] + arguments, name: "login", directory: directory)
         try await login.waitForOutput(prompt)
         let url = try #require(login.stderr.components(separatedBy: prompt).last?.split(separator: "\n").first.map(String.init))
         let callback = try await provider.authorize(url, as: subject)
@@ -55,7 +56,9 @@ struct OIDCLoginCLITests {
             try await provider.setClaims(of: sub, ["preferred_username": sub, "groups": ["team-shop"]])
             let cli = CLI(binary: binary, home: server.workDirectory + "/" + sub, server: server.url)
             // No device grant at this provider: the CLI chooses the browser by itself.
-            let login = try await Self.browserLogin(cli, as: sub, provider: provider, arguments: ["corp"])
+            let scratch = try ScratchDirectory(label: "oidc-login")
+            defer { scratch.remove() }
+            let login = try await Self.browserLogin(cli, as: sub, provider: provider, arguments: ["corp"], directory: scratch)
             #expect(try await login.waitForExit() == 0, "\(login.stderr)")
             #expect(login.stdout.contains("Logged in to \(server.url) as \(sub) (owner)"), "\(login.stdout)")
 
@@ -77,7 +80,9 @@ struct OIDCLoginCLITests {
             let sub = "cli-" + UUID().uuidString.prefix(8).lowercased()
             try await provider.setClaims(of: sub, ["preferred_username": sub, "groups": ["team-shop"]])
             let cli = CLI(binary: binary, home: server.workDirectory + "/" + sub, server: server.url)
-            let login = try await Self.browserLogin(cli, as: sub, provider: provider, arguments: ["--flow", "browser"])
+            let scratch = try ScratchDirectory(label: "oidc-login")
+            defer { scratch.remove() }
+            let login = try await Self.browserLogin(cli, as: sub, provider: provider, arguments: ["--flow", "browser"], directory: scratch)
             #expect(try await login.waitForExit() == 0, "\(login.stderr)")
             let file = ConfigFile(path: server.workDirectory + "/\(sub)/config/tapster/config.json")
             var saved = try #require(try file.load())
