@@ -59,14 +59,11 @@ struct KernelMirrorEndToEndTests {
             try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6002"])
             let listeners = try await lab.listen(["db"])
             defer { listeners.forEach { $0.stop() } }
-            let tool = try await lab.toolCapture(captureFilter: "udp port 4789", extra: ["frame.time_epoch"])
+            let tool = try await lab.toolCapture(captureFilter: "udp port 4789", extra: [])
             defer { tool.stop() }
             // What db's side saw, to tell "the mirror stopped early" from "no traffic was sent then" (under a full
             // suite's load one connection took seconds to start).
-            let reference = try await LiveTshark(name: "db-\(UUID().uuidString.prefix(6))", namespace: lab.topology["db"].namespace,
-                                                 interface: "eth0", captureFilter: "tcp port 5432",
-                                                 fields: DataPlaneLab.segmentFields + ["frame.time_epoch"], topology: lab.topology,
-                                                 directory: lab.scratch)
+            let reference = try await lab.referenceCapture(on: "db", extra: ["frame.time_epoch"])
             defer { reference.stop() }
             let tap = try await lab.createTap(filter: "web", target: "tool", duration: "30s")
             let deadline = try await lab.tap(tap).deadline
@@ -77,18 +74,7 @@ struct KernelMirrorEndToEndTests {
                 try await lab.send(from: "web", to: "db", chunks: 5)
                 try await Task.sleep(for: .seconds(1))
             }
-
-            let times = tool.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
-            #expect(times.count > 10, "packets were mirrored before the deadline")
-            let late = try #require(times.max()) - deadline.timeIntervalSince1970
-            #expect(late <= 1, "last packet \(late) s after the deadline")
-            // Every packet sent until half a second before the deadline was mirrored: the last of them reached the tool.
-            let sentBefore = reference.rows.compactMap { Double($0["frame.time_epoch"] ?? "") }
-                .filter { $0 < deadline.timeIntervalSince1970 - 0.5 }.max()
-            let lastSent = try #require(sentBefore, "traffic was sent before the deadline")
-            let gap = deadline.timeIntervalSince1970 - lastSent
-            // 10 ms of slack: the copy is stamped on web's side, before db's interface stamps the original.
-            #expect(try #require(times.max()) >= lastSent - 0.01, "the mirror stopped \(-late) s before the deadline, \(gap) s after the last packet sent before it")
+            await DeadlineVerdict.judge(mirrored: tool, sent: reference, deadline: deadline).expectStoppedAtTheDeadline()
             let tunnels = try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
                 .filter { $0.contains("alias tapster mirror vxlan \(lab.topology.tool.address) vni 6002 ") }
             #expect(tunnels.isEmpty, "the tunnel device is gone: \(tunnels)")

@@ -1,15 +1,17 @@
 import Foundation
 import TapsterSystemTestSupport
+import Testing
 
 /// What the tool and the workloads saw, compared as tshark decoded it.
 extension DataPlaneLab {
     /// The fields of a TCP segment that identify it on the wire: 5-tuple, raw sequence number, payload length.
     static let segmentFields = ["ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len"]
 
-    /// Starts tshark on a workload's eth0 for TCP port 5432 — the reference of what was really sent.
-    func referenceCapture(on role: String) async throws -> LiveTshark {
+    /// Starts tshark on a workload's eth0 for TCP port 5432 — the reference of what was really sent — printing the
+    /// segment fields plus `extra`.
+    func referenceCapture(on role: String, extra: [String] = []) async throws -> LiveTshark {
         try await LiveTshark(name: "reference-\(role)", namespace: topology[role].namespace, interface: "eth0",
-                             captureFilter: "tcp port 5432", fields: Self.segmentFields, topology: topology, directory: scratch)
+                             captureFilter: "tcp port 5432", fields: Self.segmentFields + extra, topology: topology, directory: scratch)
     }
 
     /// Starts tshark on the tool's eth0 with `captureFilter`, printing the segment fields plus `extra`.
@@ -72,5 +74,47 @@ extension LiveTshark {
     func segments(atLeast count: Int, timeout: Duration = .seconds(30)) async -> [Segment] {
         (try? await eventually(timeout: timeout, "\(count) segments") { self.segments.count >= count ? self.segments : nil })
             ?? segments
+    }
+}
+
+/// What a tap mirrored around its deadline, judged against what the other end received (its own capture: when each
+/// segment really crossed), not against when copies reached the tool — a copy can arrive late on loaded cores, and a
+/// pause of the traffic before the deadline is not an early stop.
+struct DeadlineVerdict {
+    /// Segments mirrored though they crossed more than ``slack`` after the deadline.
+    var mirroredAfter: [Segment]
+    /// Segments that crossed more than ``margin`` before the deadline and were not mirrored.
+    var missedBefore: [Segment]
+    /// Segments that crossed more than ``margin`` before the deadline (none would make the verdict empty).
+    var sentBefore: Int
+
+    /// A copy is made at the tapped interface just before or just after the other end's interface stamps the
+    /// segment: one bridge hop, in the kernel's receive path.
+    static let slack = 0.1
+    /// Around the deadline itself nothing is judged: the stop's own moment.
+    static let margin = 0.5
+
+    /// Compares the segments `mirrored` printed (a tool's capture, decapsulated) with `sent` (the other end's
+    /// capture, printing `frame.time_epoch`), once the tool has printed a copy of everything sent before the deadline
+    /// or 30 s have passed.
+    static func judge(mirrored: LiveTshark, sent: LiveTshark, deadline: Date) async -> DeadlineVerdict {
+        let deadline = deadline.timeIntervalSince1970
+        var crossed: [Segment: Double] = [:]
+        for row in sent.rows where !(row["tcp.srcport"] ?? "").isEmpty {
+            guard let time = Double(row["frame.time_epoch"] ?? "") else { continue }
+            let segment = Segment(row)
+            crossed[segment] = min(crossed[segment] ?? time, time)
+        }
+        let before = Set(crossed.filter { $0.value < deadline - margin }.keys)
+        let copies = Set(await mirrored.segments(atLeast: before.count))
+        return DeadlineVerdict(mirroredAfter: copies.filter { (crossed[$0] ?? .infinity) > deadline + slack }.sorted(),
+                               missedBefore: before.subtracting(copies).sorted(), sentBefore: before.count)
+    }
+
+    /// Nothing that crossed after the deadline was mirrored, everything before it was.
+    func expectStoppedAtTheDeadline(sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(sentBefore > 10, "traffic crossed before the deadline", sourceLocation: sourceLocation)
+        #expect(mirroredAfter.isEmpty, "mirrored after the deadline: \(mirroredAfter)", sourceLocation: sourceLocation)
+        #expect(missedBefore.isEmpty, "not mirrored before the deadline (stopped early?): \(missedBefore)", sourceLocation: sourceLocation)
     }
 }
