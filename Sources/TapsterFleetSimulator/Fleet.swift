@@ -8,7 +8,8 @@ public final class Fleet: Sendable {
     public let ledger = FleetLedger()
 
     /// - Parameters:
-    ///   - statusInterval: how often each agent reports its taps' status (the real agent's default: 1 s).
+    ///   - statusInterval: how often each agent reports its taps' status when it changed (the real agent's default:
+    ///     1 s; an unchanged one at most every ``StatusPacing/defaultHeartbeat``).
     public init(count: Int, workloads: Int, endpoint: FleetEndpoint, directory: URL, statusInterval: Duration = .seconds(1)) {
         let ledger = self.ledger
         agents = (0..<count).map { index in

@@ -80,7 +80,7 @@ public struct AgentChannel: Service {
             logger.notice("agent channel refused a TLS handshake", metadata: ["reason": "\(rejection)"])
         }
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        // A control channel is quiet only if its agent vanished (it reports every second): find out soon.
+        // A control channel is quiet only if its agent vanished (it reports at least every 10 s): find out soon.
         config.connection.keepalive = .init(time: Self.keepaliveTime, timeout: .seconds(10), clientBehavior: .init(
             minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
         // Each connection's decrypted reads passed on as copies of their own size: otherwise the TLS handler's

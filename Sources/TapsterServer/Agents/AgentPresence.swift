@@ -4,8 +4,9 @@ import Synchronization
 /// When each agent was last heard from on this replica, and the desired-set revision it last said it
 /// applied — kept in memory and written to the store in batches (``FleetService/flushPresence()``).
 ///
-/// Every agent sends a message at least each second; writing each one as its own transaction made a
-/// fleet of a thousand agents a thousand commits a second, which is what the store spent its time on.
+/// Agents sent a message every second (now at least every 10 s, ``StatusPacing``); writing each one as its own
+/// transaction made a fleet of a thousand agents a thousand commits a second, which is what the store spent its
+/// time on.
 /// An agent's row is written again only when its revision changed or its stored "last seen" is older
 /// than ``staleAfter``: `tapster agent list` shows "last seen" to that precision, which is all a person
 /// reads from it (whether an agent is connected is its state, written at once on connect and disconnect).

@@ -12,7 +12,17 @@ final class RecorderStatuses: Sendable {
 
     private struct Entry: Sendable {
         var status: RecorderHostStatus
+        /// When the oldest packet held was stamped (ns since the epoch; 0: none), to age it when asked: an agent
+        /// does not repeat an unchanged report for up to ``StatusPacing/defaultHeartbeat``.
+        var oldestUnixNanos: UInt64
         var at: Date
+
+        /// The figures as of `now`.
+        func status(at now: Date) -> RecorderHostStatus {
+            var status = self.status
+            status.oldestAgeMilliseconds = RecorderHostStatus.age(ofOldest: oldestUnixNanos, now: RecorderStatuses.nanoseconds(now))
+            return status
+        }
     }
 
     /// Recorder name → host → its latest figures.
@@ -31,13 +41,13 @@ final class RecorderStatuses: Sendable {
     /// Records agent `host`'s report of its recorders, made at `at` — only reports of recorders planned
     /// for it (the caller checks). Each recorder's `failures` are capped (``maxFailures``, ``maxFailureLength``).
     func record(host: String, _ reports: [Tapster_Agent_V1_RecorderStatus], at: Date) {
-        let nanos = UInt64(max(at.timeIntervalSince1970, 0) * 1_000_000_000)
+        let nanos = Self.nanoseconds(at)
         entries.withLock { entries in
             for name in entries.keys { entries[name]?[host] = nil }
             for report in reports {
                 var status = RecorderHostStatus(host: host, report, now: nanos)
                 status.failures = Self.capped(report.failures)
-                entries[report.name, default: [:]][host] = Entry(status: status, at: at)
+                entries[report.name, default: [:]][host] = Entry(status: status, oldestUnixNanos: report.oldestUnixNanos, at: at)
             }
             entries = entries.filter { !$0.value.isEmpty }
         }
@@ -70,7 +80,7 @@ final class RecorderStatuses: Sendable {
     /// Each host's latest figures of recorder `name`, by host name.
     func hosts(of name: String, at now: Date) -> [RecorderHostStatus] {
         entries.withLock { entries in
-            (entries[name] ?? [:]).values.filter { now.timeIntervalSince($0.at) < Self.retention }.map(\.status).sorted { $0.host < $1.host }
+            (entries[name] ?? [:]).values.filter { now.timeIntervalSince($0.at) < Self.retention }.map { $0.status(at: now) }.sorted { $0.host < $1.host }
         }
     }
 
@@ -79,8 +89,11 @@ final class RecorderStatuses: Sendable {
         entries.withLock { entries in
             entries.keys.sorted().flatMap { name in
                 (entries[name] ?? [:]).values.filter { now.timeIntervalSince($0.at) < Self.retention }
-                    .map { (name, $0.status) }.sorted { $0.1.host < $1.1.host }
+                    .map { (name, $0.status(at: now)) }.sorted { $0.1.host < $1.1.host }
             }
         }
     }
+
+    /// `date` in nanoseconds since the epoch (0 before it).
+    static func nanoseconds(_ date: Date) -> UInt64 { UInt64(max(date.timeIntervalSince1970, 0) * 1_000_000_000) }
 }

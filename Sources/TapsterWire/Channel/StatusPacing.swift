@@ -5,8 +5,10 @@
 /// costs the server a TLS record, an HTTP/2 frame, a gRPC message, a protobuf decode and a task — for 10,000
 /// idle agents about one of the server's cores (Benchmarks/README.md, "Status reports only when they change").
 /// Everything the server learns from a report changes it: a new applied revision, a tap that started, failed or
-/// stopped (also at its own deadline), counters that moved, a recorder's window. The heartbeat keeps "last seen"
-/// fresh within the 30 s to which the server keeps it (`AgentPresence`); HTTP/2 keepalive finds a dead connection on its own.
+/// stopped (also at its own deadline), counters that moved, a recorder's figures — except what grows with time
+/// alone, which the server works out when asked (a recorder's oldest packet's age, from its time stamp). The
+/// heartbeat keeps the server's "last seen" within about 42 s (its own 30 s precision, `AgentPresence`, plus the
+/// heartbeat and a flush) and lies well inside the server's keepalive (30 s), which finds a vanished agent.
 ///
 /// One value per channel: a new channel's first report is always sent.
 public struct StatusPacing: Sendable {

@@ -23,9 +23,16 @@ extension Tapster_Agent_V1_RecorderAssignment {
 extension RecorderHostStatus {
     /// What an agent's `RecorderStatus` says of its host's recorder, read at `now` (ns since the epoch).
     public init(host: String, _ message: Tapster_Agent_V1_RecorderStatus, now: UInt64) {
-        let age = message.oldestUnixNanos == 0 || message.oldestUnixNanos > now ? 0 : (now - message.oldestUnixNanos) / 1_000_000
         self.init(host: host, bytesHeld: message.bytesHeld, packetsHeld: message.packetsHeld, bytesReserved: message.bytesReserved,
-                  oldestAgeMilliseconds: age, captured: message.captured, evicted: message.evicted, expired: message.expired,
-                  kernelDrops: message.kernelDrops, sources: Int(message.sources), failures: message.failures)
+                  oldestAgeMilliseconds: Self.age(ofOldest: message.oldestUnixNanos, now: now), captured: message.captured,
+                  evicted: message.evicted, expired: message.expired, kernelDrops: message.kernelDrops, sources: Int(message.sources),
+                  failures: message.failures)
+    }
+
+    /// The age in milliseconds at `now` of the oldest packet held, stamped `oldestUnixNanos` (0: none held; both ns
+    /// since the epoch). A report unchanged since is not sent again for a while (``StatusPacing``): whoever keeps
+    /// one reads the age again at the time it is asked.
+    public static func age(ofOldest oldestUnixNanos: UInt64, now: UInt64) -> UInt64 {
+        oldestUnixNanos == 0 || oldestUnixNanos > now ? 0 : (now - oldestUnixNanos) / 1_000_000
     }
 }
