@@ -16,11 +16,8 @@ import TapsterStore
 /// It sends each concerned, connected agent its set when it differs from what it was last sent.
 /// ``Change/everything`` and the feed's resync (this hub fell behind) read everything again and plan
 /// every agent. The periodic resync (every ``AgentHubService/defaultResync``) plans every agent from the
-/// model — catching what a change could not name, such as a deadline that passed — and sends the sets that
-/// changed; every ``reloadEvery``-th one reads everything again first. A set is never sent again unchanged on
-/// the same channel: the channel is a reliable stream, an agent applies a set it already runs as nothing, and
-/// 10,000 agents' sets every 15 s were most of an idle server's work and message buffers (Benchmarks/README.md,
-/// "Status reports only when they change").
+/// model and sends every connected agent its current set again (same set, same revision: idempotent);
+/// every ``reloadEvery``-th one reads everything again first.
 /// Revisions strictly increase, across restarts too: each new one is `max(last + 1, now in Unix
 /// milliseconds)`, and the last is kept in the store's settings.
 public actor AgentHub {
@@ -122,16 +119,16 @@ public actor AgentHub {
 
     // MARK: Planning
 
-    /// Reads everything, plans every agent and sends the sets that changed.
+    /// Reads everything, plans every agent and sends the sets that changed (all of them when `resend`).
     /// Call only from ``run(resync:)`` (or tests): one plan at a time.
-    func push() async throws {
-        try await plan(changes: nil, everyAgent: true)
+    func push(resend: Bool = false) async throws {
+        try await plan(changes: nil, resend: resend)
     }
 
-    /// Applies `changes` to the model and plans the agents they concern (with `nil`: reads everything), or every
-    /// agent when `everyAgent`, then sends each of those that is connected its set if it changed since it was
-    /// last sent on its channel.
-    private func plan(changes: Set<Change>?, everyAgent: Bool) async throws {
+    /// Applies `changes` to the model and plans the agents they concern (with `nil`: reads everything and
+    /// plans every agent), then sends each of those that is connected its set if it changed since it was
+    /// last sent (every connected agent's when `resend`).
+    private func plan(changes: Set<Change>?, resend: Bool) async throws {
         var working: PlanningModel
         var concerned: Set<String>?
         if let changes, let model {
@@ -145,10 +142,10 @@ public actor AgentHub {
         model = working
         // Workload and agent changes alone, while no tap reads other hosts' workloads, concern only their
         // own hosts: then only those hosts' workloads are planned over (not the whole fleet's).
-        let hosts = everyAgent ? nil : changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
+        let hosts = resend ? nil : changes.flatMap { changes in Self.hosts(namedBy: changes).map { $0.union(unsent) } }
         let inputs = working.inputs(now: clock(), tunnelKeySecret: try await TunnelKeys.secret(in: store),
                                     onHosts: working.readsOtherHosts ? nil : hosts)
-        if let changes, !everyAgent {
+        if let changes, !resend {
             let holding = holdings()
             concerned = []
             for change in changes {
@@ -172,7 +169,7 @@ public actor AgentHub {
                 planned[name] = (plan, revision!)
             }
             guard let current = planned[name], var session = sessions[name] else { continue }
-            if session.sentRevision != current.revision {
+            if resend || session.sentRevision != current.revision {
                 session.outbound.yield(current.plan.desired(revision: current.revision))
                 logger.debug("desired set sent", metadata: [
                     "agent": "\(name)", "revision": "\(current.revision)", "taps": "\(current.plan.taps.map(\.tapID).sorted())",
@@ -378,8 +375,8 @@ public actor AgentHub {
 
     // MARK: Running
 
-    /// Plans on every change, and every agent each `resync` (which also catches changes made by another
-    /// replica); until cancelled.
+    /// Plans on every change, and resends every set each `resync` (which also catches changes made
+    /// by another replica); until cancelled.
     func run(resync: Duration) async {
         let resyncer = Task { [weak self] in
             while !Task.isCancelled {
@@ -397,14 +394,14 @@ public actor AgentHub {
         }
         for await _ in signals {
             if Task.isCancelled { break }
-            let periodic = resyncRequested
+            let resend = resyncRequested
             let changes = pending
             // A periodic resync plans from the model; every ``reloadEvery``-th one reads the store again.
-            if periodic { resyncs += 1 }
-            let everything = pendingEverything || (periodic && resyncs % Self.reloadEvery == 1)
+            if resend { resyncs += 1 }
+            let everything = pendingEverything || (resend && resyncs % Self.reloadEvery == 1)
             (resyncRequested, pending, pendingEverything) = (false, [], false)
             do {
-                try await plan(changes: everything ? nil : changes, everyAgent: periodic || everything)
+                try await plan(changes: everything ? nil : changes, resend: resend)
             } catch where error is CancellationError || Task.isCancelled {
                 break
             } catch {
@@ -443,8 +440,8 @@ public actor AgentHub {
 
 /// Runs the ``AgentHub``'s planning loop beside the HTTP server, until shutdown.
 struct AgentHubService: Service {
-    /// How often the hub plans every agent (reading everything again every ``AgentHub/reloadEvery``-th time) and
-    /// sends the sets that changed: the safety net under incremental planning.
+    /// How often the hub reads everything again, plans every agent and sends every connected agent its
+    /// desired set again: the safety net under incremental planning.
     static let defaultResync: Duration = .seconds(15)
 
     let hub: AgentHub
