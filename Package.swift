@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "TapsterSystemTestSupport",
             dependencies: [
-                "TapsterClient", "TapsterAPI", "TapsterCRI",
+                "TapsterClient", "TapsterAPI", "TapsterCRI", "PacketKit",
                 // The test identity provider's endpoints (OpenIDProvider).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -20,18 +20,6 @@ struct CaptureFaultEndToEndTests {
                                   topology: lab.topology, directory: lab.scratch)
     }
 
-    /// The EPBs in the whole blocks of a pcapng file still being written (a partial last block is left unread).
-    static func enhancedPackets(inFileAt path: String) throws -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        var reader = PcapngReader()
-        reader.append(contentsOf: Array(data))
-        var count = 0
-        while let block = try reader.next() {
-            if case .enhancedPacket = block { count += 1 }
-        }
-        return count
-    }
-
     @Test("an agent killed (kill -9) for 2 s mid-capture is recorded absent: a comment tshark shows on its first packet after, the summary line, the capture record")
     func killedAgentIsRecordedAbsent() async throws {
         try await CaptureEndToEndTests.withTwoHosts { lab in
@@ -88,7 +76,7 @@ struct CaptureFaultEndToEndTests {
             }
             // Out of the reorder window, into the client's file.
             _ = try await eventually(timeout: .seconds(60), every: .milliseconds(200), "20 packets in \(path)") { () -> Bool? in
-                try Self.enhancedPackets(inFileAt: path) >= 20 ? true : nil
+                try GrowingPcapng.enhancedPackets(inFileAt: path) >= 20 ? true : nil
             }
 
             lab.server.kill()

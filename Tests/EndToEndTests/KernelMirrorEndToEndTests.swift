@@ -74,7 +74,8 @@ struct KernelMirrorEndToEndTests {
                 try await lab.send(from: "web", to: "db", chunks: 5)
                 try await Task.sleep(for: .seconds(1))
             }
-            await DeadlineVerdict.judge(mirrored: tool, sent: reference, deadline: deadline).expectStoppedAtTheDeadline()
+            await DeadlineVerdict.judge(mirrored: tool, sent: reference, deadline: deadline, slack: DeadlineVerdict.kernelSlack)
+                .expectStoppedAtTheDeadline()
             let tunnels = try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
                 .filter { $0.contains("alias tapster mirror vxlan \(lab.topology.tool.address) vni 6002 ") }
             #expect(tunnels.isEmpty, "the tunnel device is gone: \(tunnels)")

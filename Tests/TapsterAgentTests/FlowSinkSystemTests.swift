@@ -1,5 +1,4 @@
 import Foundation
-import PacketKit
 import TapsterSystemTestSupport
 @testable import TapsterAgent
 import TapsterCore
@@ -54,18 +53,6 @@ struct FlowSinkSystemTests {
         server.serve_forever()
         """
 
-    /// The frames in the whole blocks of a pcapng file tshark is still writing (a partial last block is left unread).
-    static func frames(inFileAt path: String) throws -> UInt64 {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        var reader = PcapngReader()
-        reader.append(contentsOf: Array(data))
-        var count: UInt64 = 0
-        while let block = try reader.next() {
-            if case .enhancedPacket = block { count += 1 }
-        }
-        return count
-    }
-
     @Test("per connection, the records' packets and bytes each way equal tshark's conv,tcp and conv,udp; HTTP is read, nothing leaks")
     func recordsMatchTshark() async throws {
         let lab = try await MirrorLab.make()
@@ -119,7 +106,7 @@ struct FlowSinkSystemTests {
             let packets = session.counters.packets
             counts.append(packets)
             let steady = counts.count > 1 && counts[counts.count - 2] == packets
-            if steady && packets > 0 && packets == (try? Self.frames(inFileAt: file.path)) { return true }
+            if steady && packets > 0 && packets == (try? GrowingPcapng.enhancedPackets(inFileAt: file.path)).map(UInt64.init) { return true }
             return counts.count > 5 && counts.suffix(6).allSatisfy { $0 == packets } ? true : nil
         }
         session.stop()

@@ -20,7 +20,7 @@ final class RecorderStatuses: Sendable {
         /// The figures as of `now`.
         func status(at now: Date) -> RecorderHostStatus {
             var status = self.status
-            status.oldestAgeMilliseconds = RecorderHostStatus.age(ofOldest: oldestUnixNanos, now: RecorderStatuses.nanoseconds(now))
+            status.oldestAgeMilliseconds = RecorderHostStatus.age(ofOldest: oldestUnixNanos, now: now.unixNanoseconds)
             return status
         }
     }
@@ -41,7 +41,7 @@ final class RecorderStatuses: Sendable {
     /// Records agent `host`'s report of its recorders, made at `at` — only reports of recorders planned
     /// for it (the caller checks). Each recorder's `failures` are capped (``maxFailures``, ``maxFailureLength``).
     func record(host: String, _ reports: [Tapster_Agent_V1_RecorderStatus], at: Date) {
-        let nanos = Self.nanoseconds(at)
+        let nanos = at.unixNanoseconds
         entries.withLock { entries in
             for name in entries.keys { entries[name]?[host] = nil }
             for report in reports {
@@ -93,7 +93,4 @@ final class RecorderStatuses: Sendable {
             }
         }
     }
-
-    /// `date` in nanoseconds since the epoch (0 before it).
-    static func nanoseconds(_ date: Date) -> UInt64 { UInt64(max(date.timeIntervalSince1970, 0) * 1_000_000_000) }
 }

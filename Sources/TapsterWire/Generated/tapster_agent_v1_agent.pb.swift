@@ -289,8 +289,8 @@ public nonisolated struct Tapster_Agent_V1_InterfaceReport: Sendable {
   public init() {}
 }
 
-/// Per-tap status and counters, sent every second while the agent has taps (and once more after
-/// a tap ends, with its final counters).
+/// Per-tap status and counters, sent each second in which it changed, and at least every 10 s
+/// (an unchanged report is not repeated sooner); a tap that ended is in the next one, with its final counters.
 public nonisolated struct Tapster_Agent_V1_StatusReport: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

@@ -88,17 +88,23 @@ struct DeadlineVerdict {
     /// Segments that crossed more than ``margin`` before the deadline (none would make the verdict empty).
     var sentBefore: Int
 
-    /// A copy is made at the tapped interface just before or just after the other end's interface stamps the
-    /// segment: one bridge hop, in the kernel's receive path.
-    static let slack = 0.1
+    /// How long after the deadline a copy may still be made, for the userspace path: it cuts by each packet's
+    /// capture time, and the copy is made at the tapped interface just before or just after the other end's
+    /// interface stamps the segment (one bridge hop, in the kernel's receive path).
+    static let userspaceSlack = 0.1
+    /// For the kernel path: its filter is removed by the agent, which looks at the deadline every second
+    /// (docs/agent.md, "In the kernel"), and then waits for the kernel's answer.
+    static let kernelSlack = 1.5
     /// Around the deadline itself nothing is judged: the stop's own moment.
     static let margin = 0.5
 
     /// Compares the segments `mirrored` printed (a tool's capture, decapsulated) with `sent` (the other end's
-    /// capture, printing `frame.time_epoch`), once the tool has printed a copy of everything sent before the deadline
-    /// or 30 s have passed.
-    static func judge(mirrored: LiveTshark, sent: LiveTshark, deadline: Date) async -> DeadlineVerdict {
+    /// capture, printing `frame.time_epoch`), once `sent` has printed everything and the tool a copy of everything
+    /// sent before the deadline (or 30 s have passed). `slack`: how long after the deadline a copy may still be made.
+    static func judge(mirrored: LiveTshark, sent: LiveTshark, deadline: Date, slack: Double = userspaceSlack) async -> DeadlineVerdict {
         let deadline = deadline.timeIntervalSince1970
+        // The traffic has ended: what the other end's tshark has not printed yet would look mirrored from nowhere.
+        _ = try? await sent.settledSegments()
         var crossed: [Segment: Double] = [:]
         for row in sent.rows where !(row["tcp.srcport"] ?? "").isEmpty {
             guard let time = Double(row["frame.time_epoch"] ?? "") else { continue }
@@ -106,7 +112,11 @@ struct DeadlineVerdict {
             crossed[segment] = min(crossed[segment] ?? time, time)
         }
         let before = Set(crossed.filter { $0.value < deadline - margin }.keys)
-        let copies = Set(await mirrored.segments(atLeast: before.count))
+        // Rows are not segments (identical pure ACKs share one key): wait for the segments themselves.
+        let copies = (try? await eventually(timeout: .seconds(30), "a copy of every segment sent before the deadline") {
+            let copies = Set(mirrored.segments)
+            return before.isSubset(of: copies) ? copies : nil
+        }) ?? Set(mirrored.segments)
         return DeadlineVerdict(mirroredAfter: copies.filter { (crossed[$0] ?? .infinity) > deadline + slack }.sorted(),
                                missedBefore: before.subtracting(copies).sorted(), sentBefore: before.count)
     }
