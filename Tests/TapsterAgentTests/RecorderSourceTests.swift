@@ -156,12 +156,14 @@ struct RecorderSourceTests {
             defer { capture.stop() }
             try await eventually("the look-back to join") { capture.state == .running ? true : nil }
 
+            let taken = first.session.filtersTaken
             recorder.bpf = "udp port 80"
             await recorders.apply([recorder])
             #expect(await recorders.recording(lab.source(0), by: "rec")?.sink === first.sink, "the ring stays")
             #expect(capture.state == .running, "the look-back stays attached")
-            // The new expression applies from the capture's next wake-up (within its poll interval), which takes it.
-            try await eventually("the capture to take the new expression") { first.session.hasFilterUpdate ? nil : true }
+            // The new expression applies from the capture's next wake-up (within its poll interval), which gives it to
+            // libpcap: packets sent after that meet it.
+            try await eventually("the capture to take the new expression") { first.session.filtersTaken > taken ? true : nil }
             try lab.send(tun: 0, ports: [80, 81], count: 3, payload: "LATER")
             let payloads = try await eventually("the later port-80 packets") { () -> [Delivered]? in
                 let packets = collected.packets.compactMap { packet in

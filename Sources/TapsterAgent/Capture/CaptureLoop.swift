@@ -178,6 +178,7 @@ final class CaptureLoop: @unchecked Sendable {
         }
         guard let program else { return }
         let status = program.withUnsafeBPFProgram { pcap_setfilter(handle, UnsafeMutablePointer(mutating: $0)) }
+        shared.filtersTaken.add(1, ordering: .releasing)
         if status != 0 {
             logger.warning("the capture keeps its previous filter", metadata: ["reason": "\(pcapMessage("pcap_setfilter failed"))"])
         }

@@ -72,8 +72,9 @@ public final class CaptureSession: Sendable {
     /// first wake-up (see ``CaptureShared/watermark``).
     var watermark: UInt64 { shared.watermark.load(ordering: .acquiring) }
 
-    /// Whether a program given to ``replaceFilter(_:)`` still waits for the capture thread to take it.
-    var hasFilterUpdate: Bool { shared.hasFilterUpdate.load(ordering: .acquiring) }
+    /// How many programs given to ``replaceFilter(_:)`` the capture thread has given to libpcap so far: once it
+    /// grows, packets arriving meet the new program.
+    var filtersTaken: Int { shared.filtersTaken.load(ordering: .acquiring) }
 
     /// A session nobody holds any more cannot be stopped or read: dropping it stops its capture. A session
     /// never started closes its sink, which no thread ever took.

@@ -30,6 +30,9 @@ final class CaptureShared: Sendable {
     /// whether one waits (read by the thread without the lock).
     let filterUpdate = Mutex<BPFProgram?>(nil)
     let hasFilterUpdate = Atomic<Bool>(false)
+    /// How many waiting programs the thread has taken and given to libpcap (accepted or not): the moment after which
+    /// a new packet meets the new program.
+    let filtersTaken = Atomic<Int>(0)
 
     private let life = Mutex(Life())
 
