@@ -138,6 +138,8 @@ struct AgentLifecycleEndToEndTests {
             defer { tool.stop() }
             try await lab.send(from: "web", to: "db", chunks: 20)
             let sent = try await reference.settledSegments()
+            // A copy of each first (the tool's tshark may lag), then whatever else comes (a duplicate would).
+            _ = await tool.segments(atLeast: sent.count)
             let mirrored = try await tool.settledSegments()
             #expect(mirrored == sent)
         }
@@ -178,7 +180,11 @@ struct AgentLifecycleEndToEndTests {
             }
             try await mirrorWebToTool(lab)
             let id = try await lab.createTap(filter: "web", target: "tool")
-            try await Task.sleep(for: .seconds(2))
+            // The agent tries again after the tap exists (its backoff is at most 5 s) and is refused again: had it got
+            // through, it would have been sent the tap. Two more refusals: the first may be of an attempt begun before.
+            func refusals() -> Int { (lab.agent?.stderr ?? "").components(separatedBy: "control channel").count - 1 }
+            let refused = refusals()
+            try await eventually(timeout: .seconds(60), "the agent to be refused twice more") { refusals() >= refused + 2 ? true : nil }
             #expect(try await lab.agentStatus(tap: id) == nil)
         }
     }
