@@ -10,9 +10,9 @@ import TapsterWire
 /// One simulated host's agent: the real agent's control channel without its data plane. It enrols with a
 /// join token exactly as `tapster agent` does (self-signed bootstrap certificate, CA pinned by the token's
 /// fingerprint, key material in its own directory), then keeps one mutual-TLS `Connect` stream open —
-/// Hello, its inventory, a status report every ``statusInterval`` when it changed (``StatusPacing``) — and "applies" every desired set the
-/// moment it arrives: it records it in the ``FleetLedger`` and reports each tap `applied` (and a tap that
-/// left the set `stopped`, once), as the real reconciler does. No capture is started. When the stream
+/// Hello, its inventory, a status report every ``statusInterval`` when it changed (``StatusPacing``) — and
+/// "applies" every desired set the moment it arrives: it records it in the ``FleetLedger`` and reports each
+/// tap `applied` (and a tap that left the set `stopped`, once), as the real reconciler does. No capture is started. When the stream
 /// ends it reconnects with the real agent's backoff (250 ms doubling to 5 s, 20 % jitter).
 public final class SimulatedAgent: Sendable {
     public let name: String

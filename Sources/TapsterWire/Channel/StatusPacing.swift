@@ -15,10 +15,12 @@ public struct StatusPacing: Sendable {
     /// How long an unchanged report is held back at most.
     public static let defaultHeartbeat: Duration = .seconds(10)
 
+    /// How long a report equal to the last one sent is held back at most.
     public let heartbeat: Duration
     private var lastSent: Tapster_Agent_V1_StatusReport?
     private var lastSentAt: ContinuousClock.Instant?
 
+    /// Pacing for a new channel: its first report is sent whatever it says.
     public init(heartbeat: Duration = StatusPacing.defaultHeartbeat) {
         self.heartbeat = heartbeat
     }
