@@ -175,7 +175,7 @@ let package = Package(
         .target(
             name: "TapsterClient",
             dependencies: [
-                "TapsterCore", "TapsterAPI", "TapsterOIDC",
+                "TapsterCore", "TapsterAPI", "TapsterOIDC", "TapsterProcess",
                 "PacketKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TapsterProcess
 
 /// What `tapster serve` prints: on first start, at once, the admin's one-time password and API
 /// token; once it listens, where to point a browser and the CLI, and where agents connect.
@@ -68,7 +69,9 @@ struct Banner: Sendable {
         if now { write(lines) }
     }
 
+    /// A failed write is let go: the banner is for whoever watches the terminal, the log says the same, and a server
+    /// whose standard output is gone (`tapster serve | head -1`, a full disk) goes on serving.
     private func write(_ lines: [String]) {
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        _ = DescriptorWriter.writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)
     }
 }

@@ -46,10 +46,17 @@ public struct CLI: Sendable {
 
     /// Starts `tapster <arguments>` in the background with this environment (only it, as ``run(_:token:input:)``
     /// does); its output goes to `<directory>/<name>.out` and `.err`, or its standard output into the shell
-    /// command `pipingStdoutTo` (`tapster … | <command>`, run by bash).
+    /// command `pipingStdoutTo` (`tapster … | <command>`, run by bash), or into the file `writingStdoutTo`
+    /// (`/dev/full`: every write fails).
     public func start(_ arguments: [String], name: String, token: String? = nil, pipingStdoutTo consumer: String? = nil,
-                      directory: ScratchDirectory) throws -> BackgroundProcess {
-        let command = consumer.map { ["/bin/bash", "-c", "\"$0\" \"$@\" | \($0)", binary] } ?? [binary]
+                      writingStdoutTo file: String? = nil, directory: ScratchDirectory) throws -> BackgroundProcess {
+        let command = if let consumer {
+            ["/bin/bash", "-c", "\"$0\" \"$@\" | \(consumer)", binary]
+        } else if let file {
+            ["/bin/bash", "-c", "exec \"$0\" \"$@\" > \(file)", binary]
+        } else {
+            [binary]
+        }
         return try BackgroundProcess(name: name, ["/usr/bin/env", "-i"] + Self.assignments(environment(token: token)) + command + arguments,
                                      directory: directory)
     }

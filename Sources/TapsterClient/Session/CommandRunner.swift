@@ -29,6 +29,9 @@ public enum CommandRunner {
                 try await body(session)
             }
             return ExitStatus.success
+        } catch is OutputClosed {
+            // Whoever read the output went away (`tapster … | head`): the command stops there, and nothing failed.
+            return ExitStatus.success
         } catch {
             let report = ErrorReport(error)
             Console.error(report.line)

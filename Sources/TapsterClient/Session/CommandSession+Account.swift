@@ -39,7 +39,7 @@ extension CommandSession {
         }
         try configFile.save(login)
         let who = user.map { "\($0.name) (\($0.role.rawValue))" } ?? login.user ?? "?"
-        say("Logged in to \(login.server) as \(who). Saved in \(configFile.path).")
+        try say("Logged in to \(login.server) as \(who). Saved in \(configFile.path).")
         if let flagOrEnvironment = environment["TAPSTER_TOKEN"], !flagOrEnvironment.isEmpty {
             warn("TAPSTER_TOKEN is set and takes precedence over the saved token; unset it to use this login")
         }
@@ -48,7 +48,7 @@ extension CommandSession {
     /// Forgets the saved token, revoking it on the server first when its id is known.
     public func logout() async throws {
         guard let configFile, var saved = try configFile.load(), let token = saved.token else {
-            say("Not logged in.")
+            try say("Not logged in.")
             return
         }
         if let user = saved.user, let id = saved.tokenId {
@@ -65,7 +65,7 @@ extension CommandSession {
         // A provider's refresh token would sign in again without the person: it goes too.
         saved.oidc = nil
         try configFile.save(saved)
-        say("Logged out of \(saved.server).")
+        try say("Logged out of \(saved.server).")
     }
 
     /// `GET /whoami`.
@@ -86,13 +86,13 @@ extension CommandSession {
         _ = try await client.patch(Resources.users.url(me.name),
                                    body: UserPatch(password: new, currentPassword: current, revokeOtherSessions: revokeOthers ? true : nil),
                                    as: User.self)
-        say(revokeOthers ? "Password of \(me.name) changed; every other session and API token revoked." : "Password of \(me.name) changed.")
+        try say(revokeOthers ? "Password of \(me.name) changed; every other session and API token revoked." : "Password of \(me.name) changed.")
     }
 
     /// An admin sets someone's password; it is one-time (the portal asks for a new one at first use).
     public func resetPassword(of user: String, to password: String) async throws {
         _ = try await client.patch(Resources.users.url(user), body: UserPatch(password: password), as: User.self)
-        say("Password of \(user) set; it is one-time: \(user) must choose a new one at the next login. Their sessions and API tokens are revoked.")
+        try say("Password of \(user) set; it is one-time: \(user) must choose a new one at the next login. Their sessions and API tokens are revoked.")
     }
 
     /// Creates an API token and prints it — the only time its secret is shown.

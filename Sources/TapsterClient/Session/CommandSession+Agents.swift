@@ -9,11 +9,11 @@ extension CommandSession {
         let answer = try await client.post(Resources.agentTokens.url, body: request, as: IssuedAgentToken.self)
         try show(answer)
         if renderer.format == .table {
-            say("")
-            say(answer.value.purpose == .reenrol
+            try say("")
+            try say(answer.value.purpose == .reenrol
                 ? "Enrol agent \(answer.value.agent) again with it (once, before it expires), as root on its host:"
                 : "Enrol agent \(answer.value.agent) with it (once, before it expires), as root on its host:")
-            say("  \(answer.value.command)")
+            try say("  \(answer.value.command)")
             Console.error("Save the token now: it is not shown again.")
         }
     }

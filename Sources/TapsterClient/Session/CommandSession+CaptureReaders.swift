@@ -17,7 +17,7 @@ extension CommandSession {
     /// Ends `user`'s entitlement to read the packets of capture `id`.
     public func removeCaptureReader(_ id: String, user: String) async throws {
         try await client.delete(Resources.captures.url(id, "readers/" + APIPath.escape(user)))
-        say("user \"\(user)\" may no longer read the packets of capture \(id)")
+        try say("user \"\(user)\" may no longer read the packets of capture \(id)")
     }
 
     private func showReaders(_ answer: APIResponse<Capture>) throws {

@@ -36,7 +36,7 @@ extension CommandSession {
         if created.capture.state == .pending {
             // Stored, waiting for an admin's approval: it starts when approved, whether or not this command still runs.
             Console.error("capture \(id): pending approval; it starts when an admin approves it — follow it with: tapster capture get \(id)")
-            say(id)
+            try say(id)
             return
         }
         let received = ByteTally()
@@ -64,7 +64,7 @@ extension CommandSession {
                     let whole = stream.take(chunk)
                     if !whole.isEmpty { try await file.write(ByteBuffer(bytes: whole)) }
                 }
-            } catch is CaptureFileClosed {
+            } catch is OutputClosed {
                 // Whoever read our output (tshark, Wireshark) exited: stop, as tcpdump does.
                 await stopCapture(id)
             } catch where stream.hasSection && !(error is CommandFailure) && !(error is TapsterError) {
@@ -81,7 +81,7 @@ extension CommandSession {
         if final.state == .failed {
             throw CommandFailure("capture_failed", "capture \(id) failed: \(final.failureReason ?? "no reason given")")
         }
-        if destination == .store { say(id) }
+        if destination == .store { try say(id) }
     }
 
     /// Downloads a stored capture through a signed URL (asked for first) into `path` (`-`: standard output).
@@ -173,11 +173,11 @@ extension CommandSession {
 /// A status line on standard error that rewrites itself (only when standard error is a terminal).
 enum ProgressLine {
     static func show(_ text: String) {
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        Console.errorText("\r\u{1B}[K\(text)")
     }
 
     static func clear() {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Console.errorText("\r\u{1B}[K")
     }
 }
 

@@ -43,7 +43,7 @@ extension CommandSession {
             let json = JSONValue.array(fresh.compactMap { jsonItems.indices.contains($0) ? jsonItems[$0] : nil })
             // Rows only, as `hubble observe --follow` goes on under the first table.
             let rendered = try renderer.render(APIResponse(value: views, json: json))
-            Console.out(renderer.format == .table ? rendered.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            try Console.out(renderer.format == .table ? rendered.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
                 .joined(separator: "\n") : rendered)
         }
     }
@@ -52,8 +52,8 @@ extension CommandSession {
     public func showMap(query: [String: String], format: MapFormat) async throws {
         let answer = try await client.get(APIPath.api("flows", "map") + Self.query(query), as: FlowMap.self)
         switch format {
-        case .dot: Console.out(answer.value.dot)
-        case .json: Console.out(try answer.json.prettyPrinted() + "\n")
+        case .dot: try Console.out(answer.value.dot)
+        case .json: try Console.out(try answer.json.prettyPrinted() + "\n")
         case .table: try show(APIResponse(value: answer.value.edges, json: answer.json["edges"] ?? .array([])))
         }
     }
@@ -63,7 +63,7 @@ extension CommandSession {
     public func listAPIs(query: [String: String], format: APIsFormat) async throws {
         if format == .openapi {
             let answer = try await client.get(APIPath.api("apis", "openapi") + Self.query(query), as: OpenAPISketch.self)
-            Console.out(try answer.json.prettyPrinted() + "\n")
+            try Console.out(try answer.json.prettyPrinted() + "\n")
             return
         }
         let answer = try await client.get(APIPath.api("apis") + Self.query(query), as: ItemList<APIEndpoint>.self)

@@ -48,6 +48,6 @@ extension CommandSession {
     /// `DELETE` an object and confirm, as kubectl does: `target "web" deleted`.
     public func delete<Item>(_ collection: ResourceCollection<Item>, _ reference: String) async throws {
         try await client.delete(collection.url(reference))
-        say("\(Item.resourceKind) \"\(reference)\" deleted")
+        try say("\(Item.resourceKind) \"\(reference)\" deleted")
     }
 }

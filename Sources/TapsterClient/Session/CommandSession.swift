@@ -22,19 +22,19 @@ public struct CommandSession: Sendable {
 
     /// Prints one object in the chosen format.
     public func show<Item: TableRenderable>(_ answer: APIResponse<Item>) throws {
-        Console.out(try renderer.render(answer))
+        try Console.out(try renderer.render(answer))
     }
 
     /// Prints a list in the chosen format; an empty table is announced on standard error.
     public func show<Item: TableRenderable>(_ answer: APIResponse<[Item]>) throws {
-        Console.out(try renderer.render(answer))
+        try Console.out(try renderer.render(answer))
         if let message = renderer.emptyMessage(for: answer) { Console.error(message) }
     }
 
     /// A line on standard output for humans, e.g. `target "web" deleted` (printed in every
     /// format, as kubectl prints its confirmations).
-    public func say(_ line: String) {
-        Console.out(line + "\n")
+    public func say(_ line: String) throws {
+        try Console.out(line + "\n")
     }
 
     /// `warning: <text>` on standard error.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TapsterProcess
 
 /// Where the CLI writes a capture's bytes: standard output or a file (created mode 0600: captures hold
 /// packet payloads). Writes run on NIO's blocking-I/O thread pool, never on Swift's cooperative pool,
@@ -32,22 +33,14 @@ public final class CaptureFile: Sendable {
 
     /// Writes all of `buffer`.
     ///
-    /// - Throws: ``CaptureFileClosed`` when the reader of a pipe went away (`EPIPE`); a
-    ///   ``CommandFailure`` for any other write error (a full disk).
+    /// - Throws: ``OutputClosed`` when the reader of a pipe went away (`EPIPE`); a ``CommandFailure`` for any
+    ///   other write error (a full disk).
     public func write(_ buffer: ByteBuffer) async throws {
         let descriptor = self.descriptor, name = self.name
         try await NIOThreadPool.singleton.runIfActive {
             try buffer.withUnsafeReadableBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        if errno == EPIPE { throw CaptureFileClosed() }
-                        throw CommandFailure("cannot_write", "writing \(name == "-" ? "standard output" : name) failed: \(String(cString: strerror(errno)))")
-                    }
-                    offset += written
-                }
+                try OutputClosed.check(DescriptorWriter.writeAll(bytes, to: descriptor),
+                                       writing: name == "-" ? "standard output" : name)
             }
         }
     }
@@ -58,10 +51,6 @@ public final class CaptureFile: Sendable {
     }
 }
 
-/// The reader of the pipe the capture is written to went away (it exited).
-public struct CaptureFileClosed: Error, Sendable {}
-
 // The system calls, under names the methods above do not shadow.
 private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
 private func systemClose(_ fd: Int32) -> Int32 { close(fd) }

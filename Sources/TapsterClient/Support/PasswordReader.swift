@@ -35,7 +35,7 @@ public enum PasswordReader {
     }
 
     private static func readHidden(prompt: String) -> String? {
-        FileHandle.standardError.write(Data(prompt.utf8))
+        Console.errorText(prompt)
         var saved = termios()
         let canHide = tcgetattr(STDIN_FILENO, &saved) == 0
         if canHide {
@@ -45,7 +45,7 @@ public enum PasswordReader {
         }
         defer {
             if canHide { tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
-            FileHandle.standardError.write(Data("\n".utf8))
+            Console.errorText("\n")
         }
         return readLine(strippingNewline: true)
     }
