@@ -18,9 +18,12 @@ let package = Package(
             name: "packetkit-bench",
             dependencies: [.product(name: "PacketKit", package: "tapster")]
         ),
+        // glibc's heap statistics (`mallinfo2`, which Swift's Glibc module does not declare) for fleet-bench.
+        .target(name: "CHeapStatistics", path: "heap"),
         .executableTarget(
             name: "fleet-bench",
             dependencies: [
+                "CHeapStatistics",
                 .product(name: "TapsterFleetSimulator", package: "tapster"),
                 .product(name: "TapsterSystemTestSupport", package: "tapster"),
             ],

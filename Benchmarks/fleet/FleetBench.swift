@@ -57,6 +57,12 @@ struct FleetBench {
             say(String(format: "stored workload decoded in %.1f µs (TapsterJSON) against %.1f µs (Foundation's snake_case and ISO 8601 strategies): "
                         + "%.2fx as fast (20,000 workloads, best of 5 passes)", decoding.tapster, decoding.foundation,
                         decoding.foundation / decoding.tapster))
+            for shape in WorkloadMemory.Shape.allCases {
+                let memory = try WorkloadMemory.measure(shape, count: 20_000)
+                say("workload kept by the planning model, \(shape.rawValue): " + String(format: "%.0f bytes as decoded, %.0f interned (%.2f of it; "
+                        + "live heap over 20,000 workloads; decoded in %.1f µs, decoded and interned in %.1f µs)", memory.decoded, memory.interned,
+                        memory.interned / memory.decoded, memory.decodingMicroseconds, memory.internedMicroseconds))
+            }
         } catch {
             say("  FAILED         \(error)")
             failed = true

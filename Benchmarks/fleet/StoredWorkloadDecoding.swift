@@ -47,7 +47,7 @@ enum StoredWorkloadDecoding {
 
     /// Workloads as a simulated host's inventory is stored (``TapsterFleetSimulator/SimulatedHost``): a named
     /// network namespace with labels and one interface, reported by its agent, with its tenancy's start.
-    private static func records(_ count: Int) -> [Workload] {
+    static func records(_ count: Int) -> [Workload] {
         let since = Date(timeIntervalSince1970: 1_796_000_000.123)
         return (0..<count).map { number in
             var spec = WorkloadSpec(name: "w\(number % 20)", kind: .netns, host: "fleet-\(number / 20)",

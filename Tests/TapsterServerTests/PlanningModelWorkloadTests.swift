@@ -103,4 +103,18 @@ import TapsterTestSupport
             #expect(Self.names(model, on: "node-2") == [])
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func workloadsReadApartShareTheirEqualLabelSets(kind: StoreKind) async throws {
+        let labels = ["app.kubernetes.io/name": "checkout-service", "app.kubernetes.io/part-of": "payments-platform"]
+        let workloads = [Self.workload("web-1", host: "node-1", labels: labels), Self.workload("web-2", host: "node-2", labels: labels)]
+        try await Self.withModel(kind, holding: workloads) { store, model in
+            // node-2's workloads read again on their own, as an attaching agent's host is.
+            try await model.refresh(host: "node-2", from: store)
+            let planned = model.inputs(now: Date(), tunnelKeySecret: Self.secret).workloads.sorted { $0.name < $1.name }
+            #expect(planned.map(\.spec.labels) == [labels, labels])
+            let storage = planned.map { workload in withUnsafeBytes(of: workload.spec.labels) { Array($0) } }
+            #expect(storage[0] == storage[1])
+        }
+    }
 }

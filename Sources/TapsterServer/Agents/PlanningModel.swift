@@ -19,6 +19,10 @@ struct PlanningModel: Sendable {
     private var workloads: [String: [Workload]] = [:]
     /// Workload id → its host, as last read.
     private var hosts: [String: String] = [:]
+    /// Shares the strings and label sets the kept workloads have in common (a node's name in each of its workloads,
+    /// a deployment's labels): about half of what a Kubernetes pod costs the model (Benchmarks/README.md, "Workloads
+    /// kept with their strings shared"). One per model read whole; its copies share it.
+    private let interner = WorkloadInterner()
     private var agents: [String: Agent] = [:]
     /// Flight recorders, by name: read whole on every load (a recorder's change is published as
     /// ``Change/everything``: they are few and rarely change).
@@ -31,7 +35,7 @@ struct PlanningModel: Sendable {
         model.filters = Self.byKey(try await store.list(.filters, tenants: nil), \.name)
         model.targets = Self.byKey(try await store.list(.targets, tenants: nil), \.name)
         for (host, workloads) in Dictionary(grouping: try await store.list(.workloads, tenants: nil), by: \.host) {
-            model.workloads[host] = workloads.compacted
+            model.workloads[host] = model.interner.interned(workloads).compacted
             for workload in workloads { model.hosts[workload.id] = host }
         }
         model.agents = Self.byKey(try await store.listAgents(), \.name)
@@ -101,7 +105,7 @@ struct PlanningModel: Sendable {
     mutating func refresh(host: String, from store: any Store) async throws {
         let reading = try await HostReading.read(host, from: store)
         for workload in workloads[host] ?? [] where hosts[workload.id] == host { hosts[workload.id] = nil }
-        workloads[host] = reading.workloads.isEmpty ? nil : reading.workloads.compacted
+        workloads[host] = reading.workloads.isEmpty ? nil : interner.interned(reading.workloads).compacted
         for workload in reading.workloads {
             // Moved here from another host (whose own reading or change has not come yet): not there any more.
             if let earlier = hosts[workload.id], earlier != host { forget(workload.id, on: earlier) }
@@ -142,6 +146,7 @@ struct PlanningModel: Sendable {
     }
 
     private mutating func keep(_ workload: Workload) {
+        let workload = interner.interned(workload)
         if let index = workloads[workload.host]?.firstIndex(where: { $0.id == workload.id }) {
             workloads[workload.host]![index] = workload
         } else {
