@@ -348,7 +348,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TapsterCLITests",
-            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "PacketKit", "TapsterSystemTestSupport"],
+            dependencies: ["TapsterCore", "TapsterAPI", "TapsterClient", "TapsterProcess", "PacketKit", "TapsterSystemTestSupport"],
             swiftSettings: swiftSettings
         ),
         // deploy/ and the image scripts: the container image built and run in real runtimes, the Kubernetes manifests checked.

@@ -11,8 +11,9 @@ enum WorkloadMemory {
     enum Shape: String, CaseIterable {
         /// ``StoredWorkloadDecoding/records(_:)``: what the fleet simulator's hosts report (short names, one label).
         case simulator = "the simulator's workloads"
-        /// Pods of 50 deployments of 10 teams, 30 on each node: node names as clouds give them, the labels of
-        /// `app.kubernetes.io`, a `pod-template-hash` per deployment, a namespace, a uid and an image.
+        /// Pods of deployments of 3 replicas each, of 10 teams, 30 pods on each node (each of another deployment): node
+        /// names as clouds give them, the labels of `app.kubernetes.io`, a `pod-template-hash` per deployment, a
+        /// namespace, a uid and an image.
         case pods = "Kubernetes pods"
     }
 
@@ -59,7 +60,7 @@ enum WorkloadMemory {
         let since = Date(timeIntervalSince1970: 1_796_000_000.123)
         let teams = ["payments", "checkout", "search", "catalog", "identity", "billing", "shipping", "reviews", "ads", "ledger"]
         return (0..<count).map { number in
-            let node = number / 30, deployment = number % 50, team = teams[deployment % teams.count]
+            let node = number % max(1, count / 30), deployment = number / 3, team = teams[deployment % teams.count]
             let app = "\(team)-service-\(deployment)"
             let hash = String(format: "%010x", 0x7d9f8c6b5d &+ deployment * 7919)
             var spec = WorkloadSpec(

@@ -9,8 +9,10 @@ import Darwin
 ///
 /// Foundation's `FileHandle.write(_:)` traps (`try!`) when a write fails, and swift-nio ignores `SIGPIPE` for the
 /// whole process once it opens a socket, so a pipe whose reader went away (`tapster … | head`) or a full disk is a
-/// failed write: `tapster serve | head -1` ended in SIGILL with the banner's second line, and the CLI with a crash
-/// report where `head` expected silence. Every write of a Tapster process to a standard stream goes through here.
+/// failed write: `tapster serve > /dev/full` ended in SIGILL at its banner, and `tapster … | head` with a crash report
+/// where `head` expected silence. Tapster's own writes to standard streams (the CLI's output and messages, the
+/// server's banner, capture files) go through here; `print`, swift-log and ArgumentParser write through C's stdio,
+/// which reports a failure instead of trapping.
 public enum DescriptorWriter {
     /// How writing everything went.
     public enum Outcome: Equatable, Sendable {

@@ -25,9 +25,10 @@ struct Banner: Sendable {
         "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
-    /// The first admin's secrets, shown only now.
+    /// The first admin's secrets, shown only now: on standard error when standard output cannot take them (they are in
+    /// no log, and nothing else shows them again).
     func printFirstStart(_ admin: FirstAdmin, port: Int) {
-        write([
+        write(to: [STDOUT_FILENO, STDERR_FILENO], [
             "First start: created the admin account. These secrets are shown only now:",
             "  user:      \(admin.name)",
             "  password:  \(admin.oneTimePassword)   (one-time: choose a new one at first login, in the portal or with tapster login)",
@@ -69,9 +70,11 @@ struct Banner: Sendable {
         if now { write(lines) }
     }
 
-    /// A failed write is let go: the banner is for whoever watches the terminal, the log says the same, and a server
-    /// whose standard output is gone (`tapster serve | head -1`, a full disk) goes on serving.
-    private func write(_ lines: [String]) {
-        _ = DescriptorWriter.writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)
+    /// Writes `lines` to the first of `descriptors` that takes them. A failure is let go: the banner is for whoever
+    /// watches the terminal, the log says where the server listens too, and a server whose standard output is gone
+    /// (`tapster serve | head -1`, a full disk) goes on serving.
+    private func write(to descriptors: [Int32] = [STDOUT_FILENO], _ lines: [String]) {
+        let text = lines.joined(separator: "\n") + "\n"
+        for descriptor in descriptors where DescriptorWriter.writeAll(text, to: descriptor) == .written { return }
     }
 }

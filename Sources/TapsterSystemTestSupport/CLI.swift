@@ -50,10 +50,12 @@ public struct CLI: Sendable {
     /// (`/dev/full`: every write fails).
     public func start(_ arguments: [String], name: String, token: String? = nil, pipingStdoutTo consumer: String? = nil,
                       writingStdoutTo file: String? = nil, directory: ScratchDirectory) throws -> BackgroundProcess {
+        precondition(consumer == nil || file == nil, "standard output goes into a command or a file, not both")
         let command = if let consumer {
             ["/bin/bash", "-c", "\"$0\" \"$@\" | \(consumer)", binary]
         } else if let file {
-            ["/bin/bash", "-c", "exec \"$0\" \"$@\" > \(file)", binary]
+            // The file's path as bash's first argument after the executable's: no quoting to get wrong.
+            ["/bin/bash", "-c", "file=$1; shift; exec \"$0\" \"$@\" > \"$file\"", binary, file]
         } else {
             [binary]
         }

@@ -29,6 +29,10 @@ struct TapsterCommand: AsyncParsableCommand {
     /// As ArgumentParser's, but a usage error is one line (`error: … (usage)`, exit status 2)
     /// and any other error one line too, never a dump.
     static func main() async {
+        // A pipe whose reader went away is a failed write, not a signal, from the first write on: swift-nio ignores
+        // SIGPIPE only once it opens a socket, and a command that wrote before that would die of it (status 141)
+        // where one that wrote after stops quietly (status 0, ``OutputClosed``).
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try await asyncParseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -142,6 +142,21 @@ struct CaptureCLITests {
         }
     }
 
+    @Test("a file that cannot take the capture (a full disk) stops it on the server: one cannot_write line, exit status 1")
+    func unwritableFileStopsTheCapture() async throws {
+        try await Setup.with { setup in
+            // Its section header is the first write, as soon as the stream is open.
+            let result = try await setup.cli.run(["capture", "--for", "10m", "-w", "/dev/full"], token: setup.alice)
+            #expect(result.status == 1, "\(result)")
+            #expect(result.errorLines.last == "error: writing /dev/full failed: No space left on device (cannot_write)", "\(result)")
+            // Stopped, not left running to its 10 minutes.
+            try await eventually(timeout: .seconds(60), "the capture to be complete") { () -> Bool? in
+                let listed = try await setup.cli.run(["capture", "list"], token: setup.alice)
+                return listed.stdout.contains("complete") ? true : nil
+            }
+        }
+    }
+
     @Test("the server killed mid-capture: tapster capture -w exits 4 with one line saying up to when the file is complete, and capinfos reads it")
     func serverKilledMidCapture() async throws {
         try await Setup.with { setup in

@@ -59,7 +59,9 @@ struct FailingOutputTests {
 
     @Test func theCLIStopsQuietlyWhenItsReaderWentAway() async throws {
         try await Self.withServer { _, cli, admin, scratch in
-            // `true` exits (closing the pipe) long before the CLI has its answer to write; bash exits with the CLI's status.
+            // `true` exits (closing the pipe) within a millisecond; the CLI writes only once it has the server's answer, tens
+            // of milliseconds after it started. (Were it ever first, its write would succeed and the test pass without the
+            // case; it cannot fail for that.) bash exits with the CLI's status.
             let list = try cli.start(["tenant", "list", "-o", "name"], name: "list", token: admin,
                                      pipingStdoutTo: "true; exit ${PIPESTATUS[0]}", directory: scratch)
             #expect(try await list.waitForExit() == 0, "\(list.stderr)")
@@ -81,10 +83,10 @@ struct FailingOutputTests {
         defer { scratch.remove() }
         // `tapster serve > /dev/full`: the banner's every write fails.
         let wrapper = scratch.path + "/tapster"
-        try "#!/bin/sh\nexec \(binary) \"$@\" > /dev/full\n".write(toFile: wrapper, atomically: false, encoding: .utf8)
+        try "#!/bin/sh\nexec '\(binary)' \"$@\" > /dev/full\n".write(toFile: wrapper, atomically: false, encoding: .utf8)
         chmod(wrapper, 0o755)
         try await ServerProcess.with(binary: wrapper) { server in
-            // Ready: both the API's and the agents' banner lines have been written (and failed).
+            // Ready: the agent channel listens, and its banner lines have been written (and failed) as it began to.
             try await server.waitUntilReady()
             let tenant: APIResponse<Tenant> = try await APIClient.with(server: server.url, token: server.adminToken) { client in
                 try await client.post(APIPath.api("tenants"), body: TenantSpec(name: "after-the-banner"))

@@ -78,4 +78,16 @@ import Testing
         #expect(interner.count.strings == 0)
         #expect(interner.count.labelSets == 1)
     }
+
+    @Test func aValueIsReplacedOnlyByOneOfTheSameBytes() {
+        let interner = WorkloadInterner()
+        // The same image name, composed (NFC) and decomposed (NFD): equal to Swift, different bytes.
+        var composed = Self.pod(1), decomposed = Self.pod(2)
+        composed.spec.platform?.image = "registry.example.com/caf\u{E9}:1.4.2"
+        decomposed.spec.platform?.image = "registry.example.com/cafe\u{301}:1.4.2"
+        #expect(composed.platform?.image == decomposed.platform?.image)
+        _ = interner.interned(composed)
+        let kept = interner.interned(decomposed)
+        #expect(Array(kept.platform!.image!.utf8) == Array("registry.example.com/cafe\u{301}:1.4.2".utf8))
+    }
 }

@@ -67,6 +67,12 @@ extension CommandSession {
             } catch is OutputClosed {
                 // Whoever read our output (tshark, Wireshark) exited: stop, as tcpdump does.
                 await stopCapture(id)
+            } catch let failure as CommandFailure where failure.code == "cannot_write" {
+                // The file cannot take more (a full disk): the capture stops too, rather than run on to its end for nobody.
+                await stopCapture(id)
+                progress?.cancel()
+                if showProgress { ProgressLine.clear() }
+                throw failure
             } catch where stream.hasSection && !(error is CommandFailure) && !(error is TapsterError) {
                 // The stream broke off after it began: the server went away.
                 progress?.cancel()

@@ -9,8 +9,12 @@ import Synchronization
 /// was read (only where their bytes live changes).
 ///
 /// Strings of up to 15 UTF-8 bytes are kept as they are: Swift stores them inside the value, without a block to share.
-/// Unique values (ids, MAC and IP addresses) are not looked at. What it holds is never forgotten while it lives:
-/// make a new one when everything is read again, so that values no workload has any more go with the old one.
+/// Ids, names, MAC and IP addresses are not looked at (a long label value unique to one pod is kept in the table like
+/// any other). A value is replaced only by one of the very same bytes: Swift's `==` on strings is canonical equivalence,
+/// and an image name in NFD must not become the NFC one seen first — so a label set with a non-ASCII key or value
+/// (which validation refuses today) has its strings interned one by one, never the set. What it holds is never
+/// forgotten while it lives: make a new one when everything is read again, so that values no workload has any more go
+/// with the old one.
 ///
 /// A class with its table under a lock, so that copies of the value that holds it (the planning model is copied for
 /// each plan) share one table instead of copying it on their first change.
@@ -52,7 +56,8 @@ public final class WorkloadInterner: Sendable {
     fileprivate static func intern(_ string: inout String, into table: inout Table) {
         // Small strings have no storage of their own; a table entry would cost more than it saves.
         guard string.utf8.count > 15 else { return }
-        string = table.strings.insert(string).memberAfterInsert
+        let member = table.strings.insert(string).memberAfterInsert
+        if member.utf8.elementsEqual(string.utf8) { string = member }
     }
 
     fileprivate static func intern(_ string: inout String?, into table: inout Table) {
@@ -63,7 +68,9 @@ public final class WorkloadInterner: Sendable {
 
     fileprivate static func intern(_ labels: inout [String: String], into table: inout Table) {
         guard !labels.isEmpty else { return }
-        if let index = table.labelSets.firstIndex(of: labels) {
+        // Equal ASCII texts are equal bytes; beyond ASCII a set found equal could differ in its bytes.
+        let ascii = labels.allSatisfy { $0.key.utf8.allSatisfy { $0 < 0x80 } && $0.value.utf8.allSatisfy { $0 < 0x80 } }
+        if ascii, let index = table.labelSets.firstIndex(of: labels) {
             labels = table.labelSets[index]
             return
         }
@@ -78,7 +85,7 @@ public final class WorkloadInterner: Sendable {
             shared[key] = value
         }
         labels = shared
-        table.labelSets.insert(shared)
+        if ascii { table.labelSets.insert(shared) }
     }
 }
 

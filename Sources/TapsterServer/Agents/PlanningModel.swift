@@ -20,7 +20,7 @@ struct PlanningModel: Sendable {
     /// Workload id → its host, as last read.
     private var hosts: [String: String] = [:]
     /// Shares the strings and label sets the kept workloads have in common (a node's name in each of its workloads,
-    /// a deployment's labels): about half of what a Kubernetes pod costs the model (Benchmarks/README.md, "Workloads
+    /// a deployment's labels): over 40 % of what a Kubernetes pod costs the model (Benchmarks/README.md, "Workloads
     /// kept with their strings shared"). One per model read whole; its copies share it.
     private let interner = WorkloadInterner()
     private var agents: [String: Agent] = [:]
@@ -35,7 +35,9 @@ struct PlanningModel: Sendable {
         model.filters = Self.byKey(try await store.list(.filters, tenants: nil), \.name)
         model.targets = Self.byKey(try await store.list(.targets, tenants: nil), \.name)
         for (host, workloads) in Dictionary(grouping: try await store.list(.workloads, tenants: nil), by: \.host) {
-            model.workloads[host] = model.interner.interned(workloads).compacted
+            let kept = model.interner.interned(workloads).compacted
+            // Keyed by the interned name, not the grouping's copy of it.
+            model.workloads[kept.first?.host ?? host] = kept
             for workload in workloads { model.hosts[workload.id] = host }
         }
         model.agents = Self.byKey(try await store.listAgents(), \.name)
