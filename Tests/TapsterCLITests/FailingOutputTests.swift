@@ -94,6 +94,8 @@ struct FailingOutputTests {
             #expect(tenant.value.name == "after-the-banner")
             #expect(server.isRunning)
             #expect(!server.log.contains("Fatal error"), "\(server.log)")
+            // The first admin's secrets, shown only once, went to standard error instead.
+            #expect(server.log.contains("First start: created the admin account. These secrets are shown only now:"), "\(server.log)")
         }
     }
 }
