@@ -342,4 +342,23 @@ struct KernelMirrorTests {
             return capped > 0 && UInt64(MirrorLab.reassembled(tool).count) + capped == source.counters.packets ? true : nil
         }
     }
+
+    @Test("A closed mirror answers with the counts the kernel had: its tap's last reports do not fall back to zero")
+    func aClosedMirrorKeepsItsCounts() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try await Self.mirror(lab)
+        defer { mirror.close() }
+        _ = try await mirror.add(lab.plan())
+        // A tunnel device that is down: each copy's redirect fails, and the kernel counts it on the tap's filter.
+        try ProcessRunner.run(["ip", "link", "set", try Self.tunnelName(of: mirror), "down"])
+        try await lab.send(chunks: 50, size: 200, gap: 0)
+        let counted = try await eventually("the redirects to the tunnel to fail") { () -> UInt64? in
+            let failed = mirror.counters.sendDrops
+            return failed > 0 ? failed : nil
+        }
+        mirror.close()
+        // The filter that counted them is gone.
+        #expect(mirror.counters.sendDrops >= counted)
+    }
 }

@@ -52,6 +52,9 @@ final class KernelMirror: Sendable {
         /// The tap's expression and its program, compiled once (all the tap's sources share the expression).
         var program: (expression: String, program: BPFProgram)?
         var closed = false
+        /// What the kernel had counted when the mirror closed: the filters and devices that held the counts are gone
+        /// then, and a tap's counters must not fall back to zero in its last reports.
+        var final: (counters: CaptureCounters, refusedFrames: UInt64)?
     }
 
     let names: KernelMirrorNames
@@ -133,6 +136,7 @@ final class KernelMirror: Sendable {
 
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
     var counters: CaptureCounters {
+        if let final = state.withLock({ $0.final }) { return final.counters }
         let legs = state.withLock { Array($0.legs.values) }
         var counters = CaptureCounters()
         var stats = ctc_mirror_stats()
@@ -155,6 +159,7 @@ final class KernelMirror: Sendable {
     /// first, as a veth counts a packet before its ingress hook runs. Zero for a VXLAN output, which refuses none.
     var refusedFrames: UInt64 {
         guard output.port != nil else { return 0 }
+        if let final = state.withLock({ $0.final }) { return final.refusedFrames }
         let legs = state.withLock { Array($0.legs.values) }
         var refused: UInt64 = 0
         var stats = ctc_mirror_stats()
@@ -171,9 +176,12 @@ final class KernelMirror: Sendable {
     func close() { close(reason: .requested) }
 
     private func close(reason: CaptureState.StopReason) {
+        // Read before anything goes (a mirror closed already answers with what it kept).
+        let final = (counters: counters, refusedFrames: refusedFrames)
         let (sources, legs) = state.withLock { state -> ([KernelMirrorSource], [Leg]) in
             guard !state.closed else { return ([], []) }
             state.closed = true
+            state.final = final
             defer { state.sources = []; state.legs = [:] }
             return (state.sources, Array(state.legs.values))
         }
