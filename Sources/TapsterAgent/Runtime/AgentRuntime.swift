@@ -52,11 +52,13 @@ public struct AgentRuntime: Service {
         let watcher = platforms.isEmpty
             ? InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval)
             : InventoryWatcher(scanner: scanner, interval: settings.inventoryInterval * 2, platformPollInterval: settings.inventoryInterval)
-        // With the kernel datapath, the control channel opens once the workload namespaces are swept (a sweep
-        // running beside the first taps would take their filters: they carry this run's marks too) — or after
-        // ``sweepWait`` when the first scan takes longer, so a scan that keeps failing cannot keep the agent away.
+        // When this run may mirror in the kernel, the control channel opens once the workload namespaces are swept (a
+        // sweep running beside the first taps would take their filters: they carry this run's marks too) — or after
+        // ``sweepWait`` when the first scan takes longer, so a scan that keeps failing cannot keep the agent away; the
+        // late sweep is then skipped (``StartupSweepGate``).
         let (swept, sweepDone) = AsyncStream<Never>.makeStream()
-        let waitsForSweep = settings.datapath == .kernel
+        let gate = StartupSweepGate()
+        let waitsForSweep = settings.datapath == .kernel || settings.kernelPortDelivery
         // On SIGTERM/SIGINT both tasks are cancelled: the watcher's stream ends, the channel closes.
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -66,17 +68,28 @@ public struct AgentRuntime: Service {
                     for await inventory in watcher.updates() {
                         let wire = inventory.wireInventory
                         if first {
-                            await KernelMirrorSweep.sweepWorkloads(of: wire, owner: mirrorOwner, logger: logger)
-                            sweepDone.finish()
                             first = false
+                            if gate.beginSweep() {
+                                await KernelMirrorSweep.sweepWorkloads(of: wire, owner: mirrorOwner, logger: logger)
+                                gate.endSweep()
+                            } else {
+                                // Taps were taken before this first scan ended: a sweep now would remove their mirrors.
+                                logger.warning("the workload namespaces are not swept this run (the control channel opened first); what an earlier run left there goes at the next start")
+                            }
+                            sweepDone.finish()
                         }
                         await board.publish(wire)
                     }
                 }
                 group.addTask {
                     if waitsForSweep, !(await Self.finished(swept, within: Self.sweepWait)) {
-                        logger.warning("connecting before the first inventory scan swept the workload namespaces",
-                                       metadata: ["waited": "\(Self.sweepWait)"])
+                        if gate.skipUnlessBegun() {
+                            logger.warning("connecting before the first inventory scan swept the workload namespaces",
+                                           metadata: ["waited": "\(Self.sweepWait)"])
+                        } else {
+                            // Begun meanwhile: it ends before any tap is taken.
+                            await gate.waitForSweep()
+                        }
                     }
                     await keepConnected(connector: connector, reconciler: reconciler, board: board)
                 }
