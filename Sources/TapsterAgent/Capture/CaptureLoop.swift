@@ -20,7 +20,10 @@ final class CaptureLoop: @unchecked Sendable {
     private let sink: any PacketSink
     private let shared: CaptureShared
     private let logger: Logger
+    /// The deadline on the wall clock, the clock of packet time stamps.
     private let deadline: UInt64
+    /// When the capture ends by either clock (``TapDeadline``), fixed when it starts.
+    private let ending: TapDeadline
     /// The tap's budget on this host, shared with its other interfaces' captures; nil without a cap.
     private let budget: BandwidthBudget?
     private var handle: OpaquePointer?
@@ -56,6 +59,7 @@ final class CaptureLoop: @unchecked Sendable {
         self.shared = shared
         self.logger = logger
         self.deadline = plan.deadlineNanoseconds
+        self.ending = TapDeadline(wall: plan.deadlineNanoseconds)
         self.budget = budget
     }
 
@@ -63,7 +67,7 @@ final class CaptureLoop: @unchecked Sendable {
     func run() {
         let final: CaptureState
         do throws(CaptureError) {
-            if WallClock.nanoseconds() >= deadline {
+            if ending.remaining() == 0 {
                 final = .stopped(.deadline)
             } else {
                 try open()
@@ -205,13 +209,13 @@ final class CaptureLoop: @unchecked Sendable {
         while true {
             if shared.stopRequested.load(ordering: .acquiring) { return .stopped(.requested) }
             if shared.hasFilterUpdate.load(ordering: .acquiring) { replaceFilter(handle) }
-            let now = WallClock.nanoseconds()
             if reachedDeadline { return .stopped(.deadline) }
-            if now >= deadline {
+            let left = ending.remaining()
+            if left == 0 {
                 try drainBeforeDeadline(handle, descriptor: pcapDescriptor, context: context)
                 return .stopped(.deadline)
             }
-            let wait = min(Self.pollInterval, deadline - now)
+            let wait = min(Self.pollInterval, left)
             let timeout = Int32((wait + 999_999) / 1_000_000)
 
             descriptors[0].revents = 0

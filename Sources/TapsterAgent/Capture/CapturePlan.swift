@@ -79,9 +79,6 @@ public struct CapturePlan: Hashable, Sendable {
 
     /// The deadline in nanoseconds since the Unix epoch, the unit of capture timestamps.
     var deadlineNanoseconds: UInt64 {
-        let seconds = deadline.timeIntervalSince1970
-        guard seconds > 0 else { return 0 }
-        guard seconds < 18_000_000_000 else { return .max }
-        return UInt64((seconds * 1_000_000_000).rounded())
+        WallClock.nanoseconds(of: deadline)
     }
 }

@@ -82,12 +82,13 @@ final class KernelMirror: Sendable {
         self.bandwidthCap = bandwidthCap
         // The task holds the mirror until its deadline or its close, whichever comes first: a mirror dropped
         // without close() is still removed at its deadline. The deadline is the wall clock's, which may be
-        // stepped: it is looked at again at least every second.
+        // stepped: it is looked at again at least every second, and the time left now bounds it (``TapDeadline``).
+        let ending = TapDeadline(wall: WallClock.nanoseconds(of: deadline))
         Task { [self] in
             while !state.withLock({ $0.closed }) {
-                let left = deadline.timeIntervalSinceNow
+                let left = ending.remaining()
                 guard left > 0 else { break }
-                try? await Task.sleep(for: .seconds(min(left, 1)))
+                try? await Task.sleep(for: .nanoseconds(min(left, 1_000_000_000)))
             }
             close(reason: .deadline)
         }
