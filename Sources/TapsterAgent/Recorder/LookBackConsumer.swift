@@ -18,6 +18,8 @@ package final class LookBackConsumer: @unchecked Sendable {
     private let program: UnsafeMutablePointer<bpf_insn>?
     private let snaplen: Int
     private let deadline: UInt64
+    /// When it ends by either clock (``TapDeadline``), fixed when it begins.
+    private let ending: TapDeadline
     private let budget: BandwidthBudget?
     private var packets: UInt64 = 0
     private var bytes: UInt64 = 0
@@ -38,6 +40,7 @@ package final class LookBackConsumer: @unchecked Sendable {
         self.sink = sink
         self.snaplen = Int(plan.effectiveSnaplen)
         self.deadline = plan.deadlineNanoseconds
+        self.ending = TapDeadline(wall: plan.deadlineNanoseconds)
         self.budget = budget
         let compiled: BPFProgram
         do {
@@ -95,9 +98,10 @@ package final class LookBackConsumer: @unchecked Sendable {
         capture.shared.sendDrops.store(sendDrops, ordering: .relaxed)
     }
 
-    /// Whether the capture is over: asked to stop, or past its deadline (by a packet or by `now`).
+    /// Whether the capture is over: asked to stop, or past its deadline (by a packet, or by `now` on the wall clock or
+    /// the monotonic clock's time left, ``TapDeadline``).
     func isOver(now: UInt64) -> Bool {
-        if now >= deadline { reachedDeadline = true }
+        if ending.remaining(wallNow: now) == 0 { reachedDeadline = true }
         return reachedDeadline || capture.shared.stopRequested.load(ordering: .acquiring)
     }
 
