@@ -39,10 +39,11 @@ import Testing
             #expect(try await rig.capture(id).warnings == nil, "waiting, it has started nothing to warn of")
             rig.clock.advance(by: 20)
             _ = try await rig.api.expect(Tap.self, .post, "/api/v1/taps/\(id)/approve", token: cast.ada)
-            let live = try await eventually(timeout: .seconds(30), "the approved capture to go live with its session") {
+            // Its warnings are written once its session has begun, just after it went live: waited for too.
+            let live = try await eventually(timeout: .seconds(30), "the approved capture to go live with its session and warnings") {
                 let capture = try await rig.capture(id)
                 let session = await rig.controlPlane.broker.session(id)
-                return capture.state == .live && session != nil ? capture : nil
+                return capture.state == .live && session != nil && capture.warnings != nil ? capture : nil
             }
 
             let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: rig.fixture.alice)
