@@ -37,21 +37,24 @@ import Testing
         #expect(interner.interned([second]) == [second])
     }
 
-    @Test func workloadsOfOneNodeShareItsNameAndTheirReporter() {
+    /// Two pods of one node and deployment as read (each string in a block of its own), and the same two interned.
+    private static func twoPods() -> (read: (Workload, Workload), interned: (Workload, Workload), interner: WorkloadInterner) {
         let interner = WorkloadInterner()
-        let read = (Self.pod(1), Self.pod(2))
+        let read = (pod(1), pod(2))
+        return (read, (interner.interned(read.0), interner.interned(read.1)), interner)
+    }
+
+    @Test func workloadsOfOneNodeShareItsNameAndTheirReporter() {
+        let (read, (first, second), _) = Self.twoPods()
         #expect(Self.storage(read.0.host) != Self.storage(read.1.host))
-        let first = interner.interned(read.0), second = interner.interned(read.1)
         #expect(Self.storage(first.host) == Self.storage(second.host))
         #expect(Self.storage(first.reportedBy!) == Self.storage(second.host))
         #expect(Self.storage(first.platform!.image!) == Self.storage(second.platform!.image!))
     }
 
     @Test func equalLabelSetsShareOneStorage() {
-        let interner = WorkloadInterner()
-        let read = (Self.pod(1), Self.pod(2))
+        let (read, (first, second), interner) = Self.twoPods()
         #expect(Self.storage(read.0.labels) != Self.storage(read.1.labels))
-        let first = interner.interned(read.0), second = interner.interned(read.1)
         #expect(Self.storage(first.labels) == Self.storage(second.labels))
         #expect(interner.count.labelSets == 1)
     }

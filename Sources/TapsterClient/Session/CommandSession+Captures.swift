@@ -67,7 +67,7 @@ extension CommandSession {
             } catch is OutputClosed {
                 // Whoever read our output (tshark, Wireshark) exited: stop, as tcpdump does.
                 await stopCapture(id)
-            } catch let failure as CommandFailure where failure.code == "cannot_write" {
+            } catch let failure as CommandFailure where failure.code == CommandFailure.cannotWriteCode {
                 // The file cannot take more (a full disk): the capture stops too, rather than run on to its end for nobody.
                 await stopCapture(id)
                 progress?.cancel()

@@ -23,7 +23,7 @@ public final class CaptureFile: Sendable {
         if path == "-" { return CaptureFile(name: "-", descriptor: STDOUT_FILENO, ownsDescriptor: false) }
         let fd = systemOpen(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw CommandFailure("cannot_write", "cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+            throw CommandFailure.cannotWrite("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
         }
         return CaptureFile(name: path, descriptor: fd, ownsDescriptor: true)
     }

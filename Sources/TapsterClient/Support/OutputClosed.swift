@@ -9,7 +9,7 @@ public struct OutputClosed: Error, Sendable {
         switch outcome {
         case .written: return
         case .readerGone: throw OutputClosed()
-        case .failed: throw CommandFailure("cannot_write", "writing \(what) failed: \(outcome.reason)")
+        case .failed: throw CommandFailure.cannotWrite("writing \(what) failed: \(outcome.reason)")
         }
     }
 }

@@ -35,22 +35,18 @@ public final class WorkloadInterner: Sendable {
 
     /// `workload`, equal to it, with its shared strings and label set in the storage of the first equal ones seen.
     public func interned(_ workload: Workload) -> Workload {
-        table.withLock { table in
-            var workload = workload
-            workload.spec.intern(into: &table)
-            return workload
-        }
+        table.withLock { Self.interned(workload, into: &$0) }
     }
 
     /// `workloads`, each ``interned(_:)``, under one acquisition of the lock.
     public func interned(_ workloads: [Workload]) -> [Workload] {
-        table.withLock { table in
-            workloads.map { workload in
-                var workload = workload
-                workload.spec.intern(into: &table)
-                return workload
-            }
-        }
+        table.withLock { table in workloads.map { Self.interned($0, into: &table) } }
+    }
+
+    private static func interned(_ workload: Workload, into table: inout Table) -> Workload {
+        var workload = workload
+        workload.spec.intern(into: &table)
+        return workload
     }
 
     fileprivate static func intern(_ string: inout String, into table: inout Table) {
