@@ -134,8 +134,13 @@ struct TriggerEndToEndTests {
                 "trigger", "create", "latency", "--filter", "web", "--target", "archive", "--for", "2s", "--rate", "\(firings)/10m", "-o", "json"]).stdout)
             let listeners = try await lab.listen(["web1"])
             defer { listeners.forEach { $0.stop() } }
+            let reference = try await lab.referenceCapture(on: "web1")
+            defer { reference.stop() }
             let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 1000 * firings, size: 200, gap: 0.005) }
             defer { traffic.cancel() }
+            // The first firing waits for the traffic to flow: started with it, a 2 s capture on a loaded machine
+            // once ended before the sender's first segment (0 packets).
+            _ = try await eventually(timeout: .seconds(30), "traffic to web1") { reference.segments.isEmpty ? nil : true }
             let webhook = lab.server.url + created.trigger.webhookPath
             var ids: [String] = []
             for index in 0..<firings {
