@@ -133,6 +133,10 @@ struct CaptureEndToEndTests {
             defer { capture.stop() }
             try await lab.send(from: "client", to: "web1", chunks: 5)
             try await lab.send(from: "client", to: "web2", chunks: 5)
+            // Interrupted only once both hosts' packets reached the server: what is in flight then is the drain's to finish.
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(250), "packets of both hosts in the capture record") { () -> Bool? in
+                try await CaptureFaultEndToEndTests.capture(lab, id).interfaces.filter { $0.packets > 0 }.count == 2 ? true : nil
+            }
 
             capture.signal(SIGINT)
             #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")

@@ -64,10 +64,11 @@ struct TriggerEndToEndTests {
     func alertmanagerOpensOneStoredCapture() async throws {
         try await Self.withLab { lab in
             try await lab.admin(["recorder", "create", "web-recorder", "--filter", "web", "--window", "30s", "--max-bytes", "64MiB"])
-            let created = try await Self.createTrigger(lab, duration: "6s", before: "5s")
+            // 20 s: a tap applied after its deadline captures nothing live (applying took over 6 s under the full suite).
+            let created = try await Self.createTrigger(lab, duration: "20s", before: "5s")
             let listeners = try await lab.listen(["web1"])
             defer { listeners.forEach { $0.stop() } }
-            let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 3000, size: 200, gap: 0.01) }
+            let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 6000, size: 200, gap: 0.01) }
             defer { traffic.cancel() }
             _ = try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the recorder to hold 6 s") { () -> RecorderHostStatus? in
                 try await RecorderEndToEndTests.recorder(lab).hosts.first { $0.oldestAgeMilliseconds >= 6_000 }
@@ -131,15 +132,17 @@ struct TriggerEndToEndTests {
         let firings = Int(ProcessInfo.processInfo.environment["TRIGGER_FIRINGS"] ?? "") ?? 5
         try await Self.withLab { lab in
             let created = try lab.decode(TriggerCreated.self, try await lab.admin([
-                "trigger", "create", "latency", "--filter", "web", "--target", "archive", "--for", "2s", "--rate", "\(firings)/10m", "-o", "json"]).stdout)
+                "trigger", "create", "latency", "--filter", "web", "--target", "archive", "--for", "10s", "--rate", "\(firings)/10m", "-o", "json"]).stdout)
             let listeners = try await lab.listen(["web1"])
             defer { listeners.forEach { $0.stop() } }
             let reference = try await lab.referenceCapture(on: "web1")
             defer { reference.stop() }
-            let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 1000 * firings, size: 200, gap: 0.005) }
+            let traffic = Task { try await lab.send(from: "client", to: "web1", chunks: 3000 * firings, size: 200, gap: 0.005) }
             defer { traffic.cancel() }
             // The first firing waits for the traffic to flow: started with it, a 2 s capture on a loaded machine
-            // once ended before the sender's first segment (0 packets).
+            // once ended before the sender's first segment (0 packets). Each capture runs 10 s: a tap applied after
+            // its deadline captures nothing, and applying took over 2 s under the full suite (the latency measured,
+            // webhook to first stored packet, does not depend on it).
             _ = try await eventually(timeout: .seconds(30), "traffic to web1") { reference.segments.isEmpty ? nil : true }
             let webhook = lab.server.url + created.trigger.webhookPath
             var ids: [String] = []

@@ -77,14 +77,15 @@ struct CaptureSessionTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (reference, tool) = try await lab.watch()
-        let deadline = Date().addingTimeInterval(1.5)
+        // Far enough for the traffic to start before it on a loaded machine (the sender is a process started in the namespace).
+        let deadline = Date().addingTimeInterval(6)
         let session = CaptureSession(plan: lab.plan(deadline: deadline), sink: try lab.sink(.erspanIII(sessionID: 8)))
         let endedAt = LockedValue<Date?>(nil)
         session.onEnd { _ in endedAt.set(Date()) }
         try await session.start()
         defer { session.stop() }
-        // 3 s of traffic, the deadline in its middle; nobody calls stop().
-        try await lab.send(chunks: 60, size: 100, gap: 0.05)
+        // 12 s of traffic, the deadline in its middle; nobody calls stop().
+        try await lab.send(chunks: 240, size: 100, gap: 0.05)
 
         #expect(try await session.ended() == .stopped(.deadline))
         let stoppedAt = try #require(endedAt.value)
@@ -99,6 +100,7 @@ struct CaptureSessionTests {
         let epoch = deadline.timeIntervalSince1970
         let time = { (row: LiveTshark.Row) in Double(row["frame.time_epoch"] ?? "") ?? 0 }
         let before = rows.filter { time($0) < epoch }
+        #expect(before.count > 10, "traffic began well before the deadline: \(before.count) packets")
         #expect(rows.contains { time($0) > epoch + 0.5 }, "traffic went on after the deadline")
         #expect(tool.rows.map(MirrorLab.packet) == before.map(MirrorLab.packet), "exactly the packets before the deadline")
         #expect(tool.rows.allSatisfy { time($0) < epoch + 0.1 }, "nothing reached the tool after the deadline")

@@ -59,10 +59,12 @@ import TapsterWire
         try await AgentHarness.run(kind) { harness in
             let fixture = try await Fixture.make(harness.api)
             let stream = try await harness.enrolledAgent("node-1").connect()
-            _ = try await fixture.aliceTap(harness.api, for: "1s")
+            // Connected first, and long enough to be pushed before it expires: a tap past its deadline is never planned.
+            _ = try await stream.desired()
+            _ = try await fixture.aliceTap(harness.api, for: "5s")
             _ = try await stream.desired { !$0.taps.isEmpty }
             let seen = stream.desiredSets.count
-            _ = try await stream.desired(after: seen, timeout: .seconds(30), "a set without the expired tap") { $0.taps.isEmpty }
+            _ = try await stream.desired(after: seen, timeout: .seconds(60), "a set without the expired tap") { $0.taps.isEmpty }
             await stream.close()
         }
     }
