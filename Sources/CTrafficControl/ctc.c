@@ -428,7 +428,23 @@ int ctc_clsact_delete(int fd, int ifindex) {
     return ctc_request(fd, &m);
 }
 
-/// What a walk over one hook's filters collects.
+/// The chain of a filter in a dump (TCA_CHAIN; 0 when absent).
+static uint32_t ctc_filter_chain(struct nlmsghdr *header) {
+    struct tcmsg *tc = NLMSG_DATA(header);
+    int remaining = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *tc));
+    for (struct rtattr *attribute = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof *tc)); RTA_OK(attribute, remaining);
+         attribute = RTA_NEXT(attribute, remaining)) {
+        if (attribute->rta_type == TCA_CHAIN && RTA_PAYLOAD(attribute) >= sizeof(uint32_t)) {
+            uint32_t chain;
+            memcpy(&chain, RTA_DATA(attribute), sizeof chain);
+            return chain;
+        }
+    }
+    return 0;
+}
+
+/// What a walk over one hook's filters collects (on chain 0: where packets go; other chains are reached
+/// only by a jump, and the mark's is reached by none).
 struct ctc_filter_walk {
     int count;
     /// Priorities in use, as a bitmap of the first 4096.
@@ -437,7 +453,7 @@ struct ctc_filter_walk {
 
 static int ctc_note_filter(struct nlmsghdr *header, void *context) {
     struct ctc_filter_walk *walk = context;
-    if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
+    if (header->nlmsg_type != RTM_NEWTFILTER || ctc_filter_chain(header) != 0) return 0;
     struct tcmsg *tc = NLMSG_DATA(header);
     uint32_t priority = TC_H_MAJ(tc->tcm_info) >> 16;
     if (priority < 4096) walk->used[priority / 64] |= 1ULL << (priority % 64);
@@ -671,6 +687,130 @@ int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, 
     return 0;
 }
 
+// MARK: The qdisc's owner
+
+static int ctc_dump_consistent(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context,
+                               void (*reset)(void *), void *reset_context);
+
+int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie) {
+    CTC_LOCKED;
+    struct ctc_message m;
+    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, 1, 1);
+    ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);
+    struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
+    // Matches nothing: even a jump to this chain would run no action. The action is only there for its cookie
+    // (actions carry cookies, filters do not); mirred is the one action module the mirrors need anyway.
+    struct sock_filter nothing = BPF_STMT(BPF_RET | BPF_K, 0);
+    uint16_t count = 1;
+    ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
+    ctc_put(&m, TCA_BPF_OPS, &nothing, sizeof nothing);
+    struct rtattr *list = ctc_nest(&m, TCA_BPF_ACT);
+    struct rtattr *mirred_options;
+    struct rtattr *mirred = ctc_action_begin(&m, 1, "mirred", &mirred_options);
+    struct tc_mirred parameters;
+    memset(&parameters, 0, sizeof parameters);
+    parameters.eaction = TCA_EGRESS_MIRROR;
+    parameters.action = TC_ACT_PIPE;
+    parameters.ifindex = (uint32_t)ifindex;
+    ctc_put(&m, TCA_MIRRED_PARMS, &parameters, sizeof parameters);
+    ctc_action_end(&m, mirred, mirred_options, cookie);
+    ctc_nest_end(&m, list);
+    ctc_nest_end(&m, options);
+    return ctc_request(fd, &m);
+}
+
+/// What a census of both hooks counts.
+struct ctc_census {
+    const uint8_t *prefix;
+    int prefix_length;
+    int current_is_ours;
+    /// Filters on chain 0 or a jump's chain: with the prefix, and without.
+    int ours;
+    int others;
+    /// Marks: with the prefix (one, normally), and someone else's.
+    int marked;
+    int foreign_marks;
+};
+
+static void ctc_census_cookie(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
+    (void)kind;
+    (void)options;
+    (void)stats;
+    struct ctc_census *census = context;
+    if (cookie && (int)RTA_PAYLOAD(cookie) >= census->prefix_length
+        && memcmp(RTA_DATA(cookie), census->prefix, (size_t)census->prefix_length) == 0) {
+        census->current_is_ours = 1;
+    }
+}
+
+static int ctc_census_filter(struct nlmsghdr *header, void *context) {
+    struct ctc_census *census = context;
+    if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
+    struct tcmsg *tc = NLMSG_DATA(header);
+    // The dump lists each classifier instance once with handle 0, then its filters.
+    if (tc->tcm_handle == 0) return 0;
+    census->current_is_ours = 0;
+    ctc_each_action(header, ctc_census_cookie, census);
+    int mark = ctc_filter_chain(header) == CTC_MARK_CHAIN;
+    if (mark) {
+        if (census->current_is_ours) census->marked++; else census->foreign_marks++;
+    } else {
+        if (census->current_is_ours) census->ours++; else census->others++;
+    }
+    return 0;
+}
+
+static void ctc_census_forget(void *context) {
+    struct ctc_census *census = context;
+    census->ours = census->others = census->marked = census->foreign_marks = 0;
+}
+
+/// Counts what hangs on both of `ifindex`'s hooks into `census` (whose prefix is set). Fails with errno
+/// EINVAL or ENOENT when the interface has no clsact, ENODEV when it is gone.
+static int ctc_census_take(int fd, int ifindex, struct ctc_census *census) {
+    struct ctc_census total = *census;
+    for (int egress = 0; egress <= 1; egress++) {
+        // A hook is counted afresh when the kernel reports its dump inconsistent.
+        struct ctc_census hook = *census;
+        ctc_census_forget(&hook);
+        struct ctc_message m;
+        struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, ifindex);
+        tc->tcm_parent = ctc_hook(egress);
+        if (ctc_dump_consistent(fd, &m, ctc_census_filter, &hook, ctc_census_forget, &hook) < 0) return -1;
+        total.ours += hook.ours;
+        total.others += hook.others;
+        total.marked += hook.marked;
+        total.foreign_marks += hook.foreign_marks;
+    }
+    *census = total;
+    return 0;
+}
+
+/// ``ctc_qdisc_release`` with the lock held.
+static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int prefix_length) {
+    struct ctc_census census = {.prefix = prefix, .prefix_length = prefix_length};
+    if (ctc_census_take(fd, ifindex, &census) < 0) {
+        // No clsact: nothing to release. The interface gone: its qdisc went with it.
+        return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
+    }
+    if (census.ours > 0 || census.marked == 0) return 0;
+    if (census.others == 0 && census.foreign_marks == 0) {
+        if (ctc_clsact_delete(fd, ifindex) == 0) return 1;
+        return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
+    }
+    // Someone else's filters hang on it now: the qdisc is left to them, without the agent's mark.
+    struct ctc_message m;
+    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, 0, 1, 1);
+    ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);
+    if (ctc_request(fd, &m) == 0) return 1;
+    return errno == ENOENT || errno == ENODEV ? 0 : -1;
+}
+
+int ctc_qdisc_release(int fd, int ifindex, const uint8_t *prefix, int prefix_length) {
+    CTC_LOCKED;
+    return ctc_release_locked(fd, ifindex, prefix, prefix_length);
+}
+
 // MARK: Sweep
 
 /// What a sweep deletes: filters found during a dump are deleted after it (a dump cannot be interleaved
@@ -687,6 +827,8 @@ struct ctc_sweep_state {
         uint16_t priority;
         uint32_t handle;
         uint16_t protocol;
+        /// The qdisc's mark (``ctc_qdisc_mark_add``): not deleted by itself but released with the qdisc.
+        int mark;
     } filters[256];
     int links[256];
     int link_count;
@@ -718,6 +860,7 @@ static int ctc_sweep_filter(struct nlmsghdr *header, void *context) {
     state->filters[state->count].priority = (uint16_t)(TC_H_MAJ(tc->tcm_info) >> 16);
     state->filters[state->count].protocol = (uint16_t)TC_H_MIN(tc->tcm_info);
     state->filters[state->count].handle = tc->tcm_handle;
+    state->filters[state->count].mark = ctc_filter_chain(header) == CTC_MARK_CHAIN;
     state->count++;
     return 0;
 }
@@ -784,12 +927,17 @@ int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_
     }
     int deleted = 0;
     for (int i = 0; i < state.count; i++) {
+        if (state.filters[i].mark) continue;
         struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, state.filters[i].ifindex);
         tc->tcm_parent = ctc_hook(state.filters[i].egress);
         tc->tcm_handle = state.filters[i].handle;
         tc->tcm_info = TC_H_MAKE((uint32_t)state.filters[i].priority << 16, state.filters[i].protocol);
         ctc_put_string(&m, TCA_KIND, "bpf");
         if (ctc_request(fd, &m) == 0) deleted++;
+    }
+    // The qdiscs the earlier run added go now that its filters have gone (unless someone else's hang on them).
+    for (int i = 0; i < state.count; i++) {
+        if (state.filters[i].mark && ctc_release_locked(fd, state.filters[i].ifindex, magic, magic_length) > 0) deleted++;
     }
     for (int i = 0; i < state.link_count; i++) {
         // Deleting one end of a veth deletes the other: a second end found here is already gone (ENODEV).

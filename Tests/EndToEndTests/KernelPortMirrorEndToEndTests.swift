@@ -62,6 +62,8 @@ struct KernelPortMirrorEndToEndTests {
             try await eventually(timeout: .seconds(60), every: .milliseconds(500), "the restarted agent to sweep the killed one's filters") {
                 try Self.agentFilters(on: web, lab: lab) == 0 ? true : nil
             }
+            let qdiscs = try ProcessRunner.run(["tc", "-n", web.namespace, "qdisc", "show", "dev", web.interface]).stdout
+            #expect(!qdiscs.contains("clsact"), "the qdisc the killed agent added went with its filters: \(qdiscs)")
             let devices = try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
                 .filter { $0.contains("alias tapster mirror \(lab.agentName): ") }
             #expect(devices.isEmpty, "the veths are gone: \(devices)")

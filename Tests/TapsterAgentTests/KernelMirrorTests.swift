@@ -60,6 +60,11 @@ struct KernelMirrorTests {
         try ProcessRunner.run(["tc", "-n", lab.web.namespace, "filter", "show", "dev", lab.web.interface, hook], allowFailure: true).stdout
     }
 
+    /// The filters packets meet on a hook of web's interface (chain 0's: not the qdisc's mark, on a chain none reaches).
+    static func packetFilters(_ lab: MirrorLab, _ hook: String) throws -> [Substring] {
+        try filters(lab, hook).split(separator: "\n").filter { $0.hasPrefix("filter ") && !$0.contains("chain \(CTC_MARK_CHAIN)") }
+    }
+
     private static func qdiscs(_ lab: MirrorLab) throws -> String {
         try ProcessRunner.run(["tc", "-n", lab.web.namespace, "qdisc", "show", "dev", lab.web.interface]).stdout
     }
@@ -97,7 +102,7 @@ struct KernelMirrorTests {
 
         #expect(expected.count >= 8)
         #expect(tool.rows.map(MirrorLab.packet) == expected.map(MirrorLab.packet))
-        #expect(try Self.filters(lab, direction == .in ? "egress" : "ingress").isEmpty)
+        #expect(try Self.packetFilters(lab, direction == .in ? "egress" : "ingress").isEmpty)
     }
 
     @Test("The tap's BPF program runs in the kernel: traffic with another peer is not mirrored")
@@ -219,10 +224,64 @@ struct KernelMirrorTests {
 
         #expect(other == 0, "another agent's sweep leaves them alone")
         #expect(host == 3, "the veth's redirect filter, the veth and the tunnel")
-        #expect(workloads == 2, "the filters on both hooks")
+        #expect(workloads == 3, "the filters on both hooks, and the qdisc the killed run added")
         #expect(try !Self.links().contains(tunnel))
         #expect(try Self.filters(lab, "ingress").isEmpty)
         #expect(try Self.filters(lab, "egress").isEmpty)
+        #expect(try !Self.qdiscs(lab).contains("clsact"))
+    }
+
+    @Test("The qdisc the agent added carries its mark on a chain no packet reaches; one that was there before does not")
+    func theAgentsQdiscIsMarked() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try await Self.mirror(lab)
+        defer { mirror.close() }
+        _ = try await mirror.add(lab.plan())
+
+        let ingress = try Self.filters(lab, "ingress")
+        #expect(ingress.contains("chain \(CTC_MARK_CHAIN) handle 0x1"), "\(ingress)")
+        #expect(ingress.contains("cookie " + Self.owner(lab).qdiscMarkCookie.map { String(format: "%02x", $0) }.joined()), "\(ingress)")
+        #expect(try !Self.filters(lab, "egress").contains("chain \(CTC_MARK_CHAIN)"))
+    }
+
+    @Test("The sweep after a killed run leaves a qdisc that was there before the run, and removes only the run's filters")
+    func theSweepLeavesAnEarlierQdisc() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        try lab.topology.run(in: lab.web.namespace, ["tc", "qdisc", "add", "dev", lab.web.interface, "clsact"])
+        let mirror = try await Self.mirror(lab)
+        _ = try await mirror.add(lab.plan())
+        #expect(try !Self.filters(lab, "ingress").contains("chain \(CTC_MARK_CHAIN)"), "not the agent's qdisc: no mark")
+        var inventory = Tapster_Agent_V1_Inventory()
+        var workload = Tapster_Agent_V1_WorkloadReport()
+        workload.netns = lab.web.namespace
+        inventory.workloads = [workload]
+
+        _ = KernelMirrorSweep.sweepHost(owner: Self.owner(lab), logger: .init(label: "test"))
+        let removed = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
+
+        #expect(removed == 2, "the filters on both hooks")
+        #expect(try Self.filters(lab, "ingress").isEmpty)
+        #expect(try Self.qdiscs(lab).contains("clsact"))
+    }
+
+    @Test("Someone else's filter put on the agent's qdisc keeps it: the agent's last filter takes only its mark with it")
+    func othersFiltersKeepTheAgentsQdisc() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try await Self.mirror(lab)
+        _ = try await mirror.add(lab.plan())
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "100",
+                                                    "bpf", "bytecode", "1,6 0 0 0", "action", "mirred", "egress", "mirror",
+                                                    "dev", "lo", "continue"])
+
+        mirror.close()
+
+        let remaining = try Self.filters(lab, "ingress")
+        #expect(remaining.contains("pref 100 bpf"), "\(remaining)")
+        #expect(!remaining.contains("chain \(CTC_MARK_CHAIN)"), "\(remaining)")
+        #expect(try Self.qdiscs(lab).contains("clsact"))
     }
 
     @Test("Frames arriving from the network on the tool's VNI are decapsulated into the tunnel device and dropped at its ingress")

@@ -95,7 +95,7 @@ struct KernelPortMirrorTests {
         let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: KernelMirrorTests.owner(lab), logger: .init(label: "test"))
 
         #expect(host == 2, "the veth's redirect filter and the veth: a port mirror has no tunnel device")
-        #expect(workloads == 2, "the filters on both hooks")
+        #expect(workloads == 3, "the filters on both hooks, and the qdisc the killed run added")
         #expect(try KernelMirrorTests.filters(lab, "ingress").isEmpty)
         #expect(try KernelMirrorTests.filters(lab, "egress").isEmpty)
         #expect(try KernelMirrorTests.links().contains(hostEnd))

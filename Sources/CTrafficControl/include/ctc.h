@@ -51,10 +51,28 @@ int ctc_clsact_add(int fd, int ifindex);
 /// Deletes the `clsact` qdisc of `ifindex` (and with it every filter on its hooks).
 int ctc_clsact_delete(int fd, int ifindex);
 
-/// How many filters (anyone's) hang on `ifindex`'s clsact hook (`egress` 0: ingress, 1: egress).
+/// The chain on which ``ctc_qdisc_mark_add`` marks a qdisc (`tc filter show` prints it as `chain 268435440`):
+/// nothing jumps there, so no packet ever meets the mark. The kernel takes chains up to 2^28 - 1.
+#define CTC_MARK_CHAIN 0x0FFFFFF0u
+
+/// Marks the `clsact` qdisc of `ifindex` as added by the agent whose cookies start like `cookie` (16 bytes): a
+/// filter on its ingress hook's ``CTC_MARK_CHAIN`` (priority 1, handle 1) that matches nothing, whose action
+/// carries `cookie`. The mark lives with the qdisc, so an agent restarted after being killed still knows
+/// which qdiscs it added — and never takes for its own one that was there before it.
+int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie);
+
+/// Applies the agent's rule for its qdisc on `ifindex` once its filters there may be gone: while any filter
+/// whose action cookies start with the `prefix_length` bytes of `prefix` hangs on either hook, nothing;
+/// otherwise, when the qdisc carries the agent's mark, it is deleted if no one else's filter hangs on it,
+/// and only the mark is deleted if some do (the qdisc is theirs from then on). A qdisc without the mark was
+/// not the agent's and stays. Returns 1 when it deleted the qdisc or the mark, 0 when nothing was to be done
+/// (including no qdisc, or no interface).
+int ctc_qdisc_release(int fd, int ifindex, const uint8_t *prefix, int prefix_length);
+
+/// How many filters (anyone's) hang on chain 0 of `ifindex`'s clsact hook (`egress` 0: ingress, 1: egress).
 int ctc_filter_count(int fd, int ifindex, int egress);
 
-/// The smallest filter priority, from 1, that no filter on the hook uses.
+/// The smallest filter priority, from 1, that no filter on chain 0 of the hook uses.
 int ctc_free_priority(int fd, int ifindex, int egress, uint16_t *priority);
 
 /// What a mirror filter does with the packets its program matches.
@@ -107,8 +125,9 @@ struct ctc_mirror_stats {
 int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, uint32_t handle, struct ctc_mirror_stats *out);
 
 /// Deletes, on every interface of the socket's namespace, each cls_bpf filter of a clsact hook whose
-/// actions carry a cookie starting with the `magic_length` bytes of `magic`, then each interface whose alias
-/// starts with `alias_prefix`. Returns how many filters and interfaces it deleted.
+/// actions carry a cookie starting with the `magic_length` bytes of `magic`, then releases each qdisc so
+/// marked (``ctc_qdisc_release``), then deletes each interface whose alias starts with `alias_prefix`.
+/// Returns how many filters, qdiscs (or marks) and interfaces it deleted.
 int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix);
 
 #endif

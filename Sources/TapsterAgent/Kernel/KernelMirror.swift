@@ -108,7 +108,7 @@ final class KernelMirror: Sendable {
         let leg = try await leg(for: plan.source.namespace, program: program, target: target)
         let portHere = target.flatMap { $0.portNamespace == leg.namespace ? $0.portIndex : nil }
         let source = try KernelMirrorSource.install(plan: plan, program: program, route: leg.route, mirrorTo: leg.workloadEnd,
-                                                    refusing: portHere, cookie: names.cookie, handle: names.filterHandle)
+                                                    refusing: portHere, names: names)
         let added = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.sources.append(source)

@@ -18,6 +18,10 @@ struct KernelMirrorOwner: Sendable {
     /// The start of every cookie of this agent's actions: the magic, then 4 bytes of the agent's hash.
     var cookiePrefix: [UInt8] { Self.cookieMagic + KernelMirrorNames.bytes(agentHash, count: 4) }
 
+    /// The cookie of the mark on a qdisc this agent added (``KernelQdiscs``): the agent's prefix, then "qdsc".
+    /// (The mark is told from a tap's filter by its chain, not by these bytes.)
+    var qdiscMarkCookie: [UInt8] { cookiePrefix + Array("qdsc".utf8) }
+
     /// The start of every alias of an interface this agent creates.
     var aliasPrefix: String { "tapster mirror \(agent): " }
 

@@ -26,17 +26,19 @@ final class KernelMirrorSource: SourceCapture {
     private let route: NetlinkRoute
     private let interface: Int32
     private let hooks: [Hook]
+    private let owner: KernelMirrorOwner
     private let cookie: [UInt8]
     private let handle: UInt32
     private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
 
-    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], cookie: [UInt8], handle: UInt32) {
+    private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], names: KernelMirrorNames) {
         self.plan = plan
         self.route = route
         self.interface = interface
         self.hooks = hooks
-        self.cookie = cookie
-        self.handle = handle
+        self.owner = names.owner
+        self.cookie = names.cookie
+        self.handle = names.filterHandle
     }
 
     /// Adds the filters of `plan` on its interface, in the namespace `route` was opened in, mirroring to the
@@ -44,7 +46,7 @@ final class KernelMirrorSource: SourceCapture {
     /// of the port the tap delivers into), whose copies would be mirrored again, without end.
     /// - Throws: ``KernelMirrorError``; whatever was added is removed first.
     static func install(plan: CapturePlan, program: BPFProgram, route: NetlinkRoute, mirrorTo: Int32, refusing port: Int32?,
-                        cookie: [UInt8], handle: UInt32) throws(KernelMirrorError) -> KernelMirrorSource {
+                        names: KernelMirrorNames) throws(KernelMirrorError) -> KernelMirrorSource {
         let subject = "\(plan.source)"
         let interface = ctc_link_find(route.descriptor, plan.source.interface, nil, nil)
         guard interface >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
@@ -55,11 +57,12 @@ final class KernelMirrorSource: SourceCapture {
         let type = ctc_link_type(route.descriptor, interface)
         guard type >= 0 else { throw KernelMirrorError(.interface, subject: subject, code: errno) }
         guard type == ethernet else { throw KernelMirrorError(.linkType, subject: subject, detail: "not Ethernet (ARPHRD \(type))") }
-        let hooks = try KernelQdiscs.shared.installing(on: interface, in: plan.source.namespace, route: route, subject: subject) {
+        let hooks = try KernelQdiscs.shared.installing(on: interface, route: route, owner: names.owner, subject: subject) {
             () throws(KernelMirrorError) -> [Hook] in
-            try addFilters(plan: plan, program: program, route: route, interface: interface, mirrorTo: mirrorTo, cookie: cookie, handle: handle)
+            try addFilters(plan: plan, program: program, route: route, interface: interface, mirrorTo: mirrorTo,
+                           cookie: names.cookie, handle: names.filterHandle)
         }
-        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, cookie: cookie, handle: handle)
+        return KernelMirrorSource(plan: plan, route: route, interface: interface, hooks: hooks, names: names)
     }
 
     /// Adds one filter per hook of `plan`'s direction; on failure removes those it added and throws.
@@ -181,7 +184,7 @@ final class KernelMirrorSource: SourceCapture {
     /// and not when it is known to carry someone else's cookie (a filter the agent cannot read is deleted
     /// anyway: leaving it would mirror past the tap's end).
     private func removeFilters() {
-        KernelQdiscs.shared.removing(on: interface, in: plan.source.namespace, route: route) {
+        KernelQdiscs.shared.removing(on: interface, route: route, owner: owner) {
             var stats = ctc_mirror_stats()
             for hook in hooks where read(hook, into: &stats) != .gone {
                 _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle)

@@ -2,60 +2,57 @@ import CTrafficControl
 import Glibc
 import Synchronization
 
-/// The `clsact` qdiscs the agent added to workload interfaces for its mirror filters. A qdisc goes with the
-/// last of the agent's filters on it, whichever tap added it — and stays when it was there before the agent
-/// or someone else's filters still hang on it.
+/// The `clsact` qdiscs the agent adds to workload interfaces for its mirror filters. The agent marks a qdisc
+/// it added (``ctc_qdisc_mark_add``: a filter no packet reaches, with the agent's cookie), so the kernel
+/// itself says whose it is — to this run, and to the next one after a kill (``KernelMirrorSweep``). When the
+/// agent's last filter on an interface goes, ``ctc_qdisc_release`` applies the one rule: a marked qdisc
+/// goes, unless someone else's filters hang on it (then only the mark goes); a qdisc that was there before
+/// the agent stays.
 ///
-/// Adding filters and removing them (with the qdisc) happen under one lock, so a tap removing the last
-/// filter never deletes the qdisc another tap is about to put its filter on.
+/// Adding filters and releasing the qdisc happen under one lock, so a tap removing the last filter never
+/// deletes the qdisc another tap of this agent is about to put its filter on.
 final class KernelQdiscs: Sendable {
     /// The agent's qdiscs.
     static let shared = KernelQdiscs()
 
-    private struct Key: Hashable {
-        var namespace: NetworkNamespace
-        var interface: Int32
-    }
+    private let lock = Mutex<Void>(())
 
-    private let added = Mutex<Set<Key>>([])
-
-    /// Runs `install` with a `clsact` qdisc on `interface` (of `namespace`, which `route` acts in), adding it
-    /// when missing; a qdisc added here and left without filters when `install` throws is deleted again.
-    func installing<T>(on interface: Int32, in namespace: NetworkNamespace, route: NetlinkRoute, subject: String,
+    /// Runs `install` with a `clsact` qdisc on `interface` (in the namespace `route` acts in), adding and
+    /// marking it as `owner`'s when missing; released again when `install` throws.
+    func installing<T>(on interface: Int32, route: NetlinkRoute, owner: KernelMirrorOwner, subject: String,
                        _ install: () throws(KernelMirrorError) -> T) throws(KernelMirrorError) -> T {
-        let key = Key(namespace: namespace, interface: interface)
-        let result: Result<T, KernelMirrorError> = added.withLock { added in
+        let result: Result<T, KernelMirrorError> = lock.withLock { _ in
             let status = ctc_clsact_add(route.descriptor, interface)
             guard status >= 0 else { return .failure(KernelMirrorError(.qdisc, subject: subject, code: errno)) }
-            if status == 1 { added.insert(key) }
+            if status == 1 {
+                let marked = owner.qdiscMarkCookie.withUnsafeBufferPointer { ctc_qdisc_mark_add(route.descriptor, interface, $0.baseAddress) }
+                guard marked == 0 else {
+                    let error = KernelMirrorError(.qdisc, subject: subject, code: errno, detail: "marking the qdisc as the agent's")
+                    // Unmarked, no later release would know it is the agent's.
+                    _ = ctc_clsact_delete(route.descriptor, interface)
+                    return .failure(error)
+                }
+            }
             do throws(KernelMirrorError) {
                 return .success(try install())
             } catch {
-                Self.deleteIfUnused(key, route: route, added: &added)
+                Self.release(interface, route: route, owner: owner)
                 return .failure(error)
             }
         }
         return try result.get()
     }
 
-    /// Runs `remove` (which deletes the agent's filters on `interface`), then deletes the qdisc when the
-    /// agent added it and no filter is left on either hook.
-    func removing(on interface: Int32, in namespace: NetworkNamespace, route: NetlinkRoute, _ remove: () -> Void) {
-        added.withLock { added in
+    /// Runs `remove` (which deletes the agent's filters on `interface`), then releases the qdisc.
+    func removing(on interface: Int32, route: NetlinkRoute, owner: KernelMirrorOwner, _ remove: () -> Void) {
+        lock.withLock { _ in
             remove()
-            Self.deleteIfUnused(Key(namespace: namespace, interface: interface), route: route, added: &added)
+            Self.release(interface, route: route, owner: owner)
         }
     }
 
-    private static func deleteIfUnused(_ key: Key, route: NetlinkRoute, added: inout Set<Key>) {
-        guard added.contains(key) else { return }
-        let ingress = ctc_filter_count(route.descriptor, key.interface, 0)
-        let egress = ctc_filter_count(route.descriptor, key.interface, 1)
-        // The interface may be gone, and its qdisc with it.
-        if ingress < 0, errno == ENODEV {
-            added.remove(key)
-        } else if ingress == 0, egress == 0, ctc_clsact_delete(route.descriptor, key.interface) == 0 || [EINVAL, ENOENT, ENODEV].contains(errno) {
-            added.remove(key)
-        }
+    private static func release(_ interface: Int32, route: NetlinkRoute, owner: KernelMirrorOwner) {
+        let prefix = owner.cookiePrefix
+        _ = prefix.withUnsafeBufferPointer { ctc_qdisc_release(route.descriptor, interface, $0.baseAddress, Int32($0.count)) }
     }
 }
