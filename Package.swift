@@ -132,6 +132,7 @@ let package = Package(
             name: "TapsterTestSupport",
             dependencies: [
                 "TapsterCore", "TapsterStore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -687,6 +687,29 @@ int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, 
     return 0;
 }
 
+/// Whether any action of a filter in a dump carries a cookie starting with the `length` bytes of `prefix`.
+struct ctc_cookie_match {
+    const uint8_t *prefix;
+    int length;
+    int found;
+};
+
+static void ctc_match_cookie(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
+    (void)kind;
+    (void)options;
+    (void)stats;
+    struct ctc_cookie_match *match = context;
+    if (cookie && (int)RTA_PAYLOAD(cookie) >= match->length && memcmp(RTA_DATA(cookie), match->prefix, (size_t)match->length) == 0) {
+        match->found = 1;
+    }
+}
+
+static int ctc_filter_has_cookie(struct nlmsghdr *header, const uint8_t *prefix, int length) {
+    struct ctc_cookie_match match = {.prefix = prefix, .length = length};
+    ctc_each_action(header, ctc_match_cookie, &match);
+    return match.found;
+}
+
 // MARK: The qdisc's owner
 
 static int ctc_dump_consistent(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context,
@@ -723,7 +746,6 @@ int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie) {
 struct ctc_census {
     const uint8_t *prefix;
     int prefix_length;
-    int current_is_ours;
     /// Filters on chain 0 or a jump's chain: with the prefix, and without.
     int ours;
     int others;
@@ -732,30 +754,17 @@ struct ctc_census {
     int foreign_marks;
 };
 
-static void ctc_census_cookie(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
-    (void)kind;
-    (void)options;
-    (void)stats;
-    struct ctc_census *census = context;
-    if (cookie && (int)RTA_PAYLOAD(cookie) >= census->prefix_length
-        && memcmp(RTA_DATA(cookie), census->prefix, (size_t)census->prefix_length) == 0) {
-        census->current_is_ours = 1;
-    }
-}
-
 static int ctc_census_filter(struct nlmsghdr *header, void *context) {
     struct ctc_census *census = context;
     if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
     struct tcmsg *tc = NLMSG_DATA(header);
     // The dump lists each classifier instance once with handle 0, then its filters.
     if (tc->tcm_handle == 0) return 0;
-    census->current_is_ours = 0;
-    ctc_each_action(header, ctc_census_cookie, census);
-    int mark = ctc_filter_chain(header) == CTC_MARK_CHAIN;
-    if (mark) {
-        if (census->current_is_ours) census->marked++; else census->foreign_marks++;
+    int ours = ctc_filter_has_cookie(header, census->prefix, census->prefix_length);
+    if (ctc_filter_chain(header) == CTC_MARK_CHAIN) {
+        if (ours) census->marked++; else census->foreign_marks++;
     } else {
-        if (census->current_is_ours) census->ours++; else census->others++;
+        if (ours) census->ours++; else census->others++;
     }
     return 0;
 }
@@ -819,7 +828,6 @@ struct ctc_sweep_state {
     const uint8_t *magic;
     int magic_length;
     const char *alias_prefix;
-    int current_is_ours;
     int count;
     struct {
         int ifindex;
@@ -836,25 +844,12 @@ struct ctc_sweep_state {
     int ifindex_count;
 };
 
-static void ctc_match_cookie(const char *kind, struct rtattr *options, struct rtattr *stats, struct rtattr *cookie, void *context) {
-    (void)kind;
-    (void)options;
-    (void)stats;
-    struct ctc_sweep_state *state = context;
-    if (cookie && (int)RTA_PAYLOAD(cookie) >= state->magic_length
-        && memcmp(RTA_DATA(cookie), state->magic, (size_t)state->magic_length) == 0) {
-        state->current_is_ours = 1;
-    }
-}
-
 static int ctc_sweep_filter(struct nlmsghdr *header, void *context) {
     struct ctc_sweep_state *state = context;
     if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
     struct tcmsg *tc = NLMSG_DATA(header);
     if (tc->tcm_handle == 0 || state->count >= 256) return 0;
-    state->current_is_ours = 0;
-    ctc_each_action(header, ctc_match_cookie, state);
-    if (!state->current_is_ours) return 0;
+    if (!ctc_filter_has_cookie(header, state->magic, state->magic_length)) return 0;
     state->filters[state->count].ifindex = tc->tcm_ifindex;
     state->filters[state->count].egress = tc->tcm_parent == ctc_hook(1);
     state->filters[state->count].priority = (uint16_t)(TC_H_MAJ(tc->tcm_info) >> 16);

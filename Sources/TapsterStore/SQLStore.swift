@@ -30,8 +30,8 @@ public final class SQLStore: Store {
     /// The key new audit events are sealed with, once ``sealAudit(with:)`` gave one.
     private let auditKey = Mutex<AuditKey?>(nil)
 
-    /// How long an operation waits for a free connection before failing.
-    static let connectionWaitLimit: TimeAmount = .seconds(60)
+    /// How long an operation waits for a free connection before failing, unless ``open(_:logger:connectionWaitLimit:)`` says otherwise.
+    public static let connectionWaitLimit: TimeAmount = .seconds(60)
 
     private init(configuration: DatabaseConfiguration, connections: any ConnectionProvider, dialect: Dialect, logger: Logger) {
         self.configuration = configuration
@@ -41,8 +41,11 @@ public final class SQLStore: Store {
     }
 
     /// Opens a store on `configuration` and checks that the database answers. Call
-    /// ``migrate()`` before use, and ``shutdown()`` at the end.
-    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> SQLStore {
+    /// ``migrate()`` before use, and ``shutdown()`` at the end. An operation waiting longer than
+    /// `connectionWaitLimit` for a free connection fails (tests on a loaded machine give more: a burst of
+    /// operations queued on SQLite's one connection can take minutes there).
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger,
+                            connectionWaitLimit: TimeAmount = SQLStore.connectionWaitLimit) async throws -> SQLStore {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let store: SQLStore
         switch configuration.location {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import SQLKit
 import TapsterCore
 import TapsterStore
@@ -36,6 +37,11 @@ public final class TestDatabase: Sendable {
         self.logger = logger
     }
 
+    /// How long a test's store operation waits for a free connection: the suite keeps both cores busy for minutes, and
+    /// fifty appends queued on SQLite's one connection once outlasted the server's 60 s there (the limit guards a
+    /// server against a stuck database, not a test against a busy machine).
+    public static let connectionWaitLimit: TimeAmount = .minutes(10)
+
     /// A logger for tests: critical messages only (failures reach the tests as thrown errors).
     public static var quietLogger: Logger {
         var logger = Logger(label: "tapster.test")
@@ -67,7 +73,8 @@ public final class TestDatabase: Sendable {
             databaseURL = try PostgresAdmin.url(adminURL, database: database)
         }
         do {
-            let store = try await SQLStore.open(try DatabaseConfiguration(parsing: databaseURL), logger: logger)
+            let store = try await SQLStore.open(try DatabaseConfiguration(parsing: databaseURL), logger: logger,
+                                                connectionWaitLimit: connectionWaitLimit)
             let database = TestDatabase(kind: kind, databaseURL: databaseURL, store: store, location: location, logger: logger)
             do {
                 try await store.migrate()

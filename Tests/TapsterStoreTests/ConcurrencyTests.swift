@@ -26,7 +26,8 @@ import Testing
     @Test(arguments: StoreKind.available)
     func twoStoresOnOneDatabaseAppendWithoutGaps(kind: StoreKind) async throws {
         try await TestDatabase.with(kind) { db in
-            let replica = try await SQLStore.open(try DatabaseConfiguration(parsing: db.databaseURL), logger: TestDatabase.quietLogger)
+            let replica = try await SQLStore.open(try DatabaseConfiguration(parsing: db.databaseURL), logger: TestDatabase.quietLogger,
+                                                  connectionWaitLimit: TestDatabase.connectionWaitLimit)
             do {
                 let stores = [db.store, replica]
                 let sequences = try await withThrowingTaskGroup(of: Int64.self) { group in
