@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -443,8 +444,8 @@ static uint32_t ctc_filter_chain(struct nlmsghdr *header) {
     return 0;
 }
 
-/// What a walk over one hook's filters collects (on chain 0: where packets go; other chains are reached
-/// only by a jump, and the mark's is reached by none).
+/// What a walk over one hook's filters collects: filters on any chain but the mark's, and the priorities used on
+/// chain 0 (where packets go, and the agent's filters; priorities are per chain).
 struct ctc_filter_walk {
     int count;
     /// Priorities in use, as a bitmap of the first 4096.
@@ -453,10 +454,12 @@ struct ctc_filter_walk {
 
 static int ctc_note_filter(struct nlmsghdr *header, void *context) {
     struct ctc_filter_walk *walk = context;
-    if (header->nlmsg_type != RTM_NEWTFILTER || ctc_filter_chain(header) != 0) return 0;
+    if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
+    uint32_t chain = ctc_filter_chain(header);
+    if (chain == CTC_MARK_CHAIN) return 0;
     struct tcmsg *tc = NLMSG_DATA(header);
     uint32_t priority = TC_H_MAJ(tc->tcm_info) >> 16;
-    if (priority < 4096) walk->used[priority / 64] |= 1ULL << (priority % 64);
+    if (chain == 0 && priority < 4096) walk->used[priority / 64] |= 1ULL << (priority % 64);
     // The dump lists each classifier instance once with handle 0, then its filters.
     if (tc->tcm_handle != 0) walk->count++;
     return 0;
@@ -799,7 +802,8 @@ static int ctc_census_take(int fd, int ifindex, struct ctc_census *census) {
 static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int prefix_length) {
     struct ctc_census census = {.prefix = prefix, .prefix_length = prefix_length};
     if (ctc_census_take(fd, ifindex, &census) < 0) {
-        // No clsact: nothing to release. The interface gone: its qdisc went with it.
+        // No clsact (answered by some kernels with an error, by others with an empty dump): nothing to release.
+        // The interface gone: its qdisc went with it.
         return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
     }
     if (census.ours > 0 || census.marked == 0) return 0;
@@ -822,41 +826,68 @@ int ctc_qdisc_release(int fd, int ifindex, const uint8_t *prefix, int prefix_len
 
 // MARK: Sweep
 
+/// One of the agent's filters found by a sweep.
+struct ctc_sweep_filter_entry {
+    int ifindex;
+    int egress;
+    uint16_t priority;
+    uint32_t handle;
+    uint16_t protocol;
+    uint32_t chain;
+    /// The qdisc's mark (``ctc_qdisc_mark_add``): not deleted by itself but released with the qdisc.
+    int mark;
+};
+
 /// What a sweep deletes: filters found during a dump are deleted after it (a dump cannot be interleaved
-/// with requests on the same socket).
+/// with requests on the same socket). The lists grow as needed: a host may have thousands of interfaces,
+/// and a sweep that stopped at a fixed count would leave the rest mirroring.
 struct ctc_sweep_state {
     const uint8_t *magic;
     int magic_length;
     const char *alias_prefix;
+    struct ctc_sweep_filter_entry *filters;
     int count;
-    struct {
-        int ifindex;
-        int egress;
-        uint16_t priority;
-        uint32_t handle;
-        uint16_t protocol;
-        /// The qdisc's mark (``ctc_qdisc_mark_add``): not deleted by itself but released with the qdisc.
-        int mark;
-    } filters[256];
-    int links[256];
+    int filter_capacity;
+    int *links;
     int link_count;
-    int ifindexes[1024];
+    int link_capacity;
+    int *ifindexes;
     int ifindex_count;
+    int ifindex_capacity;
+    /// Set when a list could not grow: the sweep fails (ENOMEM) rather than delete part of what it found.
+    int out_of_memory;
 };
+
+/// Makes room in `*array` (of `*capacity` elements of `size` bytes) for `needed` elements; -1 when memory is short.
+static int ctc_reserve(void **array, int *capacity, int needed, size_t size) {
+    if (needed <= *capacity) return 0;
+    int next = *capacity ? *capacity * 2 : 64;
+    while (next < needed) next *= 2;
+    void *grown = realloc(*array, (size_t)next * size);
+    if (!grown) return -1;
+    *array = grown;
+    *capacity = next;
+    return 0;
+}
 
 static int ctc_sweep_filter(struct nlmsghdr *header, void *context) {
     struct ctc_sweep_state *state = context;
     if (header->nlmsg_type != RTM_NEWTFILTER) return 0;
     struct tcmsg *tc = NLMSG_DATA(header);
-    if (tc->tcm_handle == 0 || state->count >= 256) return 0;
+    if (tc->tcm_handle == 0) return 0;
     if (!ctc_filter_has_cookie(header, state->magic, state->magic_length)) return 0;
-    state->filters[state->count].ifindex = tc->tcm_ifindex;
-    state->filters[state->count].egress = tc->tcm_parent == ctc_hook(1);
-    state->filters[state->count].priority = (uint16_t)(TC_H_MAJ(tc->tcm_info) >> 16);
-    state->filters[state->count].protocol = (uint16_t)TC_H_MIN(tc->tcm_info);
-    state->filters[state->count].handle = tc->tcm_handle;
-    state->filters[state->count].mark = ctc_filter_chain(header) == CTC_MARK_CHAIN;
-    state->count++;
+    if (ctc_reserve((void **)&state->filters, &state->filter_capacity, state->count + 1, sizeof *state->filters) < 0) {
+        state->out_of_memory = 1;
+        return -1;
+    }
+    struct ctc_sweep_filter_entry *entry = &state->filters[state->count++];
+    entry->ifindex = tc->tcm_ifindex;
+    entry->egress = tc->tcm_parent == ctc_hook(1);
+    entry->priority = (uint16_t)(TC_H_MAJ(tc->tcm_info) >> 16);
+    entry->protocol = (uint16_t)TC_H_MIN(tc->tcm_info);
+    entry->handle = tc->tcm_handle;
+    entry->chain = ctc_filter_chain(header);
+    entry->mark = entry->chain == CTC_MARK_CHAIN;
     return 0;
 }
 
@@ -865,9 +896,17 @@ static int ctc_sweep_link(struct nlmsghdr *header, void *context) {
     if (header->nlmsg_type != RTM_NEWLINK) return 0;
     char kind[32], alias[128];
     int ifindex = ctc_parse_link(header, kind, alias, NULL);
-    if (state->ifindex_count < 1024) state->ifindexes[state->ifindex_count++] = ifindex;
+    if (ctc_reserve((void **)&state->ifindexes, &state->ifindex_capacity, state->ifindex_count + 1, sizeof(int)) < 0) {
+        state->out_of_memory = 1;
+        return -1;
+    }
+    state->ifindexes[state->ifindex_count++] = ifindex;
     size_t prefix = strlen(state->alias_prefix);
-    if (prefix && strncmp(alias, state->alias_prefix, prefix) == 0 && state->link_count < 256) {
+    if (prefix && strncmp(alias, state->alias_prefix, prefix) == 0) {
+        if (ctc_reserve((void **)&state->links, &state->link_capacity, state->link_count + 1, sizeof(int)) < 0) {
+            state->out_of_memory = 1;
+            return -1;
+        }
         state->links[state->link_count++] = ifindex;
     }
     return 0;
@@ -901,42 +940,66 @@ static void ctc_sweep_forget_filters(void *context) {
     mark->state->count = mark->count;
 }
 
-int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix) {
+/// ``ctc_sweep`` with the lock held, on `state` (freed by the caller).
+static int ctc_sweep_locked(int fd, struct ctc_sweep_state *state, int *unreadable) {
+    struct ctc_message m;
+    ctc_begin_link(&m, RTM_GETLINK, 0, 0);
+    if (ctc_dump_consistent(fd, &m, ctc_sweep_link, state, ctc_sweep_forget_links, state) < 0) {
+        if (state->out_of_memory) errno = ENOMEM;
+        return -1;
+    }
+    for (int i = 0; i < state->ifindex_count; i++) {
+        for (int egress = 0; egress <= 1; egress++) {
+            struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, state->ifindexes[i]);
+            tc->tcm_parent = ctc_hook(egress);
+            struct ctc_sweep_mark mark = {.state = state, .count = state->count};
+            if (ctc_dump_consistent(fd, &m, ctc_sweep_filter, state, ctc_sweep_forget_filters, &mark) < 0) {
+                if (state->out_of_memory) {
+                    errno = ENOMEM;
+                    return -1;
+                }
+                // No interface any more (ENODEV), or a kernel that answers a hook without clsact with an error rather
+                // than an empty dump (EINVAL, ENOENT): nothing of ours there.
+                if (errno != EINVAL && errno != ENOENT && errno != ENODEV) (*unreadable)++;
+            }
+        }
+    }
+    int deleted = 0;
+    for (int i = 0; i < state->count; i++) {
+        if (state->filters[i].mark) continue;
+        struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, state->filters[i].ifindex);
+        tc->tcm_parent = ctc_hook(state->filters[i].egress);
+        tc->tcm_handle = state->filters[i].handle;
+        tc->tcm_info = TC_H_MAKE((uint32_t)state->filters[i].priority << 16, state->filters[i].protocol);
+        ctc_put_string(&m, TCA_KIND, "bpf");
+        // The chain it was found on: without it the kernel looks on chain 0, where someone else's may sit at that place.
+        ctc_put_u32(&m, TCA_CHAIN, state->filters[i].chain);
+        if (ctc_request(fd, &m) == 0) deleted++;
+    }
+    // The qdiscs the earlier run added go now that its filters have gone (unless someone else's hang on them).
+    for (int i = 0; i < state->count; i++) {
+        if (state->filters[i].mark && ctc_release_locked(fd, state->filters[i].ifindex, state->magic, state->magic_length) > 0) deleted++;
+    }
+    for (int i = 0; i < state->link_count; i++) {
+        // Deleting one end of a veth deletes the other: a second end found here is already gone (ENODEV).
+        if (ctc_link_delete(fd, state->links[i]) == 0) deleted++;
+    }
+    return deleted;
+}
+
+int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix, int *unreadable) {
     CTC_LOCKED;
-    static struct ctc_sweep_state state;
+    struct ctc_sweep_state state;
     memset(&state, 0, sizeof state);
     state.magic = magic;
     state.magic_length = magic_length;
     state.alias_prefix = alias_prefix;
-    struct ctc_message m;
-    ctc_begin_link(&m, RTM_GETLINK, 0, 0);
-    if (ctc_dump_consistent(fd, &m, ctc_sweep_link, &state, ctc_sweep_forget_links, &state) < 0) return -1;
-    for (int i = 0; i < state.ifindex_count; i++) {
-        for (int egress = 0; egress <= 1; egress++) {
-            struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETTFILTER, 0, state.ifindexes[i]);
-            tc->tcm_parent = ctc_hook(egress);
-            struct ctc_sweep_mark mark = {.state = &state, .count = state.count};
-            // An interface without clsact answers EINVAL: nothing of ours there.
-            (void)ctc_dump_consistent(fd, &m, ctc_sweep_filter, &state, ctc_sweep_forget_filters, &mark);
-        }
-    }
-    int deleted = 0;
-    for (int i = 0; i < state.count; i++) {
-        if (state.filters[i].mark) continue;
-        struct tcmsg *tc = ctc_begin_tc(&m, RTM_DELTFILTER, 0, state.filters[i].ifindex);
-        tc->tcm_parent = ctc_hook(state.filters[i].egress);
-        tc->tcm_handle = state.filters[i].handle;
-        tc->tcm_info = TC_H_MAKE((uint32_t)state.filters[i].priority << 16, state.filters[i].protocol);
-        ctc_put_string(&m, TCA_KIND, "bpf");
-        if (ctc_request(fd, &m) == 0) deleted++;
-    }
-    // The qdiscs the earlier run added go now that its filters have gone (unless someone else's hang on them).
-    for (int i = 0; i < state.count; i++) {
-        if (state.filters[i].mark && ctc_release_locked(fd, state.filters[i].ifindex, magic, magic_length) > 0) deleted++;
-    }
-    for (int i = 0; i < state.link_count; i++) {
-        // Deleting one end of a veth deletes the other: a second end found here is already gone (ENODEV).
-        if (ctc_link_delete(fd, state.links[i]) == 0) deleted++;
-    }
+    *unreadable = 0;
+    int deleted = ctc_sweep_locked(fd, &state, unreadable);
+    int saved = errno;
+    free(state.filters);
+    free(state.links);
+    free(state.ifindexes);
+    errno = saved;
     return deleted;
 }

@@ -231,6 +231,29 @@ struct KernelMirrorTests {
         #expect(try !Self.qdiscs(lab).contains("clsact"))
     }
 
+    @Test("The sweep removes every filter a killed run left, however many: 300 on one hook")
+    func theSweepHasNoCap() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        try lab.topology.run(in: lab.web.namespace, ["tc", "qdisc", "add", "dev", lab.web.interface, "clsact"])
+        let cookie = (Self.owner(lab).cookiePrefix + [0, 0, 0, 1]).map { String(format: "%02x", $0) }.joined()
+        let batch = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(lab.topology.prefix).tc")
+        defer { try? FileManager.default.removeItem(at: batch) }
+        try (1...300).map { "filter add dev \(lab.web.interface) ingress prio \($0) handle 1 bpf bytecode '1,6 0 0 0' "
+            + "action mirred egress mirror dev lo cookie \(cookie)\n" }.joined().write(to: batch, atomically: true, encoding: .utf8)
+        try ProcessRunner.run(["tc", "-n", lab.web.namespace, "-batch", batch.path])
+        #expect(try Self.packetFilters(lab, "ingress").count == 600, "each filter is listed with its classifier instance")
+        var inventory = Tapster_Agent_V1_Inventory()
+        var workload = Tapster_Agent_V1_WorkloadReport()
+        workload.netns = lab.web.namespace
+        inventory.workloads = [workload]
+
+        let removed = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
+
+        #expect(removed == 300)
+        #expect(try Self.packetFilters(lab, "ingress").isEmpty)
+    }
+
     @Test("The qdisc the agent added carries its mark on a chain no packet reaches; one that was there before does not")
     func theAgentsQdiscIsMarked() async throws {
         let lab = try await MirrorLab.make()

@@ -69,7 +69,8 @@ int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie);
 /// (including no qdisc, or no interface).
 int ctc_qdisc_release(int fd, int ifindex, const uint8_t *prefix, int prefix_length);
 
-/// How many filters (anyone's) hang on chain 0 of `ifindex`'s clsact hook (`egress` 0: ingress, 1: egress).
+/// How many filters (anyone's, on any chain but ``CTC_MARK_CHAIN``) hang on `ifindex`'s clsact hook (`egress` 0:
+/// ingress, 1: egress).
 int ctc_filter_count(int fd, int ifindex, int egress);
 
 /// The smallest filter priority, from 1, that no filter on chain 0 of the hook uses.
@@ -127,7 +128,8 @@ int ctc_mirror_filter_stats(int fd, int ifindex, int egress, uint16_t priority, 
 /// Deletes, on every interface of the socket's namespace, each cls_bpf filter of a clsact hook whose
 /// actions carry a cookie starting with the `magic_length` bytes of `magic`, then releases each qdisc so
 /// marked (``ctc_qdisc_release``), then deletes each interface whose alias starts with `alias_prefix`.
-/// Returns how many filters, qdiscs (or marks) and interfaces it deleted.
-int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix);
+/// Returns how many filters, qdiscs (or marks) and interfaces it deleted; `unreadable` receives how many hooks
+/// whose filters could not be read (other than for having no clsact), whose filters of the agent's stay.
+int ctc_sweep(int fd, const uint8_t *magic, int magic_length, const char *alias_prefix, int *unreadable);
 
 #endif

@@ -30,11 +30,19 @@ enum KernelMirrorSweep {
 
     private static func sweep(_ owner: KernelMirrorOwner, in place: String, logger: Logger) -> Int {
         guard let route = try? NetlinkRoute(subject: place) else { return 0 }
-        let removed = owner.cookiePrefix.withUnsafeBufferPointer { prefix in
-            ctc_sweep(route.descriptor, prefix.baseAddress, Int32(prefix.count), owner.aliasPrefix)
+        var unreadable: Int32 = 0
+        let (removed, code) = owner.cookiePrefix.withUnsafeBufferPointer { prefix in
+            (ctc_sweep(route.descriptor, prefix.baseAddress, Int32(prefix.count), owner.aliasPrefix, &unreadable), errno)
         }
-        if removed > 0 {
+        if removed < 0 {
+            logger.warning("could not sweep what an earlier run left of its in-kernel mirrors",
+                           metadata: ["where": "\(place)", "error": "\(String(cString: strerror(code)))"])
+        } else if removed > 0 {
             logger.notice("removed what an earlier run left of its in-kernel mirrors", metadata: ["where": "\(place)", "removed": "\(removed)"])
+        }
+        if unreadable > 0 {
+            logger.warning("could not read the filters of some interfaces: what an earlier run left there stays until the next start",
+                           metadata: ["where": "\(place)", "hooks": "\(unreadable)"])
         }
         return max(Int(removed), 0)
     }

@@ -28,8 +28,12 @@ final class KernelQdiscs: Sendable {
                 let marked = owner.qdiscMarkCookie.withUnsafeBufferPointer { ctc_qdisc_mark_add(route.descriptor, interface, $0.baseAddress) }
                 guard marked == 0 else {
                     let error = KernelMirrorError(.qdisc, subject: subject, code: errno, detail: "marking the qdisc as the agent's")
-                    // Unmarked, no later release would know it is the agent's.
-                    _ = ctc_clsact_delete(route.descriptor, interface)
+                    // Unmarked, no later release would know it is the agent's: it goes now — unless someone put a filter on
+                    // it in the meantime. (A kill between adding and marking leaves it unmarked for good: netlink cannot
+                    // do both in one request.)
+                    if ctc_filter_count(route.descriptor, interface, 0) == 0, ctc_filter_count(route.descriptor, interface, 1) == 0 {
+                        _ = ctc_clsact_delete(route.descriptor, interface)
+                    }
                     return .failure(error)
                 }
             }
