@@ -43,6 +43,29 @@ struct KernelMirrorEndToEndTests {
         }
     }
 
+    @Test("A workload that leaves a kernel tap gives back its veth pair while the tap goes on, and its deleted namespace is not held")
+    func aDepartedWorkloadsLegIsReleased() async throws {
+        try await DataPlaneLab.with(roles: ["web1", "web2", "db"], agentArguments: ["--datapath", "kernel"]) { lab in
+            try await mirrorWebToTool(lab, ["--kind", "vxlan", "--vni", "6002"])
+            let tap = try await lab.createTap(filter: "web", target: "tool")
+            _ = try await lab.waitForTap(tap, state: .applied)
+            // The host's ends of the tap's veth pairs, one per namespace (the tunnel device's alias names its tool instead).
+            let legs = { try ProcessRunner.run(["ip", "-o", "-d", "link"]).stdout.split(separator: "\n")
+                .filter { $0.contains("alias tapster mirror \(lab.agentName): tap \(tap)") }.count }
+            #expect(try legs() == 2)
+            let departed = lab.topology["web2"]
+
+            try ProcessRunner.run(["ip", "netns", "del", departed.namespace])
+
+            try await eventually(timeout: .seconds(60), every: .milliseconds(500), "web2's leg to go") { try legs() == 1 ? true : nil }
+            // The bridge's port to web2 goes only when nothing holds web2's namespace any more (a socket of the agent's would).
+            try await eventually(timeout: .seconds(60), every: .milliseconds(500), "web2's namespace to be destroyed") {
+                try ProcessRunner.run(["ip", "-n", "\(lab.topology.prefix)-lan", "link", "show", "web2"], allowFailure: true).status != 0 ? true : nil
+            }
+            #expect(try await lab.agentStatus(tap: tap)?.state == .applied, "the tap goes on for web1")
+        }
+    }
+
     @Test func anERSPANTapRunsInUserspaceAndSaysWhy() async throws {
         try await DataPlaneLab.with(agentArguments: ["--datapath", "kernel"]) { lab in
             try await mirrorWebToTool(lab, ["--kind", "erspan", "--session-id", "4"])

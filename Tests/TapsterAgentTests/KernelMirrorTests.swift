@@ -425,6 +425,32 @@ struct KernelMirrorTests {
         }
     }
 
+    @Test("A namespace whose sources all left gives back its veth pair at once, the tunnel stays for the tap, and its counts stay")
+    func aLegWithoutSourcesIsReleased() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let mirror = try await Self.mirror(lab)
+        defer { mirror.close() }
+        let source = try await mirror.add(lab.plan())
+        let veth = mirror.names.veth(for: lab.web.namespace)
+        let tunnel = try Self.tunnelName(of: mirror)
+        // A tunnel device that is down: each copy's redirect from the veth fails, and the kernel counts it there.
+        try ProcessRunner.run(["ip", "link", "set", tunnel, "down"])
+        try await lab.send(chunks: 50, size: 200, gap: 0)
+        let counted = try await eventually("the redirects to the tunnel to fail") { () -> UInt64? in
+            let failed = mirror.counters.sendDrops
+            return failed > 0 ? failed : nil
+        }
+
+        source.stop()
+        mirror.releaseUnusedLegs()
+
+        #expect(try !Self.links().contains(veth.host))
+        #expect(try !Self.links(in: lab.web.namespace).contains(veth.workload))
+        #expect(try Self.links().contains(tunnel), "the mirror is the tap's until its end")
+        #expect(mirror.counters.sendDrops >= counted)
+    }
+
     @Test("A closed mirror answers with the counts the kernel had: its tap's last reports do not fall back to zero")
     func aClosedMirrorKeepsItsCounts() async throws {
         let lab = try await MirrorLab.make()

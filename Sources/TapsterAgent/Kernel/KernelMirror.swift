@@ -52,6 +52,11 @@ final class KernelMirror: Sendable {
         /// The tap's expression and its program, compiled once (all the tap's sources share the expression).
         var program: (expression: String, program: BPFProgram)?
         var closed = false
+        /// Sources being added, by namespace: their leg must not be released under them.
+        var adding: [NetworkNamespace: Int] = [:]
+        /// What the legs released before the close had counted (``releaseUnusedLegs()``): the cap drops of police actions
+        /// gone with their last leg, the most the current one had counted when a leg of it went, send drops, refused frames.
+        var released = (capDrops: UInt64(0), currentPolice: UInt64(0), sendDrops: UInt64(0), refusedFrames: UInt64(0))
         /// What the kernel had counted when the mirror closed: the filters and devices that held the counts are gone
         /// then, and a tap's counters must not fall back to zero in its last reports.
         var final: (counters: CaptureCounters, refusedFrames: UInt64)?
@@ -105,7 +110,15 @@ final class KernelMirror: Sendable {
         // source may not be the port itself (by index, whatever either is named).
         var target: PortTarget?
         if let port = output.port { target = try await PortTarget.resolve(port) }
-        let leg = try await leg(for: plan.source.namespace, program: program, target: target)
+        let namespace = plan.source.namespace
+        state.withLock { $0.adding[namespace, default: 0] += 1 }
+        defer {
+            state.withLock { state in
+                state.adding[namespace, default: 1] -= 1
+                if state.adding[namespace] == 0 { state.adding[namespace] = nil }
+            }
+        }
+        let leg = try await leg(for: namespace, program: program, target: target)
         let portHere = target.flatMap { $0.portNamespace == leg.namespace ? $0.portIndex : nil }
         let source = try KernelMirrorSource.install(plan: plan, program: program, route: leg.route, mirrorTo: leg.workloadEnd,
                                                     refusing: portHere, names: names)
@@ -135,17 +148,65 @@ final class KernelMirror: Sendable {
         return program
     }
 
+    /// Deletes the veth pair of each namespace where none of the mirror's sources runs any more (its pods left the
+    /// tap, ended by ``KernelMirrorSource/stop()``): kept, it would hold a deleted pod's namespace, with its devices
+    /// and sockets, until the tap's end. What the pair counted stays in the mirror's counters.
+    func releaseUnusedLegs() {
+        let unused = state.withLock { state -> [Leg] in
+            guard !state.closed else { return [] }
+            state.sources.removeAll { $0.state.hasEnded }
+            let used = Set(state.sources.map(\.plan.source.namespace)).union(state.adding.keys)
+            let unused = state.legs.filter { !used.contains($0.key) }
+            for namespace in unused.keys { state.legs[namespace] = nil }
+            return Array(unused.values)
+        }
+        guard !unused.isEmpty else { return }
+        var stats = ctc_mirror_stats()
+        var received: UInt64 = 0
+        for leg in unused {
+            if ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 {
+                let refused = output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0
+                    ? Self.refused(received: received, stats: stats, capped: bandwidthCap != nil) : 0
+                state.withLock { state in
+                    // The police action is the tap's, shared by its legs: its count only grows.
+                    state.released.currentPolice = max(state.released.currentPolice, stats.police_exceeded)
+                    state.released.sendDrops &+= stats.mirred_failures
+                    state.released.refusedFrames &+= refused
+                }
+            }
+            // Deleting the host's end of a veth deletes the workload's end too.
+            _ = ctc_link_delete(host.descriptor, leg.hostEnd)
+        }
+        state.withLock { state in
+            // The police action went with its last leg: a later leg binds a new one, counting from zero.
+            guard state.legs.isEmpty, state.adding.isEmpty else { return }
+            state.released.capDrops &+= state.released.currentPolice
+            state.released.currentPolice = 0
+            state.policeIndex = 0
+        }
+    }
+
+    /// Frames that reached a port leg's `tpb…` and that its program refused: those received less those the redirect's
+    /// first action saw (the police action's when the tap is capped).
+    private static func refused(received: UInt64, stats: ctc_mirror_stats, capped: Bool) -> UInt64 {
+        let matched = capped ? stats.police_packets : stats.mirred_packets
+        return received > matched ? received - matched : 0
+    }
+
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
     var counters: CaptureCounters {
         if let final = state.withLock({ $0.final }) { return final.counters }
-        let legs = state.withLock { Array($0.legs.values) }
+        let (legs, released) = state.withLock { (Array($0.legs.values), $0.released) }
         var counters = CaptureCounters()
+        var police = released.currentPolice
+        counters.sendDrops = released.sendDrops
         var stats = ctc_mirror_stats()
         for (position, leg) in legs.enumerated() where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 {
             // The police action is one for the tap: its count is read once.
-            if position == 0 { counters.capDrops = stats.police_exceeded }
+            if position == 0 { police = max(police, stats.police_exceeded) }
             counters.sendDrops &+= stats.mirred_failures
         }
+        counters.capDrops = released.capDrops &+ police
         // The device is the tool's, shared by the taps sending there: its failures count for each of them. (A
         // port's peer also carries the workload's own traffic: its failures are not the tap's.)
         if let tunnel = output.tunnel {
@@ -161,14 +222,13 @@ final class KernelMirror: Sendable {
     var refusedFrames: UInt64 {
         guard output.port != nil else { return 0 }
         if let final = state.withLock({ $0.final }) { return final.refusedFrames }
-        let legs = state.withLock { Array($0.legs.values) }
-        var refused: UInt64 = 0
+        let (legs, released) = state.withLock { (Array($0.legs.values), $0.released) }
+        var refused = released.refusedFrames
         var stats = ctc_mirror_stats()
         var received: UInt64 = 0
         for leg in legs where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0
             && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0 {
-            let matched = bandwidthCap == nil ? stats.mirred_packets : stats.police_packets
-            refused &+= received > matched ? received - matched : 0
+            refused &+= Self.refused(received: received, stats: stats, capped: bandwidthCap != nil)
         }
         return refused
     }

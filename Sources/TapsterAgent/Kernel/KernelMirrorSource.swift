@@ -23,7 +23,9 @@ final class KernelMirrorSource: SourceCapture {
     private static let ethernet: Int32 = 1
 
     let plan: CapturePlan
-    private let route: NetlinkRoute
+    /// The socket in the workload's namespace, let go once the filters are removed: an ended source kept for its
+    /// counts must not hold a namespace its pod has left.
+    private let route: Mutex<NetlinkRoute?>
     private let interface: Int32
     private let hooks: [Hook]
     private let owner: KernelMirrorOwner
@@ -33,7 +35,7 @@ final class KernelMirrorSource: SourceCapture {
 
     private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], names: KernelMirrorNames) {
         self.plan = plan
-        self.route = route
+        self.route = Mutex(route)
         self.interface = interface
         self.hooks = hooks
         self.owner = names.owner
@@ -174,6 +176,11 @@ final class KernelMirrorSource: SourceCapture {
     /// Reads the statistics of `hook`'s filter: the tap's (its handle and cookie), gone (the kernel has no
     /// filter there, or one without the tap's cookie), or unreadable (the request failed otherwise).
     private func read(_ hook: Hook, into stats: inout ctc_mirror_stats) -> Reading {
+        guard let route = route.withLock({ $0 }) else { return .unreadable }
+        return read(hook, on: route, into: &stats)
+    }
+
+    private func read(_ hook: Hook, on route: NetlinkRoute, into stats: inout ctc_mirror_stats) -> Reading {
         guard ctc_mirror_filter_stats(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle, &stats) == 0 else {
             return [ENOENT, EINVAL, ENODEV].contains(errno) ? .gone : .unreadable
         }
@@ -184,9 +191,10 @@ final class KernelMirrorSource: SourceCapture {
     /// and not when it is known to carry someone else's cookie (a filter the agent cannot read is deleted
     /// anyway: leaving it would mirror past the tap's end).
     private func removeFilters() {
+        guard let route = route.withLock({ route in defer { route = nil }; return route }) else { return }
         KernelQdiscs.shared.removing(on: interface, route: route, owner: owner) {
             var stats = ctc_mirror_stats()
-            for hook in hooks where read(hook, into: &stats) != .gone {
+            for hook in hooks where read(hook, on: route, into: &stats) != .gone {
                 _ = ctc_filter_delete(route.descriptor, interface, hook.egress ? 1 : 0, hook.priority, handle)
             }
         }
