@@ -928,6 +928,7 @@ static void ctc_sweep_forget_links(void *context) {
     struct ctc_sweep_state *state = context;
     state->link_count = 0;
     state->ifindex_count = 0;
+    state->out_of_memory = 0;
 }
 
 struct ctc_sweep_mark {
@@ -938,6 +939,7 @@ struct ctc_sweep_mark {
 static void ctc_sweep_forget_filters(void *context) {
     struct ctc_sweep_mark *mark = context;
     mark->state->count = mark->count;
+    mark->state->out_of_memory = 0;
 }
 
 /// ``ctc_sweep`` with the lock held, on `state` (freed by the caller).

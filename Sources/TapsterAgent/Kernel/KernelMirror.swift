@@ -152,38 +152,51 @@ final class KernelMirror: Sendable {
     /// tap, ended by ``KernelMirrorSource/stop()``): kept, it would hold a deleted pod's namespace, with its devices
     /// and sockets, until the tap's end. What the pair counted stays in the mirror's counters.
     func releaseUnusedLegs() {
-        let unused = state.withLock { state -> [Leg] in
-            guard !state.closed else { return [] }
-            state.sources.removeAll { $0.state.hasEnded }
+        let unused = { (state: State) -> [NetworkNamespace: Leg] in
             let used = Set(state.sources.map(\.plan.source.namespace)).union(state.adding.keys)
-            let unused = state.legs.filter { !used.contains($0.key) }
-            for namespace in unused.keys { state.legs[namespace] = nil }
-            return Array(unused.values)
+            return state.legs.filter { !used.contains($0.key) }
         }
-        guard !unused.isEmpty else { return }
-        var stats = ctc_mirror_stats()
-        var received: UInt64 = 0
-        for leg in unused {
-            if ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 {
-                let refused = output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0
-                    ? Self.refused(received: received, stats: stats, capped: bandwidthCap != nil) : 0
-                state.withLock { state in
-                    // The police action is the tap's, shared by its legs: its count only grows.
-                    state.released.currentPolice = max(state.released.currentPolice, stats.police_exceeded)
-                    state.released.sendDrops &+= stats.mirred_failures
-                    state.released.refusedFrames &+= refused
-                }
+        let candidates = state.withLock { state -> [NetworkNamespace: Leg] in
+            guard !state.closed else { return [:] }
+            state.sources.removeAll { $0.state.hasEnded }
+            return unused(state)
+        }
+        guard !candidates.isEmpty else { return }
+        // Read while the legs still count in the mirror's counters; then taken out and added in one step, so no reading
+        // of the counters (a close at the deadline included) misses them in between.
+        var readings: [(namespace: NetworkNamespace, leg: Leg, stats: ctc_mirror_stats?, refused: UInt64)] = []
+        for (namespace, leg) in candidates {
+            var stats = ctc_mirror_stats()
+            var received: UInt64 = 0
+            let read = ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0
+            let refused = read && output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0
+                ? Self.refused(received: received, stats: stats, capped: bandwidthCap != nil) : 0
+            readings.append((namespace, leg, read ? stats : nil, refused))
+        }
+        let released = state.withLock { state -> [Leg] in
+            guard !state.closed else { return [] }
+            let stillUnused = unused(state)
+            var released: [Leg] = []
+            for reading in readings where stillUnused[reading.namespace]?.hostEnd == reading.leg.hostEnd {
+                state.legs[reading.namespace] = nil
+                released.append(reading.leg)
+                guard let stats = reading.stats else { continue }
+                // The police action is the tap's, shared by its legs: its count only grows.
+                state.released.currentPolice = max(state.released.currentPolice, stats.police_exceeded)
+                state.released.sendDrops &+= stats.mirred_failures
+                state.released.refusedFrames &+= reading.refused
             }
-            // Deleting the host's end of a veth deletes the workload's end too.
-            _ = ctc_link_delete(host.descriptor, leg.hostEnd)
+            // The police action goes with its last leg: a later leg binds a new one, counting from zero.
+            if state.legs.isEmpty, state.adding.isEmpty {
+                state.released.capDrops &+= state.released.currentPolice
+                state.released.currentPolice = 0
+                state.policeIndex = 0
+            }
+            return released
         }
-        state.withLock { state in
-            // The police action went with its last leg: a later leg binds a new one, counting from zero.
-            guard state.legs.isEmpty, state.adding.isEmpty else { return }
-            state.released.capDrops &+= state.released.currentPolice
-            state.released.currentPolice = 0
-            state.policeIndex = 0
-        }
+        // Deleting the host's end of a veth deletes the workload's end too. (One that cannot be deleted now is left to
+        // the next start's sweep: it carries the agent's alias.)
+        for leg in released { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
     }
 
     /// Frames that reached a port leg's `tpb…` and that its program refused: those received less those the redirect's

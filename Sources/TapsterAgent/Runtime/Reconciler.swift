@@ -271,8 +271,9 @@ actor Reconciler {
             tap.current[plan] = nil
             tap.retired.append(session)
         }
-        // A namespace the tap no longer reaches gives back its in-kernel leg (its pod may be gone).
-        if !leaving.isEmpty { tap.kernel?.releaseUnusedLegs() }
+        // A namespace the tap no longer reaches gives back its in-kernel leg (its pod may be gone), as does one made for a
+        // source that then failed to start.
+        tap.kernel?.releaseUnusedLegs()
         running[id] = tap
         logger.info("tap sources changed", metadata: [
             "tap": "\(id)", "joined": "\(joined)", "left": "\(leaving.count)", "captures": "\(tap.current.count)",
