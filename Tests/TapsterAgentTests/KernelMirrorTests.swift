@@ -45,6 +45,15 @@ struct KernelMirrorTests {
     }
 
     /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
+    /// An inventory naming web's namespace: what the start-up sweep reaches.
+    static func webInventory(_ lab: MirrorLab) -> Tapster_Agent_V1_Inventory {
+        var workload = Tapster_Agent_V1_WorkloadReport()
+        workload.netns = lab.web.namespace
+        var inventory = Tapster_Agent_V1_Inventory()
+        inventory.workloads = [workload]
+        return inventory
+    }
+
     static func owner(_ lab: MirrorLab) -> KernelMirrorOwner { KernelMirrorOwner(agent: "test-\(lab.topology.prefix)") }
 
     /// `ip -o link` of the host's namespace, or of `namespace`: the interface names.
@@ -213,14 +222,10 @@ struct KernelMirrorTests {
         let mirror = try await Self.mirror(lab)
         _ = try await mirror.add(lab.plan())
         let tunnel = try Self.tunnelName(of: mirror)
-        var inventory = Tapster_Agent_V1_Inventory()
-        var workload = Tapster_Agent_V1_WorkloadReport()
-        workload.netns = lab.web.namespace
-        inventory.workloads = [workload]
 
         let other = KernelMirrorSweep.sweepHost(owner: KernelMirrorOwner(agent: "another-\(lab.topology.prefix)"), logger: .init(label: "test"))
         let host = KernelMirrorSweep.sweepHost(owner: Self.owner(lab), logger: .init(label: "test"))
-        let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
+        let workloads = await KernelMirrorSweep.sweepWorkloads(of: Self.webInventory(lab), owner: Self.owner(lab), logger: .init(label: "test"))
 
         #expect(other == 0, "another agent's sweep leaves them alone")
         #expect(host == 3, "the veth's redirect filter, the veth and the tunnel")
@@ -243,12 +248,8 @@ struct KernelMirrorTests {
             + "action mirred egress mirror dev lo cookie \(cookie)\n" }.joined().write(to: batch, atomically: true, encoding: .utf8)
         try ProcessRunner.run(["tc", "-n", lab.web.namespace, "-batch", batch.path])
         #expect(try Self.packetFilters(lab, "ingress").count == 600, "each filter is listed with its classifier instance")
-        var inventory = Tapster_Agent_V1_Inventory()
-        var workload = Tapster_Agent_V1_WorkloadReport()
-        workload.netns = lab.web.namespace
-        inventory.workloads = [workload]
 
-        let removed = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
+        let removed = await KernelMirrorSweep.sweepWorkloads(of: Self.webInventory(lab), owner: Self.owner(lab), logger: .init(label: "test"))
 
         #expect(removed == 300)
         #expect(try Self.packetFilters(lab, "ingress").isEmpty)
@@ -276,13 +277,9 @@ struct KernelMirrorTests {
         let mirror = try await Self.mirror(lab)
         _ = try await mirror.add(lab.plan())
         #expect(try !Self.filters(lab, "ingress").contains("chain \(CTC_MARK_CHAIN)"), "not the agent's qdisc: no mark")
-        var inventory = Tapster_Agent_V1_Inventory()
-        var workload = Tapster_Agent_V1_WorkloadReport()
-        workload.netns = lab.web.namespace
-        inventory.workloads = [workload]
 
         _ = KernelMirrorSweep.sweepHost(owner: Self.owner(lab), logger: .init(label: "test"))
-        let removed = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: Self.owner(lab), logger: .init(label: "test"))
+        let removed = await KernelMirrorSweep.sweepWorkloads(of: Self.webInventory(lab), owner: Self.owner(lab), logger: .init(label: "test"))
 
         #expect(removed == 2, "the filters on both hooks")
         #expect(try Self.filters(lab, "ingress").isEmpty)

@@ -86,13 +86,9 @@ struct KernelPortMirrorTests {
         let (port, hostEnd) = try Self.port(lab)
         // A mirror never closed: what an agent killed with SIGKILL leaves.
         _ = try await KernelMirrorTests.mirror(lab, to: port).add(lab.plan())
-        var workload = Tapster_Agent_V1_WorkloadReport()
-        workload.netns = lab.web.namespace
-        var inventory = Tapster_Agent_V1_Inventory()
-        inventory.workloads = [workload]
 
         let host = KernelMirrorSweep.sweepHost(owner: KernelMirrorTests.owner(lab), logger: .init(label: "test"))
-        let workloads = await KernelMirrorSweep.sweepWorkloads(of: inventory, owner: KernelMirrorTests.owner(lab), logger: .init(label: "test"))
+        let workloads = await KernelMirrorSweep.sweepWorkloads(of: KernelMirrorTests.webInventory(lab), owner: KernelMirrorTests.owner(lab), logger: .init(label: "test"))
 
         #expect(host == 2, "the veth's redirect filter and the veth: a port mirror has no tunnel device")
         #expect(workloads == 3, "the filters on both hooks, and the qdisc the killed run added")
