@@ -101,13 +101,14 @@ struct CRIPodEndToEndTests {
             defer { reference.stop() }
             let path = lab.scratch.path + "/web.pcapng"
             let (capture, _) = try await CaptureEndToEndTests.startCapture(
-                lab, ["-l", "app=web", "-i", "eth0", "--for", "20s", "-w", path, "tcp", "port", "8080"])
+                lab, ["-l", "app=web", "-i", "eth0", "--for", "30s", "-w", path, "tcp", "port", "8080"])
             defer { capture.stop() }
 
             try await TCPTraffic.send(to: address, port: 8080, chunks: 20, size: 200, fromNamespacePath: dbNamespace, directory: lab.scratch)
             let expected = try await reference.settledSegments()
 
-            #expect(try await capture.waitForExit(timeout: .seconds(40)) == 0, "\(capture.stderr)")
+            // 30 s from the capture's creation: applying it took over 10 s under the full suite, and the send must fit after.
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             let file = try CaptureEndToEndTests.CaptureFile(path: path)
             let interface = "\(lab.agentName)/\(namespace)/web/eth0"
             #expect(file.interfaces.map(\.name) == [interface])

@@ -88,13 +88,14 @@ struct ContainerEndToEndTests {
             defer { reference.stop() }
             let path = lab.scratch.path + "/web.pcapng"
             let (capture, _) = try await CaptureEndToEndTests.startCapture(
-                lab, ["-l", "app=web", "-i", "eth0", "--for", "20s", "-w", path, "tcp", "port", String(TCPTraffic.port)])
+                lab, ["-l", "app=web", "-i", "eth0", "--for", "30s", "-w", path, "tcp", "port", String(TCPTraffic.port)])
             defer { capture.stop() }
 
             try await TCPTraffic.send(to: address, chunks: 20, size: 200, directory: lab.scratch)
             let expected = try await reference.settledSegments()
 
-            #expect(try await capture.waitForExit(timeout: .seconds(40)) == 0, "\(capture.stderr)")
+            // 30 s from the capture's creation: applying it took over 10 s under the full suite, and the send must fit after.
+            #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             let file = try CaptureEndToEndTests.CaptureFile(path: path)
             let interface = "\(lab.agentName)/\(web.name)/eth0"
             #expect(file.interfaces.map(\.name) == [interface])

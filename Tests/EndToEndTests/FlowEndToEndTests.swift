@@ -67,7 +67,7 @@ struct FlowEndToEndTests {
             for arguments in [["\(base)/users/123"], ["\(base)/users/456/orders/9f3a0c1d-2e4b-4c5d-8e9f-0a1b2c3d4e5f"],
                               ["-H", "X-Token: SECRET-HEADER-VALUE", "-b", "session=SECRET-COOKIE-VALUE", "\(base)/missing?token=SECRET-QUERY-VALUE"],
                               ["-X", "POST", "--data", "SECRET-BODY-VALUE", "\(base)/boom"]] {
-                _ = try lab.topology.run(in: web.namespace, ["curl", "-s", "-o", "/dev/null", "--max-time", "5"] + arguments)
+                _ = try lab.topology.run(in: web.namespace, ["curl", "-s", "-o", "/dev/null", "--max-time", "30"] + arguments)
             }
             _ = try lab.topology.run(in: web.namespace, ["curl", "-s", "--max-time", "5", "http://\(db.address):5433/"], allowFailure: true)
             _ = try lab.topology.run(in: web.namespace, ["python3", "-c", """

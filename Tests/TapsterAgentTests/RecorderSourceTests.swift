@@ -18,7 +18,7 @@ struct RecorderSourceTests {
 
     @Test("A look-back with `not port 22` on a tun (raw IP) keeps no port-22 packet, held or live, and is described as raw IP")
     func lookBackOnTunFiltersForItsLinkType() async throws {
-        let lab = try TunLab(tuns: 1)
+        let lab = try await TunLab(tuns: 1)
         defer { lab.tearDown() }
         try await withRecorders { recorders in
             await recorders.apply([lab.recorder("rec", sources: [0])])
@@ -71,7 +71,7 @@ struct RecorderSourceTests {
 
     @Test("A second workload appearing on the host leaves the first's ring and its attached look-back untouched")
     func anotherSourceLeavesTheRingAlone() async throws {
-        let lab = try TunLab(tuns: 2)
+        let lab = try await TunLab(tuns: 2)
         defer { lab.tearDown() }
         try await withRecorders { recorders in
             await recorders.apply([lab.recorder("rec", sources: [0])])
@@ -140,7 +140,7 @@ struct RecorderSourceTests {
 
     @Test("A new expression (a peer's address changed) is taken by the running capture: the ring and its look-backs stay")
     func aNewExpressionKeepsTheRing() async throws {
-        let lab = try TunLab(tuns: 1)
+        let lab = try await TunLab(tuns: 1)
         defer { lab.tearDown() }
         try await withRecorders { recorders in
             var recorder = lab.recorder("rec", sources: [0])
@@ -183,7 +183,7 @@ struct RecorderSourceTests {
 
     @Test("More sources than the byte limit allows: those recording keep their rings, the ones beyond are refused")
     func sourcesBeyondTheLimitAreRefused() async throws {
-        let lab = try TunLab(tuns: 2)
+        let lab = try await TunLab(tuns: 2)
         defer { lab.tearDown() }
         try await withRecorders { recorders in
             var recorder = lab.recorder("rec", sources: [0])
@@ -202,7 +202,7 @@ struct RecorderSourceTests {
 
     @Test("A look-back is served by the recorder named for its source, not by another recording the same interface")
     func theNamedRecorderServes() async throws {
-        let lab = try TunLab(tuns: 1)
+        let lab = try await TunLab(tuns: 1)
         defer { lab.tearDown() }
         try await withRecorders { recorders in
             var narrow = lab.recorder("alpha", sources: [0])
@@ -292,7 +292,7 @@ private final class TunLab: @unchecked Sendable {
                 s.sendto(payload, (host, port))
         """
 
-    init(tuns: Int) throws {
+    init(tuns: Int) async throws {
         namespace = "\(TestNamePrefix.next())-tun"
         directory = try ScratchDirectory(label: namespace)
         do {
@@ -306,8 +306,12 @@ private final class TunLab: @unchecked Sendable {
                                                    ["ip", "netns", "exec", namespace, TCPTraffic.python, "-c", Self.holderScript, "tun\(index)"],
                                                    directory: directory)
                 holders.append(holder)
-                for _ in 0..<300 where !holder.stdout.contains("attached") { usleep(10_000) }
-                guard holder.stdout.contains("attached") else { throw TunHolderFailed(stderr: holder.stderr) }
+                // Python's start under a loaded suite can take seconds (a fixed 3 s wait was the limit before).
+                do {
+                    try await holder.waitForOutput("attached", timeout: .seconds(60))
+                } catch {
+                    throw TunHolderFailed(stderr: holder.stderr)
+                }
             }
         } catch {
             tearDown()

@@ -108,8 +108,9 @@ struct CaptureCLITests {
             environment["TAPSTER_TOKEN"] = setup.alice
             let assignments = environment.sorted { $0.key < $1.key }.map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")
             // script(1) runs the capture on a pseudo-terminal and copies what it printed there.
-            // 5 s: two progress lines (1 s apart) even when the server answers slowly; ~5 are expected.
-            let command = "env -i \(assignments) '\(setup.binary)' capture --for 5s -w '\(path)'"
+            // 10 s from the capture's creation: two progress lines (1 s apart) even when the stream opens late on a loaded
+            // machine; ~10 are expected.
+            let command = "env -i \(assignments) '\(setup.binary)' capture --for 10s -w '\(path)'"
             let terminal = try ProcessRunner.run(["script", "-qfec", command, "/dev/null"])
             let lines = terminal.stdout.components(separatedBy: "\r\u{1B}[K").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             let progress = lines.filter { $0.hasPrefix("capturing ") }
