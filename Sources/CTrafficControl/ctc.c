@@ -745,15 +745,21 @@ int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie) {
     return ctc_request(fd, &m);
 }
 
+/// The first bytes of every cookie any agent sets (``KernelMirrorOwner.cookieMagic``): how a census tells another
+/// agent's filters and marks (an agent of another name on the host) from everyone else's.
+static const uint8_t ctc_agent_magic[8] = {'t', 'a', 'p', 's', 't', 'e', 'r', '1'};
+
 /// What a census of both hooks counts.
 struct ctc_census {
     const uint8_t *prefix;
     int prefix_length;
-    /// Filters on chain 0 or a jump's chain: with the prefix, and without.
+    /// Filters on chain 0 or a jump's chain: with the prefix; another agent's; anyone else's.
     int ours;
+    int agents;
     int others;
-    /// Marks: with the prefix (one, normally), and someone else's.
+    /// Marks: with the prefix (one, normally); another agent's; anyone else's on that chain.
     int marked;
+    int agent_marks;
     int foreign_marks;
 };
 
@@ -764,17 +770,18 @@ static int ctc_census_filter(struct nlmsghdr *header, void *context) {
     // The dump lists each classifier instance once with handle 0, then its filters.
     if (tc->tcm_handle == 0) return 0;
     int ours = ctc_filter_has_cookie(header, census->prefix, census->prefix_length);
+    int agents = !ours && ctc_filter_has_cookie(header, ctc_agent_magic, (int)sizeof ctc_agent_magic);
     if (ctc_filter_chain(header) == CTC_MARK_CHAIN) {
-        if (ours) census->marked++; else census->foreign_marks++;
+        if (ours) census->marked++; else if (agents) census->agent_marks++; else census->foreign_marks++;
     } else {
-        if (ours) census->ours++; else census->others++;
+        if (ours) census->ours++; else if (agents) census->agents++; else census->others++;
     }
     return 0;
 }
 
 static void ctc_census_forget(void *context) {
     struct ctc_census *census = context;
-    census->ours = census->others = census->marked = census->foreign_marks = 0;
+    census->ours = census->agents = census->others = census->marked = census->agent_marks = census->foreign_marks = 0;
 }
 
 /// Counts what hangs on both of `ifindex`'s hooks into `census` (whose prefix is set). Fails with errno
@@ -790,8 +797,10 @@ static int ctc_census_take(int fd, int ifindex, struct ctc_census *census) {
         tc->tcm_parent = ctc_hook(egress);
         if (ctc_dump_consistent(fd, &m, ctc_census_filter, &hook, ctc_census_forget, &hook) < 0) return -1;
         total.ours += hook.ours;
+        total.agents += hook.agents;
         total.others += hook.others;
         total.marked += hook.marked;
+        total.agent_marks += hook.agent_marks;
         total.foreign_marks += hook.foreign_marks;
     }
     *census = total;
@@ -806,11 +815,16 @@ static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int pr
         // The interface gone: its qdisc went with it.
         return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
     }
-    if (census.ours > 0 || census.marked == 0) return 0;
+    // The agent's filters still hang on it; or another agent's do (whichever goes last takes the qdisc).
+    if (census.ours > 0 || (census.others == 0 && census.foreign_marks == 0 && census.agents > 0)) return 0;
+    // No agent's mark: the qdisc was there before any agent.
+    if (census.marked == 0 && census.agent_marks == 0) return 0;
     if (census.others == 0 && census.foreign_marks == 0) {
+        // An agent added it (this one, or one of another name on the host that left it to this one) and no one uses it.
         if (ctc_clsact_delete(fd, ifindex) == 0) return 1;
         return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
     }
+    if (census.marked == 0) return 0;
     // Someone else's filters hang on it now: the qdisc is left to them, without the agent's mark.
     struct ctc_message m;
     ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, 0, 1, 1);

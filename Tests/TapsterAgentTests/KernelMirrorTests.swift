@@ -16,15 +16,17 @@ import Testing
 @Suite("In-kernel mirrors", .serialized)
 struct KernelMirrorTests {
     /// A mirror of the lab's tool on VXLAN `vni`.
-    private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil) async throws -> KernelMirror {
+    private static func mirror(_ lab: MirrorLab, vni: UInt32 = 4242, deadline: Date? = nil, cap: UInt64? = nil,
+                               owner: KernelMirrorOwner? = nil) async throws -> KernelMirror {
         removeTestDevicesLeftByKilledRuns()
         let tunnel = KernelMirror.Tunnel(remote: try #require(IPv4Address(lab.topology.tool.address)), vni: vni, port: 4789)
-        return try await mirror(lab, to: .vxlan(tunnel), deadline: deadline, cap: cap)
+        return try await mirror(lab, to: .vxlan(tunnel), deadline: deadline, cap: cap, owner: owner)
     }
 
-    /// A mirror of the lab's tap to `output`.
-    static func mirror(_ lab: MirrorLab, to output: KernelMirror.Output, deadline: Date? = nil, cap: UInt64? = nil) async throws -> KernelMirror {
-        try await KernelMirror(owner: owner(lab), tapID: "tap-\(lab.topology.prefix)", output: output,
+    /// A mirror of the lab's tap to `output`, by the lab's agent unless `owner` says otherwise.
+    static func mirror(_ lab: MirrorLab, to output: KernelMirror.Output, deadline: Date? = nil, cap: UInt64? = nil,
+                       owner: KernelMirrorOwner? = nil) async throws -> KernelMirror {
+        try await KernelMirror(owner: owner ?? Self.owner(lab), tapID: "tap-\(lab.topology.prefix)", output: output,
                                deadline: deadline ?? Date().addingTimeInterval(60), bandwidthCap: cap)
     }
 
@@ -233,6 +235,27 @@ struct KernelMirrorTests {
         #expect(try !Self.links().contains(tunnel))
         #expect(try Self.filters(lab, "ingress").isEmpty)
         #expect(try Self.filters(lab, "egress").isEmpty)
+        #expect(try !Self.qdiscs(lab).contains("clsact"))
+    }
+
+    @Test("Two agents (of different names) on one interface: the qdisc the first added stays while the second mirrors, and goes with the second's last filter")
+    func theLastAgentTakesTheQdisc() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let first = try await Self.mirror(lab)
+        defer { first.close() }
+        _ = try await first.add(lab.plan())
+        let second = try await Self.mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
+        defer { second.close() }
+        _ = try await second.add(lab.plan())
+
+        first.close()
+
+        #expect(try Self.qdiscs(lab).contains("clsact"), "the second agent still mirrors")
+        #expect(try Self.packetFilters(lab, "ingress").count == 2, "the second agent's filter, with its classifier line")
+
+        second.close()
+
         #expect(try !Self.qdiscs(lab).contains("clsact"))
     }
 
