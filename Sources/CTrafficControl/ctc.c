@@ -815,8 +815,8 @@ static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int pr
         // The interface gone: its qdisc went with it.
         return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
     }
-    // The agent's filters still hang on it; or another agent's do (whichever goes last takes the qdisc).
-    if (census.ours > 0 || (census.others == 0 && census.foreign_marks == 0 && census.agents > 0)) return 0;
+    // The agent's filters still hang on it, or another agent's do: the last agent to leave decides, mark and all.
+    if (census.ours > 0 || census.agents > 0) return 0;
     // No agent's mark: the qdisc was there before any agent.
     if (census.marked == 0 && census.agent_marks == 0) return 0;
     if (census.others == 0 && census.foreign_marks == 0) {
@@ -824,8 +824,8 @@ static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int pr
         if (ctc_clsact_delete(fd, ifindex) == 0) return 1;
         return errno == EINVAL || errno == ENOENT || errno == ENODEV ? 0 : -1;
     }
-    if (census.marked == 0) return 0;
-    // Someone else's filters hang on it now: the qdisc is left to them, without the agent's mark.
+    // Someone else's filters hang on it now: the qdisc is left to them, without the agents' mark (every agent's sits at
+    // the same place: whichever agent added the qdisc).
     struct ctc_message m;
     ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, 0, 1, 1);
     ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);

@@ -259,6 +259,27 @@ struct KernelMirrorTests {
         #expect(try !Self.qdiscs(lab).contains("clsact"))
     }
 
+    @Test("Two agents and someone else's filter on one interface: the first agent's leaving decides nothing; the qdisc goes with the last agent filter once the other is gone")
+    func theLastAgentDecidesWithOthersInBetween() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let first = try await Self.mirror(lab)
+        defer { first.close() }
+        _ = try await first.add(lab.plan())
+        let second = try await Self.mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
+        defer { second.close() }
+        _ = try await second.add(lab.plan())
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "100",
+                                                    "bpf", "bytecode", "1,6 0 0 0", "action", "mirred", "egress", "mirror", "dev", "lo"])
+
+        first.close()
+        #expect(try Self.filters(lab, "ingress").contains("chain \(CTC_MARK_CHAIN)"), "the second agent decides later")
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "del", "dev", lab.web.interface, "ingress", "prio", "100"])
+        second.close()
+
+        #expect(try !Self.qdiscs(lab).contains("clsact"))
+    }
+
     @Test("The sweep removes every filter a killed run left, however many: 300 on one hook")
     func theSweepHasNoCap() async throws {
         let lab = try await MirrorLab.make()

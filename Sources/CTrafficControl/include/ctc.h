@@ -62,11 +62,11 @@ int ctc_clsact_delete(int fd, int ifindex);
 int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie);
 
 /// Applies the agent's rule for its qdisc on `ifindex` once its filters there may be gone: while any filter
-/// whose action cookies start with the `prefix_length` bytes of `prefix` hangs on either hook — or, with no one
-/// else's there, another agent's (of another name on the host: cookies starting `tapster1`) — nothing; otherwise,
-/// when the qdisc carries an agent's mark (this one's, or one left by another agent that went first), it is
-/// deleted if no one else's filter hangs on it, and only this agent's mark is deleted if some do (the qdisc is
-/// theirs from then on). A qdisc without an agent's mark was there before them and stays. Returns 1 when it
+/// whose action cookies start with the `prefix_length` bytes of `prefix` hangs on either hook — or another
+/// agent's (of another name on the host: cookies starting `tapster1`; the last agent to leave decides) —
+/// nothing; otherwise, when the qdisc carries an agent's mark (this one's, or one left by another agent that
+/// went first), it is deleted if no one else's filter hangs on it, and only the mark is deleted if some do (the
+/// qdisc is theirs from then on). A qdisc without an agent's mark was there before them and stays. Returns 1 when it
 /// deleted the qdisc or the mark, 0 when nothing was to be done (including no qdisc, or no interface).
 int ctc_qdisc_release(int fd, int ifindex, const uint8_t *prefix, int prefix_length);
 

@@ -5,9 +5,10 @@ import Synchronization
 /// The `clsact` qdiscs the agent adds to workload interfaces for its mirror filters. The agent marks a qdisc
 /// it added (``ctc_qdisc_mark_add``: a filter no packet reaches, with the agent's cookie), so the kernel
 /// itself says whose it is — to this run, and to the next one after a kill (``KernelMirrorSweep``). When the
-/// agent's last filter on an interface goes, ``ctc_qdisc_release`` applies the one rule: a marked qdisc
-/// goes, unless someone else's filters hang on it (then only the mark goes); a qdisc that was there before
-/// the agent stays.
+/// agent's last filter on an interface goes, ``ctc_qdisc_release`` applies the one rule: while another agent
+/// (of another name on the host) still mirrors there, nothing — the last agent decides; then a qdisc an agent
+/// marked goes, unless someone else's filters hang on it (then only the mark goes); a qdisc that was there
+/// before any agent stays.
 ///
 /// Adding filters and releasing the qdisc happen under one lock, so a tap removing the last filter never
 /// deletes the qdisc another tap of this agent is about to put its filter on.
