@@ -179,7 +179,9 @@ struct LookBackTenancyEndToEndTests {
                 }
 
                 let path = lab.scratch.path + "/joining.pcapng"
-                let (capture, tap) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "5s", "--for", "30s", "-w", path, "udp", "port", "9"])
+                // 45 s from creation: the apply (over 10 s under the full suite), the move and the agent taking web-2 in must
+                // leave web-2 well over 100 live markers before the deadline.
+                let (capture, tap) = try await CaptureEndToEndTests.startCapture(lab, ["--before", "5s", "--for", "45s", "-w", path, "udp", "port", "9"])
                 defer { capture.stop() }
                 let created = try await Self.createdAt(lab, capture: tap).timeIntervalSince1970
                 let moved = try await Self.move(lab, namespace: joining, pod: "web-2")

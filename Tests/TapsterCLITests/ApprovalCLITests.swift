@@ -113,13 +113,11 @@ struct ApprovalCLITests {
             #expect(queue.stdout.contains(id) && queue.stdout.contains("pending approval (stored capture)"), "\(queue)")
             let rejected = try await setup.cli.run(["tap", "reject", id, "--reason", "not during the freeze"], token: setup.admin)
             #expect(rejected.status == 0, "\(rejected)")
-            var shown = ""
-            for _ in 0..<100 {
-                shown = try await setup.cli.run(["capture", "get", id], token: setup.alice).stdout
-                if shown.contains("failed: rejected by admin: not during the freeze") { break }
-                try await Task.sleep(for: .milliseconds(100))
+            // Fails the test (with what was last shown) when the rejection never shows.
+            try await eventually(timeout: .seconds(60), "the capture to show \"failed: rejected by admin: not during the freeze\"") { () -> Bool? in
+                try await setup.cli.run(["capture", "get", id], token: setup.alice).stdout
+                    .contains("failed: rejected by admin: not during the freeze") ? true : nil
             }
-            #expect(shown.contains("failed: rejected by admin: not during the freeze"), "\(shown)")
         }
     }
 
