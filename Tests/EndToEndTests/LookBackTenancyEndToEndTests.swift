@@ -46,6 +46,8 @@ struct LookBackTenancyEndToEndTests {
     }
 
     /// The recorder's status on the lab's host once `condition` holds (the marker senders still running).
+    /// The ring's oldest packet may be older than the markers (the pod's own start-up traffic): callers waiting for
+    /// "n s of markers" also wait n s since the senders started (once only 4.9 s of markers preceded a 5 s look-back).
     static func recorded(_ lab: DataPlaneLab, _ what: String, senders: [BackgroundProcess],
                          _ condition: @escaping (RecorderHostStatus) -> Bool) async throws -> RecorderHostStatus {
         try await eventually(timeout: .seconds(60), every: .milliseconds(500), what) { () -> RecorderHostStatus? in
@@ -112,12 +114,13 @@ struct LookBackTenancyEndToEndTests {
         try await CRIPod.with(name: "web", namespace: namespace, labels: ["app": "web", "run": run]) { web in
             try await Self.withRecordedPods(run: run) { lab in
                 _ = try await Self.workload(lab, "\(namespace)/web", tenant: nil)
+                let sendersStarted = Date()
                 let sender = try UDPTraffic.startMarkers(to: try await web.address(), directory: lab.scratch)
                 defer { sender.stop() }
                 // The ring holds 8 s of what the pod received while it was no tenant's; the grant is older still, so
                 // alice's own entitlement does not shorten a look-back that starts 5 s before the move.
                 _ = try await Self.recorded(lab, "the recorder to hold 8 s of markers", senders: [sender]) {
-                    $0.sources == 1 && $0.oldestAgeMilliseconds >= 8_000
+                    $0.sources == 1 && $0.oldestAgeMilliseconds >= 8_000 && Date().timeIntervalSince(sendersStarted) >= 8
                 }
 
                 let moved = try await Self.move(lab, namespace: namespace, pod: "web")
@@ -171,11 +174,12 @@ struct LookBackTenancyEndToEndTests {
             try await Self.withRecordedPods(run: run, mapped: [staying]) { lab in
                 _ = try await Self.workload(lab, "\(staying)/web-1", tenant: "shop")
                 _ = try await Self.workload(lab, "\(joining)/web-2", tenant: nil)
+                let sendersStarted = Date()
                 let senders = [try UDPTraffic.startMarkers(to: try await web1.address(), directory: lab.scratch),
                                try UDPTraffic.startMarkers(to: try await web2.address(), directory: lab.scratch)]
                 defer { senders.forEach { $0.stop() } }
                 _ = try await Self.recorded(lab, "the recorder to hold 7 s of both pods' markers", senders: senders) {
-                    $0.sources == 2 && $0.oldestAgeMilliseconds >= 7_000
+                    $0.sources == 2 && $0.oldestAgeMilliseconds >= 7_000 && Date().timeIntervalSince(sendersStarted) >= 7
                 }
 
                 let path = lab.scratch.path + "/joining.pcapng"
