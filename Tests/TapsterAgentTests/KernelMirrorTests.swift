@@ -47,6 +47,24 @@ struct KernelMirrorTests {
     }
 
     /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
+    /// The lab's agent and a second one (another name, another VNI) each mirroring web's interface.
+    static func twoAgentsMirroringWeb(_ lab: MirrorLab) async throws -> (first: KernelMirror, second: KernelMirror) {
+        let first = try await mirror(lab)
+        _ = try await first.add(lab.plan())
+        let second = try await mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
+        _ = try await second.add(lab.plan())
+        return (first, second)
+    }
+
+    /// Someone else's filter on web's ingress hook at `priority`: matches nothing, carries no cookie.
+    static func addForeignFilter(_ lab: MirrorLab, priority: Int) throws {
+        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "\(priority)",
+                                                    "bpf", "bytecode", "1,6 0 0 0", "action", "mirred", "egress", "mirror", "dev", "lo"])
+    }
+
+    /// `bytes` as `tc` prints a cookie: lowercase hex, no separators.
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
     /// An inventory naming web's namespace: what the start-up sweep reaches.
     static func webInventory(_ lab: MirrorLab) -> Tapster_Agent_V1_Inventory {
         var workload = Tapster_Agent_V1_WorkloadReport()
@@ -242,12 +260,8 @@ struct KernelMirrorTests {
     func theLastAgentTakesTheQdisc() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let first = try await Self.mirror(lab)
-        defer { first.close() }
-        _ = try await first.add(lab.plan())
-        let second = try await Self.mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
-        defer { second.close() }
-        _ = try await second.add(lab.plan())
+        let (first, second) = try await Self.twoAgentsMirroringWeb(lab)
+        defer { first.close(); second.close() }
 
         first.close()
 
@@ -263,14 +277,9 @@ struct KernelMirrorTests {
     func theLastAgentDecidesWithOthersInBetween() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let first = try await Self.mirror(lab)
-        defer { first.close() }
-        _ = try await first.add(lab.plan())
-        let second = try await Self.mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
-        defer { second.close() }
-        _ = try await second.add(lab.plan())
-        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "100",
-                                                    "bpf", "bytecode", "1,6 0 0 0", "action", "mirred", "egress", "mirror", "dev", "lo"])
+        let (first, second) = try await Self.twoAgentsMirroringWeb(lab)
+        defer { first.close(); second.close() }
+        try Self.addForeignFilter(lab, priority: 100)
 
         first.close()
         #expect(try Self.filters(lab, "ingress").contains("chain \(CTC_MARK_CHAIN)"), "the second agent decides later")
@@ -285,7 +294,7 @@ struct KernelMirrorTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         try lab.topology.run(in: lab.web.namespace, ["tc", "qdisc", "add", "dev", lab.web.interface, "clsact"])
-        let cookie = (Self.owner(lab).cookiePrefix + [0, 0, 0, 1]).map { String(format: "%02x", $0) }.joined()
+        let cookie = Self.hex(Self.owner(lab).cookiePrefix + [0, 0, 0, 1])
         let batch = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(lab.topology.prefix).tc")
         defer { try? FileManager.default.removeItem(at: batch) }
         try (1...300).map { "filter add dev \(lab.web.interface) ingress prio \($0) handle 1 bpf bytecode '1,6 0 0 0' "
@@ -309,7 +318,7 @@ struct KernelMirrorTests {
 
         let ingress = try Self.filters(lab, "ingress")
         #expect(ingress.contains("chain \(CTC_MARK_CHAIN) handle 0x1"), "\(ingress)")
-        #expect(ingress.contains("cookie " + Self.owner(lab).qdiscMarkCookie.map { String(format: "%02x", $0) }.joined()), "\(ingress)")
+        #expect(ingress.contains("cookie " + Self.hex(Self.owner(lab).qdiscMarkCookie)), "\(ingress)")
         #expect(try !Self.filters(lab, "egress").contains("chain \(CTC_MARK_CHAIN)"))
     }
 
@@ -336,9 +345,7 @@ struct KernelMirrorTests {
         defer { lab.tearDown() }
         let mirror = try await Self.mirror(lab)
         _ = try await mirror.add(lab.plan())
-        try lab.topology.run(in: lab.web.namespace, ["tc", "filter", "add", "dev", lab.web.interface, "ingress", "prio", "100",
-                                                    "bpf", "bytecode", "1,6 0 0 0", "action", "mirred", "egress", "mirror",
-                                                    "dev", "lo", "continue"])
+        try Self.addForeignFilter(lab, priority: 100)
 
         mirror.close()
 
