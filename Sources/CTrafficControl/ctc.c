@@ -718,31 +718,125 @@ static int ctc_filter_has_cookie(struct nlmsghdr *header, const uint8_t *prefix,
 static int ctc_dump_consistent(int fd, struct ctc_message *m, int (*each)(struct nlmsghdr *, void *), void *context,
                                void (*reset)(void *), void *reset_context);
 
-int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie) {
-    CTC_LOCKED;
-    struct ctc_message m;
-    ctc_begin_filter(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, 1, 1);
-    ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);
-    struct rtattr *options = ctc_nest(&m, TCA_OPTIONS);
+/// Builds the request that adds the mark of ``ctc_clsact_add_marked`` on `ifindex`'s ingress hook.
+static void ctc_build_mark(struct ctc_message *m, int ifindex, const uint8_t *cookie) {
+    ctc_begin_filter(m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, 1, 1);
+    ctc_put_u32(m, TCA_CHAIN, CTC_MARK_CHAIN);
+    struct rtattr *options = ctc_nest(m, TCA_OPTIONS);
     // Matches nothing: even a jump to this chain would run no action. The action is only there for its cookie
     // (actions carry cookies, filters do not); mirred is the one action module the mirrors need anyway.
     struct sock_filter nothing = BPF_STMT(BPF_RET | BPF_K, 0);
     uint16_t count = 1;
-    ctc_put(&m, TCA_BPF_OPS_LEN, &count, sizeof count);
-    ctc_put(&m, TCA_BPF_OPS, &nothing, sizeof nothing);
-    struct rtattr *list = ctc_nest(&m, TCA_BPF_ACT);
+    ctc_put(m, TCA_BPF_OPS_LEN, &count, sizeof count);
+    ctc_put(m, TCA_BPF_OPS, &nothing, sizeof nothing);
+    struct rtattr *list = ctc_nest(m, TCA_BPF_ACT);
     struct rtattr *mirred_options;
-    struct rtattr *mirred = ctc_action_begin(&m, 1, "mirred", &mirred_options);
+    struct rtattr *mirred = ctc_action_begin(m, 1, "mirred", &mirred_options);
     struct tc_mirred parameters;
     memset(&parameters, 0, sizeof parameters);
     parameters.eaction = TCA_EGRESS_MIRROR;
     parameters.action = TC_ACT_PIPE;
     parameters.ifindex = (uint32_t)ifindex;
-    ctc_put(&m, TCA_MIRRED_PARMS, &parameters, sizeof parameters);
-    ctc_action_end(&m, mirred, mirred_options, cookie);
-    ctc_nest_end(&m, list);
-    ctc_nest_end(&m, options);
+    ctc_put(m, TCA_MIRRED_PARMS, &parameters, sizeof parameters);
+    ctc_action_end(m, mirred, mirred_options, cookie);
+    ctc_nest_end(m, list);
+    ctc_nest_end(m, options);
+}
+
+/// Deletes the mark of `ifindex`'s qdisc (whichever agent's: every agent's sits at the same place).
+static int ctc_mark_delete(int fd, int ifindex) {
+    struct ctc_message m;
+    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, 0, 1, 1);
+    ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);
     return ctc_request(fd, &m);
+}
+
+/// Whether `ifindex` has a `clsact` (or `ingress`) qdisc: 1 or 0, -1 with errno when the kernel could not say.
+static int ctc_clsact_present(int fd, int ifindex) {
+    struct ctc_message m;
+    // NLM_F_ECHO: kernels that answer a qdisc's get as a notification send it to the asker only when asked to.
+    struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETQDISC, NLM_F_ECHO, ifindex);
+    tc->tcm_parent = TC_H_CLSACT;
+    tc->tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+    char answer[4096];
+    ssize_t length = ctc_transact(fd, &m, answer, sizeof answer);
+    // ENOENT: the device never had one; EINVAL: it had one, gone (the kernel's placeholder has another handle).
+    if (length < 0) return errno == ENOENT || errno == EINVAL ? 0 : -1;
+    struct nlmsghdr *header = (struct nlmsghdr *)answer;
+    if (header->nlmsg_type != RTM_NEWQDISC) return 0;
+    // Only a real one counts (not a placeholder the kernel might answer with).
+    int remaining = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *tc));
+    struct tcmsg *found = NLMSG_DATA(header);
+    for (struct rtattr *attribute = (struct rtattr *)((char *)found + NLMSG_ALIGN(sizeof *found)); RTA_OK(attribute, remaining);
+         attribute = RTA_NEXT(attribute, remaining)) {
+        if (attribute->rta_type != TCA_KIND) continue;
+        const char *kind = RTA_DATA(attribute);
+        return strncmp(kind, "clsact", RTA_PAYLOAD(attribute)) == 0 || strncmp(kind, "ingress", RTA_PAYLOAD(attribute)) == 0;
+    }
+    return 0;
+}
+
+int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
+    CTC_LOCKED;
+    int present = ctc_clsact_present(fd, ifindex);
+    if (present != 0) return present > 0 ? 0 : -1;
+    // Both requests in one datagram: rtnetlink carries out every message of a datagram before `sendto` returns,
+    // so no signal (a kill included) can come between the qdisc and its mark.
+    static struct ctc_message qdisc, mark;
+    static char both[2 * sizeof qdisc.bytes];
+    struct tcmsg *tc = ctc_begin_tc(&qdisc, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, ifindex);
+    tc->tcm_parent = TC_H_CLSACT;
+    tc->tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+    ctc_put_string(&qdisc, TCA_KIND, "clsact");
+    ctc_build_mark(&mark, ifindex, cookie);
+    if (qdisc.overflowed || mark.overflowed) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    mark.header.nlmsg_flags |= NLM_F_ACK;
+    qdisc.header.nlmsg_seq = ctc_sequence();
+    mark.header.nlmsg_seq = ctc_sequence();
+    size_t first = NLMSG_ALIGN(qdisc.header.nlmsg_len);
+    memcpy(both, qdisc.bytes, qdisc.header.nlmsg_len);
+    memset(both + qdisc.header.nlmsg_len, 0, first - qdisc.header.nlmsg_len);
+    memcpy(both + first, mark.bytes, mark.header.nlmsg_len);
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    ssize_t sent;
+    do {
+        sent = sendto(fd, both, first + mark.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return -1;
+    // Each request's acknowledgement: 0, or the kernel's error number; 1 while unanswered.
+    int added = 1, marked = 1;
+    static char answer[4096];
+    while (added == 1 || marked == 1) {
+        ssize_t length = ctc_receive(fd, answer, sizeof answer);
+        if (length < 0) return -1;
+        for (struct nlmsghdr *header = (struct nlmsghdr *)answer; NLMSG_OK(header, (size_t)length);
+             header = NLMSG_NEXT(header, length)) {
+            if (header->nlmsg_type != NLMSG_ERROR) continue;
+            int error = -((struct nlmsgerr *)NLMSG_DATA(header))->error;
+            if (header->nlmsg_seq == qdisc.header.nlmsg_seq) added = error;
+            if (header->nlmsg_seq == mark.header.nlmsg_seq) marked = error;
+        }
+    }
+    if (added == EEXIST) {
+        // Someone added one since it was looked for: the mark, if it went on, is not on a qdisc of the agent's.
+        if (marked == 0) ctc_mark_delete(fd, ifindex);
+        return 0;
+    }
+    if (added != 0) {
+        errno = added;
+        return -1;
+    }
+    if (marked != 0) {
+        // Unmarked, no later release would know it is the agent's: it goes now — unless someone put a filter on it
+        // in the meantime.
+        if (ctc_filter_count(fd, ifindex, 0) == 0 && ctc_filter_count(fd, ifindex, 1) == 0) ctc_clsact_delete(fd, ifindex);
+        errno = marked;
+        return -2;
+    }
+    return 1;
 }
 
 /// The first bytes of every cookie any agent sets (``KernelMirrorOwner.cookieMagic``): how a census tells another
@@ -826,10 +920,7 @@ static int ctc_release_locked(int fd, int ifindex, const uint8_t *prefix, int pr
     }
     // Someone else's filters hang on it now: the qdisc is left to them, without the agents' mark (every agent's sits at
     // the same place: whichever agent added the qdisc).
-    struct ctc_message m;
-    ctc_begin_filter(&m, RTM_DELTFILTER, 0, ifindex, 0, 1, 1);
-    ctc_put_u32(&m, TCA_CHAIN, CTC_MARK_CHAIN);
-    if (ctc_request(fd, &m) == 0) return 1;
+    if (ctc_mark_delete(fd, ifindex) == 0) return 1;
     return errno == ENOENT || errno == ENODEV ? 0 : -1;
 }
 
@@ -848,7 +939,7 @@ struct ctc_sweep_filter_entry {
     uint32_t handle;
     uint16_t protocol;
     uint32_t chain;
-    /// The qdisc's mark (``ctc_qdisc_mark_add``): not deleted by itself but released with the qdisc.
+    /// The qdisc's mark (``ctc_clsact_add_marked``): not deleted by itself but released with the qdisc.
     int mark;
 };
 

@@ -40,7 +40,7 @@ struct KernelMirrorTests {
     /// The suite is serialized, so no device of this run is alive when a test begins.
     private static func removeTestDevicesLeftByKilledRuns() {
         let shown = (try? ProcessRunner.run(["ip", "-o", "link", "show", "type", "vxlan"]).stdout) ?? ""
-        for line in shown.split(separator: "\n") where line.contains("alias tapster mirror test-") {
+        for line in shown.split(separator: "\n") where line.contains("alias tapster mirror test-") || line.contains("alias tapster mirror second-") {
             let name = line.split(separator: ":").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if !name.isEmpty { _ = try? ProcessRunner.run(["ip", "link", "del", name], allowFailure: true) }
         }
@@ -49,11 +49,22 @@ struct KernelMirrorTests {
     /// The test's agent: its own per lab, so parallel runs never sweep each other's mirrors.
     /// The lab's agent and a second one (another name, another VNI) each mirroring web's interface.
     static func twoAgentsMirroringWeb(_ lab: MirrorLab) async throws -> (first: KernelMirror, second: KernelMirror) {
+        // A step that fails closes what the earlier ones made: a tunnel device left behind would hold its VNI for the next test.
         let first = try await mirror(lab)
-        _ = try await first.add(lab.plan())
-        let second = try await mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
-        _ = try await second.add(lab.plan())
-        return (first, second)
+        do {
+            _ = try await first.add(lab.plan())
+            let second = try await mirror(lab, vni: 4243, owner: KernelMirrorOwner(agent: "second-\(lab.topology.prefix)"))
+            do {
+                _ = try await second.add(lab.plan())
+                return (first, second)
+            } catch {
+                second.close()
+                throw error
+            }
+        } catch {
+            first.close()
+            throw error
+        }
     }
 
     /// Someone else's filter on web's ingress hook at `priority`: matches nothing, carries no cookie.
@@ -320,6 +331,24 @@ struct KernelMirrorTests {
         #expect(ingress.contains("chain \(CTC_MARK_CHAIN) handle 0x1"), "\(ingress)")
         #expect(ingress.contains("cookie " + Self.hex(Self.owner(lab).qdiscMarkCookie)), "\(ingress)")
         #expect(try !Self.filters(lab, "egress").contains("chain \(CTC_MARK_CHAIN)"))
+    }
+
+    @Test("A qdisc the agent added and removed again is added and marked anew by the next mirror on the interface")
+    func aQdiscThatWentIsMarkedAnew() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let first = try await Self.mirror(lab)
+        _ = try await first.add(lab.plan())
+        first.close()
+        #expect(try !Self.qdiscs(lab).contains("clsact"))
+
+        let second = try await Self.mirror(lab)
+        defer { second.close() }
+        _ = try await second.add(lab.plan())
+
+        let ingress = try Self.filters(lab, "ingress")
+        #expect(ingress.contains("chain \(CTC_MARK_CHAIN) handle 0x1"), "\(ingress)")
+        #expect(ingress.contains("cookie " + Self.hex(Self.owner(lab).qdiscMarkCookie)), "\(ingress)")
     }
 
     @Test("The sweep after a killed run leaves a qdisc that was there before the run, and removes only the run's filters")

@@ -51,15 +51,19 @@ int ctc_clsact_add(int fd, int ifindex);
 /// Deletes the `clsact` qdisc of `ifindex` (and with it every filter on its hooks).
 int ctc_clsact_delete(int fd, int ifindex);
 
-/// The chain on which ``ctc_qdisc_mark_add`` marks a qdisc (`tc filter show` prints it as `chain 268435440`):
+/// The chain on which ``ctc_clsact_add_marked`` marks a qdisc (`tc filter show` prints it as `chain 268435440`):
 /// nothing jumps there, so no packet ever meets the mark. The kernel takes chains up to 2^28 - 1.
 #define CTC_MARK_CHAIN 0x0FFFFFF0u
 
-/// Marks the `clsact` qdisc of `ifindex` as added by the agent whose cookies start like `cookie` (16 bytes): a
-/// filter on its ingress hook's ``CTC_MARK_CHAIN`` (priority 1, handle 1) that matches nothing, whose action
-/// carries `cookie`. The mark lives with the qdisc, so an agent restarted after being killed still knows
-/// which qdiscs it added — and never takes for its own one that was there before it.
-int ctc_qdisc_mark_add(int fd, int ifindex, const uint8_t *cookie);
+/// Adds a `clsact` qdisc to `ifindex` marked as added by the agent whose cookies start like `cookie` (16 bytes):
+/// the mark is a filter on its ingress hook's ``CTC_MARK_CHAIN`` (priority 1, handle 1) that matches nothing, whose
+/// action carries `cookie`. The mark lives with the qdisc, so an agent restarted after being killed still knows which
+/// qdiscs it added — and never takes for its own one that was there before it. Qdisc and mark are added by one
+/// datagram, which the kernel carries out whole before `sendto` returns: no kill leaves the qdisc unmarked.
+/// Returns 1 when added and marked; 0 when the interface already had one (nothing is added); -1 with errno when
+/// the qdisc could not be added; -2 with errno when it could not be marked (then it is deleted again, unless
+/// someone put a filter on it meanwhile).
+int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie);
 
 /// Applies the agent's rule for its qdisc on `ifindex` once its filters there may be gone: while any filter
 /// whose action cookies start with the `prefix_length` bytes of `prefix` hangs on either hook — or another

@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 
 /// The `clsact` qdiscs the agent adds to workload interfaces for its mirror filters. The agent marks a qdisc
-/// it added (``ctc_qdisc_mark_add``: a filter no packet reaches, with the agent's cookie), so the kernel
+/// it added (``ctc_clsact_add_marked``: a filter no packet reaches, with the agent's cookie), so the kernel
 /// itself says whose it is — to this run, and to the next one after a kill (``KernelMirrorSweep``). When the
 /// agent's last filter on an interface goes, ``ctc_qdisc_release`` applies the one rule: while another agent
 /// (of another name on the host) still mirrors there, nothing — the last agent decides; then a qdisc an agent
@@ -23,20 +23,9 @@ final class KernelQdiscs: Sendable {
     func installing<T>(on interface: Int32, route: NetlinkRoute, owner: KernelMirrorOwner, subject: String,
                        _ install: () throws(KernelMirrorError) -> T) throws(KernelMirrorError) -> T {
         let result: Result<T, KernelMirrorError> = lock.withLock { _ in
-            let status = ctc_clsact_add(route.descriptor, interface)
-            guard status >= 0 else { return .failure(KernelMirrorError(.qdisc, subject: subject, code: errno)) }
-            if status == 1 {
-                let marked = owner.qdiscMarkCookie.withUnsafeBufferPointer { ctc_qdisc_mark_add(route.descriptor, interface, $0.baseAddress) }
-                guard marked == 0 else {
-                    let error = KernelMirrorError(.qdisc, subject: subject, code: errno, detail: "marking the qdisc as the agent's")
-                    // Unmarked, no later release would know it is the agent's: it goes now — unless someone put a filter on
-                    // it in the meantime. (A kill between adding and marking leaves it unmarked for good: netlink cannot
-                    // do both in one request.)
-                    if ctc_filter_count(route.descriptor, interface, 0) == 0, ctc_filter_count(route.descriptor, interface, 1) == 0 {
-                        _ = ctc_clsact_delete(route.descriptor, interface)
-                    }
-                    return .failure(error)
-                }
+            let status = owner.qdiscMarkCookie.withUnsafeBufferPointer { ctc_clsact_add_marked(route.descriptor, interface, $0.baseAddress) }
+            guard status >= 0 else {
+                return .failure(KernelMirrorError(.qdisc, subject: subject, code: errno, detail: status == -2 ? "marking the qdisc as the agent's" : nil))
             }
             do throws(KernelMirrorError) {
                 return .success(try install())
