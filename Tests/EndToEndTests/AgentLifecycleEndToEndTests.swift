@@ -56,6 +56,23 @@ struct AgentLifecycleEndToEndTests {
         return (status, agent.stderr)
     }
 
+    @Test("A second agent of the running agent's name exits at once saying so, and the first keeps its connection")
+    func aSecondAgentOfTheSameNameRefusesToStart() async throws {
+        try await DataPlaneLab.with { lab in
+            let second = try BackgroundProcess(name: "same-name", [lab.binary, "agent", "--server", lab.server.agentAddress, "--name", lab.agentName,
+                                                                   "--data-dir", lab.scratch.url.path + "/same-name"],
+                                               directory: lab.scratch)
+            defer { second.stop() }
+
+            #expect(try await second.waitForExit(timeout: .seconds(30)) == 1)
+            #expect(second.stderr.contains("an agent named \"\(lab.agentName)\" already runs on this host (it holds @tapster-agent/\(lab.agentName))"),
+                    "\(second.stderr)")
+            #expect(lab.agent?.isRunning == true)
+            let agents = try await lab.admin(["agent", "list"])
+            #expect(agents.stdout.split(separator: "\n").contains { $0.contains(lab.agentName) && $0.contains("connected") }, "\(agents.stdout)")
+        }
+    }
+
     @Test func aJoinTokenEnrolsOnlyOnce() async throws {
         try await DataPlaneLab.with { lab in
             let refused = try await enrolAnother(lab, token: lab.firstJoinToken)

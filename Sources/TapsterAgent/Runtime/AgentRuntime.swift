@@ -24,6 +24,9 @@ public struct AgentRuntime: Service {
     }
 
     public func run() async throws {
+        // Before anything of the agent's starts: a second process of this name would sweep the first one's mirrors.
+        let instance = try AgentInstanceLock(agent: settings.name)
+        defer { withExtendedLifetime(instance) {} }
         let configuration = try settings.configurationPath.map { try AgentConfiguration.load(path: $0) } ?? AgentConfiguration()
         try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
