@@ -751,7 +751,8 @@ static int ctc_mark_delete(int fd, int ifindex) {
     return ctc_request(fd, &m);
 }
 
-/// Whether `ifindex` has a `clsact` (or `ingress`) qdisc: 1 or 0, -1 with errno when the kernel could not say.
+/// Whether `ifindex` has a `clsact` qdisc (1), an `ingress` one (2) or neither (0); -1 with errno when the kernel could
+/// not say. (The kernel also sends its answer to `tc monitor`'s listeners, as it does for every qdisc asked for.)
 static int ctc_clsact_present(int fd, int ifindex) {
     struct ctc_message m;
     // NLM_F_ECHO: kernels that answer a qdisc's get as a notification send it to the asker only when asked to.
@@ -771,7 +772,9 @@ static int ctc_clsact_present(int fd, int ifindex) {
          attribute = RTA_NEXT(attribute, remaining)) {
         if (attribute->rta_type != TCA_KIND) continue;
         const char *kind = RTA_DATA(attribute);
-        return strncmp(kind, "clsact", RTA_PAYLOAD(attribute)) == 0 || strncmp(kind, "ingress", RTA_PAYLOAD(attribute)) == 0;
+        if (RTA_PAYLOAD(attribute) == sizeof "clsact" && memcmp(kind, "clsact", sizeof "clsact") == 0) return 1;
+        if (RTA_PAYLOAD(attribute) == sizeof "ingress" && memcmp(kind, "ingress", sizeof "ingress") == 0) return 2;
+        return 0;
     }
     return 0;
 }
@@ -779,9 +782,16 @@ static int ctc_clsact_present(int fd, int ifindex) {
 int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
     CTC_LOCKED;
     int present = ctc_clsact_present(fd, ifindex);
+    if (present == 2) {
+        // An `ingress` qdisc has no egress hook: a filter meant for it would land on the ingress block.
+        errno = EOPNOTSUPP;
+        return -1;
+    }
     if (present != 0) return present > 0 ? 0 : -1;
     // Both requests in one datagram: rtnetlink carries out every message of a datagram before `sendto` returns,
-    // so no signal (a kill included) can come between the qdisc and its mark.
+    // so no signal (a kill included) can come between the qdisc and its mark — once the modules the mark needs
+    // (cls_bpf, act_mirred) are in the kernel: loading one is a wait a kill can cut short. The agent's own devices
+    // (``ctc_drop_filter_add``, ``ctc_mirror_filter_add`` on its veths) load them before any workload's qdisc.
     static struct ctc_message qdisc, mark;
     static char both[2 * sizeof qdisc.bytes];
     struct tcmsg *tc = ctc_begin_tc(&qdisc, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, ifindex);
@@ -806,10 +816,11 @@ int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
         sent = sendto(fd, both, first + mark.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -1;
-    // Each request's acknowledgement: 0, or the kernel's error number; 1 while unanswered.
-    int added = 1, marked = 1;
+    // Each request's acknowledgement: 0, or the kernel's error number; -1 while unanswered. (When they cannot be
+    // read, what the kernel did is unknown: the error says so by its ETIMEDOUT, and the next start's sweep sees a mark.)
+    int added = -1, marked = -1;
     static char answer[4096];
-    while (added == 1 || marked == 1) {
+    while (added < 0 || marked < 0) {
         ssize_t length = ctc_receive(fd, answer, sizeof answer);
         if (length < 0) return -1;
         for (struct nlmsghdr *header = (struct nlmsghdr *)answer; NLMSG_OK(header, (size_t)length);
@@ -820,12 +831,11 @@ int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
             if (header->nlmsg_seq == mark.header.nlmsg_seq) marked = error;
         }
     }
-    if (added == EEXIST) {
-        // Someone added one since it was looked for: the mark, if it went on, is not on a qdisc of the agent's.
-        if (marked == 0) ctc_mark_delete(fd, ifindex);
-        return 0;
-    }
     if (added != 0) {
+        // Not the agent's qdisc (someone added one since it was looked for, or none could be added and someone's came):
+        // a mark that went on goes again. (A kill in between leaves it there; a window of microseconds in a race.)
+        if (marked == 0 && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL) return -1;
+        if (added == EEXIST) return 0;
         errno = added;
         return -1;
     }

@@ -351,6 +351,22 @@ struct KernelMirrorTests {
         #expect(ingress.contains("cookie " + Self.hex(Self.owner(lab).qdiscMarkCookie)), "\(ingress)")
     }
 
+    @Test("An interface with an `ingress` qdisc (no egress hook) is not mirrored in the kernel: the error sends the tap to userspace and says why, and the qdisc stays unmarked")
+    func anIngressQdiscSendsTheTapToUserspace() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        try lab.topology.run(in: lab.web.namespace, ["tc", "qdisc", "add", "dev", lab.web.interface, "ingress"])
+        let mirror = try await Self.mirror(lab)
+        defer { mirror.close() }
+
+        let error = await #expect(throws: KernelMirrorError.self) { _ = try await mirror.add(lab.plan()) }
+
+        #expect(error?.needsUserspace == true)
+        #expect(error?.description.contains("the interface has an ingress qdisc, which has no egress hook") == true, "\(String(describing: error))")
+        #expect(try Self.qdiscs(lab).contains("ingress"))
+        #expect(try Self.filters(lab, "ingress").isEmpty)
+    }
+
     @Test("The sweep after a killed run leaves a qdisc that was there before the run, and removes only the run's filters")
     func theSweepLeavesAnEarlierQdisc() async throws {
         let lab = try await MirrorLab.make()

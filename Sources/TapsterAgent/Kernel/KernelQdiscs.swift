@@ -25,7 +25,10 @@ final class KernelQdiscs: Sendable {
         let result: Result<T, KernelMirrorError> = lock.withLock { _ in
             let status = owner.qdiscMarkCookie.withUnsafeBufferPointer { ctc_clsact_add_marked(route.descriptor, interface, $0.baseAddress) }
             guard status >= 0 else {
-                return .failure(KernelMirrorError(.qdisc, subject: subject, code: errno, detail: status == -2 ? "marking the qdisc as the agent's" : nil))
+                let code = errno
+                let detail = status == -2 ? "marking the qdisc as the agent's"
+                    : code == EOPNOTSUPP ? "the interface has an ingress qdisc, which has no egress hook: the kernel path needs clsact" : nil
+                return .failure(KernelMirrorError(.qdisc, subject: subject, code: code, detail: detail))
             }
             do throws(KernelMirrorError) {
                 return .success(try install())
