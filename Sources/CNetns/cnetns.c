@@ -18,6 +18,15 @@
 
 int cnetns_enter(int fd) { return setns(fd, CLONE_NEWNET); }
 
+int cnetns_peer_credentials(int fd, pid_t *pid, uid_t *uid) {
+    struct ucred credentials;
+    socklen_t size = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) < 0) return -1;
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    return 0;
+}
+
 int cnetns_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int cnetns_name_current_thread(const char *name) { return pthread_setname_np(pthread_self(), name); }

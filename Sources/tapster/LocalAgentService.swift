@@ -22,13 +22,15 @@ struct LocalAgentService: Service {
     static let tokenLifetime = TapDuration(seconds: 300)
 
     func run() async throws {
+        // Taken before a join token is issued: with another agent of this name running, none is.
+        let instance = try AgentInstanceLock(agent: settings.name)
         var settings = self.settings
         let certificate = settings.dataDirectory.appendingPathComponent(AgentKeyStore.certificateFileName).path
         if !FileManager.default.fileExists(atPath: certificate) {
             settings.joinToken = try await issueToken(for: settings.name)
             logger.notice("enrolling this host's agent", metadata: ["agent": "\(settings.name)"])
         }
-        try await AgentRuntime(settings: settings, logger: logger).run()
+        try await AgentRuntime(settings: settings, logger: logger).run(holding: instance)
     }
 
     /// A join token for agent `name`, once the agent endpoint listens (it starts alongside this service).

@@ -1,4 +1,5 @@
 import Foundation
+import TapsterAPI
 import TapsterCore
 import TapsterSystemTestSupport
 import Testing
@@ -56,20 +57,26 @@ struct AgentLifecycleEndToEndTests {
         return (status, agent.stderr)
     }
 
-    @Test("A second agent of the running agent's name exits at once saying so, and the first keeps its connection")
+    @Test("A second agent of the running agent's name — started again on the same data directory — exits at once saying so, and the first keeps its connection and its tap")
     func aSecondAgentOfTheSameNameRefusesToStart() async throws {
         try await DataPlaneLab.with { lab in
+            try await mirrorWebToTool(lab)
+            let tap = try await lab.createTap(filter: "web", target: "tool", duration: "5m")
+            try await lab.waitForTap(tap, state: .applied)
+            let first = try #require(lab.agent)
+            // Enrolled already (its key and certificate are there): without the lock it would go on to connect and sweep.
             let second = try BackgroundProcess(name: "same-name", [lab.binary, "agent", "--server", lab.server.agentAddress, "--name", lab.agentName,
-                                                                   "--data-dir", lab.scratch.url.path + "/same-name"],
+                                                                   "--data-dir", lab.scratch.url.path + "/agent-data-\(lab.agentName)"],
                                                directory: lab.scratch)
             defer { second.stop() }
 
             #expect(try await second.waitForExit(timeout: .seconds(30)) == 1)
-            #expect(second.stderr.contains("an agent named \"\(lab.agentName)\" already runs on this host (it holds @tapster-agent/\(lab.agentName))"),
+            #expect(second.stderr.contains("an agent named \"\(lab.agentName)\" already runs on this host (pid \(first.pid) holds @tapster-agent/\(lab.agentName))"),
                     "\(second.stderr)")
-            #expect(lab.agent?.isRunning == true)
-            let agents = try await lab.admin(["agent", "list"])
-            #expect(agents.stdout.split(separator: "\n").contains { $0.contains(lab.agentName) && $0.contains("connected") }, "\(agents.stdout)")
+            #expect(first.isRunning)
+            let agents = try lab.decode(ItemList<Agent>.self, try await lab.admin(["agent", "list", "-o", "json"]).stdout).items
+            #expect(agents.first { $0.name == lab.agentName }?.state == .connected)
+            try await lab.waitForTap(tap, state: .applied)
         }
     }
 

@@ -1,22 +1,53 @@
+import Glibc
 @testable import TapsterAgent
 import Testing
 
-/// One running agent of a name per host (``AgentInstanceLock``): the second of a name refuses to start, and the name
-/// is free again as soon as the first is gone.
+/// One running agent of a name per host (``AgentInstanceLock``): the second of a name refuses to start, the name is
+/// free again as soon as the first is gone, and a process that is not an agent cannot keep an agent away.
 @Suite("Agent instance lock")
 struct AgentInstanceLockTests {
     /// A name no other test (or process) uses.
     static func freshName() -> String { "lock-test-\(UInt64.random(in: 0...UInt64.max))" }
 
-    @Test("A second agent of a name cannot start while the first runs; the error names the lock")
+    /// A socket bound to the abstract name `name` the way a process that is not an agent might (a plain `bind`, then
+    /// `listen` when `listening`): its descriptor, or the negated errno of the `bind` that failed.
+    static func bindAbstract(_ name: String, listening: Bool) -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return -errno }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(name.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            for (offset, byte) in bytes.enumerated() { path[offset + 1] = byte }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        guard bound == 0, !listening || listen(descriptor, 1) == 0 else {
+            let error = errno
+            close(descriptor)
+            return -error
+        }
+        return descriptor
+    }
+
+    @Test("A second agent of a name cannot start while the first runs; the error names the lock and the holder's pid")
     func aSecondAgentOfTheNameIsRefused() throws {
         let name = Self.freshName()
         let first = try AgentInstanceLock(agent: name)
         defer { withExtendedLifetime(first) {} }
 
-        #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)")) {
+        #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
             _ = try AgentInstanceLock(agent: name)
         }
+    }
+
+    @Test("The lock is the abstract name tapster-agent/<name> exactly: binding it otherwise fails while the agent holds it")
+    func theLockIsTheDocumentedAbstractName() throws {
+        let name = Self.freshName()
+        let lock = try AgentInstanceLock(agent: name)
+        defer { withExtendedLifetime(lock) {} }
+
+        #expect(Self.bindAbstract("tapster-agent/\(name)", listening: false) == -EADDRINUSE)
     }
 
     @Test("The name is free again once the agent holding it is gone")
@@ -25,14 +56,38 @@ struct AgentInstanceLockTests {
         _ = try AgentInstanceLock(agent: name)
 
         let next = try AgentInstanceLock(agent: name)
-        withExtendedLifetime(next) {}
+        #expect(next.squatter == nil)
     }
 
     @Test("Agents of different names run side by side")
     func agentsOfOtherNamesRunSideBySide() throws {
         let first = try AgentInstanceLock(agent: Self.freshName())
         let second = try AgentInstanceLock(agent: Self.freshName())
-        withExtendedLifetime((first, second)) {}
+        #expect(first.squatter == nil && second.squatter == nil)
+    }
+
+    @Test("A process that binds the name without listening is no agent: the agent starts, without the lock, and says who holds it")
+    func aHolderThatDoesNotListenIsNoAgent() throws {
+        let name = Self.freshName()
+        let squatter = Self.bindAbstract("tapster-agent/\(name)", listening: false)
+        try #require(squatter >= 0)
+        defer { close(squatter) }
+
+        let lock = try AgentInstanceLock(agent: name)
+
+        #expect(lock.squatter == AgentInstanceLock.Holder(pid: nil, uid: nil))
+    }
+
+    @Test("A listening holder of this agent's user counts as an agent: the next one is refused")
+    func aListeningHolderOfTheSameUserIsAnAgent() throws {
+        let name = Self.freshName()
+        let holder = Self.bindAbstract("tapster-agent/\(name)", listening: true)
+        try #require(holder >= 0)
+        defer { close(holder) }
+
+        #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
+            _ = try AgentInstanceLock(agent: name)
+        }
     }
 
     @Test("A name too long for a socket address is cut, and keeps its hash so that long names stay apart")
@@ -45,6 +100,6 @@ struct AgentInstanceLockTests {
         #expect(a.hasPrefix("tapster-agent/nnnn"))
         let first = try AgentInstanceLock(agent: stem + "a")
         let second = try AgentInstanceLock(agent: stem + "b")
-        withExtendedLifetime((first, second)) {}
+        #expect(first.squatter == nil && second.squatter == nil)
     }
 }

@@ -20,6 +20,10 @@ int cnetns_eventfd_signal(int fd);
 /// the kernel keeps 15 bytes at most and refuses a longer name. Returns 0 or an error number.
 int cnetns_name_current_thread(const char *name);
 
+/// The process and user of the peer of the connected Unix socket `fd` (SO_PEERCRED; `struct ucred` needs
+/// _GNU_SOURCE, which Swift's Glibc module does not define). Returns 0, or -1 with errno.
+int cnetns_peer_credentials(int fd, pid_t *pid, uid_t *uid);
+
 /// Opens a send-only IPv4 socket for mirrored traffic, in the calling thread's network namespace:
 /// a raw socket for IP protocol `ip_protocol` (the kernel adds the IPv4 header; 47 for GRE), or a UDP
 /// socket when `ip_protocol` is 0. The socket is close-on-exec, lets the kernel fragment datagrams larger

@@ -9,8 +9,9 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case enrolmentRefused(String)
     /// The server could not be reached for enrolment.
     case serverUnreachable(server: String, reason: String)
-    /// Another process runs an agent of this name on this host (``AgentInstanceLock``); `lock` names its socket.
-    case alreadyRunning(name: String, lock: String)
+    /// Another process runs an agent of this name on this host (``AgentInstanceLock``); `lock` names its socket,
+    /// `pid` the holder when the kernel said.
+    case alreadyRunning(name: String, lock: String, pid: Int32?)
     /// The agent's instance lock could not be taken for another reason.
     case instanceLock(name: String, reason: String)
 
@@ -26,8 +27,9 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             "the server refused the enrolment: \(message)"
         case .serverUnreachable(let server, let reason):
             "cannot reach the server's agent endpoint \(server): \(reason)"
-        case .alreadyRunning(let name, let lock):
-            "an agent named \"\(name)\" already runs on this host (it holds \(lock)): two would take each other's kernel mirrors for their own"
+        case .alreadyRunning(let name, let lock, let pid):
+            "an agent named \"\(name)\" already runs on this host (\(pid.map { "pid \($0)" } ?? "a process") holds \(lock)): "
+                + "two would take each other's kernel mirrors for their own"
         case .instanceLock(let name, let reason):
             "cannot take the lock of agent \"\(name)\": \(reason)"
         }

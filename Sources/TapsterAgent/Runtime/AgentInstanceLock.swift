@@ -1,46 +1,98 @@
+import CNetns
 import Glibc
 
 /// One running agent of a name per host. Two processes of one name would take each other's kernel mirrors for
 /// their own — every filter, mark and device carries the name's hash (``KernelMirrorOwner``) — so the second one's
 /// start-up sweep would remove the first one's running taps. The second refuses to start instead.
 ///
-/// The lock is an abstract Unix socket (`@tapster-agent/<name>`) bound for the process's life: the kernel frees it
-/// when the process ends, however it ends (`kill -9` included), so a restarted agent never finds a stale lock, and
-/// nothing is left in the file system. `ss -xlp | grep tapster-agent` shows who holds it. Abstract names belong to a
-/// network namespace: the host's, where agents that mirror in the kernel run.
-final class AgentInstanceLock: Sendable {
-    /// The bound socket; the lock is held while it is open.
+/// The lock is an abstract Unix socket (`@tapster-agent/<name>`) bound and listening for the process's life: the
+/// kernel frees it when the process ends, however it ends (`kill -9` included), so a restarted agent never finds a
+/// stale lock, and nothing is left in the file system. `ss -xlp | grep tapster-agent` shows who holds it. Abstract
+/// names belong to a network namespace: agents in one namespace (the host's, for agents that mirror in the kernel)
+/// see each other's; an agent in a container without the host's network does not see one outside it.
+///
+/// Abstract names have no permissions, so any local process could bind one. The lock counts as another agent's
+/// only when its holder listens (as agents do) and runs as this agent's user; a name held otherwise is not an agent's,
+/// and the agent starts without the lock (``squatter`` says who holds it) rather than let that process keep it away.
+public final class AgentInstanceLock: Sendable {
+    /// The bound socket while the lock is held; -1 when another process holds the name and is not an agent.
     private let descriptor: Int32
 
+    /// Who holds the name when it is not an agent (it does not listen, or runs as another user); nil when the
+    /// lock is this process's.
+    public let squatter: Holder?
+
+    /// A process holding the name.
+    public struct Holder: Sendable, Equatable, CustomStringConvertible {
+        /// Its process and user; nil when it does not listen (the kernel names a holder only to a connection).
+        public var pid: pid_t?
+        public var uid: uid_t?
+
+        public var description: String {
+            guard let pid, let uid else { return "a process that does not listen" }
+            return "pid \(pid) of uid \(uid)"
+        }
+    }
+
     /// Takes the lock of agent `name`.
-    /// - Throws: ``AgentError/alreadyRunning(name:lock:)`` when another process holds it,
-    ///   ``AgentError/instanceLock(name:reason:)`` when no socket could be made.
-    init(agent name: String) throws(AgentError) {
+    /// - Throws: ``AgentError/alreadyRunning(name:lock:)`` when another agent (a listening process of this user)
+    ///   holds it, ``AgentError/instanceLock(name:reason:)`` when no socket could be made.
+    public init(agent name: String) throws(AgentError) {
         let lock = Self.abstractName(of: name)
+        let address = Self.address(lock)
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(errno))) }
+        let bound = Self.withAddress(address) { bind(descriptor, $0, $1) }
+        if bound == 0, listen(descriptor, 8) == 0 {
+            self.descriptor = descriptor
+            self.squatter = nil
+            return
+        }
+        let code = errno
+        close(descriptor)
+        guard bound != 0, code == EADDRINUSE else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(code))) }
+        let holder = Self.holder(at: address)
+        guard let holder, holder.pid == nil || holder.uid != getuid() else {
+            throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder?.pid)
+        }
+        self.descriptor = -1
+        self.squatter = holder
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The process holding the name at `address`: its credentials when it listens, `Holder(pid: nil, uid: nil)` when
+    /// it refuses connections (bound, not listening: not an agent); nil when that cannot be told (its queue of
+    /// connections is full, or the connection failed otherwise), which counts as an agent.
+    private static func holder(at address: (sockaddr_un, socklen_t)) -> Holder? {
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard probe >= 0 else { return nil }
+        defer { close(probe) }
+        guard withAddress(address, { connect(probe, $0, $1) }) == 0 else {
+            return errno == ECONNREFUSED ? Holder(pid: nil, uid: nil) : nil
+        }
+        var (pid, uid) = (pid_t(0), uid_t(0))
+        guard cnetns_peer_credentials(probe, &pid, &uid) == 0 else { return nil }
+        return Holder(pid: pid, uid: uid)
+    }
+
+    /// The abstract address of `name`: a NUL byte first, then the name's bytes (no terminator: the address's length
+    /// ends it), and that length.
+    static func address(_ name: String) -> (sockaddr_un, socklen_t) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        // An abstract name: a NUL byte first, then the name's bytes (no terminator; its length is the address's).
-        let bytes = Array(lock.utf8)
+        let bytes = Array(name.utf8.prefix(maximumLength))
         withUnsafeMutableBytes(of: &address.sun_path) { path in
             path[0] = 0
             for (offset, byte) in bytes.enumerated() { path[offset + 1] = byte }
         }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0 else {
-            let code = errno
-            close(descriptor)
-            if code == EADDRINUSE { throw AgentError.alreadyRunning(name: name, lock: "@" + lock) }
-            throw AgentError.instanceLock(name: name, reason: String(cString: strerror(code)))
-        }
-        self.descriptor = descriptor
+        return (address, socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count))
     }
 
-    deinit { close(descriptor) }
+    private static func withAddress(_ address: (sockaddr_un, socklen_t), _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        var storage = address.0
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, address.1) } }
+    }
 
     /// The lock's abstract socket name for agent `name`: `tapster-agent/<name>`, cut to what an address holds (107
     /// bytes after the leading NUL) with the name's hash kept at the end when cut, so that long names stay apart.

@@ -25,8 +25,17 @@ public struct AgentRuntime: Service {
 
     public func run() async throws {
         // Before anything of the agent's starts: a second process of this name would sweep the first one's mirrors.
-        let instance = try AgentInstanceLock(agent: settings.name)
+        try await run(holding: AgentInstanceLock(agent: settings.name))
+    }
+
+    /// Runs the agent while `instance`, this agent's lock (taken by the caller before anything else it does for
+    /// the agent), is held.
+    public func run(holding instance: AgentInstanceLock) async throws {
         defer { withExtendedLifetime(instance) {} }
+        if let squatter = instance.squatter {
+            logger.warning("the agent's instance lock is held by a process that is not an agent: starting without it",
+                           metadata: ["lock": "@\(AgentInstanceLock.abstractName(of: settings.name))", "holder": "\(squatter)"])
+        }
         let configuration = try settings.configurationPath.map { try AgentConfiguration.load(path: $0) } ?? AgentConfiguration()
         try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
