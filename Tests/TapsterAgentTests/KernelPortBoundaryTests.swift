@@ -57,6 +57,34 @@ struct KernelPortBoundaryTests {
         #expect(mirror.refusedFrames == 50, "the kernel counts the frames the tap's filter refused on tpb")
     }
 
+    /// (Uncapped only: this machine's kernel has no `act_police`, and a capped tap takes the userspace path.)
+    @Test("While the tap's own copies stream through the mirror's veth, none of them is counted as a refused frame")
+    func copiesInFlightAreNotCountedAsRefused() async throws {
+        let lab = try await MirrorLab.make()
+        defer { lab.tearDown() }
+        let (port, _) = try KernelPortMirrorTests.port(lab)
+        let mirror = try await KernelMirrorTests.mirror(lab, to: port)
+        defer { mirror.close() }
+        _ = try await mirror.add(lab.plan())
+        let finished = LockedValue(false)
+        let flood = Task {
+            defer { finished.set(true) }
+            try await UDPTraffic.send(from: lab.db, to: lab.web, count: 200_000, size: 64, topology: lab.topology, directory: lab.directory)
+        }
+        defer { flood.cancel() }
+
+        // Read while the copies cross tpa → tpb: the veth counts each on tpb before its ingress hook does.
+        var readings: [UInt64] = []
+        while !finished.value {
+            readings.append(mirror.refusedFrames)
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try await flood.value
+
+        #expect(readings.count > 10, "the flood ended before the mirror was read while it ran")
+        #expect(readings.allSatisfy { $0 == 0 }, "refused frames read during the flood: \(Set(readings).sorted().suffix(10))")
+    }
+
     @Test("A port whose veth was deleted after the mirror began fails a later namespace's source: no redirect by the old index")
     func aDeletedPortFailsTheNextLegInsteadOfARedirectByAStaleIndex() async throws {
         let lab = try await MirrorLab.make()
