@@ -52,6 +52,15 @@ public enum UDPTraffic {
                                      directory: directory)
     }
 
+    /// Starts sending datagrams of `size` bytes from `client` to `server` as fast as the sender can, until the
+    /// process is stopped.
+    public static func startFlood(from client: NetnsTopology.Host, to server: NetnsTopology.Host, size: Int,
+                                  topology: NetnsTopology, directory: ScratchDirectory) throws -> BackgroundProcess {
+        try topology.spawn(in: client.namespace, name: "flood-\(client.role)-\(UUID().uuidString.prefix(8))",
+                           [TCPTraffic.python, "-c", senderScript, server.address, String(port), String(Int.max), String(size)],
+                           directory: directory)
+    }
+
     /// Sends `count` datagrams of `size` bytes from `client` to `server`; returns when all are sent.
     public static func send(from client: NetnsTopology.Host, to server: NetnsTopology.Host, count: Int, size: Int,
                             topology: NetnsTopology, directory: ScratchDirectory) async throws {

@@ -54,6 +54,8 @@ struct KernelPortBoundaryTests {
 
         #expect(delivered.rows.filter { $0["eth.src"] == Self.refusedMAC }.isEmpty, "UDP frames outside 'tcp' reached the port")
         #expect(delivered.rows.allSatisfy { $0["ip.proto"] == "6" })
+        // Counted one reading late (``KernelMirror/refusedFrames``): read until the count is there, then once more.
+        try await eventually("the 50 refused frames to be counted") { mirror.refusedFrames == 50 ? true : nil }
         #expect(mirror.refusedFrames == 50, "the kernel counts the frames the tap's filter refused on tpb")
     }
 
@@ -62,26 +64,27 @@ struct KernelPortBoundaryTests {
     func copiesInFlightAreNotCountedAsRefused() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
-        let (port, _) = try KernelPortMirrorTests.port(lab)
+        let (port, hostEnd) = try KernelPortMirrorTests.port(lab)
         let mirror = try await KernelMirrorTests.mirror(lab, to: port)
         defer { mirror.close() }
         _ = try await mirror.add(lab.plan())
-        let finished = LockedValue(false)
-        let flood = Task {
-            defer { finished.set(true) }
-            try await UDPTraffic.send(from: lab.db, to: lab.web, count: 200_000, size: 64, topology: lab.topology, directory: lab.directory)
-        }
-        defer { flood.cancel() }
+        let flood = try UDPTraffic.startFlood(from: lab.db, to: lab.web, size: 64, topology: lab.topology, directory: lab.directory)
+        defer { flood.stop() }
+        // The copies delivered into the port so far: its peer's transmitted packets, as the kernel counts them.
+        let delivered = { try UInt64(String(contentsOfFile: "/sys/class/net/\(hostEnd)/statistics/tx_packets", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+        let start = try delivered()
+        try await eventually("the flood's copies to reach the port") { try delivered() > start + 1_000 ? true : nil }
 
         // Read while the copies cross tpa → tpb: the veth counts each on tpb before its ingress hook does.
+        let first = try delivered()
         var readings: [UInt64] = []
-        while !finished.value {
+        for _ in 0..<100 {
             readings.append(mirror.refusedFrames)
             try await Task.sleep(for: .milliseconds(2))
         }
-        try await flood.value
-
-        #expect(readings.count > 10, "the flood ended before the mirror was read while it ran")
+        #expect(flood.isRunning, "the flood ended before the readings did: \(flood.stderr)")
+        #expect(try delivered() > first, "no copy crossed while the mirror was read")
         #expect(readings.allSatisfy { $0 == 0 }, "refused frames read during the flood: \(Set(readings).sorted().suffix(10))")
     }
 

@@ -69,6 +69,9 @@ final class KernelMirror: Sendable {
     private let outputIndex: Int32
     private let bandwidthCap: UInt64?
     private let state = Mutex(State())
+    /// Per leg (its `tpb…` index), its received packets as last read (``read(_:)``); held while a leg is read, so
+    /// two readings never interleave.
+    private let received = Mutex<[Int32: UInt64]>([:])
 
     /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
     /// thread of the cooperative pool is), or finds the port's veth peer there, and starts the deadline's clock.
@@ -193,19 +196,28 @@ final class KernelMirror: Sendable {
         // Deleting the host's end of a veth deletes the workload's end too. (One that cannot be deleted now is left to
         // the next start's sweep: it carries the agent's alias.)
         for leg in released { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
+        // A later leg may be given the same index.
+        received.withLock { received in for leg in released { received[leg.hostEnd] = nil } }
     }
 
     /// The statistics of `leg`'s redirect and, for a port output, the frames its program refused (``refusedFrames``);
-    /// nil when the redirect cannot be read. `tpb…`'s received packets are read first: a veth counts a packet on
-    /// `tpb…` before its ingress hook runs, so in the other order every copy crossing between the two reads counted as
-    /// refused (up to 17 at a time under a flood, ``KernelPortBoundaryTests``); in this order such a copy is missing
-    /// from the refused count until the next reading, never added to it.
+    /// nil when the redirect cannot be read. A veth counts a packet on `tpb…` when it queues it, and its ingress hook
+    /// counts it later (in the softirq that takes it off the queue): a copy between the two is in neither's count.
+    /// So the refused frames are what `tpb…` had received by the *previous* reading less what the redirect has seen
+    /// now — every packet counted then has met the hook since. Counted from the same reading, every copy in the queue
+    /// showed as refused (up to 17 at a time under a flood, ``KernelPortBoundaryTests``), and the reconciler's warning,
+    /// which keeps the highest count, would then have hidden as many real ones. A refusal is thus counted one reading
+    /// late, and those of the last moment before the leg goes are not counted.
     private func read(_ leg: Leg) -> (stats: ctc_mirror_stats, refused: UInt64)? {
-        var received: UInt64 = 0
-        let receivedRead = output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &received) == 0
-        var stats = ctc_mirror_stats()
-        guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
-        return (stats, receivedRead ? Self.refused(received: received, stats: stats, capped: bandwidthCap != nil) : 0)
+        received.withLock { received in
+            var stats = ctc_mirror_stats()
+            var now: UInt64 = 0
+            let receivedRead = output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &now) == 0
+            guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
+            let before = received[leg.hostEnd] ?? 0
+            if receivedRead { received[leg.hostEnd] = max(before, now) }
+            return (stats, Self.refused(received: before, stats: stats, capped: bandwidthCap != nil))
+        }
     }
 
     /// Frames that reached a port leg's `tpb…` and that its program refused: those received less those the redirect's
