@@ -16,14 +16,15 @@ import TapsterServer
 struct LocalAgentService: Service {
     let controlPlane: ControlPlane
     let settings: AgentSettings
+    /// The agent's instance lock, taken by `serve` before the server starts (no join token is issued, nor anything
+    /// else done, while another agent of this name runs).
+    let instance: AgentInstanceLock
     let logger: Logger
 
     /// How long a token for the local agent's enrolment is valid.
     static let tokenLifetime = TapDuration(seconds: 300)
 
     func run() async throws {
-        // Taken before a join token is issued: with another agent of this name running, none is.
-        let instance = try AgentInstanceLock(agent: settings.name)
         var settings = self.settings
         let certificate = settings.dataDirectory.appendingPathComponent(AgentKeyStore.certificateFileName).path
         if !FileManager.default.fileExists(atPath: certificate) {

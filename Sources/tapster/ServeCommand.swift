@@ -157,11 +157,14 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "tapster")
         logger.logLevel = logLevel
         let localAgent = try withAgent ? localAgentSettings(agentHost: agents.host, agentPort: agents.port) : nil
+        // Before the server starts: with another agent of this name on the host, serve exits at once saying so.
+        let instance: AgentInstanceLock?
+        if let localAgent { instance = try await AgentInstanceLock(agent: localAgent.name) } else { instance = nil }
         try await TapsterServer.run(configured, logger: logger) { controlPlane in
-            guard let localAgent else { return [] }
+            guard let localAgent, let instance else { return [] }
             var agentLogger = Logger(label: "tapster-agent")
             agentLogger.logLevel = logLevel
-            return [LocalAgentService(controlPlane: controlPlane, settings: localAgent, logger: agentLogger)]
+            return [LocalAgentService(controlPlane: controlPlane, settings: localAgent, instance: instance, logger: agentLogger)]
         }
     }
 

@@ -1,5 +1,6 @@
 import Glibc
 @testable import TapsterAgent
+import TapsterSystemTestSupport
 import Testing
 
 /// One running agent of a name per host (``AgentInstanceLock``): the second of a name refuses to start, the name is
@@ -31,75 +32,98 @@ struct AgentInstanceLockTests {
     }
 
     @Test("A second agent of a name cannot start while the first runs; the error names the lock and the holder's pid")
-    func aSecondAgentOfTheNameIsRefused() throws {
+    func aSecondAgentOfTheNameIsRefused() async throws {
         let name = Self.freshName()
-        let first = try AgentInstanceLock(agent: name)
+        let first = try await AgentInstanceLock(agent: name)
         defer { withExtendedLifetime(first) {} }
 
-        #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
-            _ = try AgentInstanceLock(agent: name)
+        await #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
+            _ = try await AgentInstanceLock(agent: name)
         }
     }
 
     @Test("The lock is the abstract name tapster-agent/<name> exactly: binding it otherwise fails while the agent holds it")
-    func theLockIsTheDocumentedAbstractName() throws {
+    func theLockIsTheDocumentedAbstractName() async throws {
         let name = Self.freshName()
-        let lock = try AgentInstanceLock(agent: name)
+        let lock = try await AgentInstanceLock(agent: name)
         defer { withExtendedLifetime(lock) {} }
 
         #expect(Self.bindAbstract("tapster-agent/\(name)", listening: false) == -EADDRINUSE)
     }
 
     @Test("The name is free again once the agent holding it is gone")
-    func theNameIsFreeOnceTheAgentIsGone() throws {
+    func theNameIsFreeOnceTheAgentIsGone() async throws {
         let name = Self.freshName()
-        _ = try AgentInstanceLock(agent: name)
+        _ = try await AgentInstanceLock(agent: name)
 
-        let next = try AgentInstanceLock(agent: name)
+        let next = try await AgentInstanceLock(agent: name)
         #expect(next.squatter == nil)
     }
 
     @Test("Agents of different names run side by side")
-    func agentsOfOtherNamesRunSideBySide() throws {
-        let first = try AgentInstanceLock(agent: Self.freshName())
-        let second = try AgentInstanceLock(agent: Self.freshName())
+    func agentsOfOtherNamesRunSideBySide() async throws {
+        let first = try await AgentInstanceLock(agent: Self.freshName())
+        let second = try await AgentInstanceLock(agent: Self.freshName())
         #expect(first.squatter == nil && second.squatter == nil)
     }
 
     @Test("A process that binds the name without listening is no agent: the agent starts, without the lock, and says who holds it")
-    func aHolderThatDoesNotListenIsNoAgent() throws {
+    func aHolderThatDoesNotListenIsNoAgent() async throws {
         let name = Self.freshName()
         let squatter = Self.bindAbstract("tapster-agent/\(name)", listening: false)
         try #require(squatter >= 0)
         defer { close(squatter) }
 
-        let lock = try AgentInstanceLock(agent: name)
+        let lock = try await AgentInstanceLock(agent: name)
 
         #expect(lock.squatter == AgentInstanceLock.Holder(pid: nil, uid: nil))
     }
 
     @Test("A listening holder of this agent's user counts as an agent: the next one is refused")
-    func aListeningHolderOfTheSameUserIsAnAgent() throws {
+    func aListeningHolderOfTheSameUserIsAnAgent() async throws {
         let name = Self.freshName()
         let holder = Self.bindAbstract("tapster-agent/\(name)", listening: true)
         try #require(holder >= 0)
         defer { close(holder) }
 
-        #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
-            _ = try AgentInstanceLock(agent: name)
+        await #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
+            _ = try await AgentInstanceLock(agent: name)
         }
     }
 
+    @Test("A process of another user listening on the name is no agent: the agent starts, without the lock, and names it")
+    func aListenerOfAnotherUserIsNoAgent() async throws {
+        let name = Self.freshName()
+        let scratch = try ScratchDirectory(label: "lock-holder")
+        defer { scratch.remove() }
+        // Binds and listens as nobody (65534): what an unprivileged local user could do.
+        let holder = try BackgroundProcess(name: "lock-holder", ["/usr/bin/python3", "-c", """
+            import os, socket, sys, time
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(b"\\0tapster-agent/" + sys.argv[1].encode())
+            s.listen(1)
+            print("listening", flush=True)
+            time.sleep(600)
+            """, name], directory: scratch)
+        defer { holder.stop() }
+        try await holder.waitForOutput("listening")
+
+        let lock = try await AgentInstanceLock(agent: name)
+
+        #expect(lock.squatter == AgentInstanceLock.Holder(pid: holder.pid, uid: 65534))
+    }
+
     @Test("A name too long for a socket address is cut, and keeps its hash so that long names stay apart")
-    func longNamesAreCutWithTheirHash() throws {
+    func longNamesAreCutWithTheirHash() async throws {
         let stem = String(repeating: "n", count: 200)
         let (a, b) = (AgentInstanceLock.abstractName(of: stem + "a"), AgentInstanceLock.abstractName(of: stem + "b"))
 
         #expect(a.utf8.count == AgentInstanceLock.maximumLength)
         #expect(a != b)
         #expect(a.hasPrefix("tapster-agent/nnnn"))
-        let first = try AgentInstanceLock(agent: stem + "a")
-        let second = try AgentInstanceLock(agent: stem + "b")
+        let first = try await AgentInstanceLock(agent: stem + "a")
+        let second = try await AgentInstanceLock(agent: stem + "b")
         #expect(first.squatter == nil && second.squatter == nil)
     }
 }

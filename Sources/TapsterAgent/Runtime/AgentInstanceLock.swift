@@ -12,8 +12,9 @@ import Glibc
 /// see each other's; an agent in a container without the host's network does not see one outside it.
 ///
 /// Abstract names have no permissions, so any local process could bind one. The lock counts as another agent's
-/// only when its holder listens (as agents do) and runs as this agent's user; a name held otherwise is not an agent's,
-/// and the agent starts without the lock (``squatter`` says who holds it) rather than let that process keep it away.
+/// when its holder listens (as agents do) and runs as this agent's user or as root, or cannot be told (its queue of
+/// connections is full); a name held otherwise is not an agent's, and the agent starts without the lock (``squatter``
+/// says who holds it) rather than let that process keep it away — as every agent of the name then does.
 public final class AgentInstanceLock: Sendable {
     /// The bound socket while the lock is held; -1 when another process holds the name and is not an agent.
     private let descriptor: Int32
@@ -24,40 +25,57 @@ public final class AgentInstanceLock: Sendable {
 
     /// A process holding the name.
     public struct Holder: Sendable, Equatable, CustomStringConvertible {
-        /// Its process and user; nil when it does not listen (the kernel names a holder only to a connection).
+        /// Its process (nil when it does not listen, or is in another pid namespace) and user (nil when it does not
+        /// listen: the kernel names a holder only to a connection).
         public var pid: pid_t?
         public var uid: uid_t?
 
         public var description: String {
-            guard let pid, let uid else { return "a process that does not listen" }
-            return "pid \(pid) of uid \(uid)"
+            guard let uid else { return "a process that does not listen" }
+            return "\(pid.map { "pid \($0)" } ?? "a process of another pid namespace") of uid \(uid)"
         }
     }
 
     /// Takes the lock of agent `name`.
-    /// - Throws: ``AgentError/alreadyRunning(name:lock:)`` when another agent (a listening process of this user)
-    ///   holds it, ``AgentError/instanceLock(name:reason:)`` when no socket could be made.
-    public init(agent name: String) throws(AgentError) {
+    /// - Throws: ``AgentError/alreadyRunning(name:lock:pid:)`` when another agent holds it,
+    ///   ``AgentError/instanceLock(name:reason:)`` when no socket could be made.
+    public init(agent name: String) async throws(AgentError) {
         let lock = Self.abstractName(of: name)
         let address = Self.address(lock)
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(errno))) }
-        let bound = Self.withAddress(address) { bind(descriptor, $0, $1) }
-        if bound == 0, listen(descriptor, 8) == 0 {
-            self.descriptor = descriptor
-            self.squatter = nil
+        // A holder that refuses connections may be an agent between its bind and its listen, or one that has just
+        // exited: a few more tries before it counts as no agent.
+        var attempt = 0
+        while true {
+            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(errno))) }
+            let bound = Self.withAddress(address) { bind(descriptor, $0, $1) }
+            // The queue holds the probes of agents that found the lock taken (never accepted): room for many.
+            if bound == 0, listen(descriptor, 128) == 0 {
+                self.descriptor = descriptor
+                self.squatter = nil
+                return
+            }
+            let code = errno
+            close(descriptor)
+            guard bound != 0, code == EADDRINUSE else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(code))) }
+            let holder = Self.holder(at: address)
+            if holder == Holder(pid: nil, uid: nil), attempt < Self.refusedAttempts {
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            // An agent: one that cannot be told, or listens as this user or as root. (A listener of another user could not
+            // mirror in the kernel; one that does not listen is no agent of this version.)
+            let isAgent = holder.map { holder in holder.uid.map { $0 == geteuid() || $0 == 0 } ?? false } ?? true
+            guard let holder, !isAgent else { throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder?.pid) }
+            self.descriptor = -1
+            self.squatter = holder
             return
         }
-        let code = errno
-        close(descriptor)
-        guard bound != 0, code == EADDRINUSE else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(code))) }
-        let holder = Self.holder(at: address)
-        guard let holder, holder.pid == nil || holder.uid != getuid() else {
-            throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder?.pid)
-        }
-        self.descriptor = -1
-        self.squatter = holder
     }
+
+    /// How many more times a name whose holder refuses connections is tried (20 ms apart).
+    static let refusedAttempts = 5
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
@@ -73,7 +91,8 @@ public final class AgentInstanceLock: Sendable {
         }
         var (pid, uid) = (pid_t(0), uid_t(0))
         guard cnetns_peer_credentials(probe, &pid, &uid) == 0 else { return nil }
-        return Holder(pid: pid, uid: uid)
+        // 0: the holder is outside this process's pid namespace.
+        return Holder(pid: pid == 0 ? nil : pid, uid: uid)
     }
 
     /// The abstract address of `name`: a NUL byte first, then the name's bytes (no terminator: the address's length

@@ -25,7 +25,7 @@ public struct AgentRuntime: Service {
 
     public func run() async throws {
         // Before anything of the agent's starts: a second process of this name would sweep the first one's mirrors.
-        try await run(holding: AgentInstanceLock(agent: settings.name))
+        try await run(holding: await AgentInstanceLock(agent: settings.name))
     }
 
     /// Runs the agent while `instance`, this agent's lock (taken by the caller before anything else it does for
