@@ -785,7 +785,7 @@ int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
     if (present == 2) {
         // An `ingress` qdisc has no egress hook: a filter meant for it would land on the ingress block.
         errno = EOPNOTSUPP;
-        return -1;
+        return -3;
     }
     if (present != 0) return present > 0 ? 0 : -1;
     // Both requests in one datagram: rtnetlink carries out every message of a datagram before `sendto` returns,
@@ -834,10 +834,21 @@ int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
     if (added != 0) {
         // Not the agent's qdisc (someone added one since it was looked for, or none could be added and someone's came):
         // a mark that went on goes again. (A kill in between leaves it there; a window of microseconds in a race.)
-        if (marked == 0 && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL) return -1;
-        if (added == EEXIST) return 0;
-        errno = added;
-        return -1;
+        if (marked == 0 && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL) {
+            // Once more; left there, the mark would make the agent take that qdisc for its own (the next sweep
+            // would delete it if no one's filter hung on it).
+            (void)ctc_mark_delete(fd, ifindex);
+        }
+        if (added != EEXIST) {
+            errno = added;
+            return -1;
+        }
+        // The one that came in between may be an `ingress` qdisc, with no egress hook.
+        if (ctc_clsact_present(fd, ifindex) == 2) {
+            errno = EOPNOTSUPP;
+            return -3;
+        }
+        return 0;
     }
     if (marked != 0) {
         // Unmarked, no later release would know it is the agent's: it goes now — unless someone put a filter on it

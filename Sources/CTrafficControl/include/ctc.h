@@ -62,8 +62,9 @@ int ctc_clsact_delete(int fd, int ifindex);
 /// datagram, which the kernel carries out whole before `sendto` returns: no kill leaves the qdisc unmarked (once
 /// cls_bpf and act_mirred are loaded: the agent's own veths load them first).
 /// Returns 1 when added and marked; 0 when the interface already had one (nothing is added); -1 with errno when
-/// the qdisc could not be added (EOPNOTSUPP: the interface has an `ingress` qdisc, which has no egress hook); -2
-/// with errno when it could not be marked (then it is deleted again, unless someone put a filter on it meanwhile).
+/// the qdisc could not be added; -2 with errno when it could not be marked (then it is deleted again, unless someone
+/// put a filter on it meanwhile); -3 (errno EOPNOTSUPP) when the interface has an `ingress` qdisc, which has no
+/// egress hook.
 int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie);
 
 /// Applies the agent's rule for its qdisc on `ifindex` once its filters there may be gone: while any filter

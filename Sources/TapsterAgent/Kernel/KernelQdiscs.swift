@@ -27,7 +27,7 @@ final class KernelQdiscs: Sendable {
             guard status >= 0 else {
                 let code = errno
                 let detail = status == -2 ? "marking the qdisc as the agent's"
-                    : code == EOPNOTSUPP ? "the interface has an ingress qdisc, which has no egress hook: the kernel path needs clsact" : nil
+                    : status == -3 ? "the interface has an ingress qdisc, which has no egress hook: the kernel path needs clsact" : nil
                 return .failure(KernelMirrorError(.qdisc, subject: subject, code: code, detail: detail))
             }
             do throws(KernelMirrorError) {
