@@ -380,14 +380,6 @@ int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out) {
     return status;
 }
 
-int ctc_link_rx_packets(int fd, int ifindex, uint64_t *out) {
-    CTC_LOCKED;
-    struct rtnl_link_stats64 counters = {0};
-    int status = ctc_get_link(fd, NULL, ifindex, NULL, NULL, &counters, NULL) < 0 ? -1 : 0;
-    *out = counters.rx_packets;
-    return status;
-}
-
 int ctc_link_delete(int fd, int ifindex) {
     CTC_LOCKED;
     struct ctc_message m;
@@ -752,8 +744,11 @@ static int ctc_mark_delete(int fd, int ifindex) {
 }
 
 /// Whether `ifindex` has a `clsact` qdisc (1), an `ingress` one (2) or neither (0); -1 with errno when the kernel could
-/// not say. (The kernel also sends its answer to `tc monitor`'s listeners, as it does for every qdisc asked for.)
-static int ctc_clsact_present(int fd, int ifindex) {
+/// not say. `drops`, when given, receives the packets its hooks dropped: every TC_ACT_SHOT verdict, which the kernel
+/// counts on the qdisc after the filter (and its actions) gave it (0 when there is none).
+/// (The kernel also sends its answer to `tc monitor`'s listeners, as it does for every qdisc asked for.)
+static int ctc_clsact_get(int fd, int ifindex, uint64_t *drops) {
+    if (drops) *drops = 0;
     struct ctc_message m;
     // NLM_F_ECHO: kernels that answer a qdisc's get as a notification send it to the asker only when asked to.
     struct tcmsg *tc = ctc_begin_tc(&m, RTM_GETQDISC, NLM_F_ECHO, ifindex);
@@ -768,15 +763,30 @@ static int ctc_clsact_present(int fd, int ifindex) {
     // Only a real one counts (not a placeholder the kernel might answer with).
     int remaining = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *tc));
     struct tcmsg *found = NLMSG_DATA(header);
+    int kind = 0;
     for (struct rtattr *attribute = (struct rtattr *)((char *)found + NLMSG_ALIGN(sizeof *found)); RTA_OK(attribute, remaining);
          attribute = RTA_NEXT(attribute, remaining)) {
-        if (attribute->rta_type != TCA_KIND) continue;
-        const char *kind = RTA_DATA(attribute);
-        if (RTA_PAYLOAD(attribute) == sizeof "clsact" && memcmp(kind, "clsact", sizeof "clsact") == 0) return 1;
-        if (RTA_PAYLOAD(attribute) == sizeof "ingress" && memcmp(kind, "ingress", sizeof "ingress") == 0) return 2;
-        return 0;
+        if (attribute->rta_type == TCA_KIND) {
+            const char *name = RTA_DATA(attribute);
+            if (RTA_PAYLOAD(attribute) == sizeof "clsact" && memcmp(name, "clsact", sizeof "clsact") == 0) kind = 1;
+            if (RTA_PAYLOAD(attribute) == sizeof "ingress" && memcmp(name, "ingress", sizeof "ingress") == 0) kind = 2;
+        } else if (attribute->rta_type == TCA_STATS2 && drops) {
+            uint64_t packets = 0, bytes = 0, overlimits = 0;
+            ctc_parse_action_stats(attribute, &packets, &bytes, drops, &overlimits);
+        }
     }
-    return 0;
+    if (kind == 0 && drops) *drops = 0;
+    return kind;
+}
+
+static int ctc_clsact_present(int fd, int ifindex) { return ctc_clsact_get(fd, ifindex, NULL); }
+
+int ctc_clsact_drops(int fd, int ifindex, uint64_t *drops) {
+    CTC_LOCKED;
+    int kind = ctc_clsact_get(fd, ifindex, drops);
+    if (kind == 1) return 0;
+    if (kind >= 0) errno = ENOENT;
+    return -1;
 }
 
 int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
@@ -834,21 +844,21 @@ int ctc_clsact_add_marked(int fd, int ifindex, const uint8_t *cookie) {
     if (added != 0) {
         // Not the agent's qdisc (someone added one since it was looked for, or none could be added and someone's came):
         // a mark that went on goes again. (A kill in between leaves it there; a window of microseconds in a race.)
-        if (marked == 0 && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL) {
-            // Once more; left there, the mark would make the agent take that qdisc for its own (the next sweep
-            // would delete it if no one's filter hung on it).
-            (void)ctc_mark_delete(fd, ifindex);
-        }
-        if (added != EEXIST) {
-            errno = added;
+        if (marked == 0 && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL
+            && ctc_mark_delete(fd, ifindex) < 0 && errno != ENOENT && errno != ENODEV && errno != EINVAL) {
+            // Twice refused: left there, the mark would make the agent take that qdisc for its own. The mirror fails
+            // instead (with the delete's errno), and the next start's sweep leaves the qdisc if someone's filter hangs on it.
             return -1;
         }
         // The one that came in between may be an `ingress` qdisc, with no egress hook.
-        if (ctc_clsact_present(fd, ifindex) == 2) {
+        int present = ctc_clsact_present(fd, ifindex);
+        if (present == 2) {
             errno = EOPNOTSUPP;
             return -3;
         }
-        return 0;
+        if (added == EEXIST && present == 1) return 0;
+        errno = present < 0 ? errno : added;
+        return -1;
     }
     if (marked != 0) {
         // Unmarked, no later release would know it is the agent's: it goes now — unless someone put a filter on it

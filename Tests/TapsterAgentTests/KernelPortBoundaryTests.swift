@@ -60,14 +60,14 @@ struct KernelPortBoundaryTests {
     }
 
     /// (Uncapped only: this machine's kernel has no `act_police`, and a capped tap takes the userspace path.)
-    @Test("While the tap's own copies stream through the mirror's veth, none of them is counted as a refused frame")
+    @Test("While the tap's own copies stream through the mirror's veth, none of them is counted as a refused frame, and frames the workload forges meanwhile are counted exactly")
     func copiesInFlightAreNotCountedAsRefused() async throws {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (port, hostEnd) = try KernelPortMirrorTests.port(lab)
         let mirror = try await KernelMirrorTests.mirror(lab, to: port)
         defer { mirror.close() }
-        _ = try await mirror.add(lab.plan())
+        _ = try await mirror.add(lab.plan(bpf: "udp"))
         let flood = try UDPTraffic.startFlood(from: lab.db, to: lab.web, size: 64, topology: lab.topology, directory: lab.directory)
         defer { flood.stop() }
         // The copies delivered into the port so far: its peer's transmitted packets, as the kernel counts them.
@@ -86,6 +86,20 @@ struct KernelPortBoundaryTests {
         #expect(flood.isRunning, "the flood ended before the readings did: \(flood.stderr)")
         #expect(try delivered() > first, "no copy crossed while the mirror was read")
         #expect(readings.allSatisfy { $0 == 0 }, "refused frames read during the flood: \(Set(readings).sorted().suffix(10))")
+
+        // TCP frames written into tpa… by the workload itself, which the tap's filter (udp) refuses, while the flood goes on.
+        let veth = mirror.names.veth(for: lab.web.namespace)
+        try Self.forge(lab, in: lab.web.namespace, on: veth.workload, source: Self.refusedMAC, proto: 6, count: 50)
+        // The refused frames are the hook's drops (nothing over a cap, nothing the redirect failed to send): exact, as
+        // the copies go on streaming.
+        try await eventually("the 50 forged frames to be counted") { mirror.refusedFrames == 50 ? true : nil }
+        var after: [UInt64] = []
+        for _ in 0..<100 {
+            after.append(mirror.refusedFrames)
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(flood.isRunning)
+        #expect(after.allSatisfy { $0 == 50 }, "refused frames read after 50 were forged: \(Set(after).sorted())")
     }
 
     @Test("A port whose veth was deleted after the mirror began fails a later namespace's source: no redirect by the old index")

@@ -39,14 +39,17 @@ int ctc_link_type(int fd, int ifindex);
 /// The transmit drops and errors of the interface `ifindex` (IFLA_STATS64), added together.
 int ctc_link_tx_failures(int fd, int ifindex, uint64_t *out);
 
-/// The packets the interface `ifindex` received (IFLA_STATS64 rx_packets); for a veth, those its peer sent.
-int ctc_link_rx_packets(int fd, int ifindex, uint64_t *out);
-
 /// Deletes the interface with index `ifindex`.
 int ctc_link_delete(int fd, int ifindex);
 
 /// Adds a `clsact` qdisc to `ifindex`: returns 1 when added, 0 when the interface already had one.
 int ctc_clsact_add(int fd, int ifindex);
+
+/// The packets the hooks of `ifindex`'s `clsact` qdisc dropped: every TC_ACT_SHOT verdict (a filter's, or an action's
+/// such as a police action over its rate or a mirred that could not send), which the kernel counts on the qdisc once
+/// the filter and its actions have given it — so after the actions' own counts. ENOENT when there is no clsact.
+/// (32 bits in the kernel's statistics.)
+int ctc_clsact_drops(int fd, int ifindex, uint64_t *drops);
 
 /// Deletes the `clsact` qdisc of `ifindex` (and with it every filter on its hooks).
 int ctc_clsact_delete(int fd, int ifindex);

@@ -69,9 +69,6 @@ final class KernelMirror: Sendable {
     private let outputIndex: Int32
     private let bandwidthCap: UInt64?
     private let state = Mutex(State())
-    /// Per leg (its `tpb…` index), its received packets as last read (``read(_:)``); held while a leg is read, so
-    /// two readings never interleave.
-    private let received = Mutex<[Int32: UInt64]>([:])
 
     /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
     /// thread of the cooperative pool is), or finds the port's veth peer there, and starts the deadline's clock.
@@ -196,35 +193,24 @@ final class KernelMirror: Sendable {
         // Deleting the host's end of a veth deletes the workload's end too. (One that cannot be deleted now is left to
         // the next start's sweep: it carries the agent's alias.)
         for leg in released { _ = ctc_link_delete(host.descriptor, leg.hostEnd) }
-        // A later leg may be given the same index.
-        received.withLock { received in for leg in released { received[leg.hostEnd] = nil } }
     }
 
     /// The statistics of `leg`'s redirect and, for a port output, the frames its program refused (``refusedFrames``);
-    /// nil when the redirect cannot be read. A veth counts a packet on `tpb…` when it queues it, and its ingress hook
-    /// counts it later (in the softirq that takes it off the queue): a copy between the two is in neither's count.
-    /// So the refused frames are what `tpb…` had received by the *previous* reading less what the redirect has seen
-    /// now — every packet counted then has met the hook since. Counted from the same reading, every copy in the queue
-    /// showed as refused (up to 17 at a time under a flood, ``KernelPortBoundaryTests``), and the reconciler's warning,
-    /// which keeps the highest count, would then have hidden as many real ones. A refusal is thus counted one reading
-    /// late, and those of the last moment before the leg goes are not counted.
+    /// nil when the redirect cannot be read. A refused frame meets the drop filter after the redirect, whose verdict
+    /// (TC_ACT_SHOT) the kernel counts on `tpb…`'s `clsact` qdisc — as it does the copies the redirect's own actions
+    /// dropped (over the cap, or not sent), which their statistics count first. So the refused frames are the qdisc's
+    /// drops less those: the qdisc is read first, and a drop of the actions between the two reads can only be missing
+    /// from the refused count until the next reading, never added to it; without cap drops or send failures the count
+    /// is exact. (Counting what the veth received less what the redirect saw was not: a veth counts a copy when it
+    /// queues it and the hook runs later, and copies in the queue showed as refused — up to 17 at a time under a flood,
+    /// ``KernelPortBoundaryTests``.)
     private func read(_ leg: Leg) -> (stats: ctc_mirror_stats, refused: UInt64)? {
-        received.withLock { received in
-            var stats = ctc_mirror_stats()
-            var now: UInt64 = 0
-            let receivedRead = output.port != nil && ctc_link_rx_packets(host.descriptor, leg.hostEnd, &now) == 0
-            guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
-            let before = received[leg.hostEnd] ?? 0
-            if receivedRead { received[leg.hostEnd] = max(before, now) }
-            return (stats, Self.refused(received: before, stats: stats, capped: bandwidthCap != nil))
-        }
-    }
-
-    /// Frames that reached a port leg's `tpb…` and that its program refused: those received less those the redirect's
-    /// first action saw (the police action's when the tap is capped).
-    private static func refused(received: UInt64, stats: ctc_mirror_stats, capped: Bool) -> UInt64 {
-        let matched = capped ? stats.police_packets : stats.mirred_packets
-        return received > matched ? received - matched : 0
+        var dropped: UInt64 = 0
+        let droppedRead = output.port != nil && ctc_clsact_drops(host.descriptor, leg.hostEnd, &dropped) == 0
+        var stats = ctc_mirror_stats()
+        guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
+        let actions = (bandwidthCap != nil ? stats.police_exceeded : 0) &+ stats.mirred_failures
+        return (stats, droppedRead && dropped > actions ? dropped - actions : 0)
     }
 
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
@@ -251,8 +237,8 @@ final class KernelMirror: Sendable {
 
     /// For a port output, the frames that reached `tpb…` and that the tap's program refused (the drop filter's):
     /// frames a process in a tapped workload wrote into `tpa…` itself, since every copy matched the same program
-    /// on its source. `tpb…`'s received packets less those the redirect's first action saw (``read(_:)``). Zero for a
-    /// VXLAN output, which refuses none.
+    /// on its source. The drops of `tpb…`'s hook less those of the redirect's actions (``read(_:)``). Zero for a VXLAN
+    /// output, which refuses none.
     var refusedFrames: UInt64 {
         guard output.port != nil else { return 0 }
         if let final = state.withLock({ $0.final }) { return final.refusedFrames }
