@@ -12,7 +12,7 @@ struct AgentInstanceLockTests {
 
     /// A socket bound to the abstract name `name` the way a process that is not an agent might (a plain `bind`, then
     /// `listen` when `listening`): its descriptor, or the negated errno of the `bind` that failed.
-    static func bindAbstract(_ name: String, listening: Bool) -> Int32 {
+    static func bindAbstract(_ name: String, listening: Bool, backlog: Int32 = 1) -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return -errno }
         var address = sockaddr_un()
@@ -23,7 +23,7 @@ struct AgentInstanceLockTests {
         }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        guard bound == 0, !listening || listen(descriptor, 1) == 0 else {
+        guard bound == 0, !listening || listen(descriptor, backlog) == 0 else {
             let error = errno
             close(descriptor)
             return -error
@@ -88,6 +88,38 @@ struct AgentInstanceLockTests {
 
         await #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
             _ = try await AgentInstanceLock(agent: name)
+        }
+    }
+
+    @Test("A process that keeps its queue of connections full is no agent (agents empty theirs): the agent starts without the lock")
+    func aHolderWithAFullQueueIsNoAgent() async throws {
+        let name = Self.freshName()
+        let holder = Self.bindAbstract("tapster-agent/\(name)", listening: true, backlog: 0)
+        try #require(holder >= 0)
+        defer { close(holder) }
+        // One connection never accepted fills a queue of 0.
+        let (address, length) = AgentInstanceLock.address("tapster-agent/\(name)")
+        var storage = address
+        let filler = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        defer { close(filler) }
+        let connected = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        try #require(connected == 0)
+
+        let lock = try await AgentInstanceLock(agent: name)
+
+        #expect(lock.squatter == AgentInstanceLock.Holder(pid: nil, uid: nil))
+    }
+
+    @Test("An agent empties its lock's queue: forty agents of its name asking in turn are each refused with its pid")
+    func manyAskersDoNotFillAnAgentsQueue() async throws {
+        let name = Self.freshName()
+        let first = try await AgentInstanceLock(agent: name)
+        defer { withExtendedLifetime(first) {} }
+
+        for _ in 0..<40 {
+            await #expect(throws: AgentError.alreadyRunning(name: name, lock: "@tapster-agent/\(name)", pid: getpid())) {
+                _ = try await AgentInstanceLock(agent: name)
+            }
         }
     }
 

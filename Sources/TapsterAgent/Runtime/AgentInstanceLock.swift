@@ -12,9 +12,10 @@ import Glibc
 /// see each other's; an agent in a container without the host's network does not see one outside it.
 ///
 /// Abstract names have no permissions, so any local process could bind one. The lock counts as another agent's
-/// when its holder listens (as agents do) and runs as this agent's user or as root, or cannot be told (its queue of
-/// connections is full); a name held otherwise is not an agent's, and the agent starts without the lock (``squatter``
-/// says who holds it) rather than let that process keep it away — as every agent of the name then does.
+/// when its holder listens (as agents do) as this agent's user or as root; a name held otherwise — by a process that
+/// does not listen, keeps its queue of connections full (agents empty theirs), or runs as another user — is not an
+/// agent's, and the agent starts without the lock (``squatter`` says who holds it) rather than let that process keep
+/// it away, as every agent of the name then does.
 public final class AgentInstanceLock: Sendable {
     /// The bound socket while the lock is held; -1 when another process holds the name and is not an agent.
     private let descriptor: Int32
@@ -25,74 +26,115 @@ public final class AgentInstanceLock: Sendable {
 
     /// A process holding the name.
     public struct Holder: Sendable, Equatable, CustomStringConvertible {
-        /// Its process (nil when it does not listen, or is in another pid namespace) and user (nil when it does not
-        /// listen: the kernel names a holder only to a connection).
+        /// Its process (nil when it could not be asked, or is in another pid namespace) and user (nil when it could not
+        /// be asked: it does not listen, or keeps its queue full — the kernel names a holder only to a connection).
         public var pid: pid_t?
         public var uid: uid_t?
 
         public var description: String {
-            guard let uid else { return "a process that does not listen" }
+            guard let uid else { return "a process that does not listen, or keeps its queue full" }
             return "\(pid.map { "pid \($0)" } ?? "a process of another pid namespace") of uid \(uid)"
         }
     }
 
     /// Takes the lock of agent `name`.
     /// - Throws: ``AgentError/alreadyRunning(name:lock:pid:)`` when another agent holds it,
-    ///   ``AgentError/instanceLock(name:reason:)`` when no socket could be made.
+    ///   ``AgentError/instanceLock(name:reason:)`` when no socket could be made or the holder could not be asked.
     public init(agent name: String) async throws(AgentError) {
         let lock = Self.abstractName(of: name)
         let address = Self.address(lock)
-        // A holder that refuses connections may be an agent between its bind and its listen, or one that has just
-        // exited: a few more tries before it counts as no agent.
         var attempt = 0
         while true {
             let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard descriptor >= 0 else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(errno))) }
             let bound = Self.withAddress(address) { bind(descriptor, $0, $1) }
-            // The queue holds the probes of agents that found the lock taken (never accepted): room for many.
-            if bound == 0, listen(descriptor, 128) == 0 {
+            if bound == 0, listen(descriptor, 16) == 0 {
                 self.descriptor = descriptor
                 self.squatter = nil
+                Self.acceptAndClose(on: descriptor)
                 return
             }
             let code = errno
             close(descriptor)
             guard bound != 0, code == EADDRINUSE else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(code))) }
-            let holder = Self.holder(at: address)
-            if holder == Holder(pid: nil, uid: nil), attempt < Self.refusedAttempts {
-                attempt += 1
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
+            switch Self.probe(address) {
+            case .listening(let holder):
+                // A listener of another user could not mirror in the kernel: no agent.
+                guard holder.uid != geteuid(), holder.uid != 0 else { throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder.pid) }
+                self.descriptor = -1
+                self.squatter = holder
+                return
+            case .refusing, .full:
+                // An agent between its bind and its listen, one that has just exited, or one whose queue has not been
+                // emptied yet: a few more tries before the holder counts as no agent (agents listen, and empty their queue).
+                guard attempt == Self.moreAttempts else {
+                    attempt += 1
+                    try? await Task.sleep(for: .milliseconds(20))
+                    continue
+                }
+                self.descriptor = -1
+                self.squatter = Holder(pid: nil, uid: nil)
+                return
+            case .failed(let code):
+                throw AgentError.instanceLock(name: name, reason: "asking the holder of @\(lock): \(String(cString: strerror(code)))")
             }
-            // An agent: one that cannot be told, or listens as this user or as root. (A listener of another user could not
-            // mirror in the kernel; one that does not listen is no agent of this version.)
-            let isAgent = holder.map { holder in holder.uid.map { $0 == geteuid() || $0 == 0 } ?? false } ?? true
-            guard let holder, !isAgent else { throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder?.pid) }
-            self.descriptor = -1
-            self.squatter = holder
-            return
         }
     }
 
-    /// How many more times a name whose holder refuses connections is tried (20 ms apart).
-    static let refusedAttempts = 5
+    /// How many more times a name whose holder refuses connections, or has a full queue, is tried (20 ms apart).
+    static let moreAttempts = 5
 
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    /// The holder is asked by the lock's own thread to let go (``acceptAndClose(on:)``, which closes the socket):
+    /// closed here, its number could be reused under a thread still about to accept on it.
+    deinit { if descriptor >= 0 { shutdown(descriptor, Int32(SHUT_RDWR)) } }
 
-    /// The process holding the name at `address`: its credentials when it listens, `Holder(pid: nil, uid: nil)` when
-    /// it refuses connections (bound, not listening: not an agent); nil when that cannot be told (its queue of
-    /// connections is full, or the connection failed otherwise), which counts as an agent.
-    private static func holder(at address: (sockaddr_un, socklen_t)) -> Holder? {
+    /// Accepts and closes, on a thread of its own, the connections of agents asking who holds the lock (``probe(_:)``),
+    /// so that the lock's queue never stays full — a full queue is then a process that is no agent. Ends, closing the
+    /// socket, when ``deinit`` shuts it down. Without a thread (none could be started) the socket stays open for the
+    /// process's life.
+    private static func acceptAndClose(on descriptor: Int32) {
+        _ = DetachedThread.start(name: "tapster-lock", stackSize: 64 << 10) {
+            while true {
+                let connection = accept(descriptor, nil, nil)
+                if connection >= 0 {
+                    close(connection)
+                } else if errno != EINTR, errno != ECONNABORTED {
+                    // EINVAL after the shutdown (or a lack of descriptors, which retrying would not end).
+                    close(descriptor)
+                    return
+                }
+            }
+        }
+    }
+
+    /// What asking the holder of a name found.
+    private enum Probe {
+        /// It listens: its credentials, as of its `listen`.
+        case listening(Holder)
+        /// It refuses connections: bound, not (yet) listening.
+        case refusing
+        /// Its queue of connections is full.
+        case full
+        /// The question could not be asked (the error number).
+        case failed(Int32)
+    }
+
+    /// Connects to the holder of `address` and reads its credentials (SO_PEERCRED).
+    private static func probe(_ address: (sockaddr_un, socklen_t)) -> Probe {
         let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard probe >= 0 else { return nil }
+        guard probe >= 0 else { return .failed(errno) }
         defer { close(probe) }
         guard withAddress(address, { connect(probe, $0, $1) }) == 0 else {
-            return errno == ECONNREFUSED ? Holder(pid: nil, uid: nil) : nil
+            switch errno {
+            case ECONNREFUSED: return .refusing
+            case EAGAIN: return .full
+            case let code: return .failed(code)
+            }
         }
         var (pid, uid) = (pid_t(0), uid_t(0))
-        guard cnetns_peer_credentials(probe, &pid, &uid) == 0 else { return nil }
+        guard cnetns_peer_credentials(probe, &pid, &uid) == 0 else { return .failed(errno) }
         // 0: the holder is outside this process's pid namespace.
-        return Holder(pid: pid == 0 ? nil : pid, uid: uid)
+        return .listening(Holder(pid: pid == 0 ? nil : pid, uid: uid))
     }
 
     /// The abstract address of `name`: a NUL byte first, then the name's bytes (no terminator: the address's length
