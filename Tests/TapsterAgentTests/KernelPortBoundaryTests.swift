@@ -65,9 +65,12 @@ struct KernelPortBoundaryTests {
         let lab = try await MirrorLab.make()
         defer { lab.tearDown() }
         let (port, hostEnd) = try KernelPortMirrorTests.port(lab)
-        let mirror = try await KernelMirrorTests.mirror(lab, to: port)
+        // Ten minutes: under the full suite the test once took 157 s, and at the default minute's deadline the mirror
+        // had gone with its veths.
+        let deadline = Date().addingTimeInterval(600)
+        let mirror = try await KernelMirrorTests.mirror(lab, to: port, deadline: deadline)
         defer { mirror.close() }
-        _ = try await mirror.add(lab.plan(bpf: "udp"))
+        _ = try await mirror.add(lab.plan(bpf: "udp", deadline: deadline))
         let flood = try UDPTraffic.startFlood(from: lab.db, to: lab.web, size: 64, topology: lab.topology, directory: lab.directory)
         defer { flood.stop() }
         // The copies delivered into the port so far: its peer's transmitted packets, as the kernel counts them.

@@ -201,7 +201,9 @@ final class KernelMirror: Sendable {
     /// dropped (over the cap, or not sent), which their statistics count first. So the refused frames are the qdisc's
     /// drops less those: the qdisc is read first, and a drop of the actions between the two reads can only be missing
     /// from the refused count until the next reading, never added to it; without cap drops or send failures the count
-    /// is exact. (Counting what the veth received less what the redirect saw was not: a veth counts a copy when it
+    /// is exact. (A send that failed without a drop verdict — the output's queue full — is subtracted all the same, so
+    /// each such failure hides a refusal; an action counting the refusals themselves needs `act_gact`, which this
+    /// machine's kernel lacks.) (Counting what the veth received less what the redirect saw was not: a veth counts a copy when it
     /// queues it and the hook runs later, and copies in the queue showed as refused — up to 17 at a time under a flood,
     /// ``KernelPortBoundaryTests``.)
     private func read(_ leg: Leg) -> (stats: ctc_mirror_stats, refused: UInt64)? {

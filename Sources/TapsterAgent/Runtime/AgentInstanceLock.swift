@@ -1,5 +1,6 @@
 import CNetns
 import Glibc
+import Synchronization
 
 /// One running agent of a name per host. Two processes of one name would take each other's kernel mirrors for
 /// their own — every filter, mark and device carries the name's hash (``KernelMirrorOwner``) — so the second one's
@@ -19,6 +20,8 @@ import Glibc
 public final class AgentInstanceLock: Sendable {
     /// The bound socket while the lock is held; -1 when another process holds the name and is not an agent.
     private let descriptor: Int32
+    /// Set when the lock is held.
+    private let lifeline: Lifeline?
 
     /// Who holds the name when it is not an agent (it does not listen, or runs as another user); nil when the
     /// lock is this process's.
@@ -48,10 +51,16 @@ public final class AgentInstanceLock: Sendable {
             let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard descriptor >= 0 else { throw AgentError.instanceLock(name: name, reason: String(cString: strerror(errno))) }
             let bound = Self.withAddress(address) { bind(descriptor, $0, $1) }
-            if bound == 0, listen(descriptor, 16) == 0 {
+            if bound == 0, listen(descriptor, 128) == 0 {
+                let lifeline = Lifeline()
+                let started = Self.acceptAndClose(on: descriptor, lifeline: lifeline)
+                guard started == 0 else {
+                    close(descriptor)
+                    throw AgentError.instanceLock(name: name, reason: "no thread for the lock: \(String(cString: strerror(started)))")
+                }
                 self.descriptor = descriptor
+                self.lifeline = lifeline
                 self.squatter = nil
-                Self.acceptAndClose(on: descriptor)
                 return
             }
             let code = errno
@@ -62,6 +71,7 @@ public final class AgentInstanceLock: Sendable {
                 // A listener of another user could not mirror in the kernel: no agent.
                 guard holder.uid != geteuid(), holder.uid != 0 else { throw AgentError.alreadyRunning(name: name, lock: "@" + lock, pid: holder.pid) }
                 self.descriptor = -1
+                self.lifeline = nil
                 self.squatter = holder
                 return
             case .refusing, .full:
@@ -73,6 +83,7 @@ public final class AgentInstanceLock: Sendable {
                     continue
                 }
                 self.descriptor = -1
+                self.lifeline = nil
                 self.squatter = Holder(pid: nil, uid: nil)
                 return
             case .failed(let code):
@@ -81,27 +92,39 @@ public final class AgentInstanceLock: Sendable {
         }
     }
 
-    /// How many more times a name whose holder refuses connections, or has a full queue, is tried (20 ms apart).
-    static let moreAttempts = 5
+    /// How many more times a name whose holder refuses connections, or has a full queue, is tried (20 ms apart: a
+    /// second in all, for an agent whose lock thread was not scheduled for a while).
+    static let moreAttempts = 50
 
-    /// The holder is asked by the lock's own thread to let go (``acceptAndClose(on:)``, which closes the socket):
-    /// closed here, its number could be reused under a thread still about to accept on it.
-    deinit { if descriptor >= 0 { shutdown(descriptor, Int32(SHUT_RDWR)) } }
+    /// The holder is asked by the lock's own thread to let go (``acceptAndClose(on:lifeline:)``, which closes the
+    /// socket): closed here, its number could be reused under a thread still about to accept on it.
+    deinit {
+        guard let lifeline else { return }
+        lifeline.closing.store(true, ordering: .releasing)
+        shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
+    /// Whether the lock is being let go: the one reason its thread closes the socket.
+    private final class Lifeline: Sendable {
+        let closing = Atomic<Bool>(false)
+    }
 
     /// Accepts and closes, on a thread of its own, the connections of agents asking who holds the lock (``probe(_:)``),
     /// so that the lock's queue never stays full — a full queue is then a process that is no agent. Ends, closing the
-    /// socket, when ``deinit`` shuts it down. Without a thread (none could be started) the socket stays open for the
-    /// process's life.
-    private static func acceptAndClose(on descriptor: Int32) {
-        _ = DetachedThread.start(name: "tapster-lock", stackSize: 64 << 10) {
+    /// socket, once ``deinit`` has shut it down; any other failure (no descriptor left, no memory) is waited out, so the
+    /// lock is never let go while the agent runs.
+    /// - Returns: 0, or the error number of the thread that could not be started.
+    private static func acceptAndClose(on descriptor: Int32, lifeline: Lifeline) -> Int32 {
+        DetachedThread.start(name: "tapster-lock") {
             while true {
                 let connection = accept(descriptor, nil, nil)
                 if connection >= 0 {
                     close(connection)
-                } else if errno != EINTR, errno != ECONNABORTED {
-                    // EINVAL after the shutdown (or a lack of descriptors, which retrying would not end).
+                } else if lifeline.closing.load(ordering: .acquiring) {
                     close(descriptor)
                     return
+                } else if errno != EINTR, errno != ECONNABORTED {
+                    usleep(100_000)
                 }
             }
         }
