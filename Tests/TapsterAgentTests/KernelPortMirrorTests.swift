@@ -66,8 +66,8 @@ struct KernelPortMirrorTests {
         defer { lab.tearDown() }
         let (port, hostEnd) = try Self.port(lab)
         // Far enough for the source to be added first: under a full suite on 2 cores making the veth pair took over 2 s,
-        // and a mirror past its deadline takes no source (ECANCELED).
-        let mirror = try await KernelMirrorTests.mirror(lab, to: port, deadline: Date().addingTimeInterval(10))
+        // once over 10 s, and a mirror past its deadline takes no source (ECANCELED).
+        let mirror = try await KernelMirrorTests.mirror(lab, to: port, deadline: Date().addingTimeInterval(30))
         let source = try await mirror.add(lab.plan())
         let veth = mirror.names.veth(for: lab.web.namespace)
         try await eventually("the mirror to stop at its deadline") { source.state.hasEnded ? true : nil }
