@@ -98,11 +98,9 @@ struct AgentInstanceLockTests {
         try #require(holder >= 0)
         defer { close(holder) }
         // One connection never accepted fills a queue of 0.
-        let (address, length) = AgentInstanceLock.address("tapster-agent/\(name)")
-        var storage = address
         let filler = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         defer { close(filler) }
-        let connected = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        let connected = AgentInstanceLock.withAddress(AgentInstanceLock.address("tapster-agent/\(name)")) { connect(filler, $0, $1) }
         try #require(connected == 0)
 
         let lock = try await AgentInstanceLock(agent: name)

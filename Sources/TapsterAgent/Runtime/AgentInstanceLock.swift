@@ -173,7 +173,8 @@ public final class AgentInstanceLock: Sendable {
         return (address, socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count))
     }
 
-    private static func withAddress(_ address: (sockaddr_un, socklen_t), _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+    /// Calls `body` with `address` as the `sockaddr` pointer and length `bind`/`connect` take.
+    static func withAddress(_ address: (sockaddr_un, socklen_t), _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
         var storage = address.0
         return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, address.1) } }
     }
