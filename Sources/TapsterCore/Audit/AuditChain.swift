@@ -39,7 +39,7 @@ public enum AuditChain {
     private static func canonicalForm(of event: AuditEvent) -> Data {
         var fields: [String?] = [
             String(event.sequence),
-            String(Int64((event.time.timeIntervalSince1970 * 1000).rounded())),
+            String(event.time.millisecondsSince1970),
             event.actor, event.action, event.objectType,
             event.objectId, event.objectName, event.tenant,
         ]

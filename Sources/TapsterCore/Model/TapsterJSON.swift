@@ -32,7 +32,7 @@ public enum TapsterJSON {
     /// The milliseconds are written by hand: Foundation's format style truncates the binary
     /// fraction, so `.123` could come out as `.122`.
     public static func formatTime(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = date.millisecondsSince1970
         let fraction = ((milliseconds % 1000) + 1000) % 1000
         let whole = Date(timeIntervalSince1970: TimeInterval((milliseconds - fraction) / 1000))
         let digits = String(fraction)
@@ -44,10 +44,9 @@ public enum TapsterJSON {
     /// resolution times are stored and hashed at), so that a formatted time parses back equal.
     public static func parseTime(_ text: String) -> Date? {
         // The form this API writes, read without Foundation's general parser (``UTCTimeText``).
-        if let milliseconds = UTCTimeText.milliseconds(text) { return Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
+        if let milliseconds = UTCTimeText.milliseconds(text) { return Date(millisecondsSince1970: milliseconds) }
         guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
             ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        return Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
+        return Date(millisecondsSince1970: date.millisecondsSince1970)
     }
 }

@@ -23,7 +23,7 @@ public struct PageKey: Sendable, Equatable {
     /// A time as a key part: milliseconds since 1970 (the store's resolution), zero-padded so that
     /// byte order is time order.
     public static func time(_ date: Date) -> String {
-        let milliseconds = max(0, Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        let milliseconds = max(0, date.millisecondsSince1970)
         let digits = String(milliseconds)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }

@@ -366,7 +366,7 @@ public actor AgentHub {
         } else {
             last = try await store.setting(Self.revisionSetting).flatMap(UInt64.init) ?? 0
         }
-        let now = UInt64(max(0, (clock().timeIntervalSince1970 * 1000).rounded()))
+        let now = UInt64(max(0, clock().millisecondsSince1970))
         let next = max(last + 1, now)
         try await store.setSetting(Self.revisionSetting, String(next))
         lastRevision = next

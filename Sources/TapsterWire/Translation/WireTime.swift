@@ -1,10 +1,11 @@
 import Foundation
+import TapsterCore
 
 /// The wire's clock unit: absolute times travel as nanoseconds since the Unix epoch.
 enum WireTime {
     /// Nanoseconds since the epoch, at the millisecond the server's store keeps (as every server has sent them).
     static func unixNanos(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
+        date.millisecondsSince1970 * 1_000_000
     }
 
     /// The date `nanos` after the epoch.

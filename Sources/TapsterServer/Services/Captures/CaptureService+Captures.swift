@@ -103,7 +103,9 @@ extension CaptureService {
     static func lookBackWarnings(of tap: Tap) -> [String] {
         guard let narrowing = tap.capture, let before = narrowing.before,
               let start = narrowing.lookBackStart(startedAt: tap.startedAt) else { return [] }
-        let reached = tap.startedAt.timeIntervalSince(start)
+        // From the times as the message and the API show them (milliseconds): a store that keeps microseconds
+        // would otherwise word 0.05 s one way here and another from the tap a reader fetches.
+        let reached = TimeInterval(tap.startedAt.millisecondsSince1970 - start.millisecondsSince1970) / 1000
         guard reached < TimeInterval(before.seconds) else { return [] }
         return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
                 + "\(before): that is when its owner became entitled to it (the grant or filter \"\(tap.filter)\" it captures through took "
