@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "tapster-agent",
             dependencies: [
-                "TapsterAgent", "TapsterAgentCommand",
+                "TapsterAgent", "TapsterAgentCommand", "TapsterCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

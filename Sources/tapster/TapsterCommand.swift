@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TapsterAgent
 import TapsterClient
+import TapsterCore
 
 /// The `tapster` executable: the server (`serve`) and the client verbs.
 @main

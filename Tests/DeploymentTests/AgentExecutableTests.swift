@@ -16,6 +16,23 @@ struct AgentExecutableTests {
         #expect(try ProcessRunner.run([agent, "--version"]).stdout == "\(try BuiltTapster.version())\n")
     }
 
+    /// An agent that cannot start says why as every tapster command does — one line with a stable code, exit
+    /// status 1 — from either executable.
+    @Test(arguments: [["tapster-agent"], ["tapster", "agent"]])
+    func anAgentThatCannotStartSaysWhyOnOneLineWithItsCode(command: [String]) async throws {
+        let directory = URL(fileURLWithPath: try BuiltTapster.path()).deletingLastPathComponent()
+        let scratch = try ScratchDirectory(label: "unenrolled")
+        defer { scratch.remove() }
+        let data = scratch.url.appendingPathComponent("agent-data").path
+        let name = "unenrolled-\(ProcessInfo.processInfo.processIdentifier)-\(command.count)"
+        let run = try await ProcessRunner.output([directory.appendingPathComponent(command[0]).path] + command.dropFirst()
+                                                  + ["--server", "127.0.0.1:9", "--name", name, "--data-dir", data])
+
+        #expect(run.status == 1)
+        #expect(run.stderr.hasSuffix("error: this agent is not enrolled (no certificate in \(data)): "
+                                     + "give --join-token from `tapster agent token create` (join_token_required)\n"), "\(run.stderr)")
+    }
+
     /// The long option names a help text lists under OPTIONS (`  --name <name>`, `  -h, --help`).
     private static func optionNames(in help: String) -> Set<String> {
         guard let start = help.range(of: "OPTIONS:") else { return [] }

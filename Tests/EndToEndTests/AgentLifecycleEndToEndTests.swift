@@ -71,7 +71,8 @@ struct AgentLifecycleEndToEndTests {
             defer { second.stop() }
 
             #expect(try await second.waitForExit(timeout: .seconds(30)) == 1)
-            #expect(second.stderr.contains("an agent named \"\(lab.agentName)\" already runs on this host (pid \(first.pid) holds @tapster-agent/\(lab.agentName))"),
+            #expect(second.stderr.contains("error: an agent named \"\(lab.agentName)\" already runs on this host (pid \(first.pid) holds "
+                                           + "@tapster-agent/\(lab.agentName)): two would take each other's kernel mirrors for their own (already_running)\n"),
                     "\(second.stderr)")
             #expect(first.isRunning)
             let agents = try lab.decode(ItemList<Agent>.self, try await lab.admin(["agent", "list", "-o", "json"]).stdout).items

@@ -1,5 +1,7 @@
+import TapsterCore
+
 /// Why the agent could not start, enrol or keep going.
-public enum AgentError: Error, Equatable, CustomStringConvertible {
+public enum AgentError: CodedError, Equatable, CustomStringConvertible {
     case invalidServerAddress(String)
     /// Not enrolled yet and no join token given.
     case joinTokenRequired(dataDirectory: String)
@@ -14,6 +16,21 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case alreadyRunning(name: String, lock: String, pid: Int32?)
     /// The agent's instance lock could not be taken for another reason.
     case instanceLock(name: String, reason: String)
+
+    /// Stable, for scripts and the DaemonSet's logs: what `tapster agent` and `tapster-agent` end with.
+    public var code: String {
+        switch self {
+        case .invalidServerAddress: "invalid_argument"
+        case .joinTokenRequired: "join_token_required"
+        case .invalidJoinToken: "invalid_join_token"
+        case .enrolmentRefused: "enrolment_refused"
+        case .serverUnreachable: "unreachable"
+        case .alreadyRunning: "already_running"
+        case .instanceLock: "instance_lock"
+        }
+    }
+
+    public var message: String { description }
 
     public var description: String {
         switch self {

@@ -2,14 +2,14 @@ import Foundation
 import TapsterCore
 
 /// How a failure reaches the user: exactly one line on standard error,
-/// `error: <message> (<code>)`, and an exit status (see ``ExitStatus``).
-public struct ErrorReport: Sendable, Equatable {
+/// `error: <message> (<code>)` (``CodedError/line``), and an exit status (see ``ExitStatus``).
+public struct ErrorReport: CodedError, Sendable, Equatable {
     public var message: String
     public var code: String
     public var exitStatus: Int32
 
     public init(message: String, code: String, exitStatus: Int32) {
-        self.message = Self.oneLine(message)
+        self.message = message.oneLine
         self.code = code
         self.exitStatus = exitStatus
     }
@@ -23,16 +23,10 @@ public struct ErrorReport: Sendable, Equatable {
             self.init(message: error.description, code: "unreachable", exitStatus: ExitStatus.unreachable)
         case let error as CommandFailure:
             self.init(message: error.message, code: error.code, exitStatus: error.exitStatus)
+        case let error as any CodedError:
+            self.init(message: error.message, code: error.code, exitStatus: ExitStatus.failure)
         default:
             self.init(message: String(describing: error), code: "internal", exitStatus: ExitStatus.failure)
         }
-    }
-
-    /// `error: <message> (<code>)`, without a trailing newline.
-    public var line: String { "error: \(message) (\(code))" }
-
-    private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
