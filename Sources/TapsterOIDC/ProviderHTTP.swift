@@ -22,7 +22,22 @@ public struct ProviderHTTP: Sendable {
         self.client = client
     }
 
-    public static let shared = ProviderHTTP(client: .shared)
+    /// For every call to identity providers, the server's and the CLI's.
+    public static let shared = ProviderHTTP(client: idleClosing)
+
+    /// A client that gives up a kept-alive connection after ``idleTimeout``, before a provider does: providers close
+    /// idle connections after a few seconds (uvicorn 5, Apache 5, gunicorn 2), and a request sent on one as it closes
+    /// is reset ("Connection reset by peer") — `tapster login --oidc` failed so, its token request sent 5 s after its
+    /// discovery, as the user signed in. Otherwise `HTTPClient.shared`'s settings (which keep connections 600 s).
+    /// Never shut down: it lives as long as the process.
+    static let idleClosing: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool = .init(idleTimeout: idleTimeout)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// How long a connection to a provider is kept for the next call.
+    public static let idleTimeout: TimeAmount = .seconds(1)
 
     public func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer {
         try await send(url, method: .GET, headers: headers, body: nil)
