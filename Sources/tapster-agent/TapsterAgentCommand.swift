@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import TapsterAgent
 import TapsterAgentCommand
 import TapsterCore
@@ -21,17 +20,11 @@ struct TapsterAgentExecutable: AsyncParsableCommand {
         try await options.run()
     }
 
-    /// As ArgumentParser's, but an agent that cannot start ends as `tapster agent` does: one line,
-    /// `error: <message> (<code>)` (``CodedError/line``), exit status 1.
+    /// As `tapster`'s (``CommandMain``): an agent that cannot start ends as `tapster agent` does — one line,
+    /// `error: <message> (<code>)`, exit status 1; a usage error `error: … (usage)`, exit status 2.
     static func main() async {
-        do {
-            try await parse().run()
-        } catch let error as any CodedError {
-            let text = Array((error.line + "\n").utf8)
-            _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            Self.exit(withError: ExitCode.failure)
-        } catch {
-            Self.exit(withError: error)  // usage errors, --help and --version as ArgumentParser words them
+        await CommandMain.run(Self.self) { error in
+            (error as? any CodedError).map { ($0, ExitStatus.failure) } ?? CommandMain.internalError(error)
         }
     }
 }

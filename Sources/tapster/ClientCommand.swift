@@ -1,5 +1,6 @@
 import ArgumentParser
 import TapsterClient
+import TapsterCore
 
 /// A client verb: it declares its flags and does its work with a ``CommandSession``;
 /// resolving the server and token, and reporting failures, happen here once for all.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TapsterClient
+import TapsterCore
 
 /// `--server`, `--token`, `-o/--output`: on every client verb.
 struct ClientOptions: ParsableArguments {

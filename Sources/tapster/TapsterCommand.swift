@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TapsterAgent
+import TapsterAgentCommand
 import TapsterClient
 import TapsterCore
 
@@ -27,39 +28,12 @@ struct TapsterCommand: AsyncParsableCommand {
         ]
     )
 
-    /// As ArgumentParser's, but a usage error is one line (`error: … (usage)`, exit status 2)
-    /// and any other error one line too, never a dump.
+    /// As ArgumentParser's, but every error is one line (``CommandMain``): a usage error `error: … (usage)`, exit
+    /// status 2; any other as ``ErrorReport`` words it.
     static func main() async {
-        // A pipe whose reader went away is a failed write, not a signal, from the first write on: swift-nio ignores
-        // SIGPIPE only once it opens a socket, and a command that wrote before that would die of it (status 141)
-        // where one that wrote after stops quietly (status 0, ``OutputClosed``).
-        signal(SIGPIPE, SIG_IGN)
-        do {
-            var command = try await asyncParseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let exit as ExitCode {
-            Self.exit(withError: exit)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                Self.exit(withError: error)  // --help, --version
-            }
-            let report = code == .validationFailure
-                ? ErrorReport(message: usageMessage(for: error), code: "usage", exitStatus: ExitStatus.usage)
-                : ErrorReport(error)
-            Console.error(report.line)
-            Self.exit(withError: ExitCode(report.exitStatus))
+        await CommandMain.run(Self.self) { error in
+            let report = ErrorReport(error)
+            return (report, report.exitStatus)
         }
-    }
-
-    /// ArgumentParser's message for a usage error, pointing at `--help`.
-    private static func usageMessage(for error: any Error) -> String {
-        var text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-        while text.hasSuffix(".") { text.removeLast() }
-        return text + "; see --help"
     }
 }

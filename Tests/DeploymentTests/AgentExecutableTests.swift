@@ -33,6 +33,18 @@ struct AgentExecutableTests {
                                      + "give --join-token from `tapster agent token create` (join_token_required)\n"), "\(run.stderr)")
     }
 
+    /// A command line that makes no sense is one line too, exit status 2, from either executable.
+    @Test(arguments: [["tapster-agent"], ["tapster", "agent"]])
+    func aServerAddressThatIsNoneIsAUsageError(command: [String]) async throws {
+        let directory = URL(fileURLWithPath: try BuiltTapster.path()).deletingLastPathComponent()
+        let run = try await ProcessRunner.output([directory.appendingPathComponent(command[0]).path] + command.dropFirst()
+                                                  + ["--server", "127.0.0.1:notaport"])
+
+        #expect(run.status == 2)
+        #expect(run.stderr == "error: \"127.0.0.1:notaport\" is not a server address: use HOST:PORT, [IPv6]:PORT or HOST; "
+                + "see --help (usage)\n", "\(run.stderr)")
+    }
+
     /// The long option names a help text lists under OPTIONS (`  --name <name>`, `  -h, --help`).
     private static func optionNames(in help: String) -> Set<String> {
         guard let start = help.range(of: "OPTIONS:") else { return [] }

@@ -1,5 +1,7 @@
+import TapsterCore
+
 /// A failure the CLI itself detects, with its own code and exit status.
-public struct CommandFailure: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CommandFailure: CodedError, Sendable, Equatable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var exitStatus: Int32

@@ -17,6 +17,8 @@ public struct ErrorReport: CodedError, Sendable, Equatable {
     /// The report for any error a command throws.
     public init(_ error: any Error) {
         switch error {
+        case let report as ErrorReport:
+            self = report
         case let error as TapsterError:
             self.init(message: error.message, code: error.code.rawValue, exitStatus: ExitStatus.failure)
         case let error as ServerUnreachable:

@@ -1,4 +1,4 @@
-/// The exit statuses of the `tapster` client verbs.
+/// The exit statuses of `tapster` and `tapster-agent`: the client verbs', and an agent's that cannot start.
 public enum ExitStatus {
     public static let success: Int32 = 0
     /// The API refused or failed the request, or the command failed (e.g. a broken audit chain).
