@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "TapsterAgentCommand",
             dependencies: [
-                "TapsterAgent", "TapsterCore",
+                "TapsterAgent", "TapsterCore", "TapsterProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import TapsterCore
+import TapsterProcess
 
 /// How both executables (`tapster` and `tapster-agent`) run their command and end on an error: as ArgumentParser's
 /// `main`, but every error is one line, `error: <message> (<code>)` (``CodedError/line``), and a usage error exits
@@ -33,8 +34,7 @@ public enum CommandMain {
             let (failure, status) = code == .validationFailure
                 ? (CommandError(code: "usage", message: usageMessage(Root.self, for: error)), ExitStatus.usage)
                 : report(error)
-            let text = Array((failure.line + "\n").utf8)
-            _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            _ = DescriptorWriter.writeAll(failure.line + "\n", to: STDERR_FILENO)
             Root.exit(withError: ExitCode(status))
         }
     }
