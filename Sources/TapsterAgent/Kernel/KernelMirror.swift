@@ -60,6 +60,18 @@ final class KernelMirror: Sendable {
         /// What the kernel had counted when the mirror closed: the filters and devices that held the counts are gone
         /// then, and a tap's counters must not fall back to zero in its last reports.
         var final: (counters: CaptureCounters, refusedFrames: UInt64)?
+        /// The kernel's 32-bit counts, widened (``WidenedCount``): the tap's police action's, and each leg's (by the
+        /// index of its host end) redirect send failures and hook drops.
+        var police = WidenedCount()
+        var legCounts: [Int32: (sendFailures: WidenedCount, hookDrops: WidenedCount)] = [:]
+    }
+
+    /// What a leg's redirect counted, widened to 64 bits: copies over the cap (the tap's police action, shared by
+    /// its legs), copies it could not send, and for a port output the frames its program refused (``refusedFrames``).
+    private struct LegReading {
+        var capDrops: UInt64
+        var sendFailures: UInt64
+        var refused: UInt64
     }
 
     let names: KernelMirrorNames
@@ -164,29 +176,27 @@ final class KernelMirror: Sendable {
         guard !candidates.isEmpty else { return }
         // Read while the legs still count in the mirror's counters; then taken out and added in one step, so no reading
         // of the counters (a close at the deadline included) misses them in between.
-        var readings: [(namespace: NetworkNamespace, leg: Leg, stats: ctc_mirror_stats?, refused: UInt64)] = []
-        for (namespace, leg) in candidates {
-            let reading = read(leg)
-            readings.append((namespace, leg, reading?.stats, reading?.refused ?? 0))
-        }
+        let readings = candidates.map { (namespace: $0.key, leg: $0.value, reading: read($0.value)) }
         let released = state.withLock { state -> [Leg] in
             guard !state.closed else { return [] }
             let stillUnused = unused(state)
             var released: [Leg] = []
             for reading in readings where stillUnused[reading.namespace]?.hostEnd == reading.leg.hostEnd {
                 state.legs[reading.namespace] = nil
+                state.legCounts[reading.leg.hostEnd] = nil
                 released.append(reading.leg)
-                guard let stats = reading.stats else { continue }
+                guard let counted = reading.reading else { continue }
                 // The police action is the tap's, shared by its legs: its count only grows.
-                state.released.currentPolice = max(state.released.currentPolice, stats.police_exceeded)
-                state.released.sendDrops &+= stats.mirred_failures
-                state.released.refusedFrames &+= reading.refused
+                state.released.currentPolice = max(state.released.currentPolice, counted.capDrops)
+                state.released.sendDrops &+= counted.sendFailures
+                state.released.refusedFrames &+= counted.refused
             }
             // The police action goes with its last leg: a later leg binds a new one, counting from zero.
             if state.legs.isEmpty, state.adding.isEmpty {
                 state.released.capDrops &+= state.released.currentPolice
                 state.released.currentPolice = 0
                 state.policeIndex = 0
+                state.police = WidenedCount()
             }
             return released
         }
@@ -206,13 +216,27 @@ final class KernelMirror: Sendable {
     /// machine's kernel lacks.) (Counting what the veth received less what the redirect saw was not: a veth counts a copy when it
     /// queues it and the hook runs later, and copies in the queue showed as refused — up to 17 at a time under a flood,
     /// ``KernelPortBoundaryTests``.)
-    private func read(_ leg: Leg) -> (stats: ctc_mirror_stats, refused: UInt64)? {
+    private func read(_ leg: Leg) -> LegReading? {
         var dropped: UInt64 = 0
         let droppedRead = output.port != nil && ctc_clsact_drops(host.descriptor, leg.hostEnd, &dropped) == 0
         var stats = ctc_mirror_stats()
         guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
-        let actions = (bandwidthCap != nil ? stats.police_exceeded : 0) &+ stats.mirred_failures
-        return (stats, droppedRead && dropped > actions ? dropped - actions : 0)
+        let capped = bandwidthCap != nil
+        return state.withLock { state in
+            var reading = LegReading(capDrops: stats.police_exceeded, sendFailures: stats.mirred_failures, refused: 0)
+            // A leg released since it was read has had its counts taken; this reading is not widened (a later leg
+            // may get its host end's index).
+            if state.legs.values.contains(where: { $0.hostEnd == leg.hostEnd }) {
+                var counts = state.legCounts[leg.hostEnd] ?? (WidenedCount(), WidenedCount())
+                if capped { reading.capDrops = state.police.update(stats.police_exceeded) }
+                reading.sendFailures = counts.sendFailures.update(stats.mirred_failures)
+                if droppedRead { dropped = counts.hookDrops.update(dropped) }
+                state.legCounts[leg.hostEnd] = counts
+            }
+            let actions = (capped ? reading.capDrops : 0) &+ reading.sendFailures
+            reading.refused = droppedRead && dropped > actions ? dropped - actions : 0
+            return reading
+        }
     }
 
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.
@@ -222,11 +246,10 @@ final class KernelMirror: Sendable {
         var counters = CaptureCounters()
         var police = released.currentPolice
         counters.sendDrops = released.sendDrops
-        var stats = ctc_mirror_stats()
-        for (position, leg) in legs.enumerated() where ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 {
-            // The police action is one for the tap: its count is read once.
-            if position == 0 { police = max(police, stats.police_exceeded) }
-            counters.sendDrops &+= stats.mirred_failures
+        for reading in legs.compactMap(read) {
+            // The police action is one for the tap, its count the same through each leg.
+            police = max(police, reading.capDrops)
+            counters.sendDrops &+= reading.sendFailures
         }
         counters.capDrops = released.capDrops &+ police
         // The device is the tool's, shared by the taps sending there: its failures count for each of them. (A

@@ -32,12 +32,15 @@ final class KernelMirrorSource: SourceCapture {
     private let cookie: [UInt8]
     private let handle: UInt32
     private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
+    /// Each hook's failed sends, a 32-bit count in the kernel, widened (``WidenedCount``).
+    private let sendFailures: Mutex<[WidenedCount]>
 
     private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], names: KernelMirrorNames) {
         self.plan = plan
         self.route = Mutex(route)
         self.interface = interface
         self.hooks = hooks
+        self.sendFailures = Mutex(Array(repeating: WidenedCount(), count: hooks.count))
         self.owner = names.owner
         self.cookie = names.cookie
         self.handle = names.filterHandle
@@ -119,7 +122,7 @@ final class KernelMirrorSource: SourceCapture {
         if current.withLock({ $0.state.hasEnded }) { return current.withLock { $0.last } }
         var counters = CaptureCounters()
         var stats = ctc_mirror_stats()
-        for hook in hooks {
+        for (position, hook) in hooks.enumerated() {
             switch read(hook, into: &stats) {
             case .ours:
                 break
@@ -137,7 +140,7 @@ final class KernelMirrorSource: SourceCapture {
             // At the ingress hook the kernel counts from the network header: add the Ethernet header, so bytes
             // are wire lengths as on the userspace path.
             counters.bytes &+= stats.mirred_bytes &+ (hook.egress ? 0 : stats.mirred_packets &* 14)
-            counters.sendDrops &+= stats.mirred_failures
+            counters.sendDrops &+= sendFailures.withLock { $0[position].update(stats.mirred_failures) }
         }
         current.withLock { if !$0.state.hasEnded { $0.last = counters } }
         return counters

@@ -1,0 +1,26 @@
+/// A count the kernel reports in 32 bits — a `gnet_stats_queue`'s drops and overlimits: a police action's packets over
+/// its rate, a redirect's failed sends, a hook's drops — widened to 64, so that a long tap's counters never fall back.
+///
+/// Each reading adds how far the count moved since the last one, modulo 2³². A reading behind the last (two readers
+/// raced, the older answer applied second) is ignored rather than taken for a wrap: between two readings — a second or
+/// so apart — a count moves by far less than 2³¹.
+struct WidenedCount: Sendable, Equatable {
+    /// The count so far, in 64 bits.
+    private(set) var value: UInt64 = 0
+    /// The kernel's 32 bits at the last reading taken; the count starts at zero with the action or qdisc.
+    private var last: UInt32 = 0
+
+    init() {}
+
+    /// Takes `reading` (the kernel's count; only its low 32 bits are the kernel's) and returns the widened count.
+    @discardableResult
+    mutating func update(_ reading: UInt64) -> UInt64 {
+        let now = UInt32(truncatingIfNeeded: reading)
+        let step = now &- last
+        if step < 1 << 31 {
+            value &+= UInt64(step)
+            last = now
+        }
+        return value
+    }
+}
