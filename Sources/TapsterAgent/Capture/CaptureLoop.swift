@@ -37,6 +37,9 @@ final class CaptureLoop: @unchecked Sendable {
     private var reachedDeadline = false
     /// When the sink was last flushed (monotonic ns), for the idle flush.
     private var lastFlush: UInt64 = 0
+    /// libpcap's `ps_drop` and `ps_ifdrop`, 32-bit counts, widened (``WidenedCount``).
+    private var ringDrops = WidenedCount()
+    private var interfaceDrops = WidenedCount()
 
     /// Packets per `pcap_dispatch` round: one round, one `flush`.
     static let packetsPerRound: Int32 = 128
@@ -342,8 +345,8 @@ final class CaptureLoop: @unchecked Sendable {
     private func readStatistics(_ handle: OpaquePointer) {
         var statistics = pcap_stat()
         guard pcap_stats(handle, &statistics) == 0 else { return }
-        var drops = UInt64(statistics.ps_drop)
-        if plan.source.namespace == .host { drops &+= UInt64(statistics.ps_ifdrop) }
+        var drops = ringDrops.update(UInt64(statistics.ps_drop))
+        if plan.source.namespace == .host { drops &+= interfaceDrops.update(UInt64(statistics.ps_ifdrop)) }
         shared.kernelDrops.store(drops, ordering: .relaxed)
     }
 

@@ -1,5 +1,6 @@
-/// A count the kernel reports in 32 bits — a `gnet_stats_queue`'s drops and overlimits: a police action's packets over
-/// its rate, a redirect's failed sends, a hook's drops — widened to 64, so that a long tap's counters never fall back.
+/// A count the kernel or libpcap reports in 32 bits — a `gnet_stats_queue`'s drops and overlimits (a police action's
+/// packets over its rate, a redirect's failed sends, a hook's drops), libpcap's `ps_drop` and `ps_ifdrop` — widened to
+/// 64, so that a long tap's counters never fall back.
 ///
 /// Each reading adds how far the count moved since the last one, modulo 2³². A reading behind the last (two readers
 /// raced, the older answer applied second) is ignored rather than taken for a wrap: between two readings — a second or
@@ -7,7 +8,7 @@
 struct WidenedCount: Sendable, Equatable {
     /// The count so far, in 64 bits.
     private(set) var value: UInt64 = 0
-    /// The kernel's 32 bits at the last reading taken; the count starts at zero with the action or qdisc.
+    /// The 32 bits of the last reading taken; the count starts at zero with the action, qdisc or capture.
     private var last: UInt32 = 0
 
     init() {}
