@@ -296,6 +296,7 @@ let package = Package(
         .testTarget(name: "TapsterCoreTests", dependencies: ["TapsterCore", "TapsterAPI", "TapsterSystemTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TapsterOIDCTests", dependencies: [
             "TapsterOIDC", "TapsterCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -51,11 +52,14 @@ final class KeepAliveServer: Sendable {
 /// Calls to identity providers never go out on a connection the provider may be closing: one idle for
 /// ``ProviderHTTP/idleTimeout`` is given up, and the next call opens its own.
 @Suite struct ProviderHTTPConnectionTests {
-    @Test func callsInQuickSuccessionShareAConnection() async throws {
+    /// The control: the server keeps its connections, and a client that keeps them too (`HTTPClient.shared`, 600 s)
+    /// makes both calls on one — so two connections below are the provider client's doing.
+    @Test func aClientKeepingConnectionsReusesTheServersAfterTheSamePause() async throws {
         let server = try await KeepAliveServer()
-        let http = ProviderHTTP.shared
+        let http = ProviderHTTP(client: .shared)
 
         #expect(try await http.get(server.url).status == 200)
+        try await Task.sleep(for: .milliseconds(2_500))
         #expect(try await http.get(server.url).status == 200)
         #expect(server.accepted == 1)
         await server.close()

@@ -2,9 +2,9 @@
 /// packets over its rate, a redirect's failed sends, a hook's drops), libpcap's `ps_drop` and `ps_ifdrop` — widened to
 /// 64, so that a long tap's counters never fall back.
 ///
-/// Each reading adds how far the count moved since the last one, modulo 2³². A reading behind the last (two readers
-/// raced, the older answer applied second) is ignored rather than taken for a wrap: between two readings — a second or
-/// so apart — a count moves by far less than 2³¹.
+/// Each reading adds how far the count moved since the last one, modulo 2³². So readings are taken in order (one reader
+/// at a time: the capture loop's thread, or a kernel mirror's reading lock) and less than 2³² counts apart (the capture
+/// loop reads every second, a kernel mirror every 10 s at least — 429 million counts a second would be needed).
 struct WidenedCount: Sendable, Equatable {
     /// The count so far, in 64 bits.
     private(set) var value: UInt64 = 0
@@ -17,11 +17,8 @@ struct WidenedCount: Sendable, Equatable {
     @discardableResult
     mutating func update(_ reading: UInt64) -> UInt64 {
         let now = UInt32(truncatingIfNeeded: reading)
-        let step = now &- last
-        if step < 1 << 31 {
-            value &+= UInt64(step)
-            last = now
-        }
+        value &+= UInt64(now &- last)
+        last = now
         return value
     }
 }

@@ -63,7 +63,13 @@ final class KernelMirror: Sendable {
         /// The kernel's 32-bit counts, widened (``WidenedCount``): the tap's police action's, and each leg's (by the
         /// index of its host end) redirect send failures and hook drops.
         var police = WidenedCount()
-        var legCounts: [Int32: (sendFailures: WidenedCount, hookDrops: WidenedCount)] = [:]
+        var legCounts: [Int32: LegCounts] = [:]
+    }
+
+    /// A leg's 32-bit counts, widened.
+    private struct LegCounts {
+        var sendFailures = WidenedCount()
+        var hookDrops = WidenedCount()
     }
 
     /// What a leg's redirect counted, widened to 64 bits: copies over the cap (the tap's police action, shared by
@@ -81,6 +87,12 @@ final class KernelMirror: Sendable {
     private let outputIndex: Int32
     private let bandwidthCap: UInt64?
     private let state = Mutex(State())
+    /// One reading of the kernel's counts at a time, applied before the next is taken: the widened counts
+    /// (``WidenedCount``) take their readings in order. Taken before `state`, never while holding it.
+    private let reading = Mutex(())
+    /// How often the deadline's task reads the counts itself, so that they are read often enough to be widened
+    /// (``WidenedCount``) while no status report asks — the server out of reach.
+    static let samplingInterval = 10
 
     /// Creates the tap's tunnel device in the host's namespace (the calling thread must be in it — any
     /// thread of the cooperative pool is), or finds the port's veth peer there, and starts the deadline's clock.
@@ -102,10 +114,13 @@ final class KernelMirror: Sendable {
         // stepped: it is looked at again at least every second, and the time left now bounds it (``TapDeadline``).
         let ending = TapDeadline(wall: WallClock.nanoseconds(of: deadline))
         Task { [self] in
+            var seconds = 0
             while !state.withLock({ $0.closed }) {
                 let left = ending.remaining()
                 guard left > 0 else { break }
                 try? await Task.sleep(for: .nanoseconds(min(left, 1_000_000_000)))
+                seconds += 1
+                if seconds % Self.samplingInterval == 0 { sample() }
             }
             close(reason: .deadline)
         }
@@ -175,9 +190,11 @@ final class KernelMirror: Sendable {
         }
         guard !candidates.isEmpty else { return }
         // Read while the legs still count in the mirror's counters; then taken out and added in one step, so no reading
-        // of the counters (a close at the deadline included) misses them in between.
-        let readings = candidates.map { (namespace: $0.key, leg: $0.value, reading: read($0.value)) }
-        let released = state.withLock { state -> [Leg] in
+        // of the counters (a close at the deadline included) misses them in between — and no later reading is applied
+        // before them (the reading lock), which would make the counts fall back.
+        let released = reading.withLock { _ in
+            let readings = candidates.map { (namespace: $0.key, leg: $0.value, reading: readInOrder($0.value)) }
+            return state.withLock { state -> [Leg] in
             guard !state.closed else { return [] }
             let stillUnused = unused(state)
             var released: [Leg] = []
@@ -199,6 +216,7 @@ final class KernelMirror: Sendable {
                 state.police = WidenedCount()
             }
             return released
+            }
         }
         // Deleting the host's end of a veth deletes the workload's end too. (One that cannot be deleted now is left to
         // the next start's sweep: it carries the agent's alias.)
@@ -217,26 +235,42 @@ final class KernelMirror: Sendable {
     /// queues it and the hook runs later, and copies in the queue showed as refused — up to 17 at a time under a flood,
     /// ``KernelPortBoundaryTests``.)
     private func read(_ leg: Leg) -> LegReading? {
+        reading.withLock { _ in readInOrder(leg) }
+    }
+
+    /// ``read(_:)``, for a caller holding the reading lock.
+    private func readInOrder(_ leg: Leg) -> LegReading? {
         var dropped: UInt64 = 0
         let droppedRead = output.port != nil && ctc_clsact_drops(host.descriptor, leg.hostEnd, &dropped) == 0
         var stats = ctc_mirror_stats()
-        guard ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0 else { return nil }
+        let statsRead = ctc_mirror_filter_stats(host.descriptor, leg.hostEnd, 0, leg.hostPriority, names.filterHandle, &stats) == 0
         let capped = bandwidthCap != nil
-        return state.withLock { state in
-            var reading = LegReading(capDrops: stats.police_exceeded, sendFailures: stats.mirred_failures, refused: 0)
-            // A leg released since it was read has had its counts taken; this reading is not widened (a later leg
-            // may get its host end's index).
-            if state.legs.values.contains(where: { $0.hostEnd == leg.hostEnd }) {
-                var counts = state.legCounts[leg.hostEnd] ?? (WidenedCount(), WidenedCount())
-                if capped { reading.capDrops = state.police.update(stats.police_exceeded) }
-                reading.sendFailures = counts.sendFailures.update(stats.mirred_failures)
-                if droppedRead { dropped = counts.hookDrops.update(dropped) }
+        return state.withLock { state -> LegReading? in
+            // A leg released since it was read has had its counts taken: nothing is applied (a later leg may get its
+            // host end's index).
+            guard state.legs.values.contains(where: { $0.hostEnd == leg.hostEnd }) else {
+                return statsRead ? LegReading(capDrops: stats.police_exceeded, sendFailures: stats.mirred_failures, refused: 0) : nil
+            }
+            var counts = state.legCounts[leg.hostEnd] ?? LegCounts()
+            // A request that failed (a timeout, no buffer) leaves the counts as last read.
+            if statsRead {
+                if capped { state.police.update(stats.police_exceeded) }
+                counts.sendFailures.update(stats.mirred_failures)
+                if droppedRead { counts.hookDrops.update(dropped) }
                 state.legCounts[leg.hostEnd] = counts
             }
-            let actions = (capped ? reading.capDrops : 0) &+ reading.sendFailures
-            reading.refused = droppedRead && dropped > actions ? dropped - actions : 0
+            var reading = LegReading(capDrops: capped ? state.police.value : 0, sendFailures: counts.sendFailures.value, refused: 0)
+            let actions = reading.capDrops &+ reading.sendFailures
+            if output.port != nil, counts.hookDrops.value > actions { reading.refused = counts.hookDrops.value - actions }
             return reading
         }
+    }
+
+    /// Reads every count once (``samplingInterval``), so that the 32-bit ones are widened while no one else reads.
+    private func sample() {
+        _ = counters
+        _ = refusedFrames
+        for source in state.withLock({ $0.sources }) { _ = source.counters }
     }
 
     /// Packets the tap's bandwidth cap kept from the output, and those the host's side could not send.

@@ -32,7 +32,8 @@ final class KernelMirrorSource: SourceCapture {
     private let cookie: [UInt8]
     private let handle: UInt32
     private let current = Mutex<(state: CaptureState, last: CaptureCounters)>((.running, CaptureCounters()))
-    /// Each hook's failed sends, a 32-bit count in the kernel, widened (``WidenedCount``).
+    /// Each hook's failed sends, a 32-bit count in the kernel, widened (``WidenedCount``); held while the hooks are
+    /// read, so that the counts take their readings in order.
     private let sendFailures: Mutex<[WidenedCount]>
 
     private init(plan: CapturePlan, route: NetlinkRoute, interface: Int32, hooks: [Hook], names: KernelMirrorNames) {
@@ -120,6 +121,11 @@ final class KernelMirrorSource: SourceCapture {
 
     var counters: CaptureCounters {
         if current.withLock({ $0.state.hasEnded }) { return current.withLock { $0.last } }
+        return sendFailures.withLock { sendFailures in readInOrder(widening: &sendFailures) }
+    }
+
+    /// ``counters`` as the kernel has them now, `sendFailures` (the lock's) taking this reading.
+    private func readInOrder(widening sendFailures: inout [WidenedCount]) -> CaptureCounters {
         var counters = CaptureCounters()
         var stats = ctc_mirror_stats()
         for (position, hook) in hooks.enumerated() {
@@ -140,7 +146,7 @@ final class KernelMirrorSource: SourceCapture {
             // At the ingress hook the kernel counts from the network header: add the Ethernet header, so bytes
             // are wire lengths as on the userspace path.
             counters.bytes &+= stats.mirred_bytes &+ (hook.egress ? 0 : stats.mirred_packets &* 14)
-            counters.sendDrops &+= sendFailures.withLock { $0[position].update(stats.mirred_failures) }
+            counters.sendDrops &+= sendFailures[position].update(stats.mirred_failures)
         }
         current.withLock { if !$0.state.hasEnded { $0.last = counters } }
         return counters
