@@ -105,6 +105,16 @@ public final class ServerProcess: @unchecked Sendable {
     /// SIGTERM and wait.
     public func stop() { process?.stop() }
 
+    /// SIGTERM without waiting, as a service manager stops it; ``waitForExit(timeout:)`` then says how it ended.
+    public func terminate() { process?.signal(SIGTERM) }
+
+    /// Waits for the server to exit by itself; its status.
+    @discardableResult
+    public func waitForExit(timeout: Duration) async throws -> Int32 {
+        guard let process else { throw ServerFailed(message: "tapster serve was not started") }
+        return try await process.waitForExit(timeout: timeout)
+    }
+
     private func waitUntilHealthy(_ process: BackgroundProcess, timeout: Duration = .seconds(60)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)

@@ -102,9 +102,12 @@ public actor AgentHub {
         return true
     }
 
-    /// Closes every channel with `error` (at shutdown); each is detached as its RPC ends.
+    /// Closes every control channel and upload stream with `error` (at shutdown); each is detached as its RPC ends.
+    /// An upload left open would keep the server up: the gRPC server's graceful shutdown waits for every RPC, and an
+    /// agent sends a capture's packets until the capture's deadline (it runs on while its control channel is away).
     func closeAll(with error: RPCError) {
         for session in sessions.values { session.outbound.finish(throwing: error) }
+        for upload in uploads.values.flatMap(\.values) { upload.finish(throwing: error) }
     }
 
     /// Closes `name`'s control channel and upload streams at once with `error` (e.g. `permissionDenied`
