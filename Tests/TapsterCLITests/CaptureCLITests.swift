@@ -120,8 +120,9 @@ struct CaptureCLITests {
         }
     }
 
-    @Test("Ctrl-C stops the capture, and the file written to standard output is still complete")
-    func interruptStopsCleanly() async throws {
+    @Test("Ctrl-C (SIGINT) or SIGTERM (`timeout`, `kill`) stops the capture, and the file written to standard output is still complete",
+          arguments: [SIGINT, SIGTERM])
+    func interruptStopsCleanly(signal: Int32) async throws {
         try await Setup.with { setup in
             let capture = try setup.background(["--for", "10m", "-w", "-"], name: "capture")
             defer { capture.stop() }
@@ -134,7 +135,7 @@ struct CaptureCLITests {
                 let size = (try? FileManager.default.attributesOfItem(atPath: capture.stdoutPath)[.size] as? Int) ?? 0
                 return size > 0 ? true : nil
             }
-            capture.signal(SIGINT)
+            capture.signal(signal)
             #expect(try await capture.waitForExit(timeout: .seconds(60)) == 0, "\(capture.stderr)")
             #expect(capture.stderr.hasSuffix("(ended: stopped)\n"), "\(capture.stderr)")
             #expect(try setup.checkedByCapinfos(capture.stdoutPath).contains("Number of packets:   0"))

@@ -19,8 +19,8 @@ extension CommandSession {
 
     /// Runs a capture as tcpdump does: nothing but the capture on standard output (with `-w -`); on
     /// standard error the server's warnings, progress when it is a terminal, and a one-line summary at
-    /// the end. Ctrl-C asks the server to stop the capture and keeps reading until the stream ends, so
-    /// the file is complete, with its statistics blocks; a second Ctrl-C gives up at once. When the
+    /// the end. Ctrl-C (or SIGTERM, as `timeout` sends) asks the server to stop the capture and keeps reading until
+    /// the stream ends, so the file is complete, with its statistics blocks; a second signal gives up at once. When the
     /// server goes away midway, the file is ended with a statistics block per interface it described
     /// (``CaptureStreamTracker``) and the command fails with ``ExitStatus/serverLost``.
     public func capture(_ request: CaptureRequest, to destination: CaptureDestination, showProgress: Bool) async throws {
