@@ -14,7 +14,7 @@ struct TapsterCommand: AsyncParsableCommand {
         discussion: """
             Client verbs talk to --server (or $TAPSTER_SERVER, or the saved login) with --token (or \
             $TAPSTER_TOKEN, or the saved login). Exit status: 0 done, 1 refused or failed, 2 bad command \
-            line, 3 server unreachable.
+            line, 3 server unreachable, 4 the server went away mid-capture (the file is complete up to then).
             """,
         // The one version of the executable: the agent reports it to the server, the image is tagged with it.
         version: AgentVersion.current,
