@@ -254,7 +254,9 @@ final class KernelMirror: Sendable {
             var counts = state.legCounts[leg.hostEnd] ?? LegCounts()
             // A request that failed (a timeout, no buffer) leaves the counts as last read.
             if statsRead {
-                if capped { state.police.update(stats.police_exceeded) }
+                // Only the tap's recorded action: a reading of another (its index not recorded yet, or a leg that
+                // bound a fresh one meanwhile) would look like a wrap of this one's count.
+                if capped, state.policeIndex != 0, stats.police_index == state.policeIndex { state.police.update(stats.police_exceeded) }
                 counts.sendFailures.update(stats.mirred_failures)
                 if droppedRead { counts.hookDrops.update(dropped) }
                 state.legCounts[leg.hostEnd] = counts

@@ -43,11 +43,22 @@ extension CommandSession {
         let signals = interrupt.events
         let stopper = Task { [self] in
             var interrupts = 0
+            var grace: Task<Void, Never>?
+            // The capture ended (this task is cancelled): nothing is given up.
+            defer { grace?.cancel() }
             for await _ in signals {
                 interrupts += 1
                 guard interrupts == 1 else { exit(130) }
                 if showProgress { ProgressLine.show("stopping capture \(id)…") }
-                await stopCapture(id)
+                // Beside this loop, so that a second signal gives up at once even while the stop is on its way; and a
+                // capture that has not ended a while after the signal (the stop refused, a half-open connection) is
+                // given up too: one SIGTERM (`timeout`) must end the command.
+                Task { [self] in await stopCapture(id) }
+                grace = Task {
+                    guard (try? await Task.sleep(for: Self.stopGrace)) != nil else { return }
+                    Console.error("error: capture \(id) did not end within \(Self.stopGrace) of the stop; giving up (unavailable)")
+                    exit(130)
+                }
             }
         }
         let progress = showProgress ? Task { [self] in await showProgressLines(id, received: received) } : nil
@@ -125,6 +136,9 @@ extension CommandSession {
         return CommandFailure("unavailable", "the server went away mid-capture (\(cause)); \(name) is complete up to \(time)\(ended)",
                               exitStatus: ExitStatus.serverLost)
     }
+
+    /// How long `tapster capture` waits for its capture to end after Ctrl-C or SIGTERM before it gives up.
+    static let stopGrace: Duration = .seconds(30)
 
     /// Asks the server to stop the capture's tap; one that already ended is fine.
     func stopCapture(_ id: String) async {

@@ -85,6 +85,10 @@ public actor AgentHub {
     /// agent. Returns the channel's id.
     func attach(_ name: String, outbound: AsyncThrowingStream<DesiredTapSet, any Error>.Continuation) -> UUID {
         let session = Session(id: UUID(), outbound: outbound)
+        if let closing = closedForShutdown {
+            outbound.finish(throwing: closing)
+            return session.id
+        }
         if let old = sessions.updateValue(session, forKey: name) {
             old.outbound.finish(throwing: RPCError(code: .aborted, message: "agent \(name) opened a newer control channel; this one is closed"))
         }
@@ -106,6 +110,7 @@ public actor AgentHub {
     /// An upload left open would keep the server up: the gRPC server's graceful shutdown waits for every RPC, and an
     /// agent sends a capture's packets until the capture's deadline (it runs on while its control channel is away).
     func closeAll(with error: RPCError) {
+        closedForShutdown = error
         for session in sessions.values { session.outbound.finish(throwing: error) }
         for upload in uploads.values.flatMap(\.values) { upload.finish(throwing: error) }
     }
@@ -309,10 +314,18 @@ public actor AgentHub {
     /// or enrols again (``close(_:with:)``).
     private var uploads: [String: [UUID: AsyncThrowingStream<Never, any Error>.Continuation]] = [:]
 
+    /// Set by ``closeAll(with:)``: a channel or upload that attaches later (its RPC accepted before the shutdown) is
+    /// closed at once with the same error, or it would keep the server up as the ones closed did.
+    private var closedForShutdown: RPCError?
+
     /// Registers an upload stream of `name`; the stream returned ends with the error that closes the agent.
     func attachUpload(_ name: String) -> (id: UUID, closed: AsyncThrowingStream<Never, any Error>) {
         let (closed, continuation) = AsyncThrowingStream.makeStream(of: Never.self, throwing: (any Error).self)
         let id = UUID()
+        if let closing = closedForShutdown {
+            continuation.finish(throwing: closing)
+            return (id, closed)
+        }
         uploads[name, default: [:]][id] = continuation
         return (id, closed)
     }
