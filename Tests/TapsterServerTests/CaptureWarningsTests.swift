@@ -48,11 +48,12 @@ import Testing
 
             let tap = try await rig.api.expect(Tap.self, .get, "/api/v1/taps/\(id)", token: rig.fixture.alice)
             #expect(tap.startedAt == tap.approval?.decidedAt, "its look-back counts from the approval")
+            // The record's warnings in the message: one full-suite run saw them differ, and the difference was not printed.
             #expect(live.warnings == [
                 try Self.entitlementWarning(tap, before: 60),
                 "the look-back of node-1/shop-new/web-9 starts at \(TapsterJSON.formatTime(movedAt)), when it joined tenant \"shop\": "
                     + "what it sent before was not this tenant's",
-            ])
+            ], "recorded: \(live.warnings ?? []); tap: \(tap)")
         }
     }
 
@@ -64,7 +65,8 @@ import Testing
             let expected = [try Self.entitlementWarning(tap, before: 30)]
 
             #expect(view.warnings == expected)
-            #expect(try await rig.capture(view.capture.id).warnings == expected)
+            let recorded = try await rig.capture(view.capture.id).warnings
+            #expect(recorded == expected, "recorded: \(recorded ?? [])")
         }
     }
 }
