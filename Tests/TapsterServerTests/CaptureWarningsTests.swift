@@ -15,7 +15,7 @@ import Testing
     /// `the look-back starts at …` of a capture through `shop-web` whose tap is `tap`, as the server words it.
     static func entitlementWarning(_ tap: Tap, before: Int64) throws -> String {
         let start = try #require(tap.capture?.entitledSince)
-        let reached = String(format: "%.1f", tap.startedAt.timeIntervalSince(start))
+        let reached = CaptureService.secondsInTenths(tap.startedAt.millisecondsSince1970 - start.millisecondsSince1970)
         return "the look-back starts at \(TapsterJSON.formatTime(start)), \(reached) s before the capture instead of \(TapDuration(seconds: before)): "
             + "that is when its owner became entitled to it (the grant or filter \"shop-web\" it captures through took its current form, "
             + "or its owner joined tenant \"shop\", whichever came last), and packets from before it are not the owner's to see"

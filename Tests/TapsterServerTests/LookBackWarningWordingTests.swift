@@ -26,6 +26,12 @@ import Testing
         #expect(warnings.first?.hasPrefix("the look-back starts at 2026-11-23T18:50:31.050Z, 0.1 s before the capture instead of 30s:") == true)
     }
 
+    /// Tenths are rounded in integers, half up: 30.050 s is 30.1, 30.149 s is 30.1, 30.150 s is 30.2.
+    @Test(arguments: [(Int64(30_050), "30.1"), (30_149, "30.1"), (30_150, "30.2"), (0, "0.0"), (49, "0.0"), (50, "0.1")])
+    func tenthsAreRoundedHalfUp(milliseconds: Int64, text: String) {
+        #expect(CaptureService.secondsInTenths(milliseconds) == text)
+    }
+
     /// An entitlement as old as the look-back asked for narrows nothing, and nothing is said.
     @Test func anEntitlementOlderThanTheLookBackIsNotMentioned() throws {
         let tap = try Self.capture(startedAt: Self.t0 + 30, entitledSince: Self.t0)

@@ -103,14 +103,21 @@ extension CaptureService {
     static func lookBackWarnings(of tap: Tap) -> [String] {
         guard let narrowing = tap.capture, let before = narrowing.before,
               let start = narrowing.lookBackStart(startedAt: tap.startedAt) else { return [] }
-        // From the times as the message and the API show them (milliseconds): a store that keeps microseconds
-        // would otherwise word 0.05 s one way here and another from the tap a reader fetches.
-        let reached = TimeInterval(tap.startedAt.millisecondsSince1970 - start.millisecondsSince1970) / 1000
-        guard reached < TimeInterval(before.seconds) else { return [] }
-        return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(String(format: "%.1f", reached)) s before the capture instead of "
+        let reached = tap.startedAt.millisecondsSince1970 - start.millisecondsSince1970
+        guard reached < before.seconds * 1000 else { return [] }
+        return ["the look-back starts at \(TapsterJSON.formatTime(start)), \(secondsInTenths(reached)) s before the capture instead of "
                 + "\(before): that is when its owner became entitled to it (the grant or filter \"\(tap.filter)\" it captures through took "
                 + "its current form, or its owner joined tenant \"\(tap.tenant ?? "")\", whichever came last), and packets from before it "
                 + "are not the owner's to see"]
+    }
+
+    /// `milliseconds` as seconds to the nearest tenth (`30.1`), from the times as the message and the API show them
+    /// (whole milliseconds), in integers: a gap of …50 ms rounds up whichever way the times were taken — computed from
+    /// `Date`s or from their text, in binary floating point, it went either way (the suite's tests did both, and
+    /// disagreed).
+    static func secondsInTenths(_ milliseconds: Int64) -> String {
+        let tenths = (max(milliseconds, 0) + 50) / 100
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// Says which of `selected` (the workloads capture `tap` takes) look back less than the capture as a whole,
