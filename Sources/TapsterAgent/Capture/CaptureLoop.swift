@@ -360,8 +360,13 @@ final class CaptureLoop: @unchecked Sendable {
             return "\(plan.source.interface): \(detail) (\(String(cString: strerror(code))))"
         }
         // The error was taken (libpcap reads it too) before it could be asked: an interface that is gone from
-        // the thread's namespace is what libpcap would have said.
-        if if_nametoindex(plan.source.interface) == 0 { return "The interface disappeared" }
+        // the thread's namespace is what libpcap would have said. One being deleted signals the socket as it goes
+        // down, before its name is gone (the full suite saw the name still there): its name is given 200 ms to go.
+        // (This thread is the capture's own, ending.)
+        for _ in 0..<20 {
+            if if_nametoindex(plan.source.interface) == 0 { return "The interface disappeared" }
+            usleep(10_000)
+        }
         return "\(plan.source.interface): the capture socket reported poll events 0x\(String(events, radix: 16))"
     }
 
