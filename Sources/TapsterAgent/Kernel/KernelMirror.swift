@@ -195,27 +195,27 @@ final class KernelMirror: Sendable {
         let released = reading.withLock { _ in
             let readings = candidates.map { (namespace: $0.key, leg: $0.value, reading: readInOrder($0.value)) }
             return state.withLock { state -> [Leg] in
-            guard !state.closed else { return [] }
-            let stillUnused = unused(state)
-            var released: [Leg] = []
-            for reading in readings where stillUnused[reading.namespace]?.hostEnd == reading.leg.hostEnd {
-                state.legs[reading.namespace] = nil
-                state.legCounts[reading.leg.hostEnd] = nil
-                released.append(reading.leg)
-                guard let counted = reading.reading else { continue }
-                // The police action is the tap's, shared by its legs: its count only grows.
-                state.released.currentPolice = max(state.released.currentPolice, counted.capDrops)
-                state.released.sendDrops &+= counted.sendFailures
-                state.released.refusedFrames &+= counted.refused
-            }
-            // The police action goes with its last leg: a later leg binds a new one, counting from zero.
-            if state.legs.isEmpty, state.adding.isEmpty {
-                state.released.capDrops &+= state.released.currentPolice
-                state.released.currentPolice = 0
-                state.policeIndex = 0
-                state.police = WidenedCount()
-            }
-            return released
+                guard !state.closed else { return [] }
+                let stillUnused = unused(state)
+                var released: [Leg] = []
+                for reading in readings where stillUnused[reading.namespace]?.hostEnd == reading.leg.hostEnd {
+                    state.legs[reading.namespace] = nil
+                    state.legCounts[reading.leg.hostEnd] = nil
+                    released.append(reading.leg)
+                    guard let counted = reading.reading else { continue }
+                    // The police action is the tap's, shared by its legs: its count only grows.
+                    state.released.currentPolice = max(state.released.currentPolice, counted.capDrops)
+                    state.released.sendDrops &+= counted.sendFailures
+                    state.released.refusedFrames &+= counted.refused
+                }
+                // The police action goes with its last leg: a later leg binds a new one, counting from zero.
+                if state.legs.isEmpty, state.adding.isEmpty {
+                    state.released.capDrops &+= state.released.currentPolice
+                    state.released.currentPolice = 0
+                    state.policeIndex = 0
+                    state.police = WidenedCount()
+                }
+                return released
             }
         }
         // Deleting the host's end of a veth deletes the workload's end too. (One that cannot be deleted now is left to
